@@ -1,0 +1,83 @@
+import type { ApiKeyRepository, NewApiKey } from "../domain/repositories.ts";
+import type { ApiKey, StoredKey } from "../domain/types.ts";
+import type { ApiKey as ApiKeyRow, Role as RoleRow } from "./generated/client.ts";
+import { toRole } from "./prisma-role-repository.ts";
+import type { Db } from "./prisma-store.ts";
+
+type Row = ApiKeyRow & { role: RoleRow };
+
+function toApiKey(row: Row): ApiKey {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    roleId: row.roleId,
+    roleName: row.role.name,
+    last4: row.last4,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+}
+
+const live = { deletedAt: null } as const;
+const withRole = { role: true } as const;
+
+export class PrismaApiKeyRepository implements ApiKeyRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(key: NewApiKey): Promise<ApiKey> {
+    return toApiKey(await this.db.apiKey.create({ data: key, include: withRole }));
+  }
+
+  async list(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]> {
+    const rows = await this.db.apiKey.findMany({
+      where: { workspaceId, ...live, ...(page.after ? { id: { gt: page.after } } : {}) },
+      orderBy: { id: "asc" },
+      take: page.limit,
+      include: withRole,
+    });
+    return rows.map(toApiKey);
+  }
+
+  async findById(workspaceId: string, id: string): Promise<ApiKey | null> {
+    const row = await this.db.apiKey.findFirst({ where: { workspaceId, id, ...live }, include: withRole });
+    return row ? toApiKey(row) : null;
+  }
+
+  async findByName(workspaceId: string, name: string): Promise<ApiKey[]> {
+    const rows = await this.db.apiKey.findMany({ where: { workspaceId, name, ...live }, include: withRole, orderBy: { id: "asc" }, take: 20 });
+    return rows.map(toApiKey);
+  }
+
+  async findByHash(hash: string): Promise<StoredKey | null> {
+    const row = await this.db.apiKey.findUnique({ where: { hash }, include: withRole });
+    if (!row) return null;
+    return { ...toApiKey(row), deletedAt: row.deletedAt, rolePermissions: toRole(row.role).permissions };
+  }
+
+  async update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: changes });
+    return count === 1 ? this.findById(workspaceId, id) : null;
+  }
+
+  async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { deletedAt: at, deletedBy: by } });
+    return count === 1;
+  }
+
+  async recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void> {
+    if (times.size === 0) return;
+    const ids = [...times.keys()];
+    const stamps = ids.map((id) => times.get(id)!.toISOString());
+    // One statement for the whole batch; GREATEST keeps a slower instance from moving the time back.
+    await this.db.$executeRaw`
+      UPDATE "ApiKey" AS k SET "lastUsedAt" = GREATEST(COALESCE(k."lastUsedAt", u.at), u.at)
+      FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${stamps}::timestamptz[]) AS at) AS u
+      WHERE k.id = u.id`;
+  }
+}
+

@@ -1,0 +1,101 @@
+import type { RoleRepository, WorkspaceRepository } from "../domain/repositories.ts";
+import { isPermission, type BuiltInRoleKey } from "../domain/permissions.ts";
+import type { Role } from "../domain/types.ts";
+import type { Role as RoleRow } from "./generated/client.ts";
+import type { Db } from "./prisma-store.ts";
+
+export function toRole(row: RoleRow): Role {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    builtIn: (row.builtIn as BuiltInRoleKey | null) ?? null,
+    // A permission removed from the code base stays in old rows; it grants nothing.
+    permissions: row.permissions.filter(isPermission),
+  };
+}
+
+export class PrismaWorkspaceRepository implements WorkspaceRepository {
+  constructor(private readonly db: Db) {}
+
+  async ensure(workspaceId: string, builtIns: Parameters<WorkspaceRepository["ensure"]>[1]): Promise<void> {
+    await this.db.workspace.upsert({ where: { id: workspaceId }, create: { id: workspaceId }, update: {} });
+    await this.db.role.createMany({
+      data: builtIns.map((r) => ({ id: r.id, workspaceId, name: r.name, builtIn: r.key, permissions: r.permissions })),
+      skipDuplicates: true,
+    });
+    // Built-in roles follow the code: a release that changes them changes every workspace.
+    for (const r of builtIns) {
+      await this.db.role.updateMany({ where: { workspaceId, builtIn: r.key }, data: { permissions: r.permissions, name: r.name } });
+    }
+  }
+}
+
+export class PrismaRoleRepository implements RoleRepository {
+  constructor(private readonly db: Db) {}
+
+  async list(workspaceId: string): Promise<Role[]> {
+    const rows = await this.db.role.findMany({ where: { workspaceId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    return rows.map(toRole);
+  }
+
+  async findById(workspaceId: string, id: string): Promise<Role | null> {
+    const row = await this.db.role.findFirst({ where: { workspaceId, id } });
+    return row ? toRole(row) : null;
+  }
+
+  async findByName(workspaceId: string, name: string): Promise<Role | null> {
+    const row = await this.db.role.findFirst({ where: { workspaceId, name: { equals: name, mode: "insensitive" } } });
+    return row ? toRole(row) : null;
+  }
+
+  async findBuiltIn(workspaceId: string, key: BuiltInRoleKey): Promise<Role | null> {
+    const row = await this.db.role.findFirst({ where: { workspaceId, builtIn: key } });
+    return row ? toRole(row) : null;
+  }
+
+  async create(role: Role & { createdBy: string; createdAt: Date }): Promise<Role> {
+    const row = await this.db.role.create({
+      data: {
+        id: role.id,
+        workspaceId: role.workspaceId,
+        name: role.name,
+        builtIn: role.builtIn,
+        permissions: role.permissions,
+        createdBy: role.createdBy,
+        createdAt: role.createdAt,
+      },
+    });
+    return toRole(row);
+  }
+
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.db.role.deleteMany({ where: { workspaceId, id } });
+  }
+
+  async usage(workspaceId: string, id: string): Promise<{ keys: number; assignments: number }> {
+    const [keys, assignments] = await Promise.all([
+      this.db.apiKey.count({ where: { workspaceId, roleId: id, deletedAt: null } }),
+      this.db.roleAssignment.count({ where: { workspaceId, roleId: id } }),
+    ]);
+    return { keys, assignments };
+  }
+
+  async assignmentOf(workspaceId: string, userId: string): Promise<Role | null> {
+    const row = await this.db.roleAssignment.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, include: { role: true } });
+    return row && row.role.workspaceId === workspaceId ? toRole(row.role) : null;
+  }
+
+  async assign(workspaceId: string, userId: string, roleId: string, by: string, at: Date): Promise<void> {
+    await this.db.roleAssignment.upsert({
+      where: { workspaceId_userId: { workspaceId, userId } },
+      create: { workspaceId, userId, roleId, assignedBy: by, assignedAt: at },
+      update: { roleId, assignedBy: by, assignedAt: at },
+    });
+  }
+
+  async unassign(workspaceId: string, userId: string): Promise<boolean> {
+    const { count } = await this.db.roleAssignment.deleteMany({ where: { workspaceId, userId } });
+    return count > 0;
+  }
+}

@@ -1,0 +1,57 @@
+import { fromZonedTime, formatInTimeZone } from "date-fns-tz";
+import { DomainError } from "./errors.ts";
+
+/**
+ * An expiry is a calendar day chosen by a person; the key expires at the end of that day
+ * (23:59:59.999) in that person's time zone (SPEC rule 5), daylight-saving days included.
+ */
+const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return timeZone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function isCalendarDay(day: string): boolean {
+  const match = dayPattern.exec(day);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** The calendar day it is at `instant` in `timeZone`, as YYYY-MM-DD. */
+export function dayIn(instant: Date, timeZone: string): string {
+  return formatInTimeZone(instant, timeZone, "yyyy-MM-dd");
+}
+
+/** The last millisecond of `day` in `timeZone`. */
+export function endOfDayIn(day: string, timeZone: string): Date {
+  if (!isCalendarDay(day)) throw new DomainError("validation_failed", `"${day}" is not a calendar day (YYYY-MM-DD).`, { fields: { expiresOn: "Use a date like 2027-01-31." } });
+  if (!isValidTimeZone(timeZone)) throw new DomainError("invalid_time_zone", `"${timeZone}" is not a time zone.`, { fields: { timeZone: "Use an IANA time zone such as Europe/Paris." } });
+  // 23:59:59.999 exists on every day in every zone (transitions happen at or after midnight, never in
+  // the last second of a day), so converting it directly is exact on 23- and 25-hour days alike.
+  return fromZonedTime(`${day}T23:59:59.999`, timeZone);
+}
+
+/** Resolves a chosen day to its expiry instant, refusing a day before today in that zone. */
+export function expiryFromDay(day: string, timeZone: string, now: Date): Date {
+  const expiresAt = endOfDayIn(day, timeZone);
+  if (day < dayIn(now, timeZone)) {
+    throw new DomainError("expiry_in_past", `The expiry date ${day} is already past in ${timeZone}.`, {
+      fields: { expiresOn: "Choose today or a later day." },
+    });
+  }
+  return expiresAt;
+}
+
+/** The same calendar day `days` after today in `timeZone` (the create form's default). */
+export function dayAfter(now: Date, timeZone: string, days: number): string {
+  const today = new Date(`${dayIn(now, timeZone)}T00:00:00Z`);
+  today.setUTCDate(today.getUTCDate() + days);
+  return today.toISOString().slice(0, 10);
+}

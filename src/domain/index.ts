@@ -1,0 +1,26 @@
+import { AccessService } from "./access-service.ts";
+import { AuditService } from "./audit-service.ts";
+import type { DomainContext } from "./context.ts";
+import { KeyService } from "./key-service.ts";
+import { LastUsedTracker } from "./last-used-tracker.ts";
+import { RoleService } from "./role-service.ts";
+
+/** The domain's services, wired once per process from a context. */
+export interface DomainServices {
+  access: AccessService;
+  keys: KeyService;
+  roles: RoleService;
+  audit: AuditService;
+  lastUsed: LastUsedTracker;
+}
+
+export function createDomainServices(ctx: DomainContext): DomainServices {
+  const lastUsed = new LastUsedTracker(ctx.store.apiKeys);
+  return {
+    access: new AccessService(ctx),
+    keys: new KeyService(ctx, lastUsed),
+    roles: new RoleService(ctx),
+    audit: new AuditService(ctx),
+    lastUsed,
+  };
+}

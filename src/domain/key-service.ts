@@ -1,0 +1,180 @@
+import { recordAudit, type DomainContext } from "./context.ts";
+import { denied, DomainError, notFound } from "./errors.ts";
+import { expiryFromDay } from "./expiry.ts";
+import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
+import type { LastUsedTracker } from "./last-used-tracker.ts";
+import { missingPermissions, type Permission } from "./permissions.ts";
+import type { Repositories } from "./repositories.ts";
+import { resolveRole } from "./role-service.ts";
+import { looksLikeId, newId } from "./runtime.ts";
+import { createKeyInputSchema, pageInputSchema, updateKeyInputSchema, type CreateKeyInput, type PageInput, type UpdateKeyInput } from "./schemas.ts";
+import type { Actor, ApiKey, Page, StoredKey } from "./types.ts";
+import { parseInput } from "./validation.ts";
+
+export type VerifyFailure = "malformed" | "unknown" | "expired" | "deleted";
+export type VerifyResult =
+  | { valid: true; key: StoredKey; permissions: Permission[] }
+  | { valid: false; reason: VerifyFailure; key?: StoredKey };
+
+export interface CreatedKey {
+  key: ApiKey;
+  /** Shown once to the creator; never stored, logged or audited. */
+  secret: string;
+}
+
+/** API keys: issue, list, rename, delete, verify. Every permission rule of SPEC rules 1, 2, 6, 7. */
+export class KeyService {
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly lastUsed: LastUsedTracker,
+  ) {}
+
+  async create(actor: Actor, rawInput: CreateKeyInput): Promise<CreatedKey> {
+    const input = parseInput(createKeyInputSchema, rawInput);
+    this.requireEdit(actor, input.kind, actor.userId);
+    const now = this.ctx.clock.now();
+    const expiresAt = input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!;
+    if (expiresAt.getTime() <= now.getTime()) {
+      throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
+    }
+    const secret = generateKey(this.ctx.random);
+    const created = await this.ctx.store.transaction(async (tx) => {
+      const role = await resolveRole(tx, actor.workspaceId, input.role);
+      const beyond = missingPermissions(actor.permissions, role.permissions);
+      if (beyond.length > 0) {
+        throw new DomainError("role_exceeds_actor", `The role ${role.name} grants permissions you do not hold: ${beyond.join(", ")}.`, {
+          fields: { role: "Choose a role whose permissions you hold yourself." },
+          missing: beyond,
+        });
+      }
+      await this.requireUniqueName(tx, actor.workspaceId, input.name);
+      const key = await tx.apiKeys.create({
+        id: newId(this.ctx.clock, this.ctx.random),
+        workspaceId: actor.workspaceId,
+        name: input.name,
+        description: input.description,
+        kind: input.kind,
+        roleId: role.id,
+        hash: this.ctx.hasher.hash(secret),
+        last4: lastFour(secret),
+        createdBy: actor.userId,
+        createdAt: now,
+        expiresAt,
+      });
+      await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, {
+        role: role.name,
+        kind: key.kind,
+        expiresAt: expiresAt.toISOString(),
+      });
+      return key;
+    });
+    return { key: created, secret };
+  }
+
+  async list(actor: Actor, rawPage: PageInput = {}): Promise<Page<ApiKey>> {
+    this.requireView(actor);
+    const page = parseInput(pageInputSchema, rawPage);
+    const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const rows = await this.ctx.store.apiKeys.list(actor.workspaceId, { after, limit: page.limit + 1 });
+    const data = rows.slice(0, page.limit);
+    const last = data.at(-1);
+    return { data, nextCursor: rows.length > page.limit && last ? encodeCursor(last.id) : null };
+  }
+
+  async get(actor: Actor, id: string): Promise<ApiKey> {
+    this.requireView(actor);
+    const key = looksLikeId(id) ? await this.ctx.store.apiKeys.findById(actor.workspaceId, id) : null;
+    if (!key) throw notFound("The API key");
+    return key;
+  }
+
+  /** Finds a live key by id or by exact name (what `/keys edit <name|id>` takes). */
+  async find(actor: Actor, ref: string): Promise<ApiKey> {
+    this.requireView(actor);
+    const trimmed = ref.trim();
+    if (looksLikeId(trimmed)) {
+      const byId = await this.ctx.store.apiKeys.findById(actor.workspaceId, trimmed);
+      if (byId) return byId;
+    }
+    const byName = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
+    if (byName.length === 1) return byName[0]!;
+    if (byName.length > 1) {
+      throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
+    }
+    throw notFound(`A key named "${trimmed}"`);
+  }
+
+  /** Only name and description ever change (SPEC rule 6); the schema refuses anything else. */
+  async update(actor: Actor, id: string, rawChanges: UpdateKeyInput): Promise<ApiKey> {
+    const changes = parseInput(updateKeyInputSchema, rawChanges);
+    return this.ctx.store.transaction(async (tx) => {
+      const current = await this.loadForChange(tx, actor, id);
+      if (changes.name !== undefined && changes.name !== current.name) await this.requireUniqueName(tx, actor.workspaceId, changes.name);
+      const updated = await tx.apiKeys.update(actor.workspaceId, id, changes);
+      if (!updated) throw notFound("The API key");
+      const diff: Record<string, unknown> = {};
+      if (changes.name !== undefined && changes.name !== current.name) diff.name = { from: current.name, to: changes.name };
+      if (changes.description !== undefined && changes.description !== current.description) diff.descriptionChanged = true;
+      await recordAudit(this.ctx, tx, actor, "api_key.update", { type: "api_key", id, name: updated.name }, diff);
+      return updated;
+    });
+  }
+
+  async delete(actor: Actor, id: string, reason?: string): Promise<ApiKey> {
+    return this.ctx.store.transaction(async (tx) => {
+      const current = await this.loadForChange(tx, actor, id);
+      const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
+      if (!deleted) throw notFound("The API key");
+      await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, reason ? { reason } : undefined);
+      return current;
+    });
+  }
+
+  /** Checks a presented secret. Shape and checksum first, so a typo never reaches the database. */
+  async verify(secret: string): Promise<VerifyResult> {
+    if (checkKeyShape(secret) !== "ok") return { valid: false, reason: "malformed" };
+    const key = await this.ctx.store.apiKeys.findByHash(this.ctx.hasher.hash(secret));
+    if (!key) return { valid: false, reason: "unknown" };
+    if (key.deletedAt) return { valid: false, reason: "deleted", key };
+    const now = this.ctx.clock.now();
+    if (key.expiresAt.getTime() <= now.getTime()) return { valid: false, reason: "expired", key };
+    this.lastUsed.touch(key.id, now);
+    return { valid: true, key, permissions: key.rolePermissions };
+  }
+
+  private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {
+    // Someone who cannot even see keys learns nothing about which ids exist.
+    if (!actor.permissions.has("api_keys.view") && !actor.permissions.has("personal_tokens.edit")) throw denied("manage API keys");
+    const key = looksLikeId(id) ? await tx.apiKeys.findById(actor.workspaceId, id) : null;
+    if (!key) throw notFound("The API key");
+    this.requireEdit(actor, key.kind, key.createdBy);
+    return key;
+  }
+
+  /** api_keys.edit for any key; personal_tokens.edit is enough for one's own personal keys (rule 1). */
+  private requireEdit(actor: Actor, kind: ApiKey["kind"], ownerId: string): void {
+    if (actor.permissions.has("api_keys.edit")) return;
+    if (kind === "personal" && ownerId === actor.userId && actor.permissions.has("personal_tokens.edit")) return;
+    throw denied(kind === "personal" ? "manage this personal key" : "edit API keys");
+  }
+
+  private requireView(actor: Actor): void {
+    if (!actor.permissions.has("api_keys.view")) throw denied("view API keys");
+  }
+
+  private async requireUniqueName(tx: Repositories, workspaceId: string, name: string): Promise<void> {
+    const existing = await tx.apiKeys.findByName(workspaceId, name);
+    if (existing.length > 0) {
+      throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
+    }
+  }
+}
+
+// Cursors are opaque to callers so that the paging key can change without breaking clients.
+export const encodeCursor = (id: string): string => Buffer.from(id, "utf8").toString("base64url");
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!looksLikeId(id)) throw new DomainError("validation_failed", "The cursor is not valid.", { fields: { cursor: "Use nextCursor from a previous page." } });
+  return id;
+}

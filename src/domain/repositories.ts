@@ -1,0 +1,71 @@
+import type { BuiltInRoleKey, Permission } from "./permissions.ts";
+import type { ApiKey, AuditEvent, KeyKind, Role, StoredKey } from "./types.ts";
+
+/**
+ * What the domain needs from storage. Every method takes the workspace and filters by it,
+ * so another workspace's record is simply not found. Implementations live in src/db.
+ */
+export interface WorkspaceRepository {
+  /** Creates the workspace and its built-in roles if absent; brings built-in permissions up to date. */
+  ensure(workspaceId: string, builtIns: Array<{ id: string; key: BuiltInRoleKey; name: string; permissions: Permission[] }>): Promise<void>;
+}
+
+export interface RoleRepository {
+  list(workspaceId: string): Promise<Role[]>;
+  findById(workspaceId: string, id: string): Promise<Role | null>;
+  findByName(workspaceId: string, name: string): Promise<Role | null>;
+  findBuiltIn(workspaceId: string, key: BuiltInRoleKey): Promise<Role | null>;
+  create(role: Role & { createdBy: string; createdAt: Date }): Promise<Role>;
+  delete(workspaceId: string, id: string): Promise<void>;
+  /** Live keys and assignments that refer to the role. */
+  usage(workspaceId: string, id: string): Promise<{ keys: number; assignments: number }>;
+  assignmentOf(workspaceId: string, userId: string): Promise<Role | null>;
+  assign(workspaceId: string, userId: string, roleId: string, by: string, at: Date): Promise<void>;
+  unassign(workspaceId: string, userId: string): Promise<boolean>;
+}
+
+export interface NewApiKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string;
+  kind: KeyKind;
+  roleId: string;
+  hash: string;
+  last4: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ApiKeyRepository {
+  create(key: NewApiKey): Promise<ApiKey>;
+  /** Live keys with id > after, in id order. */
+  list(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]>;
+  findById(workspaceId: string, id: string): Promise<ApiKey | null>;
+  findByName(workspaceId: string, name: string): Promise<ApiKey[]>;
+  /** The one look-up not scoped by workspace: the secret itself says which workspace it belongs to. */
+  findByHash(hash: string): Promise<StoredKey | null>;
+  update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null>;
+  softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean>;
+  /** Moves last-used times forward (never back), many keys in one write. */
+  recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
+}
+
+export interface AuditRepository {
+  append(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  latest(workspaceId: string, limit: number): Promise<AuditEvent[]>;
+}
+
+export interface Repositories {
+  workspaces: WorkspaceRepository;
+  roles: RoleRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+}
+
+/** Repositories plus a way to run several changes atomically. */
+export interface Store extends Repositories {
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { isCalendarDay, isValidTimeZone } from "./expiry.ts";
+import { permissions } from "./permissions.ts";
+
+/**
+ * The domain's input schemas. Surfaces validate once, at their edge, with these; services
+ * parse again (cheaply) so that no surface can skip a rule.
+ */
+export const nameLimits = { min: 1, max: 64 } as const;
+export const descriptionMax = 500;
+export const roleNameLimits = { min: 1, max: 40 } as const;
+
+// No control characters: names end up in Slack messages, logs and CSV exports.
+const printable = /^[^\p{Cc}\p{Cf}]*$/u;
+
+export const keyNameSchema = z
+  .string()
+  .trim()
+  .min(nameLimits.min, "Give the key a name.")
+  .max(nameLimits.max, `Keep the name to ${nameLimits.max} characters or fewer.`)
+  .regex(printable, "The name cannot contain control characters.");
+
+export const keyDescriptionSchema = z
+  .string()
+  .trim()
+  .max(descriptionMax, `Keep the description to ${descriptionMax} characters or fewer.`)
+  // Line breaks and tabs are fine in a description; other control characters are not.
+  .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The description cannot contain control characters.");
+
+export const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.");
+export const timeZoneSchema = z.string().refine(isValidTimeZone, "Use an IANA time zone such as Europe/Paris.");
+export const keyKindSchema = z.enum(["service", "personal"]);
+export const permissionSchema = z.enum(permissions);
+
+/** A role is referred to by id or by name (case-insensitive). */
+export const roleRefSchema = z.string().trim().min(1, "Choose a role.").max(100);
+
+export const createKeyInputSchema = z
+  .object({
+    name: keyNameSchema,
+    description: keyDescriptionSchema.default(""),
+    role: roleRefSchema,
+    kind: keyKindSchema.default("service"),
+    expiresOn: calendarDaySchema.optional(),
+    timeZone: timeZoneSchema.optional(),
+    expiresAt: z.coerce.date().optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    const byDay = input.expiresOn !== undefined;
+    if (byDay === (input.expiresAt !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["expiresOn"], message: "Give either an expiry date (expiresOn with timeZone) or an instant (expiresAt)." });
+    }
+    if (byDay && input.timeZone === undefined) {
+      ctx.addIssue({ code: "custom", path: ["timeZone"], message: "An expiry date needs the time zone it is meant in." });
+    }
+  });
+export type CreateKeyInput = z.input<typeof createKeyInputSchema>;
+
+export const updateKeyInputSchema = z
+  .object({ name: keyNameSchema.optional(), description: keyDescriptionSchema.optional() })
+  .strict()
+  .refine((v) => v.name !== undefined || v.description !== undefined, "Change the name or the description.");
+export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
+
+export const createRoleInputSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(roleNameLimits.min, "Give the role a name.")
+      .max(roleNameLimits.max, `Keep the role name to ${roleNameLimits.max} characters or fewer.`)
+      .regex(printable, "The name cannot contain control characters."),
+    permissions: z.array(permissionSchema).min(1, "Choose at least one permission."),
+  })
+  .strict();
+export type CreateRoleInput = z.input<typeof createRoleInputSchema>;
+
+export const pageInputSchema = z
+  .object({
+    cursor: z.string().max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export type PageInput = z.input<typeof pageInputSchema>;

@@ -1,0 +1,66 @@
+import type { BuiltInRoleKey, Permission } from "./permissions.ts";
+
+export type Source = "slack" | "api" | "scheduler";
+export type KeyKind = "service" | "personal";
+
+export interface Role {
+  id: string;
+  workspaceId: string;
+  name: string;
+  builtIn: BuiltInRoleKey | null;
+  permissions: Permission[];
+}
+
+/** An API key as the domain sees it: never its secret, never its hash. */
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string;
+  kind: KeyKind;
+  roleId: string;
+  roleName: string;
+  last4: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** A key record as verify sees it, tombstones included. */
+export interface StoredKey extends ApiKey {
+  deletedAt: Date | null;
+  rolePermissions: Permission[];
+}
+
+export interface AuditEvent {
+  id: string;
+  workspaceId: string;
+  actorId: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  targetName: string | null;
+  source: Source;
+  details: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+/**
+ * Who is acting, with what they may do. Built only by AccessService, so a surface cannot
+ * hand the domain a permission set of its own making.
+ */
+export interface Actor {
+  readonly workspaceId: string;
+  readonly userId: string;
+  readonly roleName: string | null;
+  readonly permissions: ReadonlySet<Permission>;
+  readonly source: Source;
+  /** Set when a program acts with an API key. */
+  readonly keyId?: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}

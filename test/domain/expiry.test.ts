@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { dayAfter, dayIn, endOfDayIn, expiryFromDay } from "../../src/domain/expiry.ts";
+
+describe("end of a calendar day in a time zone", () => {
+  it.each([
+    // US spring forward: the day has 23 hours; the evening is EDT (-04:00).
+    ["2026-03-08", "America/New_York", "2026-03-09T03:59:59.999Z"],
+    // US fall back: the day has 25 hours; the evening is EST (-05:00).
+    ["2026-11-01", "America/New_York", "2026-11-02T04:59:59.999Z"],
+    // The day before each change, for contrast.
+    ["2026-03-07", "America/New_York", "2026-03-08T04:59:59.999Z"],
+    ["2026-10-31", "America/New_York", "2026-11-01T03:59:59.999Z"],
+    // New Zealand leaves daylight time on 2026-04-05 (+13 → +12).
+    ["2026-04-05", "Pacific/Auckland", "2026-04-05T11:59:59.999Z"],
+    ["2026-04-04", "Pacific/Auckland", "2026-04-04T10:59:59.999Z"],
+    ["2026-06-15", "Asia/Kathmandu", "2026-06-15T18:14:59.999Z"],
+    ["2026-06-15", "Pacific/Kiritimati", "2026-06-15T09:59:59.999Z"],
+    ["2026-06-15", "UTC", "2026-06-15T23:59:59.999Z"],
+    // A leap day.
+    ["2028-02-29", "Europe/Paris", "2028-02-29T22:59:59.999Z"],
+  ])("%s in %s ends at %s", (day, zone, instant) => {
+    expect(endOfDayIn(day, zone).toISOString()).toBe(instant);
+  });
+
+  it("ends exactly one millisecond before the next local day begins", () => {
+    const end = endOfDayIn("2026-03-08", "America/New_York");
+    expect(dayIn(end, "America/New_York")).toBe("2026-03-08");
+    expect(dayIn(new Date(end.getTime() + 1), "America/New_York")).toBe("2026-03-09");
+  });
+
+  it.each(["2026-02-30", "2026-13-01", "26-01-01", "2026-1-1", "tomorrow", ""])("refuses %j as a day", async (day) => {
+    expect(() => endOfDayIn(day, "UTC")).toThrowError(expect.objectContaining({ code: "validation_failed" }));
+  });
+
+  it.each(["Mars/Olympus", "", "EST5EDT/x"])("refuses %j as a time zone", (zone) => {
+    expect(() => endOfDayIn("2026-06-01", zone)).toThrowError(expect.objectContaining({ code: "invalid_time_zone" }));
+  });
+});
+
+describe("expiry chosen by a person", () => {
+  it("accepts today in the chooser's zone even where it is already tomorrow in UTC", () => {
+    // 2026-06-15 10:30 UTC is already 2026-06-16 00:30 in Kiritimati (+14).
+    const now = new Date("2026-06-15T10:30:00Z");
+    expect(expiryFromDay("2026-06-16", "Pacific/Kiritimati", now).toISOString()).toBe("2026-06-16T09:59:59.999Z");
+    expect(() => expiryFromDay("2026-06-15", "Pacific/Kiritimati", now)).toThrowError(expect.objectContaining({ code: "expiry_in_past" }));
+    // In UTC the same day is still today.
+    expect(expiryFromDay("2026-06-15", "UTC", now).toISOString()).toBe("2026-06-15T23:59:59.999Z");
+  });
+
+  it("refuses a day before today in that zone with a field error", () => {
+    const now = new Date("2026-11-27T12:00:00Z");
+    try {
+      expiryFromDay("2026-11-26", "America/New_York", now);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: "expiry_in_past", details: { fields: { expiresOn: expect.any(String) } } });
+    }
+  });
+
+  it("computes the form's default day in the person's zone", () => {
+    const now = new Date("2026-11-27T23:30:00Z");
+    expect(dayAfter(now, "UTC", 90)).toBe("2027-02-25");
+    expect(dayAfter(now, "Asia/Kathmandu", 90)).toBe("2027-02-26");
+  });
+});

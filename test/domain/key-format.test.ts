@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { checkKeyShape, generateKey, keyLength, keyPrefix, lastFour } from "../../src/domain/key-format.ts";
+import { cryptoRandom } from "../../src/domain/runtime.ts";
+import { seededRandom } from "../support/fixed-runtime.ts";
+
+describe("key format", () => {
+  it("has the prefix, base62 body and a valid checksum", () => {
+    const key = generateKey(cryptoRandom);
+    expect(key.startsWith(keyPrefix)).toBe(true);
+    expect(key).toHaveLength(keyLength);
+    expect(key).toMatch(/^kw_[0-9A-Za-z]{36}$/);
+    expect(checkKeyShape(key)).toBe("ok");
+  });
+
+  it("carries at least 160 random bits", () => {
+    // 30 uniformly chosen base62 characters.
+    expect(30 * Math.log2(62)).toBeGreaterThanOrEqual(160);
+    const keys = new Set(Array.from({ length: 2000 }, () => generateKey(cryptoRandom)));
+    expect(keys.size).toBe(2000);
+  });
+
+  it("is reproducible from injected randomness", () => {
+    expect(generateKey(seededRandom("a"))).toBe(generateKey(seededRandom("a")));
+    expect(generateKey(seededRandom("a"))).not.toBe(generateKey(seededRandom("b")));
+  });
+
+  it("uses every base62 character with no strong bias", () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) for (const c of generateKey(cryptoRandom).slice(3, 33)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    const expected = (2000 * 30) / 62;
+    for (const n of counts.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.2);
+  });
+
+  it("refuses every single-character typo through the checksum", () => {
+    const key = generateKey(seededRandom("typo"));
+    for (let i = 3; i < key.length; i++) {
+      const replacement = key[i] === "a" ? "b" : "a";
+      const typo = key.slice(0, i) + replacement + key.slice(i + 1);
+      expect(checkKeyShape(typo)).toBe("bad_checksum");
+    }
+  });
+
+  it.each([
+    ["", "malformed"],
+    ["kw_", "malformed"],
+    ["xx_" + "a".repeat(36), "malformed"],
+    ["kw_" + "a".repeat(35), "malformed"],
+    ["kw_" + "a".repeat(37), "malformed"],
+    ["kw_" + "a".repeat(35) + "-", "malformed"],
+    ["kw_" + "é".repeat(36), "malformed"],
+    [" kw_" + "a".repeat(36), "malformed"],
+    ["kw_" + "a".repeat(100_000), "malformed"],
+  ])("calls %j %s", (candidate, shape) => {
+    expect(checkKeyShape(candidate)).toBe(shape);
+  });
+
+  it("keeps the last four characters", () => {
+    expect(lastFour("kw_abcdWXYZ")).toBe("WXYZ");
+  });
+});
