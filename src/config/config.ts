@@ -1,0 +1,175 @@
+import { z } from "zod";
+import { isValidTimeZone } from "../domain/expiry.ts";
+
+/**
+ * The one reader of process.env. Everything else receives a parsed Config, so a wrong or missing
+ * value stops start-up with one line naming it, before anything listens or writes.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const secretBytes = (what: string) =>
+  optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const bytes = decodeSecret(v);
+    if (!bytes || bytes.length < 32) {
+      ctx.addIssue({ code: "custom", message: `${what} must be at least 32 bytes, written as hex or base64` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/** KEYWARD_ENCRYPTION_KEYS: `1:<base64 32 bytes>,2:<…>`; the highest version encrypts, all decrypt. */
+const keyRing = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const ring = parseKeyRing(v);
+  if (typeof ring === "string") {
+    ctx.addIssue({ code: "custom", message: ring });
+    return z.NEVER;
+  }
+  return ring;
+});
+
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  optionalText.transform((v, ctx) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const reminderDays = optionalText.transform((v, ctx) => {
+  const days = (v ?? "30,14,7,3,1,0").split(",").map((s) => Number(s.trim()));
+  if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 365)) {
+    ctx.addIssue({ code: "custom", message: "must be whole numbers of days from 0 to 365, comma-separated" });
+    return z.NEVER;
+  }
+  return [...new Set(days)].sort((a, b) => b - a);
+});
+
+const csv = optionalText.transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+
+const envSchema = z
+  .object({
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith("xoxb-"), "must be a bot token (xoxb-…)"),
+    SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith("xapp-"), "must be an app-level token (xapp-…)"),
+    SLACK_CLIENT_ID: optionalText,
+    SLACK_CLIENT_SECRET: optionalText,
+    SLACK_STATE_SECRET: optionalText,
+    SLACK_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()).default("https://slack.com/api/"),
+    PORT: wholeNumber(0, 65535, 3000),
+    DATA_DIR: optionalText.default("./data"),
+    DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
+    KEYWARD_PEPPER: secretBytes("the pepper"),
+    KEYWARD_ENCRYPTION_KEYS: keyRing,
+    KEYWARD_ADMINS: csv.refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), "must be Slack user ids (U…), comma-separated"),
+    REMINDER_INTERVAL_SECONDS: wholeNumber(10, 86_400, 300),
+    REMINDER_DAYS: reminderDays,
+    LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()).default("info"),
+    DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
+    API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
+  })
+  .superRefine((env, ctx) => {
+    const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET].filter(Boolean).length;
+    if (oauth > 0 && oauth < 3) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_CLIENT_ID"], message: "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together" });
+    }
+    if (env.DATABASE_URL && !env.KEYWARD_PEPPER) {
+      ctx.addIssue({ code: "custom", path: ["KEYWARD_PEPPER"], message: "is required with DATABASE_URL (every instance must share it)" });
+    }
+    if (env.DATABASE_URL && !env.KEYWARD_ENCRYPTION_KEYS) {
+      ctx.addIssue({ code: "custom", path: ["KEYWARD_ENCRYPTION_KEYS"], message: "is required with DATABASE_URL (every instance must share it)" });
+    }
+  });
+
+export type EncryptionKeyRing = { current: number; keys: ReadonlyMap<number, Buffer> };
+
+export interface Config {
+  slack: {
+    signingSecret?: string;
+    botToken?: string;
+    appToken?: string;
+    oauth?: { clientId: string; clientSecret: string; stateSecret: string };
+    apiUrl: string;
+  };
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  /** Undefined only on the embedded database, where local-secrets.ts generates them. */
+  pepper?: Buffer;
+  encryptionKeys?: EncryptionKeyRing;
+  adminUserIds: ReadonlySet<string>;
+  reminders: { intervalSeconds: number; days: number[] };
+  logLevel: string;
+  defaultTimeZone: string;
+  api: { authFailuresPerMinute: number };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? "configuration");
+    throw new ConfigError(`Configuration error: ${name} ${issue.message}.`);
+  }
+  const e = parsed.data;
+  return {
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      oauth:
+        e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET
+          ? { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET, stateSecret: e.SLACK_STATE_SECRET }
+          : undefined,
+      apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+    },
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    pepper: e.KEYWARD_PEPPER,
+    encryptionKeys: e.KEYWARD_ENCRYPTION_KEYS,
+    adminUserIds: new Set(e.KEYWARD_ADMINS),
+    reminders: { intervalSeconds: e.REMINDER_INTERVAL_SECONDS, days: e.REMINDER_DAYS },
+    logLevel: e.LOG_LEVEL,
+    defaultTimeZone: e.DEFAULT_TIME_ZONE,
+    api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE },
+  };
+}
+
+export function decodeSecret(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0) return Buffer.from(text, "hex");
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return Buffer.from(text, "base64");
+  return undefined;
+}
+
+/** Parses `version:base64,…`; returns a message naming what is wrong, or the ring. */
+export function parseKeyRing(text: string): EncryptionKeyRing | string {
+  const keys = new Map<number, Buffer>();
+  for (const entry of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const match = /^(\d{1,6}):(.+)$/.exec(entry);
+    if (!match) return "must be version:key pairs such as 1:<base64 of 32 bytes>, comma-separated";
+    const version = Number(match[1]);
+    const key = decodeSecret(match[2]!);
+    if (!key || key.length !== 32) return `key version ${version} must be exactly 32 bytes (base64 or hex)`;
+    if (keys.has(version)) return `key version ${version} appears twice`;
+    keys.set(version, key);
+  }
+  if (keys.size === 0) return "must hold at least one key";
+  return { current: Math.max(...keys.keys()), keys };
+}
+
+export function formatKeyRing(ring: EncryptionKeyRing): string {
+  return [...ring.keys].map(([v, k]) => `${v}:${k.toString("base64")}`).join(",");
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, stat, writeFile, chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.ts";
+import { resolveServerSecrets } from "../../src/config/local-secrets.ts";
+
+const pepper = randomBytes(32).toString("base64");
+const ring = `1:${randomBytes(32).toString("base64")},2:${randomBytes(32).toString("hex")}`;
+
+describe("configuration", () => {
+  it("has working defaults for a newcomer", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, dataDir: "./data", logLevel: "info", reminders: { intervalSeconds: 300, days: [30, 14, 7, 3, 1, 0] } });
+    expect(config.slack.apiUrl).toBe("https://slack.com/api/");
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it("parses every documented variable", () => {
+    const config = loadConfig({
+      SLACK_SIGNING_SECRET: "s3cr3t",
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_API_URL: "http://127.0.0.1:9999/api",
+      PORT: "0",
+      DATABASE_URL: "postgres://u@h/db",
+      KEYWARD_PEPPER: pepper,
+      KEYWARD_ENCRYPTION_KEYS: ring,
+      KEYWARD_ADMINS: "U01, U02",
+      REMINDER_DAYS: "1, 7,7,0",
+      REMINDER_INTERVAL_SECONDS: "60",
+      LOG_LEVEL: "warn",
+    });
+    expect(config.slack.apiUrl).toBe("http://127.0.0.1:9999/api/");
+    expect(config.port).toBe(0);
+    expect([...config.adminUserIds]).toEqual(["U01", "U02"]);
+    expect(config.reminders.days).toEqual([7, 1, 0]);
+    expect(config.encryptionKeys?.current).toBe(2);
+    expect(config.pepper?.length).toBe(32);
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ SLACK_BOT_TOKEN: "xoxp-user" }, "SLACK_BOT_TOKEN"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "postgres://x/db" }, "KEYWARD_PEPPER"],
+    [{ DATABASE_URL: "postgres://x/db", KEYWARD_PEPPER: pepper }, "KEYWARD_ENCRYPTION_KEYS"],
+    [{ KEYWARD_PEPPER: "short" }, "KEYWARD_PEPPER"],
+    [{ KEYWARD_ENCRYPTION_KEYS: "1:abc" }, "KEYWARD_ENCRYPTION_KEYS"],
+    [{ KEYWARD_ENCRYPTION_KEYS: `1:${randomBytes(32).toString("base64")},1:${randomBytes(32).toString("base64")}` }, "KEYWARD_ENCRYPTION_KEYS"],
+    [{ KEYWARD_ADMINS: "alice" }, "KEYWARD_ADMINS"],
+    [{ REMINDER_DAYS: "30,soon" }, "REMINDER_DAYS"],
+    [{ REMINDER_INTERVAL_SECONDS: "1" }, "REMINDER_INTERVAL_SECONDS"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ SLACK_CLIENT_ID: "1.2" }, "SLACK_CLIENT_ID"],
+  ])("stops on %j with one line naming %s", (env, name) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.startsWith(`Configuration error: ${name} `)).toBe(true);
+    expect(message).not.toContain("\n");
+    // A bad secret is named, never echoed.
+    if ("KEYWARD_PEPPER" in env && env.KEYWARD_PEPPER) expect(message).not.toContain(env.KEYWARD_PEPPER);
+  });
+});
+
+describe("server secrets on the embedded database", () => {
+  it("generates a pepper and a key ring once, mode 0600, and reads them back", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "keyward-secrets-"));
+    const first = await resolveServerSecrets(loadConfig({ DATA_DIR: dataDir }));
+    const second = await resolveServerSecrets(loadConfig({ DATA_DIR: dataDir }));
+    expect(first.pepper.equals(second.pepper)).toBe(true);
+    expect(first.pepper.length).toBe(32);
+    expect(first.encryptionKeys.keys.get(1)?.equals(second.encryptionKeys.keys.get(1)!)).toBe(true);
+    for (const file of ["pepper", "encryption-keys"]) {
+      expect((await stat(join(dataDir, "secrets", file))).mode & 0o777).toBe(0o600);
+    }
+    expect((await stat(join(dataDir, "secrets"))).mode & 0o777).toBe(0o700);
+  });
+
+  it("tightens a loosened file and refuses a corrupted one", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "keyward-secrets-"));
+    await resolveServerSecrets(loadConfig({ DATA_DIR: dataDir }));
+    const file = join(dataDir, "secrets", "pepper");
+    await chmod(file, 0o644);
+    await resolveServerSecrets(loadConfig({ DATA_DIR: dataDir }));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await writeFile(file, "not-long-enough");
+    await expect(resolveServerSecrets(loadConfig({ DATA_DIR: dataDir }))).rejects.toThrow(/pepper must hold at least 32 bytes/);
+  });
+
+  it("uses given values without touching the disk", async () => {
+    const dataDir = join(tmpdir(), `keyward-none-${Date.now()}`);
+    const secrets = await resolveServerSecrets(loadConfig({ DATA_DIR: dataDir, KEYWARD_PEPPER: pepper, KEYWARD_ENCRYPTION_KEYS: ring }));
+    expect(secrets.pepper.toString("base64")).toBe(pepper);
+    await expect(readFile(join(dataDir, "secrets", "pepper"))).rejects.toThrow(/ENOENT/);
+  });
+});
