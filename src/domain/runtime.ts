@@ -13,13 +13,31 @@ export const systemClock: Clock = { now: () => new Date() };
 export const cryptoRandom: RandomSource = { bytes: (length) => randomBytes(length) };
 
 /**
- * UUIDv7 (RFC 9562): time-ordered, so paging by `id > cursor` walks records in creation order.
+ * UUIDv7 (RFC 9562) with a 12-bit counter in rand_a (its "method 1"), so ids made in this process
+ * sort in the order they were made, even within one millisecond; paging by `id > cursor` and
+ * "newest first" then follow creation order.
  */
+let lastMs = -1;
+let counter = 0;
+
 export function newId(clock: Clock, random: RandomSource): string {
   const bytes = random.bytes(16);
-  const ms = BigInt(clock.now().getTime());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  let ms = clock.now().getTime();
+  if (ms <= lastMs) {
+    ms = lastMs;
+    counter++;
+    if (counter > 0xfff) {
+      ms = ++lastMs;
+      counter = 0;
+    }
+  } else {
+    lastMs = ms;
+    counter = bytes[6]! & 0x07; // a small random start leaves room for many ids in the same millisecond
+  }
+  const time = BigInt(ms);
+  for (let i = 0; i < 6; i++) bytes[i] = Number((time >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -59,3 +59,15 @@ describe("key format", () => {
     expect(lastFour("kw_abcdWXYZ")).toBe("WXYZ");
   });
 });
+
+describe("ids", () => {
+  it("sort in creation order, even within one millisecond", async () => {
+    const { newId, looksLikeId } = await import("../../src/domain/runtime.ts");
+    const clock = { now: () => new Date("2026-11-27T12:00:00Z") };
+    const ids = Array.from({ length: 5000 }, () => newId(clock, cryptoRandom));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every(looksLikeId)).toBe(true);
+    expect(ids[0]!.slice(14, 15)).toBe("7");
+  });
+});
