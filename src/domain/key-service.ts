@@ -1,3 +1,4 @@
+import { canChangeKey, capabilitiesOf } from "./capabilities.ts";
 import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { expiryFromDay } from "./expiry.ts";
@@ -8,7 +9,7 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { looksLikeId, newId } from "./runtime.ts";
 import { createKeyInputSchema, pageInputSchema, updateKeyInputSchema, type CreateKeyInput, type PageInput, type UpdateKeyInput } from "./schemas.ts";
-import type { Actor, ApiKey, Page, StoredKey } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, Page, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 export type VerifyFailure = "malformed" | "unknown" | "expired" | "deleted";
@@ -71,6 +72,14 @@ export class KeyService {
     return { key: created, secret };
   }
 
+  /** What the create form may offer this actor: the roles they can grant and the kinds they can make. */
+  async createOptions(actor: Actor): Promise<{ roles: Role[]; kinds: KeyKind[] }> {
+    const kinds = capabilitiesOf(actor).createKinds;
+    if (kinds.length === 0) throw denied("create API keys");
+    const roles = await this.ctx.store.roles.list(actor.workspaceId);
+    return { roles: roles.filter((r) => r.permissions.length > 0 && missingPermissions(actor.permissions, r.permissions).length === 0), kinds };
+  }
+
   async list(actor: Actor, rawPage: PageInput = {}): Promise<Page<ApiKey>> {
     this.requireView(actor);
     const page = parseInput(pageInputSchema, rawPage);
@@ -102,6 +111,13 @@ export class KeyService {
       throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
     }
     throw notFound(`A key named "${trimmed}"`);
+  }
+
+  /** A key this actor may change (for forms that would otherwise be refused on submit). */
+  async findForChange(actor: Actor, ref: string): Promise<ApiKey> {
+    const key = await this.find(actor, ref);
+    this.requireEdit(actor, key.kind, key.createdBy);
+    return key;
   }
 
   /** Only name and description ever change (SPEC rule 6); the schema refuses anything else. */
@@ -151,11 +167,8 @@ export class KeyService {
     return key;
   }
 
-  /** api_keys.edit for any key; personal_tokens.edit is enough for one's own personal keys (rule 1). */
   private requireEdit(actor: Actor, kind: ApiKey["kind"], ownerId: string): void {
-    if (actor.permissions.has("api_keys.edit")) return;
-    if (kind === "personal" && ownerId === actor.userId && actor.permissions.has("personal_tokens.edit")) return;
-    throw denied(kind === "personal" ? "manage this personal key" : "edit API keys");
+    if (!canChangeKey(actor, { kind, createdBy: ownerId })) throw denied(kind === "personal" ? "manage this personal key" : "edit API keys");
   }
 
   private requireView(actor: Actor): void {

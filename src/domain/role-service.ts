@@ -1,6 +1,6 @@
 import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
-import { builtInRoles, missingPermissions } from "./permissions.ts";
+import { builtInRoles, missingPermissions, permissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
 import { looksLikeId, newId } from "./runtime.ts";
 import { createRoleInputSchema, type CreateRoleInput } from "./schemas.ts";
@@ -27,6 +27,19 @@ export class RoleService {
   async list(actor: Actor): Promise<Role[]> {
     if (actor.permissions.size === 0) throw denied("see roles");
     return this.ctx.store.roles.list(actor.workspaceId);
+  }
+
+  /** The permissions this actor may put in a new role: their own, and only with roles.edit. */
+  grantablePermissions(actor: Actor): Permission[] {
+    this.requireRolesEdit(actor);
+    return permissions.filter((p) => actor.permissions.has(p));
+  }
+
+  /** The roles this actor may assign: those within their own permissions. */
+  async assignable(actor: Actor): Promise<Role[]> {
+    this.requireRolesEdit(actor);
+    const roles = await this.ctx.store.roles.list(actor.workspaceId);
+    return roles.filter((r) => missingPermissions(actor.permissions, r.permissions).length === 0);
   }
 
   async create(actor: Actor, rawInput: CreateRoleInput): Promise<Role> {

@@ -1,0 +1,72 @@
+import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
+import { LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+
+export type Logger = PinoLogger;
+
+/**
+ * pino, with every field that could carry a secret censored by name, at any depth we log.
+ * Code never logs a secret on purpose; this is the second fence (tests grep the output).
+ */
+const redact = [
+  "secret",
+  "*.secret",
+  "*.*.secret",
+  "key",
+  "*.key",
+  "token",
+  "*.token",
+  "authorization",
+  "*.authorization",
+  "*.headers.authorization",
+  "*.headers.cookie",
+  "pepper",
+  "*.pepper",
+  "blocks",
+  "*.blocks",
+  "text",
+  "*.text",
+];
+
+/** Anything shaped like a keyward key, wherever it appears in a message string. */
+const keyShaped = /kw_[0-9A-Za-z]{20,}/g;
+export const scrubKeys = (text: string): string => text.replace(keyShaped, "kw_[redacted]");
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: redact, censor: "[redacted]" },
+      base: { app: "keyward" },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((a) => (typeof a === "string" ? scrubKeys(a) : a)) as typeof args;
+          return method.apply(this, cleaned);
+        },
+      },
+    },
+    destination,
+  );
+}
+
+/** Bolt's logger interface over pino, so Bolt's own lines go through the same redaction. */
+export function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: "bolt" });
+  let level: LogLevel = LogLevel.INFO;
+  const toText = (msg: unknown[]) => msg.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" ");
+  // web-api logs whole request bodies at debug level; ours can carry the one-time secret message.
+  const bodyDump = /^http request (body|result)/;
+  return {
+    debug: (...msg) => {
+      const text = toText(msg);
+      if (!bodyDump.test(text)) child.debug(text);
+    },
+    info: (...msg) => child.info(toText(msg)),
+    warn: (...msg) => child.warn(toText(msg)),
+    error: (...msg) => child.error(toText(msg)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from "./config/config.ts";
+import { createLogger } from "./logger.ts";
+import { startKeyward } from "./server/keyward.ts";
+
+/** `npm start`: configuration, then the whole app; SIGTERM/SIGINT stop it cleanly. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  if (!config.slack.botToken || !(config.slack.signingSecret || config.slack.appToken)) {
+    logger.warn("Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode) to serve /keys.");
+  }
+  const app = await startKeyward({ config, logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`keyward could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config } from "../config/config.ts";
+import { resolveServerSecrets } from "../config/local-secrets.ts";
+import { openDatabase, type Database } from "../db/database.ts";
+import { createPrismaStore } from "../db/prisma-store.ts";
+import type { DomainContext } from "../domain/context.ts";
+import { createDomainServices, type DomainServices } from "../domain/index.ts";
+import { createKeyHasher } from "../domain/key-hasher.ts";
+import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
+import type { Logger } from "../logger.ts";
+import { responseUrlPolicy } from "../slack/secret-delivery.ts";
+import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
+import { SlackUserDirectory } from "../slack/user-directory.ts";
+
+export interface KeywardOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Flush last-used times this often (ms). */
+  lastUsedFlushMs?: number;
+}
+
+export interface Keyward {
+  url: string;
+  server: Server;
+  db: Database;
+  services: DomainServices;
+  slack: SlackApp | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: secrets, database (migrated), domain, Slack, one HTTP server.
+ * Routes: POST /slack/events (Bolt), GET /healthz, /api/v1/… (REST, a later issue).
+ */
+export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
+  const { config, logger } = options;
+  const secrets = await resolveServerSecrets(config);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const clock = options.clock ?? systemClock;
+  const ctx: DomainContext = {
+    store: createPrismaStore(db.prisma),
+    clock,
+    random: options.random ?? cryptoRandom,
+    hasher: createKeyHasher(secrets.pepper),
+    adminUserIds: config.adminUserIds,
+  };
+  const services = createDomainServices(ctx);
+  const slack = await startSlack(options, services, clock);
+  let ready = true;
+  const server = createServer((req, res) => route(req, res, { slack, isReady: () => ready, logger }));
+  // Slack retries after 3 s; nothing we serve should hold a socket much longer.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, () => resolve());
+  });
+  await slack?.start();
+  const flush = setInterval(() => {
+    services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
+  }, options.lastUsedFlushMs ?? 10_000);
+  flush.unref();
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, database: db.kind, slack: slack ? (config.slack.appToken ? "socket-mode" : "http") : "off" }, "keyward is listening");
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    db,
+    services,
+    slack,
+    close: () =>
+      (closed ??= (async () => {
+        ready = false;
+        clearInterval(flush);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await slack?.stop();
+        await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
+        await db.close();
+      })()),
+  };
+}
+
+async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock): Promise<SlackApp | null> {
+  const { slack } = options.config;
+  if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
+  return createSlackApp(
+    { signingSecret: slack.signingSecret ?? "", botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, logger: options.logger },
+    {
+      services,
+      clock,
+      logger: options.logger,
+      users: new SlackUserDirectory(clock, options.config.defaultTimeZone, options.logger),
+      isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
+      defaultExpiryDays: 90,
+    },
+  );
+}
+
+interface RouteDeps {
+  slack: SlackApp | null;
+  isReady: () => boolean;
+  logger: Logger;
+}
+
+function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void {
+  const path = (req.url ?? "/").split("?")[0]!;
+  if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+    const ready = deps.isReady();
+    return sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
+  }
+  if (path.startsWith("/slack/") && deps.slack?.httpHandler) return deps.slack.httpHandler(req, res);
+  sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}

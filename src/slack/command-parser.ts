@@ -1,0 +1,60 @@
+/** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
+export type KeysCommand =
+  | { kind: "help" }
+  | { kind: "create" }
+  | { kind: "list"; page: number }
+  | { kind: "edit"; ref: string }
+  | { kind: "delete"; ref: string }
+  | { kind: "roles" }
+  | { kind: "audit"; count: number }
+  | { kind: "usage"; problem: string };
+
+export const maxListPage = 1000;
+export const maxAuditCount = 100;
+
+function positive(text: string | undefined, fallback: number, max: number): number | null {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,6}$/.test(text)) return null;
+  const n = Number(text);
+  return n >= 1 && n <= max ? n : null;
+}
+
+export function parseKeysCommand(text: string): KeysCommand {
+  const trimmed = text.trim().replace(/\s+/g, " ");
+  const [word = "", ...rest] = trimmed.split(" ");
+  const sub = word.toLowerCase();
+  const arg = rest.join(" ");
+  switch (sub) {
+    case "":
+    case "help":
+      return { kind: "help" };
+    case "create":
+    case "new":
+      return rest.length === 0 ? { kind: "create" } : { kind: "usage", problem: "`create` takes no arguments: the form asks for everything." };
+    case "list":
+    case "ls": {
+      const page = positive(rest[0], 1, maxListPage);
+      if (page === null || rest.length > 1) return { kind: "usage", problem: `\`list\` takes a page number from 1 to ${maxListPage}.` };
+      return { kind: "list", page };
+    }
+    case "edit":
+    case "rename":
+      return arg ? { kind: "edit", ref: arg } : { kind: "usage", problem: "`edit` needs the key's name or id." };
+    case "delete":
+    case "rm":
+      return arg ? { kind: "delete", ref: arg } : { kind: "usage", problem: "`delete` needs the key's name or id." };
+    case "roles":
+      return { kind: "roles" };
+    case "audit": {
+      const count = positive(rest[0], 20, maxAuditCount);
+      if (count === null || rest.length > 1) return { kind: "usage", problem: `\`audit\` takes a number of events from 1 to ${maxAuditCount}.` };
+      return { kind: "audit", count };
+    }
+    default:
+      return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
+  }
+}
+
+function clipWord(word: string): string {
+  return word.length > 30 ? `${word.slice(0, 30)}…` : word.replace(/`/g, "'");
+}

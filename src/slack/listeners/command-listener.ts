@@ -1,0 +1,71 @@
+import type { App, RespondFn, SlashCommand } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import { capabilitiesOf } from "../../domain/capabilities.ts";
+import { parseKeysCommand, type KeysCommand } from "../command-parser.ts";
+import { slashCommand } from "../ids.ts";
+import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import { auditMessage } from "../views/audit-message.ts";
+import { helpMessage } from "../views/help-message.ts";
+import { deleteConfirmationMessage } from "../views/notices.ts";
+import { rolesMessage } from "../views/roles-message.ts";
+import { openCreateKeyForm } from "./create-key-flow.ts";
+import { openEditKeyForm, showKeyPage } from "./key-listeners.ts";
+import { tellFailure } from "./listener-support.ts";
+
+interface CommandRequest {
+  deps: SlackDeps;
+  command: SlashCommand;
+  client: WebClient;
+  respond: RespondFn;
+  workspaceId: string;
+}
+
+/** `/keys …`: ack at once (Slack allows 3 s), then answer through response_url or a modal. */
+export function registerCommandListener(app: App, deps: SlackDeps): void {
+  app.command(slashCommand, async ({ ack, command, client, respond, context }) => {
+    await ack();
+    const request = { deps, command, client, respond, workspaceId: workspaceOf(context) };
+    try {
+      await run(request, parseKeysCommand(command.text ?? ""));
+    } catch (error) {
+      await tellFailure(deps, { client, respond }, error);
+    }
+  });
+}
+
+async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
+  const ephemeral = (message: { text: string; blocks: unknown[] }) => r.respond({ response_type: "ephemeral", ...(message as { text: string }) });
+  const caller = { workspaceId: r.workspaceId, userId: r.command.user_id };
+  switch (parsed.kind) {
+    case "create":
+      return openCreateKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id, responseUrl: r.command.response_url });
+    case "edit":
+      return openEditKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref });
+    case "list":
+      return showKeyPage(r.deps, { client: r.client, respond: r.respond }, caller, parsed.page, undefined, false);
+    case "delete": {
+      const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
+      const key = await r.deps.services.keys.findForChange(actor, parsed.ref);
+      await ephemeral(deleteConfirmationMessage(key));
+      return;
+    }
+    case "roles": {
+      const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
+      const roles = await r.deps.services.roles.list(actor);
+      await ephemeral(rolesMessage({ roles: roles.map((role) => ({ ...role, builtIn: role.builtIn !== null })), canEditRoles: capabilitiesOf(actor).editRoles }));
+      return;
+    }
+    case "audit": {
+      const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
+      await ephemeral(auditMessage(await r.deps.services.audit.latest(actor, parsed.count)));
+      return;
+    }
+    case "help":
+    case "usage": {
+      const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
+      const problem = parsed.kind === "usage" ? parsed.problem : undefined;
+      await ephemeral(helpMessage({ capabilities: capabilitiesOf(actor), roleName: actor.roleName, problem }));
+      return;
+    }
+  }
+}

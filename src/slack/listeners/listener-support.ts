@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import type { RespondFn } from "@slack/bolt";
+import type { ModalView } from "@slack/types";
+import type { WebClient } from "@slack/web-api";
+import { isDomainError } from "../../domain/errors.ts";
+import type { Actor, ApiKey, Page } from "../../domain/types.ts";
+import type { SlackDeps } from "../slack-deps.ts";
+import { slackErrorText } from "../slack-errors.ts";
+import { keysPerPage } from "../views/key-list-blocks.ts";
+import { noticeMessage, noticeModal } from "../views/notices.ts";
+
+/** Where a listener can answer the person: a response_url, or a modal it may open or update. */
+export interface Reply {
+  respond?: RespondFn;
+  client: WebClient;
+  triggerId?: string;
+  viewId?: string;
+}
+
+/** Shows `text` to the person, ephemerally, wherever this request lets us. */
+export async function tell(deps: SlackDeps, reply: Reply, text: string, emoji = ""): Promise<void> {
+  try {
+    if (reply.viewId) {
+      await reply.client.views.update({ view_id: reply.viewId, view: noticeModal("keyward", text) });
+    } else if (reply.respond) {
+      await reply.respond({ response_type: "ephemeral", replace_original: false, ...noticeMessage(text, emoji) });
+    } else if (reply.triggerId) {
+      await reply.client.views.open({ trigger_id: reply.triggerId, view: noticeModal("keyward", text) });
+    }
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not show a notice to the user");
+  }
+}
+
+/** Turns a failure into a message for the person; unexpected ones are logged with a reference. */
+export async function tellFailure(deps: SlackDeps, reply: Reply, error: unknown): Promise<void> {
+  if (isDomainError(error)) return tell(deps, reply, slackErrorText(error), ":no_entry:");
+  const reference = randomUUID().slice(0, 8);
+  deps.logger.error({ err: error, reference }, "Slack listener failed");
+  await tell(deps, reply, slackErrorText(error, reference), ":warning:");
+}
+
+/** Opens a placeholder modal at once, while the trigger_id is fresh; returns its view id. */
+export async function openLoading(client: WebClient, triggerId: string, view: ModalView): Promise<string> {
+  const opened = await client.views.open({ trigger_id: triggerId, view });
+  if (!opened.view?.id) throw new Error("views.open returned no view id");
+  return opened.view.id;
+}
+
+/**
+ * Page `n` of the key list: with a cursor from a Next button, one query; from a typed page
+ * number, walks the pages by key (never by offset), which is cheap for the pages people type.
+ */
+export async function loadKeyPage(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<Page<ApiKey>> {
+  if (cursor) return deps.services.keys.list(actor, { cursor, limit: keysPerPage });
+  let next: string | undefined;
+  for (let i = 1; i < page; i++) {
+    const walked = await deps.services.keys.list(actor, { cursor: next, limit: keysPerPage });
+    if (!walked.nextCursor) return { data: [], nextCursor: null };
+    next = walked.nextCursor;
+  }
+  return deps.services.keys.list(actor, { cursor: next, limit: keysPerPage });
+}
+
+/** Button values for paging: `<page>:<cursor>`. */
+export function parsePageValue(value: string | undefined): { page: number; cursor?: string } {
+  const match = /^(\d{1,4}):(.*)$/.exec(value ?? "");
+  if (!match) return { page: 1 };
+  return { page: Math.max(1, Number(match[1])), cursor: match[2] || undefined };
+}

@@ -1,0 +1,29 @@
+import { canChangeKey, capabilitiesOf } from "../domain/capabilities.ts";
+import type { Actor, ApiKey, Page } from "../domain/types.ts";
+import type { KeyListView, KeyRowView } from "./views/view-models.ts";
+
+/** Domain records → the plain view models the builders take. */
+export function keyRowView(actor: Actor, key: ApiKey, now: Date): KeyRowView {
+  return {
+    id: key.id,
+    name: key.name,
+    description: key.description,
+    kind: key.kind,
+    roleName: key.roleName,
+    last4: key.last4,
+    createdBy: key.createdBy,
+    expiresAt: key.expiresAt,
+    lastUsedAt: key.lastUsedAt,
+    expired: key.expiresAt.getTime() <= now.getTime(),
+    canChange: canChangeKey(actor, key),
+  };
+}
+
+export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date): KeyListView {
+  return {
+    keys: page.data.map((k) => keyRowView(actor, k, now)),
+    page: pageNumber,
+    nextCursor: page.nextCursor,
+    capabilities: capabilitiesOf(actor),
+  };
+}

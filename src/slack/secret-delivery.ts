@@ -1,0 +1,94 @@
+import type { KnownBlock } from "@slack/types";
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "../logger.ts";
+
+export type DeliveryRoute = "channel" | "dm" | "response_url";
+
+export interface DeliveryTarget {
+  userId: string;
+  /** Where the person typed the command, if they did. */
+  channelId?: string;
+  /** The command's response_url, if there was a command. */
+  responseUrl?: string;
+}
+
+export interface DeliveryMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/**
+ * Delivers a message ephemerally to one person (SPEC "Slack surface"): in the channel where they
+ * typed the command; where Slack refuses that, in their DM with the app; else through the
+ * command's response_url. Returns the route that worked, or null when none did. What failed is
+ * logged by error code only: never the message, which may hold a secret.
+ */
+export async function deliverEphemeral(
+  client: WebClient,
+  target: DeliveryTarget,
+  message: DeliveryMessage,
+  options: { logger: Logger; isAllowedResponseUrl: (url: string) => boolean },
+): Promise<DeliveryRoute | null> {
+  const { logger } = options;
+  if (target.channelId) {
+    if (await attempt(logger, "channel", () => client.chat.postEphemeral({ channel: target.channelId!, user: target.userId, ...message }))) return "channel";
+  }
+  const dm = await attempt(logger, "dm", async () => {
+    const opened = await client.conversations.open({ users: target.userId });
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error("conversations.open returned no channel");
+    await client.chat.postEphemeral({ channel, user: target.userId, ...message });
+  });
+  if (dm) return "dm";
+  if (target.responseUrl && options.isAllowedResponseUrl(target.responseUrl)) {
+    const ok = await attempt(logger, "response_url", async () => {
+      const response = await fetch(target.responseUrl!, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ response_type: "ephemeral", replace_original: false, ...message }),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!response.ok) throw new Error(`response_url answered ${response.status}`);
+    });
+    if (ok) return "response_url";
+  }
+  return null;
+}
+
+async function attempt(logger: Logger, route: DeliveryRoute, send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as { code?: string }).code ?? "unknown";
+    logger.warn({ route, slackError: code }, "ephemeral delivery failed on this route");
+    return false;
+  }
+}
+
+/**
+ * response_url comes back to us in private_metadata, which a forged submission could set; only
+ * Slack's hooks host is followed, and loopback only when the Slack API itself is on loopback
+ * (the offline test harness, or a local proxy).
+ */
+export function responseUrlPolicy(slackApiUrl: string): (url: string) => boolean {
+  const loopbackApi = isLoopback(slackApiUrl);
+  return (url) => {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com") return true;
+      return loopbackApi && isLoopback(url);
+    } catch {
+      return false;
+    }
+  };
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,68 @@
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from "@slack/bolt";
+import type { Logger } from "../logger.ts";
+import { boltLogger } from "../logger.ts";
+import { registerCommandListener } from "./listeners/command-listener.ts";
+import { registerHomeListeners } from "./listeners/home-listener.ts";
+import { registerKeyListeners } from "./listeners/key-listeners.ts";
+import { registerRoleListeners } from "./listeners/role-listeners.ts";
+import type { SlackDeps } from "./slack-deps.ts";
+
+export interface SlackAppOptions {
+  signingSecret: string;
+  botToken: string;
+  /** Socket Mode instead of HTTP when set. */
+  appToken?: string;
+  apiUrl: string;
+  logger: Logger;
+}
+
+export interface SlackApp {
+  app: App;
+  /** HTTP mode: the request handler for `/slack/events`, mounted on our own server. */
+  httpHandler?: HTTPReceiver["requestListener"];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Bolt, with a bounded retry policy and a timeout (the WebClient default would retry for 30
+ * minutes) and the receiver decided by configuration. HTTP mode does not open its own port:
+ * our server hands it `/slack/events`, beside `/healthz` and `/api/v1`.
+ */
+export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps): Promise<SlackApp> {
+  const logger = boltLogger(options.logger);
+  const receiver: Receiver = options.appToken
+    ? new SocketModeReceiver({ appToken: options.appToken, logger })
+    : new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: ["/slack/events"], logger, unhandledRequestTimeoutMillis: 3001 });
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    logger,
+    deferInitialization: true,
+    clientOptions: {
+      slackApiUrl: options.apiUrl,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+      timeout: 10_000,
+      rejectRateLimitedCalls: false,
+    },
+  });
+  registerCommandListener(app, deps);
+  registerKeyListeners(app, deps);
+  registerRoleListeners(app, deps);
+  registerHomeListeners(app, deps);
+  app.error(async (error) => {
+    deps.logger.error({ err: error }, "unhandled Slack listener error");
+  });
+  await app.init();
+  const http = receiver instanceof HTTPReceiver ? receiver : undefined;
+  return {
+    app,
+    httpHandler: http?.requestListener,
+    start: async () => {
+      if (!http) await app.start();
+    },
+    stop: async () => {
+      if (!http) await app.stop();
+    },
+  };
+}

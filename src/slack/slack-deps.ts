@@ -1,0 +1,36 @@
+import type { WebClient } from "@slack/web-api";
+import type { DomainServices } from "../domain/index.ts";
+import type { Clock } from "../domain/runtime.ts";
+import type { Actor } from "../domain/types.ts";
+import type { Logger } from "../logger.ts";
+import type { SlackUserDirectory, SlackUserFacts } from "./user-directory.ts";
+
+/** What Slack listeners are built from. */
+export interface SlackDeps {
+  services: DomainServices;
+  users: SlackUserDirectory;
+  clock: Clock;
+  logger: Logger;
+  isAllowedResponseUrl: (url: string) => boolean;
+  /** The create form's default expiry, in days from today (SPEC: 90). */
+  defaultExpiryDays: number;
+}
+
+export interface SlackCaller {
+  actor: Actor;
+  user: SlackUserFacts;
+}
+
+/** The person behind a Slack request, with the permissions they hold right now. */
+export async function callerOf(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string): Promise<SlackCaller> {
+  const user = await deps.users.lookup(client, workspaceId, userId);
+  const actor = await deps.services.access.actorForUser(workspaceId, userId, { isWorkspaceAdmin: user.isWorkspaceAdmin }, "slack");
+  return { actor, user };
+}
+
+/** The workspace a request belongs to: the team, or the org for an org-wide install. */
+export function workspaceOf(context: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): string {
+  const id = context.isEnterpriseInstall ? (context.enterpriseId ?? context.teamId) : (context.teamId ?? context.enterpriseId);
+  if (!id) throw new Error("The request names no workspace.");
+  return id;
+}

@@ -1,0 +1,26 @@
+import { isDomainError, type ErrorCode } from "../domain/errors.ts";
+
+/**
+ * The one mapping from domain error codes to what a Slack user reads. Domain messages are
+ * written for people already; this adds the next step where there is one.
+ */
+const nextSteps: Partial<Record<ErrorCode, string>> = {
+  permission_denied: "Ask a keyward Admin if you need this.",
+  role_exceeds_actor: "Choose a role whose permissions you hold yourself.",
+  ambiguous_reference: "Use the key's id instead of its name.",
+  unavailable: "Try again in a minute.",
+};
+
+export function slackErrorText(error: unknown, reference?: string): string {
+  if (isDomainError(error)) {
+    const next = nextSteps[error.code];
+    return next ? `${error.message} ${next}` : error.message;
+  }
+  // Never the exception's own text: it may hold internals. The reference ties the log line to the report.
+  return `Something went wrong on our side and nothing was changed.${reference ? ` (reference ${reference})` : ""}`;
+}
+
+/** Field errors from the domain, if the error carries any (for `response_action: "errors"`). */
+export function domainFieldErrors(error: unknown): Record<string, string> | undefined {
+  return isDomainError(error) ? error.details?.fields : undefined;
+}

@@ -1,0 +1,42 @@
+import type { WebClient } from "@slack/web-api";
+import type { Clock } from "../domain/runtime.ts";
+import { isValidTimeZone } from "../domain/expiry.ts";
+import type { Logger } from "../logger.ts";
+
+export interface SlackUserFacts {
+  tz: string;
+  isWorkspaceAdmin: boolean;
+}
+
+/**
+ * users.info, cached briefly: a person's zone and admin status change rarely, and every
+ * command and button needs them. A failed look-up is not cached and grants nothing.
+ */
+export class SlackUserDirectory {
+  private readonly cache = new Map<string, { facts: SlackUserFacts; until: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly defaultTimeZone: string,
+    private readonly logger: Logger,
+    private readonly ttlMs = 5 * 60_000,
+  ) {}
+
+  async lookup(client: WebClient, workspaceId: string, userId: string): Promise<SlackUserFacts> {
+    const key = `${workspaceId}:${userId}`;
+    const now = this.clock.now().getTime();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.facts;
+    try {
+      const { user } = await client.users.info({ user: userId });
+      const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
+      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted };
+      if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
+      this.cache.set(key, { facts, until: now + this.ttlMs });
+      return facts;
+    } catch (error) {
+      this.logger.warn({ err: error, workspaceId, userId }, "users.info failed; treating the user as a non-admin in the default time zone");
+      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false };
+    }
+  }
+}

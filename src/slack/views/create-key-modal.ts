@@ -1,0 +1,88 @@
+import type { KnownBlock, ModalView } from "@slack/types";
+import { createKeyInputSchema, descriptionMax, nameLimits } from "../../domain/schemas.ts";
+import type { KeyKind } from "../../domain/types.ts";
+import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
+import { plain } from "./format.ts";
+import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
+
+export interface CreateKeyModalView {
+  roles: Array<{ id: string; name: string }>;
+  kinds: KeyKind[];
+  defaultDay: string;
+  timeZone: string;
+  /** Where to deliver the secret: opaque to the builder, no secret ever. */
+  privateMetadata: string;
+}
+
+const kindLabels: Record<KeyKind, string> = {
+  service: "Service key (stands alone)",
+  personal: "Personal key (acts for you, never with more than you hold)",
+};
+
+const option = (text: string, value: string) => ({ text: plain(text, 75), value });
+
+export function createKeyModal(view: CreateKeyModalView): ModalView {
+  const roleOptions = view.roles.slice(0, 100).map((r) => option(r.name, r.id));
+  const kindOptions = view.kinds.map((k) => option(kindLabels[k], k));
+  const blocks: KnownBlock[] = [
+    {
+      type: "input",
+      block_id: b.name,
+      label: plain("Name"),
+      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
+    },
+    {
+      type: "input",
+      block_id: b.description,
+      optional: true,
+      label: plain("Description"),
+      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax },
+    },
+    {
+      type: "input",
+      block_id: b.role,
+      label: plain("Role"),
+      hint: plain("Only roles whose permissions you hold yourself are offered."),
+      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role") },
+    },
+    {
+      type: "input",
+      block_id: b.expiresOn,
+      label: plain("Expires at the end of"),
+      hint: plain(`23:59:59 on that day in your time zone (${view.timeZone}).`),
+      element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay },
+    },
+    {
+      type: "input",
+      block_id: b.kind,
+      label: plain("Kind"),
+      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
+    },
+  ];
+  return {
+    type: "modal",
+    callback_id: callbackIds.createKey,
+    title: plain("Create an API key", 24),
+    submit: plain("Create", 24),
+    close: plain("Cancel", 24),
+    private_metadata: view.privateMetadata,
+    blocks,
+  };
+}
+
+export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record<string, string> };
+
+/** Reads the submitted form and validates it with the domain's schema; errors are keyed by input block. */
+export function parseCreateKeyModal(values: StateValues, timeZone: string) {
+  const raw = readValues(values);
+  const result = createKeyInputSchema.safeParse({
+    name: raw[b.name] ?? "",
+    description: raw[b.description] ?? "",
+    role: raw[b.role] ?? "",
+    kind: raw[b.kind] ?? "service",
+    expiresOn: raw[b.expiresOn] ?? "",
+    timeZone,
+  });
+  if (result.success) return { ok: true as const, input: result.data };
+  return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues) };
+}

@@ -1,0 +1,68 @@
+import type { ModalView } from "@slack/types";
+import { descriptionMax, nameLimits, updateKeyInputSchema } from "../../domain/schemas.ts";
+import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
+import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
+
+export interface EditKeyModalView {
+  keyId: string;
+  name: string;
+  description: string;
+  roleName: string;
+  last4: string;
+}
+
+/** Only name and description can change (SPEC rule 6); the rest is shown, not editable. */
+export function editKeyModal(view: EditKeyModalView): ModalView {
+  return {
+    type: "modal",
+    callback_id: callbackIds.editKey,
+    title: plain("Rename an API key", 24),
+    submit: plain("Save", 24),
+    close: plain("Cancel", 24),
+    private_metadata: JSON.stringify({ keyId: view.keyId }),
+    blocks: [
+      {
+        type: "context",
+        block_id: "key_facts",
+        elements: [mrkdwn(`\`…${view.last4}\` · ${escapeMrkdwn(view.roleName)} · role, kind and expiry cannot change; create a new key instead.`)],
+      },
+      {
+        type: "input",
+        block_id: b.name,
+        label: plain("Name"),
+        element: { type: "plain_text_input", action_id: inputActionId, initial_value: view.name, max_length: nameLimits.max },
+      },
+      {
+        type: "input",
+        block_id: b.description,
+        optional: true,
+        label: plain("Description"),
+        element: {
+          type: "plain_text_input",
+          action_id: inputActionId,
+          multiline: true,
+          max_length: descriptionMax,
+          ...(view.description ? { initial_value: view.description } : {}),
+        },
+      },
+    ],
+  };
+}
+
+export function parseEditKeyModal(values: StateValues) {
+  const raw = readValues(values);
+  const result = updateKeyInputSchema.safeParse({ name: raw[b.name] ?? "", description: raw[b.description] ?? "" });
+  if (result.success) return { ok: true as const, input: result.data };
+  return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues) };
+}
+
+/** The key id travels in private_metadata; it is re-checked against the workspace on submit. */
+export function editKeyIdFrom(privateMetadata: string): string | null {
+  try {
+    const parsed = JSON.parse(privateMetadata) as { keyId?: unknown };
+    return typeof parsed.keyId === "string" && parsed.keyId.length <= 64 ? parsed.keyId : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,23 @@
+/** Small pure helpers shared by the Block Kit builders. */
+
+/** Escapes user text for mrkdwn (Slack's three control characters). */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** `<!date^…>` so each reader sees the instant in their own zone; the fallback is UTC. */
+export function slackDate(at: Date, format = "{date_short_pretty} {time}"): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  const fallback = at.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  return `<!date^${seconds}^${format}|${fallback}>`;
+}
+
+export const mention = (userId: string): string => `<@${userId}>`;
+
+/** Cuts text to Slack's limit for a field, marking the cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export const plain = (text: string, max = 3000) => ({ type: "plain_text" as const, text: clip(text, max), emoji: true });
+export const mrkdwn = (text: string, max = 3000) => ({ type: "mrkdwn" as const, text: clip(text, max) });

@@ -1,0 +1,35 @@
+import type { KnownBlock } from "@slack/types";
+import type { Capabilities } from "../../domain/capabilities.ts";
+import { slashCommand } from "../ids.ts";
+import { escapeMrkdwn, mrkdwn } from "./format.ts";
+
+export interface HelpView {
+  capabilities: Capabilities;
+  roleName: string | null;
+  /** Set when the help answers a command we could not read. */
+  problem?: string;
+}
+
+/** `/keys` and `/keys help`: only what this person can actually do. */
+export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[] } {
+  const c = view.capabilities;
+  const lines: string[] = [];
+  if (c.viewKeys) lines.push(`\`${slashCommand} list [page]\` list the workspace's API keys`);
+  if (c.createKinds.length > 0) {
+    lines.push(`\`${slashCommand} create\` create ${c.createKinds.length === 1 ? "a personal" : "an"} API key (the secret is shown to you once)`);
+  }
+  if (c.createKinds.length > 0) {
+    lines.push(`\`${slashCommand} edit <name|id>\` rename or re-describe a key`, `\`${slashCommand} delete <name|id>\` delete a key`);
+  }
+  if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
+  if (c.viewAudit) lines.push(`\`${slashCommand} audit [n]\` the latest audit events`);
+  const who = view.roleName
+    ? `Your role here is *${escapeMrkdwn(view.roleName)}*.`
+    : "You have no keyward role yet: ask a keyward Admin to assign you one.";
+  const blocks: KnownBlock[] = [];
+  if (view.problem) blocks.push({ type: "section", block_id: "help_problem", text: mrkdwn(`:warning: ${escapeMrkdwn(view.problem)}`) });
+  blocks.push({ type: "section", block_id: "help_role", text: mrkdwn(who) });
+  if (lines.length > 0) blocks.push({ type: "section", block_id: "help_commands", text: mrkdwn(lines.join("\n")) });
+  blocks.push({ type: "context", block_id: "help_more", elements: [mrkdwn(`\`${slashCommand} help\` shows this again. The Home tab has the same overview.`)] });
+  return { text: view.problem ?? "keyward help", blocks };
+}

@@ -1,0 +1,34 @@
+import type { HomeView, KnownBlock } from "@slack/types";
+import { actionIds } from "../ids.ts";
+import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { keyListBlocks } from "./key-list-blocks.ts";
+import type { KeyListView } from "./view-models.ts";
+
+export interface HomeTabView {
+  roleName: string | null;
+  /** Null when the person may not see keys. */
+  keys: KeyListView | null;
+  canEditRoles: boolean;
+  canCreate: boolean;
+}
+
+export function homeView(view: HomeTabView): HomeView {
+  const blocks: KnownBlock[] = [
+    { type: "header", block_id: "home_header", text: plain("keyward", 150) },
+    {
+      type: "section",
+      block_id: "home_role",
+      text: mrkdwn(view.roleName ? `Your role: *${escapeMrkdwn(view.roleName)}*` : "You have no keyward role yet: ask a keyward Admin to assign you one."),
+    },
+  ];
+  const buttons = [];
+  if (view.canCreate) buttons.push({ type: "button" as const, action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary" as const, value: "create" });
+  if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openCreateRole, text: plain("Create role", 75), value: "create" });
+  if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openAssignRole, text: plain("Assign role", 75), value: "assign" });
+  if (buttons.length > 0) blocks.push({ type: "actions", block_id: "home_actions", elements: buttons });
+  if (view.keys) {
+    blocks.push({ type: "divider", block_id: "home_divider" }, { type: "header", block_id: "home_keys", text: plain("API keys", 150) });
+    blocks.push(...keyListBlocks(view.keys, { next: actionIds.homeNextPage, first: actionIds.homeFirstPage }));
+  }
+  return { type: "home", blocks };
+}

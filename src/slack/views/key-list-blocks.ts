@@ -1,0 +1,87 @@
+import type { KnownBlock } from "@slack/types";
+import { actionIds } from "../ids.ts";
+import { escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import type { KeyListView, KeyRowView } from "./view-models.ts";
+
+/** Keys per page: two blocks each keeps a message (50) and the Home tab (100) well inside limits. */
+export const keysPerPage = 15;
+
+function keyText(key: KeyRowView): string {
+  const lines = [
+    `*${escapeMrkdwn(key.name)}*  \`…${key.last4}\`  ·  ${escapeMrkdwn(key.roleName)}  ·  ${key.kind}${key.expired ? "  ·  :warning: *expired*" : ""}`,
+  ];
+  if (key.description) lines.push(escapeMrkdwn(key.description));
+  lines.push(
+    `Created by ${mention(key.createdBy)}  ·  ${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}  ·  ${
+      key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used"
+    }`,
+  );
+  return lines.join("\n");
+}
+
+export function deleteButton(key: Pick<KeyRowView, "id" | "name">) {
+  return {
+    type: "button" as const,
+    action_id: actionIds.deleteKey,
+    text: plain("Delete", 75),
+    style: "danger" as const,
+    value: key.id,
+    confirm: {
+      title: plain("Delete this key?", 100),
+      text: mrkdwn(`*${escapeMrkdwn(key.name)}* stops working at once. This cannot be undone.`, 300),
+      confirm: plain("Delete", 30),
+      deny: plain("Keep it", 30),
+      style: "danger" as const,
+    },
+  };
+}
+
+function keyBlocks(key: KeyRowView, index: number): KnownBlock[] {
+  const section: KnownBlock = { type: "section", block_id: `key_${index}`, text: mrkdwn(keyText(key)) };
+  if (!key.canChange) return [section];
+  return [
+    section,
+    {
+      type: "actions",
+      block_id: `key_actions_${index}`,
+      elements: [
+        { type: "button", action_id: actionIds.openEditKey, text: plain("Rename", 75), value: key.id },
+        deleteButton(key),
+      ],
+    },
+  ];
+}
+
+export interface PagingActions {
+  next: string;
+  first: string;
+}
+
+/** The key list shared by `/keys list` and the Home tab; `paging` names the surface's page buttons. */
+export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  if (view.keys.length === 0) {
+    blocks.push({ type: "section", block_id: "keys_empty", text: mrkdwn(view.page > 1 ? "No more keys." : "No API keys yet.") });
+  }
+  view.keys.slice(0, keysPerPage).forEach((key, i) => blocks.push(...keyBlocks(key, i)));
+  const nav = [];
+  if (view.page > 1) nav.push({ type: "button" as const, action_id: paging.first, text: plain("First page", 75), value: "first" });
+  if (view.nextCursor) {
+    nav.push({ type: "button" as const, action_id: paging.next, text: plain(`Page ${view.page + 1} →`, 75), value: `${view.page + 1}:${view.nextCursor}` });
+  }
+  blocks.push({ type: "context", block_id: "keys_page", elements: [mrkdwn(`Page ${view.page}${view.nextCursor ? "" : " (last)"}`)] });
+  if (nav.length > 0) blocks.push({ type: "actions", block_id: "keys_nav", elements: nav });
+  return blocks;
+}
+
+export function keyListMessage(view: KeyListView): { text: string; blocks: KnownBlock[] } {
+  const header: KnownBlock[] = [{ type: "header", block_id: "keys_header", text: plain("API keys", 150) }];
+  if (view.capabilities.createKinds.length > 0) {
+    header.push({
+      type: "actions",
+      block_id: "keys_create",
+      elements: [{ type: "button", action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary", value: "create" }],
+    });
+  }
+  return { text: `API keys, page ${view.page}`, blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })] };
+}

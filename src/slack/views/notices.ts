@@ -1,0 +1,51 @@
+import type { KnownBlock, ModalView } from "@slack/types";
+import { actionIds, callbackIds } from "../ids.ts";
+import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+
+/** A one-line ephemeral answer (result, refusal or problem). */
+export function noticeMessage(text: string, emoji = ""): { text: string; blocks: KnownBlock[] } {
+  return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${escapeMrkdwn(text)}`) }] };
+}
+
+/** Opened at once so the trigger_id is used within its 3 seconds; replaced when the data is ready. */
+export function loadingModal(title: string): ModalView {
+  return {
+    type: "modal",
+    callback_id: callbackIds.notice,
+    title: plain(title, 24),
+    close: plain("Close", 24),
+    blocks: [{ type: "section", block_id: "loading", text: mrkdwn(":hourglass_flowing_sand: One moment…") }],
+  };
+}
+
+export function noticeModal(title: string, text: string): ModalView {
+  return {
+    type: "modal",
+    callback_id: callbackIds.notice,
+    title: plain(title, 24),
+    close: plain("Close", 24),
+    blocks: [{ type: "section", block_id: "notice", text: mrkdwn(escapeMrkdwn(text)) }],
+  };
+}
+
+/** `/keys delete <name>`: nothing is deleted until the button is pressed (SPEC rule 7). */
+export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: `Delete ${key.name}?`,
+    blocks: [
+      {
+        type: "section",
+        block_id: "delete_question",
+        text: mrkdwn(`Delete *${escapeMrkdwn(key.name)}* (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
+      },
+      {
+        type: "actions",
+        block_id: "delete_actions",
+        elements: [
+          { type: "button", action_id: actionIds.askDeleteKey, text: plain("Delete", 75), style: "danger", value: key.id },
+          { type: "button", action_id: actionIds.cancelDelete, text: plain("Cancel", 75), value: key.id },
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,31 @@
+import type { KnownBlock } from "@slack/types";
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
+
+export interface SecretDeliveryView {
+  name: string;
+  roleName: string;
+  kind: string;
+  expiresAt: Date;
+  secret: string;
+}
+
+/** The one message that ever carries a secret: ephemeral, to its creator (SPEC rule 3). */
+export function secretMessage(view: SecretDeliveryView): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: `Your new API key ${view.name}. It will not be shown again.`,
+    blocks: [
+      { type: "header", block_id: "secret_header", text: plain("Your new API key", 150) },
+      {
+        type: "section",
+        block_id: "secret_facts",
+        text: mrkdwn(`*${escapeMrkdwn(view.name)}* · ${escapeMrkdwn(view.roleName)} · ${view.kind} · expires ${slackDate(view.expiresAt)}`),
+      },
+      { type: "section", block_id: "secret_value", text: mrkdwn(`\`\`\`${view.secret}\`\`\``) },
+      {
+        type: "context",
+        block_id: "secret_warning",
+        elements: [mrkdwn(":warning: Copy it now: this key *will not be shown again*, and keyward keeps only its last 4 characters. Only you can see this message.")],
+      },
+    ],
+  };
+}

@@ -1,0 +1,33 @@
+import type { Capabilities } from "../../domain/capabilities.ts";
+import type { KeyKind } from "../../domain/types.ts";
+
+/** What builders render. Plain data: no database rows, no clients, no clock. */
+export interface KeyRowView {
+  id: string;
+  name: string;
+  description: string;
+  kind: KeyKind;
+  roleName: string;
+  last4: string;
+  createdBy: string;
+  expiresAt: Date;
+  lastUsedAt: Date | null;
+  expired: boolean;
+  canChange: boolean;
+}
+
+export interface KeyListView {
+  keys: KeyRowView[];
+  /** 1-based page number shown to the reader. */
+  page: number;
+  /** Cursor of the next page, if any. */
+  nextCursor: string | null;
+  capabilities: Capabilities;
+}
+
+export interface RoleView {
+  id: string;
+  name: string;
+  builtIn: boolean;
+  permissions: string[];
+}
