@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startKeyward, type Keyward } from "../../src/server/keyward.ts";
+import type { Clock } from "../../src/domain/runtime.ts";
+import { dumpTables } from "./test-database.ts";
+import { startFakeSlack, type FakeSlack, type FakeUserInit } from "./fake-slack.ts";
+import { createSlackDriver, type SlackDriver } from "./slack-driver.ts";
+
+export const signingSecret = "test-signing-secret-0123456789abcdef";
+export const botToken = "xoxb-keyward-test-token";
+export const channelId = "C0KEYWARD1";
+
+export interface TestApp {
+  keyward: Keyward;
+  fake: FakeSlack;
+  driver: SlackDriver;
+  /** Every log line the app wrote (JSON text), at trace level. */
+  logs: string[];
+  /** Adds a Slack user (default zone America/New_York) who is a member of the test channel. */
+  addUser(user: FakeUserInit): string;
+  dump(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** PostgreSQL: a database URL prepared by the caller. Default: embedded PGlite in a temp dir. */
+  databaseUrl?: string;
+}
+
+/** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const fake = await startFakeSlack({ token: botToken });
+  const dataDir = await mkdtemp(join(tmpdir(), "keyward-app-"));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_API_URL: fake.url,
+    PORT: "0",
+    DATA_DIR: dataDir,
+    ...(options.databaseUrl
+      ? {
+          DATABASE_URL: options.databaseUrl,
+          KEYWARD_PEPPER: "a".repeat(64),
+          KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 7).toString("base64")}`,
+        }
+      : {}),
+    LOG_LEVEL: "trace",
+    ...options.env,
+  });
+  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock });
+  const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
+  const members: string[] = [];
+  fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });
+  return {
+    keyward,
+    fake,
+    driver,
+    logs,
+    addUser(user) {
+      fake.addUser({ tz: "America/New_York", ...user });
+      members.push(user.id);
+      fake.addChannel({ id: channelId, name: "platform", members: [...members], botIsMember: true });
+      return user.id;
+    },
+    dump: () => dumpTables(keyward.db.sql),
+    async close() {
+      await driver.close();
+      await keyward.close();
+      await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
