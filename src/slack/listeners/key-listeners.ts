@@ -105,13 +105,13 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
 async function deleteKey(deps: SlackDeps, { body, action, client, context, respond }: ButtonArgs, replace: boolean): Promise<void> {
   const workspaceId = workspaceOf(context);
   const onHome = body.view?.type === "home";
-  const reply: Reply = onHome ? { client, triggerId: body.trigger_id } : { client, respond };
+  const reply: Reply = onHome || !respond ? { client, triggerId: body.trigger_id } : { client, respond };
   try {
     const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
     const key = await deps.services.keys.delete(actor, action.value ?? "");
     const text = `Deleted ${key.name} (…${key.last4}). It is refused from now on.`;
-    if (onHome) {
-      await publishHome(deps, client, workspaceId, body.user.id);
+    if (onHome) await publishHome(deps, client, workspaceId, body.user.id);
+    if (onHome || !respond) {
       await tell(deps, reply, text, ":wastebasket:");
     } else {
       await respond({ response_type: "ephemeral", replace_original: replace, ...noticeMessage(text, ":wastebasket:") });
