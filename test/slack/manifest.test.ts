@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { actionIds, callbackIds, slashCommand } from "../../src/slack/ids.ts";
+
+const manifestText = await readFile(new URL("../../manifest.yml", import.meta.url), "utf8");
+const manifest = parse(manifestText) as {
+  features: { slash_commands: Array<{ command: string }>; app_home: { home_tab_enabled: boolean } };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
+};
+
+describe("manifest.yml", () => {
+  it("is valid against Slack's official manifest schema", async () => {
+    const schema = JSON.parse(await readFile(new URL("../../../shared/slack-manifest-schema/manifest.schema.1.0.0.json", import.meta.url), "utf8"));
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const valid = validate(manifest);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema is strict enough to fail: a command without its leading slash is refused.
+    const broken = structuredClone(manifest);
+    broken.features.slash_commands[0]!.command = "keys";
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("declares the command, the Home tab, interactivity and exactly the scopes the app uses", () => {
+    expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([slashCommand]);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened"]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(["chat:write", "commands", "im:write", "users:read"]);
+  });
+});
+
+describe("every id Slack can send back has a listener", () => {
+  it("registers the command, every action id and every submitted callback id", async () => {
+    const registered = { commands: [] as string[], actions: [] as string[], views: [] as string[], events: [] as string[] };
+    const fakeApp = {
+      command: (id: string) => registered.commands.push(id),
+      action: (id: string) => registered.actions.push(id),
+      view: (id: string) => registered.views.push(id),
+      event: (id: string) => registered.events.push(id),
+    };
+    const { registerCommandListener } = await import("../../src/slack/listeners/command-listener.ts");
+    const { registerKeyListeners } = await import("../../src/slack/listeners/key-listeners.ts");
+    const { registerRoleListeners } = await import("../../src/slack/listeners/role-listeners.ts");
+    const { registerHomeListeners } = await import("../../src/slack/listeners/home-listener.ts");
+    for (const register of [registerCommandListener, registerKeyListeners, registerRoleListeners, registerHomeListeners]) {
+      register(fakeApp as never, {} as never);
+    }
+    for (const command of manifest.features.slash_commands) expect(registered.commands).toContain(command.command);
+    for (const actionId of Object.values(actionIds)) expect(registered.actions).toContain(actionId);
+    // Notice modals have no submit button, so nothing is ever submitted from them.
+    for (const callbackId of Object.values(callbackIds).filter((id) => id !== callbackIds.notice)) expect(registered.views).toContain(callbackId);
+    for (const event of manifest.settings.event_subscriptions.bot_events) expect(registered.events).toContain(event);
+  });
+
+  it("uses in the views only action ids that ids.ts declares", async () => {
+    const sources = await Promise.all(
+      ["key-list-blocks.ts", "home-view.ts", "notices.ts", "roles-message.ts"].map((f) => readFile(new URL(`../../src/slack/views/${f}`, import.meta.url), "utf8")),
+    );
+    for (const source of sources) expect(source).not.toMatch(/action_id:\s*"keyward\./);
+  });
+});
