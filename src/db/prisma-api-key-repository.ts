@@ -20,6 +20,7 @@ function toApiKey(row: Row): ApiKey {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     lastUsedAt: row.lastUsedAt,
+    replacedBy: row.replacedBy,
   };
 }
 
@@ -66,6 +67,11 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
 
   async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
     const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { deletedAt: at, deletedBy: by } });
+    return count === 1;
+  }
+
+  async markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, replacedBy: null }, data: { replacedBy, expiresAt } });
     return count === 1;
   }
 

@@ -1,7 +1,8 @@
 import type { DomainContext } from "./context.ts";
 import { builtInRoleKeys, builtInRoles, type Permission } from "./permissions.ts";
 import { newId } from "./runtime.ts";
-import type { Actor, Role, Source } from "./types.ts";
+import type { KeyService, VerifyFailure } from "./key-service.ts";
+import type { Actor, Role, Source, StoredKey } from "./types.ts";
 
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
 export interface UserFacts {
@@ -12,10 +13,17 @@ export interface UserFacts {
  * Turns "who is this" into an Actor with the permissions they hold right now. The only place
  * that decides a person's role, so every surface gets the same answer.
  */
+export type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: VerifyFailure };
+
 export class AccessService {
   private readonly ensured = new Set<string>();
+  /** Admin status last written per person, so that an unchanged one costs no write. */
+  private readonly recorded = new Map<string, boolean>();
 
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly keys: Pick<KeyService, "verify">,
+  ) {}
 
   /** Creates the workspace and its built-in roles on first contact; cheap afterwards. */
   async ensureWorkspace(workspaceId: string): Promise<void> {
@@ -43,7 +51,42 @@ export class AccessService {
 
   async actorForUser(workspaceId: string, userId: string, facts: UserFacts, source: Source): Promise<Actor> {
     const role = await this.roleOf(workspaceId, userId, facts);
+    await this.rememberFacts(workspaceId, userId, facts);
     return actorOf(workspaceId, userId, role, source);
+  }
+
+  /**
+   * A program presenting a key. A service key acts with its role; a personal key acts for its
+   * creator and never with more than the creator holds now (their role as last seen from Slack).
+   */
+  async actorForKey(secret: string): Promise<KeyAuthentication> {
+    const result = await this.keys.verify(secret);
+    if (!result.valid) return { ok: false, reason: result.reason };
+    const { key } = result;
+    let granted = new Set<Permission>(result.permissions);
+    if (key.kind === "personal") {
+      const isWorkspaceAdmin = await this.ctx.store.members.isWorkspaceAdmin(key.workspaceId, key.createdBy);
+      const creatorRole = await this.roleOf(key.workspaceId, key.createdBy, { isWorkspaceAdmin });
+      const held = new Set(creatorRole?.permissions ?? []);
+      granted = new Set([...granted].filter((p) => held.has(p)));
+    }
+    const actor: Actor = {
+      workspaceId: key.workspaceId,
+      userId: key.kind === "personal" ? key.createdBy : `key:${key.id}`,
+      roleName: key.roleName,
+      permissions: granted,
+      source: "api",
+      keyId: key.id,
+    };
+    return { ok: true, actor, key };
+  }
+
+  private async rememberFacts(workspaceId: string, userId: string, facts: UserFacts): Promise<void> {
+    const id = `${workspaceId}:${userId}`;
+    if (this.recorded.get(id) === facts.isWorkspaceAdmin) return;
+    await this.ctx.store.members.recordFacts(workspaceId, userId, facts, this.ctx.clock.now());
+    if (this.recorded.size > 50_000) this.recorded.clear();
+    this.recorded.set(id, facts.isWorkspaceAdmin);
   }
 }
 

@@ -16,9 +16,10 @@ export interface DomainServices {
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
   const lastUsed = new LastUsedTracker(ctx.store.apiKeys);
+  const keys = new KeyService(ctx, lastUsed);
   return {
-    access: new AccessService(ctx),
-    keys: new KeyService(ctx, lastUsed),
+    access: new AccessService(ctx, keys),
+    keys,
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),
     lastUsed,

@@ -4,11 +4,24 @@ import { denied, DomainError, notFound } from "./errors.ts";
 import { expiryFromDay } from "./expiry.ts";
 import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
+import { VerifyCache } from "./verify-cache.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { createKeyInputSchema, pageInputSchema, updateKeyInputSchema, type CreateKeyInput, type PageInput, type UpdateKeyInput } from "./schemas.ts";
+import {
+  createKeyInputSchema,
+  pageInputSchema,
+  rollKeyInputSchema,
+  updateKeyInputSchema,
+  type CreateKeyInput,
+  type PageInput,
+  type RollKeyInput,
+  type UpdateKeyInput,
+} from "./schemas.ts";
+
+const defaultGraceMs = 24 * 3600_000;
+export const maxGraceMs = 7 * 24 * 3600_000;
 import type { Actor, ApiKey, KeyKind, Page, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
@@ -28,6 +41,7 @@ export class KeyService {
   constructor(
     private readonly ctx: DomainContext,
     private readonly lastUsed: LastUsedTracker,
+    private readonly cache: VerifyCache = new VerifyCache(ctx.clock),
   ) {}
 
   async create(actor: Actor, rawInput: CreateKeyInput): Promise<CreatedKey> {
@@ -41,13 +55,7 @@ export class KeyService {
     const secret = generateKey(this.ctx.random);
     const created = await this.ctx.store.transaction(async (tx) => {
       const role = await resolveRole(tx, actor.workspaceId, input.role);
-      const beyond = missingPermissions(actor.permissions, role.permissions);
-      if (beyond.length > 0) {
-        throw new DomainError("role_exceeds_actor", `The role ${role.name} grants permissions you do not hold: ${beyond.join(", ")}.`, {
-          fields: { role: "Choose a role whose permissions you hold yourself." },
-          missing: beyond,
-        });
-      }
+      this.requireHeld(actor, role);
       await this.requireUniqueName(tx, actor.workspaceId, input.name);
       const key = await tx.apiKeys.create({
         id: newId(this.ctx.clock, this.ctx.random),
@@ -105,7 +113,10 @@ export class KeyService {
       const byId = await this.ctx.store.apiKeys.findById(actor.workspaceId, trimmed);
       if (byId) return byId;
     }
-    const byName = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
+    const named = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
+    // After a roll both keys share the name until the old one's grace ends; the name means the new one.
+    const current = named.filter((k) => !k.replacedBy);
+    const byName = current.length > 0 ? current : named;
     if (byName.length === 1) return byName[0]!;
     if (byName.length > 1) {
       throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
@@ -137,25 +148,74 @@ export class KeyService {
   }
 
   async delete(actor: Actor, id: string, reason?: string): Promise<ApiKey> {
-    return this.ctx.store.transaction(async (tx) => {
+    const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, reason ? { reason } : undefined);
       return current;
     });
+    this.cache.evictKey(id);
+    return deleted;
   }
 
   /** Checks a presented secret. Shape and checksum first, so a typo never reaches the database. */
   async verify(secret: string): Promise<VerifyResult> {
     if (checkKeyShape(secret) !== "ok") return { valid: false, reason: "malformed" };
-    const key = await this.ctx.store.apiKeys.findByHash(this.ctx.hasher.hash(secret));
+    const hash = this.ctx.hasher.hash(secret);
+    let key = this.cache.get(hash)?.key;
+    if (key === undefined) {
+      key = await this.ctx.store.apiKeys.findByHash(hash);
+      if (key) this.cache.set(hash, key);
+    }
     if (!key) return { valid: false, reason: "unknown" };
     if (key.deletedAt) return { valid: false, reason: "deleted", key };
     const now = this.ctx.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) return { valid: false, reason: "expired", key };
     this.lastUsed.touch(key.id, now);
     return { valid: true, key, permissions: key.rolePermissions };
+  }
+
+  /**
+   * Issues a replacement with the same name, description, role, kind and expiry; the old key
+   * keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
+   */
+  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}): Promise<CreatedKey & { previous: ApiKey }> {
+    const input = parseInput(rollKeyInputSchema, rawInput);
+    const now = this.ctx.clock.now();
+    const graceUntil = input.graceUntil ?? new Date(now.getTime() + defaultGraceMs);
+    if (graceUntil.getTime() < now.getTime() || graceUntil.getTime() > now.getTime() + maxGraceMs) {
+      throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
+    }
+    const secret = generateKey(this.ctx.random);
+    const result = await this.ctx.store.transaction(async (tx) => {
+      const old = await this.loadForChange(tx, actor, id);
+      if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
+      if (old.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", `${old.name} has expired; create a new key instead.`);
+      const role = await tx.roles.findById(actor.workspaceId, old.roleId);
+      if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
+      this.requireHeld(actor, role);
+      const key = await tx.apiKeys.create({
+        id: newId(this.ctx.clock, this.ctx.random),
+        workspaceId: actor.workspaceId,
+        name: old.name,
+        description: old.description,
+        kind: old.kind,
+        roleId: old.roleId,
+        hash: this.ctx.hasher.hash(secret),
+        last4: lastFour(secret),
+        createdBy: actor.userId,
+        createdAt: now,
+        expiresAt: old.expiresAt,
+      });
+      const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
+      await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
+      await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
+      await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
+      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
+    });
+    this.cache.evictKey(id);
+    return { ...result, secret };
   }
 
   private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {
@@ -171,12 +231,23 @@ export class KeyService {
     if (!canChangeKey(actor, { kind, createdBy: ownerId })) throw denied(kind === "personal" ? "manage this personal key" : "edit API keys");
   }
 
+  /** Rule 2: nobody mints a key whose role grants what they do not hold. */
+  private requireHeld(actor: Actor, role: Role): void {
+    const beyond = missingPermissions(actor.permissions, role.permissions);
+    if (beyond.length > 0) {
+      throw new DomainError("role_exceeds_actor", `The role ${role.name} grants permissions you do not hold: ${beyond.join(", ")}.`, {
+        fields: { role: "Choose a role whose permissions you hold yourself." },
+        missing: beyond,
+      });
+    }
+  }
+
   private requireView(actor: Actor): void {
     if (!actor.permissions.has("api_keys.view")) throw denied("view API keys");
   }
 
   private async requireUniqueName(tx: Repositories, workspaceId: string, name: string): Promise<void> {
-    const existing = await tx.apiKeys.findByName(workspaceId, name);
+    const existing = (await tx.apiKeys.findByName(workspaceId, name)).filter((k) => !k.replacedBy);
     if (existing.length > 0) {
       throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
     }

@@ -48,8 +48,16 @@ export interface ApiKeyRepository {
   findByHash(hash: string): Promise<StoredKey | null>;
   update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null>;
   softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean>;
+  /** Records a roll: the replacement's id, and the old key's new (earlier or equal) expiry. */
+  markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
+}
+
+/** What Slack last said about a person, for decisions made where Slack cannot be asked (REST). */
+export interface MemberRepository {
+  isWorkspaceAdmin(workspaceId: string, userId: string): Promise<boolean>;
+  recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean }, at: Date): Promise<void>;
 }
 
 export interface AuditRepository {
@@ -63,6 +71,7 @@ export interface Repositories {
   roles: RoleRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
+  members: MemberRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

@@ -63,6 +63,9 @@ export const updateKeyInputSchema = z
   .refine((v) => v.name !== undefined || v.description !== undefined, "Change the name or the description.");
 export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
 
+export const rollKeyInputSchema = z.object({ graceUntil: z.coerce.date().optional() }).strict();
+export type RollKeyInput = z.input<typeof rollKeyInputSchema>;
+
 export const createRoleInputSchema = z
   .object({
     name: z

@@ -25,6 +25,8 @@ export interface ApiKey {
   createdAt: Date;
   expiresAt: Date;
   lastUsedAt: Date | null;
+  /** Set once the key was rolled: the id of its replacement. It then works until its (shortened) expiry. */
+  replacedBy: string | null;
 }
 
 /** A key record as verify sees it, tombstones included. */
