@@ -4,6 +4,7 @@
  */
 export const errorCodes = [
   "validation_failed",
+  "malformed_request",
   "permission_denied",
   "not_found",
   "ambiguous_reference",

@@ -27,7 +27,12 @@ export const keyDescriptionSchema = z
   // Line breaks and tabs are fine in a description; other control characters are not.
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The description cannot contain control characters.");
 
-export const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.");
+/** An instant with an explicit offset (`2027-01-31T23:59:59Z`), as JSON carries one. */
+export const instantSchema = z.iso
+  .datetime({ offset: true, error: "Use an ISO 8601 instant such as 2027-01-31T23:59:59Z." })
+  .transform((v) => new Date(v));
+
+export const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.").meta({ format: "date" });
 export const timeZoneSchema = z.string().refine(isValidTimeZone, "Use an IANA time zone such as Europe/Paris.");
 export const keyKindSchema = z.enum(["service", "personal"]);
 export const permissionSchema = z.enum(permissions);
@@ -43,7 +48,7 @@ export const createKeyInputSchema = z
     kind: keyKindSchema.default("service"),
     expiresOn: calendarDaySchema.optional(),
     timeZone: timeZoneSchema.optional(),
-    expiresAt: z.coerce.date().optional(),
+    expiresAt: instantSchema.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -63,7 +68,7 @@ export const updateKeyInputSchema = z
   .refine((v) => v.name !== undefined || v.description !== undefined, "Change the name or the description.");
 export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
 
-export const rollKeyInputSchema = z.object({ graceUntil: z.coerce.date().optional() }).strict();
+export const rollKeyInputSchema = z.object({ graceUntil: instantSchema.optional() }).strict();
 export type RollKeyInput = z.input<typeof rollKeyInputSchema>;
 
 export const createRoleInputSchema = z

@@ -101,7 +101,7 @@ describe("modal parsers", () => {
       },
       "Europe/Paris",
     );
-    expect(ok).toEqual({ ok: true, input: { name: "ci", description: "", role: "role-1", kind: "personal", expiresOn: "2027-01-31", timeZone: "Europe/Paris" } });
+    expect(ok).toEqual({ ok: true, input: { name: " ci ", description: "", role: "role-1", kind: "personal", expiresOn: "2027-01-31", timeZone: "Europe/Paris" } });
     const bad = parseCreateKeyModal({ ...state({ name: { type: "plain_text_input", value: "" } }), expires_on: { value: { type: "datepicker", selected_date: null } } }, "UTC");
     expect(bad.ok).toBe(false);
     expect(bad.ok ? {} : bad.errors).toMatchObject({ name: expect.any(String), role: expect.any(String), expires_on: expect.any(String) });

@@ -1,5 +1,5 @@
 import type { KnownBlock, ModalView } from "@slack/types";
-import { createKeyInputSchema, descriptionMax, nameLimits } from "../../domain/schemas.ts";
+import { createKeyInputSchema, descriptionMax, nameLimits, type CreateKeyInput } from "../../domain/schemas.ts";
 import type { KeyKind } from "../../domain/types.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { plain } from "./format.ts";
@@ -75,14 +75,16 @@ export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record
 /** Reads the submitted form and validates it with the domain's schema; errors are keyed by input block. */
 export function parseCreateKeyModal(values: StateValues, timeZone: string) {
   const raw = readValues(values);
-  const result = createKeyInputSchema.safeParse({
-    name: raw[b.name] ?? "",
-    description: raw[b.description] ?? "",
-    role: raw[b.role] ?? "",
-    kind: raw[b.kind] ?? "service",
-    expiresOn: raw[b.expiresOn] ?? "",
+  const candidate = {
+    name: String(raw[b.name] ?? ""),
+    description: String(raw[b.description] ?? ""),
+    role: String(raw[b.role] ?? ""),
+    kind: String(raw[b.kind] ?? "service"),
+    expiresOn: String(raw[b.expiresOn] ?? ""),
     timeZone,
-  });
-  if (result.success) return { ok: true as const, input: result.data };
+  };
+  const result = createKeyInputSchema.safeParse(candidate);
+  // The service parses again; it gets the input as the person gave it, the checks already passed.
+  if (result.success) return { ok: true as const, input: { ...candidate, kind: result.data.kind } satisfies CreateKeyInput };
   return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues) };
 }
