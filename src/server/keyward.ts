@@ -8,6 +8,7 @@ import type { DomainContext } from "../domain/context.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
+import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import type { Logger } from "../logger.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
@@ -33,7 +34,7 @@ export interface Keyward {
 
 /**
  * The composition root: secrets, database (migrated), domain, Slack, one HTTP server.
- * Routes: POST /slack/events (Bolt), GET /healthz, /api/v1/… (REST, a later issue).
+ * Routes: POST /slack/events (Bolt), GET /healthz, /api/v1/… (REST).
  */
 export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
@@ -50,10 +51,13 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const services = createDomainServices(ctx);
   const slack = await startSlack(options, services, clock);
   let ready = true;
-  const server = createServer((req, res) => route(req, res, { slack, isReady: () => ready, logger }));
+  const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute });
+  const server = createServer((req, res) => route(req, res, { slack, api, isReady: () => ready }));
   // Slack retries after 3 s; nothing we serve should hold a socket much longer.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // Longer than clients' and load balancers' idle timeouts, so a reused idle socket is not reset under them.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, () => resolve());
@@ -76,8 +80,10 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
       (closed ??= (async () => {
         ready = false;
         clearInterval(flush);
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await drained;
         await slack?.stop();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
@@ -103,8 +109,8 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
 
 interface RouteDeps {
   slack: SlackApp | null;
+  api: (req: IncomingMessage, res: ServerResponse) => void;
   isReady: () => boolean;
-  logger: Logger;
 }
 
 function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void {
@@ -113,6 +119,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void
     const ready = deps.isReady();
     return sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
   }
+  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) return deps.api(req, res);
   if (path.startsWith("/slack/") && deps.slack?.httpHandler) return deps.slack.httpHandler(req, res);
   sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
 }

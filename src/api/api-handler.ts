@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DomainServices } from "../domain/index.ts";
+import { DomainError } from "../domain/errors.ts";
+import type { Clock } from "../domain/runtime.ts";
+import type { Actor } from "../domain/types.ts";
+import type { Logger } from "../logger.ts";
+import { apiRoutes, type RouteDef } from "./api-routes.ts";
+import { AuthFailureLimiter } from "./auth-failure-limiter.ts";
+import { errorResponse } from "./http-errors.ts";
+import { openApiDocument } from "./openapi.ts";
+
+export const apiPrefix = "/api/v1";
+const maxBodyBytes = 64 * 1024;
+
+export interface ApiDeps {
+  services: DomainServices;
+  clock: Clock;
+  logger: Logger;
+  authFailuresPerMinute: number;
+}
+
+interface CompiledRoute {
+  def: RouteDef;
+  pattern: RegExp;
+  names: string[];
+}
+
+/**
+ * `/api/v1/…`. Authentication comes before any look-up or routing, so a caller without a valid
+ * key learns nothing (not even whether a path or id exists); the key's role authorises.
+ */
+export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = apiRoutes(deps.services).map(compile);
+  const openapi = JSON.stringify(openApiDocument(routes.map((r) => r.def)));
+  const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error }, "API request failed outside its handler");
+      if (!res.headersSent) send(res, 500, errorResponse(error).body);
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://keyward.invalid");
+    const path = url.pathname.slice(apiPrefix.length) || "/";
+    const method = (req.method ?? "GET").toUpperCase();
+    if (path === "/openapi.json" && method === "GET") return sendRaw(res, 200, openapi);
+    const open = routes.find((r) => !r.def.authenticated && r.def.method === method && r.pattern.test(path));
+    let actor: Actor | null = null;
+    if (!open) {
+      const address = req.socket.remoteAddress ?? "unknown";
+      const wait = limiter.retryAfter(address);
+      if (wait > 0) {
+        res.setHeader("retry-after", String(wait));
+        return send(res, 429, { error: { code: "rate_limited", message: `Too many failed authentications; try again in ${wait} s.` } });
+      }
+      const auth = await authenticate(req);
+      if (!auth.ok) {
+        limiter.recordFailure(address);
+        res.setHeader("www-authenticate", 'Bearer realm="keyward"');
+        return send(res, 401, { error: { code: "unauthenticated", message: auth.message } });
+      }
+      actor = auth.actor;
+    }
+    const match = open ?? routes.find((r) => r.def.method === method && r.pattern.test(path));
+    if (!match) {
+      const pathExists = routes.some((r) => r.pattern.test(path));
+      return send(res, pathExists ? 405 : 404, { error: { code: pathExists ? "method_not_allowed" : "not_found", message: pathExists ? `${method} is not allowed here.` : "There is no such endpoint." } });
+    }
+    try {
+      const body = await readJson(req);
+      const params = paramsOf(match, path);
+      const result = await match.def.handle({ params, query: Object.fromEntries(url.searchParams), body, actor });
+      if (result.status === 204) {
+        res.writeHead(204).end();
+        return;
+      }
+      send(res, result.status, result.body);
+    } catch (error) {
+      const failure = errorResponse(error);
+      if (failure.reference) deps.logger.error({ err: error, reference: failure.reference, route: `${method} ${match.def.path}` }, "API handler failed");
+      send(res, failure.status, failure.body);
+    }
+  }
+
+  async function authenticate(req: IncomingMessage): Promise<{ ok: true; actor: Actor } | { ok: false; message: string }> {
+    const header = req.headers.authorization;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!match) return { ok: false, message: "Send Authorization: Bearer <key>." };
+    const auth = await deps.services.access.actorForKey(match[1]!);
+    if (!auth.ok) return { ok: false, message: authMessages[auth.reason] };
+    return { ok: true, actor: auth.actor };
+  }
+}
+
+const authMessages = {
+  malformed: "That is not a keyward key (wrong format or checksum).",
+  unknown: "That key is not known.",
+  expired: "That key has expired.",
+  deleted: "That key was deleted.",
+} as const;
+
+function compile(def: RouteDef): CompiledRoute {
+  const names: string[] = [];
+  const source = def.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return "([^/]+)";
+  });
+  return { def, pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function paramsOf(route: CompiledRoute, path: string): Record<string, string> {
+  const values = route.pattern.exec(path)!.slice(1);
+  const params: Record<string, string> = {};
+  route.names.forEach((name, i) => {
+    try {
+      params[name] = decodeURIComponent(values[i]!);
+    } catch {
+      params[name] = values[i]!;
+    }
+  });
+  return params;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) throw new DomainError("malformed_request", `The body is larger than ${maxBodyBytes / 1024} KiB.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DomainError("malformed_request", "The body is not valid JSON.");
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  sendRaw(res, status, JSON.stringify(body));
+}
+
+function sendRaw(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.end(text);
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { permissions } from "../domain/permissions.ts";
+
+/** What the REST API answers: the response half of the OpenAPI document, and the tests' contract. */
+const instant = z.iso.datetime({ offset: true });
+
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    kind: z.enum(["service", "personal"]),
+    role: z.string(),
+    last4: z.string().length(4),
+    createdBy: z.string(),
+    createdAt: instant,
+    expiresAt: instant,
+    lastUsedAt: instant.nullable(),
+  })
+  .strict()
+  .meta({ id: "ApiKey" });
+
+export const createdApiKeySchema = apiKeySchema.extend({ secret: z.string().describe("Shown once; keyward keeps only a hash.") }).meta({ id: "CreatedApiKey" });
+
+export const rolledApiKeySchema = createdApiKeySchema.extend({ previous: apiKeySchema }).meta({ id: "RolledApiKey" });
+
+export const apiKeyPageSchema = z.object({ data: z.array(apiKeySchema), nextCursor: z.string().nullable() }).strict().meta({ id: "ApiKeyPage" });
+
+export const roleSchema = z
+  .object({ id: z.string(), name: z.string(), builtIn: z.boolean(), permissions: z.array(z.enum(permissions)) })
+  .strict()
+  .meta({ id: "Role" });
+
+export const roleListSchema = z.object({ data: z.array(roleSchema) }).strict().meta({ id: "RoleList" });
+
+export const verifyRequestSchema = z.object({ key: z.string().max(1000, "A key is far shorter than that.") }).strict().meta({ id: "VerifyRequest" });
+
+export const verifyResponseSchema = z
+  .object({
+    valid: z.boolean(),
+    reason: z.enum(["malformed", "unknown", "expired", "deleted"]).optional(),
+    keyId: z.string().nullable(),
+    role: z.string().nullable(),
+    permissions: z.array(z.enum(permissions)),
+    expiresAt: instant.nullable(),
+  })
+  .strict()
+  .meta({ id: "VerifyResponse" });
+
+export const errorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).strict(),
+  })
+  .strict()
+  .meta({ id: "Error" });

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/domain/types.ts";
+import { startTestApp, type TestApp } from "../support/app-harness.ts";
+
+type Json = Record<string, any>;
+
+describe("REST API /api/v1", () => {
+  let app: TestApp;
+  let admin: Actor;
+  let manager: Actor;
+  let adminKey: string;
+  let viewerKey: string;
+  let managerKey: string;
+  const ws = () => app.fake.teamId;
+
+  async function call(method: string, path: string, options: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.body !== undefined || options.raw !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${app.keyward.url}/api/v1${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as Json };
+  }
+
+  const makeKey = async (actor: Actor, name: string, role: string, extra: Json = {}) =>
+    (await app.keyward.services.keys.create(actor, { name, role, expiresOn: "2030-01-01", timeZone: "UTC", ...extra })).secret;
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { API_AUTH_FAILURES_PER_MINUTE: "1000" } });
+    admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UADMINREST", { isWorkspaceAdmin: true }, "slack");
+    await app.keyward.services.roles.assign(admin, "UMANAGER1", "Manager");
+    manager = await app.keyward.services.access.actorForUser(app.fake.teamId, "UMANAGER1", { isWorkspaceAdmin: false }, "slack");
+    adminKey = await makeKey(admin, "admin-key", "Admin");
+    viewerKey = await makeKey(admin, "viewer-key", "Viewer");
+    managerKey = await makeKey(admin, "manager-key", "Manager");
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("creates, lists, reads, renames and deletes keys as the key's role allows", async () => {
+    const created = await call("POST", "/api-keys", { key: managerKey, body: { name: "from-rest", description: "made over REST", role: "Viewer", expiresOn: "2029-12-31", timeZone: "America/New_York" } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ name: "from-rest", kind: "service", role: "Viewer", expiresAt: "2030-01-01T04:59:59.999Z", createdBy: expect.stringMatching(/^key:/) });
+    expect(created.json.secret).toMatch(/^kw_/);
+    const id = created.json.id as string;
+    expect((await call("GET", `/api-keys/${id}`, { key: viewerKey })).json).toMatchObject({ id, name: "from-rest", last4: created.json.secret.slice(-4) });
+    expect(JSON.stringify((await call("GET", `/api-keys/${id}`, { key: viewerKey })).json)).not.toContain(created.json.secret);
+    const renamed = await call("PATCH", `/api-keys/${id}`, { key: managerKey, body: { name: "renamed-rest" } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json.name).toBe("renamed-rest");
+    // The new key itself works, with its role.
+    expect((await call("GET", "/roles", { key: created.json.secret })).status).toBe(200);
+    expect((await call("DELETE", `/api-keys/${id}`, { key: viewerKey })).status).toBe(403);
+    expect((await call("DELETE", `/api-keys/${id}`, { key: managerKey })).status).toBe(204);
+    expect((await call("GET", "/roles", { key: created.json.secret })).status).toBe(401);
+    expect((await call("GET", `/api-keys/${id}`, { key: managerKey })).status).toBe(404);
+  });
+
+  it("refuses unknown fields in a PATCH (role, secret, expiry) with 422 and changes nothing", async () => {
+    const id = (await app.keyward.services.keys.find(admin, "viewer-key")).id;
+    for (const body of [{ role: "Admin" }, { secret: "kw_x" }, { expiresAt: "2040-01-01T00:00:00Z" }, { name: "ok", kind: "personal" }, {}]) {
+      const res = await call("PATCH", `/api-keys/${id}`, { key: adminKey, body });
+      expect(res.status).toBe(422);
+      expect(res.json.error.code).toBe("validation_failed");
+    }
+    const key = await app.keyward.services.keys.get(admin, id);
+    expect(key).toMatchObject({ name: "viewer-key", roleName: "Viewer" });
+  });
+
+  it("answers malformed JSON with 400, bad fields with 422, never 500", async () => {
+    expect((await call("POST", "/api-keys", { key: adminKey, raw: "{not json" })).status).toBe(400);
+    expect((await call("POST", "/api-keys", { key: adminKey, raw: "x".repeat(70 * 1024) })).status).toBe(400);
+    for (const body of [null, [], "text", 42, { name: "" }, { name: "n", role: "Viewer" }, { name: "n", role: "Viewer", expiresOn: "2030-02-30", timeZone: "UTC" }, { name: "n", role: "Nope", expiresOn: "2030-01-01", timeZone: "UTC" }]) {
+      const res = await call("POST", "/api-keys", { key: adminKey, body });
+      expect(res.status).toBe(422);
+      expect(res.json.error.message).toBeTruthy();
+    }
+    const past = await call("POST", "/api-keys", { key: adminKey, body: { name: "old", role: "Viewer", expiresOn: "2020-01-01", timeZone: "UTC" } });
+    expect(past.json.error.code).toBe("expiry_in_past");
+    expect((await call("GET", "/api-keys?limit=0", { key: adminKey })).status).toBe(422);
+    expect((await call("GET", "/api-keys?bogus=1", { key: adminKey })).status).toBe(422);
+    expect((await call("GET", "/api-keys/%E0%A4%A", { key: adminKey })).status).toBe(404);
+  });
+
+  it("pages over a few hundred keys, each exactly once", async () => {
+    for (let i = 0; i < 250; i++) await makeKey(admin, `page-${i}`, "Viewer");
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await call("GET", `/api-keys?limit=37${cursor ? `&cursor=${cursor}` : ""}`, { key: viewerKey });
+      expect(res.status).toBe(200);
+      seen.push(...res.json.data.map((k: Json) => k.id));
+      cursor = res.json.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(await app.keyward.db.prisma.apiKey.count({ where: { workspaceId: ws(), deletedAt: null } }));
+  });
+
+  it("verifies keys for other services: valid, mistyped, expired, deleted", async () => {
+    const ok = await call("POST", "/verify", { body: { key: managerKey } });
+    expect(ok.json).toMatchObject({ valid: true, role: "Manager", permissions: expect.arrayContaining(["api_keys.edit"]), expiresAt: "2030-01-01T23:59:59.999Z" });
+    const typo = managerKey.slice(0, -1) + (managerKey.endsWith("a") ? "b" : "a");
+    expect((await call("POST", "/verify", { body: { key: typo } })).json).toMatchObject({ valid: false, reason: "malformed" });
+    const gone = await makeKey(admin, "gone", "Viewer");
+    await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "gone")).id);
+    expect((await call("POST", "/verify", { body: { key: gone } })).json).toMatchObject({ valid: false, reason: "deleted" });
+    const short = (await app.keyward.services.keys.create(admin, { name: "short-lived", role: "Viewer", expiresAt: new Date(Date.now() + 1500).toISOString() })).secret;
+    expect((await call("POST", "/verify", { body: { key: short } })).json.valid).toBe(true);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await call("POST", "/verify", { body: { key: short } })).json).toMatchObject({ valid: false, reason: "expired" });
+    expect((await call("POST", "/verify", { body: { nope: 1 } })).status).toBe(422);
+  });
+
+  it("refuses a deleted key on the very next request, even with a warm cache", async () => {
+    const secret = await makeKey(admin, "cached", "Viewer");
+    for (let i = 0; i < 3; i++) expect((await call("GET", "/roles", { key: secret })).status).toBe(200);
+    await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "cached")).id);
+    expect((await call("GET", "/roles", { key: secret })).status).toBe(401);
+  });
+
+  it("rolls a key: the replacement works, the old one until its grace deadline", async () => {
+    const old = await makeKey(admin, "rolling", "Viewer");
+    const id = (await app.keyward.services.keys.find(admin, "rolling")).id;
+    const tooLong = await call("POST", `/api-keys/${id}/roll`, { key: managerKey, body: { graceUntil: new Date(Date.now() + 8 * 86_400_000).toISOString() } });
+    expect(tooLong.status).toBe(422);
+    const rolled = await call("POST", `/api-keys/${id}/roll`, { key: managerKey, body: { graceUntil: new Date(Date.now() + 1500).toISOString() } });
+    expect(rolled.status).toBe(201);
+    expect(rolled.json).toMatchObject({ name: "rolling", role: "Viewer", kind: "service", previous: { id } });
+    expect((await call("GET", "/roles", { key: rolled.json.secret })).status).toBe(200);
+    expect((await call("GET", "/roles", { key: old })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await call("GET", "/roles", { key: old })).status).toBe(401);
+    expect((await call("GET", "/roles", { key: rolled.json.secret })).status).toBe(200);
+    const actions = (await app.keyward.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: id }, { targetId: rolled.json.id }] }, orderBy: { id: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(["api_key.create", "api_key.roll", "api_key.create"]);
+    expect((await call("POST", `/api-keys/${id}/roll`, { key: managerKey, body: {} })).status).toBe(409);
+  });
+
+  it("keeps a personal key within its creator's current permissions", async () => {
+    const personal = await makeKey(manager, "manager-personal", "Manager", { kind: "personal" });
+    expect((await call("POST", "/api-keys", { key: personal, body: { name: "by-personal", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } })).status).toBe(201);
+    // The creator is demoted: the personal key now acts with no more than Viewer.
+    await app.keyward.services.roles.assign(admin, "UMANAGER1", "Viewer");
+    const keysBefore = await app.keyward.db.prisma.apiKey.count();
+    const denied = await call("POST", "/api-keys", { key: personal, body: { name: "by-demoted", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } });
+    expect(denied.status).toBe(403);
+    expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);
+    expect((await call("POST", "/verify", { body: { key: personal } })).json.permissions).toEqual(expect.not.arrayContaining(["api_keys.edit"]));
+    await app.keyward.services.roles.assign(admin, "UMANAGER1", "Manager");
+  });
+
+  it("slows repeated failed authentications from one address with 429 and Retry-After", async () => {
+    const limited = await startTestApp({ env: { API_AUTH_FAILURES_PER_MINUTE: "3" } });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${limited.keyward.url}/api/v1/roles`, { headers: { authorization: "Bearer kw_wrong" } });
+        statuses.push(res.status);
+        retryAfter ??= res.headers.get("retry-after");
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});

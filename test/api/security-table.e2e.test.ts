@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/domain/types.ts";
+import { startTestApp, type TestApp } from "../support/app-harness.ts";
+
+/**
+ * One table of hostile credentials, run against every authenticated route: each is refused
+ * before any look-up (401, or 403 where the key is valid but lacks the permission) and nothing
+ * in the database changes.
+ */
+describe("security cases against every route", () => {
+  let app: TestApp;
+  let target: string;
+  const keys: Record<string, string> = {};
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { API_AUTH_FAILURES_PER_MINUTE: "100000" } });
+    const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UADMINSEC", { isWorkspaceAdmin: true }, "slack");
+    const make = async (actor: Actor, name: string, role: string, extra: Record<string, unknown> = {}) =>
+      (await app.keyward.services.keys.create(actor, { name, role, expiresOn: "2030-01-01", timeZone: "UTC", ...extra })).secret;
+    keys.viewer = await make(admin, "viewer", "Viewer");
+    keys.admin = await make(admin, "admin", "Admin");
+    target = (await app.keyward.services.keys.find(admin, "viewer")).id;
+    keys.deleted = await make(admin, "deleted", "Admin");
+    await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "deleted")).id);
+    keys.expired = (await app.keyward.services.keys.create(admin, { name: "expired", role: "Admin", expiresAt: new Date(Date.now() + 300).toISOString() })).secret;
+    await new Promise((r) => setTimeout(r, 400));
+    const other = await app.keyward.services.access.actorForUser("TOTHERWS", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
+    keys.otherWorkspace = await make(other, "theirs", "Admin");
+    // A member's personal key with the Member role: beyond its creator once the creator loses their role.
+    await app.keyward.services.roles.assign(admin, "UPERSONAL", "Manager");
+    const creator = await app.keyward.services.access.actorForUser(app.fake.teamId, "UPERSONAL", { isWorkspaceAdmin: false }, "slack");
+    keys.personalBeyondCreator = await make(creator, "personal", "Manager", { kind: "personal" });
+    await app.keyward.services.roles.unassign(admin, "UPERSONAL");
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const valid = () => keys.viewer!;
+  const routes = () => [
+    { method: "GET", path: "/api-keys" },
+    { method: "POST", path: "/api-keys", body: { name: "x", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } },
+    { method: "GET", path: `/api-keys/${target}` },
+    { method: "PATCH", path: `/api-keys/${target}`, body: { name: "changed" } },
+    { method: "DELETE", path: `/api-keys/${target}` },
+    { method: "POST", path: `/api-keys/${target}/roll`, body: {} },
+    { method: "GET", path: "/roles" },
+    { method: "GET", path: "/api-keys/00000000-0000-7000-8000-000000000000" },
+    { method: "GET", path: "/no/such/route" },
+  ];
+
+  const cases: Array<[string, () => Record<string, string>, (method: string, path: string) => number[]]> = [
+    ["no key", () => ({}), () => [401]],
+    ["not a bearer", () => ({ authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }), () => [401]],
+    ["malformed key", () => ({ authorization: "Bearer kw_123" }), () => [401]],
+    ["wrong checksum", () => ({ authorization: `Bearer ${valid().slice(0, -1)}${valid().endsWith("a") ? "b" : "a"}` }), () => [401]],
+    ["unknown key", () => ({ authorization: `Bearer ${valid().slice(0, 10)}${"Z".repeat(26)}${valid().slice(36)}` }), () => [401]],
+    ["huge header", () => ({ authorization: `Bearer kw_${"a".repeat(8000)}` }), () => [401]],
+    ["expired key", () => ({ authorization: `Bearer ${keys.expired}` }), () => [401]],
+    ["deleted key", () => ({ authorization: `Bearer ${keys.deleted}` }), () => [401]],
+    // Valid elsewhere: this workspace's records simply do not exist for it.
+    ["another workspace's key", () => ({ authorization: `Bearer ${keys.otherWorkspace}` }), (m, p) => (p.startsWith("/api-keys/") || p.startsWith("/no/") ? [404, 405] : p === "/api-keys" && m === "GET" ? [200] : p === "/roles" ? [200] : [201, 422])],
+    // Valid key, missing permission.
+    ["viewer changing things", () => ({ authorization: `Bearer ${valid()}` }), (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403])],
+    ["personal key beyond its creator", () => ({ authorization: `Bearer ${keys.personalBeyondCreator}` }), (_m, p) => (p.startsWith("/no/") ? [404] : [403])],
+  ];
+
+  it.each(cases)("%s", async (_label, headers, allowed) => {
+    for (const route of routes()) {
+      const before = await app.dump();
+      const res = await fetch(`${app.keyward.url}/api/v1${route.path}`, {
+        method: route.method,
+        headers: { ...headers(), ...(route.body ? { "content-type": "application/json" } : {}) },
+        body: route.body ? JSON.stringify(route.body) : undefined,
+      });
+      const body = await res.text();
+      expect(allowed(route.method, route.path), `${route.method} ${route.path} → ${res.status} ${body}`).toContain(res.status);
+      if (res.status >= 400) {
+        expect(JSON.parse(body)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+        expect(body).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+        expect(await app.dump()).toBe(before);
+      }
+    }
+  });
+
+  it("never reveals to an unauthenticated caller whether a path or id exists", async () => {
+    const answers = await Promise.all(
+      [`/api-keys/${target}`, "/api-keys/00000000-0000-7000-8000-000000000000", "/no/such/route", "/roles"].map(async (p) => {
+        const res = await fetch(`${app.keyward.url}/api/v1${p}`);
+        return [res.status, await res.text()];
+      }),
+    );
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+  });
+});
