@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { benchKeyCore } from "./key-core.bench.ts";
+import { benchRestThroughput } from "./rest-throughput.bench.ts";
 import { benchSlackAck } from "./slack-ack.bench.ts";
 
 /**
@@ -8,7 +9,10 @@ import { benchSlackAck } from "./slack-ack.bench.ts";
  * PostgreSQL figures need BENCH_DATABASE_URL (a database the run may fill).
  */
 const only = process.argv[2];
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version };
+const resultsFile = new URL("./results/latest.json", import.meta.url);
+// A partial run (`npm run bench -- rest`) updates its own section and keeps the others.
+const previous = await readFile(resultsFile, "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+const results: Record<string, unknown> = { ...previous, startedAt: new Date().toISOString(), node: process.version };
 
 if (!only || only === "key-core") {
   results.keyCore = await benchKeyCore();
@@ -20,8 +24,12 @@ if (!only || only === "slack-ack") {
   results.slackAck = runs;
   console.log("slack ack", JSON.stringify(runs, null, 2));
 }
+if (!only || only === "rest") {
+  results.rest = await benchRestThroughput();
+  console.log("rest", JSON.stringify(results.rest, null, 2));
+}
 
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await writeFile(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log("written to bench/results/latest.json");
 process.exit(0);

@@ -1,0 +1,93 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { loadConfig } from "../src/config/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { startKeyward } from "../src/server/keyward.ts";
+import { round } from "./stats.ts";
+
+const run = promisify(execFile);
+
+interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+/** Runs wrk (Debian's package: compiled, so the client is not the bottleneck) and reads its summary. */
+async function wrk(url: string, options: { seconds: number; connections: number; script?: string; headers?: Record<string, string> }): Promise<WrkResult> {
+  const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency"];
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  if (options.script) args.push("-s", options.script);
+  const { stdout } = await run("wrk", [...args, url], { maxBuffer: 1 << 20 });
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+  };
+  return {
+    requestsPerSecond: round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), 0),
+    p50Ms: round(ms("50%")),
+    p99Ms: round(ms("99%")),
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
+  };
+}
+
+/**
+ * REST throughput and p99 of `POST /verify` and an authenticated `GET /api-keys`, each beside a
+ * bare node:http server answering a constant, on this machine in the same run.
+ */
+export async function benchRestThroughput(options: { seconds?: number; connections?: number; databaseUrl?: string } = {}) {
+  const seconds = options.seconds ?? 8;
+  const connections = options.connections ?? 16;
+  const work = await mkdtemp(join(tmpdir(), "keyward-bench-"));
+  try {
+    const bare = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+    await wrk(bareUrl, { seconds: 2, connections }); // warm-up
+    const baseline = await wrk(bareUrl, { seconds, connections });
+    await new Promise<void>((r) => bare.close(() => r()));
+
+    const config = loadConfig({
+      PORT: "0",
+      DATA_DIR: work,
+      LOG_LEVEL: "warn",
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, KEYWARD_PEPPER: "b".repeat(64), KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 3).toString("base64")}` } : {}),
+    });
+    const app = await startKeyward({ config, logger: createLogger("warn") });
+    try {
+      const admin = await app.services.access.actorForUser("TBENCH", "UBENCH", { isWorkspaceAdmin: true }, "slack");
+      const { secret } = await app.services.keys.create(admin, { name: "bench", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
+      for (let i = 0; i < 200; i++) await app.services.keys.create(admin, { name: `listed-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const script = join(work, "verify.lua");
+      await writeFile(script, `wrk.method = "POST"\nwrk.body = '${JSON.stringify({ key: secret })}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+      const base = `${app.url}/api/v1`;
+      await wrk(`${base}/verify`, { seconds: 2, connections, script });
+      const verify = await wrk(`${base}/verify`, { seconds, connections, script });
+      const auth = { authorization: `Bearer ${secret}` };
+      await wrk(`${base}/api-keys?limit=50`, { seconds: 2, connections, headers: auth });
+      const list = await wrk(`${base}/api-keys?limit=50`, { seconds, connections, headers: auth });
+      return {
+        loadGenerator: `wrk -t1 -c${connections} -d${seconds}s`,
+        database: app.db.kind,
+        bareNodeHttp: baseline,
+        verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3) },
+        listApiKeys50: { ...list, ofBaseline: round(list.requestsPerSecond / baseline.requestsPerSecond, 3) },
+      };
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
