@@ -75,6 +75,11 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return count === 1;
   }
 
+  async clearReplaced(workspaceId: string, id: string, expiresAt: Date): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt } });
+    return count === 1;
+  }
+
   async recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void> {
     if (times.size === 0) return;
     const ids = [...times.keys()];

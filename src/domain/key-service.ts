@@ -30,6 +30,12 @@ export type VerifyResult =
   | { valid: true; key: StoredKey; permissions: Permission[] }
   | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
+export interface RolledKey extends CreatedKey {
+  previous: ApiKey;
+  /** The old key's expiry before the roll shortened it. */
+  previousExpiresAt: Date;
+}
+
 export interface CreatedKey {
   key: ApiKey;
   /** Shown once to the creator; never stored, logged or audited. */
@@ -180,10 +186,10 @@ export class KeyService {
    * Issues a replacement with the same name, description, role, kind and expiry; the old key
    * keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
    */
-  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}): Promise<CreatedKey & { previous: ApiKey }> {
+  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}): Promise<RolledKey> {
     const input = parseInput(rollKeyInputSchema, rawInput);
     const now = this.ctx.clock.now();
-    const graceUntil = input.graceUntil ?? new Date(now.getTime() + defaultGraceMs);
+    const graceUntil = input.graceUntil ?? new Date(now.getTime() + (input.graceHours !== undefined ? input.graceHours * 3600_000 : defaultGraceMs));
     if (graceUntil.getTime() < now.getTime() || graceUntil.getTime() > now.getTime() + maxGraceMs) {
       throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
     }
@@ -212,10 +218,25 @@ export class KeyService {
       await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
       await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
-      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
+      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds }, previousExpiresAt: old.expiresAt };
     });
     this.cache.evictKey(id);
     return { ...result, secret };
+  }
+
+  /**
+   * Rule 4 for rolls: the replacement's secret reached nobody, so the replacement is deleted and
+   * the old key gets back its expiry, as if the roll had not happened.
+   */
+  async revertRoll(actor: Actor, rolled: RolledKey): Promise<void> {
+    await this.ctx.store.transaction(async (tx) => {
+      await this.loadForChange(tx, actor, rolled.key.id);
+      await tx.apiKeys.softDelete(actor.workspaceId, rolled.key.id, actor.userId, this.ctx.clock.now());
+      await tx.apiKeys.clearReplaced(actor.workspaceId, rolled.previous.id, rolled.previousExpiresAt);
+      await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: rolled.previous.id, name: rolled.previous.name }, { deletedReplacement: rolled.key.id, reason: "delivery_failed" });
+    });
+    this.cache.evictKey(rolled.key.id);
+    this.cache.evictKey(rolled.previous.id);
   }
 
   private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {

@@ -50,6 +50,8 @@ export interface ApiKeyRepository {
   softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean>;
   /** Records a roll: the replacement's id, and the old key's new (earlier or equal) expiry. */
   markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
+  /** Undoes markReplaced when the replacement was never delivered. */
+  clearReplaced(workspaceId: string, id: string, expiresAt: Date): Promise<boolean>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
 }

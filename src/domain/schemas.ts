@@ -68,7 +68,14 @@ export const updateKeyInputSchema = z
   .refine((v) => v.name !== undefined || v.description !== undefined, "Change the name or the description.");
 export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
 
-export const rollKeyInputSchema = z.object({ graceUntil: instantSchema.optional() }).strict();
+export const maxGraceHours = 168;
+export const rollKeyInputSchema = z
+  .object({
+    graceUntil: instantSchema.optional(),
+    graceHours: z.number().min(0).max(maxGraceHours, "The grace period is at most 7 days (168 hours).").optional(),
+  })
+  .strict()
+  .refine((v) => v.graceUntil === undefined || v.graceHours === undefined, { message: "Give graceUntil or graceHours, not both.", path: ["graceUntil"] });
 export type RollKeyInput = z.input<typeof rollKeyInputSchema>;
 
 export const createRoleInputSchema = z

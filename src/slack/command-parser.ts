@@ -5,6 +5,7 @@ export type KeysCommand =
   | { kind: "list"; page: number }
   | { kind: "edit"; ref: string }
   | { kind: "delete"; ref: string }
+  | { kind: "roll"; ref: string }
   | { kind: "roles" }
   | { kind: "audit"; count: number }
   | { kind: "usage"; problem: string };
@@ -43,6 +44,9 @@ export function parseKeysCommand(text: string): KeysCommand {
     case "delete":
     case "rm":
       return arg ? { kind: "delete", ref: arg } : { kind: "usage", problem: "`delete` needs the key's name or id." };
+    case "roll":
+    case "rotate":
+      return arg ? { kind: "roll", ref: arg } : { kind: "usage", problem: "`roll` needs the key's name or id." };
     case "roles":
       return { kind: "roles" };
     case "audit": {

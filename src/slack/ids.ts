@@ -8,6 +8,7 @@ export const slashCommand = "/keys";
 export const callbackIds = {
   createKey: "keyward.key.create",
   editKey: "keyward.key.edit",
+  rollKey: "keyward.key.roll",
   createRole: "keyward.role.create",
   assignRole: "keyward.role.assign",
   notice: "keyward.notice",
@@ -37,6 +38,7 @@ export const inputBlockIds = {
   roleName: "role_name",
   permissions: "permissions",
   user: "user",
+  grace: "grace",
 } as const;
 
 export const inputActionId = "value";

@@ -11,6 +11,7 @@ import { rolesMessage } from "../views/roles-message.ts";
 import { openCreateKeyForm } from "./create-key-flow.ts";
 import { openEditKeyForm, showKeyPage } from "./key-listeners.ts";
 import { tellFailure } from "./listener-support.ts";
+import { openRollKeyForm } from "./roll-key-flow.ts";
 
 interface CommandRequest {
   deps: SlackDeps;
@@ -41,6 +42,8 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
       return openCreateKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id, responseUrl: r.command.response_url });
     case "edit":
       return openEditKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref });
+    case "roll":
+      return openRollKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref, channelId: r.command.channel_id, responseUrl: r.command.response_url });
     case "list":
       return showKeyPage(r.deps, { client: r.client, respond: r.respond }, caller, parsed.page, undefined, false);
     case "delete": {

@@ -2,7 +2,7 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { dayAfter } from "../../domain/expiry.ts";
 import { callbackIds } from "../ids.ts";
-import { deliverEphemeral, type DeliveryTarget } from "../secret-delivery.ts";
+import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
@@ -11,17 +11,34 @@ import { loadingModal, noticeModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { openLoading, tellFailure } from "./listener-support.ts";
 
+/**
+ * Delivers a new secret to its creator; when no route works, `undo` removes the key again
+ * (rule 4: no live key whose secret nobody saw) and the creator is told, without the secret.
+ */
+export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, keyName: string, undo: () => Promise<void>): Promise<boolean> {
+  if (await deliverEphemeral(client, target, message, deps)) return true;
+  try {
+    await undo();
+    deps.logger.warn({ keyName }, "secret could not be delivered; the key was removed again");
+  } catch (error) {
+    deps.logger.error({ err: error, keyName }, "could not remove an undelivered key");
+  }
+  const text = `Your key ${keyName} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
+  await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
+  return false;
+}
+
 /** Where the secret goes, carried through the modal. Never the secret itself. */
 interface CreateMetadata {
   ch?: string;
   ru?: string;
 }
 
-function encodeMetadata(target: Omit<DeliveryTarget, "userId">): string {
-  return JSON.stringify({ ch: target.channelId, ru: target.responseUrl } satisfies CreateMetadata);
+export function encodeMetadata(target: Omit<DeliveryTarget, "userId">, extra: Record<string, string> = {}): string {
+  return JSON.stringify({ ...extra, ch: target.channelId, ru: target.responseUrl } satisfies CreateMetadata);
 }
 
-function decodeMetadata(text: string): Omit<DeliveryTarget, "userId"> {
+export function decodeMetadata(text: string): Omit<DeliveryTarget, "userId"> {
   try {
     const m = JSON.parse(text) as CreateMetadata;
     return {
@@ -76,22 +93,8 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
     }
     await ack({ response_action: "clear" });
     const target = { userId, ...decodeMetadata(view.private_metadata) };
-    const message = secretMessage({ ...created.key, secret: created.secret });
-    const route = await deliverEphemeral(client, target, message, deps);
-    if (route) return;
-    // Rule 4: no live key whose secret nobody saw.
-    try {
-      await deps.services.keys.delete(actor, created.key.id, "delivery_failed");
-    } catch (error) {
-      deps.logger.error({ err: error, keyId: created.key.id }, "could not delete an undelivered key");
-    }
-    deps.logger.warn({ keyId: created.key.id }, "secret could not be delivered; the key was deleted");
-    const notice = await deliverEphemeral(
-      client,
-      target,
-      { text: `Your key ${created.key.name} could not be shown to you, so it was deleted again. Nothing is live; try again from a channel the app is in, or from the app's Home tab.`, blocks: [] },
-      deps,
-    ).catch(() => null);
-    if (!notice) await tellFailure(deps, { client }, new Error("undeliverable")).catch(() => undefined);
+    await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key.name, () =>
+      deps.services.keys.delete(actor, created.key.id, "delivery_failed").then(() => undefined),
+    );
   });
 }

@@ -9,6 +9,7 @@ import { blockForField } from "../views/modal-state.ts";
 import { loadingModal, noticeMessage, noticeModal } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
 import { publishHome } from "./home-listener.ts";
+import { registerRollKeySubmission } from "./roll-key-flow.ts";
 import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply } from "./listener-support.ts";
 
 type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
@@ -35,6 +36,7 @@ export async function showKeyPage(deps: SlackDeps, reply: Reply & { respond: Non
 
 export function registerKeyListeners(app: App, deps: SlackDeps): void {
   registerCreateKeySubmission(app, deps);
+  registerRollKeySubmission(app, deps);
 
   app.action<BlockAction<ButtonAction>>(actionIds.openCreateKey, async ({ ack, body, client, context }) => {
     await ack();

@@ -19,7 +19,11 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
     lines.push(`\`${slashCommand} create\` create ${c.createKinds.length === 1 ? "a personal" : "an"} API key (the secret is shown to you once)`);
   }
   if (c.createKinds.length > 0) {
-    lines.push(`\`${slashCommand} edit <name|id>\` rename or re-describe a key`, `\`${slashCommand} delete <name|id>\` delete a key`);
+    lines.push(
+      `\`${slashCommand} edit <name|id>\` rename or re-describe a key`,
+      `\`${slashCommand} delete <name|id>\` delete a key`,
+      `\`${slashCommand} roll <name|id>\` replace a key; the old one works until a grace deadline`,
+    );
   }
   if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
   if (c.viewAudit) lines.push(`\`${slashCommand} audit [n]\` the latest audit events`);

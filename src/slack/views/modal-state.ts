@@ -41,6 +41,7 @@ const fieldToBlock: Record<string, string> = {
   kind: inputBlockIds.kind,
   permissions: inputBlockIds.permissions,
   user: inputBlockIds.user,
+  graceUntil: inputBlockIds.grace,
 };
 
 /** `overrides` lets a form put a domain field in a block of another name (a role's `name`, say). */

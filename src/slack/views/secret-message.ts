@@ -7,6 +7,8 @@ export interface SecretDeliveryView {
   kind: string;
   expiresAt: Date;
   secret: string;
+  /** Set for a roll: the key this one replaces, and until when it still works. */
+  replaces?: { last4: string; worksUntil: Date };
 }
 
 /** The one message that ever carries a secret: ephemeral, to its creator (SPEC rule 3). */
@@ -21,6 +23,15 @@ export function secretMessage(view: SecretDeliveryView): { text: string; blocks:
         text: mrkdwn(`*${escapeMrkdwn(view.name)}* · ${escapeMrkdwn(view.roleName)} · ${view.kind} · expires ${slackDate(view.expiresAt)}`),
       },
       { type: "section", block_id: "secret_value", text: mrkdwn(`\`\`\`${view.secret}\`\`\``) },
+      ...(view.replaces
+        ? [
+            {
+              type: "context" as const,
+              block_id: "secret_replaces",
+              elements: [mrkdwn(`Replaces \`…${view.replaces.last4}\`, which keeps working until ${slackDate(view.replaces.worksUntil)}.`)],
+            },
+          ]
+        : []),
       {
         type: "context",
         block_id: "secret_warning",

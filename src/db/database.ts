@@ -1,0 +1,80 @@
+// Opens keyward's storage: PGlite (embedded, in memory or under a data dir) or a PostgreSQL server.
+// Prisma and the raw SQL connection share one PGlite instance or one pg.Pool, and the schema is
+// migrated before anything is returned, so no caller ever sees an unmigrated database.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.ts";
+import { migrate } from "./migrator.ts";
+import { pgliteConnection, pgPoolConnection, type SqlConnection } from "./sql-connection.ts";
+
+export interface DatabaseLogger {
+  info(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… : use that server. Wins over dataDir. */
+  databaseUrl?: string;
+  /** PGlite keeps its files under <dataDir>/pglite. Neither option: in-memory PGlite. */
+  dataDir?: string;
+  logger?: DatabaseLogger;
+}
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  sql: SqlConnection;
+  /** Disconnects Prisma, then closes the PGlite instance or pool. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface Driver {
+  kind: DatabaseKind;
+  sql: SqlConnection;
+  adapter: SqlDriverAdapterFactory;
+}
+
+export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
+  const driver = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.logger) : await openPglite(opts.dataDir);
+  try {
+    await migrate(driver.sql, { logger: opts.logger });
+  } catch (error) {
+    await driver.sql.close();
+    throw error;
+  }
+  opts.logger?.info({ kind: driver.kind, dataDir: driver.kind === "pglite" ? opts.dataDir ?? "(memory)" : undefined }, "database open");
+  const prisma = new PrismaClient({ adapter: driver.adapter });
+  return { kind: driver.kind, prisma, sql: driver.sql, close: once(() => closeAll(prisma, driver.sql)) };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Driver> {
+  const dir = dataDir === undefined ? undefined : path.join(dataDir, "pglite");
+  if (dir) await mkdir(dir, { recursive: true });
+  const pglite = await PGlite.create(dir);
+  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite) };
+}
+
+function openPostgres(connectionString: string, logger: DatabaseLogger | undefined): Driver {
+  const pool = new pg.Pool({ connectionString });
+  // Without a listener, an idle client dropped by the server (restart, failover) crashes the process.
+  pool.on("error", (error) => (logger?.warn ?? logger?.info)?.call(logger, { err: error }, "idle PostgreSQL connection failed"));
+  return { kind: "postgres", sql: pgPoolConnection(pool), adapter: new PrismaPg(pool) };
+}
+
+async function closeAll(prisma: PrismaClient, sql: SqlConnection): Promise<void> {
+  // Prisma first: the adapters do not own the PGlite instance or the pool, so closing them is ours.
+  await prisma.$disconnect();
+  await sql.close();
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}

@@ -1,0 +1,56 @@
+import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import { callbackIds } from "../ids.ts";
+import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
+import { blockForField } from "../views/modal-state.ts";
+import { loadingModal, noticeModal } from "../views/notices.ts";
+import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
+import { secretMessage } from "../views/secret-message.ts";
+import { decodeMetadata, deliverOrUndo, encodeMetadata } from "./create-key-flow.ts";
+import { openLoading, tellFailure } from "./listener-support.ts";
+
+/** `/keys roll <name|id>`: the grace-period form for a key the person may change. */
+export async function openRollKeyForm(
+  deps: SlackDeps,
+  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; channelId?: string; responseUrl?: string },
+): Promise<void> {
+  const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
+  try {
+    const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
+    const key = await deps.services.keys.findForChange(actor, args.ref);
+    const privateMetadata = encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl }, { keyId: key.id });
+    await args.client.views.update({ view_id: viewId, view: rollKeyModal({ ...key, privateMetadata }) });
+  } catch (error) {
+    await tellFailure(deps, { client: args.client, viewId }, error);
+  }
+}
+
+function keyIdFrom(privateMetadata: string): string {
+  try {
+    const id = (JSON.parse(privateMetadata) as { keyId?: unknown }).keyId;
+    return typeof id === "string" ? id : "";
+  } catch {
+    return "";
+  }
+}
+
+export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
+  app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
+    const parsed = parseRollKeyModal(view.state.values);
+    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    let rolled;
+    try {
+      // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
+      rolled = await deps.services.keys.roll(actor, keyIdFrom(view.private_metadata), parsed.input);
+    } catch (error) {
+      const fields = domainFieldErrors(error);
+      if (fields) return void (await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, "grace"), m])) }));
+      return void (await ack({ response_action: "update", view: noticeModal("Not rolled", slackErrorText(error)) }));
+    }
+    await ack({ response_action: "clear" });
+    const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });
+    await deliverOrUndo(deps, client, { userId: body.user.id, ...decodeMetadata(view.private_metadata) }, message, rolled.key.name, () => deps.services.keys.revertRoll(actor, rolled));
+  });
+}

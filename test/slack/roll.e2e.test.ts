@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf } from "./slack-flow-helpers.ts";
+
+describe("/keys roll through the real receiver", () => {
+  let app: TestApp;
+  let admin: string;
+  beforeAll(async () => {
+    app = await startTestApp();
+    admin = app.addUser({ id: "UROLLER01", isAdmin: true });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function rollThroughSlack(name: string, graceHours: string, where = channelId) {
+    const opened = app.fake.callsTo("views.open").length + 1;
+    await app.driver.command({ userId: admin, text: `roll ${name}`, channelId: where });
+    const view = await modalAfter(app, opened);
+    expect(view.callback_id).toBe("keyward.key.roll");
+    return app.driver.viewSubmission({ userId: admin, view, answers: { grace: { value: graceHours } } });
+  }
+
+  it("issues a replacement shown once; the old key works through the grace period", async () => {
+    const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "rolled-in-slack", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const submitted = await rollThroughSlack("rolled-in-slack", "24");
+    expect(submitted.json).toEqual({ response_action: "clear" });
+    const [delivery] = await app.fake.waitForCalls("chat.postEphemeral", 1);
+    const secret = secretIn(delivery!)!;
+    expect(secret).not.toBe(old);
+    expect(textOf(delivery!.args)).toContain(`Replaces`);
+    expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: true, key: { name: "rolled-in-slack", roleName: "Manager", expiresAt: key.expiresAt } });
+    const oldNow = await app.keyward.services.keys.verify(old);
+    expect(oldNow.valid).toBe(true);
+    const worksUntil = oldNow.key!.expiresAt.getTime();
+    expect(Math.abs(worksUntil - (Date.now() + 24 * 3600_000))).toBeLessThan(60_000);
+    await expectSecretOnlyDeliveredOnce(app, secret);
+    // The name now means the replacement.
+    expect((await app.keyward.services.keys.find(actor, "rolled-in-slack")).id).not.toBe(key.id);
+  });
+
+  it("undoes the roll when the new secret cannot be delivered", async () => {
+    const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "undeliverable-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    app.fake.reset();
+    app.fake.addChannel({ id: "CNOBOT001", members: [admin], botIsMember: false });
+    app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
+    app.driver.failNextResponse(500);
+    await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001");
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } }))) await new Promise((r) => setTimeout(r, 20));
+    const restored = await app.keyward.services.keys.verify(old);
+    expect(restored).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });
+    expect(restored.key!.expiresAt.toISOString()).toBe(key.expiresAt.toISOString());
+    expect(await app.keyward.db.prisma.apiKey.count({ where: { name: "undeliverable-roll", deletedAt: null } })).toBe(1);
+  });
+});
