@@ -22,6 +22,8 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   /** PGlite keeps its files under <dataDir>/pglite. Neither option: in-memory PGlite. */
   dataDir?: string;
+  /** In-memory PGlite only: start from this dumpDataDir() image instead of running initdb (~2 s); tests use it. */
+  pgliteImage?: Blob;
   logger?: DatabaseLogger;
 }
 
@@ -42,7 +44,7 @@ interface Driver {
 }
 
 export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
-  const driver = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.logger) : await openPglite(opts.dataDir);
+  const driver = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.logger) : await openPglite(opts.dataDir, opts.pgliteImage);
   try {
     await migrate(driver.sql, { logger: opts.logger });
   } catch (error) {
@@ -54,17 +56,21 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
   return { kind: driver.kind, prisma, sql: driver.sql, close: once(() => closeAll(prisma, driver.sql)) };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Driver> {
+async function openPglite(dataDir: string | undefined, image: Blob | undefined): Promise<Driver> {
+  if (dataDir !== undefined && image) throw new Error("openDatabase: pgliteImage is for in-memory PGlite; it cannot seed a dataDir");
   const dir = dataDir === undefined ? undefined : path.join(dataDir, "pglite");
   if (dir) await mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
+  const pglite = await PGlite.create(dir, image ? { loadDataDir: image } : undefined);
   return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite) };
 }
 
 function openPostgres(connectionString: string, logger: DatabaseLogger | undefined): Driver {
   const pool = new pg.Pool({ connectionString });
   // Without a listener, an idle client dropped by the server (restart, failover) crashes the process.
-  pool.on("error", (error) => (logger?.warn ?? logger?.info)?.call(logger, { err: error }, "idle PostgreSQL connection failed"));
+  pool.on("error", (error) => {
+    const log = logger?.warn ?? logger?.info;
+    log?.call(logger, { err: error }, "idle PostgreSQL connection failed");
+  });
   return { kind: "postgres", sql: pgPoolConnection(pool), adapter: new PrismaPg(pool) };
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { defaultMigrationsDir, migrate, scriptMatchesChecksum } from "../../src/db/migrator.ts";
 import type { SqlConnection } from "../../src/db/sql-connection.ts";

@@ -32,7 +32,7 @@ export function databaseKinds(): DatabaseKind[] {
 }
 
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  if (kind === "pglite") return withDump(await openDatabase({}), async () => {});
+  if (kind === "pglite") return withDump(await openDatabase({ pgliteImage: await blankPgliteImage() }), async () => {});
   const server = await createServerDatabase(testDatabaseUrl());
   try {
     return withDump(await openDatabase({ databaseUrl: server.url }), server.drop);
