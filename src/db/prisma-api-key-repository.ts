@@ -71,12 +71,12 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, replacedBy: null }, data: { replacedBy, expiresAt } });
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, replacedBy: null }, data: { replacedBy, expiresAt, nextReminderAt: null } });
     return count === 1;
   }
 
-  async clearReplaced(workspaceId: string, id: string, expiresAt: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt } });
+  async clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt, nextReminderAt } });
     return count === 1;
   }
 

@@ -3,6 +3,7 @@ import { DomainError } from "../domain/errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
+import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
 import { PrismaRoleRepository, PrismaWorkspaceRepository } from "./prisma-role-repository.ts";
 
@@ -15,6 +16,7 @@ function repositoriesOver(db: Db): Repositories {
     apiKeys: new PrismaApiKeyRepository(db),
     audit: new PrismaAuditRepository(db),
     members: new PrismaMemberRepository(db),
+    integrations: new PrismaIntegrationRepository(db),
   };
 }
 

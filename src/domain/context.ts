@@ -1,4 +1,5 @@
 import type { KeyHasher } from "./key-hasher.ts";
+import type { SecretCipher } from "./secret-cipher.ts";
 import type { Repositories, Store } from "./repositories.ts";
 import { newId, type Clock, type RandomSource } from "./runtime.ts";
 import type { Actor, AuditEvent } from "./types.ts";
@@ -11,6 +12,10 @@ export interface DomainContext {
   hasher: KeyHasher;
   /** KEYWARD_ADMINS: Admin whatever Slack says. */
   adminUserIds: ReadonlySet<string>;
+  /** Encrypts integration secrets at rest. */
+  cipher: SecretCipher;
+  /** REMINDER_DAYS: the thresholds, in days before the expiry day. */
+  reminderDays: readonly number[];
 }
 
 export interface AuditTarget {

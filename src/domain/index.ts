@@ -1,6 +1,7 @@
 import { AccessService } from "./access-service.ts";
 import { AuditService } from "./audit-service.ts";
 import type { DomainContext } from "./context.ts";
+import { IntegrationService } from "./integration-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { RoleService } from "./role-service.ts";
@@ -11,6 +12,7 @@ export interface DomainServices {
   keys: KeyService;
   roles: RoleService;
   audit: AuditService;
+  integrations: IntegrationService;
   lastUsed: LastUsedTracker;
 }
 
@@ -22,6 +24,7 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     keys,
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),
+    integrations: new IntegrationService(ctx),
     lastUsed,
   };
 }

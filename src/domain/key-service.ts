@@ -5,6 +5,7 @@ import { expiryFromDay } from "./expiry.ts";
 import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
 import { VerifyCache } from "./verify-cache.ts";
+import { nextReminderAt } from "./reminder-schedule.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
@@ -75,6 +76,7 @@ export class KeyService {
         createdBy: actor.userId,
         createdAt: now,
         expiresAt,
+        nextReminderAt: nextReminderAt(expiresAt, now, this.ctx.reminderDays),
       });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, {
         role: role.name,
@@ -213,6 +215,7 @@ export class KeyService {
         createdBy: actor.userId,
         createdAt: now,
         expiresAt: old.expiresAt,
+        nextReminderAt: nextReminderAt(old.expiresAt, now, this.ctx.reminderDays),
       });
       const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
       await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
@@ -232,7 +235,8 @@ export class KeyService {
     await this.ctx.store.transaction(async (tx) => {
       await this.loadForChange(tx, actor, rolled.key.id);
       await tx.apiKeys.softDelete(actor.workspaceId, rolled.key.id, actor.userId, this.ctx.clock.now());
-      await tx.apiKeys.clearReplaced(actor.workspaceId, rolled.previous.id, rolled.previousExpiresAt);
+      const now = this.ctx.clock.now();
+      await tx.apiKeys.clearReplaced(actor.workspaceId, rolled.previous.id, rolled.previousExpiresAt, nextReminderAt(rolled.previousExpiresAt, now, this.ctx.reminderDays));
       await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: rolled.previous.id, name: rolled.previous.name }, { deletedReplacement: rolled.key.id, reason: "delivery_failed" });
     });
     this.cache.evictKey(rolled.key.id);
@@ -278,7 +282,7 @@ export class KeyService {
 // Cursors are opaque to callers so that the paging key can change without breaking clients.
 export const encodeCursor = (id: string): string => Buffer.from(id, "utf8").toString("base64url");
 
-function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, "base64url").toString("utf8");
   if (!looksLikeId(id)) throw new DomainError("validation_failed", "The cursor is not valid.", { fields: { cursor: "Use nextCursor from a previous page." } });
   return id;

@@ -1,3 +1,4 @@
+import type { IntegrationRepository } from "./integration-types.ts";
 import type { BuiltInRoleKey, Permission } from "./permissions.ts";
 import type { ApiKey, AuditEvent, KeyKind, Role, StoredKey } from "./types.ts";
 
@@ -36,6 +37,7 @@ export interface NewApiKey {
   createdBy: string;
   createdAt: Date;
   expiresAt: Date;
+  nextReminderAt: Date | null;
 }
 
 export interface ApiKeyRepository {
@@ -51,7 +53,7 @@ export interface ApiKeyRepository {
   /** Records a roll: the replacement's id, and the old key's new (earlier or equal) expiry. */
   markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
   /** Undoes markReplaced when the replacement was never delivered. */
-  clearReplaced(workspaceId: string, id: string, expiresAt: Date): Promise<boolean>;
+  clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
 }
@@ -74,6 +76,7 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
   members: MemberRepository;
+  integrations: IntegrationRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

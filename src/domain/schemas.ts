@@ -98,3 +98,65 @@ export const pageInputSchema = z
   })
   .strict();
 export type PageInput = z.input<typeof pageInputSchema>;
+
+// Integration configurations.
+export const integrationSlugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "Use the integration's short name: lowercase letters, digits and dashes (github, pagerduty).");
+export const aliasSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "Use lowercase letters, digits, dots, dashes or underscores, at most 64 (cortex-github).");
+export const integrationSecretSchema = z
+  .string()
+  .trim()
+  .min(4, "The secret is at least 4 characters.")
+  .max(4096, "The secret is at most 4096 characters.")
+  .regex(/^[^\s]+$/, "The secret cannot contain spaces or line breaks.");
+export const channelIdSchema = z.string().regex(/^[CG][A-Z0-9]{2,}$/, "Choose a channel.");
+
+const expiryFields = {
+  expiresOn: calendarDaySchema.optional(),
+  timeZone: timeZoneSchema.optional(),
+  expiresAt: instantSchema.nullable().optional(),
+};
+
+function refineExpiry(input: { expiresOn?: string; timeZone?: string; expiresAt?: Date | null }, ctx: z.RefinementCtx) {
+  if (input.expiresOn !== undefined && input.expiresAt !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["expiresOn"], message: "Give either expiresOn with timeZone or expiresAt, not both." });
+  }
+  if (input.expiresOn !== undefined && input.timeZone === undefined) {
+    ctx.addIssue({ code: "custom", path: ["timeZone"], message: "An expiry date needs the time zone it is meant in." });
+  }
+}
+
+export const addConfigInputSchema = z
+  .object({
+    alias: aliasSchema,
+    secret: integrationSecretSchema,
+    isDefault: z.boolean().optional(),
+    reminderChannel: channelIdSchema.nullable().optional(),
+    ...expiryFields,
+  })
+  .strict()
+  .superRefine(refineExpiry);
+export type AddConfigInput = z.input<typeof addConfigInputSchema>;
+
+export const updateConfigInputSchema = z
+  .object({
+    secret: integrationSecretSchema.optional(),
+    isDefault: z.literal(true, "Only true: to move the default, make another configuration the default.").optional(),
+    reminderChannel: channelIdSchema.nullable().optional(),
+    ...expiryFields,
+  })
+  .strict()
+  .superRefine(refineExpiry)
+  .superRefine((input, ctx) => {
+    if (input.secret === undefined && (input.expiresOn !== undefined || input.expiresAt !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["secret"], message: "An expiry changes only with a new secret (a rotation)." });
+    }
+    if (Object.values(input).every((v) => v === undefined)) ctx.addIssue({ code: "custom", path: ["secret"], message: "Nothing to change." });
+  });
+export type UpdateConfigInput = z.input<typeof updateConfigInputSchema>;

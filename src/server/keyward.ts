@@ -7,6 +7,7 @@ import { createPrismaStore } from "../db/prisma-store.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
+import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import type { Logger } from "../logger.ts";
@@ -47,6 +48,8 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     random: options.random ?? cryptoRandom,
     hasher: createKeyHasher(secrets.pepper),
     adminUserIds: config.adminUserIds,
+    cipher: createSecretCipher(secrets.encryptionKeys),
+    reminderDays: config.reminders.days,
   };
   const services = createDomainServices(ctx);
   const slack = await startSlack(options, services, clock);

@@ -12,6 +12,9 @@ export const callbackIds = {
   createRole: "keyward.role.create",
   assignRole: "keyward.role.assign",
   notice: "keyward.notice",
+  addIntegration: "keyward.integration.add",
+  rotateIntegration: "keyward.integration.rotate",
+  integrationChannel: "keyward.integration.channel",
 } as const;
 
 export const actionIds = {
@@ -26,6 +29,14 @@ export const actionIds = {
   homeFirstPage: "keyward.home.first",
   openCreateRole: "keyward.role.open_create",
   openAssignRole: "keyward.role.open_assign",
+  openAddIntegration: "keyward.integration.open_add",
+  openRotateIntegration: "keyward.integration.open_rotate",
+  setDefaultIntegration: "keyward.integration.set_default",
+  deleteIntegration: "keyward.integration.delete",
+  openIntegrationChannel: "keyward.integration.open_channel",
+  /** On reminder messages. Values carry the configuration id (or `key:<id>` for API keys). */
+  rotateFromReminder: "keyward.reminder.rotate",
+  snoozeReminder: "keyward.reminder.snooze",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */
@@ -39,6 +50,11 @@ export const inputBlockIds = {
   permissions: "permissions",
   user: "user",
   grace: "grace",
+  integration: "integration",
+  alias: "alias",
+  secret: "secret",
+  isDefault: "is_default",
+  channel: "channel",
 } as const;
 
 export const inputActionId = "value";

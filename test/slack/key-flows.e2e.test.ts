@@ -71,7 +71,7 @@ describe("key flows through the real receiver", () => {
     await app.fake.waitForCalls("views.open", opened);
     const viewId = (app.fake.callsTo("views.open")[opened - 1]!.response.view as { id: string }).id;
     await app.fake.waitForCalls("views.update", app.fake.callsTo("views.update").length || 1);
-    const deadline = Date.now() + 2000;
+    const deadline = Date.now() + 10_000;
     while (!textOf(app.fake.getView(viewId)).includes("permission") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(textOf(app.fake.getView(viewId))).toContain("You do not have permission to create API keys");
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);

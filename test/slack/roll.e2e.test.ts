@@ -48,7 +48,7 @@ describe("/keys roll through the real receiver", () => {
     app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
     app.driver.failNextResponse(500);
     await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001");
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } }))) await new Promise((r) => setTimeout(r, 20));
     const restored = await app.keyward.services.keys.verify(old);
     expect(restored).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });

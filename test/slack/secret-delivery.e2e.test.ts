@@ -51,7 +51,7 @@ describe("one-time delivery of a new key's secret", () => {
     const keysBefore = await app.keyward.db.prisma.apiKey.count({ where: { deletedAt: null } });
     const responsesBefore = app.driver.responses.length;
     await createKeyThroughSlack(app, admin, { name: "lost-key", role: "Viewer" }, { channelId: "CNOTIN001" });
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 10_000;
     let deleted = null;
     while (!deleted && Date.now() < deadline) {
       deleted = await app.keyward.db.prisma.apiKey.findFirst({ where: { name: "lost-key", deletedAt: { not: null } } });

@@ -10,7 +10,7 @@ export async function modalAfter(app: TestApp, opened: number): Promise<Json> {
   await app.fake.waitForCalls("views.open", opened);
   const open = app.fake.callsTo("views.open")[opened - 1]!;
   const viewId = (open.response.view as Json).id as string;
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     const view = app.fake.getView(viewId);
     if (view && (view as Json).callback_id !== "keyward.notice") return view as Json;

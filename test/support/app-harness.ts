@@ -60,7 +60,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: "trace",
     ...options.env,
   });
-  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock });
+  // Last-used times are flushed by hand in tests (services.lastUsed.flush()), so database dumps are deterministic.
+  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000 });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });

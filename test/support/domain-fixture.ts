@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createKeyHasher } from "../../src/domain/key-hasher.ts";
+import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
 import { createDomainServices, type DomainServices } from "../../src/domain/index.ts";
 import type { DomainContext } from "../../src/domain/context.ts";
 import type { BuiltInRoleKey } from "../../src/domain/permissions.ts";
@@ -33,6 +34,8 @@ export async function createDomainFixture(kind: "pglite" | "postgres", options: 
     random: seededRandom(randomUUID()),
     hasher: createKeyHasher(randomBytes(32)),
     adminUserIds: new Set(options.adminUserIds ?? []),
+    cipher: createSecretCipher({ current: 1, keys: new Map([[1, randomBytes(32)]]) }),
+    reminderDays: [30, 14, 7, 3, 1, 0],
   };
   const services = createDomainServices(ctx);
   let counter = 0;

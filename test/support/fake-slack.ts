@@ -229,7 +229,7 @@ class FakeSlackServer implements FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
-  async waitForCalls(method: string, count = 1, timeoutMs = 2000): Promise<RecordedCall[]> {
+  async waitForCalls(method: string, count = 1, timeoutMs = 10_000): Promise<RecordedCall[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.callsTo(method);

@@ -342,7 +342,7 @@ class Driver implements SlackDriver {
     return this.collector.responses;
   }
 
-  waitForResponses(count = 1, timeoutMs = 2000): Promise<CollectedResponse[]> {
+  waitForResponses(count = 1, timeoutMs = 10_000): Promise<CollectedResponse[]> {
     return this.collector.waitFor(count, timeoutMs);
   }
 

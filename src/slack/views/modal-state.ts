@@ -42,6 +42,11 @@ const fieldToBlock: Record<string, string> = {
   permissions: inputBlockIds.permissions,
   user: inputBlockIds.user,
   graceUntil: inputBlockIds.grace,
+  integration: inputBlockIds.integration,
+  alias: inputBlockIds.alias,
+  secret: inputBlockIds.secret,
+  isDefault: inputBlockIds.isDefault,
+  reminderChannel: inputBlockIds.channel,
 };
 
 /** `overrides` lets a form put a domain field in a block of another name (a role's `name`, say). */

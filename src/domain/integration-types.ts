@@ -1,0 +1,41 @@
+import type { Sealed } from "./secret-cipher.ts";
+
+/** A third-party secret's configuration, as the domain shows it: never the secret. */
+export interface IntegrationConfig {
+  id: string;
+  workspaceId: string;
+  integration: string;
+  alias: string;
+  last4: string;
+  isDefault: boolean;
+  expiresAt: Date | null;
+  reminderChannel: string | null;
+  createdBy: string;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  rotatedBy: string | null;
+}
+
+export interface NewIntegrationConfig extends Omit<IntegrationConfig, "isDefault" | "rotatedAt" | "rotatedBy"> {
+  sealed: Sealed;
+  isDefault: boolean;
+  nextReminderAt: Date | null;
+}
+
+export interface IntegrationRepository {
+  list(workspaceId: string, page: { integration?: string; after?: string; limit: number }): Promise<IntegrationConfig[]>;
+  find(workspaceId: string, integration: string, alias: string): Promise<IntegrationConfig | null>;
+  findById(workspaceId: string, id: string): Promise<IntegrationConfig | null>;
+  findDefault(workspaceId: string, integration: string): Promise<IntegrationConfig | null>;
+  sealedSecret(workspaceId: string, id: string): Promise<Sealed | null>;
+  create(config: NewIntegrationConfig): Promise<IntegrationConfig>;
+  replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null>;
+  /** Makes `id` the integration's only default (the database refuses two). */
+  makeDefault(workspaceId: string, integration: string, id: string): Promise<void>;
+  setChannel(workspaceId: string, id: string, channel: string | null): Promise<IntegrationConfig | null>;
+  postponeReminder(workspaceId: string, id: string, until: Date): Promise<void>;
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /** For re-encryption: rows sealed with an older key version, by id. */
+  sealedBelow(version: number, after: string | undefined, limit: number): Promise<Array<{ id: string; workspaceId: string; sealed: Sealed }>>;
+  reseal(id: string, from: Sealed, to: Sealed): Promise<boolean>;
+}

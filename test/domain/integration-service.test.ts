@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaStore } from "../../src/db/prisma-store.ts";
+import { createDomainServices } from "../../src/domain/index.ts";
+import { IntegrationService } from "../../src/domain/integration-service.ts";
+import { createKeyHasher } from "../../src/domain/key-hasher.ts";
+import { reencryptSecrets } from "../../src/domain/rekey-service.ts";
+import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
+import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { ManualClock, seededRandom } from "../support/fixed-runtime.ts";
+import { createTestDatabase, databaseKinds } from "../support/test-database.ts";
+
+const ghToken = (n = 0) => `ghp_${"A1b2C3d4".repeat(4)}${String(n).padStart(4, "0")}`;
+
+describe.each(databaseKinds())("integration configurations on %s", (kind) => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture(kind);
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const count = (workspaceId: string) => f.db.prisma.integrationConfig.count({ where: { workspaceId } });
+
+  it("adds a configuration under an alias, encrypted, and resolves an unknown alias to the default", async () => {
+    const ws = f.workspace();
+    const manager = await f.actor(ws, "manager");
+    const first = await f.services.integrations.add(manager, "github", { alias: "cortex-github", secret: ghToken(1), expiresOn: "2027-03-01", timeZone: "Europe/Paris", reminderChannel: "C0PLATFORM" });
+    expect(first).toMatchObject({ integration: "github", alias: "cortex-github", last4: "0001", isDefault: true, reminderChannel: "C0PLATFORM" });
+    await f.services.integrations.add(manager, "github", { alias: "backup-github", secret: ghToken(2) });
+    expect(await f.services.integrations.resolve(manager, "github", "cortex-github")).toMatchObject({ alias: "cortex-github", resolvedBy: "alias" });
+    expect(await f.services.integrations.resolve(manager, "github", "backup-github")).toMatchObject({ alias: "backup-github", resolvedBy: "alias" });
+    expect(await f.services.integrations.resolve(manager, "github", "no-such-alias")).toMatchObject({ alias: "cortex-github", resolvedBy: "default" });
+    await expect(f.services.integrations.resolve(manager, "pagerduty", "x")).rejects.toMatchObject({ code: "not_found" });
+    const dump = await f.db.dump();
+    expect(dump).toContain("cortex-github");
+    expect(dump).not.toContain(ghToken(1));
+    expect(dump).not.toContain(ghToken(1).slice(4, 24));
+  });
+
+  it("keeps at most one default per integration, moving it on request", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    for (const alias of ["a", "b", "c"]) await f.services.integrations.add(admin, "datadog", { alias, secret: ghToken(), isDefault: true });
+    const defaults = await f.db.prisma.integrationConfig.findMany({ where: { workspaceId: ws, isDefault: true } });
+    expect(defaults.map((d) => d.alias)).toEqual(["c"]);
+    await f.services.integrations.update(admin, "datadog", "a", { isDefault: true });
+    expect((await f.services.integrations.resolve(admin, "datadog", "zzz")).alias).toBe("a");
+    // The database itself refuses a second default, whatever the code does.
+    await expect(f.db.prisma.integrationConfig.updateMany({ where: { workspaceId: ws, alias: "b" }, data: { isDefault: true } })).rejects.toThrow();
+  });
+
+  it("keeps one default when many requests set it at once", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const aliases = Array.from({ length: 8 }, (_, i) => `svc-${i}`);
+    for (const alias of aliases) await f.services.integrations.add(admin, "pagerduty", { alias, secret: ghToken() });
+    const results = await Promise.allSettled(aliases.map((alias) => f.services.integrations.update(admin, "pagerduty", alias, { isDefault: true })));
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "conflict" });
+    expect(results.some((r) => r.status === "fulfilled")).toBe(true);
+    expect(await f.db.prisma.integrationConfig.count({ where: { workspaceId: ws, isDefault: true } })).toBe(1);
+  });
+
+  it("rotates in place: new secret and expiry, same alias and default status, audited", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const before = await f.services.integrations.add(admin, "github", { alias: "cortex-github", secret: ghToken(5), expiresOn: "2027-01-01", timeZone: "UTC" });
+    const rotated = await f.services.integrations.update(admin, "github", "cortex-github", { secret: ghToken(6), expiresOn: "2027-06-01", timeZone: "UTC" });
+    expect(rotated).toMatchObject({ id: before.id, alias: "cortex-github", isDefault: true, last4: "0006", rotatedBy: admin.userId });
+    expect(rotated.expiresAt?.toISOString()).toBe("2027-06-01T23:59:59.999Z");
+    expect((await f.services.integrations.reveal(admin, "github", "cortex-github")).secret).toBe(ghToken(6));
+    const actions = (await f.services.audit.latest(admin, 10)).map((e) => e.action);
+    expect(actions).toEqual(["integration.reveal", "integration.rotate", "integration.add"]);
+    expect(JSON.stringify(await f.services.audit.latest(admin, 10))).not.toContain(ghToken(6));
+  });
+
+  it("reads a secret back only with integrations.secrets.read", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.integrations.add(admin, "github", { alias: "x", secret: ghToken(7) });
+    const manager = await f.actor(ws, "manager");
+    const auditBefore = await f.db.prisma.auditEvent.count({ where: { workspaceId: ws } });
+    await expect(f.services.integrations.reveal(manager, "github", "x")).rejects.toMatchObject({ code: "permission_denied" });
+    expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws } })).toBe(auditBefore);
+  });
+
+  it("refuses bad input and missing permission, writing nothing", async () => {
+    const ws = f.workspace();
+    const viewer = await f.actor(ws, "viewer");
+    const admin = await f.actor(ws, "admin");
+    await expect(f.services.integrations.add(viewer, "github", { alias: "a", secret: ghToken() })).rejects.toMatchObject({ code: "permission_denied" });
+    for (const [integration, input, field] of [
+      ["GitHub!", { alias: "a", secret: ghToken() }, "integration"],
+      ["github", { alias: "Has Space", secret: ghToken() }, "alias"],
+      ["github", { alias: "a", secret: "has space" }, "secret"],
+      ["github", { alias: "a", secret: "x" }, "secret"],
+      ["github", { alias: "a", secret: ghToken(), reminderChannel: "#general" }, "reminderChannel"],
+      ["github", { alias: "a", secret: ghToken(), expiresOn: "2020-01-01", timeZone: "UTC" }, "expiresOn"],
+    ] as const) {
+      await expect(f.services.integrations.add(admin, integration, input as never)).rejects.toMatchObject({ details: { fields: { [field]: expect.any(String) } } });
+    }
+    await f.services.integrations.add(admin, "github", { alias: "a", secret: ghToken() });
+    await expect(f.services.integrations.add(admin, "github", { alias: "a", secret: ghToken() })).rejects.toMatchObject({ code: "conflict" });
+    expect(await count(ws)).toBe(1);
+    await expect(f.services.integrations.update(admin, "github", "a", { expiresOn: "2030-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(f.services.integrations.update(admin, "github", "a", { isDefault: false } as never)).rejects.toMatchObject({ code: "validation_failed" });
+  });
+
+  it("does not find another workspace's configuration", async () => {
+    const wsA = f.workspace();
+    const wsB = f.workspace();
+    const adminA = await f.actor(wsA, "admin");
+    const adminB = await f.actor(wsB, "admin");
+    const config = await f.services.integrations.add(adminA, "github", { alias: "mine", secret: ghToken() });
+    await expect(f.services.integrations.get(adminB, "github", "mine")).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.services.integrations.resolve(adminB, "github", "mine")).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.services.integrations.reveal(adminB, "github", "mine")).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.services.integrations.snooze(adminB, config.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.services.integrations.delete(adminB, "github", "mine")).rejects.toMatchObject({ code: "not_found" });
+    expect(await count(wsA)).toBe(1);
+  });
+
+  it("deletes a configuration (the guided rotation's step 2)", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.integrations.add(admin, "github", { alias: "old", secret: ghToken(1) });
+    await f.services.integrations.delete(admin, "github", "old");
+    await f.services.integrations.add(admin, "github", { alias: "old", secret: ghToken(2), isDefault: true });
+    expect((await f.services.integrations.reveal(admin, "github", "old")).secret).toBe(ghToken(2));
+  });
+});
+
+describe("key ring rotation", () => {
+  it("re-encrypts every secret under the new master key; the old key can then be retired", async () => {
+    const db = await createTestDatabase("pglite");
+    try {
+      const k1 = randomBytes(32);
+      const k2 = randomBytes(32);
+      const store = createPrismaStore(db.prisma);
+      const base = { store, clock: new ManualClock(new Date("2026-11-27T12:00:00Z")), random: seededRandom("rekey"), hasher: createKeyHasher(randomBytes(32)), adminUserIds: new Set<string>(), reminderDays: [7] };
+      const v1 = new IntegrationService({ ...base, cipher: createSecretCipher({ current: 1, keys: new Map([[1, k1]]) }) });
+      const services = createDomainServices({ ...base, cipher: createSecretCipher({ current: 1, keys: new Map([[1, k1]]) }) });
+      const admin = await services.access.actorForUser("TREKEY", "UREKEY", { isWorkspaceAdmin: true }, "slack");
+      for (let i = 0; i < 30; i++) await v1.add(admin, "github", { alias: `a${i}`, secret: ghToken(i) });
+      const ring2 = createSecretCipher({ current: 2, keys: new Map([[1, k1], [2, k2]]) });
+      expect(await reencryptSecrets({ store, cipher: ring2 }, 7)).toEqual({ reencrypted: 30, skipped: 0 });
+      expect(await db.prisma.integrationConfig.count({ where: { keyVersion: 1 } })).toBe(0);
+      expect(await reencryptSecrets({ store, cipher: ring2 })).toEqual({ reencrypted: 0, skipped: 0 });
+      const onlyV2 = new IntegrationService({ ...base, cipher: createSecretCipher({ current: 2, keys: new Map([[2, k2]]) }) });
+      for (let i = 0; i < 30; i++) expect((await onlyV2.reveal(admin, "github", `a${i}`)).secret).toBe(ghToken(i));
+      // A ciphertext moved onto another row does not decrypt (bound to its row id).
+      const [a, b] = await db.prisma.integrationConfig.findMany({ take: 2, orderBy: { id: "asc" } });
+      await db.prisma.integrationConfig.update({ where: { id: b!.id }, data: { ciphertext: a!.ciphertext } });
+      await expect(onlyV2.reveal(admin, "github", b!.alias)).rejects.toMatchObject({ code: "unavailable" });
+    } finally {
+      await db.close();
+    }
+  });
+});
