@@ -66,7 +66,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { deletedAt: at, deletedBy: by } });
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { deletedAt: at, deletedBy: by, nextReminderAt: null } });
     return count === 1;
   }
 

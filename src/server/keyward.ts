@@ -10,7 +10,12 @@ import { createKeyHasher } from "../domain/key-hasher.ts";
 import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
-import type { Logger } from "../logger.ts";
+import { boltLogger, type Logger } from "../logger.ts";
+import { WebClient } from "@slack/web-api";
+import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
+import { ReminderService } from "../domain/reminder-service.ts";
+import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
@@ -22,6 +27,8 @@ export interface KeywardOptions {
   random?: RandomSource;
   /** Flush last-used times this often (ms). */
   lastUsedFlushMs?: number;
+  /** False: no reminder passes on a timer (tests run them by hand). */
+  reminderScheduler?: boolean;
 }
 
 export interface Keyward {
@@ -30,6 +37,8 @@ export interface Keyward {
   db: Database;
   services: DomainServices;
   slack: SlackApp | null;
+  /** Null without a bot token: reminders go to Slack. */
+  reminders: ReminderService | null;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,8 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   };
   const services = createDomainServices(ctx);
   const slack = await startSlack(options, services, clock);
+  const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;
+  const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   let ready = true;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute });
   const server = createServer((req, res) => route(req, res, { slack, api, isReady: () => ready }));
@@ -66,6 +77,7 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     server.listen(config.port, () => resolve());
   });
   await slack?.start();
+  scheduler?.start();
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
   }, options.lastUsedFlushMs ?? 10_000);
@@ -79,10 +91,12 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     db,
     services,
     slack,
+    reminders,
     close: () =>
       (closed ??= (async () => {
         ready = false;
         clearInterval(flush);
+        await scheduler?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
@@ -108,6 +122,18 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       defaultExpiryDays: 90,
     },
   );
+}
+
+/** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
+export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger): ReminderService {
+  const client = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logger: boltLogger(logger),
+  });
+  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days);
 }
 
 interface RouteDeps {

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** PostgreSQL: a database URL prepared by the caller. Default: embedded PGlite in a temp dir. */
   databaseUrl?: string;
+  /** Run reminder passes on a timer too (default: only by hand, with keyward.reminders.runPass()). */
+  reminderScheduler?: boolean;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
@@ -61,7 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   // Last-used times are flushed by hand in tests (services.lastUsed.flush()), so database dumps are deterministic.
-  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000 });
+  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000, reminderScheduler: options.reminderScheduler ?? false });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });

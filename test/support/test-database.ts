@@ -14,6 +14,8 @@ import { pgliteConnection, pgPoolConnection, type SqlConnection } from "../../sr
 export type TestDatabase = Database & {
   /** Every row of every public table as text (one line per row), for "is this secret stored anywhere" checks. */
   dump(): Promise<string>;
+  /** PostgreSQL only: the database's URL, for a second connection (a second "instance"). */
+  url?: string;
 };
 
 /** An empty, unmigrated database, for tests of the migrator itself. */
@@ -35,7 +37,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   if (kind === "pglite") return withDump(await openDatabase({ pgliteImage: await blankPgliteImage() }), async () => {});
   const server = await createServerDatabase(testDatabaseUrl());
   try {
-    return withDump(await openDatabase({ databaseUrl: server.url }), server.drop);
+    return { ...withDump(await openDatabase({ databaseUrl: server.url }), server.drop), url: server.url };
   } catch (error) {
     await server.drop();
     throw error;

@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { ReminderClaim, ReminderRepository, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
+import type { PrismaClient } from "./generated/client.ts";
+import type { Db } from "./prisma-store.ts";
+
+interface SubjectRow {
+  id: string;
+  workspaceId: string;
+  expiresAt: Date;
+  integration: string | null;
+  alias: string | null;
+  name: string | null;
+  last4: string;
+  isDefault: boolean | null;
+  reminderChannel: string | null;
+  createdBy: string;
+}
+
+function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject {
+  return {
+    type,
+    id: row.id,
+    workspaceId: row.workspaceId,
+    expiresAt: new Date(row.expiresAt),
+    integration: row.integration,
+    alias: row.alias,
+    name: row.name ?? `${row.integration}/${row.alias}`,
+    last4: row.last4,
+    isDefault: row.isDefault === true,
+    channel: row.reminderChannel,
+    ownerId: row.createdBy,
+  };
+}
+
+// Only rows whose next reminder is due; FOR UPDATE SKIP LOCKED lets two instances share a pass
+// without waiting on, or claiming, each other's rows. Paged by id, never by offset.
+const dueSql: Record<ReminderSubjectType, string> = {
+  integration: `SELECT id, "workspaceId", "expiresAt", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy"
+      FROM "IntegrationConfig"
+     WHERE "nextReminderAt" <= $1 AND "expiresAt" IS NOT NULL AND ($2::text IS NULL OR id > $2)
+     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+  api_key: `SELECT id, "workspaceId", "expiresAt", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy"
+      FROM "ApiKey"
+     WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND ($2::text IS NULL OR id > $2)
+     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+};
+
+const subjectByIdSql: Record<ReminderSubjectType, string> = {
+  integration: `SELECT id, "workspaceId", "expiresAt", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy" FROM "IntegrationConfig" WHERE id = $1`,
+  api_key: `SELECT id, "workspaceId", "expiresAt", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL`,
+};
+
+const table: Record<ReminderSubjectType, string> = { integration: `"IntegrationConfig"`, api_key: `"ApiKey"` };
+
+export class PrismaReminderRepository implements ReminderRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async claimDue(input: Parameters<ReminderRepository["claimDue"]>[0]) {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRawUnsafe<SubjectRow[]>(dueSql[input.type], input.now, input.after ?? null, input.limit);
+        const claims: ReminderClaim[] = [];
+        for (const row of rows) {
+          const subject = toSubject(input.type, row);
+          const plan = input.plan(subject);
+          if (plan.threshold !== null) {
+            const claim = await this.insertClaim(tx, subject, plan.threshold, input.now, input.instance);
+            if (claim) claims.push(claim);
+          }
+          await tx.$executeRawUnsafe(`UPDATE ${table[input.type]} SET "nextReminderAt" = $1 WHERE id = $2`, plan.next, row.id);
+        }
+        return { claims, lastId: rows.length === input.limit ? rows.at(-1)!.id : null };
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+  }
+
+  /** The ledger row is the claim: the unique key refuses a second one for the same threshold. */
+  private async insertClaim(tx: Db, subject: ReminderSubject, threshold: number, now: Date, instance: string): Promise<ReminderClaim | null> {
+    const inserted = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+      `INSERT INTO "ReminderDelivery" (id, "workspaceId", "subjectType", "subjectId", "expiresAt", threshold, status, attempts, "claimedBy", "claimedAt")
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', 1, $7, $8)
+       ON CONFLICT ("subjectType", "subjectId", "expiresAt", threshold) DO NOTHING
+       RETURNING id`,
+      randomUUID(),
+      subject.workspaceId,
+      subject.type,
+      subject.id,
+      subject.expiresAt,
+      threshold,
+      instance,
+      now,
+    );
+    return inserted[0] ? { deliveryId: inserted[0].id, threshold, attempts: 0, subject } : null;
+  }
+
+  async claimRetries(input: Parameters<ReminderRepository["claimRetries"]>[0]) {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRawUnsafe<Array<{ id: string; threshold: number; attempts: number; subjectType: ReminderSubjectType; subjectId: string; expiresAt: Date }>>(
+          `SELECT id, threshold, attempts, "subjectType", "subjectId", "expiresAt" FROM "ReminderDelivery"
+            WHERE (status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < $2)
+            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          input.passStart,
+          input.staleBefore,
+          input.limit,
+        );
+        const out: Array<ReminderClaim | { deliveryId: string; obsolete: string }> = [];
+        for (const row of rows) {
+          const [subjectRow] = await tx.$queryRawUnsafe<SubjectRow[]>(subjectByIdSql[row.subjectType], row.subjectId);
+          const moreUrgent = await tx.$queryRawUnsafe<Array<{ n: number }>>(
+            `SELECT 1 AS n FROM "ReminderDelivery" WHERE "subjectType" = $1 AND "subjectId" = $2 AND "expiresAt" = $3 AND threshold < $4 LIMIT 1`,
+            row.subjectType,
+            row.subjectId,
+            row.expiresAt,
+            row.threshold,
+          );
+          if (!subjectRow || new Date(subjectRow.expiresAt).getTime() !== new Date(row.expiresAt).getTime()) {
+            out.push({ deliveryId: row.id, obsolete: "the key or configuration was deleted or rotated meanwhile" });
+            continue;
+          }
+          if (moreUrgent.length > 0) {
+            out.push({ deliveryId: row.id, obsolete: "superseded by a more urgent reminder" });
+            continue;
+          }
+          await tx.$executeRawUnsafe(
+            `UPDATE "ReminderDelivery" SET status = 'pending', "claimedBy" = $1, "claimedAt" = $2, attempts = attempts + 1 WHERE id = $3`,
+            input.instance,
+            input.now,
+            row.id,
+          );
+          out.push({ deliveryId: row.id, threshold: row.threshold, attempts: row.attempts, subject: toSubject(row.subjectType, subjectRow) });
+        }
+        return out;
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
+  }
+
+  async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date): Promise<void> {
+    const sent = outcome.status === "sent";
+    await this.prisma.reminderDelivery.update({
+      where: { id: deliveryId },
+      data: {
+        status: outcome.status,
+        sentAt: sent ? at : undefined,
+        channel: sent ? outcome.channel : undefined,
+        messageTs: sent ? outcome.ts : undefined,
+        lastError: sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
+      },
+    });
+  }
+}

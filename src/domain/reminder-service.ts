@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "./runtime.ts";
+import { mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
+import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectType } from "./reminder-types.ts";
+
+export interface PassReport {
+  claimed: number;
+  sent: number;
+  retryLater: number;
+  undeliverable: number;
+  obsolete: number;
+  ms: number;
+}
+
+/** Longer than one delivery can take (Slack timeout × retries), so a live claim is never taken over. */
+const claimLeaseMs = 2 * 60_000;
+const maxAttempts = 20;
+
+/**
+ * One reminder pass (SPEC rule 10): retries of earlier passes first, then every due row, paged
+ * by id. A threshold is claimed in the database before Slack is called; a Slack failure leaves
+ * the claim to be retried on a later pass; after downtime only the most urgent due threshold of a
+ * subject is claimed.
+ */
+export class ReminderService {
+  private readonly instance = randomUUID();
+
+  constructor(
+    private readonly repo: ReminderRepository,
+    private readonly notifier: ReminderNotifier,
+    private readonly clock: Clock,
+    private readonly days: readonly number[],
+    private readonly batchSize = 200,
+  ) {}
+
+  plan(subject: ReminderSubject, now: Date) {
+    const threshold = mostUrgentDue(subject.expiresAt, now, this.days);
+    return { threshold, next: nextReminderAt(subject.expiresAt, now, this.days, threshold ?? undefined) };
+  }
+
+  async runPass(): Promise<PassReport> {
+    const passStart = this.clock.now();
+    const started = performance.now();
+    const report: PassReport = { claimed: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 0 };
+    for (;;) {
+      const retries = await this.repo.claimRetries({
+        now: this.clock.now(),
+        passStart,
+        staleBefore: new Date(passStart.getTime() - claimLeaseMs),
+        limit: this.batchSize,
+        instance: this.instance,
+      });
+      if (retries.length === 0) break;
+      for (const claim of retries) {
+        if ("obsolete" in claim) {
+          await this.repo.finish(claim.deliveryId, { status: "obsolete", error: claim.obsolete }, this.clock.now());
+          report.obsolete++;
+        } else {
+          await this.deliver(claim, report);
+        }
+      }
+    }
+    for (const type of ["integration", "api_key"] as ReminderSubjectType[]) {
+      let after: string | undefined;
+      for (;;) {
+        const batch = await this.repo.claimDue({ type, now: passStart, after, limit: this.batchSize, instance: this.instance, plan: (s) => this.plan(s, passStart) });
+        for (const claim of batch.claims) await this.deliver(claim, report);
+        if (!batch.lastId) break;
+        after = batch.lastId;
+      }
+    }
+    report.ms = Math.round(performance.now() - started);
+    return report;
+  }
+
+  private async deliver(claim: ReminderClaim, report: PassReport): Promise<void> {
+    report.claimed++;
+    let outcome: ReminderOutcome;
+    try {
+      outcome = await this.notifier.deliver(claim);
+    } catch (error) {
+      outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
+    }
+    if (outcome.status === "retry" && claim.attempts + 1 >= maxAttempts) outcome = { status: "undeliverable", error: `gave up after ${maxAttempts} attempts: ${outcome.error}` };
+    await this.repo.finish(claim.deliveryId, outcome, this.clock.now());
+    if (outcome.status === "sent") report.sent++;
+    else if (outcome.status === "retry") report.retryLater++;
+    else report.undeliverable++;
+  }
+}

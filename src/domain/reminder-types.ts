@@ -1,0 +1,64 @@
+/** What a reminder is about: an integration configuration or an API key nearing its expiry. */
+export type ReminderSubjectType = "integration" | "api_key";
+
+export interface ReminderSubject {
+  type: ReminderSubjectType;
+  id: string;
+  workspaceId: string;
+  expiresAt: Date;
+  /** Integration slug and alias, or the key's name. */
+  integration: string | null;
+  alias: string | null;
+  name: string;
+  last4: string;
+  isDefault: boolean;
+  /** Where an integration's reminders go; null for API keys (their creator's DM). */
+  channel: string | null;
+  /** The configuration's or key's creator: DM'd for API keys, told when a channel refuses. */
+  ownerId: string;
+}
+
+export interface ReminderClaim {
+  deliveryId: string;
+  threshold: number;
+  attempts: number;
+  subject: ReminderSubject;
+}
+
+export type ReminderOutcome =
+  | { status: "sent"; channel: string; ts: string; note?: string }
+  /** A passing failure (429, 5xx, timeout): tried again on a later pass. */
+  | { status: "retry"; error: string }
+  /** Nowhere to post it, ever (no human owner, channel and DM both refused for good). */
+  | { status: "undeliverable"; error: string };
+
+export interface ReminderPlan {
+  /** The threshold to post now (the most urgent due), or null. */
+  threshold: number | null;
+  /** When the next reminder falls due after it. */
+  next: Date | null;
+}
+
+/**
+ * The ledger and the due rows. Implementations claim in the database (row locks that skip rows
+ * another instance holds, and a unique ledger row per subject, expiry and threshold), so that
+ * each threshold is posted once across restarts and instances.
+ */
+export interface ReminderRepository {
+  /** Claims due subjects of one type with id > after, at most `limit`; moves their next reminder on. */
+  claimDue(input: {
+    type: ReminderSubjectType;
+    now: Date;
+    after?: string;
+    limit: number;
+    instance: string;
+    plan: (subject: ReminderSubject) => ReminderPlan;
+  }): Promise<{ claims: ReminderClaim[]; lastId: string | null }>;
+  /** Re-claims deliveries that failed for a passing reason, or whose claimant died (claimed before `staleBefore`). */
+  claimRetries(input: { now: Date; passStart: Date; staleBefore: Date; limit: number; instance: string }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
+  finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete" | "superseded"; error: string }, at: Date): Promise<void>;
+}
+
+export interface ReminderNotifier {
+  deliver(claim: ReminderClaim): Promise<ReminderOutcome>;
+}

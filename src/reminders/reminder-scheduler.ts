@@ -1,0 +1,42 @@
+import type { ReminderService } from "../domain/reminder-service.ts";
+import type { Logger } from "../logger.ts";
+
+/** Runs a reminder pass every interval, never two at once in this process; stop() waits for the one running. */
+export class ReminderScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly reminders: ReminderService,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(firstDelayMs = 5_000): void {
+    const tick = () => {
+      this.runOnce();
+      this.timer = setTimeout(tick, this.intervalMs);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(tick, firstDelayMs);
+    this.timer.unref();
+  }
+
+  runOnce(): Promise<void> {
+    this.running ??= this.reminders
+      .runPass()
+      .then((report) => {
+        if (report.claimed > 0) this.logger.info({ report }, "reminder pass");
+      })
+      .catch((error: unknown) => this.logger.error({ err: error }, "reminder pass failed; the next pass retries"))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,57 @@
+import type { WebClient } from "@slack/web-api";
+import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
+import type { Logger } from "../logger.ts";
+import { reminderMessage } from "../slack/views/reminder-message.ts";
+
+/** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
+const passing = new Set(["ratelimited", "rate_limited", "service_unavailable", "fatal_error", "internal_error", "request_timeout", "slack_webapi_rate_limited_error", "slack_webapi_http_error", "slack_webapi_request_error"]);
+/** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
+const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
+
+function errorCode(error: unknown): string {
+  const e = error as { data?: { error?: string }; code?: string };
+  return e.data?.error ?? e.code ?? "unknown";
+}
+
+/**
+ * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
+ * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
+ */
+export function createSlackReminderNotifier(client: WebClient, logger: Logger): ReminderNotifier {
+  async function dm(userId: string, message: { text: string; blocks: unknown[] }): Promise<ReminderOutcome> {
+    if (!/^[UW][A-Z0-9]+$/.test(userId)) return { status: "undeliverable", error: "no person to remind (created by a program)" };
+    try {
+      const opened = await client.conversations.open({ users: userId });
+      const channel = opened.channel?.id;
+      if (!channel) return { status: "retry", error: "conversations.open returned no channel" };
+      const posted = await client.chat.postMessage({ channel, ...(message as { text: string }) });
+      return { status: "sent", channel, ts: posted.ts ?? "" };
+    } catch (error) {
+      const code = errorCode(error);
+      return passing.has(code) ? { status: "retry", error: code } : { status: "undeliverable", error: code };
+    }
+  }
+
+  return {
+    async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
+      const s = claim.subject;
+      const view = { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, ownerId: s.ownerId };
+      if (s.type === "api_key") return dm(s.ownerId, reminderMessage(view));
+      if (!s.channel) {
+        return dm(s.ownerId, reminderMessage({ ...view, note: `No reminder channel is set for ${s.integration}/${s.alias}, so this comes to you. Set one with \`/keys integrations channel ${s.integration} ${s.alias}\`.` }));
+      }
+      try {
+        const posted = await client.chat.postMessage({ channel: s.channel, ...reminderMessage(view) });
+        return { status: "sent", channel: s.channel, ts: posted.ts ?? "" };
+      } catch (error) {
+        const code = errorCode(error);
+        if (passing.has(code)) return { status: "retry", error: code };
+        if (!wrongChannel.has(code)) return { status: "undeliverable", error: code };
+        logger.warn({ channel: s.channel, slackError: code, configId: s.id }, "reminder channel refused the reminder; telling the owner");
+        const note = `I could not post this reminder in <#${s.channel}> (${code}). Invite me there with \`/invite @keyward\`, or choose another channel with \`/keys integrations channel ${s.integration} ${s.alias}\`.`;
+        const told = await dm(s.ownerId, reminderMessage({ ...view, note }));
+        return told.status === "sent" ? { ...told, note: `channel refused (${code}); owner told by DM` } : told;
+      }
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { KnownBlock } from "@slack/types";
+import { thresholdLabel } from "../../domain/reminder-schedule.ts";
+import { slashCommand } from "../ids.ts";
+import { actionIds } from "../ids.ts";
+import { escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+
+export interface ReminderMessageView {
+  subjectType: "integration" | "api_key";
+  /** The configuration id, or the API key's id. */
+  subjectId: string;
+  integration: string | null;
+  alias: string | null;
+  name: string;
+  last4: string;
+  isDefault: boolean;
+  expiresAt: Date;
+  threshold: number;
+  /** A line for the owner when the reminder could not go where it should have. */
+  note?: string;
+  ownerId: string;
+}
+
+function integrationSteps(v: ReminderMessageView): string[] {
+  const integration = escapeMrkdwn(v.integration ?? "");
+  const alias = escapeMrkdwn(v.alias ?? "");
+  return [
+    `1. Create a new key in *${integration}*.`,
+    `2. Note the alias \`${alias}\` and remove the old configuration: \`${slashCommand} integrations delete ${integration} ${alias}\`.`,
+    `3. Create a new configuration with the same alias \`${alias}\` (\`${slashCommand} integrations add\`)${v.isDefault ? ", and make it the default: this one is the default for " + integration : ""}.`,
+    `4. Watch ${integration} afterwards for failed calls that still use the old key.`,
+  ];
+}
+
+function apiKeySteps(v: ReminderMessageView): string[] {
+  const name = escapeMrkdwn(v.name);
+  return [
+    `1. Roll it: \`${slashCommand} roll ${name}\` issues a replacement with the same name and role; the old key keeps working for a grace period.`,
+    `2. Put the new secret where the old one is used.`,
+    `3. Check that nothing uses the old key before its grace period ends (its last use shows in \`${slashCommand} list\`).`,
+  ];
+}
+
+/** The reminder posted before (and once after) an expiry, with the rotation steps filled in. */
+export function reminderMessage(v: ReminderMessageView): { text: string; blocks: KnownBlock[] } {
+  const what = v.subjectType === "integration" ? `${v.integration} key \`${v.alias}\`` : `API key *${escapeMrkdwn(v.name)}*`;
+  const headline = `${v.subjectType === "integration" ? `${v.integration}/${v.alias}` : v.name} ${thresholdLabel(v.threshold)}`;
+  const facts = [
+    v.subjectType === "integration" ? `*Integration:* ${escapeMrkdwn(v.integration ?? "")}` : `*Key:* ${escapeMrkdwn(v.name)}`,
+    v.subjectType === "integration" ? `*Alias:* \`${escapeMrkdwn(v.alias ?? "")}\`` : `*Owner:* ${mention(v.ownerId)}`,
+    `*Last 4:* \`…${v.last4}\``,
+    `*${v.threshold < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`,
+  ];
+  if (v.subjectType === "integration") facts.push(`*Default:* ${v.isDefault ? "yes" : "no"}`);
+  const buttonValue = v.subjectType === "integration" ? v.subjectId : `key:${v.subjectId}`;
+  const blocks: KnownBlock[] = [
+    { type: "header", block_id: "reminder_header", text: plain(`:hourglass: ${headline}`, 150) },
+    { type: "section", block_id: "reminder_facts", fields: facts.map((f) => mrkdwn(f, 2000)) },
+    {
+      type: "section",
+      block_id: "reminder_steps",
+      text: mrkdwn(`*To rotate ${what}:*\n${(v.subjectType === "integration" ? integrationSteps(v) : apiKeySteps(v)).join("\n")}`),
+    },
+    {
+      type: "actions",
+      block_id: "reminder_actions",
+      elements: [
+        { type: "button", action_id: actionIds.rotateFromReminder, text: plain("Rotate now", 75), style: "primary", value: buttonValue },
+        { type: "button", action_id: actionIds.snoozeReminder, text: plain("Snooze", 75), value: buttonValue },
+      ],
+    },
+  ];
+  if (v.note) blocks.unshift({ type: "section", block_id: "reminder_note", text: mrkdwn(`:warning: ${v.note}`) });
+  return { text: headline, blocks };
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repository.ts";
+import { ReminderService } from "../../src/domain/reminder-service.ts";
+import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
+import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { databaseKinds } from "../support/test-database.ts";
+
+const days = [30, 14, 7, 3, 1, 0];
+
+/** Records deliveries; answers with whatever the test queues (default: sent). */
+class RecordingNotifier implements ReminderNotifier {
+  delivered: Array<{ subject: string; threshold: number }> = [];
+  answers: Array<ReminderOutcome | Error | "hang"> = [];
+  async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
+    const answer = this.answers.shift();
+    if (answer === "hang") return new Promise(() => {});
+    if (answer instanceof Error) throw answer;
+    if (answer && answer.status !== "sent") return answer;
+    this.delivered.push({ subject: claim.subject.name, threshold: claim.threshold });
+    return { status: "sent", channel: claim.subject.channel ?? "D1", ts: String(this.delivered.length) };
+  }
+}
+
+describe.each(databaseKinds())("reminder passes on %s", (kind) => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture(kind);
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  function service(notifier: ReminderNotifier) {
+    return new ReminderService(new PrismaReminderRepository(f.db.prisma), notifier, f.clock, days);
+  }
+
+  async function addConfig(alias: string, expiresOn: string, channel = "C0REMIND") {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.integrations.add(admin, "github", { alias, secret: "ghp_" + "x".repeat(36), expiresOn, timeZone: "UTC", reminderChannel: channel });
+    return { ws, admin };
+  }
+
+  it("posts each threshold exactly once as time passes, then once when expired", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addConfig("cortex-github", "2027-01-31");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    // Walk the clock in 6-hour steps from now to past the expiry, running a pass each time (and twice sometimes).
+    for (let t = Date.parse("2026-11-27T15:00:00Z"); t <= Date.parse("2027-02-03T00:00:00Z"); t += 6 * 3600_000) {
+      f.clock.set(new Date(t));
+      await reminders.runPass();
+      if (t % (5 * 3600_000) === 0) await reminders.runPass();
+    }
+    const mine = notifier.delivered.filter((d) => d.subject === "github/cortex-github");
+    expect(mine.map((d) => d.threshold)).toEqual([30, 14, 7, 3, 1, 0, -1]);
+  });
+
+  it("after downtime posts only the most urgent due threshold", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addConfig("after-downtime", "2027-01-31");
+    const notifier = new RecordingNotifier();
+    f.clock.set("2027-01-30T10:00:00Z"); // 30, 14, 7, 3 and 1 are all due now
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/after-downtime").map((d) => d.threshold)).toEqual([1]);
+    f.clock.set("2027-02-05T00:00:00Z");
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/after-downtime").map((d) => d.threshold)).toEqual([1, -1]);
+  });
+
+  it("retries a reminder Slack refused for a passing reason on a later pass, once", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addConfig("flaky", "2026-12-10");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    f.clock.set("2026-12-03T12:00:00Z"); // the 7-day threshold is due
+    notifier.answers.push({ status: "retry", error: "ratelimited" }, new Error("socket hang up"));
+    await reminders.runPass();
+    f.clock.advance(60_000);
+    await reminders.runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/flaky")).toEqual([]);
+    f.clock.advance(60_000);
+    const report = await reminders.runPass();
+    expect(report.sent).toBeGreaterThanOrEqual(1);
+    f.clock.advance(60_000);
+    await reminders.runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/flaky").map((d) => d.threshold)).toEqual([7]);
+    const ledger = await f.db.prisma.reminderDelivery.findMany({ where: { status: "sent" } });
+    expect(ledger.filter((l) => l.threshold === 7).length).toBeGreaterThan(0);
+  });
+
+  it("a pass that died mid-delivery is taken over after the lease, without a duplicate", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addConfig("crashed", "2026-12-20");
+    f.clock.set("2026-12-06T01:00:00Z"); // the 14-day threshold
+    const dying = new RecordingNotifier();
+    dying.answers.push("hang");
+    void service(dying).runPass(); // this "process" never finishes its delivery
+    await new Promise((r) => setTimeout(r, 300));
+    const survivor = new RecordingNotifier();
+    await service(survivor).runPass(); // within the lease: the claim is not taken
+    expect(survivor.delivered.filter((d) => d.subject === "github/crashed")).toEqual([]);
+    f.clock.advance(3 * 60_000);
+    await service(survivor).runPass();
+    await service(survivor).runPass();
+    expect(survivor.delivered.filter((d) => d.subject === "github/crashed").map((d) => d.threshold)).toEqual([14]);
+  });
+
+  it("starts a fresh schedule after an in-place rotation, and forgets deleted configurations", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const { admin } = await addConfig("rotated", "2026-12-05");
+    const notifier = new RecordingNotifier();
+    f.clock.set("2026-12-03T00:00:00Z");
+    await service(notifier).runPass();
+    await f.services.integrations.update(admin, "github", "rotated", { secret: "ghp_" + "y".repeat(36), expiresOn: "2027-06-30", timeZone: "UTC" });
+    f.clock.set("2026-12-10T00:00:00Z"); // the old expiry has passed: nothing about it is posted
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/rotated").map((d) => d.threshold)).toEqual([3]);
+    f.clock.set("2027-06-23T00:00:00Z");
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/rotated").map((d) => d.threshold)).toEqual([3, 7]);
+    await f.services.integrations.delete(admin, "github", "rotated");
+    f.clock.set("2027-07-05T00:00:00Z");
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject === "github/rotated")).toHaveLength(2);
+  });
+
+  it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.keys.create(admin, { name: "expiring-key", role: "Viewer", expiresOn: "2026-12-02", timeZone: "UTC" });
+    const { key: gone } = await f.services.keys.create(admin, { name: "deleted-key", role: "Viewer", expiresOn: "2026-12-02", timeZone: "UTC" });
+    await f.services.keys.delete(admin, gone.id);
+    const notifier = new RecordingNotifier();
+    f.clock.set("2026-11-30T00:00:00Z");
+    await service(notifier).runPass();
+    expect(notifier.delivered.filter((d) => d.subject.endsWith("-key"))).toEqual([{ subject: "expiring-key", threshold: 3 }]);
+  });
+});
+
+describe.runIf(databaseKinds().includes("postgres"))("two instances on one PostgreSQL", () => {
+  it("post each threshold exactly once when their passes run at the same time", async () => {
+    const { openDatabase } = await import("../../src/db/database.ts");
+    const f = await createDomainFixture("postgres");
+    const second = await openDatabase({ databaseUrl: f.db.url! });
+    try {
+      f.clock.set("2026-11-27T15:00:00Z");
+      const ws = f.workspace();
+      const admin = await f.actor(ws, "admin");
+      for (let i = 0; i < 120; i++) {
+        await f.services.integrations.add(admin, "github", { alias: `svc-${String(i).padStart(3, "0")}`, secret: "ghp_" + "z".repeat(36), expiresOn: "2026-12-20", timeZone: "UTC", reminderChannel: "C0TWO" });
+      }
+      const a = new RecordingNotifier();
+      const b = new RecordingNotifier();
+      const instanceA = new ReminderService(new PrismaReminderRepository(f.db.prisma), a, f.clock, days, 25);
+      const instanceB = new ReminderService(new PrismaReminderRepository(second.prisma), b, f.clock, days, 25);
+      for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
+        f.clock.set(at);
+        await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
+      }
+      const all = [...a.delivered, ...b.delivered].map((d) => `${d.subject}@${d.threshold}`);
+      expect(all).toHaveLength(120 * 3);
+      expect(new Set(all).size).toBe(all.length);
+      // Both instances did part of the work.
+      expect(a.delivered.length).toBeGreaterThan(0);
+      expect(b.delivered.length).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+      await f.close();
+    }
+  }, 120_000);
+});
