@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/domain/types.ts";
+import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
+import { textOf } from "./slack-flow-helpers.ts";
+
+const secret = "ghp_REMINDERe2eSecretValue0123456789abcd";
+
+describe("reminders posted to Slack", () => {
+  let app: TestApp;
+  let admin: Actor;
+  const clock = new ManualClock(new Date("2026-11-27T15:00:00Z"));
+
+  beforeAll(async () => {
+    app = await startTestApp({ clock });
+    app.addUser({ id: "UOWNER001", isAdmin: true });
+    app.fake.addChannel({ id: "C0PLATFORM", name: "platform", members: ["UOWNER001"], botIsMember: true });
+    app.fake.addChannel({ id: "C0NOBOT01", name: "closed", members: ["UOWNER001"], botIsMember: false });
+    admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UOWNER001", { isWorkspaceAdmin: true }, "slack");
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("posts the reminder with alias, last 4, expiry, default status, the four steps and the buttons", async () => {
+    await app.keyward.services.integrations.add(admin, "github", { alias: "cortex-github", secret, expiresOn: "2026-12-31", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    clock.set("2026-12-24T09:00:00Z");
+    const report = await app.keyward.reminders!.runPass();
+    expect(report).toMatchObject({ claimed: 1, sent: 1 });
+    const [post] = app.fake.callsTo("chat.postMessage").filter((c) => c.args.channel === "C0PLATFORM");
+    expect(post!.response.ok).toBe(true);
+    expect(post!.violations).toEqual([]);
+    const text = textOf(post!.args);
+    for (const expected of ["cortex-github", "…abcd", "expires in 7 days", "<!date^", "*Default:* yes", "1. Create a new key in *github*", "2. Note the alias", "3. Create a new configuration with the same alias", "make it the default", "4. Watch github", "keyward.reminder.rotate", "keyward.reminder.snooze"]) {
+      expect(text).toContain(expected);
+    }
+    expect(text).not.toContain(secret);
+    // The same pass again posts nothing.
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ claimed: 0 });
+  });
+
+  it("retries on a later pass when Slack answers ratelimited or 5xx, posting once", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.integrations.add(admin, "pagerduty", { alias: "oncall", secret, expiresOn: "2027-01-10", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    clock.set("2027-01-07T12:00:00Z");
+    app.fake.failNext("chat.postMessage", { status: 429, retryAfter: 30 });
+    expect((await app.keyward.reminders!.runPass()).retryLater).toBeGreaterThanOrEqual(1);
+    clock.advance(60_000);
+    app.fake.failNext("chat.postMessage", { status: 503 });
+    expect((await app.keyward.reminders!.runPass()).retryLater).toBeGreaterThanOrEqual(1);
+    clock.advance(60_000);
+    expect((await app.keyward.reminders!.runPass()).sent).toBeGreaterThanOrEqual(1);
+    clock.advance(60_000);
+    await app.keyward.reminders!.runPass();
+    const posted = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("pagerduty/oncall"));
+    expect(posted).toHaveLength(1);
+  });
+
+  it("tells the owner by DM, instead of silence, when the app is not in the reminder channel", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.integrations.add(admin, "datadog", { alias: "metrics", secret, expiresOn: "2027-02-01", timeZone: "UTC", reminderChannel: "C0NOBOT01" });
+    clock.set("2027-01-31T10:00:00Z");
+    await app.keyward.reminders!.runPass();
+    const refused = app.fake.callsTo("chat.postMessage").find((c) => c.args.channel === "C0NOBOT01");
+    expect(refused?.response.error).toBe("not_in_channel");
+    const dm = app.fake.callsTo("chat.postMessage").find((c) => c.response.ok && String(c.args.channel).startsWith("D") && textOf(c.args).includes("datadog/metrics"));
+    expect(textOf(dm!.args)).toContain("could not post this reminder in <#C0NOBOT01>");
+    expect(textOf(dm!.args)).toContain("/invite @keyward");
+  });
+
+  it("reminds an API key's creator by DM", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.keys.create(admin, { name: "deploy-bot", role: "Viewer", expiresOn: "2027-03-01", timeZone: "UTC" });
+    clock.set("2027-02-27T10:00:00Z");
+    await app.keyward.reminders!.runPass();
+    const dm = app.fake.callsTo("chat.postMessage").find((c) => textOf(c.args).includes("deploy-bot") && c.response.ok);
+    expect(String(dm!.args.channel)).toMatch(/^D/);
+    expect(textOf(dm!.args)).toContain("/keys roll deploy-bot");
+    expect(textOf(dm!.args)).toContain("key:");
+  });
+});
