@@ -1,10 +1,17 @@
 import type { z } from "zod";
 import type { DomainServices } from "../domain/index.ts";
-import { createKeyInputSchema, pageInputSchema, rollKeyInputSchema, updateKeyInputSchema } from "../domain/schemas.ts";
+import { addConfigInputSchema, createKeyInputSchema, pageInputSchema, rollKeyInputSchema, updateConfigInputSchema, updateKeyInputSchema } from "../domain/schemas.ts";
+import type { IntegrationConfig } from "../domain/integration-types.ts";
 import type { Actor, ApiKey, Role } from "../domain/types.ts";
 import { parseInput } from "../domain/validation.ts";
 import {
   apiKeyPageSchema,
+  configPageSchema,
+  integrationConfigSchema,
+  resolveQuerySchema,
+  resolvedConfigSchema,
+  revealQuerySchema,
+  revealedConfigSchema,
   apiKeySchema,
   createdApiKeySchema,
   roleListSchema,
@@ -51,6 +58,21 @@ export function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
     createdAt: key.createdAt.toISOString(),
     expiresAt: key.expiresAt.toISOString(),
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+export function configDto(c: IntegrationConfig) {
+  return {
+    id: c.id,
+    integration: c.integration,
+    alias: c.alias,
+    last4: c.last4,
+    isDefault: c.isDefault,
+    expiresAt: c.expiresAt?.toISOString() ?? null,
+    reminderChannel: c.reminderChannel,
+    createdBy: c.createdBy,
+    createdAt: c.createdAt.toISOString(),
+    rotatedAt: c.rotatedAt?.toISOString() ?? null,
   };
 }
 
@@ -138,6 +160,7 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
         return { status: 200, body: { data: (await services.roles.list(actor(req))).map(roleDto) } };
       },
     },
+    ...integrationRoutes(services),
     {
       method: "POST",
       path: "/verify",
@@ -159,6 +182,87 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
             expiresAt: auth.key.expiresAt.toISOString(),
           },
         };
+      },
+    },
+  ];
+}
+
+function integrationRoutes(services: DomainServices): RouteDef[] {
+  const actor = (req: ApiRequest) => req.actor!;
+  const base = "/integrations/{integration}/configurations";
+  return [
+    {
+      method: "GET",
+      path: base,
+      summary: "An integration's configurations (never their secrets)",
+      authenticated: true,
+      query: pageInputSchema,
+      responses: { 200: { description: "A page of configurations", schema: configPageSchema } },
+      async handle(req) {
+        const page = await services.integrations.list(actor(req), req.params.integration!, req.query);
+        return { status: 200, body: { data: page.data.map(configDto), nextCursor: page.nextCursor } };
+      },
+    },
+    {
+      method: "POST",
+      path: base,
+      summary: "Store a third-party secret under an alias (the first of an integration becomes its default)",
+      authenticated: true,
+      body: addConfigInputSchema,
+      responses: { 201: { description: "The configuration", schema: integrationConfigSchema } },
+      async handle(req) {
+        return { status: 201, body: configDto(await services.integrations.add(actor(req), req.params.integration!, req.body as never)) };
+      },
+    },
+    {
+      method: "GET",
+      path: `${base}/{alias}`,
+      summary: "One configuration; with ?reveal=true (needs integrations.secrets.read, audited) its secret",
+      authenticated: true,
+      query: revealQuerySchema,
+      responses: { 200: { description: "The configuration", schema: revealedConfigSchema } },
+      async handle(req) {
+        const { reveal } = parseInput(revealQuerySchema, req.query);
+        if (reveal === "true") {
+          const { config, secret } = await services.integrations.reveal(actor(req), req.params.integration!, req.params.alias!);
+          return { status: 200, body: { ...configDto(config), secret } };
+        }
+        return { status: 200, body: configDto(await services.integrations.get(actor(req), req.params.integration!, req.params.alias!)) };
+      },
+    },
+    {
+      method: "PATCH",
+      path: `${base}/{alias}`,
+      summary: "Rotate the secret in place (keeps alias and default status), make it the default, or set its reminder channel",
+      authenticated: true,
+      body: updateConfigInputSchema,
+      responses: { 200: { description: "The configuration", schema: integrationConfigSchema } },
+      async handle(req) {
+        return { status: 200, body: configDto(await services.integrations.update(actor(req), req.params.integration!, req.params.alias!, req.body as never)) };
+      },
+    },
+    {
+      method: "DELETE",
+      path: `${base}/{alias}`,
+      summary: "Delete a configuration",
+      authenticated: true,
+      responses: { 204: { description: "Deleted" } },
+      async handle(req) {
+        await services.integrations.delete(actor(req), req.params.integration!, req.params.alias!);
+        return { status: 204 };
+      },
+    },
+    {
+      method: "GET",
+      path: "/integrations/{integration}/resolve",
+      summary: "The configuration an alias names, falling back to the integration's default",
+      authenticated: true,
+      query: resolveQuerySchema,
+      responses: { 200: { description: "The configuration, and whether the alias or the default answered", schema: resolvedConfigSchema } },
+      async handle(req) {
+        const { alias } = parseInput(resolveQuerySchema, req.query);
+        const resolved = await services.integrations.resolve(actor(req), req.params.integration!, alias);
+        return { status: 200, body: { ...configDto(resolved), resolvedBy: resolved.resolvedBy } };
       },
     },
   ];

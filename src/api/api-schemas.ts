@@ -53,3 +53,25 @@ export const errorSchema = z
   })
   .strict()
   .meta({ id: "Error" });
+
+export const integrationConfigSchema = z
+  .object({
+    id: z.string(),
+    integration: z.string(),
+    alias: z.string(),
+    last4: z.string(),
+    isDefault: z.boolean(),
+    expiresAt: instant.nullable(),
+    reminderChannel: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: instant,
+    rotatedAt: instant.nullable(),
+  })
+  .strict()
+  .meta({ id: "IntegrationConfiguration" });
+
+export const revealedConfigSchema = integrationConfigSchema.extend({ secret: z.string().optional().describe("Only with ?reveal=true and integrations.secrets.read") }).meta({ id: "IntegrationConfigurationWithSecret" });
+export const resolvedConfigSchema = integrationConfigSchema.extend({ resolvedBy: z.enum(["alias", "default"]) }).meta({ id: "ResolvedConfiguration" });
+export const configPageSchema = z.object({ data: z.array(integrationConfigSchema), nextCursor: z.string().nullable() }).strict().meta({ id: "IntegrationConfigurationPage" });
+export const revealQuerySchema = z.object({ reveal: z.enum(["true", "false"]).optional() }).strict();
+export const resolveQuerySchema = z.object({ alias: z.string().max(100).optional() }).strict();

@@ -65,6 +65,14 @@ describe("GET /api/v1/openapi.json", () => {
     expect(await call("DELETE", "/api-keys/{id}", `/api-keys/${keyId}`)).toBe(204);
     expect(await call("GET", "/roles", "/roles")).toBe(200);
     expect(await call("GET", "/roles", "/roles", undefined, false)).toBe(401);
+    const configs = "/integrations/{integration}/configurations";
+    expect(await call("POST", configs, "/integrations/github/configurations", { alias: "doc", secret: "ghp_documented0123" })).toBe(201);
+    expect(await call("GET", configs, "/integrations/github/configurations")).toBe(200);
+    expect(await call("GET", `${configs}/{alias}`, "/integrations/github/configurations/doc?reveal=true")).toBe(200);
+    expect(await call("PATCH", `${configs}/{alias}`, "/integrations/github/configurations/doc", { secret: "ghp_rotated0123" })).toBe(200);
+    expect(await call("GET", "/integrations/{integration}/resolve", "/integrations/github/resolve?alias=nope")).toBe(200);
+    expect(await call("DELETE", `${configs}/{alias}`, "/integrations/github/configurations/doc")).toBe(204);
+    expect(await call("GET", `${configs}/{alias}`, "/integrations/github/configurations/doc")).toBe(404);
     expect(await call("POST", "/verify", "/verify", { key }, false)).toBe(200);
     expect(await call("POST", "/verify", "/verify", { key: "kw_nope" }, false)).toBe(200);
   });
