@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { benchKeyCore } from "./key-core.bench.ts";
+import { benchReminderPass } from "./reminder-pass.bench.ts";
 import { benchRestThroughput } from "./rest-throughput.bench.ts";
 import { benchSlackAck } from "./slack-ack.bench.ts";
 
@@ -27,6 +28,13 @@ if (!only || only === "slack-ack") {
 if (!only || only === "rest") {
   results.rest = await benchRestThroughput();
   console.log("rest", JSON.stringify(results.rest, null, 2));
+}
+if (!only || only === "reminders") {
+  const runs = [];
+  for (const rows of [1_000, 10_000, 100_000]) runs.push(await benchReminderPass(rows, 100));
+  if (process.env.TEST_DATABASE_URL) runs.push(await benchReminderPass(100_000, 100, "postgres"));
+  results.reminders = runs;
+  console.log("reminders", JSON.stringify(runs, null, 2));
 }
 
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
