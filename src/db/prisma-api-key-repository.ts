@@ -24,7 +24,8 @@ function toApiKey(row: Row): ApiKey {
   };
 }
 
-const live = { deletedAt: null } as const;
+// Live: not deleted, and not waiting for its secret's delivery.
+const live = { deletedAt: null, pendingSince: null } as const;
 const withRole = { role: true } as const;
 
 export class PrismaApiKeyRepository implements ApiKeyRepository {
@@ -57,7 +58,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   async findByHash(hash: string): Promise<StoredKey | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, include: withRole });
     if (!row) return null;
-    return { ...toApiKey(row), deletedAt: row.deletedAt, rolePermissions: toRole(row.role).permissions };
+    return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions };
   }
 
   async update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null> {
@@ -66,8 +67,23 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { deletedAt: at, deletedBy: by, nextReminderAt: null } });
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, deletedAt: null }, data: { deletedAt: at, deletedBy: by, nextReminderAt: null } });
     return count === 1;
+  }
+
+  async activate(workspaceId: string, id: string): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, deletedAt: null, pendingSince: { not: null } }, data: { pendingSince: null } });
+    return count === 1;
+  }
+
+  async findPendingBefore(cutoff: Date, limit: number): Promise<StoredKey[]> {
+    const rows = await this.db.apiKey.findMany({ where: { deletedAt: null, pendingSince: { lt: cutoff } }, include: withRole, orderBy: { id: "asc" }, take: limit });
+    return rows.map((row) => ({ ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions }));
+  }
+
+  async findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null> {
+    const row = await this.db.apiKey.findFirst({ where: { workspaceId, replacedBy: replacementId, deletedAt: null }, include: withRole });
+    return row ? toApiKey(row) : null;
   }
 
   async markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean> {

@@ -51,7 +51,12 @@ export class KeyService {
     private readonly cache: VerifyCache = new VerifyCache(ctx.clock),
   ) {}
 
-  async create(actor: Actor, rawInput: CreateKeyInput): Promise<CreatedKey> {
+  /**
+   * `pendingDelivery`: the key stays inert until `activate` (called once its secret reached the
+   * creator), so that a process dying between creation and delivery leaves no live key whose
+   * secret nobody saw (rule 4); `sweepUndelivered` removes such keys.
+   */
+  async create(actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean } = {}): Promise<CreatedKey> {
     const input = parseInput(createKeyInputSchema, rawInput);
     this.requireEdit(actor, input.kind, actor.userId);
     const now = this.ctx.clock.now();
@@ -77,6 +82,7 @@ export class KeyService {
         createdAt: now,
         expiresAt,
         nextReminderAt: nextReminderAt(expiresAt, now, this.ctx.reminderDays),
+        pendingSince: options.pendingDelivery ? now : null,
       });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, {
         role: role.name,
@@ -176,7 +182,8 @@ export class KeyService {
       key = await this.ctx.store.apiKeys.findByHash(hash);
       if (key) this.cache.set(hash, key);
     }
-    if (!key) return { valid: false, reason: "unknown" };
+    // A key whose secret is still on its way to its creator does not exist yet for callers.
+    if (!key || key.pendingSince) return { valid: false, reason: "unknown" };
     if (key.deletedAt) return { valid: false, reason: "deleted", key };
     const now = this.ctx.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) return { valid: false, reason: "expired", key };
@@ -188,7 +195,7 @@ export class KeyService {
    * Issues a replacement with the same name, description, role, kind and expiry; the old key
    * keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
    */
-  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}): Promise<RolledKey> {
+  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}, options: { pendingDelivery?: boolean } = {}): Promise<RolledKey> {
     const input = parseInput(rollKeyInputSchema, rawInput);
     const now = this.ctx.clock.now();
     const graceUntil = input.graceUntil ?? new Date(now.getTime() + (input.graceHours !== undefined ? input.graceHours * 3600_000 : defaultGraceMs));
@@ -216,6 +223,7 @@ export class KeyService {
         createdAt: now,
         expiresAt: old.expiresAt,
         nextReminderAt: nextReminderAt(old.expiresAt, now, this.ctx.reminderDays),
+        pendingSince: options.pendingDelivery ? now : null,
       });
       const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
       await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
@@ -227,20 +235,39 @@ export class KeyService {
     return { ...result, secret };
   }
 
+  /** The secret reached its creator: the key starts working. */
+  async activate(actor: Actor, keyId: string): Promise<void> {
+    if (!(await this.ctx.store.apiKeys.activate(actor.workspaceId, keyId))) throw notFound("The pending API key");
+    this.cache.evictKey(keyId);
+  }
+
   /**
-   * Rule 4 for rolls: the replacement's secret reached nobody, so the replacement is deleted and
+   * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
    * the old key gets back its expiry, as if the roll had not happened.
    */
-  async revertRoll(actor: Actor, rolled: RolledKey): Promise<void> {
+  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<void> {
+    const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (tx) => {
-      await this.loadForChange(tx, actor, rolled.key.id);
-      await tx.apiKeys.softDelete(actor.workspaceId, rolled.key.id, actor.userId, this.ctx.clock.now());
-      const now = this.ctx.clock.now();
-      await tx.apiKeys.clearReplaced(actor.workspaceId, rolled.previous.id, rolled.previousExpiresAt, nextReminderAt(rolled.previousExpiresAt, now, this.ctx.reminderDays));
-      await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: rolled.previous.id, name: rolled.previous.name }, { deletedReplacement: rolled.key.id, reason: "delivery_failed" });
+      if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return;
+      await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
+      const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, key.id);
+      if (replaced) {
+        // A roll copies the old key's expiry onto its replacement, so that is the one to restore.
+        await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, key.expiresAt, nextReminderAt(key.expiresAt, now, this.ctx.reminderDays));
+        await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: key.id, reason });
+        this.cache.evictKey(replaced.id);
+      }
     });
-    this.cache.evictKey(rolled.key.id);
-    this.cache.evictKey(rolled.previous.id);
+    this.cache.evictKey(key.id);
+  }
+
+  /** Removes keys whose delivery never finished (the process died meanwhile). */
+  async sweepUndelivered(maxAgeMs = 10 * 60_000): Promise<number> {
+    const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
+    for (const key of stale) {
+      await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed");
+    }
+    return stale.length;
   }
 
   private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {

@@ -38,6 +38,7 @@ export interface NewApiKey {
   createdAt: Date;
   expiresAt: Date;
   nextReminderAt: Date | null;
+  pendingSince: Date | null;
 }
 
 export interface ApiKeyRepository {
@@ -54,6 +55,12 @@ export interface ApiKeyRepository {
   markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
   /** Undoes markReplaced when the replacement was never delivered. */
   clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
+  /** A key whose secret reached its creator starts working. */
+  activate(workspaceId: string, id: string): Promise<boolean>;
+  /** Keys still waiting for their delivery since before `cutoff` (their creator never saw them). */
+  findPendingBefore(cutoff: Date, limit: number): Promise<StoredKey[]>;
+  /** The key that `replacementId` replaced in a roll, if any. */
+  findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
 }

@@ -32,6 +32,8 @@ export interface ApiKey {
 /** A key record as verify sees it, tombstones included. */
 export interface StoredKey extends ApiKey {
   deletedAt: Date | null;
+  /** Set until the secret reached its creator; such a key does not work yet. */
+  pendingSince: Date | null;
   rolePermissions: Permission[];
 }
 

@@ -78,8 +78,10 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   });
   await slack?.start();
   scheduler?.start();
+  // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
+    services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys"));
   }, options.lastUsedFlushMs ?? 10_000);
   flush.unref();
   const port = (server.address() as AddressInfo).port;

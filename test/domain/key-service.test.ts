@@ -306,3 +306,45 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     expect(JSON.stringify(events)).not.toContain(f.ctx.hasher.hash(secret));
   });
 });
+
+describe.each(databaseKinds())("keys awaiting delivery on %s", (kind) => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture(kind);
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+  const input = { name: "pending", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" };
+
+  it("does not work, list or count until activated", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key, secret } = await f.services.keys.create(admin, input, { pendingDelivery: true });
+    expect(await f.services.keys.verify(secret)).toEqual({ valid: false, reason: "unknown" });
+    expect((await f.services.keys.list(admin)).data).toEqual([]);
+    await f.services.keys.activate(admin, key.id);
+    expect((await f.services.keys.verify(secret)).valid).toBe(true);
+    await expect(f.services.keys.activate(admin, key.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("sweeps keys whose delivery never finished (the process died), restoring a rolled key", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key: lost } = await f.services.keys.create(admin, { ...input, name: "lost" }, { pendingDelivery: true });
+    const { key: old, secret: oldSecret } = await f.services.keys.create(admin, { ...input, name: "rolled" });
+    const rolled = await f.services.keys.roll(admin, old.id, { graceHours: 0 }, { pendingDelivery: true });
+    expect(await f.services.keys.verify(oldSecret)).toMatchObject({ valid: false, reason: "expired" });
+    expect(await f.services.keys.verify(rolled.secret)).toMatchObject({ valid: false, reason: "unknown" });
+    expect(await f.services.keys.sweepUndelivered()).toBe(0); // too young
+    f.clock.advance(11 * 60_000);
+    expect(await f.services.keys.sweepUndelivered()).toBeGreaterThanOrEqual(2);
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: lost.id } })).toMatchObject({ deletedAt: expect.any(Date), deletedBy: "keyward" });
+    expect(await f.services.keys.verify(oldSecret)).toMatchObject({ valid: true, key: { id: old.id, replacedBy: null } });
+    expect((await f.services.keys.verify(oldSecret)).key!.expiresAt.toISOString()).toBe(old.expiresAt.toISOString());
+    const actions = (await f.services.audit.latest(admin, 10)).map((e) => `${e.action}:${(e.details as { reason?: string } | null)?.reason ?? ""}`);
+    expect(actions).toContain("api_key.delete:delivery_unconfirmed");
+    expect(actions).toContain("api_key.roll_reverted:delivery_unconfirmed");
+    f.clock.set("2026-11-27T15:00:00Z");
+  });
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf } from "./slack-flow-helpers.ts";
+import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 describe("key flows through the real receiver", () => {
   let app: TestApp;
@@ -33,7 +33,7 @@ describe("key flows through the real receiver", () => {
     expect(secret).toBeDefined();
     expect(textOf(delivery!.args)).toContain("will not be shown again");
     expect(textOf(delivery!.args)).toMatch(/<!date\^\d+\^/);
-    const verified = await app.keyward.services.keys.verify(secret);
+    const verified = await verifyWhenActive(app, secret);
     expect(verified).toMatchObject({ valid: true, key: { name: "deploy-bot", roleName: "Manager", createdBy: admin } });
     await expectSecretOnlyDeliveredOnce(app, secret);
   });
@@ -61,7 +61,7 @@ describe("key flows through the real receiver", () => {
     expect(submitted.json).toEqual({ response_action: "clear" });
     const delivery = (await app.fake.waitForCalls("chat.postEphemeral", 2)).at(-1)!;
     const secret = secretIn(delivery)!;
-    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    expect((await verifyWhenActive(app, secret)).valid).toBe(true);
   });
 
   it("tells a person without a role that they cannot create keys, and writes nothing", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf } from "./slack-flow-helpers.ts";
+import { expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 describe("/keys roll through the real receiver", () => {
   let app: TestApp;
@@ -30,7 +30,7 @@ describe("/keys roll through the real receiver", () => {
     const secret = secretIn(delivery!)!;
     expect(secret).not.toBe(old);
     expect(textOf(delivery!.args)).toContain(`Replaces`);
-    expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: true, key: { name: "rolled-in-slack", roleName: "Manager", expiresAt: key.expiresAt } });
+    expect(await verifyWhenActive(app, secret)).toMatchObject({ valid: true, key: { name: "rolled-in-slack", roleName: "Manager", expiresAt: key.expiresAt } });
     const oldNow = await app.keyward.services.keys.verify(old);
     expect(oldNow.valid).toBe(true);
     const worksUntil = oldNow.key!.expiresAt.getTime();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
-import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, secretIn, textOf } from "./slack-flow-helpers.ts";
+import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 /** SPEC rules 3 and 4: the secret reaches its creator once, by the first route that works, or the key dies. */
 describe("one-time delivery of a new key's secret", () => {
@@ -25,7 +25,7 @@ describe("one-time delivery of a new key's secret", () => {
     expect(calls[1]!.args.channel).toMatch(/^D/);
     expect(calls[1]!.response.ok).toBe(true);
     const secret = secretIn(calls[1]!)!;
-    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    expect((await verifyWhenActive(app, secret)).valid).toBe(true);
     // The refused attempt carried the secret too but Slack stored nothing; it is still the only delivery.
     expect(app.fake.calls.filter((c) => c.response.ok && textOf(c.args).includes(secret))).toHaveLength(1);
     expect(app.logs.join("\n")).not.toContain(secret);
@@ -41,7 +41,7 @@ describe("one-time delivery of a new key's secret", () => {
     const delivered = responses.at(-1)!;
     expect(delivered.body).toMatchObject({ response_type: "ephemeral" });
     const secret = /kw_[0-9A-Za-z]{36}/.exec(JSON.stringify(delivered.body))![0];
-    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    expect((await verifyWhenActive(app, secret)).valid).toBe(true);
   });
 
   it("deletes the key and tells the creator when no route works", async () => {

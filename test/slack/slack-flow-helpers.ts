@@ -78,3 +78,13 @@ export async function expectSecretOnlyDeliveredOnce(app: TestApp, secret: string
   expect(dump).not.toContain(secret);
   expect(dump).not.toContain(secret.slice(3, 33));
 }
+
+/** Keys from Slack start working once their delivery succeeded (just after the ephemeral message): wait for that. */
+export async function verifyWhenActive(app: TestApp, secret: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const result = await app.keyward.services.keys.verify(secret);
+    if (result.valid || Date.now() > deadline) return result;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

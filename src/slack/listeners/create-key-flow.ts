@@ -2,6 +2,7 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { dayAfter } from "../../domain/expiry.ts";
 import { callbackIds } from "../ids.ts";
+import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
@@ -12,13 +13,18 @@ import { secretMessage } from "../views/secret-message.ts";
 import { openLoading, tellFailure } from "./listener-support.ts";
 
 /**
- * Delivers a new secret to its creator; when no route works, `undo` removes the key again
+ * Delivers a new secret to its creator and then activates the key; when no route works, the key
+ * is removed again
  * (rule 4: no live key whose secret nobody saw) and the creator is told, without the secret.
  */
-export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, keyName: string, undo: () => Promise<void>): Promise<boolean> {
-  if (await deliverEphemeral(client, target, message, deps)) return true;
+export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, key: ApiKey, actor: Actor): Promise<boolean> {
+  const keyName = key.name;
+  if (await deliverEphemeral(client, target, message, deps)) {
+    await deps.services.keys.activate(actor, key.id);
+    return true;
+  }
   try {
-    await undo();
+    await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
     deps.logger.warn({ keyName }, "secret could not be delivered; the key was removed again");
   } catch (error) {
     deps.logger.error({ err: error, keyName }, "could not remove an undelivered key");
@@ -82,7 +88,7 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
     let created;
     try {
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
-      created = await deps.services.keys.create(actor, parsed.input);
+      created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
     } catch (error) {
       const fields = domainFieldErrors(error);
       if (fields) {
@@ -93,8 +99,6 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
     }
     await ack({ response_action: "clear" });
     const target = { userId, ...decodeMetadata(view.private_metadata) };
-    await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key.name, () =>
-      deps.services.keys.delete(actor, created.key.id, "delivery_failed").then(() => undefined),
-    );
+    await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key, actor);
   });
 }

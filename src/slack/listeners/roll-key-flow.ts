@@ -43,7 +43,7 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
     let rolled;
     try {
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
-      rolled = await deps.services.keys.roll(actor, keyIdFrom(view.private_metadata), parsed.input);
+      rolled = await deps.services.keys.roll(actor, keyIdFrom(view.private_metadata), parsed.input, { pendingDelivery: true });
     } catch (error) {
       const fields = domainFieldErrors(error);
       if (fields) return void (await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, "grace"), m])) }));
@@ -51,6 +51,6 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
     }
     await ack({ response_action: "clear" });
     const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });
-    await deliverOrUndo(deps, client, { userId: body.user.id, ...decodeMetadata(view.private_metadata) }, message, rolled.key.name, () => deps.services.keys.revertRoll(actor, rolled));
+    await deliverOrUndo(deps, client, { userId: body.user.id, ...decodeMetadata(view.private_metadata) }, message, rolled.key, actor);
   });
 }
