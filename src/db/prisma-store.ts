@@ -1,5 +1,6 @@
 import type { Repositories, Store } from "../domain/repositories.ts";
 import { DomainError } from "../domain/errors.ts";
+import { isDatabaseUnreachable } from "./database-errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
@@ -11,13 +12,31 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 
 function repositoriesOver(db: Db): Repositories {
   return {
-    workspaces: new PrismaWorkspaceRepository(db),
-    roles: new PrismaRoleRepository(db),
-    apiKeys: new PrismaApiKeyRepository(db),
-    audit: new PrismaAuditRepository(db),
-    members: new PrismaMemberRepository(db),
-    integrations: new PrismaIntegrationRepository(db),
+    workspaces: translated(new PrismaWorkspaceRepository(db)),
+    roles: translated(new PrismaRoleRepository(db)),
+    apiKeys: translated(new PrismaApiKeyRepository(db)),
+    audit: translated(new PrismaAuditRepository(db)),
+    members: translated(new PrismaMemberRepository(db)),
+    integrations: translated(new PrismaIntegrationRepository(db)),
   };
+}
+
+/** Every repository method's storage errors come out as domain errors (see translateStorageError). */
+function translated<T extends object>(repository: T): T {
+  return new Proxy(repository, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        try {
+          const result = value.apply(target, args);
+          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(translateStorageError(error))) : result;
+        } catch (error) {
+          throw translateStorageError(error);
+        }
+      };
+    },
+  });
 }
 
 /** The domain's Store over Prisma: repositories, and transactions that hand the same repositories a tx client. */
@@ -34,10 +53,15 @@ export function createPrismaStore(prisma: PrismaClient): Store {
   };
 }
 
-/** A unique-constraint race surfaces as a conflict, not a 500. */
-function translateStorageError(error: unknown): unknown {
-  if (error && typeof error === "object" && (error as { code?: string }).code === "P2002") {
-    return new DomainError("conflict", "That conflicts with a record that was just written. Try again.");
-  }
+
+/**
+ * A unique-constraint race surfaces as a conflict, and a database that cannot be reached as
+ * "unavailable" (503 over REST, "try again" in Slack), not as a 500. The transaction that
+ * failed was rolled back, so nothing is half-written.
+ */
+export function translateStorageError(error: unknown): unknown {
+  if (error instanceof DomainError || !error || typeof error !== "object") return error;
+  if ((error as { code?: string }).code === "P2002") return new DomainError("conflict", "That conflicts with a record that was just written. Try again.");
+  if (isDatabaseUnreachable(error)) return new DomainError("unavailable", "The database cannot be reached right now; nothing was changed. Try again in a minute.");
   return error;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
+import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
 import { createPrismaStore } from "../db/prisma-store.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
@@ -29,6 +30,8 @@ export interface KeywardOptions {
   lastUsedFlushMs?: number;
   /** False: no reminder passes on a timer (tests run them by hand). */
   reminderScheduler?: boolean;
+  /** How long to wait for a PostgreSQL server that is not up yet (default 8 attempts, ≈ 35 s). */
+  databaseRetry?: { attempts: number; baseDelayMs: number };
 }
 
 export interface Keyward {
@@ -49,7 +52,7 @@ export interface Keyward {
 export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
   const secrets = await resolveServerSecrets(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabaseWithRetry(config, logger, options.databaseRetry ?? { attempts: 8, baseDelayMs: 500 });
   const clock = options.clock ?? systemClock;
   const ctx: DomainContext = {
     store: createPrismaStore(db.prisma),
@@ -124,6 +127,25 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       defaultExpiryDays: 90,
     },
   );
+}
+
+/**
+ * A PostgreSQL server that is still starting (or briefly unreachable) is waited for with
+ * exponential backoff; anything else, or running out of attempts, stops start-up with one line.
+ */
+export async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { attempts: number; baseDelayMs: number }): Promise<Database> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    } catch (error) {
+      if (!config.databaseUrl || !isDatabaseUnreachable(error)) throw error;
+      const where = describeDatabaseUrl(config.databaseUrl);
+      if (attempt >= retry.attempts) throw new Error(`the database at ${where} is not reachable after ${attempt} attempts (${(error as Error).message}).`);
+      const delay = Math.min(retry.baseDelayMs * 2 ** (attempt - 1), 10_000);
+      logger.warn({ attempt, delayMs: delay, database: where }, "database not reachable yet; retrying");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 /** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
