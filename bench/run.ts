@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { benchKeyCore } from "./key-core.bench.ts";
 import { benchReminderPass } from "./reminder-pass.bench.ts";
 import { benchRestThroughput } from "./rest-throughput.bench.ts";
+import { benchStartup } from "./startup.bench.ts";
 import { benchSlackAck } from "./slack-ack.bench.ts";
 
 /**
@@ -35,6 +36,10 @@ if (!only || only === "reminders") {
   if (process.env.TEST_DATABASE_URL) runs.push(await benchReminderPass(100_000, 100, "postgres"));
   results.reminders = runs;
   console.log("reminders", JSON.stringify(runs, null, 2));
+}
+if (!only || only === "startup") {
+  results.startup = await benchStartup();
+  console.log("startup", JSON.stringify(results.startup, null, 2));
 }
 
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });

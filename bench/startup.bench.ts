@@ -1,0 +1,68 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../src/config/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { startKeyward } from "../src/server/keyward.ts";
+import { round } from "./stats.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+/** Spawns a command and returns ms until GET <url> answers 200 (then stops it). */
+async function timeToHealthy(command: string, args: string[], env: Record<string, string>, url: string): Promise<number> {
+  const start = performance.now();
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(url)).status === 200) return performance.now() - start;
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() - start > 60_000) throw new Error("never became healthy");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+/**
+ * Cold start of `npm start`'s command to a 200 from /healthz on the embedded database (first
+ * start with initdb, and a restart on existing data), beside a bare node:http server started
+ * the same way; and resident memory idle and after 10k keys.
+ */
+export async function benchStartup() {
+  const port = 39_000 + Math.floor(Math.random() * 1000);
+  const bareSrc = `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port})`;
+  const bare = await timeToHealthy(process.execPath, ["-e", bareSrc], {}, `http://127.0.0.1:${port}/`);
+  const dataDir = await mkdtemp(join(tmpdir(), "keyward-start-"));
+  const env = { DATA_DIR: dataDir, PORT: String(port + 1), LOG_LEVEL: "warn" };
+  const tsx = join(root, "node_modules/.bin/tsx");
+  const first = await timeToHealthy(tsx, ["src/main.ts"], env, `http://127.0.0.1:${port + 1}/healthz`);
+  const again = await timeToHealthy(tsx, ["src/main.ts"], env, `http://127.0.0.1:${port + 1}/healthz`);
+  await rm(dataDir, { recursive: true, force: true });
+
+  // Memory, in this process: before, idle after start, after 10k keys (and a full walk of the list).
+  const memDir = await mkdtemp(join(tmpdir(), "keyward-mem-"));
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const app = await startKeyward({ config: loadConfig({ DATA_DIR: memDir, PORT: "0", LOG_LEVEL: "warn" }), logger: createLogger("warn") });
+  const idle = process.memoryUsage().rss;
+  const admin = await app.services.access.actorForUser("TMEM", "UMEM", { isWorkspaceAdmin: true }, "slack");
+  for (let i = 0; i < 10_000; i++) await app.services.keys.create(admin, { name: `k${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+  let cursor: string | undefined;
+  do cursor = (await app.services.keys.list(admin, { cursor, limit: 200 })).nextCursor ?? undefined;
+  while (cursor);
+  const loaded = process.memoryUsage().rss;
+  await app.close();
+  await rm(memDir, { recursive: true, force: true });
+  const mb = (b: number) => round(b / 2 ** 20, 1);
+  return {
+    coldStart: { command: "tsx src/main.ts (npm start)", firstStartMs: round(first, 0), restartMs: round(again, 0), bareNodeHttpMs: round(bare, 0) },
+    memoryMb: { processBeforeApp: mb(baseline), idle: mb(idle), after10kKeys: mb(loaded) },
+  };
+}
