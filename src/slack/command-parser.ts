@@ -8,7 +8,16 @@ export type KeysCommand =
   | { kind: "roll"; ref: string }
   | { kind: "roles" }
   | { kind: "audit"; count: number }
+  | { kind: "integrations"; command: IntegrationsCommand }
   | { kind: "usage"; problem: string };
+
+/** `/keys integrations …`: the integration and alias are checked by the domain, not here. */
+export type IntegrationsCommand =
+  | { op: "list"; integration?: string }
+  | { op: "add" }
+  | { op: "rotate" | "default" | "delete" | "channel"; integration: string; alias: string };
+
+const integrationsUsage = "`integrations` takes `list [integration]`, `add`, or `rotate`, `default`, `delete` or `channel` followed by `<integration> <alias>`.";
 
 export const maxListPage = 1000;
 export const maxAuditCount = 100;
@@ -54,9 +63,27 @@ export function parseKeysCommand(text: string): KeysCommand {
       if (count === null || rest.length > 1) return { kind: "usage", problem: `\`audit\` takes a number of events from 1 to ${maxAuditCount}.` };
       return { kind: "audit", count };
     }
+    case "integrations":
+    case "integration": {
+      const command = parseIntegrations(rest);
+      return command ? { kind: "integrations", command } : { kind: "usage", problem: integrationsUsage };
+    }
     default:
       return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
   }
+}
+
+const namedOps = ["rotate", "default", "delete", "channel"] as const;
+type NamedOp = (typeof namedOps)[number];
+const isNamedOp = (op: string): op is NamedOp => (namedOps as readonly string[]).includes(op);
+
+function parseIntegrations(words: string[]): IntegrationsCommand | null {
+  const [first = "list", ...args] = words;
+  const op = first.toLowerCase();
+  if (op === "list" || op === "ls") return args.length <= 1 ? { op: "list", integration: args[0] } : null;
+  if (op === "add" || op === "new") return args.length === 0 ? { op: "add" } : null;
+  if (!isNamedOp(op) || args.length !== 2) return null;
+  return { op, integration: args[0]!, alias: args[1]! };
 }
 
 function clipWord(word: string): string {

@@ -34,6 +34,8 @@ export const actionIds = {
   setDefaultIntegration: "keyward.integration.set_default",
   deleteIntegration: "keyward.integration.delete",
   openIntegrationChannel: "keyward.integration.open_channel",
+  integrationsNextPage: "keyward.integration.list_next",
+  integrationsFirstPage: "keyward.integration.list_first",
   /** On reminder messages. Values carry the configuration id (or `key:<id>` for API keys). */
   rotateFromReminder: "keyward.reminder.rotate",
   snoozeReminder: "keyward.reminder.snooze",

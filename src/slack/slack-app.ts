@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import { boltLogger } from "../logger.ts";
 import { registerCommandListener } from "./listeners/command-listener.ts";
 import { registerHomeListeners } from "./listeners/home-listener.ts";
+import { registerIntegrationListeners } from "./listeners/integration-listeners.ts";
 import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
 import type { SlackDeps } from "./slack-deps.ts";
@@ -50,6 +51,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   registerKeyListeners(app, deps);
   registerRoleListeners(app, deps);
   registerHomeListeners(app, deps);
+  registerIntegrationListeners(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, "unhandled Slack listener error");
   });

@@ -47,7 +47,8 @@ describe("every id Slack can send back has a listener", () => {
     const { registerKeyListeners } = await import("../../src/slack/listeners/key-listeners.ts");
     const { registerRoleListeners } = await import("../../src/slack/listeners/role-listeners.ts");
     const { registerHomeListeners } = await import("../../src/slack/listeners/home-listener.ts");
-    for (const register of [registerCommandListener, registerKeyListeners, registerRoleListeners, registerHomeListeners]) {
+    const { registerIntegrationListeners } = await import("../../src/slack/listeners/integration-listeners.ts");
+    for (const register of [registerCommandListener, registerKeyListeners, registerRoleListeners, registerHomeListeners, registerIntegrationListeners]) {
       register(fakeApp as never, {} as never);
     }
     for (const command of manifest.features.slash_commands) expect(registered.commands).toContain(command.command);
@@ -59,7 +60,18 @@ describe("every id Slack can send back has a listener", () => {
 
   it("uses in the views only action ids that ids.ts declares", async () => {
     const sources = await Promise.all(
-      ["key-list-blocks.ts", "home-view.ts", "notices.ts", "roles-message.ts"].map((f) => readFile(new URL(`../../src/slack/views/${f}`, import.meta.url), "utf8")),
+      [
+        "key-list-blocks.ts",
+        "home-view.ts",
+        "notices.ts",
+        "roles-message.ts",
+        "integration-list-blocks.ts",
+        "integration-inputs.ts",
+        "add-integration-modal.ts",
+        "rotate-integration-modal.ts",
+        "integration-channel-modal.ts",
+        "integration-notices.ts",
+      ].map((f) => readFile(new URL(`../../src/slack/views/${f}`, import.meta.url), "utf8")),
     );
     for (const source of sources) expect(source).not.toMatch(/action_id:\s*"keyward\./);
   });

@@ -10,6 +10,7 @@ import { deleteConfirmationMessage } from "../views/notices.ts";
 import { rolesMessage } from "../views/roles-message.ts";
 import { openCreateKeyForm } from "./create-key-flow.ts";
 import { openEditKeyForm, showKeyPage } from "./key-listeners.ts";
+import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
@@ -63,6 +64,8 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
       await ephemeral(auditMessage(await r.deps.services.audit.latest(actor, parsed.count)));
       return;
     }
+    case "integrations":
+      return runIntegrationsCommand(r.deps, { client: r.client, respond: r.respond, triggerId: r.command.trigger_id, ...caller }, parsed.command);
     case "help":
     case "usage": {
       const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);

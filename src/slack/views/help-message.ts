@@ -26,6 +26,13 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
     );
   }
   if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
+  if (c.viewIntegrations) lines.push(`\`${slashCommand} integrations [list [integration]]\` third-party keys: alias, last 4, default, expiry, reminder channel`);
+  if (c.editIntegrations) {
+    lines.push(
+      `\`${slashCommand} integrations add\` store a third-party key under an alias`,
+      `\`${slashCommand} integrations rotate|default|delete|channel <integration> <alias>\` rotate in place, make default, delete, set the reminder channel`,
+    );
+  }
   if (c.viewAudit) lines.push(`\`${slashCommand} audit [n]\` the latest audit events`);
   const who = view.roleName
     ? `Your role here is *${escapeMrkdwn(view.roleName)}*.`

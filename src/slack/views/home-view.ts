@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
 import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { addIntegrationButton, integrationListBlocks, type IntegrationListView } from "./integration-list-blocks.ts";
 import { keyListBlocks } from "./key-list-blocks.ts";
 import type { KeyListView } from "./view-models.ts";
 
@@ -10,6 +11,8 @@ export interface HomeTabView {
   keys: KeyListView | null;
   canEditRoles: boolean;
   canCreate: boolean;
+  /** The first page of integration configurations; null or absent when the person may not see them. */
+  integrations?: IntegrationListView | null;
 }
 
 export function homeView(view: HomeTabView): HomeView {
@@ -30,5 +33,16 @@ export function homeView(view: HomeTabView): HomeView {
     blocks.push({ type: "divider", block_id: "home_divider" }, { type: "header", block_id: "home_keys", text: plain("API keys", 150) });
     blocks.push(...keyListBlocks(view.keys, { next: actionIds.homeNextPage, first: actionIds.homeFirstPage }));
   }
+  if (view.integrations) blocks.push(...integrationsSection(view.integrations));
   return { type: "home", blocks };
+}
+
+/** At most 34 blocks (15 configurations), so keys (≤ 37 blocks) and integrations fit the Home tab's 100. */
+function integrationsSection(view: IntegrationListView): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: "divider", block_id: "home_integrations_divider" },
+    { type: "header", block_id: "home_integrations", text: plain("Integrations", 150) },
+  ];
+  if (view.canEdit) blocks.push({ type: "actions", block_id: "home_integrations_add", elements: [addIntegrationButton()] });
+  return [...blocks, ...integrationListBlocks(view, false)];
 }

@@ -1,0 +1,351 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import type { ModalView } from "@slack/types";
+import type { WebClient } from "@slack/web-api";
+import { capabilitiesOf } from "../../domain/capabilities.ts";
+import { denied } from "../../domain/errors.ts";
+import type { IntegrationConfig } from "../../domain/integration-types.ts";
+import type { Actor } from "../../domain/types.ts";
+import type { IntegrationsCommand } from "../command-parser.ts";
+import { actionIds, callbackIds, inputBlockIds as b } from "../ids.ts";
+import { integrationListView } from "../integration-presenters.ts";
+import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
+import { escapeMrkdwn } from "../views/format.ts";
+import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
+import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
+import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
+import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage, integrationsPerPage, parseIntegrationPageValue } from "../views/integration-list-blocks.ts";
+import {
+  addedText,
+  channelText,
+  deletedText,
+  integrationNoticeMessage,
+  integrationNoticeModal,
+  keyReminderSnoozeText,
+  madeDefaultText,
+  rotatedInThreadMessage,
+  rotatedText,
+  snoozedText,
+} from "../views/integration-notices.ts";
+import { blockForField } from "../views/modal-state.ts";
+import { loadingModal } from "../views/notices.ts";
+import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
+import { publishHome } from "./home-listener.ts";
+import { openLoading, tellFailure, type Reply } from "./listener-support.ts";
+import { openRollKeyForm } from "./roll-key-flow.ts";
+
+type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** Who asked, and where a form opened from a trigger should come back to. */
+interface FormRequest {
+  client: WebClient;
+  triggerId: string;
+  workspaceId: string;
+  userId: string;
+  /** Opened from the Home tab: republish it after the change. */
+  home?: boolean;
+}
+
+/** A configuration named by a button (its id) or by a command (integration and alias). */
+type ConfigTarget = { id: string } | { integration: string; alias: string };
+
+const loadConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promise<IntegrationConfig> =>
+  "id" in target ? deps.services.integrations.findById(actor, target.id) : deps.services.integrations.get(actor, target.integration, target.alias);
+
+/** Whether to offer a change form at all; the service checks the permission again on submit. */
+function offerChange(actor: Actor): void {
+  if (!capabilitiesOf(actor).editIntegrations) throw denied("edit integrations");
+}
+
+/** Opens a form: a placeholder first (trigger ids last 3 s), then the real view, or the reason there is none. */
+async function openForm(deps: SlackDeps, request: FormRequest, title: string, build: (actor: Actor, tz: string) => Promise<ModalView>) {
+  const viewId = await openLoading(request.client, request.triggerId, loadingModal(title));
+  try {
+    const { actor, user } = await callerOf(deps, request.client, request.workspaceId, request.userId);
+    await request.client.views.update({ view_id: viewId, view: await build(actor, user.tz) });
+  } catch (error) {
+    await tellFailure(deps, { client: request.client, viewId }, error);
+  }
+}
+
+export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
+  return openForm(deps, request, "Add an integration key", async (actor, timeZone) => {
+    offerChange(actor);
+    return addIntegrationModal({ timeZone, privateMetadata: encodeIntegrationMetadata({ home: request.home }) });
+  });
+}
+
+/** The rotate form; from a reminder, `reminder` names the message whose thread gets the follow-up. */
+export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> }): Promise<void> {
+  return openForm(deps, request, "Rotate a secret", async (actor, timeZone) => {
+    offerChange(actor);
+    const config = await loadConfig(deps, actor, request.target);
+    const privateMetadata = encodeIntegrationMetadata({ id: config.id, ...request.reminder, home: request.home });
+    return rotateIntegrationModal({ ...config, timeZone, privateMetadata });
+  });
+}
+
+export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
+  return openForm(deps, request, "Reminder channel", async (actor) => {
+    offerChange(actor);
+    const config = await loadConfig(deps, actor, request.target);
+    return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }) });
+  });
+}
+
+/** A page of configurations, as a command's answer or in place of the message that was paged. */
+export async function showIntegrationPage(
+  deps: SlackDeps,
+  reply: { client: WebClient; respond: RespondFn },
+  caller: { workspaceId: string; userId: string },
+  page: { number: number; integration?: string; cursor?: string },
+  replace: boolean,
+): Promise<void> {
+  const { actor } = await callerOf(deps, reply.client, caller.workspaceId, caller.userId);
+  const result = await deps.services.integrations.list(actor, page.integration, { cursor: page.cursor, limit: integrationsPerPage });
+  const message = integrationListMessage(integrationListView(actor, result, page.number, page.integration, deps.clock.now()));
+  await reply.respond({ response_type: "ephemeral", replace_original: replace, ...message });
+}
+
+/** `/keys integrations …`, dispatched from the command listener. */
+export async function runIntegrationsCommand(
+  deps: SlackDeps,
+  r: { client: WebClient; respond: RespondFn; triggerId: string; workspaceId: string; userId: string },
+  command: IntegrationsCommand,
+): Promise<void> {
+  const request: FormRequest = { client: r.client, triggerId: r.triggerId, workspaceId: r.workspaceId, userId: r.userId };
+  switch (command.op) {
+    case "list":
+      return showIntegrationPage(deps, r, r, { number: 1, integration: command.integration }, false);
+    case "add":
+      return openAddIntegrationForm(deps, request);
+    case "rotate":
+      return openRotateIntegrationForm(deps, { ...request, target: command });
+    case "channel":
+      return openIntegrationChannelForm(deps, { ...request, target: command });
+    case "default": {
+      const { actor } = await callerOf(deps, r.client, r.workspaceId, r.userId);
+      const config = await deps.services.integrations.update(actor, command.integration, command.alias, { isDefault: true });
+      await r.respond({ response_type: "ephemeral", ...integrationNoticeMessage(madeDefaultText(config), ":star:") });
+      return;
+    }
+    case "delete": {
+      const { actor } = await callerOf(deps, r.client, r.workspaceId, r.userId);
+      offerChange(actor);
+      const config = await deps.services.integrations.get(actor, command.integration, command.alias);
+      await r.respond({ response_type: "ephemeral", ...deleteIntegrationConfirmation(config) });
+      return;
+    }
+  }
+}
+
+export function registerIntegrationListeners(app: App, deps: SlackDeps): void {
+  registerFormButtons(app, deps);
+  registerReminderButtons(app, deps);
+  registerChangeButtons(app, deps);
+  app.view<ViewSubmitAction>(callbackIds.addIntegration, (args) => submitAdd(deps, args));
+  app.view<ViewSubmitAction>(callbackIds.rotateIntegration, (args) => submitRotation(deps, args));
+  app.view<ViewSubmitAction>(callbackIds.integrationChannel, (args) => submitChannel(deps, args));
+}
+
+function formRequest({ body, client, context }: ButtonArgs): FormRequest {
+  return { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, home: body.view?.type === "home" };
+}
+
+function registerFormButtons(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(actionIds.openAddIntegration, async (args) => {
+    await args.ack();
+    await openAddIntegrationForm(deps, formRequest(args as ButtonArgs));
+  });
+  app.action<BlockAction<ButtonAction>>(actionIds.openRotateIntegration, async (args) => {
+    await args.ack();
+    await openRotateIntegrationForm(deps, { ...formRequest(args as ButtonArgs), target: { id: args.action.value ?? "" } });
+  });
+  app.action<BlockAction<ButtonAction>>(actionIds.openIntegrationChannel, async (args) => {
+    await args.ack();
+    await openIntegrationChannelForm(deps, { ...formRequest(args as ButtonArgs), target: { id: args.action.value ?? "" } });
+  });
+  for (const actionId of [actionIds.integrationsNextPage, actionIds.integrationsFirstPage]) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context, respond }) => {
+      await ack();
+      const { page, integration, cursor } = parseIntegrationPageValue(action.value);
+      try {
+        await showIntegrationPage(deps, { client, respond }, { workspaceId: workspaceOf(context), userId: body.user.id }, { number: page, integration, cursor }, true);
+      } catch (error) {
+        await tellFailure(deps, { client, respond }, error);
+      }
+    });
+  }
+}
+
+/** Reminder buttons carry a configuration id, or `key:<id>` on API-key reminders. */
+const apiKeyIdOf = (value: string | undefined): string | null => (value?.startsWith("key:") ? value.slice("key:".length) : null);
+
+function registerReminderButtons(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(actionIds.rotateFromReminder, async (args) => {
+    await args.ack();
+    const { body, action } = args;
+    const request = formRequest(args as ButtonArgs);
+    const keyId = apiKeyIdOf(action.value);
+    if (keyId !== null) {
+      return openRollKeyForm(deps, { ...request, ref: keyId, channelId: body.channel?.id, responseUrl: body.response_url });
+    }
+    // A reminder in a thread is answered in that thread; a top-level one starts its own.
+    const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts ?? body.container?.message_ts;
+    await openRotateIntegrationForm(deps, { ...request, target: { id: action.value ?? "" }, reminder: { channel: body.channel?.id, threadTs } });
+  });
+
+  app.action<BlockAction<ButtonAction>>(actionIds.snoozeReminder, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    const reply = replyTo({ body, client, respond });
+    if (apiKeyIdOf(action.value) !== null) return answer(deps, reply, keyReminderSnoozeText, ":information_source:");
+    try {
+      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+      const config = await deps.services.integrations.snooze(actor, action.value ?? "", snoozeHours);
+      const until = config.expiresAt ? new Date(deps.clock.now().getTime() + snoozeHours * 3600_000) : null;
+      await answer(deps, reply, snoozedText(config, until), ":zzz:");
+    } catch (error) {
+      await tellFailure(deps, reply, error);
+    }
+  });
+}
+
+const snoozeHours = 24;
+
+function registerChangeButtons(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(actionIds.setDefaultIntegration, async (args) => {
+    await args.ack();
+    await changeFromButton(deps, args as ButtonArgs, false, async (actor, config) => {
+      const updated = await deps.services.integrations.update(actor, config.integration, config.alias, { isDefault: true });
+      return { text: madeDefaultText(updated), emoji: ":star:" };
+    });
+  });
+  // From a list or the Home tab Slack's confirm dialog has asked; from the command, the question's own button.
+  app.action<BlockAction<ButtonAction>>(actionIds.deleteIntegration, async (args) => {
+    await args.ack();
+    const replace = args.action.block_id === deleteConfirmationBlockId;
+    await changeFromButton(deps, args as ButtonArgs, replace, async (actor, config) => {
+      const deleted = await deps.services.integrations.delete(actor, config.integration, config.alias);
+      return { text: deletedText(deleted), emoji: ":wastebasket:", notifyOnHome: true };
+    });
+  });
+}
+
+type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: string; emoji: string; notifyOnHome?: boolean }>;
+
+/** A button whose value is a configuration id: look it up in the presser's workspace, change it, answer. */
+async function changeFromButton(deps: SlackDeps, { body, action, client, context, respond }: ButtonArgs, replace: boolean, change: Change): Promise<void> {
+  const workspaceId = workspaceOf(context);
+  const onHome = body.view?.type === "home";
+  const reply = replyTo({ body, client, respond }, replace);
+  try {
+    const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
+    const config = await deps.services.integrations.findById(actor, action.value ?? "");
+    const result = await change(actor, config);
+    if (onHome) await publishHome(deps, client, workspaceId, body.user.id);
+    // The Home tab shows the change itself; only consequences worth reading get a modal there.
+    if (!onHome || result.notifyOnHome) await answer(deps, reply, result.text, result.emoji);
+  } catch (error) {
+    await tellFailure(deps, reply, error);
+  }
+}
+
+interface IntegrationReply extends Reply {
+  replace?: boolean;
+}
+
+function replyTo({ body, client, respond }: { body: BlockAction<ButtonAction>; client: WebClient; respond?: RespondFn }, replace = false): IntegrationReply {
+  if (body.view?.type === "home" || !respond || !body.response_url) return { client, triggerId: body.trigger_id };
+  return { client, respond, replace };
+}
+
+/** Like `tell`, for texts that are mrkdwn already (channel links and dates must render). */
+async function answer(deps: SlackDeps, reply: IntegrationReply, text: string, emoji: string): Promise<void> {
+  try {
+    if (reply.respond) {
+      await reply.respond({ response_type: "ephemeral", replace_original: reply.replace ?? false, ...integrationNoticeMessage(text, emoji) });
+    } else if (reply.triggerId) {
+      await reply.client.views.open({ trigger_id: reply.triggerId, view: integrationNoticeModal("keyward", text) });
+    }
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not show an integration notice to the user");
+  }
+}
+
+/** Domain field errors → the form's input blocks; anything else replaces the form with the reason. */
+async function refuseSubmission(ack: SubmitArgs["ack"], error: unknown, fallbackBlock: string, title: string): Promise<void> {
+  const fields = domainFieldErrors(error);
+  if (fields) {
+    await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, fallbackBlock), m])) });
+  } else {
+    await ack({ response_action: "update", view: integrationNoticeModal(title, escapeMrkdwn(slackErrorText(error))) });
+  }
+}
+
+async function submitAdd(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
+  const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+  const parsed = parseAddIntegrationModal(view.state.values, user.tz);
+  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+  let added;
+  try {
+    // Permission is checked again here, whatever held when the form opened (rule 1).
+    added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
+  } catch (error) {
+    return refuseSubmission(ack, error, b.alias, "Not added");
+  }
+  await ack({ response_action: "update", view: integrationNoticeModal("Added", addedText(added)) });
+  await afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor);
+}
+
+async function submitRotation(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
+  const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+  const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
+  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+  const metadata = decodeIntegrationMetadata(view.private_metadata);
+  let rotated;
+  try {
+    // The id from private_metadata is looked up in the submitter's own workspace, with their permissions now.
+    const config = await deps.services.integrations.findById(actor, metadata.id ?? "");
+    rotated = await deps.services.integrations.update(actor, config.integration, config.alias, parsed.input);
+  } catch (error) {
+    return refuseSubmission(ack, error, b.secret, "Not rotated");
+  }
+  await ack({ response_action: "update", view: integrationNoticeModal("Rotated", rotatedText(rotated)) });
+  if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
+  await afterChange(deps, client, metadata, actor);
+}
+
+async function submitChannel(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
+  const parsed = parseIntegrationChannelModal(view.state.values);
+  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+  const metadata = decodeIntegrationMetadata(view.private_metadata);
+  const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+  let updated;
+  try {
+    const config = await deps.services.integrations.findById(actor, metadata.id ?? "");
+    updated = await deps.services.integrations.update(actor, config.integration, config.alias, parsed.input);
+  } catch (error) {
+    return refuseSubmission(ack, error, b.channel, "Not saved");
+  }
+  await ack({ response_action: "update", view: integrationNoticeModal("Saved", channelText(updated)) });
+  await afterChange(deps, client, metadata, actor);
+}
+
+/** The reminder's thread hears who rotated and what to watch; a failure here does not undo the rotation. */
+async function followUpInThread(deps: SlackDeps, client: WebClient, channel: string, threadTs: string, userId: string, config: IntegrationConfig): Promise<void> {
+  try {
+    await client.chat.postMessage({ channel, thread_ts: threadTs, ...rotatedInThreadMessage(userId, config) });
+  } catch (error) {
+    deps.logger.warn({ err: error, configId: config.id }, "could not post the rotation follow-up in the reminder's thread");
+  }
+}
+
+async function afterChange(deps: SlackDeps, client: WebClient, metadata: IntegrationMetadata, actor: Actor): Promise<void> {
+  if (!metadata.home) return;
+  try {
+    await publishHome(deps, client, actor.workspaceId, actor.userId);
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not refresh the Home tab after an integration change");
+  }
+}

@@ -1,0 +1,84 @@
+import type { KnownBlock } from "@slack/types";
+import { inputActionId, inputBlockIds as b } from "../ids.ts";
+import { plain } from "./format.ts";
+
+/**
+ * Inputs and private_metadata shared by the add, rotate and channel modals. The secret input
+ * never has an initial value: a secret goes from the person to the service and nowhere else.
+ */
+/** Slack caps a plain_text_input at 3000 characters; longer secrets (the domain takes 4096) go through REST. */
+export const secretMaxLength = 3000;
+
+export function secretInput(label: string): KnownBlock {
+  return {
+    type: "input",
+    block_id: b.secret,
+    label: plain(label),
+    hint: plain("Stored encrypted. It is never shown again in Slack: only its last 4 characters."),
+    element: { type: "plain_text_input", action_id: inputActionId, max_length: secretMaxLength, placeholder: plain("Paste the token or key") },
+  };
+}
+
+export function expiryInput(timeZone: string, label: string): KnownBlock {
+  return {
+    type: "input",
+    block_id: b.expiresOn,
+    optional: true,
+    label: plain(label),
+    hint: plain(`The end of that day in your time zone (${timeZone}). Leave it empty if the secret does not expire: no reminders are posted then.`),
+    element: { type: "datepicker", action_id: inputActionId, placeholder: plain("When the third party expires it") },
+  };
+}
+
+export function channelInput(initial: string | null, optional: boolean): KnownBlock {
+  return {
+    type: "input",
+    block_id: b.channel,
+    optional,
+    label: plain("Reminder channel"),
+    hint: plain("Expiry reminders are posted there, with the rotation steps. Invite the app to the channel so it can post."),
+    element: {
+      type: "conversations_select",
+      action_id: inputActionId,
+      placeholder: plain("Choose a channel"),
+      filter: { include: ["public", "private"], exclude_bot_users: true },
+      ...(initial ? { initial_conversation: initial } : {}),
+    },
+  };
+}
+
+/** What a modal carries between opening and submission: ids and places, never a secret. */
+export interface IntegrationMetadata {
+  /** The configuration, for rotate and channel (looked up again, in the submitter's workspace). */
+  id?: string;
+  /** The reminder message a "Rotate now" came from: its channel and thread. */
+  channel?: string;
+  threadTs?: string;
+  /** Opened from the Home tab: republish it after the change. */
+  home?: boolean;
+}
+
+export function encodeIntegrationMetadata(m: IntegrationMetadata): string {
+  return JSON.stringify({ id: m.id, ch: m.channel, ts: m.threadTs, home: m.home ? 1 : undefined });
+}
+
+export function decodeIntegrationMetadata(text: string): IntegrationMetadata {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  const str = (v: unknown, pattern: RegExp) => (typeof v === "string" && pattern.test(v) ? v : undefined);
+  return {
+    id: str(raw.id, /^[0-9A-Za-z-]{1,64}$/),
+    channel: str(raw.ch, /^[CG][A-Z0-9]{2,}$/),
+    threadTs: str(raw.ts, /^\d{1,12}\.\d{1,8}$/),
+    home: raw.home === 1,
+  };
+}
+
+/** A form field's answer as text ("" when empty), for the domain schemas. */
+export function textAnswer(raw: string | string[] | undefined): string {
+  return typeof raw === "string" ? raw : "";
+}
