@@ -41,9 +41,9 @@ export async function benchStartup() {
   const bare = await timeToHealthy(process.execPath, ["-e", bareSrc], {}, `http://127.0.0.1:${port}/`);
   const dataDir = await mkdtemp(join(tmpdir(), "keyward-start-"));
   const env = { DATA_DIR: dataDir, PORT: String(port + 1), LOG_LEVEL: "warn" };
-  const tsx = join(root, "node_modules/.bin/tsx");
-  const first = await timeToHealthy(tsx, ["src/main.ts"], env, `http://127.0.0.1:${port + 1}/healthz`);
-  const again = await timeToHealthy(tsx, ["src/main.ts"], env, `http://127.0.0.1:${port + 1}/healthz`);
+  const start = ["--import", "tsx", "src/main.ts"];
+  const first = await timeToHealthy(process.execPath, start, env, `http://127.0.0.1:${port + 1}/healthz`);
+  const again = await timeToHealthy(process.execPath, start, env, `http://127.0.0.1:${port + 1}/healthz`);
   await rm(dataDir, { recursive: true, force: true });
 
   // Memory, in this process: before, idle after start, after 10k keys (and a full walk of the list).
@@ -62,7 +62,7 @@ export async function benchStartup() {
   await rm(memDir, { recursive: true, force: true });
   const mb = (b: number) => round(b / 2 ** 20, 1);
   return {
-    coldStart: { command: "tsx src/main.ts (npm start)", firstStartMs: round(first, 0), restartMs: round(again, 0), bareNodeHttpMs: round(bare, 0) },
+    coldStart: { command: "node --import tsx src/main.ts (npm start)", firstStartMs: round(first, 0), restartMs: round(again, 0), bareNodeHttpMs: round(bare, 0) },
     memoryMb: { processBeforeApp: mb(baseline), idle: mb(idle), after10kKeys: mb(loaded) },
   };
 }
