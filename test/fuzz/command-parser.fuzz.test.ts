@@ -1,0 +1,174 @@
+// Property-based tests of `/keys …` parsing: whatever Slack sends as the command text, the parser
+// answers with one of its documented kinds, and a usage problem is short and echoes at most a
+// clipped word of what was typed.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { maxAuditCount, maxListPage, parseKeysCommand, type KeysCommand } from "../../src/slack/command-parser.ts";
+
+const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "audit", "usage"]);
+const subcommands = ["", "help", "create", "new", "list", "ls", "edit", "rename", "delete", "rm", "roll", "rotate", "roles", "audit"];
+const maxEcho = 30;
+
+/** Problems that do not depend on what was typed, found through the parser itself. */
+const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2"].map((text) => {
+  const parsed = parseKeysCommand(text);
+  if (parsed.kind !== "usage") throw new Error(`expected a usage problem for ${text}`);
+  return parsed.problem;
+});
+const staticText = [...staticProblems, "There is no `", "` command."].join("\n");
+
+/**
+ * Whether the problem repeats more than `maxEcho` consecutive characters of the input: some window
+ * of `maxEcho + 1` characters of the problem occurs in the input and is not text the parser always writes.
+ */
+function echoesTooMuch(problem: string, input: string): string | null {
+  const width = maxEcho + 1;
+  for (let start = 0; start + width <= problem.length; start++) {
+    const piece = problem.slice(start, start + width);
+    if (input.includes(piece) && !staticText.includes(piece)) return piece;
+  }
+  return null;
+}
+
+function checkParsed(input: string, parsed: KeysCommand): void {
+  expect(kinds.has(parsed.kind)).toBe(true);
+  switch (parsed.kind) {
+    case "list":
+      expect(Number.isInteger(parsed.page) && parsed.page >= 1 && parsed.page <= maxListPage).toBe(true);
+      break;
+    case "audit":
+      expect(Number.isInteger(parsed.count) && parsed.count >= 1 && parsed.count <= maxAuditCount).toBe(true);
+      break;
+    case "edit":
+    case "delete":
+    case "roll":
+      expect(parsed.ref.length).toBeGreaterThan(0);
+      expect(parsed.ref).toBe(parsed.ref.trim());
+      break;
+    case "usage":
+      expect(parsed.problem.length).toBeGreaterThan(0);
+      expect(parsed.problem.length).toBeLessThan(200);
+      expect(echoesTooMuch(parsed.problem, input)).toBeNull();
+      break;
+    default:
+      break;
+  }
+}
+
+// Every whitespace JavaScript's \s knows, and a few look-alikes it does not.
+const whitespace = fc.constantFrom(" ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u1680", "\u2000", "\u2028", "\u2029", "\u202f", "\u3000", "\ufeff", "\u200b", "\u0085");
+const hostileChar = fc.constantFrom("`", "```", "*", "_", "~", "<!channel>", "<@U123>", "&", "\u0000", "\ud800", "\udc00", "😀", "e\u0301", "٣", "１", "İ", "ß", "-1", "0", "1e3", "0x10", "+1");
+const token = fc.oneof(
+  fc.constantFrom(...subcommands),
+  fc.constantFrom(...subcommands).map((s) => s.toUpperCase()),
+  fc.integer({ min: -5, max: 2_000_000 }).map(String),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  hostileChar,
+);
+/** Command texts built like a person (or a fuzzer) would type them: words, odd spacing, odd characters. */
+const commandText = fc
+  .array(fc.tuple(token, fc.array(whitespace, { minLength: 0, maxLength: 3 })), { maxLength: 8 })
+  .map((parts) => parts.map(([word, spaces]) => word + spaces.join("")).join(""));
+
+/** Huge inputs, made by repetition so generation stays cheap. */
+const hugeText = fc
+  .tuple(fc.constantFrom(...subcommands, "x", "`", "😀"), fc.string({ unit: "binary", minLength: 1, maxLength: 20 }), fc.integer({ min: 10_000, max: 200_000 }), fc.boolean())
+  .map(([sub, chunk, size, spaced]) => `${sub}${spaced ? " " : ""}${chunk.repeat(Math.ceil(size / chunk.length))}`);
+
+describe("parseKeysCommand under fuzzing", () => {
+  it("never throws and returns a documented kind for arbitrary unicode text", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 }), commandText), (text) => {
+        checkParsed(text, parseKeysCommand(text));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("keeps usage problems short and echoes at most 30 characters of a huge input, quickly", () => {
+    fc.assert(
+      fc.property(hugeText, (text) => {
+        const started = performance.now();
+        const parsed = parseKeysCommand(text);
+        expect(performance.now() - started).toBeLessThan(250);
+        checkParsed(text, parsed);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("echoes a long unknown word only clipped to 30 characters", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme-ascii", minLength: 31, maxLength: 300 }).filter((w) => !/\s/.test(w)), commandText, (word, rest) => {
+        fc.pre(!subcommands.includes(word.toLowerCase()));
+        const text = `${word} ${rest}`;
+        const parsed = parseKeysCommand(text);
+        expect(parsed.kind).toBe("usage");
+        checkParsed(text, parsed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("treats whitespace-only text as help, and the subcommand case-insensitively whatever the spacing", () => {
+    fc.assert(
+      fc.property(fc.array(whitespace.filter((w) => /^\s$/.test(w)), { maxLength: 20 }), fc.constantFrom(...subcommands.filter(Boolean)), (spaces, sub) => {
+        const pad = spaces.join("");
+        expect(parseKeysCommand(pad)).toEqual({ kind: "help" });
+        const mixed = [...sub].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join("");
+        expect(parseKeysCommand(`${pad}${mixed}${pad}`)).toEqual(parseKeysCommand(sub));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("accepts page and event counts only inside their bounds", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("list", "audit"), fc.oneof(fc.integer({ min: -10, max: 2_000_000 }).map(String), fc.string({ unit: "binary", maxLength: 8 })), (sub, arg) => {
+        const parsed = parseKeysCommand(`${sub} ${arg}`);
+        checkParsed(`${sub} ${arg}`, parsed);
+        const n = /^\d{1,6}$/.test(arg.trim()) ? Number(arg.trim()) : NaN;
+        const max = sub === "list" ? maxListPage : maxAuditCount;
+        if (arg.trim() === "") expect(parsed.kind).toBe(sub);
+        else if (n >= 1 && n <= max) expect(parsed).toEqual(sub === "list" ? { kind: "list", page: n } : { kind: "audit", count: n });
+        else if (/^\S+$/.test(arg.trim())) expect(parsed.kind).toBe("usage");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("passes a key reference through trimmed, with inner spacing collapsed, for edit, delete and roll", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("edit", "rename", "delete", "rm", "roll", "rotate"), commandText, (sub, ref) => {
+        const text = `${sub} ${ref}`;
+        const parsed = parseKeysCommand(text);
+        checkParsed(text, parsed);
+        const expected = ref.trim().replace(/\s+/g, " ");
+        if (expected === "") expect(parsed.kind).toBe("usage");
+        else expect(parsed).toMatchObject({ ref: expected });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  // BUG: clipWord (src/slack/command-parser.ts, clipWord) replaces backticks only in words of 30
+  // characters or fewer; a longer unknown word keeps its backticks, so the echoed word breaks out of
+  // the problem's `code` span (the problem then has more than the two backticks the parser writes).
+  it.skip("BUG: a long unknown word with backticks stays inside one code span", () => {
+    const parsed = parseKeysCommand(`${"`".repeat(31)} x`);
+    expect(parsed.kind).toBe("usage");
+    expect(parsed.kind === "usage" && parsed.problem.split("`").length - 1).toBe(2);
+  });
+
+  // BUG: clipWord (src/slack/command-parser.ts) cuts a long word at 30 UTF-16 code units, which can
+  // split a surrogate pair: the problem then ends the echo with a lone high surrogate (shown by
+  // Slack as U+FFFD), although the typed text was well-formed.
+  it.skip("BUG: clipping a long word never splits a surrogate pair", () => {
+    const text = `${"a".repeat(29)}😀tail`;
+    const parsed = parseKeysCommand(text);
+    expect(parsed.kind).toBe("usage");
+    // A lone surrogate is a code point of category Cs once the regex reads code points (u flag).
+    expect(parsed.kind === "usage" && /\p{Cs}/u.test(parsed.problem)).toBe(false);
+  });
+});
