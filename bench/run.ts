@@ -3,6 +3,7 @@ import { benchKeyCore } from "./key-core.bench.ts";
 import { benchReminderPass } from "./reminder-pass.bench.ts";
 import { benchRestThroughput } from "./rest-throughput.bench.ts";
 import { benchStartup } from "./startup.bench.ts";
+import { createTestDatabase } from "../test/support/test-database.ts";
 import { benchSlackAck } from "./slack-ack.bench.ts";
 
 /**
@@ -27,8 +28,17 @@ if (!only || only === "slack-ack") {
   console.log("slack ack", JSON.stringify(runs, null, 2));
 }
 if (!only || only === "rest") {
-  results.rest = await benchRestThroughput();
-  console.log("rest", JSON.stringify(results.rest, null, 2));
+  const runs = [await benchRestThroughput()];
+  if (process.env.TEST_DATABASE_URL) {
+    const db = await createTestDatabase("postgres");
+    try {
+      runs.push(await benchRestThroughput({ databaseUrl: db.url }));
+    } finally {
+      await db.close();
+    }
+  }
+  results.rest = runs;
+  console.log("rest", JSON.stringify(runs, null, 2));
 }
 if (!only || only === "reminders") {
   const runs = [];
