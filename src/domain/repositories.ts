@@ -25,21 +25,12 @@ export interface RoleRepository {
   unassign(workspaceId: string, userId: string): Promise<boolean>;
 }
 
-export interface NewApiKey {
-  id: string;
-  workspaceId: string;
-  name: string;
-  description: string;
-  kind: KeyKind;
-  roleId: string;
+/** A key as stored on creation: its public fields plus the keyed hash of its secret. */
+export type NewApiKey = Omit<ApiKey, "roleName" | "lastUsedAt" | "replacedBy"> & {
   hash: string;
-  last4: string;
-  createdBy: string;
-  createdAt: Date;
-  expiresAt: Date;
   nextReminderAt: Date | null;
   pendingSince: Date | null;
-}
+};
 
 export interface ApiKeyRepository {
   create(key: NewApiKey): Promise<ApiKey>;
