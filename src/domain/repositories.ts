@@ -1,6 +1,6 @@
 import type { IntegrationRepository } from "./integration-types.ts";
 import type { BuiltInRoleKey, Permission } from "./permissions.ts";
-import type { ApiKey, AuditEvent, KeyKind, Role, StoredKey } from "./types.ts";
+import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 
 /**
  * What the domain needs from storage. Every method takes the workspace and filters by it,
