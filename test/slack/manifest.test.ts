@@ -30,7 +30,7 @@ describe("manifest.yml", () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened"]);
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(["chat:write", "commands", "im:write", "users:read"]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(["channels:history", "chat:write", "commands", "groups:history", "im:history", "im:write", "users:read"]);
   });
 });
 

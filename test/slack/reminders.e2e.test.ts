@@ -39,6 +39,22 @@ describe("reminders posted to Slack", () => {
     expect(await app.keyward.reminders!.runPass()).toMatchObject({ claimed: 0 });
   });
 
+  it("does not post twice when an attempt got through but was never recorded (process died, call timed out)", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.integrations.add(admin, "sentry", { alias: "errors", secret, expiresOn: "2027-01-20", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    clock.set("2027-01-14T09:00:00Z");
+    await app.keyward.reminders!.runPass();
+    const posts = () => app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("sentry/errors"));
+    expect(posts()).toHaveLength(1);
+    // The ledger forgets that it was sent, as if the process had died right after Slack took it.
+    await app.keyward.db.prisma.reminderDelivery.updateMany({ where: { status: "sent", channel: "C0PLATFORM", threshold: 7 }, data: { status: "retry", sentAt: null } });
+    clock.advance(60_000);
+    await app.keyward.reminders!.runPass();
+    expect(posts()).toHaveLength(1);
+    const row = await app.keyward.db.prisma.reminderDelivery.findFirst({ where: { threshold: 7, channel: "C0PLATFORM", lastError: { contains: "earlier attempt" } } });
+    expect(row?.status).toBe("sent");
+  });
+
   it("retries on a later pass when Slack answers ratelimited or 5xx, posting once", async () => {
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "pagerduty", { alias: "oncall", secret, expiresOn: "2027-01-10", timeZone: "UTC", reminderChannel: "C0PLATFORM" });

@@ -179,6 +179,7 @@ class FakeSlackServer implements FakeSlack {
     'chat.postEphemeral': (args, call) => this.postEphemeral(args, call),
     'chat.postMessage': (args, call) => this.postMessage(args, call),
     'chat.update': (args, call) => this.chatUpdate(args, call),
+    'conversations.history': (args) => this.conversationsHistory(args),
     'views.open': (args, call) => this.viewsOpen(args, call, false),
     'views.push': (args, call) => this.viewsOpen(args, call, true),
     'views.update': (args, call) => this.viewsUpdate(args, call),
@@ -447,6 +448,25 @@ class FakeSlackServer implements FakeSlack {
     return { ok: true, channel: channel.id, ts, message };
   }
 
+  /** Newest first; `metadata` only with include_all_metadata, as Slack does. */
+  private conversationsHistory(args: Args): SlackBody {
+    const missing = missingArgs(args, ['channel']);
+    if (missing) return missing;
+    const channel = this.postableChannel(String(args.channel));
+    if (typeof channel === 'string') return fail(channel);
+    const withMetadata = String(args.include_all_metadata) === 'true';
+    const oldest = Number(args.oldest ?? 0);
+    const limit = Math.min(Number(args.limit ?? 100), 999);
+    const messages = [...this.messages.entries()]
+      .filter(([key]) => key.startsWith(`${channel.id}/`))
+      .map(([, m]) => m)
+      .filter((m) => Number(m.ts) >= oldest)
+      .sort((a, b) => Number(b.ts) - Number(a.ts))
+      .slice(0, limit)
+      .map((m) => (withMetadata ? m : Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'metadata'))));
+    return { ok: true, messages, has_more: false };
+  }
+
   private chatUpdate(args: Args, call: RecordedCall): SlackBody {
     const missing = missingArgs(args, ['channel', 'ts']);
     if (missing) return missing;
@@ -622,6 +642,7 @@ class FakeSlackServer implements FakeSlack {
       text: typeof args.text === 'string' ? args.text : '',
       ...(Array.isArray(args.blocks) && args.blocks.length > 0 ? { blocks: this.withGeneratedIds(args.blocks) } : {}),
       ...(Array.isArray(args.attachments) ? { attachments: args.attachments } : {}),
+      ...(args.metadata !== undefined ? { metadata: typeof args.metadata === 'string' ? JSON.parse(args.metadata) : args.metadata } : {}),
     };
     this.messages.set(`${channel}/${ts}`, message);
     return message;
