@@ -76,6 +76,7 @@ const envSchema = z
     KEYWARD_ADMINS: csv.refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), "must be Slack user ids (U…), comma-separated"),
     REMINDER_INTERVAL_SECONDS: wholeNumber(10, 86_400, 300),
     REMINDER_DAYS: reminderDays,
+    REMINDER_CLAIM_LEASE_SECONDS: wholeNumber(1, 3600, 120),
     LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()).default("info"),
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
@@ -110,7 +111,8 @@ export interface Config {
   pepper?: Buffer;
   encryptionKeys?: EncryptionKeyRing;
   adminUserIds: ReadonlySet<string>;
-  reminders: { intervalSeconds: number; days: number[] };
+  /** leaseSeconds: how long a claimed reminder is trusted to its claimant before another pass takes it over. */
+  reminders: { intervalSeconds: number; days: number[]; leaseSeconds: number };
   logLevel: string;
   defaultTimeZone: string;
   api: { authFailuresPerMinute: number };
@@ -141,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pepper: e.KEYWARD_PEPPER,
     encryptionKeys: e.KEYWARD_ENCRYPTION_KEYS,
     adminUserIds: new Set(e.KEYWARD_ADMINS),
-    reminders: { intervalSeconds: e.REMINDER_INTERVAL_SECONDS, days: e.REMINDER_DAYS },
+    reminders: { intervalSeconds: e.REMINDER_INTERVAL_SECONDS, days: e.REMINDER_DAYS, leaseSeconds: e.REMINDER_CLAIM_LEASE_SECONDS },
     logLevel: e.LOG_LEVEL,
     defaultTimeZone: e.DEFAULT_TIME_ZONE,
     api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE },

@@ -12,8 +12,6 @@ export interface PassReport {
   ms: number;
 }
 
-/** Longer than one delivery can take (Slack timeout × retries), so a live claim is never taken over. */
-const claimLeaseMs = 2 * 60_000;
 const maxAttempts = 20;
 
 /**
@@ -31,6 +29,8 @@ export class ReminderService {
     private readonly clock: Clock,
     private readonly days: readonly number[],
     private readonly batchSize = 200,
+    /** Longer than one delivery can take (the Slack call's timeout), so a live claim is never taken over. */
+    private readonly claimLeaseMs = 2 * 60_000,
   ) {}
 
   plan(subject: ReminderSubject, now: Date) {
@@ -46,7 +46,7 @@ export class ReminderService {
       const retries = await this.repo.claimRetries({
         now: this.clock.now(),
         passStart,
-        staleBefore: new Date(passStart.getTime() - claimLeaseMs),
+        staleBefore: new Date(passStart.getTime() - this.claimLeaseMs),
         limit: this.batchSize,
         instance: this.instance,
       });

@@ -157,7 +157,7 @@ export function createReminderService(config: Config, db: Database, clock: Clock
     timeout: 10_000,
     logger: boltLogger(logger),
   });
-  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days);
+  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000);
 }
 
 interface RouteDeps {
