@@ -5,12 +5,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maxAuditCount, maxListPage, parseKeysCommand, type KeysCommand } from "../../src/slack/command-parser.ts";
 
-const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "audit", "usage"]);
-const subcommands = ["", "help", "create", "new", "list", "ls", "edit", "rename", "delete", "rm", "roll", "rotate", "roles", "audit"];
+const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "audit", "integrations", "usage"]);
+const subcommands = ["", "help", "create", "new", "list", "ls", "edit", "rename", "delete", "rm", "roll", "rotate", "roles", "audit", "integrations", "integration"];
+const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
 const maxEcho = 30;
 
 /** Problems that do not depend on what was typed, found through the parser itself. */
-const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2"].map((text) => {
+const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2", "integrations x y z w"].map((text) => {
   const parsed = parseKeysCommand(text);
   if (parsed.kind !== "usage") throw new Error(`expected a usage problem for ${text}`);
   return parsed.problem;
@@ -45,6 +46,16 @@ function checkParsed(input: string, parsed: KeysCommand): void {
       expect(parsed.ref.length).toBeGreaterThan(0);
       expect(parsed.ref).toBe(parsed.ref.trim());
       break;
+    case "integrations": {
+      const c = parsed.command;
+      expect(["list", "add", "rotate", "default", "delete", "channel"]).toContain(c.op);
+      if (c.op === "list") expect(c.integration === undefined || c.integration.length > 0).toBe(true);
+      if (c.op !== "list" && c.op !== "add") {
+        expect(c.integration.length * c.alias.length).toBeGreaterThan(0);
+        expect(/\s/.test(c.integration + c.alias)).toBe(false);
+      }
+      break;
+    }
     case "usage":
       expect(parsed.problem.length).toBeGreaterThan(0);
       expect(parsed.problem.length).toBeLessThan(200);
@@ -60,6 +71,7 @@ const whitespace = fc.constantFrom(" ", "\t", "\n", "\r", "\v", "\f", "\u00a0", 
 const hostileChar = fc.constantFrom("`", "```", "*", "_", "~", "<!channel>", "<@U123>", "&", "\u0000", "\ud800", "\udc00", "😀", "e\u0301", "٣", "１", "İ", "ß", "-1", "0", "1e3", "0x10", "+1");
 const token = fc.oneof(
   fc.constantFrom(...subcommands),
+  fc.constantFrom(...integrationOps),
   fc.constantFrom(...subcommands).map((s) => s.toUpperCase()),
   fc.integer({ min: -5, max: 2_000_000 }).map(String),
   fc.string({ unit: "binary", maxLength: 40 }),
@@ -147,6 +159,24 @@ describe("parseKeysCommand under fuzzing", () => {
         const expected = ref.trim().replace(/\s+/g, " ");
         if (expected === "") expect(parsed.kind).toBe("usage");
         else expect(parsed).toMatchObject({ ref: expected });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("parses `integrations <op> …` into the documented operations, anything else into the usage line", () => {
+    const word = fc.oneof(fc.constantFrom("github", "cortex-github", "GitHub", "😀", "`"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 })).filter((w) => /^\S+$/.test(w));
+    fc.assert(
+      fc.property(fc.constantFrom("integrations", "Integration"), fc.oneof(fc.constantFrom(...integrationOps), fc.constantFrom(...integrationOps).map((o) => o.toUpperCase()), word), fc.array(word, { maxLength: 3 }), (sub, op, args) => {
+        const text = `${sub} ${op} ${args.join("  ")}`;
+        const parsed = parseKeysCommand(text);
+        checkParsed(text, parsed);
+        const lower = op.toLowerCase();
+        if ((lower === "list" || lower === "ls") && args.length <= 1) expect(parsed).toEqual({ kind: "integrations", command: { op: "list", integration: args[0] } });
+        else if ((lower === "add" || lower === "new") && args.length === 0) expect(parsed).toEqual({ kind: "integrations", command: { op: "add" } });
+        else if (["rotate", "default", "delete", "channel"].includes(lower) && args.length === 2) {
+          expect(parsed).toEqual({ kind: "integrations", command: { op: lower, integration: args[0], alias: args[1] } });
+        } else expect(parsed.kind).toBe("usage");
       }),
       { numRuns: 200 },
     );

@@ -5,7 +5,19 @@ import type { ModalView } from "@slack/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { permissions } from "../../src/domain/permissions.ts";
-import { createKeyInputSchema, createRoleInputSchema, rollKeyInputSchema, updateKeyInputSchema } from "../../src/domain/schemas.ts";
+import { addIntegrationModal, parseAddIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
+import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
+import { decodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
+import { parseRotateIntegrationModal, rotateIntegrationModal } from "../../src/slack/views/rotate-integration-modal.ts";
+import {
+  addConfigInputSchema,
+  createKeyInputSchema,
+  createRoleInputSchema,
+  integrationSlugSchema,
+  rollKeyInputSchema,
+  updateConfigInputSchema,
+  updateKeyInputSchema,
+} from "../../src/domain/schemas.ts";
 import { inputActionId, inputBlockIds } from "../../src/slack/ids.ts";
 import { createKeyModal, parseCreateKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
@@ -33,6 +45,11 @@ const forms = {
   createRole: inputBlocksOf(createRoleModal([...permissions])),
   assignRole: inputBlocksOf(assignRoleModal(roles)),
   rollKey: inputBlocksOf(rollKeyModal({ name: "ci", last4: "abcd", roleName: "Viewer", expiresAt: new Date("2030-01-01T00:00:00Z"), privateMetadata: "{}" })),
+  addIntegration: inputBlocksOf(addIntegrationModal({ timeZone: "Europe/Paris", privateMetadata: "{}" })),
+  rotateIntegration: inputBlocksOf(
+    rotateIntegrationModal({ integration: "github", alias: "main", last4: "abcd", isDefault: true, expiresAt: null, timeZone: "Europe/Paris", privateMetadata: "{}" }),
+  ),
+  integrationChannel: inputBlocksOf(integrationChannelModal({ integration: "github", alias: "main", reminderChannel: null, privateMetadata: "{}" })),
 };
 
 type Parsed = { ok: true; input: unknown } | { ok: false; errors: Record<string, string> };
@@ -57,7 +74,7 @@ const protoKeys = ["__proto__", "constructor", "prototype", "toString", "hasOwnP
 const interesting = [
   "", " ", "\t\n", "Viewer", "admin", "Nope", "service", "personal", "business", "2030-01-01", "2020-01-01", "2030-02-30", "9999-12-31", "0", "1", "24", "72",
   "168", "169", "-1", "1e2", "24.0", " 24", "U0123ABC", "W1", "u1", "api_keys.view", "roles.edit", "not.a.permission", "\u0000", "\u202e", "\ud800", "😀", "e\u0301",
-  "<!channel>", "`x`", '{"keyId":"x"}', ...protoKeys,
+  "<!channel>", "`x`", '{"keyId":"x"}', "github", "GitHub", "-x", "main", "cortex-github", "ghp_0123456789", "abc", "C0KEYWARD1", "G0PRIV", "D0DM", "default", ...protoKeys,
 ];
 const huge = fc
   .tuple(fc.string({ unit: "binary", minLength: 1, maxLength: 4 }), fc.integer({ min: 1_000, max: 100_000 }))
@@ -142,6 +159,8 @@ function hasUnprintableAnswer(values: unknown): boolean {
 const asState = (values: unknown) => values as StateValues;
 
 describe("modal parsers under hostile state.values", () => {
+  const zones = fc.oneof(fc.constantFrom("UTC", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12", "Europe/Paris"), text);
+
   it("readValues never throws and answers each block only from that block's own entry", () => {
     fc.assert(
       fc.property(hostileValues, (values) => {
@@ -159,7 +178,6 @@ describe("modal parsers under hostile state.values", () => {
   });
 
   it("parseCreateKeyModal: never throws; valid input for the domain schema, or errors on the form's blocks", () => {
-    const zones = fc.oneof(fc.constantFrom("UTC", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12", "Europe/Paris"), text);
     fc.assert(
       fc.property(hostileValues, zones, (values, timeZone) => {
         fc.pre(!hasUnreadableOptions(values) && !injectsPrototype(values));
@@ -225,6 +243,45 @@ describe("modal parsers under hostile state.values", () => {
     );
   });
 
+  it("parseAddIntegrationModal: never throws; a slug and input the domain schemas accept, or errors on the form's blocks", () => {
+    fc.assert(
+      fc.property(hostileValues, zones, (values, timeZone) => {
+        fc.pre(!hasUnreadableOptions(values) && !injectsPrototype(values));
+        const parsed = parseAddIntegrationModal(asState(values), timeZone);
+        if (parsed.ok) {
+          expect(integrationSlugSchema.safeParse(parsed.integration).success).toBe(true);
+          expect(addConfigInputSchema.safeParse(parsed.input).success).toBe(true);
+        }
+        expectErrorsOnlyFor(forms.addIntegration, parsed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("parseRotateIntegrationModal: never throws; input the domain schema accepts, or errors on the form's blocks", () => {
+    fc.assert(
+      fc.property(hostileValues, zones, (values, timeZone) => {
+        fc.pre(!hasUnreadableOptions(values) && !injectsPrototype(values));
+        const parsed = parseRotateIntegrationModal(asState(values), timeZone);
+        if (parsed.ok) expect(updateConfigInputSchema.safeParse(parsed.input).success).toBe(true);
+        expectErrorsOnlyFor(forms.rotateIntegration, parsed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("parseIntegrationChannelModal: never throws; input the domain schema accepts, or an error on the channel block", () => {
+    fc.assert(
+      fc.property(hostileValues, (values) => {
+        fc.pre(!hasUnreadableOptions(values) && !injectsPrototype(values));
+        const parsed = parseIntegrationChannelModal(asState(values));
+        if (parsed.ok) expect(updateConfigInputSchema.safeParse(parsed.input).success).toBe(true);
+        expectErrorsOnlyFor(forms.integrationChannel, parsed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("parsers answer well-formed submissions of their own forms too (the fuzzer's shapes reach the ok branch)", () => {
     // A sanity check that the generators are not so hostile that only the error branch is ever tested.
     let ok = 0;
@@ -249,6 +306,31 @@ describe("modal parsers under hostile state.values", () => {
       { numRuns: 100 },
     );
     expect(ok).toBeGreaterThan(0);
+
+    let added = 0;
+    fc.assert(
+      fc.property(
+        fc.record({ integration: fc.constantFrom("github", "GitHub", "-x", ""), alias: fc.constantFrom("main", "Main", ""), secret: fc.oneof(text, fc.constant("ghp_0123456789")), day: fc.constantFrom("2030-01-01", "", "x"), channel: fc.constantFrom("C0KEYWARD1", "D0DM", "") }),
+        ({ integration, alias, secret, day, channel }) => {
+          const values = {
+            integration: { [inputActionId]: { type: "plain_text_input", value: integration } },
+            alias: { [inputActionId]: { type: "plain_text_input", value: alias } },
+            secret: { [inputActionId]: { type: "plain_text_input", value: secret } },
+            expires_on: { [inputActionId]: { type: "datepicker", selected_date: day || null } },
+            is_default: { [inputActionId]: { type: "checkboxes", selected_options: [{ value: "default" }] } },
+            channel: { [inputActionId]: { type: "conversations_select", selected_conversation: channel || null } },
+          };
+          const parsed = parseAddIntegrationModal(asState(values), "UTC");
+          if (parsed.ok) {
+            added++;
+            expect(addConfigInputSchema.safeParse(parsed.input).success).toBe(true);
+          }
+          expectErrorsOnlyFor(forms.addIntegration, parsed);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(added).toBeGreaterThan(0);
   });
 
   it("editKeyIdFrom never throws and yields a string of at most 64 characters or null", () => {
@@ -268,6 +350,34 @@ describe("modal parsers under hostile state.values", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("decodeIntegrationMetadata never throws and yields only well-formed ids and places", () => {
+    const metadata = fc.oneof(
+      text,
+      fc.json(),
+      fc.record({ id: fc.anything({ maxDepth: 1 }), ch: fc.anything({ maxDepth: 1 }), ts: fc.anything({ maxDepth: 1 }), home: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] }).map((m) => JSON.stringify(m) ?? "{}"),
+      fc.constantFrom("[]", '"x"', "1", "true", '{"__proto__":{"id":"x"}}', '{"id":"../x"}', '{"ch":"D123"}', '{"ts":"1.2"}', "{"),
+    );
+    fc.assert(
+      fc.property(metadata, (privateMetadata) => {
+        // Known crash, kept as a BUG test below.
+        fc.pre(privateMetadata.trim() !== "null");
+        const m = decodeIntegrationMetadata(privateMetadata);
+        if (m.id !== undefined) expect(m.id).toMatch(/^[0-9A-Za-z-]{1,64}$/);
+        if (m.channel !== undefined) expect(m.channel).toMatch(/^[CG][A-Z0-9]{2,}$/);
+        if (m.threadTs !== undefined) expect(m.threadTs).toMatch(/^\d{1,12}\.\d{1,8}$/);
+        expect(typeof m.home === "boolean" || m.home === undefined).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  // BUG: decodeIntegrationMetadata (src/slack/views/integration-inputs.ts) catches only JSON.parse;
+  // private_metadata "null" parses to null and `raw.id` then throws "Cannot read properties of null"
+  // outside the try, so the rotate/channel submission listener throws instead of answering.
+  it.skip("BUG: decodeIntegrationMetadata answers {} for the JSON text null", () => {
+    expect(() => decodeIntegrationMetadata("null")).not.toThrow();
   });
 
   // BUG: readValues (src/slack/views/modal-state.ts, the `selected_options?.map` line) throws
