@@ -9,7 +9,7 @@ import { benchSlackAck } from "./slack-ack.bench.ts";
 /**
  * `npm run bench`: every benchmark, each beside a baseline measured in the same run.
  * Results go to bench/results/latest.json and to stdout. `npm run bench -- key-core` runs one.
- * PostgreSQL figures need BENCH_DATABASE_URL (a database the run may fill).
+ * PostgreSQL figures too when TEST_DATABASE_URL is set (each run creates and drops its own database).
  */
 const only = process.argv[2];
 const resultsFile = new URL("./results/latest.json", import.meta.url);
@@ -24,6 +24,16 @@ if (!only || only === "key-core") {
 if (!only || only === "slack-ack") {
   const runs = [];
   for (const concurrency of [1, 10]) runs.push(await benchSlackAck({ concurrency }));
+  if (process.env.TEST_DATABASE_URL) {
+    for (const concurrency of [1, 10]) {
+      const db = await createTestDatabase("postgres");
+      try {
+        runs.push(await benchSlackAck({ concurrency, databaseUrl: db.url }));
+      } finally {
+        await db.close();
+      }
+    }
+  }
   results.slackAck = runs;
   console.log("slack ack", JSON.stringify(runs, null, 2));
 }
