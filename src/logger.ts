@@ -53,13 +53,10 @@ export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: "bolt" });
   let level: LogLevel = LogLevel.INFO;
   const toText = (msg: unknown[]) => msg.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" ");
-  // web-api logs whole request bodies at debug level; ours can carry the one-time secret message.
-  const bodyDump = /^http request (body|result)/;
   return {
-    debug: (...msg) => {
-      const text = toText(msg);
-      if (!bodyDump.test(text)) child.debug(text);
-    },
+    // Bolt, web-api and socket-mode log whole payloads at debug level (request bodies carrying the
+    // one-time secret message, submitted forms carrying typed integration secrets): never forwarded.
+    debug: () => {},
     info: (...msg) => child.info(toText(msg)),
     warn: (...msg) => child.warn(toText(msg)),
     error: (...msg) => child.error(toText(msg)),

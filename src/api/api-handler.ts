@@ -35,8 +35,10 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
   const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      deps.logger.error({ err: error }, "API request failed outside its handler");
-      if (!res.headersSent) send(res, 500, errorResponse(error).body);
+      // Authentication runs outside the route's own try: a database outage there is a 503 too.
+      const failure = errorResponse(error);
+      if (failure.reference) deps.logger.error({ err: error, reference: failure.reference }, "API request failed outside its handler");
+      if (!res.headersSent) send(res, failure.status, failure.body);
     });
   };
 

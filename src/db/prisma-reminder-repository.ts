@@ -137,10 +137,15 @@ export class PrismaReminderRepository implements ReminderRepository {
     );
   }
 
-  async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date): Promise<void> {
+  async renew(deliveryId: string, instance: string, at: Date): Promise<boolean> {
+    const { count } = await this.prisma.reminderDelivery.updateMany({ where: { id: deliveryId, claimedBy: instance, status: "pending" }, data: { claimedAt: at } });
+    return count === 1;
+  }
+
+  async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {
     const sent = outcome.status === "sent";
-    await this.prisma.reminderDelivery.update({
-      where: { id: deliveryId },
+    await this.prisma.reminderDelivery.updateMany({
+      where: { id: deliveryId, ...(instance ? { claimedBy: instance } : {}) },
       data: {
         status: outcome.status,
         sentAt: sent ? at : undefined,

@@ -5,6 +5,8 @@ import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderReposito
 
 export interface PassReport {
   claimed: number;
+  /** Claims another pass took over before this one could post them. */
+  takenOver: number;
   sent: number;
   retryLater: number;
   undeliverable: number;
@@ -41,7 +43,7 @@ export class ReminderService {
   async runPass(): Promise<PassReport> {
     const passStart = this.clock.now();
     const started = performance.now();
-    const report: PassReport = { claimed: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 0 };
+    const report: PassReport = { claimed: 0, takenOver: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 0 };
     for (;;) {
       const retries = await this.repo.claimRetries({
         now: this.clock.now(),
@@ -75,6 +77,10 @@ export class ReminderService {
 
   private async deliver(claim: ReminderClaim, report: PassReport): Promise<void> {
     report.claimed++;
+    if (!(await this.repo.renew(claim.deliveryId, this.instance, this.clock.now()))) {
+      report.takenOver++;
+      return;
+    }
     let outcome: ReminderOutcome;
     try {
       outcome = await this.notifier.deliver(claim);
@@ -82,7 +88,7 @@ export class ReminderService {
       outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
     }
     if (outcome.status === "retry" && claim.attempts + 1 >= maxAttempts) outcome = { status: "undeliverable", error: `gave up after ${maxAttempts} attempts: ${outcome.error}` };
-    await this.repo.finish(claim.deliveryId, outcome, this.clock.now());
+    await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
     else report.undeliverable++;

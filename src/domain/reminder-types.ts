@@ -56,7 +56,13 @@ export interface ReminderRepository {
   }): Promise<{ claims: ReminderClaim[]; lastId: string | null }>;
   /** Re-claims deliveries that failed for a passing reason, or whose claimant died (claimed before `staleBefore`). */
   claimRetries(input: { now: Date; passStart: Date; staleBefore: Date; limit: number; instance: string }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
-  finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete" | "superseded"; error: string }, at: Date): Promise<void>;
+  /**
+   * Renews this instance's claim just before posting; false when another pass took the claim
+   * over meanwhile (then this one must not post). The lease counts from here, not from the claim.
+   */
+  renew(deliveryId: string, instance: string, at: Date): Promise<boolean>;
+  /** Records the outcome; with `instance`, only while this instance still holds the claim. */
+  finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
 }
 
 export interface ReminderNotifier {

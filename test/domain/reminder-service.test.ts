@@ -106,6 +106,34 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     expect(survivor.delivered.filter((d) => d.subject === "github/crashed").map((d) => d.threshold)).toEqual([14]);
   });
 
+  it("a slow pass does not post what another pass took over meanwhile", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const { admin } = await addConfig("slow-a", "2026-12-25");
+    await f.services.integrations.add(admin, "github", { alias: "slow-b", secret: "ghp_" + "x".repeat(36), expiresOn: "2026-12-25", timeZone: "UTC", reminderChannel: "C0REMIND" });
+    f.clock.set("2026-12-11T01:00:00Z"); // the 14-day threshold of both
+    // Pass A claims both, posts slow-a, then stalls (a long queue, a slow database) before slow-b.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inner = new PrismaReminderRepository(f.db.prisma);
+    let renewals = 0;
+    const stalling = Object.assign(Object.create(inner) as PrismaReminderRepository, {
+      renew: async (id: string, instance: string, at: Date) => {
+        if (renewals++ === 1) await gate;
+        return inner.renew(id, instance, at);
+      },
+    });
+    const slow = new RecordingNotifier();
+    const stuck = new ReminderService(stalling, slow, f.clock, days).runPass();
+    await new Promise((r) => setTimeout(r, 300));
+    f.clock.advance(5 * 60_000); // longer than the lease: pass B takes slow-b over
+    const other = new RecordingNotifier();
+    await service(other).runPass();
+    release();
+    await stuck;
+    const posts = [...slow.delivered, ...other.delivered].filter((d) => d.subject.startsWith("github/slow-")).map((d) => d.subject).sort();
+    expect(posts).toEqual(["github/slow-a", "github/slow-b"]);
+  });
+
   it("starts a fresh schedule after an in-place rotation, and forgets deleted configurations", async () => {
     f.clock.set("2026-11-27T15:00:00Z");
     const { admin } = await addConfig("rotated", "2026-12-05");
