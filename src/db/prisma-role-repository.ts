@@ -75,7 +75,8 @@ export class PrismaRoleRepository implements RoleRepository {
 
   async usage(workspaceId: string, id: string): Promise<{ keys: number; assignments: number }> {
     const [keys, assignments] = await Promise.all([
-      this.db.apiKey.count({ where: { workspaceId, roleId: id, deletedAt: null } }),
+      // Deleted keys still name their role (the tombstone keeps it), so they count too.
+      this.db.apiKey.count({ where: { workspaceId, roleId: id } }),
       this.db.roleAssignment.count({ where: { workspaceId, roleId: id } }),
     ]);
     return { keys, assignments };

@@ -21,6 +21,21 @@ function repositoriesOver(db: Db): Repositories {
   };
 }
 
+/** PostgreSQL's SQLSTATE, wherever the driver or adapter put it. */
+function sqlStateOf(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } }; cause?: unknown };
+    for (const candidate of [e.code, e.meta?.code, e.meta?.driverAdapterError?.cause?.originalCode]) {
+      if (typeof candidate === "string" && /^[0-9A-Z]{5}$/.test(candidate) && !candidate.startsWith("P")) return candidate;
+    }
+    current = e.cause ?? e.meta?.driverAdapterError;
+  }
+  return undefined;
+}
+
 /** Every repository method's storage errors come out as domain errors (see translateStorageError). */
 function translated<T extends object>(repository: T): T {
   return new Proxy(repository, {
@@ -62,6 +77,10 @@ export function createPrismaStore(prisma: PrismaClient): Store {
 export function translateStorageError(error: unknown): unknown {
   if (error instanceof DomainError || !error || typeof error !== "object") return error;
   if ((error as { code?: string }).code === "P2002") return new DomainError("conflict", "That conflicts with a record that was just written. Try again.");
+  const sqlState = sqlStateOf(error);
+  // 23: integrity (foreign key, unique, check); 22: data the column cannot hold (a NUL byte, year 10000).
+  if (sqlState?.startsWith("23")) return new DomainError("conflict", "That conflicts with other records; nothing was changed.");
+  if (sqlState?.startsWith("22")) return new DomainError("validation_failed", "A value is outside what can be stored (for example a NUL character, or a date too far away).");
   if (isDatabaseUnreachable(error)) return new DomainError("unavailable", "The database cannot be reached right now; nothing was changed. Try again in a minute.");
   return error;
 }

@@ -206,6 +206,8 @@ export class KeyService {
     const result = await this.ctx.store.transaction(async (tx) => {
       const old = await this.loadForChange(tx, actor, id);
       if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
+      // A personal key acts for its creator; its replacement would act for the roller instead.
+      if (old.kind === "personal" && old.createdBy !== actor.userId) throw denied("roll another person's personal key (they can roll it themselves)");
       if (old.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", `${old.name} has expired; create a new key instead.`);
       const role = await tx.roles.findById(actor.workspaceId, old.roleId);
       if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");

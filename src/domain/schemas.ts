@@ -112,7 +112,8 @@ export const aliasSchema = z
 export const integrationSecretSchema = z
   .string()
   .trim()
-  .min(4, "The secret is at least 4 characters.")
+  // Its last 4 characters are shown in lists and reminders: a short secret would be shown whole.
+  .min(12, "The secret is at least 12 characters.")
   .max(4096, "The secret is at most 4096 characters.")
   .regex(/^[^\s]+$/, "The secret cannot contain spaces or line breaks.");
 export const channelIdSchema = z.string().regex(/^[CG][A-Z0-9]{2,}$/, "Choose a channel.");

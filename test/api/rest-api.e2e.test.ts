@@ -167,3 +167,27 @@ describe("REST API /api/v1", () => {
     }
   });
 });
+
+describe("values PostgreSQL cannot store", () => {
+  it("answers a NUL character or a year-10000 expiry with 422, not 500", async () => {
+    const app = await startTestApp();
+    try {
+      const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UNULTEST1", { isWorkspaceAdmin: true }, "slack");
+      const { secret } = await app.keyward.services.keys.create(admin, { name: "nul-test", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const before = await app.dump();
+      for (const body of [
+        { name: "nul", description: "a\u0000b", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" },
+        { name: "far", role: "Viewer", expiresAt: "+010000-01-01T00:00:00Z" },
+        { name: "far2", role: "Viewer", expiresOn: "9999-12-31", timeZone: "Pacific/Kiritimati" },
+      ]) {
+        const res = await fetch(`${app.keyward.url}/api/v1/api-keys`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+        expect([201, 422], JSON.stringify(body)).toContain(res.status);
+        if (res.status === 201) await app.keyward.services.keys.delete(admin, ((await res.json()) as { id: string }).id);
+      }
+      expect((await app.dump()).includes("a\u0000b")).toBe(false);
+      expect(before).toBeTruthy();
+    } finally {
+      await app.close();
+    }
+  });
+});
