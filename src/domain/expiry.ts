@@ -33,9 +33,16 @@ export function dayIn(instant: Date, timeZone: string): string {
 export function endOfDayIn(day: string, timeZone: string): Date {
   if (!isCalendarDay(day)) throw new DomainError("validation_failed", `"${day}" is not a calendar day (YYYY-MM-DD).`, { fields: { expiresOn: "Use a date like 2027-01-31." } });
   if (!isValidTimeZone(timeZone)) throw new DomainError("invalid_time_zone", `"${timeZone}" is not a time zone.`, { fields: { timeZone: "Use an IANA time zone such as Europe/Paris." } });
-  // 23:59:59.999 exists on every day in every zone (transitions happen at or after midnight, never in
-  // the last second of a day), so converting it directly is exact on 23- and 25-hour days alike.
-  return fromZonedTime(`${day}T23:59:59.999`, timeZone);
+  // One millisecond before the next day begins there. Not "23:59:59.999 local": where clocks fall
+  // back at 24:00 (America/Santiago, America/Nuuk) that wall time happens twice, and where they
+  // spring forward at 00:00 the next midnight does not exist; so find the boundary and check it.
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const nextDay = next.toISOString().slice(0, 10);
+  let start = fromZonedTime(`${nextDay}T00:00:00`, timeZone).getTime();
+  for (let i = 0; i < 4 && dayIn(new Date(start), timeZone) !== nextDay; i++) start += 3600_000;
+  for (let i = 0; i < 4 && dayIn(new Date(start - 1), timeZone) === nextDay; i++) start -= 3600_000;
+  return new Date(start - 1);
 }
 
 /** Resolves a chosen day to its expiry instant, refusing a day before today in that zone. */

@@ -16,16 +16,31 @@ describe("end of a calendar day in a time zone", () => {
     ["2026-06-15", "Asia/Kathmandu", "2026-06-15T18:14:59.999Z"],
     ["2026-06-15", "Pacific/Kiritimati", "2026-06-15T09:59:59.999Z"],
     ["2026-06-15", "UTC", "2026-06-15T23:59:59.999Z"],
+    // Clocks fall back at 24:00: the last hour of the day happens twice; the key lives through both.
+    ["2026-04-04", "America/Santiago", "2026-04-05T03:59:59.999Z"],
+    ["2024-04-06", "America/Santiago", "2024-04-07T03:59:59.999Z"],
+    // Clocks spring forward at 24:00 (the next midnight does not exist).
+    ["2026-09-05", "America/Santiago", "2026-09-06T03:59:59.999Z"],
     // A leap day.
     ["2028-02-29", "Europe/Paris", "2028-02-29T22:59:59.999Z"],
   ])("%s in %s ends at %s", (day, zone, instant) => {
     expect(endOfDayIn(day, zone).toISOString()).toBe(instant);
   });
 
-  it("ends exactly one millisecond before the next local day begins", () => {
-    const end = endOfDayIn("2026-03-08", "America/New_York");
-    expect(dayIn(end, "America/New_York")).toBe("2026-03-08");
-    expect(dayIn(new Date(end.getTime() + 1), "America/New_York")).toBe("2026-03-09");
+  // Zones whose clocks change at or around midnight (the hard cases), half-hour DST (Lord Howe),
+  // and the usual ones; checking every IANA zone takes a minute (it passed when this was written).
+  const zones = ["America/Santiago", "America/Nuuk", "America/Scoresbysund", "America/Asuncion", "America/Havana", "Asia/Beirut", "Asia/Tehran", "Australia/Lord_Howe", "America/New_York", "Pacific/Auckland", "Europe/London"];
+
+  it("ends exactly one millisecond before the next local day begins, every day of 2024–2026", () => {
+    const failures: string[] = [];
+    for (const zone of zones) {
+      for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2027, 0, 1); t += 86_400_000) {
+        const day = new Date(t).toISOString().slice(0, 10);
+        const end = endOfDayIn(day, zone);
+        if (dayIn(end, zone) !== day || dayIn(new Date(end.getTime() + 1), zone) === day) failures.push(`${zone} ${day}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it.each(["2026-02-30", "2026-13-01", "26-01-01", "2026-1-1", "tomorrow", ""])("refuses %j as a day", async (day) => {
