@@ -81,6 +81,10 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     } catch (error) {
       const failure = errorResponse(error);
       if (failure.reference) deps.logger.error({ err: error, reference: failure.reference, route: `${method} ${match.def.path}` }, "API handler failed");
+      if (failure.body.error.details?.closeConnection) {
+        res.setHeader("connection", "close");
+        delete failure.body.error.details;
+      }
       send(res, failure.status, failure.body);
     }
   }
@@ -129,7 +133,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new DomainError("malformed_request", `The body is larger than ${maxBodyBytes / 1024} KiB.`);
+    if (size > maxBodyBytes) {
+      // Stop reading; the answer closes the connection instead of draining the rest.
+      req.pause();
+      throw new DomainError("malformed_request", `The body is larger than ${maxBodyBytes / 1024} KiB.`, { closeConnection: true });
+    }
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString("utf8");

@@ -62,3 +62,15 @@ export function dayAfter(now: Date, timeZone: string, days: number): string {
   today.setUTCDate(today.getUTCDate() + days);
   return today.toISOString().slice(0, 10);
 }
+
+/** Expiries further ahead than this are refused: a credential should be rotated within years, not centuries. */
+export const maxExpiryYears = 10;
+
+export function checkExpiryHorizon(expiresAt: Date, now: Date, field: string): Date {
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + maxExpiryYears);
+  if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() > limit.getTime()) {
+    throw new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${limit.toISOString().slice(0, 10)}.` } });
+  }
+  return expiresAt;
+}

@@ -1,10 +1,10 @@
 import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
-import { expiryFromDay } from "./expiry.ts";
+import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import type { IntegrationConfig } from "./integration-types.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
-import { newId } from "./runtime.ts";
+import { looksLikeId, newId } from "./runtime.ts";
 import { addConfigInputSchema, aliasSchema, integrationSlugSchema, pageInputSchema, updateConfigInputSchema, type AddConfigInput, type PageInput, type UpdateConfigInput } from "./schemas.ts";
 import type { Actor, Page } from "./types.ts";
 import { parseInput } from "./validation.ts";
@@ -37,7 +37,9 @@ export class IntegrationService {
   async resolve(actor: Actor, integration: string, alias: string | undefined): Promise<IntegrationConfig & { resolvedBy: "alias" | "default" }> {
     this.require(actor, "integrations.view", "view integrations");
     const slug = this.slug(integration);
-    const named = alias ? await this.ctx.store.integrations.find(actor.workspaceId, slug, alias.trim()) : null;
+    // An alias that could never have been stored cannot exist: straight to the default.
+    const parsed = alias === undefined ? undefined : aliasSchema.safeParse(alias);
+    const named = parsed?.success ? await this.ctx.store.integrations.find(actor.workspaceId, slug, parsed.data) : null;
     if (named) return { ...named, resolvedBy: "alias" };
     const fallback = await this.ctx.store.integrations.findDefault(actor.workspaceId, slug);
     if (!fallback) throw notFound(`A configuration "${alias ?? ""}" for ${slug}, or a default,`);
@@ -137,7 +139,7 @@ export class IntegrationService {
   async snooze(actor: Actor, id: string, hours = 24): Promise<IntegrationConfig> {
     this.require(actor, "integrations.edit", "snooze reminders");
     return this.ctx.store.transaction(async (tx) => {
-      const config = await tx.integrations.findById(actor.workspaceId, id);
+      const config = looksLikeId(id) ? await tx.integrations.findById(actor.workspaceId, id) : null;
       if (!config) throw notFound("The configuration");
       const until = new Date(this.ctx.clock.now().getTime() + hours * 3600_000);
       await tx.integrations.postponeReminder(actor.workspaceId, id, until);
@@ -148,7 +150,7 @@ export class IntegrationService {
 
   async findById(actor: Actor, id: string): Promise<IntegrationConfig> {
     this.require(actor, "integrations.view", "view integrations");
-    const config = await this.ctx.store.integrations.findById(actor.workspaceId, id);
+    const config = looksLikeId(id) ? await this.ctx.store.integrations.findById(actor.workspaceId, id) : null;
     if (!config) throw notFound("The configuration");
     return config;
   }
@@ -162,11 +164,11 @@ export class IntegrationService {
   }
 
   private expiry(input: { expiresOn?: string; timeZone?: string; expiresAt?: Date | null }, now: Date): Date | null {
-    if (input.expiresOn !== undefined) return expiryFromDay(input.expiresOn, input.timeZone!, now);
+    if (input.expiresOn !== undefined) return checkExpiryHorizon(expiryFromDay(input.expiresOn, input.timeZone!, now), now, "expiresOn");
     if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
       throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     }
-    return input.expiresAt ?? null;
+    return input.expiresAt ? checkExpiryHorizon(input.expiresAt, now, "expiresAt") : null;
   }
 
   private slug(integration: string): string {

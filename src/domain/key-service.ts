@@ -1,7 +1,7 @@
 import { canChangeKey, capabilitiesOf } from "./capabilities.ts";
 import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
-import { expiryFromDay } from "./expiry.ts";
+import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
 import { VerifyCache } from "./verify-cache.ts";
@@ -60,7 +60,7 @@ export class KeyService {
     const input = parseInput(createKeyInputSchema, rawInput);
     this.requireEdit(actor, input.kind, actor.userId);
     const now = this.ctx.clock.now();
-    const expiresAt = input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!;
+    const expiresAt = checkExpiryHorizon(input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!, now, input.expiresOn ? "expiresOn" : "expiresAt");
     if (expiresAt.getTime() <= now.getTime()) {
       throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     }
@@ -123,6 +123,8 @@ export class KeyService {
   async find(actor: Actor, ref: string): Promise<ApiKey> {
     this.requireView(actor);
     const trimmed = ref.trim();
+    // No stored name holds a control character (the schema refuses them): such a ref names nothing.
+    if (/\p{Cc}/u.test(trimmed) || trimmed.length > 200) throw notFound("That key");
     if (looksLikeId(trimmed)) {
       const byId = await this.ctx.store.apiKeys.findById(actor.workspaceId, trimmed);
       if (byId) return byId;

@@ -38,7 +38,7 @@ export const keyKindSchema = z.enum(["service", "personal"]);
 export const permissionSchema = z.enum(permissions);
 
 /** A role is referred to by id or by name (case-insensitive). */
-export const roleRefSchema = z.string().trim().min(1, "Choose a role.").max(100);
+export const roleRefSchema = z.string().trim().min(1, "Choose a role.").max(100).regex(printable, "Choose one of the workspace's roles.");
 
 export const createKeyInputSchema = z
   .object({
@@ -115,7 +115,7 @@ export const integrationSecretSchema = z
   // Its last 4 characters are shown in lists and reminders: a short secret would be shown whole.
   .min(12, "The secret is at least 12 characters.")
   .max(4096, "The secret is at most 4096 characters.")
-  .regex(/^[^\s]+$/, "The secret cannot contain spaces or line breaks.");
+  .regex(/^[^\s\p{Cc}]+$/u, "The secret cannot contain spaces, line breaks or control characters.");
 export const channelIdSchema = z.string().regex(/^[CG][A-Z0-9]{2,}$/, "Choose a channel.");
 
 const expiryFields = {

@@ -86,6 +86,14 @@ function parseIntegrations(words: string[]): IntegrationsCommand | null {
   return { op, integration: args[0]!, alias: args[1]! };
 }
 
+/** At most 30 UTF-16 units of what the person typed, never half a surrogate pair, safe inside a code span. */
 function clipWord(word: string): string {
-  return word.length > 30 ? `${word.slice(0, 30)}…` : word.replace(/`/g, "'");
+  const safe = word.replace(/`/g, "'");
+  if (safe.length <= 30) return safe;
+  let out = "";
+  for (const point of safe) {
+    if (out.length + point.length > 30) break;
+    out += point;
+  }
+  return `${out}…`;
 }

@@ -7,6 +7,28 @@ import { registerIntegrationListeners } from "./listeners/integration-listeners.
 import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
 import type { SlackDeps } from "./slack-deps.ts";
+import { actionIds, callbackIds } from "./ids.ts";
+
+/**
+ * Buttons and forms with ids no listener knows (an old message from an earlier release, a forged
+ * payload) are still acknowledged at once (rule 12), so Slack shows no error; the listeners
+ * above are matched first and these only catch what none of them takes.
+ */
+function registerFallbacks(app: App, deps: SlackDeps): void {
+  const escape = (ids: string[]) => ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const unknownAction = new RegExp(`^(?!(?:${escape(Object.values(actionIds))})$)`);
+  const unknownView = new RegExp(`^(?!(?:${escape(Object.values(callbackIds).filter((id) => id !== callbackIds.notice))})$)`);
+  app.action(unknownAction, async ({ ack, body }) => {
+    await ack();
+    deps.logger.info({ actionId: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id?.slice(0, 100) }, "button with no listener acknowledged");
+  });
+  app.view({ callback_id: unknownView, type: "view_submission" }, async ({ ack }) => {
+    await ack({ response_action: "clear" });
+  });
+  app.view({ callback_id: /.*/, type: "view_closed" }, async ({ ack }) => {
+    await ack();
+  });
+}
 
 export interface SlackAppOptions {
   signingSecret: string;
@@ -52,6 +74,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   registerRoleListeners(app, deps);
   registerHomeListeners(app, deps);
   registerIntegrationListeners(app, deps);
+  registerFallbacks(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, "unhandled Slack listener error");
   });

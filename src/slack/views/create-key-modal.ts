@@ -75,12 +75,13 @@ export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record
 /** Reads the submitted form and validates it with the domain's schema; errors are keyed by input block. */
 export function parseCreateKeyModal(values: StateValues, timeZone: string) {
   const raw = readValues(values);
+  const str = (v: unknown, fallback = "") => (typeof v === "string" ? v : fallback);
   const candidate = {
-    name: String(raw[b.name] ?? ""),
-    description: String(raw[b.description] ?? ""),
-    role: String(raw[b.role] ?? ""),
-    kind: String(raw[b.kind] ?? "service"),
-    expiresOn: String(raw[b.expiresOn] ?? ""),
+    name: str(raw[b.name]),
+    description: str(raw[b.description]),
+    role: str(raw[b.role]),
+    kind: str(raw[b.kind], "service"),
+    expiresOn: str(raw[b.expiresOn]),
     timeZone,
   };
   const result = createKeyInputSchema.safeParse(candidate);

@@ -65,7 +65,10 @@ export function encodeIntegrationMetadata(m: IntegrationMetadata): string {
 export function decodeIntegrationMetadata(text: string): IntegrationMetadata {
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(text) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(text);
+    // A forged submission can carry any JSON: only an object is read.
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    raw = parsed as Record<string, unknown>;
   } catch {
     return {};
   }

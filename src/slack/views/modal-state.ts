@@ -12,20 +12,33 @@ export interface StateValue {
   selected_conversation?: string | null;
 }
 
-/** Flattens each input block's single element to its string (or string[]) answer. */
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** One element's answer; anything not shaped as Slack sends it counts as no answer. */
+function answerOf(v: StateValue): string | string[] | undefined {
+  if (Array.isArray(v.selected_options)) {
+    return v.selected_options.map((o) => text((o as { value?: unknown } | null)?.value)).filter((x): x is string => x !== undefined);
+  }
+  return (
+    text((v.selected_option as { value?: unknown } | null | undefined)?.value) ??
+    text(v.selected_date) ??
+    text(v.selected_user) ??
+    text(v.selected_conversation) ??
+    text(v.value)
+  );
+}
+
+/**
+ * Flattens each input block's single element to its string (or string[]) answer. The result has
+ * no prototype, so a block named `__proto__` (a forged payload) is just a key like any other.
+ */
 export function readValues(values: StateValues | undefined): Record<string, string | string[] | undefined> {
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const [blockId, actions] of Object.entries(values ?? {})) {
-    const v = actions?.[inputActionId];
-    if (!v) continue;
-    out[blockId] =
-      v.selected_options?.map((o) => o.value) ??
-      v.selected_option?.value ??
-      v.selected_date ??
-      v.selected_user ??
-      v.selected_conversation ??
-      v.value ??
-      undefined;
+  const out: Record<string, string | string[] | undefined> = Object.create(null);
+  if (!values || typeof values !== "object") return out;
+  for (const [blockId, actions] of Object.entries(values)) {
+    const v = actions && typeof actions === "object" ? (actions as Record<string, unknown>)[inputActionId] : undefined;
+    if (!v || typeof v !== "object") continue;
+    out[blockId] = answerOf(v as StateValue);
   }
   return out;
 }
