@@ -5,12 +5,10 @@ import { callbackIds } from "../ids.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
-import { blockForField } from "../views/modal-state.ts";
-import { loadingModal, noticeModal } from "../views/notices.ts";
+import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { openLoading, tellFailure } from "./listener-support.ts";
+import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 
 /**
  * Delivers a new secret to its creator and then activates the key; when no route works, the key
@@ -80,22 +78,18 @@ export async function openCreateKeyForm(
 
 export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.createKey, async ({ ack, body, view, client, context }) => {
-    const workspaceId = workspaceOf(context);
     const userId = body.user.id;
-    const { actor, user } = await callerOf(deps, client, workspaceId, userId);
-    const parsed = parseCreateKeyModal(view.state.values, user.tz);
-    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
     let created;
+    let actor;
     try {
+      const caller = await callerOf(deps, client, workspaceOf(context), userId);
+      actor = caller.actor;
+      const parsed = parseCreateKeyModal(view.state.values, caller.user.tz);
+      if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
       created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
     } catch (error) {
-      const fields = domainFieldErrors(error);
-      if (fields) {
-        const errors = Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, "name"), m]));
-        return void (await ack({ response_action: "errors", errors }));
-      }
-      return void (await ack({ response_action: "update", view: noticeModal("Not created", slackErrorText(error)) }));
+      return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not created", fallbackBlock: "name" });
     }
     await ack({ response_action: "clear" });
     const target = { userId, ...decodeMetadata(view.private_metadata) };

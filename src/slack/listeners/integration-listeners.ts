@@ -5,12 +5,11 @@ import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { denied } from "../../domain/errors.ts";
 import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
+import type { UpdateConfigInput } from "../../domain/schemas.ts";
 import type { IntegrationsCommand } from "../command-parser.ts";
 import { actionIds, callbackIds, inputBlockIds as b } from "../ids.ts";
 import { integrationListView } from "../integration-presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
-import { escapeMrkdwn } from "../views/format.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
@@ -27,11 +26,10 @@ import {
   rotatedText,
   snoozedText,
 } from "../views/integration-notices.ts";
-import { blockForField } from "../views/modal-state.ts";
 import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { publishHome } from "./home-listener.ts";
-import { openLoading, tellFailure, type Reply } from "./listener-support.ts";
+import { ackSubmissionFailure, openLoading, tellFailure, type Reply, type ViewAck } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
@@ -273,43 +271,35 @@ async function answer(deps: SlackDeps, reply: IntegrationReply, text: string, em
   }
 }
 
-/** Domain field errors → the form's input blocks; anything else replaces the form with the reason. */
-async function refuseSubmission(ack: SubmitArgs["ack"], error: unknown, fallbackBlock: string, title: string): Promise<void> {
-  const fields = domainFieldErrors(error);
-  if (fields) {
-    await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, fallbackBlock), m])) });
-  } else {
-    await ack({ response_action: "update", view: integrationNoticeModal(title, escapeMrkdwn(slackErrorText(error))) });
-  }
-}
-
 async function submitAdd(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
-  const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-  const parsed = parseAddIntegrationModal(view.state.values, user.tz);
-  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
   let added;
+  let actor;
   try {
+    const caller = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    actor = caller.actor;
+    const parsed = parseAddIntegrationModal(view.state.values, caller.user.tz);
+    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
     // Permission is checked again here, whatever held when the form opened (rule 1).
     added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
   } catch (error) {
-    return refuseSubmission(ack, error, b.alias, "Not added");
+    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not added", fallbackBlock: b.alias });
   }
   await ack({ response_action: "update", view: integrationNoticeModal("Added", addedText(added)) });
   await afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor);
 }
 
 async function submitRotation(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
-  const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-  const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
-  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
   const metadata = decodeIntegrationMetadata(view.private_metadata);
   let rotated;
+  let actor;
   try {
-    // The id from private_metadata is looked up in the submitter's own workspace, with their permissions now.
-    const config = await deps.services.integrations.findById(actor, metadata.id ?? "");
-    rotated = await deps.services.integrations.update(actor, config.integration, config.alias, parsed.input);
+    const caller = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    actor = caller.actor;
+    const parsed = parseRotateIntegrationModal(view.state.values, caller.user.tz);
+    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+    rotated = await updateFromForm(deps, actor, metadata, parsed.input);
   } catch (error) {
-    return refuseSubmission(ack, error, b.secret, "Not rotated");
+    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not rotated", fallbackBlock: b.secret });
   }
   await ack({ response_action: "update", view: integrationNoticeModal("Rotated", rotatedText(rotated)) });
   if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
@@ -320,16 +310,22 @@ async function submitChannel(deps: SlackDeps, { ack, body, view, client, context
   const parsed = parseIntegrationChannelModal(view.state.values);
   if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
   const metadata = decodeIntegrationMetadata(view.private_metadata);
-  const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
   let updated;
+  let actor;
   try {
-    const config = await deps.services.integrations.findById(actor, metadata.id ?? "");
-    updated = await deps.services.integrations.update(actor, config.integration, config.alias, parsed.input);
+    actor = (await callerOf(deps, client, workspaceOf(context), body.user.id)).actor;
+    updated = await updateFromForm(deps, actor, metadata, parsed.input);
   } catch (error) {
-    return refuseSubmission(ack, error, b.channel, "Not saved");
+    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not saved", fallbackBlock: b.channel });
   }
   await ack({ response_action: "update", view: integrationNoticeModal("Saved", channelText(updated)) });
   await afterChange(deps, client, metadata, actor);
+}
+
+/** The id from private_metadata is looked up in the submitter's own workspace, with their permissions now. */
+async function updateFromForm(deps: SlackDeps, actor: Actor, metadata: IntegrationMetadata, input: UpdateConfigInput): Promise<IntegrationConfig> {
+  const config = await deps.services.integrations.findById(actor, metadata.id ?? "");
+  return deps.services.integrations.update(actor, config.integration, config.alias, input);
 }
 
 /** The reminder's thread hears who rotated and what to watch; a failure here does not undo the rotation. */

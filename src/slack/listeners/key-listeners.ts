@@ -2,15 +2,13 @@ import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { actionIds, callbackIds } from "../ids.ts";
 import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
 import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { keyListMessage } from "../views/key-list-blocks.ts";
-import { blockForField } from "../views/modal-state.ts";
 import { loadingModal, noticeMessage, noticeModal } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
 import { publishHome } from "./home-listener.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
-import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply } from "./listener-support.ts";
+import { ackSubmissionFailure, loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck } from "./listener-support.ts";
 
 type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
 
@@ -65,12 +63,7 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
       const updated = await deps.services.keys.update(actor, keyId ?? "", parsed.input);
       await ack({ response_action: "update", view: noticeModal("Saved", `The key is now called ${updated.name}.`) });
     } catch (error) {
-      const fields = domainFieldErrors(error);
-      if (fields) {
-        await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, "name"), m])) });
-      } else {
-        await ack({ response_action: "update", view: noticeModal("Not saved", slackErrorText(error)) });
-      }
+      await ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not saved", fallbackBlock: "name" });
     }
   });
 

@@ -1,25 +1,13 @@
-import type { App, BlockAction, ButtonAction, ViewResponseAction } from "@slack/bolt";
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { actionIds, callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
-import { blockForField } from "../views/modal-state.ts";
 import { loadingModal, noticeModal } from "../views/notices.ts";
+import { escapeMrkdwn, mention } from "../views/format.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../views/role-modals.ts";
-import { openLoading, tellFailure } from "./listener-support.ts";
+import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { inputBlockIds } from "../ids.ts";
 
 /** Maps domain field errors to this form's blocks, or replaces the form with the refusal. */
-type ViewAck = (response: ViewResponseAction) => Promise<void>;
-
-async function ackFailure(ack: ViewAck, error: unknown, overrides: Record<string, string>) {
-  const fields = domainFieldErrors(error);
-  if (fields) {
-    const errors = Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, Object.values(overrides)[0]!, overrides), m]));
-    return ack({ response_action: "errors", errors });
-  }
-  return ack({ response_action: "update", view: noticeModal("Not done", slackErrorText(error)) });
-}
-
 export function registerRoleListeners(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(actionIds.openCreateRole, async ({ ack, body, client, context }) => {
     await ack();
@@ -53,7 +41,7 @@ export function registerRoleListeners(app: App, deps: SlackDeps): void {
       const role = await deps.services.roles.create(actor, parsed.input);
       await ack({ response_action: "update", view: noticeModal("Role created", `${role.name} can now be assigned.`) });
     } catch (error) {
-      await ackFailure(ack as ViewAck, error, { name: inputBlockIds.roleName, permissions: inputBlockIds.permissions });
+      await ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not created", fallbackBlock: inputBlockIds.roleName, blocks: { name: inputBlockIds.roleName, permissions: inputBlockIds.permissions } });
     }
   });
 
@@ -63,9 +51,9 @@ export function registerRoleListeners(app: App, deps: SlackDeps): void {
     try {
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       const role = await deps.services.roles.assign(actor, parsed.input.userId, parsed.input.role);
-      await ack({ response_action: "update", view: noticeModal("Role assigned", `<@${parsed.input.userId}> now holds ${role.name}.`) });
+      await ack({ response_action: "update", view: noticeModal("Role assigned", `${mention(parsed.input.userId)} now holds ${escapeMrkdwn(role.name)}.`, { formatted: true }) });
     } catch (error) {
-      await ackFailure(ack as ViewAck, error, { role: inputBlockIds.role, user: inputBlockIds.user });
+      await ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not assigned", fallbackBlock: inputBlockIds.role, blocks: { role: inputBlockIds.role, user: inputBlockIds.user } });
     }
   });
 }

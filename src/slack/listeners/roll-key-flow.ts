@@ -2,13 +2,11 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
-import { blockForField } from "../views/modal-state.ts";
-import { loadingModal, noticeModal } from "../views/notices.ts";
+import { loadingModal } from "../views/notices.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { decodeMetadata, deliverOrUndo, encodeMetadata } from "./create-key-flow.ts";
-import { openLoading, tellFailure } from "./listener-support.ts";
+import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 
 /** `/keys roll <name|id>`: the grace-period form for a key the person may change. */
 export async function openRollKeyForm(
@@ -39,15 +37,14 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
     const parsed = parseRollKeyModal(view.state.values);
     if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
-    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
     let rolled;
+    let actor;
     try {
+      actor = (await callerOf(deps, client, workspaceOf(context), body.user.id)).actor;
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
       rolled = await deps.services.keys.roll(actor, keyIdFrom(view.private_metadata), parsed.input, { pendingDelivery: true });
     } catch (error) {
-      const fields = domainFieldErrors(error);
-      if (fields) return void (await ack({ response_action: "errors", errors: Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, "grace"), m])) }));
-      return void (await ack({ response_action: "update", view: noticeModal("Not rolled", slackErrorText(error)) }));
+      return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not rolled", fallbackBlock: "grace" });
     }
     await ack({ response_action: "clear" });
     const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });

@@ -12,7 +12,8 @@ export function slackDate(at: Date, format = "{date_short_pretty} {time}"): stri
   return `<!date^${seconds}^${format}|${fallback}>`;
 }
 
-export const mention = (userId: string): string => `<@${userId}>`;
+/** A person as a live mention; programs (`key:<id>`) and keyward itself as plain text. */
+export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : `\`${escapeMrkdwn(userId.slice(0, 60))}\``);
 
 /** Cuts text to Slack's limit for a field, marking the cut. */
 export function clip(text: string, max: number): string {

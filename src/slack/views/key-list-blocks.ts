@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import { clip, escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";
 
 /** Keys per page: two blocks each keeps a message (50) and the Home tab (100) well inside limits. */
@@ -10,7 +10,8 @@ function keyText(key: KeyRowView): string {
   const lines = [
     `*${escapeMrkdwn(key.name)}*  \`…${key.last4}\`  ·  ${escapeMrkdwn(key.roleName)}  ·  ${key.kind}${key.expired ? "  ·  :warning: *expired*" : ""}`,
   ];
-  if (key.description) lines.push(escapeMrkdwn(key.description));
+  // Clipped before escaping (escaping can grow it fivefold), so the row stays inside 3000 characters.
+  if (key.description) lines.push(escapeMrkdwn(clip(key.description, 300)));
   lines.push(
     `Created by ${mention(key.createdBy)}  ·  ${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}  ·  ${
       key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used"

@@ -18,13 +18,14 @@ export function loadingModal(title: string): ModalView {
   };
 }
 
-export function noticeModal(title: string, text: string): ModalView {
+/** `formatted`: the text is already mrkdwn with user text escaped (mentions must stay live). */
+export function noticeModal(title: string, text: string, options: { formatted?: boolean } = {}): ModalView {
   return {
     type: "modal",
     callback_id: callbackIds.notice,
     title: plain(title, 24),
     close: plain("Close", 24),
-    blocks: [{ type: "section", block_id: "notice", text: mrkdwn(escapeMrkdwn(text)) }],
+    blocks: [{ type: "section", block_id: "notice", text: mrkdwn(options.formatted ? text : escapeMrkdwn(text)) }],
   };
 }
 
