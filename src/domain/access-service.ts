@@ -7,6 +7,8 @@ import type { Actor, Role, Source, StoredKey } from "./types.ts";
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
 export interface UserFacts {
   isWorkspaceAdmin: boolean;
+  /** False when Slack could not be asked: the facts are a safe guess, not to be remembered. */
+  verified?: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export class AccessService {
   }
 
   private async rememberFacts(workspaceId: string, userId: string, facts: UserFacts): Promise<void> {
+    if (facts.verified === false) return;
     const id = `${workspaceId}:${userId}`;
     if (this.recorded.get(id) === facts.isWorkspaceAdmin) return;
     await this.ctx.store.members.recordFacts(workspaceId, userId, facts, this.ctx.clock.now());

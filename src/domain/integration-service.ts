@@ -8,7 +8,7 @@ import { looksLikeId, newId } from "./runtime.ts";
 import { addConfigInputSchema, aliasSchema, integrationSlugSchema, pageInputSchema, updateConfigInputSchema, type AddConfigInput, type PageInput, type UpdateConfigInput } from "./schemas.ts";
 import type { Actor, Page } from "./types.ts";
 import { parseInput } from "./validation.ts";
-import { encodeCursor, decodeCursor } from "./key-service.ts";
+import { decodeCursor, encodeCursor } from "./paging.ts";
 import type { Permission } from "./permissions.ts";
 
 /**

@@ -9,6 +9,7 @@ import { nextReminderAt } from "./reminder-schedule.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
+import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
 import {
   createKeyInputSchema,
@@ -308,13 +309,4 @@ export class KeyService {
       throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
     }
   }
-}
-
-// Cursors are opaque to callers so that the paging key can change without breaking clients.
-export const encodeCursor = (id: string): string => Buffer.from(id, "utf8").toString("base64url");
-
-export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!looksLikeId(id)) throw new DomainError("validation_failed", "The cursor is not valid.", { fields: { cursor: "Use nextCursor from a previous page." } });
-  return id;
 }

@@ -6,7 +6,7 @@ import { request as httpRequest } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiRoutes } from "../../src/api/api-routes.ts";
-import { encodeCursor } from "../../src/domain/key-service.ts";
+import { encodeCursor } from "../../src/domain/paging.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 

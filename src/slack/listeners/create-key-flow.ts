@@ -18,8 +18,11 @@ import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./
 export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, key: ApiKey, actor: Actor): Promise<boolean> {
   const keyName = key.name;
   if (await deliverEphemeral(client, target, message, deps)) {
-    await deps.services.keys.activate(actor, key.id);
-    return true;
+    if (await activateWithRetry(deps, actor, key.id)) return true;
+    // Shown but never switched on: the sweep removes it; the creator must not rely on it.
+    const text = `Your key ${keyName} was shown to you but could not be switched on; it will be removed shortly. Please create a new one.`;
+    await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
+    return false;
   }
   try {
     await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
@@ -29,6 +32,19 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
   }
   const text = `Your key ${keyName} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
   await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
+  return false;
+}
+
+async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await deps.services.keys.activate(actor, keyId);
+      return true;
+    } catch (error) {
+      deps.logger.warn({ err: error, keyId, attempt }, "could not activate a delivered key");
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   return false;
 }
 

@@ -29,10 +29,9 @@ import {
 import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { publishHome } from "./home-listener.ts";
-import { ackSubmissionFailure, openLoading, tellFailure, type Reply, type ViewAck } from "./listener-support.ts";
+import { ackSubmissionFailure, openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
-type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /** Who asked, and where a form opened from a trigger should come back to. */

@@ -8,9 +8,8 @@ import { loadingModal, noticeMessage, noticeModal } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
 import { publishHome } from "./home-listener.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
-import { ackSubmissionFailure, loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck } from "./listener-support.ts";
+import { ackSubmissionFailure, loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
 
-type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
 
 /** Opens the rename form for a key the person may change. */
 export async function openEditKeyForm(deps: SlackDeps, args: { client: ButtonArgs["client"]; triggerId: string; workspaceId: string; userId: string; ref: string }) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RespondFn, ViewResponseAction } from "@slack/bolt";
+import type { App, BlockAction, ButtonAction, RespondFn, ViewResponseAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import { isDomainError } from "../../domain/errors.ts";
@@ -40,6 +40,9 @@ export async function tellFailure(deps: SlackDeps, reply: Reply, error: unknown)
   deps.logger.error({ err: error, reference }, "Slack listener failed");
   await tell(deps, reply, slackErrorText(error, reference), ":warning:");
 }
+
+/** A button press's listener arguments. */
+export type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
 
 export type ViewAck = (response?: ViewResponseAction) => Promise<void>;
 

@@ -3,6 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { loadingModal } from "../views/notices.ts";
+import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { decodeMetadata, deliverOrUndo, encodeMetadata } from "./create-key-flow.ts";
@@ -24,15 +25,6 @@ export async function openRollKeyForm(
   }
 }
 
-function keyIdFrom(privateMetadata: string): string {
-  try {
-    const id = (JSON.parse(privateMetadata) as { keyId?: unknown }).keyId;
-    return typeof id === "string" ? id : "";
-  } catch {
-    return "";
-  }
-}
-
 export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
     const parsed = parseRollKeyModal(view.state.values);
@@ -42,7 +34,7 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
     try {
       actor = (await callerOf(deps, client, workspaceOf(context), body.user.id)).actor;
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
-      rolled = await deps.services.keys.roll(actor, keyIdFrom(view.private_metadata), parsed.input, { pendingDelivery: true });
+      rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
     } catch (error) {
       return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not rolled", fallbackBlock: "grace" });
     }

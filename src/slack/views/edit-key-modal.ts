@@ -57,7 +57,7 @@ export function parseEditKeyModal(values: StateValues) {
   return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues) };
 }
 
-/** The key id travels in private_metadata; it is re-checked against the workspace on submit. */
+/** The key id travels in private_metadata (edit and roll forms); it is re-checked against the workspace on submit. */
 export function editKeyIdFrom(privateMetadata: string): string | null {
   try {
     const parsed = JSON.parse(privateMetadata) as { keyId?: unknown };
