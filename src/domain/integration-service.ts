@@ -19,6 +19,11 @@ import type { Permission } from "./permissions.ts";
 export class IntegrationService {
   constructor(private readonly ctx: DomainContext) {}
 
+  /** For forms that would otherwise be refused on submit: throws unless the actor may edit integrations. */
+  requireEditor(actor: Actor): void {
+    this.require(actor, "integrations.edit", "edit integrations");
+  }
+
   async list(actor: Actor, integration: string | undefined, rawPage: PageInput = {}): Promise<Page<IntegrationConfig>> {
     this.require(actor, "integrations.view", "view integrations");
     const page = parseInput(pageInputSchema, rawPage);

@@ -1,8 +1,6 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import { capabilitiesOf } from "../../domain/capabilities.ts";
-import { denied } from "../../domain/errors.ts";
 import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
 import type { UpdateConfigInput } from "../../domain/schemas.ts";
@@ -51,10 +49,6 @@ const loadConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promis
   "id" in target ? deps.services.integrations.findById(actor, target.id) : deps.services.integrations.get(actor, target.integration, target.alias);
 
 /** Whether to offer a change form at all; the service checks the permission again on submit. */
-function offerChange(actor: Actor): void {
-  if (!capabilitiesOf(actor).editIntegrations) throw denied("edit integrations");
-}
-
 /** Opens a form: a placeholder first (trigger ids last 3 s), then the real view, or the reason there is none. */
 async function openForm(deps: SlackDeps, request: FormRequest, title: string, build: (actor: Actor, tz: string) => Promise<ModalView>) {
   const viewId = await openLoading(request.client, request.triggerId, loadingModal(title));
@@ -68,7 +62,7 @@ async function openForm(deps: SlackDeps, request: FormRequest, title: string, bu
 
 export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
   return openForm(deps, request, "Add an integration key", async (actor, timeZone) => {
-    offerChange(actor);
+    deps.services.integrations.requireEditor(actor);
     return addIntegrationModal({ timeZone, privateMetadata: encodeIntegrationMetadata({ home: request.home }) });
   });
 }
@@ -76,7 +70,7 @@ export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): P
 /** The rotate form; from a reminder, `reminder` names the message whose thread gets the follow-up. */
 export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> }): Promise<void> {
   return openForm(deps, request, "Rotate a secret", async (actor, timeZone) => {
-    offerChange(actor);
+    deps.services.integrations.requireEditor(actor);
     const config = await loadConfig(deps, actor, request.target);
     const privateMetadata = encodeIntegrationMetadata({ id: config.id, ...request.reminder, home: request.home });
     return rotateIntegrationModal({ ...config, timeZone, privateMetadata });
@@ -85,7 +79,7 @@ export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest 
 
 export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
   return openForm(deps, request, "Reminder channel", async (actor) => {
-    offerChange(actor);
+    deps.services.integrations.requireEditor(actor);
     const config = await loadConfig(deps, actor, request.target);
     return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }) });
   });
@@ -129,7 +123,7 @@ export async function runIntegrationsCommand(
     }
     case "delete": {
       const { actor } = await callerOf(deps, r.client, r.workspaceId, r.userId);
-      offerChange(actor);
+      deps.services.integrations.requireEditor(actor);
       const config = await deps.services.integrations.get(actor, command.integration, command.alias);
       await r.respond({ response_type: "ephemeral", ...deleteIntegrationConfirmation(config) });
       return;
