@@ -1,4 +1,4 @@
-import type { DomainContext } from "./context.ts";
+import { recordAudit, type DomainContext } from "./context.ts";
 import { builtInRoleKeys, builtInRoles, type Permission } from "./permissions.ts";
 import { newId } from "./runtime.ts";
 import type { KeyService, VerifyFailure } from "./key-service.ts";
@@ -81,6 +81,24 @@ export class AccessService {
       keyId: key.id,
     };
     return { ok: true, actor, key };
+  }
+
+  /**
+   * Slack said a person changed (user_change): remember their admin status at once, so their
+   * personal keys follow it over REST; a deactivated person loses their keyward role (audited).
+   */
+  async slackUserChanged(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean; deactivated: boolean }): Promise<void> {
+    await this.ensureWorkspace(workspaceId);
+    const isWorkspaceAdmin = facts.isWorkspaceAdmin && !facts.deactivated;
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin }, this.ctx.clock.now());
+      if (!facts.deactivated) return;
+      const role = await tx.roles.assignmentOf(workspaceId, userId);
+      if (!role) return;
+      await tx.roles.unassign(workspaceId, userId);
+      await recordAudit(this.ctx, tx, { workspaceId, userId: "slack", source: "slack" }, "role.unassign", { type: "user", id: userId }, { previous: role.name, reason: "deactivated in Slack" });
+    });
+    this.recorded.set(`${workspaceId}:${userId}`, isWorkspaceAdmin);
   }
 
   private async rememberFacts(workspaceId: string, userId: string, facts: UserFacts): Promise<void> {

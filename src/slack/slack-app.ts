@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import { boltLogger } from "../logger.ts";
 import { registerCommandListener } from "./listeners/command-listener.ts";
 import { registerHomeListeners } from "./listeners/home-listener.ts";
+import { registerUserChangeListener } from "./listeners/user-change-listener.ts";
 import { registerIntegrationListeners } from "./listeners/integration-listeners.ts";
 import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
@@ -73,6 +74,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   registerKeyListeners(app, deps);
   registerRoleListeners(app, deps);
   registerHomeListeners(app, deps);
+  registerUserChangeListener(app, deps);
   registerIntegrationListeners(app, deps);
   registerFallbacks(app, deps);
   app.error(async (error) => {

@@ -24,6 +24,11 @@ export class SlackUserDirectory {
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
+  /** Slack said this person changed: the next request asks users.info again. */
+  forget(workspaceId: string, userId: string): void {
+    this.cache.delete(`${workspaceId}:${userId}`);
+  }
+
   async lookup(client: WebClient, workspaceId: string, userId: string): Promise<SlackUserFacts> {
     const key = `${workspaceId}:${userId}`;
     const now = this.clock.now().getTime();
