@@ -1,7 +1,8 @@
 // Opens keyward's storage: PGlite (embedded, in memory or under a data dir) or a PostgreSQL server.
 // Prisma and the raw SQL connection share one PGlite instance or one pg.Pool, and the schema is
 // migrated before anything is returned, so no caller ever sees an unmigrated database.
-import { mkdir } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -59,8 +60,10 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
 async function openPglite(dataDir: string | undefined, image: Blob | undefined): Promise<Driver> {
   if (dataDir !== undefined && image) throw new Error("openDatabase: pgliteImage is for in-memory PGlite; it cannot seed a dataDir");
   const dir = dataDir === undefined ? undefined : path.join(dataDir, "pglite");
-  if (dir) await mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, image ? { loadDataDir: image } : undefined);
+  // A first start copies the install's initdb image (scripts/pglite-seed.mjs) rather than running initdb.
+  const seed = dir && !(await exists(dir)) ? await installSeedImage() : undefined;
+  if (dir) await mkdir(seed ? path.dirname(dir) : dir, { recursive: true });
+  const pglite = await PGlite.create(dir, image || seed ? { loadDataDir: image ?? seed } : undefined);
   return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite) };
 }
 
@@ -72,6 +75,23 @@ function openPostgres(connectionString: string, logger: DatabaseLogger | undefin
     log?.call(logger, { err: error }, "idle PostgreSQL connection failed");
   });
   return { kind: "postgres", sql: pgPoolConnection(pool), adapter: new PrismaPg(pool) };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function installSeedImage(): Promise<Blob | undefined> {
+  try {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const { version } = JSON.parse(await readFile(path.join(root, "node_modules/@electric-sql/pglite/package.json"), "utf8")) as { version: string };
+    return new Blob([await readFile(path.join(root, `node_modules/.cache/keyward/pglite-${version}-initdb.tar.gz`))]);
+  } catch {
+    return undefined;
+  }
 }
 
 async function closeAll(prisma: PrismaClient, sql: SqlConnection): Promise<void> {
