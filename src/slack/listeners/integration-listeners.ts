@@ -45,10 +45,9 @@ interface FormRequest {
 /** A configuration named by a button (its id) or by a command (integration and alias). */
 type ConfigTarget = { id: string } | { integration: string; alias: string };
 
-const loadConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promise<IntegrationConfig> =>
+const findConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promise<IntegrationConfig> =>
   "id" in target ? deps.services.integrations.findById(actor, target.id) : deps.services.integrations.get(actor, target.integration, target.alias);
 
-/** Whether to offer a change form at all; the service checks the permission again on submit. */
 /** Opens a form: a placeholder first (trigger ids last 3 s), then the real view, or the reason there is none. */
 async function openForm(deps: SlackDeps, request: FormRequest, title: string, build: (actor: Actor, tz: string) => Promise<ModalView>) {
   const viewId = await openLoading(request.client, request.triggerId, loadingModal(title));
@@ -71,7 +70,7 @@ export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): P
 export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> }): Promise<void> {
   return openForm(deps, request, "Rotate a secret", async (actor, timeZone) => {
     deps.services.integrations.requireEditor(actor);
-    const config = await loadConfig(deps, actor, request.target);
+    const config = await findConfig(deps, actor, request.target);
     const privateMetadata = encodeIntegrationMetadata({ id: config.id, ...request.reminder, home: request.home });
     return rotateIntegrationModal({ ...config, timeZone, privateMetadata });
   });
@@ -80,7 +79,7 @@ export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest 
 export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
   return openForm(deps, request, "Reminder channel", async (actor) => {
     deps.services.integrations.requireEditor(actor);
-    const config = await loadConfig(deps, actor, request.target);
+    const config = await findConfig(deps, actor, request.target);
     return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }) });
   });
 }
