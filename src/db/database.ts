@@ -34,6 +34,8 @@ export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
   sql: SqlConnection;
+  /** Calls `handler` with each NOTIFY payload on `channel`, from any instance sharing the database. */
+  listen(channel: string, handler: (payload: string) => void): Promise<void>;
   /** Disconnects Prisma, then closes the PGlite instance or pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -42,6 +44,9 @@ interface Driver {
   kind: DatabaseKind;
   sql: SqlConnection;
   adapter: SqlDriverAdapterFactory;
+  listen: Database["listen"];
+  /** Ends what listen() opened. */
+  stopListening(): Promise<void>;
 }
 
 export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
@@ -54,7 +59,16 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
   }
   opts.logger?.info({ kind: driver.kind, dataDir: driver.kind === "pglite" ? opts.dataDir ?? "(memory)" : undefined }, "database open");
   const prisma = new PrismaClient({ adapter: driver.adapter });
-  return { kind: driver.kind, prisma, sql: driver.sql, close: once(() => closeAll(prisma, driver.sql)) };
+  return {
+    kind: driver.kind,
+    prisma,
+    sql: driver.sql,
+    listen: driver.listen,
+    close: once(async () => {
+      await driver.stopListening();
+      await closeAll(prisma, driver.sql);
+    }),
+  };
 }
 
 async function openPglite(dataDir: string | undefined, image: Blob | undefined): Promise<Driver> {
@@ -64,7 +78,8 @@ async function openPglite(dataDir: string | undefined, image: Blob | undefined):
   const seed = dir && !(await exists(dir)) ? await installSeedImage() : undefined;
   if (dir) await mkdir(seed ? path.dirname(dir) : dir, { recursive: true });
   const pglite = await PGlite.create(dir, image || seed ? { loadDataDir: image ?? seed } : undefined);
-  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite) };
+  // One process owns a PGlite directory, so there is no other instance to hear from.
+  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite), listen: async () => {}, stopListening: async () => {} };
 }
 
 function openPostgres(connectionString: string, logger: DatabaseLogger | undefined): Driver {
@@ -74,7 +89,66 @@ function openPostgres(connectionString: string, logger: DatabaseLogger | undefin
     const log = logger?.warn ?? logger?.info;
     log?.call(logger, { err: error }, "idle PostgreSQL connection failed");
   });
-  return { kind: "postgres", sql: pgPoolConnection(pool), adapter: new PrismaPg(pool) };
+  const listeners = new PostgresListeners(connectionString, logger);
+  return {
+    kind: "postgres",
+    sql: pgPoolConnection(pool),
+    adapter: new PrismaPg(pool),
+    listen: (channel, handler) => listeners.listen(channel, handler),
+    stopListening: () => listeners.stop(),
+  };
+}
+
+/**
+ * LISTEN on a dedicated connection (a pooled one would be handed to queries). If the connection
+ * drops it is re-opened after a second; notifications sent meanwhile are lost, which the callers
+ * tolerate (their caches also expire on their own).
+ */
+class PostgresListeners {
+  private client: pg.Client | undefined;
+  private readonly handlers = new Map<string, (payload: string) => void>();
+  private stopped = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly logger: DatabaseLogger | undefined,
+  ) {}
+
+  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
+    this.handlers.set(channel, handler);
+    const client = await this.connect();
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on("notification", (msg) => {
+      if (msg.payload !== undefined) this.handlers.get(msg.channel)?.(msg.payload);
+    });
+    client.on("error", (error) => {
+      (this.logger?.warn ?? this.logger?.info)?.call(this.logger, { err: error }, "LISTEN connection failed; reconnecting");
+      this.client = undefined;
+      if (!this.stopped) setTimeout(() => void this.resubscribe(), 1000).unref();
+    });
+    await client.connect();
+    this.client = client;
+    return client;
+  }
+
+  private async resubscribe(): Promise<void> {
+    try {
+      const client = await this.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch {
+      if (!this.stopped) setTimeout(() => void this.resubscribe(), 1000).unref();
+    }
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -6,6 +6,8 @@ import type { Db } from "./prisma-store.ts";
 
 type Row = ApiKeyRow & { role: RoleRow };
 
+export const keyChangedChannel = "keyward_key_changed";
+
 function toApiKey(row: Row): ApiKey {
   return {
     id: row.id,
@@ -72,6 +74,11 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
     const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, deletedAt: null }, data: { deletedAt: at, deletedBy: by, nextReminderAt: null } });
     return count === 1;
+  }
+
+  async announceChange(id: string): Promise<void> {
+    // NOTIFY is transactional: listeners hear it only if and when the change commits.
+    await this.db.$queryRaw`SELECT pg_notify(${keyChangedChannel}, ${id})::text AS sent`;
   }
 
   async activate(workspaceId: string, id: string): Promise<boolean> {

@@ -169,6 +169,7 @@ export class KeyService {
       const current = await this.loadForChange(tx, actor, id);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
+      await tx.apiKeys.announceChange(id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, reason ? { reason } : undefined);
       return current;
     });
@@ -232,6 +233,7 @@ export class KeyService {
       });
       const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
       await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
+      await tx.apiKeys.announceChange(old.id);
       await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
       return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds }, previousExpiresAt: old.expiresAt };
@@ -240,9 +242,17 @@ export class KeyService {
     return { ...result, secret };
   }
 
+  /** Another instance changed this key (heard through the database): drop it from the verify cache. */
+  forget(keyId: string): void {
+    this.cache.evictKey(keyId);
+  }
+
   /** The secret reached its creator: the key starts working. */
   async activate(actor: Actor, keyId: string): Promise<void> {
-    if (!(await this.ctx.store.apiKeys.activate(actor.workspaceId, keyId))) throw notFound("The pending API key");
+    await this.ctx.store.transaction(async (tx) => {
+      if (!(await tx.apiKeys.activate(actor.workspaceId, keyId))) throw notFound("The pending API key");
+      await tx.apiKeys.announceChange(keyId);
+    });
     this.cache.evictKey(keyId);
   }
 
@@ -254,11 +264,13 @@ export class KeyService {
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (tx) => {
       if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return;
+      await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
       const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, key.id);
       if (replaced) {
         // A roll copies the old key's expiry onto its replacement, so that is the one to restore.
         await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, key.expiresAt, nextReminderAt(key.expiresAt, now, this.ctx.reminderDays));
+        await tx.apiKeys.announceChange(replaced.id);
         await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: key.id, reason });
         this.cache.evictKey(replaced.id);
       }

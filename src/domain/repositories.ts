@@ -46,6 +46,11 @@ export interface ApiKeyRepository {
   markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
   /** Undoes markReplaced when the replacement was never delivered. */
   clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
+  /**
+   * Tells every instance sharing the database, when the surrounding transaction commits, that
+   * this key changed, so their verify caches drop it (the "keyward_key_changed" notification).
+   */
+  announceChange(id: string): Promise<void>;
   /** A key whose secret reached its creator starts working. */
   activate(workspaceId: string, id: string): Promise<boolean>;
   /** Keys still waiting for their delivery since before `cutoff` (their creator never saw them). */

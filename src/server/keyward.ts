@@ -5,6 +5,7 @@ import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
 import { createPrismaStore } from "../db/prisma-store.ts";
+import { keyChangedChannel } from "../db/prisma-api-key-repository.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
@@ -64,6 +65,8 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     reminderDays: config.reminders.days,
   };
   const services = createDomainServices(ctx);
+  // Other instances' deletions, rolls and activations reach this one's verify cache within milliseconds.
+  await db.listen(keyChangedChannel, (keyId) => services.keys.forget(keyId));
   const slack = await startSlack(options, services, clock);
   const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
