@@ -16,7 +16,6 @@ export const statusByCode: Record<ErrorCode, number> = {
   expiry_in_past: 422,
   invalid_time_zone: 422,
   rate_limited: 429,
-  delivery_failed: 500,
   unavailable: 503,
 };
 

@@ -16,7 +16,6 @@ export const errorCodes = [
   "invalid_time_zone",
   "unauthenticated",
   "rate_limited",
-  "delivery_failed",
   "unavailable",
 ] as const;
 

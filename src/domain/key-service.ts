@@ -33,9 +33,8 @@ export type VerifyResult =
   | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
 export interface RolledKey extends CreatedKey {
+  /** The old key, with its (possibly shortened) expiry; the replacement keeps the original one. */
   previous: ApiKey;
-  /** The old key's expiry before the roll shortened it. */
-  previousExpiresAt: Date;
 }
 
 export interface CreatedKey {
@@ -236,7 +235,7 @@ export class KeyService {
       await tx.apiKeys.announceChange(old.id);
       await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
-      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds }, previousExpiresAt: old.expiresAt };
+      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
     });
     this.cache.evictKey(id);
     return { ...result, secret };

@@ -1,3 +1,5 @@
+import { auditListMax } from "../domain/audit-service.ts";
+
 /** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
 export type KeysCommand =
   | { kind: "help" }
@@ -20,7 +22,8 @@ export type IntegrationsCommand =
 const integrationsUsage = "`integrations` takes `list [integration]`, `add`, or `rotate`, `default`, `delete` or `channel` followed by `<integration> <alias>`.";
 
 export const maxListPage = 1000;
-export const maxAuditCount = 100;
+/** The audit service's own limit: one number for both. */
+export const maxAuditCount = auditListMax;
 
 function positive(text: string | undefined, fallback: number, max: number): number | null {
   if (text === undefined) return fallback;
