@@ -13,7 +13,7 @@ const manifest = parse(manifestText) as {
 
 describe("manifest.yml", () => {
   it("is valid against Slack's official manifest schema", async () => {
-    const schema = JSON.parse(await readFile(new URL("../../../shared/slack-manifest-schema/manifest.schema.1.0.0.json", import.meta.url), "utf8"));
+    const schema = JSON.parse(await readFile(new URL("../schemas/slack-manifest-schema/manifest.schema.1.0.0.json", import.meta.url), "utf8"));
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     const valid = validate(manifest);

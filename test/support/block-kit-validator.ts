@@ -1,5 +1,5 @@
 // Validates Block Kit payloads the way Slack would refuse them: the vendored community JSON schema
-// (../shared/slack-block-kit-schema) plus the documented limits the schema does not express
+// (test/schemas/slack-block-kit-schema, vendored) plus the documented limits the schema does not express
 // (per-surface block counts, unique block_ids) or that we want reported in plainer words.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -62,7 +62,7 @@ export function viewSurface(view: unknown): BlockKitSurface {
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
-const SCHEMA_URL = new URL('../../../shared/slack-block-kit-schema/slack-block-kit.schema.json', import.meta.url);
+const SCHEMA_URL = new URL('../schemas/slack-block-kit-schema/slack-block-kit.schema.json', import.meta.url);
 const SURFACE_REF: Record<BlockKitSurface, string> = {
   message: '', // the schema's root is a blocks array
   modal: '#/$defs/modal_view',
