@@ -1,40 +1,51 @@
 import type { Clock } from "../domain/runtime.ts";
 
 /**
- * Slows repeated failed authentications from one address: after `limit` failures within a
- * minute, requests from it get 429 with Retry-After until the minute is over. Counted per
- * address in memory (per instance); bounded so that many addresses cannot grow it forever.
+ * Counts failed authentications per client (an IPv4 address or an IPv6 /64; see client-address.ts):
+ * after `limit` failures within a minute, that client's further failures are answered 429 with
+ * Retry-After until the minute is over. Only failures are counted and only failures are refused,
+ * so a valid key is always served, whoever else shares its address. In memory, per instance.
  */
 export class AuthFailureLimiter {
+  // Insertion order is window-start order (an expired window is deleted before a new one is set),
+  // so the first entry is always the oldest: that is the one to expire or evict.
   private readonly windows = new Map<string, { start: number; failures: number }>();
 
   constructor(
     private readonly clock: Clock,
     private readonly limit: number,
     private readonly windowMs = 60_000,
-    private readonly maxAddresses = 100_000,
+    private readonly maxClients = 100_000,
   ) {}
 
-  /** Seconds to wait, or 0 when the address may try. */
-  retryAfter(address: string): number {
-    const window = this.current(address);
-    if (!window || window.failures < this.limit) return 0;
-    return Math.max(1, Math.ceil((window.start + this.windowMs - this.clock.now().getTime()) / 1000));
-  }
-
-  recordFailure(address: string): void {
-    const window = this.current(address) ?? { start: this.clock.now().getTime(), failures: 0 };
-    window.failures++;
-    if (!this.windows.has(address) && this.windows.size >= this.maxAddresses) this.windows.clear();
-    this.windows.set(address, window);
-  }
-
-  private current(address: string) {
-    const window = this.windows.get(address);
-    if (window && window.start + this.windowMs <= this.clock.now().getTime()) {
-      this.windows.delete(address);
-      return undefined;
+  /**
+   * Records a failed authentication. Answers the seconds to wait when the client had already
+   * used up its failures this window (the request gets 429), or 0 (the request gets 401).
+   */
+  recordFailure(client: string): number {
+    const now = this.clock.now().getTime();
+    this.dropExpired(now);
+    const window = this.windows.get(client);
+    if (window && window.failures >= this.limit) return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+    if (window) {
+      window.failures++;
+      return 0;
     }
-    return window;
+    // A flood of distinct addresses evicts the oldest windows, not everyone's counts at once.
+    if (this.windows.size >= this.maxClients) this.windows.delete(this.windows.keys().next().value!);
+    this.windows.set(client, { start: now, failures: 1 });
+    return 0;
+  }
+
+  /** How many clients are being counted (for tests of the memory bound). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private dropExpired(now: number): void {
+    for (const [client, window] of this.windows) {
+      if (window.start + this.windowMs > now) return;
+      this.windows.delete(client);
+    }
   }
 }
