@@ -1,22 +1,31 @@
 import type { Clock } from "../domain/runtime.ts";
 
+type Window = { start: number; failures: number };
+
 /**
  * Counts failed authentications per client (an IPv4 address or an IPv6 /64; see client-address.ts):
  * after `limit` failures within a minute, that client's further failures are answered 429 with
  * Retry-After until the minute is over. Only failures are counted and only failures are refused,
  * so a valid key is always served, whoever else shares its address. In memory, per instance.
+ *
+ * Windows live in two generations, rotated every window (so a rotation never drops a window that
+ * is still running) and whenever the current one holds half of `maxClients`: a flood of distinct
+ * addresses then pushes out the oldest half, not everyone's counts, and memory stays bounded
+ * without ever walking the maps (deleting from the head of a Map makes later iteration slow).
  */
 export class AuthFailureLimiter {
-  // Insertion order is window-start order (an expired window is deleted before a new one is set),
-  // so the first entry is always the oldest: that is the one to expire or evict.
-  private readonly windows = new Map<string, { start: number; failures: number }>();
+  private current = new Map<string, Window>();
+  private previous = new Map<string, Window>();
+  private rotatedAt: number;
 
   constructor(
     private readonly clock: Clock,
     private readonly limit: number,
     private readonly windowMs = 60_000,
     private readonly maxClients = 100_000,
-  ) {}
+  ) {
+    this.rotatedAt = clock.now().getTime();
+  }
 
   /**
    * Records a failed authentication. Answers the seconds to wait when the client had already
@@ -24,28 +33,29 @@ export class AuthFailureLimiter {
    */
   recordFailure(client: string): number {
     const now = this.clock.now().getTime();
-    this.dropExpired(now);
-    const window = this.windows.get(client);
-    if (window && window.failures >= this.limit) return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
-    if (window) {
-      window.failures++;
-      return 0;
+    if (now - this.rotatedAt >= this.windowMs) this.rotate(now);
+    const stored = this.current.get(client) ?? this.previous.get(client);
+    const window = stored && stored.start + this.windowMs > now ? stored : { start: now, failures: 0 };
+    if (window.failures >= this.limit) return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+    window.failures++;
+    if (window !== this.current.get(client)) {
+      // New, renewed, or from the previous generation: a client still failing is kept current.
+      this.current.delete(client);
+      this.previous.delete(client);
+      if (this.current.size >= this.maxClients / 2) this.rotate(now);
+      this.current.set(client, window);
     }
-    // A flood of distinct addresses evicts the oldest windows, not everyone's counts at once.
-    if (this.windows.size >= this.maxClients) this.windows.delete(this.windows.keys().next().value!);
-    this.windows.set(client, { start: now, failures: 1 });
     return 0;
   }
 
   /** How many clients are being counted (for tests of the memory bound). */
   get size(): number {
-    return this.windows.size;
+    return this.current.size + this.previous.size;
   }
 
-  private dropExpired(now: number): void {
-    for (const [client, window] of this.windows) {
-      if (window.start + this.windowMs > now) return;
-      this.windows.delete(client);
-    }
+  private rotate(now: number): void {
+    this.previous = this.current;
+    this.current = new Map();
+    this.rotatedAt = now;
   }
 }
