@@ -60,13 +60,13 @@ const reminderDays = optionalText.transform((v, ctx) => {
 
 const csv = optionalText.transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 
-/** TRUST_PROXY: `10.0.0.0/8, 192.0.2.7, fd00::/8`; a bad entry is named (addresses are not secret). */
+/** TRUST_PROXY: `10.0.0.0/8, 192.0.2.7, fd00::/8`; a bad entry is named (addresses are not secret), quoted so the error stays one line. */
 const proxyRanges = csv.transform((entries, ctx) => {
   const ranges: AddressRange[] = [];
   for (const entry of entries) {
     const range = parseAddressRange(entry);
     if (!range) {
-      ctx.addIssue({ code: "custom", message: `entry "${entry}" is not an IP address or CIDR (comma-separated, such as 10.0.0.0/8, 192.0.2.7, fd00::/8)` });
+      ctx.addIssue({ code: "custom", message: `entry ${JSON.stringify(entry)} is not an IP address or CIDR (comma-separated, such as 10.0.0.0/8, 192.0.2.7, fd00::/8)` });
       return z.NEVER;
     }
     ranges.push(range);

@@ -57,6 +57,7 @@ describe("configuration", () => {
     [{ TRUST_PROXY: "10.0.0.0/8, proxy.internal" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "10.0.0.0/33" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "*" }, "TRUST_PROXY"],
+    [{ TRUST_PROXY: "10.0.0.1\nX-Injected: 1" }, "TRUST_PROXY"],
   ])("stops on %j with one line naming %s", (env, name) => {
     let error: unknown;
     try {
