@@ -83,6 +83,13 @@ describe("clientAddress", () => {
     expect(clientAddress("10.0.0.1", "[203.0.113.9]", proxies)).toBe("10.0.0.1");
   });
 
+  it("trusts a whole block even when TRUST_PROXY writes it with host bits set", () => {
+    const loose = new TrustedProxies(ranges("10.1.2.3/8", "fd00::5/8"));
+    expect(clientAddress("10.200.0.1", "203.0.113.9", loose)).toBe("203.0.113.9");
+    expect(clientAddress("fdff::1", "203.0.113.9", loose)).toBe("203.0.113.9");
+    expect(clientAddress("11.0.0.1", "203.0.113.9", loose)).toBe("11.0.0.1");
+  });
+
   it("is undefined without a peer (a socket already gone)", () => {
     expect(clientAddress(undefined, "203.0.113.9", proxies)).toBeUndefined();
   });
