@@ -6,6 +6,7 @@ import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { apiRoutes, type RouteDef } from "./api-routes.ts";
 import { AuthFailureLimiter } from "./auth-failure-limiter.ts";
+import { clientAddress, limiterKey, TrustedProxies, type AddressRange } from "./client-address.ts";
 import { errorResponse } from "./http-errors.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -17,6 +18,8 @@ export interface ApiDeps {
   clock: Clock;
   logger: Logger;
   authFailuresPerMinute: number;
+  /** TRUST_PROXY: peers whose X-Forwarded-For names the client (default none). */
+  trustProxy: readonly AddressRange[];
 }
 
 interface CompiledRoute {
@@ -33,6 +36,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
   const routes = apiRoutes(deps.services).map(compile);
   const openapi = JSON.stringify(openApiDocument(routes.map((r) => r.def)));
   const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
+  const trustedProxies = new TrustedProxies(deps.trustProxy);
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Authentication runs outside the route's own try: a database outage there is a 503 too.
@@ -50,15 +54,15 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const open = routes.find((r) => !r.def.authenticated && r.def.method === method && r.pattern.test(path));
     let actor: Actor | null = null;
     if (!open) {
-      const address = req.socket.remoteAddress ?? "unknown";
-      const wait = limiter.retryAfter(address);
-      if (wait > 0) {
-        res.setHeader("retry-after", String(wait));
-        return send(res, 429, { error: { code: "rate_limited", message: `Too many failed authentications; try again in ${wait} s.` } });
-      }
+      // Authenticate first: a valid key is served whatever other callers from its address did.
       const auth = await authenticate(req);
       if (!auth.ok) {
-        limiter.recordFailure(address);
+        const client = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies) ?? "unknown";
+        const wait = limiter.recordFailure(limiterKey(client));
+        if (wait > 0) {
+          res.setHeader("retry-after", String(wait));
+          return send(res, 429, { error: { code: "rate_limited", message: `Too many failed authentications; try again in ${wait} s.` } });
+        }
         res.setHeader("www-authenticate", 'Bearer realm="keyward"');
         return send(res, 401, { error: { code: "unauthenticated", message: auth.message } });
       }

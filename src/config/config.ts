@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAddressRange, type AddressRange } from "../api/client-address.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
 
 /**
@@ -59,6 +60,20 @@ const reminderDays = optionalText.transform((v, ctx) => {
 
 const csv = optionalText.transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 
+/** TRUST_PROXY: `10.0.0.0/8, 192.0.2.7, fd00::/8`; a bad entry is named (addresses are not secret), quoted so the error stays one line. */
+const proxyRanges = csv.transform((entries, ctx) => {
+  const ranges: AddressRange[] = [];
+  for (const entry of entries) {
+    const range = parseAddressRange(entry);
+    if (!range) {
+      ctx.addIssue({ code: "custom", message: `entry ${JSON.stringify(entry)} is not an IP address or CIDR (comma-separated, such as 10.0.0.0/8, 192.0.2.7, fd00::/8)` });
+      return z.NEVER;
+    }
+    ranges.push(range);
+  }
+  return ranges;
+});
+
 const envSchema = z
   .object({
     SLACK_SIGNING_SECRET: optionalText,
@@ -80,6 +95,7 @@ const envSchema = z
     LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()).default("info"),
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
+    TRUST_PROXY: proxyRanges,
   })
   .superRefine((env, ctx) => {
     const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET].filter(Boolean).length;
@@ -115,7 +131,8 @@ export interface Config {
   reminders: { intervalSeconds: number; days: number[]; leaseSeconds: number };
   logLevel: string;
   defaultTimeZone: string;
-  api: { authFailuresPerMinute: number };
+  /** trustProxy: the proxies (TRUST_PROXY) whose X-Forwarded-For is believed; empty by default. */
+  api: { authFailuresPerMinute: number; trustProxy: AddressRange[] };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -146,7 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminders: { intervalSeconds: e.REMINDER_INTERVAL_SECONDS, days: e.REMINDER_DAYS, leaseSeconds: e.REMINDER_CLAIM_LEASE_SECONDS },
     logLevel: e.LOG_LEVEL,
     defaultTimeZone: e.DEFAULT_TIME_ZONE,
-    api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE },
+    api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE, trustProxy: e.TRUST_PROXY },
   };
 }
 

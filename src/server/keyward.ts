@@ -71,7 +71,7 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   let ready = true;
-  const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute });
+  const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
   const server = createServer((req, res) => route(req, res, { slack, api, isReady: () => ready }));
   // Slack retries after 3 s; nothing we serve should hold a socket much longer.
   server.requestTimeout = 30_000;

@@ -54,6 +54,10 @@ describe("configuration", () => {
     [{ REMINDER_INTERVAL_SECONDS: "1" }, "REMINDER_INTERVAL_SECONDS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ SLACK_CLIENT_ID: "1.2" }, "SLACK_CLIENT_ID"],
+    [{ TRUST_PROXY: "10.0.0.0/8, proxy.internal" }, "TRUST_PROXY"],
+    [{ TRUST_PROXY: "10.0.0.0/33" }, "TRUST_PROXY"],
+    [{ TRUST_PROXY: "*" }, "TRUST_PROXY"],
+    [{ TRUST_PROXY: "10.0.0.1\nX-Injected: 1" }, "TRUST_PROXY"],
   ])("stops on %j with one line naming %s", (env, name) => {
     let error: unknown;
     try {
@@ -67,6 +71,26 @@ describe("configuration", () => {
     expect(message).not.toContain("\n");
     // A bad secret is named, never echoed.
     if ("KEYWARD_PEPPER" in env && env.KEYWARD_PEPPER) expect(message).not.toContain(env.KEYWARD_PEPPER);
+  });
+});
+
+describe("TRUST_PROXY", () => {
+  it("trusts no proxy by default", () => {
+    expect(loadConfig({}).api.trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: " " }).api.trustProxy).toEqual([]);
+  });
+
+  it("reads comma-separated IPv4 and IPv6 addresses and CIDRs", () => {
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 192.0.2.7,fd00::/8 , ::ffff:172.16.0.1" }).api.trustProxy).toEqual([
+      { network: "10.0.0.0", prefix: 8, family: "ipv4" },
+      { network: "192.0.2.7", prefix: 32, family: "ipv4" },
+      { network: "fd00:0:0:0:0:0:0:0", prefix: 8, family: "ipv6" },
+      { network: "172.16.0.1", prefix: 32, family: "ipv4" },
+    ]);
+  });
+
+  it("names the bad entry", () => {
+    expect(() => loadConfig({ TRUST_PROXY: "10.0.0.1, lb.internal" })).toThrow('Configuration error: TRUST_PROXY entry "lb.internal" is not an IP address or CIDR');
   });
 });
 
