@@ -26,6 +26,13 @@ function toApiKey(row: Row): ApiKey {
   };
 }
 
+function toStoredKey(row: Row): StoredKey {
+  return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions };
+}
+
+/** The advisory lock class of key names (see lockName); any constant int4 no other lock uses. */
+const nameLockClass = 0x6b776e; // "kwn"
+
 // Live: not deleted, and not waiting for its secret's delivery.
 const live = { deletedAt: null, pendingSince: null } as const;
 const withRole = { role: true } as const;
@@ -62,8 +69,33 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
 
   async findByHash(hash: string): Promise<StoredKey | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, include: withRole });
-    if (!row) return null;
-    return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions };
+    return row ? toStoredKey(row) : null;
+  }
+
+  async findStored(workspaceId: string, id: string): Promise<StoredKey | null> {
+    const row = await this.db.apiKey.findFirst({ where: { workspaceId, id }, include: withRole });
+    return row ? toStoredKey(row) : null;
+  }
+
+  async lockForChange(workspaceId: string, id: string): Promise<StoredKey | null> {
+    // FOR UPDATE waits for any other transaction changing this row; the read after it (a new
+    // statement, so a new snapshot under READ COMMITTED) sees what that transaction committed.
+    const locked = await this.db.$queryRaw<Array<{ id: string }>>`SELECT id FROM "ApiKey" WHERE "workspaceId" = ${workspaceId} AND id = ${id} FOR UPDATE`;
+    return locked.length === 1 ? this.findStored(workspaceId, id) : null;
+  }
+
+  async lockName(workspaceId: string, name: string): Promise<void> {
+    // No row to lock for a name nobody holds yet: a transaction-scoped advisory lock stands in for
+    // it. The two-key form keeps these apart from the migrator's one-key lock; a hash collision
+    // only makes two unrelated names wait for each other.
+    await this.db.$queryRaw`SELECT pg_advisory_xact_lock(${nameLockClass}::int, hashtext(${workspaceId}::text || ':' || ${name}::text))::text AS locked`;
+  }
+
+  async nameInUse(workspaceId: string, name: string): Promise<boolean> {
+    // Pending keys count: two Slack creates of one name are both pending until their delivery.
+    // A rolled key's name is its replacement's, which is counted instead.
+    const holder = await this.db.apiKey.findFirst({ where: { workspaceId, name, deletedAt: null, replacedBy: null }, select: { id: true } });
+    return holder !== null;
   }
 
   async update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null> {
@@ -88,7 +120,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
 
   async findPendingBefore(cutoff: Date, limit: number): Promise<StoredKey[]> {
     const rows = await this.db.apiKey.findMany({ where: { deletedAt: null, pendingSince: { lt: cutoff } }, include: withRole, orderBy: { id: "asc" }, take: limit });
-    return rows.map((row) => ({ ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions }));
+    return rows.map(toStoredKey);
   }
 
   async findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null> {

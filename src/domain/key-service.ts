@@ -152,6 +152,8 @@ export class KeyService {
     const changes = parseInput(updateKeyInputSchema, rawChanges);
     return this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
+      // The name belongs to the replacement now; renaming the old key would split the two.
+      if (current.replacedBy) throw new DomainError("conflict", `${current.name} was rolled; change its replacement (${current.replacedBy}) instead.`, { replacedBy: current.replacedBy });
       if (changes.name !== undefined && changes.name !== current.name) await this.requireUniqueName(tx, actor.workspaceId, changes.name);
       const updated = await tx.apiKeys.update(actor.workspaceId, id, changes);
       if (!updated) throw notFound("The API key");
@@ -166,6 +168,7 @@ export class KeyService {
   async delete(actor: Actor, id: string, reason?: string): Promise<ApiKey> {
     const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
+      await this.refuseDeleteOfRolled(tx, current);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await tx.apiKeys.announceChange(id);
@@ -249,6 +252,7 @@ export class KeyService {
   /** The secret reached its creator: the key starts working. */
   async activate(actor: Actor, keyId: string): Promise<void> {
     await this.ctx.store.transaction(async (tx) => {
+      await tx.apiKeys.lockForChange(actor.workspaceId, keyId);
       if (!(await tx.apiKeys.activate(actor.workspaceId, keyId))) throw notFound("The pending API key");
       await tx.apiKeys.announceChange(keyId);
     });
@@ -259,10 +263,15 @@ export class KeyService {
    * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
    * the old key gets back its expiry, as if the roll had not happened.
    */
-  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<void> {
+  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<boolean> {
     const now = this.ctx.clock.now();
-    await this.ctx.store.transaction(async (tx) => {
-      if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return;
+    const discarded = await this.ctx.store.transaction(async (tx) => {
+      // Only a key still waiting for its delivery goes. One activated since the caller looked (a
+      // slow delivery finishing while the sweep ran) was shown to its creator and stays, and so
+      // does the roll that it completes.
+      const fresh = await tx.apiKeys.lockForChange(actor.workspaceId, key.id);
+      if (!fresh || fresh.deletedAt || !fresh.pendingSince) return false;
+      if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return false;
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
       const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, key.id);
@@ -273,26 +282,46 @@ export class KeyService {
         await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: key.id, reason });
         this.cache.evictKey(replaced.id);
       }
+      return true;
     });
     this.cache.evictKey(key.id);
+    return discarded;
   }
 
   /** Removes keys whose delivery never finished (the process died meanwhile). */
   async sweepUndelivered(maxAgeMs = 10 * 60_000): Promise<number> {
     const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
+    let removed = 0;
     for (const key of stale) {
-      await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed");
+      if (await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")) removed++;
     }
-    return stale.length;
+    return removed;
   }
 
   private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {
     // Someone who cannot even see keys learns nothing about which ids exist.
     if (!actor.permissions.has("api_keys.view") && !actor.permissions.has("personal_tokens.edit")) throw denied("manage API keys");
-    const key = looksLikeId(id) ? await tx.apiKeys.findById(actor.workspaceId, id) : null;
-    if (!key) throw notFound("The API key");
-    this.requireEdit(actor, key.kind, key.createdBy);
-    return key;
+    const seen = looksLikeId(id) ? await tx.apiKeys.findById(actor.workspaceId, id) : null;
+    if (!seen) throw notFound("The API key");
+    this.requireEdit(actor, seen.kind, seen.createdBy);
+    // Take the row before deciding anything: a change of this key that committed since `seen` was
+    // read shows now, and one starting now waits for ours, so of two conflicting changes the
+    // second sees the first and refuses (issue 9 item 6; other instances included).
+    const fresh = await tx.apiKeys.lockForChange(actor.workspaceId, id);
+    if (!fresh || fresh.deletedAt) throw new DomainError("conflict", `${seen.name} was deleted at the same moment; nothing was changed.`);
+    return withoutStorageFields(fresh);
+  }
+
+  /** A rolled key whose replacement works (or is being delivered) is not deleted behind its replacement's back. */
+  private async refuseDeleteOfRolled(tx: Repositories, key: ApiKey): Promise<void> {
+    if (!key.replacedBy) return;
+    const replacement = await tx.apiKeys.findStored(key.workspaceId, key.replacedBy);
+    if (!replacement || replacement.deletedAt) return;
+    throw new DomainError(
+      "conflict",
+      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To remove both now, delete the replacement first, then this key.`,
+      { replacedBy: replacement.id },
+    );
   }
 
   private requireEdit(actor: Actor, kind: ApiKey["kind"], ownerId: string): void {
@@ -314,10 +343,17 @@ export class KeyService {
     if (!actor.permissions.has("api_keys.view")) throw denied("view API keys");
   }
 
+  /** Serialised on the name, so two creates (or a rename and a create) of one name cannot both pass. */
   private async requireUniqueName(tx: Repositories, workspaceId: string, name: string): Promise<void> {
-    const existing = (await tx.apiKeys.findByName(workspaceId, name)).filter((k) => !k.replacedBy);
-    if (existing.length > 0) {
+    await tx.apiKeys.lockName(workspaceId, name);
+    if (await tx.apiKeys.nameInUse(workspaceId, name)) {
       throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
     }
   }
+}
+
+/** A locked row as the domain's ApiKey: what callers get back must not carry storage-only fields. */
+function withoutStorageFields(stored: StoredKey): ApiKey {
+  const { deletedAt: _deleted, pendingSince: _pending, rolePermissions: _permissions, ...key } = stored;
+  return key;
 }

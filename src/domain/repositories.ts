@@ -40,6 +40,18 @@ export interface ApiKeyRepository {
   findByName(workspaceId: string, name: string): Promise<ApiKey[]>;
   /** The one look-up not scoped by workspace: the secret itself says which workspace it belongs to. */
   findByHash(hash: string): Promise<StoredKey | null>;
+  /** A key in any state (deleted and pending ones included), for checks on what became of it. */
+  findStored(workspaceId: string, id: string): Promise<StoredKey | null>;
+  /**
+   * Inside a transaction: waits for, then holds until the transaction ends, the key's row lock,
+   * and reads the row afresh (any state). Every change of one key takes it first, so two
+   * conflicting changes run one after the other and the second sees what the first did.
+   */
+  lockForChange(workspaceId: string, id: string): Promise<StoredKey | null>;
+  /** Inside a transaction: serialises, until it ends, everyone about to give a key this name. */
+  lockName(workspaceId: string, name: string): Promise<void>;
+  /** Whether a key that works or soon will (pending delivery) holds this name, rolled predecessors aside. */
+  nameInUse(workspaceId: string, name: string): Promise<boolean>;
   update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null>;
   softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean>;
   /** Records a roll: the replacement's id, and the old key's new (earlier or equal) expiry. */
