@@ -98,6 +98,21 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     expect(await app.keyward.db.prisma.apiKey.count({ where: { name: "slow-create" } })).toBe(1);
   });
 
+  it("create late, and the secret reaches nobody: the key is removed again and the modal says so", async () => {
+    const userId = await freshAdmin();
+    app.fake.addChannel({ id: "CSLOWNOBOT", members: [userId], botIsMember: false });
+    const { roles, kinds } = await app.keyward.services.keys.createOptions(admin);
+    const view = await openInFake(createKeyModal({ roles: roles.map((r) => ({ id: r.id, name: r.name })), kinds, defaultDay: "2030-01-01", timeZone: "UTC", privateMetadata: encodeMetadata({ channelId: "CSLOWNOBOT" }) }));
+    app.fake.failNext("users.info", { delayMs: 4000 });
+    app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
+    const submitted = await app.driver.viewSubmission({ userId, view, answers: { name: { value: "slow-undelivered" }, role: { value: roleValue(view, "Viewer") } } });
+    expectAnsweredInTime(submitted);
+    expect(await finalText(String(view.id))).toContain("removed again");
+    const rows = await app.keyward.db.prisma.apiKey.findMany({ where: { name: "slow-undelivered" } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.deletedAt).not.toBeNull();
+  });
+
   it("create refused late: the field error is shown in words, and nothing is written", async () => {
     const userId = await freshAdmin();
     await app.keyward.services.keys.create(admin, { name: "slow-taken", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
@@ -122,6 +137,21 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     expectAnsweredInTime(submitted);
     expect(await finalText(String(view.id))).toContain("slow-edited");
     expect((await app.keyward.services.keys.get(admin, key.id)).name).toBe("slow-edited");
+  });
+
+  it("edit late, and the person closed the modal meanwhile: the outcome comes by DM", async () => {
+    const userId = await freshAdmin();
+    const { key } = await app.keyward.services.keys.create(admin, { name: "slow-dm", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const view = { id: "VCLOSED0001", ...editKeyModal({ keyId: key.id, name: key.name, description: "", roleName: key.roleName, last4: key.last4 }) };
+    const before = app.fake.callsTo("chat.postEphemeral").length;
+    app.fake.failNext("users.info", { delayMs: 4000 });
+    const submitted = await app.driver.viewSubmission({ userId, view: view as never, answers: { name: { value: "slow-dm-edited" } } });
+    expectAnsweredInTime(submitted);
+    const [told] = (await app.fake.waitForCalls("chat.postEphemeral", before + 1, 15_000)).slice(before);
+    expect(told!.response.ok).toBe(true);
+    expect(String(told!.args.channel)).toMatch(/^D/);
+    expect(textOf(told!.args)).toContain("slow-dm-edited");
+    expect((await app.keyward.services.keys.get(admin, key.id)).name).toBe("slow-dm-edited");
   });
 
   it("roll: answers in time, then delivers the replacement once; the old key works through its grace", async () => {
