@@ -5,7 +5,7 @@ import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
 import type { UpdateConfigInput } from "../../domain/schemas.ts";
 import type { IntegrationsCommand } from "../command-parser.ts";
-import { actionIds, callbackIds, inputBlockIds as b } from "../ids.ts";
+import { actionIds, callbackIds } from "../ids.ts";
 import { integrationListView } from "../integration-presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";

@@ -3,6 +3,7 @@ import type { ViewResponseAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import { isDomainError, type ErrorCode } from "../../domain/errors.ts";
+import { callbackIds } from "../ids.ts";
 import { deliverEphemeral } from "../secret-delivery.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
@@ -149,7 +150,7 @@ export async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, fo
 export function workingModal(title: string): ModalView {
   return {
     type: "modal",
-    callback_id: noticeModal("keyward", "").callback_id,
+    callback_id: callbackIds.notice,
     title: plain(title, 24),
     close: plain("Close", 24),
     blocks: [{ type: "section", block_id: "working", text: mrkdwn(":hourglass_flowing_sand: Working on it… Slack is slow to answer right now; the result will show here.") }],
