@@ -153,7 +153,7 @@ export function workingModal(title: string): ModalView {
     callback_id: callbackIds.notice,
     title: plain(title, 24),
     close: plain("Close", 24),
-    blocks: [{ type: "section", block_id: "working", text: mrkdwn(":hourglass_flowing_sand: Working on it… Slack is slow to answer right now; the result will show here.") }],
+    blocks: [{ type: "section", block_id: "working", text: mrkdwn(":hourglass_flowing_sand: Working on it… This is taking longer than usual; the result will show here.") }],
   };
 }
 
