@@ -70,6 +70,11 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
       rejectRateLimitedCalls: false,
     },
   });
+  // When the request arrived: form submissions measure their ack budget from here (rule 12).
+  app.use(async ({ context, next }) => {
+    context.receivedAt ??= Date.now();
+    await next();
+  });
   registerCommandListener(app, deps);
   registerKeyListeners(app, deps);
   registerRoleListeners(app, deps);

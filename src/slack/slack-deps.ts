@@ -14,6 +14,8 @@ export interface SlackDeps {
   isAllowedResponseUrl: (url: string) => boolean;
   /** The create form's default expiry, in days from today (SPEC: 90). */
   defaultExpiryDays: number;
+  /** How long a form submission may take before it is acknowledged with a "working on it" view (default 2000 ms; Slack allows 3 s). */
+  ackBudgetMs?: number;
 }
 
 export interface SlackCaller {

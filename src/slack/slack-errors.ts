@@ -11,9 +11,10 @@ const nextSteps: Partial<Record<ErrorCode, string>> = {
   unavailable: "Try again in a minute.",
 };
 
-export function slackErrorText(error: unknown, reference?: string): string {
+/** `hints`: a form's own next steps, where the general one would not fit it (a roll cannot change the role). */
+export function slackErrorText(error: unknown, reference?: string, hints: Partial<Record<ErrorCode, string>> = {}): string {
   if (isDomainError(error)) {
-    const next = nextSteps[error.code];
+    const next = hints[error.code] ?? nextSteps[error.code];
     return next ? `${error.message} ${next}` : error.message;
   }
   // Never the exception's own text: it may hold internals. The reference ties the log line to the report.

@@ -8,7 +8,9 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { forms } from "./forms.ts";
+import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { answerSubmission, invalidForm, type Notice } from "./submission.ts";
 
 /**
  * Delivers a new secret to its creator and then activates the key; when no route works, the key
@@ -95,20 +97,25 @@ export async function openCreateKeyForm(
 export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.createKey, async ({ ack, body, view, client, context }) => {
     const userId = body.user.id;
-    let created;
-    let actor;
-    try {
-      const caller = await callerOf(deps, client, workspaceOf(context), userId);
-      actor = caller.actor;
-      const parsed = parseCreateKeyModal(view.state.values, caller.user.tz);
-      if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.createKey, async () => {
+      const { actor, user } = await callerOf(deps, client, workspaceOf(context), userId);
+      const parsed = parseCreateKeyModal(view.state.values, user.tz);
+      if (!parsed.ok) return invalidForm(forms.createKey, view, parsed.errors);
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
-      created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
-    } catch (error) {
-      return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not created", fallbackBlock: "name" });
-    }
-    await ack({ response_action: "clear" });
-    const target = { userId, ...decodeMetadata(view.private_metadata) };
-    await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key, actor);
+      const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
+      const target = { userId, ...decodeMetadata(view.private_metadata) };
+      return {
+        response: { response_action: "clear" },
+        late: { title: "Key created", text: `Your key ${created.key.name} was created.` },
+        after: async () => deliveryNotice(created.key.name, await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key, actor)),
+      };
+    });
   });
+}
+
+/** What the modal says after a late create or roll, once delivery has run (never the secret). */
+export function deliveryNotice(keyName: string, delivered: boolean, roll = false): Notice {
+  if (delivered) return { title: "Key ready", text: `Your key ${keyName} is ready: its secret was posted to you in a message only you can see. Copy it now; it is not shown again.` };
+  const undone = roll ? " The old key works as before." : "";
+  return { title: roll ? "Not rolled" : "Not created", text: `The new secret of ${keyName} could not be shown to you, so it was removed again. Nothing new is live.${undone}` };
 }

@@ -5,7 +5,7 @@ import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
 import type { UpdateConfigInput } from "../../domain/schemas.ts";
 import type { IntegrationsCommand } from "../command-parser.ts";
-import { actionIds, callbackIds, inputBlockIds as b } from "../ids.ts";
+import { actionIds, callbackIds } from "../ids.ts";
 import { integrationListView } from "../integration-presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
@@ -27,7 +27,9 @@ import {
 import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { publishHome } from "./home-listener.ts";
-import { ackSubmissionFailure, openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { forms } from "./forms.ts";
+import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -263,55 +265,45 @@ async function answer(deps: SlackDeps, reply: IntegrationReply, text: string, em
   }
 }
 
-async function submitAdd(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
-  let added;
-  let actor;
-  try {
-    const caller = await callerOf(deps, client, workspaceOf(context), body.user.id);
-    actor = caller.actor;
-    const parsed = parseAddIntegrationModal(view.state.values, caller.user.tz);
-    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+const submissionArgs = ({ ack, body, view, client, context }: SubmitArgs) => ({ ack: ack as ViewAck, body, view, client, context });
+
+async function submitAdd(deps: SlackDeps, args: SubmitArgs): Promise<void> {
+  const { body, view, client, context } = args;
+  await answerSubmission(deps, submissionArgs(args), forms.addIntegration, async () => {
+    const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    const parsed = parseAddIntegrationModal(view.state.values, user.tz);
+    if (!parsed.ok) return invalidForm(forms.addIntegration, view, parsed.errors);
     // Permission is checked again here, whatever held when the form opened (rule 1).
-    added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
-  } catch (error) {
-    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not added", fallbackBlock: b.alias });
-  }
-  await ack({ response_action: "update", view: integrationNoticeModal("Added", addedText(added)) });
-  await afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor);
+    const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
+    return answered({ title: "Added", text: addedText(added), formatted: true }, () => afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor));
+  });
 }
 
-async function submitRotation(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
+async function submitRotation(deps: SlackDeps, args: SubmitArgs): Promise<void> {
+  const { body, view, client, context } = args;
   const metadata = decodeIntegrationMetadata(view.private_metadata);
-  let rotated;
-  let actor;
-  try {
-    const caller = await callerOf(deps, client, workspaceOf(context), body.user.id);
-    actor = caller.actor;
-    const parsed = parseRotateIntegrationModal(view.state.values, caller.user.tz);
-    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
-    rotated = await updateFromForm(deps, actor, metadata, parsed.input);
-  } catch (error) {
-    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not rotated", fallbackBlock: b.secret });
-  }
-  await ack({ response_action: "update", view: integrationNoticeModal("Rotated", rotatedText(rotated)) });
-  if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
-  await afterChange(deps, client, metadata, actor);
+  await answerSubmission(deps, submissionArgs(args), forms.rotateIntegration, async () => {
+    const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
+    if (!parsed.ok) return invalidForm(forms.rotateIntegration, view, parsed.errors);
+    const rotated = await updateFromForm(deps, actor, metadata, parsed.input);
+    return answered({ title: "Rotated", text: rotatedText(rotated), formatted: true }, async () => {
+      if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
+      await afterChange(deps, client, metadata, actor);
+    });
+  });
 }
 
-async function submitChannel(deps: SlackDeps, { ack, body, view, client, context }: SubmitArgs): Promise<void> {
-  const parsed = parseIntegrationChannelModal(view.state.values);
-  if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
+async function submitChannel(deps: SlackDeps, args: SubmitArgs): Promise<void> {
+  const { body, view, client, context } = args;
   const metadata = decodeIntegrationMetadata(view.private_metadata);
-  let updated;
-  let actor;
-  try {
-    actor = (await callerOf(deps, client, workspaceOf(context), body.user.id)).actor;
-    updated = await updateFromForm(deps, actor, metadata, parsed.input);
-  } catch (error) {
-    return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not saved", fallbackBlock: b.channel });
-  }
-  await ack({ response_action: "update", view: integrationNoticeModal("Saved", channelText(updated)) });
-  await afterChange(deps, client, metadata, actor);
+  await answerSubmission(deps, submissionArgs(args), forms.integrationChannel, async () => {
+    const parsed = parseIntegrationChannelModal(view.state.values);
+    if (!parsed.ok) return invalidForm(forms.integrationChannel, view, parsed.errors);
+    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    const updated = await updateFromForm(deps, actor, metadata, parsed.input);
+    return answered({ title: "Saved", text: channelText(updated), formatted: true }, () => afterChange(deps, client, metadata, actor));
+  });
 }
 
 /** The id from private_metadata is looked up in the submitter's own workspace, with their permissions now. */

@@ -4,11 +4,13 @@ import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { keyListMessage } from "../views/key-list-blocks.ts";
-import { loadingModal, noticeMessage, noticeModal } from "../views/notices.ts";
+import { loadingModal, noticeMessage } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
 import { publishHome } from "./home-listener.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
-import { ackSubmissionFailure, loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { forms } from "./forms.ts";
+import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 
 /** Opens the rename form for a key the person may change. */
@@ -53,17 +55,14 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
   });
 
   app.view(callbackIds.editKey, async ({ ack, body, view, client, context }) => {
-    const parsed = parseEditKeyModal(view.state.values);
-    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
-    const keyId = editKeyIdFrom(view.private_metadata);
-    try {
+    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.editKey, async () => {
+      const parsed = parseEditKeyModal(view.state.values);
+      if (!parsed.ok) return invalidForm(forms.editKey, view, parsed.errors);
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       // The id from private_metadata is looked up in the submitter's own workspace, with their permissions now.
-      const updated = await deps.services.keys.update(actor, keyId ?? "", parsed.input);
-      await ack({ response_action: "update", view: noticeModal("Saved", `The key is now called ${updated.name}.`) });
-    } catch (error) {
-      await ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not saved", fallbackBlock: "name" });
-    }
+      const updated = await deps.services.keys.update(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input);
+      return answered({ title: "Saved", text: `The key is now called ${updated.name}.` });
+    });
   });
 
   // Delete from a list or the Home tab: Slack's confirm dialog has already asked.

@@ -5,8 +5,7 @@ import type { WebClient } from "@slack/web-api";
 import { isDomainError } from "../../domain/errors.ts";
 import type { Actor, ApiKey, Page } from "../../domain/types.ts";
 import type { SlackDeps } from "../slack-deps.ts";
-import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
-import { blockForField } from "../views/modal-state.ts";
+import { slackErrorText } from "../slack-errors.ts";
 import { keysPerPage } from "../views/key-list-blocks.ts";
 import { noticeMessage, noticeModal } from "../views/notices.ts";
 
@@ -45,30 +44,6 @@ export async function tellFailure(deps: SlackDeps, reply: Reply, error: unknown)
 export type ButtonArgs = Parameters<Parameters<App["action"]>[1]>[0] & { body: BlockAction<ButtonAction>; action: ButtonAction };
 
 export type ViewAck = (response?: ViewResponseAction) => Promise<void>;
-
-/**
- * The one way a form submission is refused: domain field errors inline under the form's input
- * blocks; any other refusal replaces the form with its reason; an unexpected failure is logged
- * with a reference the person can quote.
- */
-export async function ackSubmissionFailure(
-  deps: SlackDeps,
-  ack: ViewAck,
-  error: unknown,
-  form: { title: string; fallbackBlock: string; blocks?: Record<string, string> },
-): Promise<void> {
-  const fields = domainFieldErrors(error);
-  if (fields) {
-    const errors = Object.fromEntries(Object.entries(fields).map(([f, m]) => [blockForField(f, form.fallbackBlock, form.blocks), m]));
-    return ack({ response_action: "errors", errors });
-  }
-  let reference: string | undefined;
-  if (!isDomainError(error)) {
-    reference = randomUUID().slice(0, 8);
-    deps.logger.error({ err: error, reference }, "form submission failed");
-  }
-  return ack({ response_action: "update", view: noticeModal(form.title, slackErrorText(error, reference)) });
-}
 
 /** Opens a placeholder modal at once, while the trigger_id is fresh; returns its view id. */
 export async function openLoading(client: WebClient, triggerId: string, view: ModalView): Promise<string> {

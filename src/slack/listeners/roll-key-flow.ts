@@ -6,8 +6,10 @@ import { loadingModal } from "../views/notices.ts";
 import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { decodeMetadata, deliverOrUndo, encodeMetadata } from "./create-key-flow.ts";
-import { ackSubmissionFailure, openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { decodeMetadata, deliverOrUndo, deliveryNotice, encodeMetadata } from "./create-key-flow.ts";
+import { forms } from "./forms.ts";
+import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { answerSubmission, invalidForm } from "./submission.ts";
 
 /** `/keys roll <name|id>`: the grace-period form for a key the person may change. */
 export async function openRollKeyForm(
@@ -27,19 +29,19 @@ export async function openRollKeyForm(
 
 export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
-    const parsed = parseRollKeyModal(view.state.values);
-    if (!parsed.ok) return void (await ack({ response_action: "errors", errors: parsed.errors }));
-    let rolled;
-    let actor;
-    try {
-      actor = (await callerOf(deps, client, workspaceOf(context), body.user.id)).actor;
+    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.rollKey, async () => {
+      const parsed = parseRollKeyModal(view.state.values);
+      if (!parsed.ok) return invalidForm(forms.rollKey, view, parsed.errors);
+      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
-      rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
-    } catch (error) {
-      return ackSubmissionFailure(deps, ack as ViewAck, error, { title: "Not rolled", fallbackBlock: "grace" });
-    }
-    await ack({ response_action: "clear" });
-    const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });
-    await deliverOrUndo(deps, client, { userId: body.user.id, ...decodeMetadata(view.private_metadata) }, message, rolled.key, actor);
+      const rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
+      const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });
+      const target = { userId: body.user.id, ...decodeMetadata(view.private_metadata) };
+      return {
+        response: { response_action: "clear" },
+        late: { title: "Key rolled", text: `${rolled.key.name} was rolled.` },
+        after: async () => deliveryNotice(rolled.key.name, await deliverOrUndo(deps, client, target, message, rolled.key, actor), true),
+      };
+    });
   });
 }

@@ -1,0 +1,23 @@
+import { type callbackIds, inputBlockIds as b } from "../ids.ts";
+import type { FormSpec } from "./submission.ts";
+
+/**
+ * Every form keyward opens, and how a refusal of it is shown (rule 11). Which block ids an
+ * errors answer may name comes from the submitted view itself; this says only what the view
+ * cannot: the refusal's title, domain fields kept under another block name, and next steps that
+ * fit this form better than the general ones.
+ */
+export const forms = {
+  createKey: { refusedTitle: "Not created" },
+  editKey: { refusedTitle: "Not saved" },
+  rollKey: {
+    refusedTitle: "Not rolled",
+    // The roll form has no role to choose: the key keeps its own.
+    hints: { role_exceeds_actor: "A key can only be rolled by someone who holds every permission of its role; ask a keyward Admin to roll it." },
+  },
+  createRole: { refusedTitle: "Not created", blocks: { name: b.roleName, permissions: b.permissions } },
+  assignRole: { refusedTitle: "Not assigned", blocks: { role: b.role, user: b.user } },
+  addIntegration: { refusedTitle: "Not added" },
+  rotateIntegration: { refusedTitle: "Not rotated" },
+  integrationChannel: { refusedTitle: "Not saved" },
+} as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;
