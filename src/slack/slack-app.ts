@@ -9,6 +9,26 @@ import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
 import type { SlackDeps } from "./slack-deps.ts";
 import { actionIds, callbackIds } from "./ids.ts";
+import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
+
+/**
+ * Before any listener: a request naming a team or enterprise keyward does not serve (another
+ * workspace the app is installed in, a Slack Connect partner) is acknowledged, so Slack does not
+ * retry, and goes no further: nothing is read or written for it. A user_change about a person of
+ * another organisation is dropped the same way, so it cannot touch anyone here.
+ */
+function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: SlackDeps): void {
+  app.use(async ({ body, context, next, ...args }) => {
+    const event = (body as { event?: { type?: string; user?: unknown } }).event;
+    const foreignUser = typeof event?.user === "object" && event.user !== null && !isMemberOf(served, event.user as SlackUserOrigin);
+    if (isServed(served, teamsNamedBy(body, context)) && !foreignUser) return next();
+    const kind = event ? `event ${String(event.type).slice(0, 40)}` : String((body as { type?: unknown; command?: unknown }).type ?? (body as { command?: unknown }).command ?? "request").slice(0, 40);
+    deps.logger.warn({ kind, reason: foreignUser ? "person of another organisation" : "workspace not served" }, "Slack request for a workspace keyward does not serve ignored");
+    const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
+    const isCommand = typeof (body as { command?: unknown }).command === "string";
+    await ack?.(isCommand ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined);
+  });
+}
 
 /**
  * Buttons and forms with ids no listener knows (an old message from an earlier release, a forged
@@ -38,6 +58,11 @@ export interface SlackAppOptions {
   appToken?: string;
   apiUrl: string;
   logger: Logger;
+  /** From auth.test at start: the only workspace whose requests are served. */
+  served: ServedWorkspace;
+  /** From the same auth.test, so Bolt need not call it again. */
+  botUserId?: string;
+  botId?: string;
 }
 
 export interface SlackApp {
@@ -61,6 +86,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   const app = new App({
     token: options.botToken,
     receiver,
+    ...(options.botUserId && options.botId ? { botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: false } : {}),
     logger,
     deferInitialization: true,
     clientOptions: {
@@ -70,6 +96,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
       rejectRateLimitedCalls: false,
     },
   });
+  registerServedWorkspaceGuard(app, options.served, deps);
   registerCommandListener(app, deps);
   registerKeyListeners(app, deps);
   registerRoleListeners(app, deps);
