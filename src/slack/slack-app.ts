@@ -19,15 +19,27 @@ import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUse
  */
 function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: SlackDeps): void {
   app.use(async ({ body, context, next, ...args }) => {
-    const event = (body as { event?: { type?: string; user?: unknown } }).event;
-    const foreignUser = typeof event?.user === "object" && event.user !== null && !isMemberOf(served, event.user as SlackUserOrigin);
-    if (isServed(served, teamsNamedBy(body, context)) && !foreignUser) return next();
-    const kind = event ? `event ${String(event.type).slice(0, 40)}` : String((body as { type?: unknown; command?: unknown }).type ?? (body as { command?: unknown }).command ?? "request").slice(0, 40);
-    deps.logger.warn({ kind, reason: foreignUser ? "person of another organisation" : "workspace not served" }, "Slack request for a workspace keyward does not serve ignored");
+    const reason = refusalOf(served, body as SlackBody, context);
+    if (!reason) return next();
+    // What kind of request, and why: never the payload's contents.
+    deps.logger.warn({ kind: kindOf(body as SlackBody), reason }, "Slack request for a workspace keyward does not serve ignored");
     const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
-    const isCommand = typeof (body as { command?: unknown }).command === "string";
-    await ack?.(isCommand ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined);
+    await ack?.(typeof (body as SlackBody).command === "string" ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined);
   });
+}
+
+type SlackBody = { type?: unknown; command?: unknown; event?: { type?: unknown; user?: unknown } };
+
+function refusalOf(served: ServedWorkspace, body: SlackBody, context: Parameters<typeof teamsNamedBy>[1]): string | undefined {
+  if (!isServed(served, teamsNamedBy(body, context))) return "workspace not served";
+  const person = body.event?.user; // user_change carries the whole user; app_home_opened only an id
+  if (typeof person === "object" && person !== null && !isMemberOf(served, person as SlackUserOrigin)) return "person of another organisation";
+  return undefined;
+}
+
+function kindOf(body: SlackBody): string {
+  const kind = body.event ? `event ${String(body.event.type)}` : String(body.type ?? body.command ?? "request");
+  return kind.slice(0, 40);
 }
 
 /**
