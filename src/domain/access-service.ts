@@ -7,6 +7,11 @@ import type { Actor, Role, Source, StoredKey } from "./types.ts";
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
 export interface UserFacts {
   isWorkspaceAdmin: boolean;
+  /**
+   * Slack places the person outside the served workspace (another team or org, a Slack Connect
+   * stranger): no role whatever, not Admin for their own workspace's admin status nor for KEYWARD_ADMINS.
+   */
+  foreign?: boolean;
   /** False when Slack could not be asked: the facts are a safe guess, not to be remembered. */
   verified?: boolean;
 }
@@ -42,10 +47,17 @@ export class AccessService {
     this.ensured.add(workspaceId);
   }
 
-  /** The role a user holds: Admin for Slack owners/admins and KEYWARD_ADMINS, else their assignment. */
+  /**
+   * The role a user holds: none for a person of another organisation; Admin for Slack owners/admins
+   * and KEYWARD_ADMINS, else their assignment. A KEYWARD_ADMINS id is Admin only once Slack has placed
+   * it in this workspace (facts not a guess): an id of another org, or one Slack cannot vouch for
+   * right now, is not.
+   */
   async roleOf(workspaceId: string, userId: string, facts: UserFacts): Promise<Role | null> {
+    if (facts.foreign) return null;
     await this.ensureWorkspace(workspaceId);
-    if (facts.isWorkspaceAdmin || this.ctx.adminUserIds.has(userId)) {
+    const configuredAdmin = this.ctx.adminUserIds.has(userId) && facts.verified !== false;
+    if (facts.isWorkspaceAdmin || configuredAdmin) {
       return this.ctx.store.roles.findBuiltIn(workspaceId, "admin");
     }
     return this.ctx.store.roles.assignmentOf(workspaceId, userId);
@@ -101,10 +113,14 @@ export class AccessService {
     this.recorded.set(`${workspaceId}:${userId}`, isWorkspaceAdmin);
   }
 
-  private async rememberFacts(workspaceId: string, userId: string, facts: UserFacts): Promise<void> {
-    if (facts.verified === false) return;
+  private async rememberFacts(workspaceId: string, userId: string, given: UserFacts): Promise<void> {
+    if (given.verified === false) return;
+    const facts = { isWorkspaceAdmin: given.isWorkspaceAdmin && !given.foreign };
     const id = `${workspaceId}:${userId}`;
     if (this.recorded.get(id) === facts.isWorkspaceAdmin) return;
+    // A person of another organisation leaves no trace here; only an admin status remembered from when
+    // they belonged is withdrawn, so their personal keys follow.
+    if (given.foreign && !(await this.ctx.store.members.isWorkspaceAdmin(workspaceId, userId))) return;
     await this.ctx.store.members.recordFacts(workspaceId, userId, facts, this.ctx.clock.now());
     if (this.recorded.size > 50_000) this.recorded.clear();
     this.recorded.set(id, facts.isWorkspaceAdmin);

@@ -20,6 +20,7 @@ import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
+import { servedWorkspaceOf } from "../slack/served-workspace.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
 
 export interface KeywardOptions {
@@ -119,13 +120,17 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
 async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock): Promise<SlackApp | null> {
   const { slack } = options.config;
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
+  // The bot token's own workspace is the only one served: a signed payload naming another is refused.
+  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000, logger: boltLogger(options.logger) });
+  const { botUserId, botId, ...served } = await servedWorkspaceOf(client);
+  options.logger.info({ teamId: served.teamId, enterpriseId: served.enterpriseId, isEnterpriseInstall: served.isEnterpriseInstall }, "serving this Slack workspace only");
   return createSlackApp(
-    { signingSecret: slack.signingSecret ?? "", botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, logger: options.logger },
+    { signingSecret: slack.signingSecret ?? "", botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, logger: options.logger, served, botUserId, botId },
     {
       services,
       clock,
       logger: options.logger,
-      users: new SlackUserDirectory(clock, options.config.defaultTimeZone, options.logger),
+      users: new SlackUserDirectory(clock, options.config.defaultTimeZone, options.logger, served),
       isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
       defaultExpiryDays: 90,
     },

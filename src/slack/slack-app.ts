@@ -9,6 +9,38 @@ import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
 import type { SlackDeps } from "./slack-deps.ts";
 import { actionIds, callbackIds } from "./ids.ts";
+import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
+
+/**
+ * Before any listener: a request naming a team or enterprise keyward does not serve (another
+ * workspace the app is installed in, a Slack Connect partner) is acknowledged, so Slack does not
+ * retry, and goes no further: nothing is read or written for it. A user_change about a person of
+ * another organisation is dropped the same way, so it cannot touch anyone here.
+ */
+function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: SlackDeps): void {
+  app.use(async ({ body, context, next, ...args }) => {
+    const reason = refusalOf(served, body as SlackBody, context);
+    if (!reason) return next();
+    // What kind of request, and why: never the payload's contents.
+    deps.logger.warn({ kind: kindOf(body as SlackBody), reason }, "Slack request for a workspace keyward does not serve ignored");
+    const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
+    await ack?.(typeof (body as SlackBody).command === "string" ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined);
+  });
+}
+
+type SlackBody = { type?: unknown; command?: unknown; event?: { type?: unknown; user?: unknown } };
+
+function refusalOf(served: ServedWorkspace, body: SlackBody, context: Parameters<typeof teamsNamedBy>[1]): string | undefined {
+  if (!isServed(served, teamsNamedBy(body, context))) return "workspace not served";
+  const person = body.event?.user; // user_change carries the whole user; app_home_opened only an id
+  if (typeof person === "object" && person !== null && !isMemberOf(served, person as SlackUserOrigin)) return "person of another organisation";
+  return undefined;
+}
+
+function kindOf(body: SlackBody): string {
+  const kind = body.event ? `event ${String(body.event.type)}` : String(body.type ?? body.command ?? "request");
+  return kind.slice(0, 40);
+}
 
 /**
  * Buttons and forms with ids no listener knows (an old message from an earlier release, a forged
@@ -38,6 +70,11 @@ export interface SlackAppOptions {
   appToken?: string;
   apiUrl: string;
   logger: Logger;
+  /** From auth.test at start: the only workspace whose requests are served. */
+  served: ServedWorkspace;
+  /** From the same auth.test, so Bolt need not call it again. */
+  botUserId?: string;
+  botId?: string;
 }
 
 export interface SlackApp {
@@ -61,6 +98,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   const app = new App({
     token: options.botToken,
     receiver,
+    ...(options.botUserId && options.botId ? { botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: false } : {}),
     logger,
     deferInitialization: true,
     clientOptions: {
@@ -75,6 +113,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
     context.receivedAt ??= Date.now();
     await next();
   });
+  registerServedWorkspaceGuard(app, options.served, deps);
   registerCommandListener(app, deps);
   registerKeyListeners(app, deps);
   registerRoleListeners(app, deps);

@@ -2,10 +2,13 @@ import type { WebClient } from "@slack/web-api";
 import type { Clock } from "../domain/runtime.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
 import type { Logger } from "../logger.ts";
+import { isMemberOf, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
 
 export interface SlackUserFacts {
   tz: string;
   isWorkspaceAdmin: boolean;
+  /** Slack places this person outside the served workspace (another team or org, a Slack Connect stranger). */
+  foreign: boolean;
   /** False when users.info failed and these are defaults. */
   verified: boolean;
 }
@@ -21,6 +24,7 @@ export class SlackUserDirectory {
     private readonly clock: Clock,
     private readonly defaultTimeZone: string,
     private readonly logger: Logger,
+    private readonly served: ServedWorkspace,
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
@@ -37,13 +41,15 @@ export class SlackUserDirectory {
     try {
       const { user } = await client.users.info({ user: userId });
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
-      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted, verified: true };
+      // is_admin/is_owner speak of the person's own team: a foreign workspace's admin is nobody here.
+      const foreign = !isMemberOf(this.served, (user ?? {}) as SlackUserOrigin);
+      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted && !foreign, foreign, verified: true };
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
       this.cache.set(key, { facts, until: now + this.ttlMs });
       return facts;
     } catch (error) {
       this.logger.warn({ err: error, workspaceId, userId }, "users.info failed; treating the user as a non-admin in the default time zone");
-      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, verified: false };
+      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, foreign: false, verified: false };
     }
   }
 }

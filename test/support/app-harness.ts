@@ -7,7 +7,7 @@ import { createLogger } from "../../src/logger.ts";
 import { startKeyward, type Keyward } from "../../src/server/keyward.ts";
 import type { Clock } from "../../src/domain/runtime.ts";
 import { dumpTables } from "./test-database.ts";
-import { startFakeSlack, type FakeSlack, type FakeUserInit } from "./fake-slack.ts";
+import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type FakeUserInit } from "./fake-slack.ts";
 import { createSlackDriver, type SlackDriver } from "./slack-driver.ts";
 
 export const signingSecret = "test-signing-secret-0123456789abcdef";
@@ -33,11 +33,13 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** Run reminder passes on a timer too (default: only by hand, with keyward.reminders.runPass()). */
   reminderScheduler?: boolean;
+  /** The fake Slack's team, enterprise, … (the token is always the harness's). */
+  fake?: Omit<FakeSlackOptions, "token">;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const fake = await startFakeSlack({ token: botToken });
+  const fake = await startFakeSlack({ ...options.fake, token: botToken });
   const dataDir = await mkdtemp(join(tmpdir(), "keyward-app-"));
   const logs: string[] = [];
   const sink = new Writable({

@@ -11,6 +11,10 @@ export interface FakeSlackOptions {
   /** The bot token every call must carry (default `xoxb-fake-bot-token`). */
   token?: string;
   teamId?: string;
+  /** Enterprise Grid: the org the team belongs to (auth.test `enterprise_id`; users get `enterprise_user`). */
+  enterpriseId?: string;
+  /** auth.test `is_enterprise_install` (an org-wide install). */
+  isEnterpriseInstall?: boolean;
   teamDomain?: string;
   teamName?: string;
   botUserId?: string;
@@ -37,6 +41,10 @@ export interface FakeUserInit {
   isRestricted?: boolean;
   isBot?: boolean;
   deleted?: boolean;
+  /** Slack Connect: someone of another org, seen in a shared channel (users.info `is_stranger`). */
+  isStranger?: boolean;
+  /** Grid org of the user (users.info `enterprise_user.enterprise_id`); default: the fake's enterprise, if any. */
+  enterpriseId?: string;
 }
 
 export interface FakeChannelInit {
@@ -80,6 +88,7 @@ export interface FakeSlack {
   readonly url: string;
   readonly token: string;
   readonly teamId: string;
+  readonly enterpriseId: string | undefined;
   readonly teamDomain: string;
   readonly appId: string;
   readonly botUserId: string;
@@ -147,6 +156,8 @@ const TRIGGER_FORMAT = /^\d+\.\d+\.[0-9a-f]+$/;
 class FakeSlackServer implements FakeSlack {
   readonly token: string;
   readonly teamId: string;
+  readonly enterpriseId: string | undefined;
+  readonly isEnterpriseInstall: boolean;
   readonly teamDomain: string;
   readonly teamName: string;
   readonly appId: string;
@@ -159,7 +170,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly homeTabEnabled: boolean;
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly users = new Map<string, Required<FakeUserInit>>();
+  private readonly users = new Map<string, Required<Omit<FakeUserInit, 'enterpriseId'>> & { enterpriseId?: string }>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly dmByUser = new Map<string, string>();
   private failures = new Map<string, PendingFailure[]>();
@@ -189,6 +200,8 @@ class FakeSlackServer implements FakeSlack {
   constructor(options: FakeSlackOptions) {
     this.token = options.token ?? 'xoxb-fake-bot-token';
     this.teamId = options.teamId ?? 'T00000001';
+    this.enterpriseId = options.enterpriseId;
+    this.isEnterpriseInstall = options.isEnterpriseInstall ?? false;
     this.teamDomain = options.teamDomain ?? 'keyward-test';
     this.teamName = options.teamName ?? 'Keyward Test';
     this.appId = options.appId ?? 'A00000001';
@@ -254,6 +267,8 @@ class FakeSlackServer implements FakeSlack {
       isRestricted: false,
       isBot: false,
       deleted: false,
+      isStranger: false,
+      ...(this.enterpriseId ? { enterpriseId: this.enterpriseId } : {}),
       ...withoutUndefined(user),
     });
   }
@@ -368,7 +383,8 @@ class FakeSlackServer implements FakeSlack {
       team_id: this.teamId,
       user_id: this.botUserId,
       bot_id: this.botId,
-      is_enterprise_install: false,
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId } : {}),
+      is_enterprise_install: this.isEnterpriseInstall,
     };
   }
 
@@ -394,6 +410,8 @@ class FakeSlackServer implements FakeSlack {
         is_ultra_restricted: false,
         is_bot: user.isBot,
         is_app_user: false,
+        ...(user.isStranger ? { is_stranger: true } : {}),
+        ...(user.enterpriseId ? { enterprise_user: { id: user.id, enterprise_id: user.enterpriseId, enterprise_name: 'Fake Grid', is_admin: false, is_owner: false, teams: [user.teamId] } } : {}),
         profile: { real_name: user.realName, display_name: user.name, team: user.teamId },
       },
     };

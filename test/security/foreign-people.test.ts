@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { databaseKinds } from "../support/test-database.ts";
+
+/** The domain decides: a person Slack places outside the served workspace holds no role at all. */
+describe.each(databaseKinds())("people of another organisation on %s", (kind) => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture(kind, { adminUserIds: ["UCONFIGADM", "UCONFIGFOR"] });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("an admin of their own workspace is nobody here, and leaves no record", async () => {
+    const ws = f.workspace();
+    const actor = await f.services.access.actorForUser(ws, "UFOREIGNAD", { isWorkspaceAdmin: true, foreign: true }, "slack");
+    expect(actor.roleName).toBeNull();
+    expect(actor.permissions.size).toBe(0);
+    expect(await f.db.prisma.member.count({ where: { userId: "UFOREIGNAD" } })).toBe(0);
+  });
+
+  it("an assigned role does not follow a person who now belongs elsewhere", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.roles.assign(admin, "UMOVEDOUT1", "manager");
+    expect((await f.services.access.actorForUser(ws, "UMOVEDOUT1", { isWorkspaceAdmin: false }, "slack")).roleName).toBe("Manager");
+    expect((await f.services.access.actorForUser(ws, "UMOVEDOUT1", { isWorkspaceAdmin: false, foreign: true }, "slack")).roleName).toBeNull();
+  });
+
+  it("KEYWARD_ADMINS: Admin once Slack places the id here; not when foreign, nor when Slack could not be asked", async () => {
+    const ws = f.workspace();
+    expect((await f.services.access.actorForUser(ws, "UCONFIGADM", { isWorkspaceAdmin: false }, "slack")).roleName).toBe("Admin");
+    expect((await f.services.access.actorForUser(ws, "UCONFIGFOR", { isWorkspaceAdmin: false, foreign: true }, "slack")).roleName).toBeNull();
+    expect((await f.services.access.actorForUser(ws, "UCONFIGADM", { isWorkspaceAdmin: false, verified: false }, "slack")).roleName).toBeNull();
+  });
+
+  it("a Slack admin who turns out foreign: the remembered admin status goes, so their personal key loses it", async () => {
+    const ws = f.workspace();
+    const admin = await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true }, "slack");
+    const { secret } = await f.services.keys.create(admin, { name: "was-admin", role: "Admin", kind: "personal", expiresOn: "2030-01-01", timeZone: "UTC" });
+    await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true, foreign: true }, "slack");
+    expect(await f.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: ws, userId: "UWASADMIN1" } } })).toMatchObject({ isWorkspaceAdmin: false });
+    const auth = await f.services.access.actorForKey(secret);
+    expect(auth.ok && auth.actor.permissions.size).toBe(0);
+  });
+});

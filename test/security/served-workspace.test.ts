@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { isMemberOf, isServed, servedWorkspaceOf, teamsNamedBy, type ServedWorkspace } from "../../src/slack/served-workspace.ts";
+
+const team: ServedWorkspace = { teamId: "T0HOME0001", isEnterpriseInstall: false };
+const gridTeam: ServedWorkspace = { teamId: "T0HOME0001", enterpriseId: "E0ORG00001", isEnterpriseInstall: false };
+const orgWide: ServedWorkspace = { teamId: "E0ORG00001", enterpriseId: "E0ORG00001", isEnterpriseInstall: true };
+const served = (workspace: ServedWorkspace, body: unknown, context = {}) => isServed(workspace, teamsNamedBy(body, context));
+
+describe("which requests are served", () => {
+  it("a team install: the team, and no other team or enterprise anywhere in the payload", () => {
+    expect(served(team, { team_id: "T0HOME0001" })).toBe(true);
+    expect(served(team, { team_id: "T0OTHER001" })).toBe(false);
+    expect(served(team, { team: { id: "T0HOME0001" }, view: { app_installed_team_id: "T0OTHER001" } })).toBe(false);
+    expect(served(team, { team_id: "T0HOME0001", authorizations: [{ team_id: "T0OTHER001", enterprise_id: null }] })).toBe(false);
+    expect(served(team, { team_id: "T0HOME0001", enterprise_id: "E0ORG00001" })).toBe(false);
+    expect(served(team, { team_id: 7 })).toBe(false);
+    expect(served(team, {})).toBe(false);
+    expect(served(team, { team_id: "T0HOME0001" }, { isEnterpriseInstall: true })).toBe(false);
+  });
+
+  it("a team install on Grid: the team with its own org, or naming no org", () => {
+    expect(served(gridTeam, { team_id: "T0HOME0001", enterprise_id: "E0ORG00001" })).toBe(true);
+    expect(served(gridTeam, { team: { id: "T0HOME0001" }, enterprise: null })).toBe(true);
+    expect(served(gridTeam, { team_id: "T0HOME0001", enterprise_id: "E0OTHER001" })).toBe(false);
+    expect(served(gridTeam, { team_id: "T0SISTER01", enterprise_id: "E0ORG00001" })).toBe(false);
+  });
+
+  it("an org-wide install: any team of the org, which the payload must name", () => {
+    expect(served(orgWide, { team_id: "T0SISTER01", enterprise_id: "E0ORG00001" }, { isEnterpriseInstall: true })).toBe(true);
+    expect(served(orgWide, { team: null, enterprise: { id: "E0ORG00001" } }, { isEnterpriseInstall: true })).toBe(true);
+    expect(served(orgWide, { team_id: "T0SISTER01" }, { isEnterpriseInstall: true })).toBe(false);
+    expect(served(orgWide, { enterprise_id: "E0OTHER001" }, { isEnterpriseInstall: true })).toBe(false);
+    expect(served(orgWide, { enterprise_id: "E0ORG00001" }, { isEnterpriseInstall: false })).toBe(false);
+  });
+});
+
+describe("who belongs", () => {
+  it("the served team's people; on Grid, the org's; never a stranger", () => {
+    expect(isMemberOf(team, { team_id: "T0HOME0001" })).toBe(true);
+    expect(isMemberOf(team, { team_id: "T0OTHER001" })).toBe(false);
+    expect(isMemberOf(team, {})).toBe(false);
+    expect(isMemberOf(team, { team_id: "T0HOME0001", is_stranger: true })).toBe(false);
+    expect(isMemberOf(team, { team_id: "T0OTHER001", enterprise_user: { enterprise_id: "E0ORG00001" } })).toBe(false);
+    expect(isMemberOf(gridTeam, { team_id: "T0SISTER01", enterprise_user: { enterprise_id: "E0ORG00001" } })).toBe(true);
+    expect(isMemberOf(gridTeam, { team_id: "T0SISTER01", enterprise_user: { enterprise_id: "E0OTHER001" } })).toBe(false);
+    expect(isMemberOf(orgWide, { team_id: "T0SISTER01", enterprise_user: { enterprise_id: "E0ORG00001" } })).toBe(true);
+    expect(isMemberOf(orgWide, { team_id: "E0ORG00001" })).toBe(false);
+  });
+});
+
+describe("the served workspace comes from auth.test", () => {
+  const client = (answer: Record<string, unknown>) => ({ auth: { test: async () => ({ ok: true, ...answer }) } }) as never;
+
+  it("takes the team, the enterprise and the kind of install", async () => {
+    expect(await servedWorkspaceOf(client({ team_id: "T0HOME0001", enterprise_id: "E0ORG00001", is_enterprise_install: false, user_id: "U0BOT", bot_id: "B0BOT" }))).toEqual({ ...gridTeam, botUserId: "U0BOT", botId: "B0BOT" });
+    expect((await servedWorkspaceOf(client({ team_id: "T0HOME0001", enterprise_id: "" }))).enterpriseId).toBeUndefined();
+  });
+
+  it("refuses to start without a workspace to serve", async () => {
+    await expect(servedWorkspaceOf(client({}))).rejects.toThrow(/no workspace/);
+    await expect(servedWorkspaceOf(client({ team_id: "T0HOME0001", is_enterprise_install: true }))).rejects.toThrow(/no workspace/);
+  });
+});
