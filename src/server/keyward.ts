@@ -147,7 +147,8 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
 async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void> {
   const result = await upgradeSecretBindings(ctx);
   if (result.reencrypted > 0) logger.info({ reencrypted: result.reencrypted, skipped: result.skipped }, "integration secrets re-encrypted with their full binding");
-  if (result.failed.length > 0) logger.warn({ ids: result.failed }, "integration secrets that do not decrypt were left as they are");
+  // Ids only (never secret material), and a bounded number of them.
+  if (result.failed.length > 0) logger.warn({ count: result.failed.length, ids: result.failed.slice(0, 20) }, "integration secrets that do not decrypt were left as they are");
 }
 
 export async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { attempts: number; baseDelayMs: number }): Promise<Database> {
