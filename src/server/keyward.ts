@@ -135,14 +135,10 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
 }
 
 /**
- * A PostgreSQL server that is still starting (or briefly unreachable) is waited for with
- * exponential backoff; anything else, or running out of attempts, stops start-up with one line.
- */
-/**
  * Integration secrets sealed before ciphertexts were bound to workspace, integration and alias (and
  * not only to their row id) are re-encrypted once, at start-up, under the key version they had.
  * Each row is a compare-and-set, so instances starting together do not conflict; afterwards this
- * is one indexed query that finds nothing.
+ * is one indexed query that finds nothing (or only rows that do not decrypt, which are left alone).
  */
 async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void> {
   const result = await upgradeSecretBindings(ctx);
@@ -151,6 +147,10 @@ async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void
   if (result.failed.length > 0) logger.warn({ count: result.failed.length, ids: result.failed.slice(0, 20) }, "integration secrets that do not decrypt were left as they are");
 }
 
+/**
+ * A PostgreSQL server that is still starting (or briefly unreachable) is waited for with
+ * exponential backoff; anything else, or running out of attempts, stops start-up with one line.
+ */
 export async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { attempts: number; baseDelayMs: number }): Promise<Database> {
   for (let attempt = 1; ; attempt++) {
     try {
