@@ -10,6 +10,7 @@ import { createDomainFixture, type DomainFixture } from "../support/domain-fixtu
 import { ManualClock, seededRandom } from "../support/fixed-runtime.ts";
 import { sealLegacy } from "../support/legacy-cipher.ts";
 import { createTestDatabase, databaseKinds } from "../support/test-database.ts";
+import { openDatabase } from "../../src/db/database.ts";
 
 const ghToken = (n = 0) => `ghp_${"A1b2C3d4".repeat(4)}${String(n).padStart(4, "0")}`;
 
@@ -234,6 +235,31 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
     // Once upgraded, the row no longer opens anywhere else.
     await db.prisma.integrationConfig.update({ where: { id: config.id }, data: { alias: "elsewhere" } });
     await expectUnreadable(ws, "github", "elsewhere");
+  });
+
+  it.runIf(kind === "postgres")("upgrades each old row exactly once when two instances start together", async () => {
+    const ws = workspace();
+    const admin = await adminOf(ws);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const config = await services.integrations.add(admin, "opsgenie", { alias: `together-${i}`, secret: ghToken(100 + i) });
+      await db.prisma.integrationConfig.update({ where: { id: config.id }, data: { ciphertext: sealLegacy(k1, ghToken(100 + i), config.id), binding: 1 } });
+      ids.push(config.id);
+    }
+    const second = await openDatabase({ databaseUrl: db.url! });
+    try {
+      const ring = () => createSecretCipher({ current: 1, keys: new Map([[1, k1]]) });
+      const [a, b] = await Promise.all([upgradeSecretBindings({ store: base.store, cipher: ring() }, 5), upgradeSecretBindings({ store: createPrismaStore(second.prisma), cipher: ring() }, 5)]);
+      // Other tests' tampered rows fail in both; each of these 40 is re-sealed by exactly one instance.
+      const mine = (r: typeof a) => r.failed.filter((id) => ids.includes(id));
+      expect(mine(a)).toEqual([]);
+      expect(mine(b)).toEqual([]);
+      expect(await db.prisma.integrationConfig.count({ where: { id: { in: ids }, binding: 2 } })).toBe(40);
+      expect(a.reencrypted + b.reencrypted).toBe(40);
+      for (let i = 0; i < 40; i++) expect((await services.integrations.reveal(admin, "opsgenie", `together-${i}`)).secret).toBe(ghToken(100 + i));
+    } finally {
+      await second.close();
+    }
   });
 
   it("rekey upgrades old bindings too, and reports a row that does not decrypt instead of stopping", async () => {
