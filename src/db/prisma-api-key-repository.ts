@@ -45,7 +45,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   /** The hot read of the REST API and /keys list: one joined query (half the cost of findMany + include). */
-  async list(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]> {
+  async list(workspaceId: string, page: { after?: string; skip?: number; limit: number }): Promise<ApiKey[]> {
     const rows = await this.db.$queryRaw<Array<Omit<ApiKey, "roleName"> & { roleName: string }>>`
       SELECT k.id, k."workspaceId", k.name, k.description, k.kind::text AS kind, k."roleId", r.name AS "roleName", k.last4,
              k."createdBy", k."createdAt", k."expiresAt", k."lastUsedAt", k."replacedBy"
@@ -53,7 +53,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
        WHERE k."workspaceId" = ${workspaceId} AND k."deletedAt" IS NULL AND k."pendingSince" IS NULL
          AND (${page.after ?? null}::text IS NULL OR k.id > ${page.after ?? ""})
        ORDER BY k.id
-       LIMIT ${page.limit}`;
+       LIMIT ${page.limit} OFFSET ${page.skip ?? 0}`;
     return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt), expiresAt: new Date(r.expiresAt), lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null }));
   }
 

@@ -52,14 +52,14 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
   }
 
   async sealedSecret(workspaceId: string, id: string): Promise<Sealed | null> {
-    const row = await this.db.integrationConfig.findFirst({ where: { workspaceId, id }, select: { ciphertext: true, keyVersion: true } });
-    return row ? { ciphertext: row.ciphertext, keyVersion: row.keyVersion } : null;
+    const row = await this.db.integrationConfig.findFirst({ where: { workspaceId, id }, select: { ciphertext: true, keyVersion: true, binding: true } });
+    return row ? { ciphertext: row.ciphertext, keyVersion: row.keyVersion, binding: row.binding } : null;
   }
 
   async create(config: NewIntegrationConfig): Promise<IntegrationConfig> {
     const { sealed, isDefault, ...rest } = config;
     const row = await this.db.integrationConfig.create({
-      data: { ...rest, ciphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, isDefault: isDefault ? true : null },
+      data: { ...rest, ciphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, binding: sealed.binding, isDefault: isDefault ? true : null },
       omit: publicFields,
     });
     return toConfig(row as Row);
@@ -71,6 +71,7 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
       data: {
         ciphertext: change.sealed.ciphertext,
         keyVersion: change.sealed.keyVersion,
+        binding: change.sealed.binding,
         last4: change.last4,
         expiresAt: change.expiresAt,
         rotatedAt: change.at,
@@ -101,21 +102,22 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
     return count === 1;
   }
 
-  async sealedBelow(version: number, after: string | undefined, limit: number) {
+  async sealedBelow(below: { keyVersion?: number; binding: number }, after: string | undefined, limit: number) {
+    const stale = [{ binding: { lt: below.binding } }, ...(below.keyVersion === undefined ? [] : [{ keyVersion: { lt: below.keyVersion } }])];
     const rows = await this.db.integrationConfig.findMany({
-      where: { keyVersion: { lt: version }, ...(after ? { id: { gt: after } } : {}) },
+      where: { OR: stale, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: "asc" },
       take: limit,
-      select: { id: true, workspaceId: true, ciphertext: true, keyVersion: true },
+      select: { id: true, workspaceId: true, integration: true, alias: true, ciphertext: true, keyVersion: true, binding: true },
     });
-    return rows.map((r) => ({ id: r.id, workspaceId: r.workspaceId, sealed: { ciphertext: r.ciphertext, keyVersion: r.keyVersion } }));
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspaceId, integration: r.integration, alias: r.alias, sealed: { ciphertext: r.ciphertext, keyVersion: r.keyVersion, binding: r.binding } }));
   }
 
   async reseal(id: string, from: Sealed, to: Sealed): Promise<boolean> {
     // Compare-and-set: a rotation that happened meanwhile wins over the re-encryption.
     const { count } = await this.db.integrationConfig.updateMany({
-      where: { id, ciphertext: from.ciphertext, keyVersion: from.keyVersion },
-      data: { ciphertext: to.ciphertext, keyVersion: to.keyVersion },
+      where: { id, ciphertext: from.ciphertext, keyVersion: from.keyVersion, binding: from.binding },
+      data: { ciphertext: to.ciphertext, keyVersion: to.keyVersion, binding: to.binding },
     });
     return count === 1;
   }

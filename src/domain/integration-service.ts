@@ -70,7 +70,7 @@ export class IntegrationService {
         workspaceId: actor.workspaceId,
         integration: slug,
         alias: input.alias,
-        sealed: this.ctx.cipher.seal(input.secret, id),
+        sealed: this.ctx.cipher.seal(input.secret, { workspaceId: actor.workspaceId, integration: slug, alias: input.alias, id }),
         last4: input.secret.slice(-4),
         isDefault: false,
         expiresAt,
@@ -95,7 +95,7 @@ export class IntegrationService {
       if (input.secret !== undefined) {
         const expiresAt = input.expiresOn !== undefined || input.expiresAt !== undefined ? this.expiry(input, now) : config.expiresAt;
         config = (await tx.integrations.replaceSecret(actor.workspaceId, config.id, {
-          sealed: this.ctx.cipher.seal(input.secret, config.id),
+          sealed: this.ctx.cipher.seal(input.secret, config),
           last4: input.secret.slice(-4),
           expiresAt,
           at: now,
@@ -134,7 +134,7 @@ export class IntegrationService {
       const config = await this.load(tx, actor, integration, alias);
       const sealed = await tx.integrations.sealedSecret(actor.workspaceId, config.id);
       if (!sealed) throw notFound("The configuration");
-      const secret = this.ctx.cipher.open(sealed, config.id);
+      const secret = this.ctx.cipher.open(sealed, config);
       await recordAudit(this.ctx, tx, actor, "integration.reveal", this.target(config));
       return { config, secret };
     });

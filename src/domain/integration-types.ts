@@ -1,4 +1,4 @@
-import type { Sealed } from "./secret-cipher.ts";
+import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 
 /** A third-party secret's configuration, as the domain shows it: never the secret. */
 export interface IntegrationConfig {
@@ -35,7 +35,11 @@ export interface IntegrationRepository {
   setChannel(workspaceId: string, id: string, channel: string | null): Promise<IntegrationConfig | null>;
   postponeReminder(workspaceId: string, id: string, until: Date): Promise<void>;
   delete(workspaceId: string, id: string): Promise<boolean>;
-  /** For re-encryption: rows sealed with an older key version, by id. */
-  sealedBelow(version: number, after: string | undefined, limit: number): Promise<Array<{ id: string; workspaceId: string; sealed: Sealed }>>;
+  /**
+   * For re-encryption, across workspaces, by id: rows sealed under a key version below `keyVersion`
+   * (when given) or with a binding below `binding`.
+   */
+  sealedBelow(below: { keyVersion?: number; binding: number }, after: string | undefined, limit: number): Promise<Array<SecretOwner & { sealed: Sealed }>>;
+  /** Compare-and-set on the row's ciphertext, key version and binding. */
   reseal(id: string, from: Sealed, to: Sealed): Promise<boolean>;
 }

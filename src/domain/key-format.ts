@@ -3,15 +3,25 @@ import type { RandomSource } from "./runtime.ts";
 
 /**
  * Key format, after GitHub's token scheme: a recognisable prefix (so secret scanners find leaked
- * keys), 30 base62 characters of randomness (≈178.6 bits), and a 6-character base62 CRC32 of what
+ * keys), 34 base62 characters of randomness (≈202.4 bits), and a 6-character base62 CRC32 of what
  * precedes it, so that a mistyped key is refused without touching the database.
+ *
+ * The last 4 characters, which every viewer of the key list sees, are checksum digits: they tell
+ * at most log2(62^4) ≈ 23.8 bits about the random part, so ≈178.6 bits stay unknown (SPEC rule 3
+ * asks for 160). Keys issued before had 30 random characters (≈155 bits left after the last 4):
+ * they keep working, and new keys are never that short.
  */
 export const keyPrefix = "kw_";
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const randomLength = 30;
-const checksumLength = 6;
+export const randomLength = 34;
+/** The random length of keys issued before the format grew; still accepted. */
+export const legacyRandomLength = 30;
+export const checksumLength = 6;
+/** Characters shown in clear (lastFour); all of them checksum digits. */
+export const shownLength = 4;
 export const keyLength = keyPrefix.length + randomLength + checksumLength;
-const keyPattern = new RegExp(`^${keyPrefix}[0-9A-Za-z]{${randomLength + checksumLength}}$`);
+export const legacyKeyLength = keyPrefix.length + legacyRandomLength + checksumLength;
+const keyPattern = new RegExp(`^${keyPrefix}(?:[0-9A-Za-z]{${legacyRandomLength + checksumLength}}|[0-9A-Za-z]{${randomLength + checksumLength}})$`);
 
 export type KeyShape = "ok" | "malformed" | "bad_checksum";
 
@@ -43,9 +53,9 @@ export function generateKey(random: RandomSource): string {
 
 /** Checks shape and checksum only; says nothing about whether the key exists. */
 export function checkKeyShape(candidate: string): KeyShape {
-  if (candidate.length !== keyLength || !keyPattern.test(candidate)) return "malformed";
+  if ((candidate.length !== keyLength && candidate.length !== legacyKeyLength) || !keyPattern.test(candidate)) return "malformed";
   const body = candidate.slice(0, -checksumLength);
   return base62Checksum(body) === candidate.slice(-checksumLength) ? "ok" : "bad_checksum";
 }
 
-export const lastFour = (secret: string): string => secret.slice(-4);
+export const lastFour = (secret: string): string => secret.slice(-shownLength);

@@ -34,8 +34,8 @@ export type NewApiKey = Omit<ApiKey, "roleName" | "lastUsedAt" | "replacedBy"> &
 
 export interface ApiKeyRepository {
   create(key: NewApiKey): Promise<ApiKey>;
-  /** Live keys with id > after, in id order. */
-  list(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]>;
+  /** Live keys with id > after, in id order, the first `skip` of them left out. */
+  list(workspaceId: string, page: { after?: string; skip?: number; limit: number }): Promise<ApiKey[]>;
   findById(workspaceId: string, id: string): Promise<ApiKey | null>;
   findByName(workspaceId: string, name: string): Promise<ApiKey[]>;
   /** The one look-up not scoped by workspace: the secret itself says which workspace it belongs to. */

@@ -99,6 +99,15 @@ export const pageInputSchema = z
   .strict();
 export type PageInput = z.input<typeof pageInputSchema>;
 
+/** A page by its number (`/keys list 12`): found by position, so any page costs one query. */
+export const pageNumberInputSchema = z
+  .object({
+    page: z.coerce.number().int().min(1).max(10_000),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export type PageNumberInput = z.input<typeof pageNumberInputSchema>;
+
 // Integration configurations.
 export const integrationSlugSchema = z
   .string()

@@ -7,20 +7,46 @@ export interface KeyRing {
   keys: ReadonlyMap<number, Buffer>;
 }
 
+/** Where a sealed secret belongs: all of it is bound into the ciphertext's associated data. */
+export interface SecretOwner {
+  workspaceId: string;
+  integration: string;
+  alias: string;
+  id: string;
+}
+
+/**
+ * How a ciphertext is bound to its owner. 1 (before issue 9): the row id only, so a row moved to
+ * another workspace, or renamed to another alias, still decrypted. 2: workspace, integration,
+ * alias and id. Version-1 rows still open until re-encrypted (at start-up, and by `npm run rekey`).
+ */
+export const legacyBinding = 1;
+export const currentBinding = 2;
+
 export interface Sealed {
   ciphertext: string;
   keyVersion: number;
+  binding: number;
+}
+
+/** The associated data of a binding version; JSON of an array, so no two owners encode alike. */
+export function associatedData(owner: SecretOwner, binding: number): string {
+  if (binding === legacyBinding) return owner.id;
+  if (binding === currentBinding) return JSON.stringify(["keyward/integration-secret/2", owner.workspaceId, owner.integration, owner.alias, owner.id]);
+  throw new DomainError("unavailable", `A stored secret has an unknown binding version ${binding} and cannot be read.`);
 }
 
 /**
  * AES-256-GCM for integration secrets at rest. A fresh 96-bit IV per encryption; the stored text
- * is base64(iv | tag | ciphertext); the associated data binds a ciphertext to its row, so a
- * ciphertext copied onto another row does not decrypt.
+ * is base64(iv | tag | ciphertext); the associated data binds a ciphertext to where it belongs
+ * (see associatedData), so a ciphertext copied onto another row, into another workspace or under
+ * another alias does not decrypt.
  */
 export interface SecretCipher {
   readonly currentVersion: number;
-  seal(plaintext: string, associatedData: string): Sealed;
-  open(sealed: Sealed, associatedData: string): string;
+  /** Seals with the current binding, under the current key version unless told another one. */
+  seal(plaintext: string, owner: SecretOwner, keyVersion?: number): Sealed;
+  open(sealed: Sealed, owner: SecretOwner): string;
 }
 
 export function createSecretCipher(ring: KeyRing): SecretCipher {
@@ -28,23 +54,29 @@ export function createSecretCipher(ring: KeyRing): SecretCipher {
     if (key.length !== 32) throw new Error(`Encryption key version ${version} must be 32 bytes.`);
   }
   if (!ring.keys.has(ring.current)) throw new Error(`The key ring has no current version ${ring.current}.`);
+  const keyOf = (version: number): Buffer => {
+    const key = ring.keys.get(version);
+    if (!key) throw new DomainError("unavailable", `Encryption key version ${version} is not in the key ring; add it back to KEYWARD_ENCRYPTION_KEYS.`);
+    return key;
+  };
   return {
     currentVersion: ring.current,
-    seal(plaintext, associatedData) {
+    seal(plaintext, owner, keyVersion = ring.current) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", ring.keys.get(ring.current)!, iv);
-      cipher.setAAD(Buffer.from(associatedData, "utf8"));
+      const cipher = createCipheriv("aes-256-gcm", keyOf(keyVersion), iv);
+      cipher.setAAD(Buffer.from(associatedData(owner, currentBinding), "utf8"));
       const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-      return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64"), keyVersion: ring.current };
+      return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64"), keyVersion, binding: currentBinding };
     },
-    open(sealed, associatedData) {
-      const key = ring.keys.get(sealed.keyVersion);
-      if (!key) throw new DomainError("unavailable", `Encryption key version ${sealed.keyVersion} is not in the key ring; add it back to KEYWARD_ENCRYPTION_KEYS.`);
+    open(sealed, owner) {
+      const key = keyOf(sealed.keyVersion);
+      const aad = associatedData(owner, sealed.binding);
       const raw = Buffer.from(sealed.ciphertext, "base64");
-      const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
-      decipher.setAAD(Buffer.from(associatedData, "utf8"));
-      decipher.setAuthTag(raw.subarray(12, 28));
       try {
+        // Inside the try: a truncated text (no IV, short tag) is as unreadable as a forged one.
+        const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+        decipher.setAAD(Buffer.from(aad, "utf8"));
+        decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
       } catch {
         throw new DomainError("unavailable", "A stored secret failed its integrity check and cannot be read.");

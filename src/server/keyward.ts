@@ -9,6 +9,7 @@ import { keyChangedChannel } from "../db/prisma-api-key-repository.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
+import { upgradeSecretBindings } from "../domain/rekey-service.ts";
 import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
@@ -66,6 +67,7 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     reminderDays: config.reminders.days,
   };
   const services = createDomainServices(ctx);
+  await upgradeBindings(ctx, logger);
   // Other instances' deletions, rolls and activations reach this one's verify cache within milliseconds.
   await db.listen(keyChangedChannel, (keyId) => services.keys.forget(keyId));
   const slack = await startSlack(options, services, clock);
@@ -135,6 +137,19 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       defaultExpiryDays: 90,
     },
   );
+}
+
+/**
+ * Integration secrets sealed before ciphertexts were bound to workspace, integration and alias (and
+ * not only to their row id) are re-encrypted once, at start-up, under the key version they had.
+ * Each row is a compare-and-set, so instances starting together do not conflict; afterwards this
+ * is one indexed query that finds nothing (or only rows that do not decrypt, which are left alone).
+ */
+async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void> {
+  const result = await upgradeSecretBindings(ctx);
+  if (result.reencrypted > 0) logger.info({ reencrypted: result.reencrypted, skipped: result.skipped }, "integration secrets re-encrypted with their full binding");
+  // Ids only (never secret material), and a bounded number of them.
+  if (result.failed.length > 0) logger.warn({ count: result.failed.length, ids: result.failed.slice(0, 20) }, "integration secrets that do not decrypt were left as they are");
 }
 
 /**

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/types.ts";
+import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { legacyKey } from "../support/fixed-runtime.ts";
 
 type Json = Record<string, any>;
 
@@ -189,5 +191,28 @@ describe("values PostgreSQL cannot store", () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("REST API with a key issued in the old format (30 random characters)", () => {
+  let app: TestApp;
+  const pepper = "5e".repeat(32);
+  beforeAll(async () => {
+    app = await startTestApp({ env: { KEYWARD_PEPPER: pepper } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("authenticates and verifies, as it did before keys grew", async () => {
+    const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UOLDKEY01", { isWorkspaceAdmin: true }, "slack");
+    const { key } = await app.keyward.services.keys.create(admin, { name: "old-format", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const legacy = legacyKey("ZYXWVUTSRQponmlkjihg9876543210");
+    // As it was stored when issued: the HMAC under the server's pepper, and the last 4.
+    await app.keyward.db.prisma.apiKey.update({ where: { id: key.id }, data: { hash: createKeyHasher(Buffer.from(pepper, "hex")).hash(legacy), last4: legacy.slice(-4) } });
+    const roles = await fetch(`${app.keyward.url}/api/v1/roles`, { headers: { authorization: `Bearer ${legacy}` } });
+    expect(roles.status).toBe(200);
+    const verified = await fetch(`${app.keyward.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: legacy }) });
+    expect(await verified.json()).toMatchObject({ valid: true, keyId: key.id, role: "Viewer" });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/domain/key-format.ts";
+import { legacyKey } from "../support/fixed-runtime.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
 import { KeyService } from "../../src/domain/key-service.ts";
 import { LastUsedTracker } from "../../src/domain/last-used-tracker.ts";
@@ -38,7 +39,7 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     const ws = f.workspace();
     const manager = await f.actor(ws, "manager");
     const { key, secret } = await f.services.keys.create(manager, base);
-    expect(secret).toMatch(/^kw_[0-9A-Za-z]{36}$/);
+    expect(secret).toMatch(/^kw_[0-9A-Za-z]{40}$/);
     expect(key).toMatchObject({ name: "ci-deploy", kind: "service", roleName: "Viewer", last4: secret.slice(-4), createdBy: manager.userId });
     expect(key.expiresAt.toISOString()).toBe("2027-01-31T22:59:59.999Z");
     const row = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
@@ -208,6 +209,16 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     f.clock.set("2026-12-01T23:59:59.999Z");
     expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
     f.clock.set("2026-11-27T15:00:00Z");
+  });
+
+  it("still verifies a key issued in the old format (30 random characters)", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key } = await f.services.keys.create(admin, { ...base, name: "issued-long-ago" });
+    const legacy = legacyKey("0123456789abcdefghijABCDEFGHIJ");
+    // As such a key was stored: its hash and its last 4 (then too checksum digits).
+    await f.db.prisma.apiKey.update({ where: { id: key.id }, data: { hash: f.ctx.hasher.hash(legacy), last4: legacy.slice(-4) } });
+    expect(await f.services.keys.verify(legacy)).toMatchObject({ valid: true, key: { id: key.id, last4: legacy.slice(-4) } });
   });
 
   it("refuses a mistyped key without touching the database", async () => {

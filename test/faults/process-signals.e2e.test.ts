@@ -89,7 +89,7 @@ describe("the process under signals", () => {
       await new Promise((r) => setTimeout(r, 500));
       app.child.kill("SIGKILL");
       await exited(app.child);
-      const secret = /kw_[0-9A-Za-z]{36}/.exec(JSON.stringify((await delivery)[0]!.args))![0];
+      const secret = /kw_[0-9A-Za-z]{40}/.exec(JSON.stringify((await delivery)[0]!.args))![0];
       // Back up on the same data: the key whose delivery never finished does not work.
       const again = await startProcess(dataDir, env);
       try {

@@ -3,7 +3,7 @@
 // once; and the same holds end to end through POST /api/v1/verify and Bearer authentication.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkKeyShape, generateKey, keyLength, keyPrefix } from "../../src/domain/key-format.ts";
+import { checkKeyShape, generateKey, keyLength, keyPrefix, legacyKeyLength } from "../../src/domain/key-format.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
 import { seededRandom } from "../support/fixed-runtime.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
@@ -36,7 +36,8 @@ function checksumOf(body: string): string {
 
 /** What the shape check should say, from the format's description alone. */
 function expectedShape(candidate: string): "ok" | "malformed" | "bad_checksum" {
-  if (!/^kw_[0-9A-Za-z]{36}$/.test(candidate)) return "malformed";
+  // 30 random characters (keys issued before the format grew) or 34, then 6 checksum digits.
+  if (!/^kw_(?:[0-9A-Za-z]{36}|[0-9A-Za-z]{40})$/.test(candidate)) return "malformed";
   return checksumOf(candidate.slice(0, -6)) === candidate.slice(-6) ? "ok" : "bad_checksum";
 }
 
@@ -45,15 +46,15 @@ function expectedShape(candidate: string): "ok" | "malformed" | "bad_checksum" {
 const base62Char = fc.constantFrom(...base62);
 const generated = fc.string({ minLength: 1, maxLength: 12 }).map((seed) => generateKey(seededRandom(seed)));
 /** A key nobody generated but with a correct checksum: the shape check must accept it too. */
-const checksummed = fc.array(base62Char, { minLength: 30, maxLength: 30 }).map((chars) => {
+const checksummed = fc.constantFrom(30, 34).chain((n) => fc.array(base62Char, { minLength: n, maxLength: n })).map((chars) => {
   const body = keyPrefix + chars.join("");
   return body + checksumOf(body);
 });
 const nearKeys = fc.oneof(
-  fc.array(base62Char, { minLength: 36, maxLength: 36 }).map((chars) => keyPrefix + chars.join("")),
+  fc.constantFrom(36, 40).chain((n) => fc.array(base62Char, { minLength: n, maxLength: n })).map((chars) => keyPrefix + chars.join("")),
   fc.string({ unit: "binary", minLength: keyLength, maxLength: keyLength }),
-  fc.string({ unit: "binary", minLength: 36, maxLength: 36 }).map((rest) => keyPrefix + rest),
-  fc.constantFrom("KW_", "kw-", "kW_", "kw_ ", " kw_").chain((prefix) => fc.array(base62Char, { minLength: 36, maxLength: 36 }).map((c) => prefix + c.join(""))),
+  fc.constantFrom(36, 40).chain((n) => fc.string({ unit: "binary", minLength: n, maxLength: n })).map((rest) => keyPrefix + rest),
+  fc.constantFrom("KW_", "kw-", "kW_", "kw_ ", " kw_").chain((prefix) => fc.array(base62Char, { minLength: 40, maxLength: 40 }).map((c) => prefix + c.join(""))),
 );
 const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 120 }), fc.string({ unit: "grapheme", maxLength: 60 }), nearKeys, fc.constantFrom("", "kw_", keyPrefix.repeat(13)));
 
@@ -99,7 +100,7 @@ describe("key format under fuzzing", () => {
   it("accepts every generated key and every checksummed key nobody generated", () => {
     fc.assert(
       fc.property(fc.oneof(generated, checksummed), (key) => {
-        expect(key).toHaveLength(keyLength);
+        expect([keyLength, legacyKeyLength]).toContain(key.length);
         expect(checkKeyShape(key)).toBe("ok");
       }),
       { numRuns: 200 },
@@ -113,7 +114,7 @@ describe("key format under fuzzing", () => {
         const shape = checkKeyShape(typo);
         expect(shape).not.toBe("ok");
         expect(shape).toBe(expectedShape(typo));
-        if (typo.length !== keyLength) expect(shape).toBe("malformed");
+        if (typo.length !== keyLength && typo.length !== legacyKeyLength) expect(shape).toBe("malformed");
       }),
       { numRuns: 200 },
     );

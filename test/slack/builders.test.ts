@@ -49,7 +49,7 @@ describe("Block Kit builders stay within Slack's limits at their extremes", () =
     ["help for an admin, after a bad command", () => helpMessage({ capabilities: capabilitiesOf(admin), roleName: "R".repeat(40), problem: "There is no `x` command." }).blocks],
     ["roles message with 200 roles", () => rolesMessage({ roles: Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, name: `Role ${i} ${"n".repeat(30)}`, builtIn: i < 4, permissions: [...permissions] })), canEditRoles: true }).blocks],
     ["audit message with 100 events", () => auditMessage(Array.from({ length: 100 }, (_, i) => ({ action: "api_key.update", actorId: "U0123456789", targetType: "api_key", targetName: `${longest}${i}`, targetId: "x", source: "slack", createdAt: new Date(0) }))).blocks],
-    ["secret message", () => secretMessage({ name: longest, roleName: "Admin", kind: "service", expiresAt: new Date(0), secret: "kw_" + "a".repeat(36) }).blocks],
+    ["secret message", () => secretMessage({ name: longest, roleName: "Admin", kind: "service", expiresAt: new Date(0), secret: "kw_" + "a".repeat(40) }).blocks],
     ["delete confirmation", () => deleteConfirmationMessage({ id: "x", name: longest, last4: "abcd" }).blocks],
     ["notice", () => noticeMessage("x".repeat(5000)).blocks],
   ])("%s", (_label, build) => {

@@ -40,7 +40,7 @@ describe("one-time delivery of a new key's secret", () => {
     const responses = await app.driver.waitForResponses(before + 1);
     const delivered = responses.at(-1)!;
     expect(delivered.body).toMatchObject({ response_type: "ephemeral" });
-    const secret = /kw_[0-9A-Za-z]{36}/.exec(JSON.stringify(delivered.body))![0];
+    const secret = /kw_[0-9A-Za-z]{40}/.exec(JSON.stringify(delivered.body))![0];
     expect((await verifyWhenActive(app, secret)).valid).toBe(true);
   });
 
@@ -66,7 +66,7 @@ describe("one-time delivery of a new key's secret", () => {
     const told = (await app.driver.waitForResponses(responsesBefore + 2)).slice(responsesBefore);
     expect(told[0]!.status).toBe(404);
     expect(textOf(told[1]!.body)).toContain("was removed again");
-    expect(textOf(told[1]!.body)).not.toMatch(/kw_[0-9A-Za-z]{36}/);
+    expect(textOf(told[1]!.body)).not.toMatch(/kw_[0-9A-Za-z]{40}/);
   });
 
   it("delivers a key created from the Home tab by DM", async () => {

@@ -62,7 +62,7 @@ export function findBlock(view: Json, blockId: string): Json {
 }
 
 export function secretIn(call: RecordedCall): string | undefined {
-  return /kw_[0-9A-Za-z]{36}/.exec(JSON.stringify(call.args))?.[0];
+  return /kw_[0-9A-Za-z]{40}/.exec(JSON.stringify(call.args))?.[0];
 }
 
 /** Every place a secret must never be: recorded Slack calls except its one delivery, logs, database. */

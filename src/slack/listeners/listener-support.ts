@@ -53,18 +53,12 @@ export async function openLoading(client: WebClient, triggerId: string, view: Mo
 }
 
 /**
- * Page `n` of the key list: with a cursor from a Next button, one query; from a typed page
- * number, walks the pages by key (never by offset), which is cheap for the pages people type.
+ * Page `n` of the key list, one query either way: with a cursor from a Next button, by key (stable
+ * while keys come and go); from a typed page number, by position.
  */
 export async function loadKeyPage(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<Page<ApiKey>> {
   if (cursor) return deps.services.keys.list(actor, { cursor, limit: keysPerPage });
-  let next: string | undefined;
-  for (let i = 1; i < page; i++) {
-    const walked = await deps.services.keys.list(actor, { cursor: next, limit: keysPerPage });
-    if (!walked.nextCursor) return { data: [], nextCursor: null };
-    next = walked.nextCursor;
-  }
-  return deps.services.keys.list(actor, { cursor: next, limit: keysPerPage });
+  return deps.services.keys.listAt(actor, { page, limit: keysPerPage });
 }
 
 /** Button values for paging: `<page>:<cursor>`. */
