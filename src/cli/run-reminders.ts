@@ -10,9 +10,12 @@ import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.slack.botToken) throw new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
   const logger = createLogger(config.logLevel);
-  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, (db) => createReminderService(config, db, systemClock, logger).runPass());
+  // Only a pass run here needs the token: a running keyward posts with its own.
+  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, (db) => {
+    if (!config.slack.botToken) throw new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
+    return createReminderService(config, db, systemClock, logger).runPass();
+  });
   logger.info({ report: result, ranBy }, "reminder pass done");
 }
 

@@ -184,10 +184,13 @@ function linuxIdentity(pid: number): { bootId?: string; startTicks?: string } {
 }
 
 /** `npm start`, `npm run rekey` when npm ran it; else the script (`src/main.ts`), not node's flags. */
-export function describeCommand(argv: readonly string[] = process.argv, npmScript = process.env.npm_lifecycle_event): string {
-  if (npmScript) return npmScript === "start" ? "npm start" : `npm run ${npmScript}`;
-  const script = argv.slice(1).find((a) => /\.(ts|js|mjs)$/.test(a));
-  return script ? path.relative(process.cwd(), script) || script : argv.join(" ");
+export function describeCommand(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
+  const arg = argv.slice(1).find((a) => /\.(ts|js|mjs)$/.test(a));
+  const script = arg ? path.relative(process.cwd(), arg) || arg : undefined;
+  // npm's variables are inherited by everything below it: they name us only if npm's script runs this very file.
+  const npmScript = env.npm_lifecycle_event;
+  if (npmScript && script && env.npm_lifecycle_script?.includes(script)) return npmScript === "start" ? "npm start" : `npm run ${npmScript}`;
+  return script ?? argv.join(" ");
 }
 
 function lockedError(lockPath: string, holder: LockHolder): DataDirLockedError {
