@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "../config/config.ts";
+import { readLiveHolder } from "../db/data-dir-lock.ts";
 import { systemClock } from "../domain/runtime.ts";
 import { createLogger } from "../logger.ts";
 import { createReminderService } from "../server/keyward.ts";
@@ -11,9 +12,11 @@ import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  // Only a pass run here needs the token: a running keyward posts with its own.
+  // Only a pass run here needs the token: a running keyward on the embedded database posts with its own.
+  const noToken = () => new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
+  if (!config.slack.botToken && (config.databaseUrl || !(await readLiveHolder(config.dataDir)))) throw noToken();
   const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, (db) => {
-    if (!config.slack.botToken) throw new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
+    if (!config.slack.botToken) throw noToken();
     return createReminderService(config, db, systemClock, logger).runPass();
   });
   logger.info({ report: result, ranBy }, "reminder pass done");
