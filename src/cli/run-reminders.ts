@@ -1,24 +1,28 @@
 import { ConfigError, loadConfig } from "../config/config.ts";
-import { openDatabase } from "../db/database.ts";
+import { readLiveHolder } from "../db/data-dir-lock.ts";
 import { systemClock } from "../domain/runtime.ts";
 import { createLogger } from "../logger.ts";
 import { createReminderService } from "../server/keyward.ts";
+import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
-/** `npm run reminders`: one reminder pass, for cron; exits 0 when the pass ran. */
+/**
+ * `npm run reminders`: one reminder pass, for cron; exits 0 when the pass ran. While `npm start`
+ * runs on the embedded database, the running keyward runs the pass and this prints its report.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.slack.botToken) throw new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  try {
-    const report = await createReminderService(config, db, systemClock, logger).runPass();
-    logger.info({ report }, "reminder pass done");
-  } finally {
-    await db.close();
-  }
+  // Only a pass run here needs the token: a running keyward on the embedded database posts with its own.
+  const noToken = () => new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
+  if (!config.slack.botToken && (config.databaseUrl || !(await readLiveHolder(config.dataDir)))) throw noToken();
+  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, (db) => {
+    if (!config.slack.botToken) throw noToken();
+    return createReminderService(config, db, systemClock, logger).runPass();
+  });
+  logger.info({ report: result, ranBy }, "reminder pass done");
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `reminder pass failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(error instanceof ConfigError || error instanceof CliError ? error.message : `reminder pass failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

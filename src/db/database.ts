@@ -9,6 +9,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrator.ts";
 import { pgliteConnection, pgPoolConnection, type SqlConnection } from "./sql-connection.ts";
@@ -47,6 +48,8 @@ interface Driver {
   listen: Database["listen"];
   /** Ends what listen() opened. */
   stopListening(): Promise<void>;
+  /** After the connection is closed: gives up the data directory's lock. */
+  release(): Promise<void>;
 }
 
 export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
@@ -55,6 +58,7 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
     await migrate(driver.sql, { logger: opts.logger });
   } catch (error) {
     await driver.sql.close();
+    await driver.release();
     throw error;
   }
   opts.logger?.info({ kind: driver.kind, dataDir: driver.kind === "pglite" ? opts.dataDir ?? "(memory)" : undefined }, "database open");
@@ -67,19 +71,32 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
     close: once(async () => {
       await driver.stopListening();
       await closeAll(prisma, driver.sql);
+      await driver.release();
     }),
   };
 }
 
 async function openPglite(dataDir: string | undefined, image: Blob | undefined): Promise<Driver> {
   if (dataDir !== undefined && image) throw new Error("openDatabase: pgliteImage is for in-memory PGlite; it cannot seed a dataDir");
-  const dir = dataDir === undefined ? undefined : path.join(dataDir, "pglite");
-  // A first start copies the install's initdb image (scripts/pglite-seed.mjs) rather than running initdb.
-  const seed = dir && !(await exists(dir)) ? await installSeedImage() : undefined;
-  if (dir) await mkdir(seed ? path.dirname(dir) : dir, { recursive: true });
-  const pglite = await PGlite.create(dir, image || seed ? { loadDataDir: image ?? seed } : undefined);
-  // One process owns a PGlite directory, so there is no other instance to hear from.
-  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite), listen: async () => {}, stopListening: async () => {} };
+  if (dataDir === undefined) return pgliteDriver(await PGlite.create(image ? { loadDataDir: image } : undefined), async () => {});
+  // Two PGlite instances writing one directory corrupt it: the lock comes before anything is read or copied.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    const dir = path.join(dataDir, "pglite");
+    // A first start copies the install's initdb image (scripts/pglite-seed.mjs) rather than running initdb.
+    const seed = (await exists(dir)) ? undefined : await installSeedImage();
+    if (!seed) await mkdir(dir, { recursive: true });
+    return pgliteDriver(await PGlite.create(dir, seed ? { loadDataDir: seed } : undefined), lock.release);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+function pgliteDriver(pglite: PGlite, release: () => Promise<void>): Driver {
+  // One process owns a PGlite directory (the lock), so there is no other instance to hear from.
+  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite), listen: async () => {}, stopListening: async () => {}, release };
 }
 
 function openPostgres(connectionString: string, logger: DatabaseLogger | undefined): Driver {
@@ -96,6 +113,8 @@ function openPostgres(connectionString: string, logger: DatabaseLogger | undefin
     adapter: new PrismaPg(pool),
     listen: (channel, handler) => listeners.listen(channel, handler),
     stopListening: () => listeners.stop(),
+    // Instances share a server by design: nothing to lock.
+    release: async () => {},
   };
 }
 

@@ -7,6 +7,8 @@ import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-error
 import { createPrismaStore } from "../db/prisma-store.ts";
 import { keyChangedChannel } from "../db/prisma-api-key-repository.ts";
 import type { DomainContext } from "../domain/context.ts";
+import { DomainError } from "../domain/errors.ts";
+import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
@@ -18,6 +20,7 @@ import { WebClient } from "@slack/web-api";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { startControlChannel, type ControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
@@ -87,6 +90,8 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   });
   await slack?.start();
   scheduler?.start();
+  // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
+  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -107,6 +112,7 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
       (closed ??= (async () => {
         ready = false;
         clearInterval(flush);
+        await control?.close();
         await scheduler?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -116,6 +122,22 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
       })()),
+  };
+}
+
+function controlHandlers(ctx: DomainContext, reminders: ReminderService | null): ControlHandlers {
+  return {
+    "reminders.run": async () => {
+      if (!reminders) throw new DomainError("unavailable", `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
+      return reminders.runPass();
+    },
+    rekey: async ({ keyVersion }) => {
+      const current = ctx.cipher.currentVersion;
+      if (keyVersion !== current) {
+        throw new DomainError("conflict", `The running keyward (pid ${process.pid}) seals with key version ${current}, but this command's KEYWARD_ENCRYPTION_KEYS ends at version ${keyVersion}: restart keyward with the same key ring, then run npm run rekey again.`);
+      }
+      return { ...(await reencryptSecrets(ctx)), keyVersion: current };
+    },
   };
 }
 

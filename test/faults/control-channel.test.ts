@@ -1,0 +1,135 @@
+import { statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DomainError } from "../../src/domain/errors.ts";
+import type { PassReport } from "../../src/domain/reminder-service.ts";
+import { ControlError, controlSocketPath, sendControlRequest, startControlChannel, type ControlHandlers } from "../../src/server/control-channel.ts";
+
+const tempDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "keyward-ctl-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+const report: PassReport = { claimed: 1, takenOver: 0, sent: 1, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 3 };
+
+function recordingLogger() {
+  const lines: Array<{ level: string; obj: object; msg?: string }> = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
+  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** Raw lines in, raw lines out: what another client (a later `npm run keys`) would see. */
+async function exchange(socketPath: string, text: string, answers: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath, () => socket.write(text));
+    let buffered = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split("\n").filter(Boolean);
+      if (lines.length >= answers) {
+        socket.end();
+        resolve(lines);
+      }
+    });
+    socket.once("error", reject);
+  });
+}
+
+describe("the control channel", () => {
+  it("answers typed requests one line each, in order, on a socket only its owner can open", async () => {
+    const dir = await tempDir();
+    const calls: string[] = [];
+    const handlers: ControlHandlers = {
+      "reminders.run": async () => {
+        calls.push("reminders");
+        return report;
+      },
+      rekey: async ({ keyVersion }) => {
+        calls.push(`rekey ${keyVersion}`);
+        if (keyVersion !== 2) throw new DomainError("conflict", "The running keyward seals with key version 2.");
+        return { reencrypted: 4, skipped: 0, keyVersion };
+      },
+    };
+    const channel = (await startControlChannel(dir, handlers, recordingLogger()))!;
+    try {
+      expect(statSync(channel.path).mode & 0o777).toBe(0o600);
+      expect(await sendControlRequest(channel.path, { command: "reminders.run" })).toEqual(report);
+      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2 })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
+      const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3 }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(ControlError);
+      expect(refusal).toMatchObject({ code: "conflict", message: "The running keyward seals with key version 2." });
+      // Two requests on one connection, and two the protocol does not know: answered in order, no handler runs for the bad ones.
+      calls.length = 0;
+      const lines = await exchange(channel.path, `{"command":"rekey","keyVersion":2}\nnot json\n{"command":"keys.delete"}\n{"command":"reminders.run"}\n`, 4);
+      expect(lines.map((l) => JSON.parse(l) as { ok: boolean; error?: { code: string } })).toMatchObject([
+        { ok: true },
+        { ok: false, error: { code: "malformed_request" } },
+        { ok: false, error: { code: "malformed_request" } },
+        { ok: true },
+      ]);
+      expect(calls).toEqual(["rekey 2", "reminders"]);
+    } finally {
+      await channel.close();
+    }
+    await expect(sendControlRequest(channel.path, { command: "reminders.run" })).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("hides an unexpected failure's message from the caller and logs it", async () => {
+    const dir = await tempDir();
+    const logger = recordingLogger();
+    const handlers: ControlHandlers = {
+      "reminders.run": async () => {
+        throw new Error("connection to /internal/path lost");
+      },
+      rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }),
+    };
+    const channel = (await startControlChannel(dir, handlers, logger))!;
+    try {
+      const failure = await sendControlRequest(channel.path, { command: "reminders.run" }).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ code: "unavailable", message: "reminders.run failed in the running keyward; its log has the cause." });
+      expect(logger.lines.some((l) => l.level === "error" && l.msg === "control request failed")).toBe(true);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it("lets a request in flight finish before close() returns", async () => {
+    const dir = await tempDir();
+    let finish!: () => void;
+    const handlers: ControlHandlers = {
+      "reminders.run": () => new Promise<PassReport>((resolve) => (finish = () => resolve(report))),
+      rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }),
+    };
+    const channel = (await startControlChannel(dir, handlers, recordingLogger()))!;
+    const answered = sendControlRequest(channel.path, { command: "reminders.run" });
+    await expect.poll(() => typeof finish).toBe("function");
+    let closed = false;
+    const closing = channel.close().then(() => (closed = true));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    finish();
+    expect(await answered).toEqual(report);
+    await closing;
+  });
+
+  it("stays off, saying why, when DATA_DIR is too long for a Unix socket path", async () => {
+    const dir = path.join(await tempDir(), "d".repeat(120));
+    const where = controlSocketPath(dir);
+    expect(where.usable).toBe(false);
+    expect(where.reason).toMatch(/^its path .+keyward\.sock is \d+ bytes, over the 10[37]-byte limit of Unix sockets; use a shorter DATA_DIR$/);
+    const logger = recordingLogger();
+    const handlers: ControlHandlers = { "reminders.run": async () => report, rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }) };
+    expect(await startControlChannel(dir, handlers, logger)).toBeNull();
+    expect(logger.lines).toEqual([{ level: "warn", obj: { reason: where.reason }, msg: "control channel off: npm run reminders and npm run rekey cannot reach this process" }]);
+  });
+});

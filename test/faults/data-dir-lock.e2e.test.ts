@@ -1,0 +1,213 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseKeyRing, type EncryptionKeyRing } from "../../src/config/config.ts";
+import { lockFileName } from "../../src/db/data-dir-lock.ts";
+import { openDatabase } from "../../src/db/database.ts";
+import { createPrismaStore } from "../../src/db/prisma-store.ts";
+import type { DomainContext } from "../../src/domain/context.ts";
+import { createDomainServices } from "../../src/domain/index.ts";
+import { createKeyHasher } from "../../src/domain/key-hasher.ts";
+import { cryptoRandom } from "../../src/domain/runtime.ts";
+import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
+import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const token = "xoxb-data-dir-lock";
+const pepper = "e".repeat(64);
+const key = (n: number) => Buffer.alloc(32, n).toString("base64");
+const ringV1 = `1:${key(1)}`;
+const ringV2 = `1:${key(1)},2:${key(2)}`;
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(script: string, dataDir: string, env: Record<string, string>): Proc {
+  let output = "";
+  let stderr = "";
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "info", KEYWARD_PEPPER: pepper, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (output += String(d)));
+  child.stderr!.on("data", (d) => {
+    output += String(d);
+    stderr += String(d);
+  });
+  return { child, output: () => output, stderr: () => stderr, exited: new Promise((r) => child.once("exit", (code) => r(code))) };
+}
+
+/** `npm start` as its own process, healthy. */
+async function startServer(dataDir: string, env: Record<string, string>): Promise<Proc> {
+  const port = 45_000 + Math.floor(Math.random() * 5000);
+  const app = run("src/main.ts", dataDir, { PORT: String(port), ...env });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (app.child.exitCode !== null) throw new Error(`exited early: ${app.output()}`);
+    // Healthy and serving the control channel: both come before "keyward is listening".
+    if (app.output().includes("keyward is listening")) break;
+    if (Date.now() > deadline) throw new Error(`never listening: ${app.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return app;
+}
+
+async function stop(app: Proc): Promise<void> {
+  if (app.child.exitCode === null) app.child.kill("SIGTERM");
+  await app.exited;
+}
+
+/** The last pino line with this msg, parsed. */
+function logLine(output: string, msg: string): Record<string, unknown> {
+  const line = output.split("\n").findLast((l) => l.includes(`"msg":"${msg}"`));
+  if (!line) throw new Error(`no "${msg}" in: ${output}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** Data put into DATA_DIR before any server runs: one GitHub secret, sealed with the ring's newest key. */
+async function seedIntegration(dataDir: string, ring: EncryptionKeyRing, input: { alias: string; expiresOn: string; reminderChannel?: string; addedDaysAgo?: number }): Promise<string> {
+  const db = await openDatabase({ dataDir });
+  try {
+    const shift = (input.addedDaysAgo ?? 0) * 86_400_000;
+    const ctx: DomainContext = {
+      store: createPrismaStore(db.prisma),
+      clock: { now: () => new Date(Date.now() - shift) },
+      random: cryptoRandom,
+      hasher: createKeyHasher(Buffer.from(pepper, "hex")),
+      adminUserIds: new Set(),
+      cipher: createSecretCipher(ring),
+      reminderDays: [30, 14, 7, 3, 1, 0],
+    };
+    const services = createDomainServices(ctx);
+    const ws = "T0LOCKTEST";
+    await services.access.ensureWorkspace(ws);
+    const admin = await ctx.store.roles.findBuiltIn(ws, "admin");
+    await ctx.store.roles.assign(ws, "U0LOCKADM", admin!.id, "setup", ctx.clock.now());
+    const actor = await services.access.actorForUser(ws, "U0LOCKADM", { isWorkspaceAdmin: false }, "slack");
+    const config = await services.integrations.add(actor, "github", { alias: input.alias, secret: "ghp_" + "l".repeat(36), expiresOn: input.expiresOn, timeZone: "UTC", reminderChannel: input.reminderChannel });
+    return config.id;
+  } finally {
+    await db.close();
+  }
+}
+
+async function keyVersionOf(dataDir: string, id: string): Promise<number | undefined> {
+  const db = await openDatabase({ dataDir });
+  try {
+    return (await db.prisma.integrationConfig.findFirst({ where: { id }, select: { keyVersion: true } }))?.keyVersion;
+  } finally {
+    await db.close();
+  }
+}
+
+const ring = (text: string) => parseKeyRing(text) as EncryptionKeyRing;
+const dayFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+describe("one process owns an embedded database", () => {
+  const dirs: string[] = [];
+  let fake: FakeSlack;
+  const dataDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "keyward-lock-e2e-"));
+    dirs.push(dir);
+    return dir;
+  };
+  beforeAll(async () => {
+    fake = await startFakeSlack({ token });
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it("refuses a second npm start at once with one line naming the holder's pid; a SIGKILLed holder's lock is taken over", async () => {
+    const dir = await dataDir();
+    const env = { KEYWARD_ENCRYPTION_KEYS: ringV1 };
+    const first = await startServer(dir, env);
+    try {
+      const started = performance.now();
+      const second = run("src/main.ts", dir, { ...env, PORT: "0" });
+      expect(await second.exited).toBe(1);
+      const ms = Math.round(performance.now() - started);
+      const lines = second.stderr().trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(
+        `keyward could not start: ${dir} is in use by keyward pid ${first.child.pid} (src/main.ts, since ${JSON.parse(await readFile(join(dir, lockFileName), "utf8")).since}): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database.`,
+      );
+      console.info(`second npm start refused after ${ms} ms (process start included)`);
+      expect(first.child.exitCode).toBe(null);
+
+      first.child.kill("SIGKILL");
+      await first.exited;
+      expect(JSON.parse(await readFile(join(dir, lockFileName), "utf8")).pid).toBe(first.child.pid);
+      const third = await startServer(dir, env);
+      try {
+        expect(JSON.parse(await readFile(join(dir, lockFileName), "utf8")).pid).toBe(third.child.pid);
+      } finally {
+        await stop(third);
+      }
+      expect(await third.exited).toBe(0);
+      expect(existsSync(join(dir, lockFileName))).toBe(false);
+    } finally {
+      if (first.child.exitCode === null) first.child.kill("SIGKILL");
+    }
+  }, 180_000);
+
+  it("npm run rekey while npm start runs: the server re-encrypts, and refuses a ring that is not its own", async () => {
+    const dir = await dataDir();
+    const id = await seedIntegration(dir, ring(ringV1), { alias: "lock-rekey", expiresOn: dayFromNow(200) });
+    const server = await startServer(dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
+    try {
+      // A ring this server does not seal with: one line saying what to do; nothing re-encrypted.
+      const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: `${ringV2},3:${key(3)}` });
+      expect(await wrong.exited).toBe(1);
+      expect(wrong.stderr().trim()).toBe(
+        `re-encryption failed: The running keyward (pid ${server.child.pid}) seals with key version 2, but this command's KEYWARD_ENCRYPTION_KEYS ends at version 3: restart keyward with the same key ring, then run npm run rekey again.`,
+      );
+      const rekey = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
+      expect(await rekey.exited, rekey.output()).toBe(0);
+      expect(logLine(rekey.output(), "re-encryption done")).toMatchObject({ reencrypted: 1, skipped: 0, keyVersion: 2, ranBy: server.child.pid });
+      expect(server.output()).toContain('"command":"rekey"');
+    } finally {
+      await stop(server);
+    }
+    expect(await keyVersionOf(dir, id)).toBe(2);
+  }, 180_000);
+
+  it("npm run reminders while npm start runs: the server runs the pass; without a bot token it says what to do", async () => {
+    const dir = await dataDir();
+    fake.addChannel({ id: "C0LOCKREM", members: [], botIsMember: true });
+    // Added ten days ago, expiring in four: the 7-day threshold is due.
+    await seedIntegration(dir, ring(ringV1), { alias: "lock-reminder", expiresOn: dayFromNow(4), reminderChannel: "C0LOCKREM", addedDaysAgo: 10 });
+    const env = { KEYWARD_ENCRYPTION_KEYS: ringV1, SLACK_BOT_TOKEN: token, SLACK_API_URL: fake.url };
+
+    const silent = await startServer(dir, { KEYWARD_ENCRYPTION_KEYS: ringV1 });
+    try {
+      const refused = run("src/cli/run-reminders.ts", dir, env);
+      expect(await refused.exited).toBe(1);
+      expect(refused.stderr().trim()).toBe(`reminder pass failed: The running keyward (pid ${silent.child.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
+    } finally {
+      await stop(silent);
+    }
+    expect(fake.callsTo("chat.postMessage")).toHaveLength(0);
+
+    const server = await startServer(dir, env);
+    try {
+      const pass = run("src/cli/run-reminders.ts", dir, env);
+      expect(await pass.exited, pass.output()).toBe(0);
+      expect(logLine(pass.output(), "reminder pass done")).toMatchObject({ ranBy: server.child.pid, report: { retryLater: 0, undeliverable: 0 } });
+      // The server's own timer may have run the pass first; either way it was posted once, by the server.
+      await fake.waitForCalls("chat.postMessage", 1, 10_000);
+      expect(fake.callsTo("chat.postMessage").filter((c) => JSON.stringify(c.args).includes("lock-reminder"))).toHaveLength(1);
+    } finally {
+      await stop(server);
+    }
+  }, 180_000);
+});
