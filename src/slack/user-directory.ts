@@ -6,6 +6,8 @@ import type { Logger } from "../logger.ts";
 export interface SlackUserFacts {
   tz: string;
   isWorkspaceAdmin: boolean;
+  /** users.info `deleted`: deactivated in Slack (remembered, so their personal keys are refused). */
+  deactivated: boolean;
   /** False when users.info failed and these are defaults. */
   verified: boolean;
 }
@@ -37,13 +39,13 @@ export class SlackUserDirectory {
     try {
       const { user } = await client.users.info({ user: userId });
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
-      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted, verified: true };
+      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted, deactivated: Boolean(user?.deleted), verified: true };
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
       this.cache.set(key, { facts, until: now + this.ttlMs });
       return facts;
     } catch (error) {
       this.logger.warn({ err: error, workspaceId, userId }, "users.info failed; treating the user as a non-admin in the default time zone");
-      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, verified: false };
+      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, deactivated: false, verified: false };
     }
   }
 }
