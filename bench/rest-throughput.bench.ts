@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadConfig } from "../src/config/config.ts";
 import { createLogger } from "../src/logger.ts";
+import { generateKey } from "../src/domain/key-format.ts";
+import { cryptoRandom } from "../src/domain/runtime.ts";
 import { startKeyward } from "../src/server/keyward.ts";
 import { round } from "./stats.ts";
 
@@ -39,9 +41,24 @@ async function wrk(url: string, options: { seconds: number; connections: number;
   };
 }
 
+/** A wrk script that POSTs /verify with each of `keys` in turn. */
+function verifyScript(keys: string[]): string {
+  return [
+    `local keys = {${keys.map((k) => `"${k}"`).join(",")}}`,
+    "local i = 0",
+    "request = function()",
+    "  i = i % #keys + 1",
+    `  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, '{"key":"' .. keys[i] .. '"}')`,
+    "end",
+    "",
+  ].join("\n");
+}
+
 /**
- * REST throughput and p99 of `POST /verify` and an authenticated `GET /api-keys`, each beside a
- * bare node:http server answering a constant, on this machine in the same run.
+ * REST throughput and p99 of `POST /verify` (a valid key; forged well-formed keys, 1,000 in turn,
+ * which the negative cache answers; forged keys never repeated, each a database read) and an
+ * authenticated `GET /api-keys`, each beside a bare node:http server answering a constant, on
+ * this machine in the same run.
  */
 export async function benchRestThroughput(options: { seconds?: number; connections?: number; databaseUrl?: string } = {}) {
   const seconds = options.seconds ?? 8;
@@ -74,6 +91,17 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
       const base = `${app.url}/api/v1`;
       await wrk(`${base}/verify`, { seconds: 2, connections, script });
       const verify = await wrk(`${base}/verify`, { seconds, connections, script });
+      // Anyone can make well-formed keys (the checksum is public): a flood of them must not cost a database read each.
+      const forged = join(work, "verify-forged.lua");
+      const forgedKeys = Array.from({ length: 1000 }, () => generateKey(cryptoRandom));
+      await writeFile(forged, verifyScript(forgedKeys));
+      for (const k of forgedKeys) await app.services.keys.verify(k); // each costs one read, once
+      await wrk(`${base}/verify`, { seconds: 2, connections, script: forged });
+      const verifyForged = await wrk(`${base}/verify`, { seconds, connections, script: forged });
+      // Never repeated: no cache can answer these, so this is the cost of a miss (HMAC and an indexed read).
+      const distinct = join(work, "verify-distinct.lua");
+      await writeFile(distinct, verifyScript(Array.from({ length: 200_000 }, () => generateKey(cryptoRandom))));
+      const verifyDistinct = await wrk(`${base}/verify`, { seconds, connections, script: distinct });
       const auth = { authorization: `Bearer ${secret}` };
       await wrk(`${base}/api-keys?limit=50`, { seconds: 2, connections, headers: auth });
       const list = await wrk(`${base}/api-keys?limit=50`, { seconds, connections, headers: auth });
@@ -82,6 +110,8 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
         database: app.db.kind,
         bareNodeHttp: baseline,
         verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3) },
+        verifyUnknownForged1000: { ...verifyForged, ofBaseline: round(verifyForged.requestsPerSecond / baseline.requestsPerSecond, 3), ofValidKey: round(verifyForged.requestsPerSecond / verify.requestsPerSecond, 3) },
+        verifyUnknownNeverRepeated: { ...verifyDistinct, ofBaseline: round(verifyDistinct.requestsPerSecond / baseline.requestsPerSecond, 3), ofValidKey: round(verifyDistinct.requestsPerSecond / verify.requestsPerSecond, 3) },
         listApiKeys50: { ...list, ofBaseline: round(list.requestsPerSecond / baseline.requestsPerSecond, 3) },
       };
     } finally {

@@ -108,6 +108,7 @@ const authMessages = {
   unknown: "That key is not known.",
   expired: "That key has expired.",
   deleted: "That key was deleted.",
+  owner_inactive: "That personal key's owner holds no permission now (or was deactivated in Slack).",
 } as const;
 
 function compile(def: RouteDef): CompiledRoute {

@@ -164,18 +164,19 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
     {
       method: "POST",
       path: "/verify",
-      summary: "For other services: is this key valid, and what may it do?",
+      summary: "For other services: is this key valid, whose workspace is it, and what may it do?",
       authenticated: false,
       body: verifyRequestSchema,
       responses: { 200: { description: "The verdict", schema: verifyResponseSchema } },
       async handle(req) {
         const { key } = parseInput(verifyRequestSchema, req.body);
         const auth = await services.access.actorForKey(key);
-        if (!auth.ok) return { status: 200, body: { valid: false, reason: auth.reason, keyId: null, role: null, permissions: [], expiresAt: null } };
+        if (!auth.ok) return { status: 200, body: { valid: false, reason: auth.reason, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null } };
         return {
           status: 200,
           body: {
             valid: true,
+            workspaceId: auth.key.workspaceId,
             keyId: auth.key.id,
             role: auth.key.roleName,
             permissions: [...auth.actor.permissions],

@@ -38,7 +38,11 @@ export const verifyRequestSchema = z.object({ key: z.string().max(1000, "A key i
 export const verifyResponseSchema = z
   .object({
     valid: z.boolean(),
-    reason: z.enum(["malformed", "unknown", "expired", "deleted"]).optional(),
+    reason: z
+      .enum(["malformed", "unknown", "expired", "deleted", "owner_inactive"])
+      .optional()
+      .describe("Why the key is refused. owner_inactive: a personal key whose creator holds no permission now or was deactivated in Slack."),
+    workspaceId: z.string().nullable().describe("The Slack workspace (team id) the key belongs to; null when refused."),
     keyId: z.string().nullable(),
     role: z.string().nullable(),
     permissions: z.array(z.enum(permissions)),

@@ -12,6 +12,8 @@ export interface UserFacts {
    * stranger): no role whatever, not Admin for their own workspace's admin status nor for KEYWARD_ADMINS.
    */
   foreign?: boolean;
+  /** users.info `deleted`; left out when the caller does not know (nothing recorded changes). */
+  deactivated?: boolean;
   /** False when Slack could not be asked: the facts are a safe guess, not to be remembered. */
   verified?: boolean;
 }
@@ -20,12 +22,15 @@ export interface UserFacts {
  * Turns "who is this" into an Actor with the permissions they hold right now. The only place
  * that decides a person's role, so every surface gets the same answer.
  */
-export type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: VerifyFailure };
+export type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: KeyRefusal };
+
+/** `owner_inactive`: a personal key whose creator holds nothing now, or is known to be deactivated in Slack. */
+export type KeyRefusal = VerifyFailure | "owner_inactive";
 
 export class AccessService {
   private readonly ensured = new Set<string>();
-  /** Admin status last written per person, so that an unchanged one costs no write. */
-  private readonly recorded = new Map<string, boolean>();
+  /** Facts last written per person, so that unchanged ones cost no write. */
+  private readonly recorded = new Map<string, { isWorkspaceAdmin: boolean; deactivated?: boolean }>();
 
   constructor(
     private readonly ctx: DomainContext,
@@ -72,6 +77,8 @@ export class AccessService {
   /**
    * A program presenting a key. A service key acts with its role; a personal key acts for its
    * creator and never with more than the creator holds now (their role as last seen from Slack).
+   * A personal key left with nothing, or whose creator Slack said is deactivated, is refused:
+   * services that check only `valid` must not keep accepting a departed person's key.
    */
   async actorForKey(secret: string): Promise<KeyAuthentication> {
     const result = await this.keys.verify(secret);
@@ -79,10 +86,12 @@ export class AccessService {
     const { key } = result;
     let granted = new Set<Permission>(result.permissions);
     if (key.kind === "personal") {
-      const isWorkspaceAdmin = await this.ctx.store.members.isWorkspaceAdmin(key.workspaceId, key.createdBy);
-      const creatorRole = await this.roleOf(key.workspaceId, key.createdBy, { isWorkspaceAdmin });
+      const creator = await this.ctx.store.members.factsOf(key.workspaceId, key.createdBy);
+      if (creator.deactivatedAt) return { ok: false, reason: "owner_inactive" };
+      const creatorRole = await this.roleOf(key.workspaceId, key.createdBy, { isWorkspaceAdmin: creator.isWorkspaceAdmin });
       const held = new Set(creatorRole?.permissions ?? []);
       granted = new Set([...granted].filter((p) => held.has(p)));
+      if (granted.size === 0) return { ok: false, reason: "owner_inactive" };
     }
     const actor: Actor = {
       workspaceId: key.workspaceId,
@@ -103,27 +112,30 @@ export class AccessService {
     await this.ensureWorkspace(workspaceId);
     const isWorkspaceAdmin = facts.isWorkspaceAdmin && !facts.deactivated;
     await this.ctx.store.transaction(async (tx) => {
-      await tx.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin }, this.ctx.clock.now());
+      await tx.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin, deactivated: facts.deactivated }, this.ctx.clock.now());
       if (!facts.deactivated) return;
       const role = await tx.roles.assignmentOf(workspaceId, userId);
       if (!role) return;
       await tx.roles.unassign(workspaceId, userId);
       await recordAudit(this.ctx, tx, { workspaceId, userId: "slack", source: "slack" }, "role.unassign", { type: "user", id: userId }, { previous: role.name, reason: "deactivated in Slack" });
     });
-    this.recorded.set(`${workspaceId}:${userId}`, isWorkspaceAdmin);
+    this.recorded.set(`${workspaceId}:${userId}`, { isWorkspaceAdmin, deactivated: facts.deactivated });
   }
 
   private async rememberFacts(workspaceId: string, userId: string, given: UserFacts): Promise<void> {
     if (given.verified === false) return;
-    const facts = { isWorkspaceAdmin: given.isWorkspaceAdmin && !given.foreign };
+    // What Slack says of a foreign person's deactivation speaks of their own organisation, not of this one.
+    const facts = { isWorkspaceAdmin: given.isWorkspaceAdmin && !given.foreign, deactivated: given.foreign ? undefined : given.deactivated };
     const id = `${workspaceId}:${userId}`;
-    if (this.recorded.get(id) === facts.isWorkspaceAdmin) return;
+    const last = this.recorded.get(id);
+    // An unknown deactivation (undefined) changes nothing recorded, so it matches either value.
+    if (last?.isWorkspaceAdmin === facts.isWorkspaceAdmin && (facts.deactivated === undefined || last.deactivated === facts.deactivated)) return;
     // A person of another organisation leaves no trace here; only an admin status remembered from when
     // they belonged is withdrawn, so their personal keys follow.
-    if (given.foreign && !(await this.ctx.store.members.isWorkspaceAdmin(workspaceId, userId))) return;
-    await this.ctx.store.members.recordFacts(workspaceId, userId, facts, this.ctx.clock.now());
+    if (given.foreign && !(await this.ctx.store.members.factsOf(workspaceId, userId)).isWorkspaceAdmin) return;
+    await this.ctx.store.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated }, this.ctx.clock.now());
     if (this.recorded.size > 50_000) this.recorded.clear();
-    this.recorded.set(id, facts.isWorkspaceAdmin);
+    this.recorded.set(id, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated ?? last?.deactivated });
   }
 }
 

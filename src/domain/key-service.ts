@@ -91,8 +91,11 @@ export class KeyService {
         kind: key.kind,
         expiresAt: expiresAt.toISOString(),
       });
+      // Other instances forget the hashes they remembered as unknown: this one may be among them.
+      await tx.apiKeys.announceChange(key.id);
       return key;
     });
+    this.cache.evictKey(created.id);
     return { key: created, secret };
   }
 
@@ -201,8 +204,9 @@ export class KeyService {
     const hash = this.ctx.hasher.hash(secret);
     let key = this.cache.get(hash)?.key;
     if (key === undefined) {
+      const ticket = this.cache.ticket();
       key = await this.ctx.store.apiKeys.findByHash(hash);
-      if (key) this.cache.set(hash, key);
+      this.cache.set(hash, key, ticket);
     }
     // A key whose secret is still on its way to its creator does not exist yet for callers.
     if (!key || key.pendingSince) return { valid: false, reason: "unknown" };
@@ -260,7 +264,10 @@ export class KeyService {
     return { ...result, secret };
   }
 
-  /** Another instance changed this key (heard through the database): drop it from the verify cache. */
+  /**
+   * Another instance created or changed this key (heard through the database): drop it from the
+   * verify cache, and forget the hashes remembered as unknown (a creation may have made one real).
+   */
   forget(keyId: string): void {
     this.cache.evictKey(keyId);
   }

@@ -75,8 +75,16 @@ export interface ApiKeyRepository {
 
 /** What Slack last said about a person, for decisions made where Slack cannot be asked (REST). */
 export interface MemberRepository {
-  isWorkspaceAdmin(workspaceId: string, userId: string): Promise<boolean>;
-  recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean }, at: Date): Promise<void>;
+  /** Nothing recorded: not an admin, not known to be deactivated. */
+  factsOf(workspaceId: string, userId: string): Promise<MemberFacts>;
+  /** `deactivated` left out keeps what was recorded; true keeps the first time it was seen; false clears it. */
+  recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean; deactivated?: boolean }, at: Date): Promise<void>;
+}
+
+export interface MemberFacts {
+  isWorkspaceAdmin: boolean;
+  /** When Slack was first seen saying this person is deactivated; null while active (or never said). */
+  deactivatedAt: Date | null;
 }
 
 export interface AuditRepository {

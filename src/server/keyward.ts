@@ -71,7 +71,9 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   };
   const services = createDomainServices(ctx);
   await upgradeBindings(ctx, logger);
-  // Other instances' deletions, rolls and activations reach this one's verify cache within milliseconds.
+  // Other instances' creations, deletions, rolls and activations reach this one's verify cache within
+  // milliseconds. The payload is a key id; anything else (a later format) evicts nothing but still
+  // forgets the unknown hashes, which is always safe.
   await db.listen(keyChangedChannel, (keyId) => services.keys.forget(keyId));
   const slack = await startSlack(options, services, clock);
   const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;

@@ -9,6 +9,8 @@ export interface SlackUserFacts {
   isWorkspaceAdmin: boolean;
   /** Slack places this person outside the served workspace (another team or org, a Slack Connect stranger). */
   foreign: boolean;
+  /** users.info `deleted`: deactivated in Slack (remembered, so their personal keys are refused). */
+  deactivated: boolean;
   /** False when users.info failed and these are defaults. */
   verified: boolean;
 }
@@ -43,13 +45,13 @@ export class SlackUserDirectory {
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
       // is_admin/is_owner speak of the person's own team: a foreign workspace's admin is nobody here.
       const foreign = !isMemberOf(this.served, (user ?? {}) as SlackUserOrigin);
-      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted && !foreign, foreign, verified: true };
+      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted && !foreign, foreign, deactivated: Boolean(user?.deleted), verified: true };
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
       this.cache.set(key, { facts, until: now + this.ttlMs });
       return facts;
     } catch (error) {
       this.logger.warn({ err: error, workspaceId, userId }, "users.info failed; treating the user as a non-admin in the default time zone");
-      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, foreign: false, verified: false };
+      return { tz: this.defaultTimeZone, isWorkspaceAdmin: false, foreign: false, deactivated: false, verified: false };
     }
   }
 }
