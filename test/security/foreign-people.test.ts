@@ -35,13 +35,13 @@ describe.each(databaseKinds())("people of another organisation on %s", (kind) =>
     expect((await f.services.access.actorForUser(ws, "UCONFIGADM", { isWorkspaceAdmin: false, verified: false }, "slack")).roleName).toBeNull();
   });
 
-  it("a Slack admin who turns out foreign: the remembered admin status goes, so their personal key loses it", async () => {
+  it("a Slack admin who turns out foreign: the remembered admin status goes, so their personal key is refused", async () => {
     const ws = f.workspace();
     const admin = await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true }, "slack");
     const { secret } = await f.services.keys.create(admin, { name: "was-admin", role: "Admin", kind: "personal", expiresOn: "2030-01-01", timeZone: "UTC" });
     await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true, foreign: true }, "slack");
     expect(await f.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: ws, userId: "UWASADMIN1" } } })).toMatchObject({ isWorkspaceAdmin: false });
-    const auth = await f.services.access.actorForKey(secret);
-    expect(auth.ok && auth.actor.permissions.size).toBe(0);
+    // Their key holds nothing now: refused outright (item 5), not valid with no permissions.
+    expect(await f.services.access.actorForKey(secret)).toEqual({ ok: false, reason: "owner_inactive" });
   });
 });
