@@ -73,7 +73,21 @@ export function nextReminderAt(expiry: ExpiryPoint | null, now: Date, days: read
   return null;
 }
 
-/** How a reminder names its threshold. */
+/**
+ * Local days from `now` to the expiry day (0: it expires today, 1: tomorrow), counted like the
+ * thresholds; expiredThreshold once it has expired. A reminder says this, not its threshold: one
+ * posted late (a new key with 2 days left gets the 3-day reminder) must not say "in 3 days".
+ */
+export function daysLeft(expiry: ExpiryPoint, now: Date): number {
+  const t = now.getTime();
+  if (t >= expiry.expiresAt.getTime()) return expiredThreshold;
+  let d = Math.floor((expiry.expiresAt.getTime() - t) / day);
+  while (dueAt(expiry, d).getTime() > t) d++;
+  while (d > 0 && dueAt(expiry, d - 1).getTime() <= t) d--;
+  return d;
+}
+
+/** How a reminder names its threshold (or the days left, counted the same way). */
 export function thresholdLabel(threshold: number): string {
   if (threshold === expiredThreshold) return "has expired";
   if (threshold === 0) return "expires today";

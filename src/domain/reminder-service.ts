@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
-import { mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
+import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectType } from "./reminder-types.ts";
 
 export interface PassReport {
@@ -84,7 +84,8 @@ export class ReminderService {
     }
     let outcome: ReminderOutcome;
     try {
-      outcome = await this.notifier.deliver(claim);
+      const expiry = { expiresAt: claim.subject.expiresAt, timeZone: claim.subject.expiryTimeZone };
+      outcome = await this.notifier.deliver({ ...claim, daysLeft: daysLeft(expiry, this.clock.now()) });
     } catch (error) {
       outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
     }

@@ -27,6 +27,8 @@ export interface ReminderClaim {
   /** When Slack first refused this threshold for a passing reason (null: never yet). */
   firstFailedAt: Date | null;
   subject: ReminderSubject;
+  /** Local days to the expiry day as the pass hands the claim to the notifier (what the reminder says). */
+  daysLeft?: number;
 }
 
 export type ReminderOutcome =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dueAt, expiredThreshold, mostUrgentDue, nextReminderAt, scheduleOf, thresholdLabel, type ExpiryPoint } from "../../src/domain/reminder-schedule.ts";
+import { daysLeft, dueAt, expiredThreshold, mostUrgentDue, nextReminderAt, scheduleOf, thresholdLabel, type ExpiryPoint } from "../../src/domain/reminder-schedule.ts";
 import { endOfDayIn } from "../../src/domain/expiry.ts";
 
 const days = [30, 14, 7, 3, 1, 0];
@@ -90,6 +90,17 @@ describe("reminder schedule", () => {
     const dayEnd: ExpiryPoint = { expiresAt: new Date("2026-11-02T04:59:59.999Z"), timeZone: null };
     expect(iso(dayEnd, 0)).toBe("2026-11-01T05:00:00.000Z");
     expect(iso(dayEnd, 3)).toBe("2026-10-29T05:00:00.000Z");
+  });
+
+  it("counts the local days left, as a late reminder says them", () => {
+    expect(daysLeft(expiry, new Date("2027-01-29T10:00:00Z"))).toBe(2); // the 3-day threshold is due, but 2 days are left
+    expect(daysLeft(expiry, new Date("2027-01-31T00:00:00Z"))).toBe(0);
+    expect(daysLeft(expiry, new Date("2027-01-30T23:59:59.999Z"))).toBe(1);
+    expect(daysLeft(expiry, new Date("2027-02-01T00:00:00Z"))).toBe(expiredThreshold);
+    const newYork = chosen("2026-11-03", "America/New_York");
+    expect(daysLeft(newYork, new Date("2026-10-31T03:59:59.999Z"))).toBe(4);
+    expect(daysLeft(newYork, new Date("2026-10-31T04:00:00.000Z"))).toBe(3);
+    expect(daysLeft(newYork, new Date("2026-11-02T04:30:00.000Z"))).toBe(2); // 23:30 on Nov 1, after the 25-hour day
   });
 
   it("names thresholds for people", () => {
