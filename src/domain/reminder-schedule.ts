@@ -22,7 +22,22 @@ function calendarDayBefore(isoDay: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+// Due times are asked for again and again (each pass plans a subject twice, rows stay due for a
+// while); working one out takes a few time-zone conversions, so keep the recent ones.
+const dueCache = new Map<string, number>();
+
 export function dueAt(expiry: ExpiryPoint, threshold: number): Date {
+  const key = `${expiry.expiresAt.getTime()}|${expiry.timeZone ?? ""}|${threshold}`;
+  let at = dueCache.get(key);
+  if (at === undefined) {
+    if (dueCache.size >= 20_000) dueCache.clear();
+    at = computeDueAt(expiry, threshold).getTime();
+    dueCache.set(key, at);
+  }
+  return new Date(at);
+}
+
+function computeDueAt(expiry: ExpiryPoint, threshold: number): Date {
   const { expiresAt, timeZone } = expiry;
   if (threshold === expiredThreshold) return expiresAt;
   if (timeZone === null || !isValidTimeZone(timeZone)) {
