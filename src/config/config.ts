@@ -38,6 +38,16 @@ const keyRing = optionalText.transform((v, ctx) => {
   return ring;
 });
 
+/** Each Slack Web API call a reminder makes gives up after this long (the reminder WebClient's timeout). */
+export const reminderSlackTimeoutMs = 10_000;
+/**
+ * The shortest claim lease allowed: one delivery makes at most six Slack calls after renewing its
+ * claim (conversations.open and two conversations.history to find an earlier post, the post, and
+ * on a refused channel conversations.open and the DM), each up to the timeout, plus a margin. A
+ * shorter lease would let another pass take over a claim still being posted, and post it twice.
+ */
+export const minReminderLeaseSeconds = (6 * reminderSlackTimeoutMs) / 1000 + 30;
+
 const wholeNumber = (min: number, max: number, fallback: number) =>
   optionalText.transform((v, ctx) => {
     if (v === undefined) return fallback;
@@ -91,7 +101,7 @@ const envSchema = z
     KEYWARD_ADMINS: csv.refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), "must be Slack user ids (U…), comma-separated"),
     REMINDER_INTERVAL_SECONDS: wholeNumber(10, 86_400, 300),
     REMINDER_DAYS: reminderDays,
-    REMINDER_CLAIM_LEASE_SECONDS: wholeNumber(1, 3600, 120),
+    REMINDER_CLAIM_LEASE_SECONDS: wholeNumber(minReminderLeaseSeconds, 3600, 120),
     LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()).default("info"),
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),

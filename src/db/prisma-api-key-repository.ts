@@ -21,6 +21,7 @@ function toApiKey(row: Row): ApiKey {
     createdBy: row.createdBy,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
+    expiryTimeZone: row.expiryTimeZone,
     lastUsedAt: row.lastUsedAt,
     replacedBy: row.replacedBy,
   };
@@ -48,7 +49,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   async list(workspaceId: string, page: { after?: string; skip?: number; limit: number }): Promise<ApiKey[]> {
     const rows = await this.db.$queryRaw<Array<Omit<ApiKey, "roleName"> & { roleName: string }>>`
       SELECT k.id, k."workspaceId", k.name, k.description, k.kind::text AS kind, k."roleId", r.name AS "roleName", k.last4,
-             k."createdBy", k."createdAt", k."expiresAt", k."lastUsedAt", k."replacedBy"
+             k."createdBy", k."createdAt", k."expiresAt", k."expiryTimeZone", k."lastUsedAt", k."replacedBy"
         FROM "ApiKey" k JOIN "Role" r ON r.id = k."roleId"
        WHERE k."workspaceId" = ${workspaceId} AND k."deletedAt" IS NULL AND k."pendingSince" IS NULL
          AND (${page.after ?? null}::text IS NULL OR k.id > ${page.after ?? ""})

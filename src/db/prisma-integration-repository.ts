@@ -12,6 +12,7 @@ function toConfig(row: Row): IntegrationConfig {
     last4: row.last4,
     isDefault: row.isDefault === true,
     expiresAt: row.expiresAt,
+    expiryTimeZone: row.expiryTimeZone,
     reminderChannel: row.reminderChannel,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
@@ -65,7 +66,7 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
     return toConfig(row as Row);
   }
 
-  async replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null> {
+  async replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null> {
     const { count } = await this.db.integrationConfig.updateMany({
       where: { workspaceId, id },
       data: {
@@ -74,6 +75,7 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
         binding: change.sealed.binding,
         last4: change.last4,
         expiresAt: change.expiresAt,
+        expiryTimeZone: change.expiryTimeZone,
         rotatedAt: change.at,
         rotatedBy: change.by,
         nextReminderAt: change.nextReminderAt,

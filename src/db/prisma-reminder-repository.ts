@@ -7,6 +7,7 @@ interface SubjectRow {
   id: string;
   workspaceId: string;
   expiresAt: Date;
+  expiryTimeZone: string | null;
   integration: string | null;
   alias: string | null;
   name: string | null;
@@ -22,6 +23,7 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
     id: row.id,
     workspaceId: row.workspaceId,
     expiresAt: new Date(row.expiresAt),
+    expiryTimeZone: row.expiryTimeZone,
     integration: row.integration,
     alias: row.alias,
     name: row.name ?? `${row.integration}/${row.alias}`,
@@ -35,19 +37,19 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
 // Only rows whose next reminder is due; FOR UPDATE SKIP LOCKED lets two instances share a pass
 // without waiting on, or claiming, each other's rows. Paged by id, never by offset.
 const dueSql: Record<ReminderSubjectType, string> = {
-  integration: `SELECT id, "workspaceId", "expiresAt", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy"
+  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy"
       FROM "IntegrationConfig"
      WHERE "nextReminderAt" <= $1 AND "expiresAt" IS NOT NULL AND ($2::text IS NULL OR id > $2)
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-  api_key: `SELECT id, "workspaceId", "expiresAt", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy"
+  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy"
       FROM "ApiKey"
      WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND ($2::text IS NULL OR id > $2)
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
 };
 
 const subjectByIdSql: Record<ReminderSubjectType, string> = {
-  integration: `SELECT id, "workspaceId", "expiresAt", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy" FROM "IntegrationConfig" WHERE id = $1`,
-  api_key: `SELECT id, "workspaceId", "expiresAt", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL`,
+  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy" FROM "IntegrationConfig" WHERE id = $1`,
+  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL`,
 };
 
 const table: Record<ReminderSubjectType, string> = { integration: `"IntegrationConfig"`, api_key: `"ApiKey"` };
@@ -64,7 +66,7 @@ export class PrismaReminderRepository implements ReminderRepository {
           const subject = toSubject(input.type, row);
           const plan = input.plan(subject);
           if (plan.threshold !== null) {
-            const claim = await this.insertClaim(tx, subject, plan.threshold, input.now, input.instance);
+            const claim = await this.insertClaim(tx, subject, plan.threshold, input.instance);
             if (claim) claims.push(claim);
           }
           await tx.$executeRawUnsafe(`UPDATE ${table[input.type]} SET "nextReminderAt" = $1 WHERE id = $2`, plan.next, row.id);
@@ -76,10 +78,10 @@ export class PrismaReminderRepository implements ReminderRepository {
   }
 
   /** The ledger row is the claim: the unique key refuses a second one for the same threshold. */
-  private async insertClaim(tx: Db, subject: ReminderSubject, threshold: number, now: Date, instance: string): Promise<ReminderClaim | null> {
+  private async insertClaim(tx: Db, subject: ReminderSubject, threshold: number, instance: string): Promise<ReminderClaim | null> {
     const inserted = await tx.$queryRawUnsafe<Array<{ id: string }>>(
       `INSERT INTO "ReminderDelivery" (id, "workspaceId", "subjectType", "subjectId", "expiresAt", threshold, status, attempts, "claimedBy", "claimedAt")
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', 1, $7, $8)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', 1, $7, now())
        ON CONFLICT ("subjectType", "subjectId", "expiresAt", threshold) DO NOTHING
        RETURNING id`,
       randomUUID(),
@@ -89,20 +91,25 @@ export class PrismaReminderRepository implements ReminderRepository {
       subject.expiresAt,
       threshold,
       instance,
-      now,
     );
-    return inserted[0] ? { deliveryId: inserted[0].id, threshold, attempts: 0, subject } : null;
+    return inserted[0] ? { deliveryId: inserted[0].id, threshold, attempts: 0, firstFailedAt: null, subject } : null;
+  }
+
+  async databaseNow(): Promise<Date> {
+    const [row] = await this.prisma.$queryRawUnsafe<Array<{ now: Date }>>(`SELECT now() AS now`);
+    return new Date(row!.now);
   }
 
   async claimRetries(input: Parameters<ReminderRepository["claimRetries"]>[0]) {
     return this.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRawUnsafe<Array<{ id: string; threshold: number; attempts: number; subjectType: ReminderSubjectType; subjectId: string; expiresAt: Date }>>(
-          `SELECT id, threshold, attempts, "subjectType", "subjectId", "expiresAt" FROM "ReminderDelivery"
-            WHERE (status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < $2)
+        // The lease is measured with now() on both sides: the database's clock, not this instance's.
+        const rows = await tx.$queryRawUnsafe<Array<{ id: string; threshold: number; attempts: number; firstFailedAt: Date | null; subjectType: ReminderSubjectType; subjectId: string; expiresAt: Date }>>(
+          `SELECT id, threshold, attempts, "firstFailedAt", "subjectType", "subjectId", "expiresAt" FROM "ReminderDelivery"
+            WHERE (status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < now() - $2::int * interval '1 millisecond')
             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
           input.passStart,
-          input.staleBefore,
+          Math.round(input.leaseMs),
           input.limit,
         );
         const out: Array<ReminderClaim | { deliveryId: string; obsolete: string }> = [];
@@ -124,12 +131,12 @@ export class PrismaReminderRepository implements ReminderRepository {
             continue;
           }
           await tx.$executeRawUnsafe(
-            `UPDATE "ReminderDelivery" SET status = 'pending', "claimedBy" = $1, "claimedAt" = $2, attempts = attempts + 1 WHERE id = $3`,
+            `UPDATE "ReminderDelivery" SET status = 'pending', "claimedBy" = $1, "claimedAt" = now(), attempts = attempts + 1 WHERE id = $2`,
             input.instance,
-            input.now,
             row.id,
           );
-          out.push({ deliveryId: row.id, threshold: row.threshold, attempts: row.attempts, subject: toSubject(row.subjectType, subjectRow) });
+          const firstFailedAt = row.firstFailedAt ? new Date(row.firstFailedAt) : null;
+          out.push({ deliveryId: row.id, threshold: row.threshold, attempts: row.attempts, firstFailedAt, subject: toSubject(row.subjectType, subjectRow) });
         }
         return out;
       },
@@ -137,22 +144,27 @@ export class PrismaReminderRepository implements ReminderRepository {
     );
   }
 
-  async renew(deliveryId: string, instance: string, at: Date): Promise<boolean> {
-    const { count } = await this.prisma.reminderDelivery.updateMany({ where: { id: deliveryId, claimedBy: instance, status: "pending" }, data: { claimedAt: at } });
+  async renew(deliveryId: string, instance: string): Promise<boolean> {
+    const count = await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = now() WHERE id = $1 AND "claimedBy" = $2 AND status = 'pending'`, deliveryId, instance);
     return count === 1;
   }
 
   async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {
     const sent = outcome.status === "sent";
-    await this.prisma.reminderDelivery.updateMany({
-      where: { id: deliveryId, ...(instance ? { claimedBy: instance } : {}) },
-      data: {
-        status: outcome.status,
-        sentAt: sent ? at : undefined,
-        channel: sent ? outcome.channel : undefined,
-        messageTs: sent ? outcome.ts : undefined,
-        lastError: sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
-      },
-    });
+    // One statement, so the first failure's time is kept, never overwritten by a later one.
+    await this.prisma.$executeRawUnsafe(
+      `UPDATE "ReminderDelivery"
+          SET status = $3, "sentAt" = COALESCE($4, "sentAt"), channel = COALESCE($5, channel), "messageTs" = COALESCE($6, "messageTs"), "lastError" = $7,
+              "firstFailedAt" = CASE WHEN $3 = 'retry' THEN COALESCE("firstFailedAt", $8) ELSE "firstFailedAt" END
+        WHERE id = $1 AND ($2::text IS NULL OR "claimedBy" = $2)`,
+      deliveryId,
+      instance ?? null,
+      outcome.status,
+      sent ? at : null,
+      sent ? outcome.channel : null,
+      sent ? outcome.ts : null,
+      sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
+      at,
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { fromZonedTime, formatInTimeZone } from "date-fns-tz";
 import { DomainError } from "./errors.ts";
 
 /**
@@ -7,7 +6,12 @@ import { DomainError } from "./errors.ts";
  */
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and the
+// reminder pass asks for many days per subject.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function isValidTimeZone(timeZone: string): boolean {
+  if (dayFormats.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone });
     return timeZone.length > 0;
@@ -26,7 +30,34 @@ export function isCalendarDay(day: string): boolean {
 
 /** The calendar day it is at `instant` in `timeZone`, as YYYY-MM-DD. */
 export function dayIn(instant: Date, timeZone: string): string {
-  return formatInTimeZone(instant, timeZone, "yyyy-MM-dd");
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", calendar: "iso8601", numberingSystem: "latn" });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+  return `${parts.year!.padStart(4, "0")}-${parts.month}-${parts.day}`;
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  let format = wallFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", calendar: "iso8601", numberingSystem: "latn" });
+    wallFormats.set(timeZone, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, Number(x.value)]));
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** Midnight at the start of `day` in `timeZone`, near enough for endOfDayIn to check and correct. */
+function localMidnightGuess(day: string, timeZone: string): number {
+  const wall = Date.parse(`${day}T00:00:00Z`);
+  const first = wall - offsetAt(wall, timeZone);
+  return wall - offsetAt(first, timeZone);
 }
 
 /** The last millisecond of `day` in `timeZone`. */
@@ -39,7 +70,7 @@ export function endOfDayIn(day: string, timeZone: string): Date {
   const next = new Date(`${day}T00:00:00Z`);
   next.setUTCDate(next.getUTCDate() + 1);
   const nextDay = next.toISOString().slice(0, 10);
-  let start = fromZonedTime(`${nextDay}T00:00:00`, timeZone).getTime();
+  let start = localMidnightGuess(nextDay, timeZone);
   for (let i = 0; i < 4 && dayIn(new Date(start), timeZone) !== nextDay; i++) start += 3600_000;
   for (let i = 0; i < 4 && dayIn(new Date(start - 1), timeZone) === nextDay; i++) start -= 3600_000;
   return new Date(start - 1);

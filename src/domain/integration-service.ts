@@ -57,6 +57,7 @@ export class IntegrationService {
     const input = parseInput(addConfigInputSchema, rawInput);
     const now = this.ctx.clock.now();
     const expiresAt = this.expiry(input, now);
+    const expiryTimeZone = this.expiryZone(input, expiresAt);
     const id = newId(this.ctx.clock, this.ctx.random);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.integrations.find(actor.workspaceId, slug, input.alias)) {
@@ -74,10 +75,11 @@ export class IntegrationService {
         last4: input.secret.slice(-4),
         isDefault: false,
         expiresAt,
+        expiryTimeZone,
         reminderChannel: input.reminderChannel ?? null,
         createdBy: actor.userId,
         createdAt: now,
-        nextReminderAt: nextReminderAt(expiresAt, now, this.ctx.reminderDays),
+        nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, this.ctx.reminderDays),
       });
       if (makeDefault) await tx.integrations.makeDefault(actor.workspaceId, slug, id);
       await recordAudit(this.ctx, tx, actor, "integration.add", this.target(created), { isDefault: makeDefault, expiresAt: expiresAt?.toISOString() ?? null });
@@ -93,14 +95,17 @@ export class IntegrationService {
     return this.ctx.store.transaction(async (tx) => {
       let config = await this.load(tx, actor, integration, alias);
       if (input.secret !== undefined) {
-        const expiresAt = input.expiresOn !== undefined || input.expiresAt !== undefined ? this.expiry(input, now) : config.expiresAt;
+        const newExpiry = input.expiresOn !== undefined || input.expiresAt !== undefined;
+        const expiresAt = newExpiry ? this.expiry(input, now) : config.expiresAt;
+        const expiryTimeZone = newExpiry ? this.expiryZone(input, expiresAt) : config.expiryTimeZone;
         config = (await tx.integrations.replaceSecret(actor.workspaceId, config.id, {
           sealed: this.ctx.cipher.seal(input.secret, config),
           last4: input.secret.slice(-4),
           expiresAt,
+          expiryTimeZone,
           at: now,
           by: actor.userId,
-          nextReminderAt: nextReminderAt(expiresAt, now, this.ctx.reminderDays),
+          nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, this.ctx.reminderDays),
         }))!;
         await recordAudit(this.ctx, tx, actor, "integration.rotate", this.target(config), { expiresAt: expiresAt?.toISOString() ?? null });
       }
@@ -166,6 +171,11 @@ export class IntegrationService {
     const config = parsedAlias.success ? await repos.integrations.find(actor.workspaceId, slug, parsedAlias.data) : null;
     if (!config) throw notFound(`The configuration "${alias}" of ${slug}`);
     return config;
+  }
+
+  /** The zone a chosen expiry day was meant in, kept so reminders follow its midnights; null for an instant or no expiry. */
+  private expiryZone(input: { expiresOn?: string; timeZone?: string }, expiresAt: Date | null): string | null {
+    return expiresAt && input.expiresOn !== undefined ? input.timeZone! : null;
   }
 
   private expiry(input: { expiresOn?: string; timeZone?: string; expiresAt?: Date | null }, now: Date): Date | null {

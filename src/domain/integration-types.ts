@@ -9,6 +9,8 @@ export interface IntegrationConfig {
   last4: string;
   isDefault: boolean;
   expiresAt: Date | null;
+  /** The IANA zone the expiry day was chosen in (reminders follow its midnights); null for an instant. */
+  expiryTimeZone: string | null;
   reminderChannel: string | null;
   createdBy: string;
   createdAt: Date;
@@ -29,7 +31,7 @@ export interface IntegrationRepository {
   findDefault(workspaceId: string, integration: string): Promise<IntegrationConfig | null>;
   sealedSecret(workspaceId: string, id: string): Promise<Sealed | null>;
   create(config: NewIntegrationConfig): Promise<IntegrationConfig>;
-  replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null>;
+  replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null>;
   /** Makes `id` the integration's only default (the database refuses two). */
   makeDefault(workspaceId: string, integration: string, id: string): Promise<void>;
   setChannel(workspaceId: string, id: string, channel: string | null): Promise<IntegrationConfig | null>;

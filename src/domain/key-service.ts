@@ -83,7 +83,8 @@ export class KeyService {
         createdBy: actor.userId,
         createdAt: now,
         expiresAt,
-        nextReminderAt: nextReminderAt(expiresAt, now, this.ctx.reminderDays),
+        expiryTimeZone: input.expiresOn ? input.timeZone! : null,
+        nextReminderAt: nextReminderAt({ expiresAt, timeZone: input.expiresOn ? input.timeZone! : null }, now, this.ctx.reminderDays),
         pendingSince: options.pendingDelivery ? now : null,
       });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, {
@@ -250,7 +251,8 @@ export class KeyService {
         createdBy: actor.userId,
         createdAt: now,
         expiresAt: old.expiresAt,
-        nextReminderAt: nextReminderAt(old.expiresAt, now, this.ctx.reminderDays),
+        expiryTimeZone: old.expiryTimeZone,
+        nextReminderAt: nextReminderAt({ expiresAt: old.expiresAt, timeZone: old.expiryTimeZone }, now, this.ctx.reminderDays),
         pendingSince: options.pendingDelivery ? now : null,
       });
       const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
@@ -300,7 +302,7 @@ export class KeyService {
       const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, key.id);
       if (replaced) {
         // A roll copies the old key's expiry onto its replacement, so that is the one to restore.
-        await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, key.expiresAt, nextReminderAt(key.expiresAt, now, this.ctx.reminderDays));
+        await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, key.expiresAt, nextReminderAt({ expiresAt: key.expiresAt, timeZone: replaced.expiryTimeZone }, now, this.ctx.reminderDays));
         await tx.apiKeys.announceChange(replaced.id);
         await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: key.id, reason });
         this.cache.evictKey(replaced.id);

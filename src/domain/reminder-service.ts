@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
-import { mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
+import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectType } from "./reminder-types.ts";
 
 export interface PassReport {
@@ -14,13 +14,12 @@ export interface PassReport {
   ms: number;
 }
 
-const maxAttempts = 20;
-
 /**
  * One reminder pass (SPEC rule 10): retries of earlier passes first, then every due row, paged
  * by id. A threshold is claimed in the database before Slack is called; a Slack failure leaves
  * the claim to be retried on a later pass; after downtime only the most urgent due threshold of a
- * subject is claimed.
+ * subject is claimed. A threshold Slack keeps refusing is given up a day (`giveUpAfterMs`) after
+ * its first failure, however short the interval between passes.
  */
 export class ReminderService {
   private readonly instance = randomUUID();
@@ -31,27 +30,29 @@ export class ReminderService {
     private readonly clock: Clock,
     private readonly days: readonly number[],
     private readonly batchSize = 200,
-    /** Longer than one delivery can take (the Slack call's timeout), so a live claim is never taken over. */
+    /**
+     * Longer than one delivery can take (all its Slack calls at their timeout), so a live claim is
+     * never taken over; measured on the database's clock (config enforces the floor).
+     */
     private readonly claimLeaseMs = 2 * 60_000,
+    /** How long after its first failure a threshold is still retried: a Slack outage of hours loses nothing. */
+    private readonly giveUpAfterMs = 24 * 3600_000,
   ) {}
 
   plan(subject: ReminderSubject, now: Date) {
-    const threshold = mostUrgentDue(subject.expiresAt, now, this.days);
-    return { threshold, next: nextReminderAt(subject.expiresAt, now, this.days, threshold ?? undefined) };
+    const expiry = { expiresAt: subject.expiresAt, timeZone: subject.expiryTimeZone };
+    const threshold = mostUrgentDue(expiry, now, this.days);
+    return { threshold, next: nextReminderAt(expiry, now, this.days, threshold ?? undefined) };
   }
 
   async runPass(): Promise<PassReport> {
     const passStart = this.clock.now();
+    // Retries that failed before this moment are tried again; it is the database's time, as the ledger's are.
+    const retriesBefore = await this.repo.databaseNow();
     const started = performance.now();
     const report: PassReport = { claimed: 0, takenOver: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 0 };
     for (;;) {
-      const retries = await this.repo.claimRetries({
-        now: this.clock.now(),
-        passStart,
-        staleBefore: new Date(passStart.getTime() - this.claimLeaseMs),
-        limit: this.batchSize,
-        instance: this.instance,
-      });
+      const retries = await this.repo.claimRetries({ passStart: retriesBefore, leaseMs: this.claimLeaseMs, limit: this.batchSize, instance: this.instance });
       if (retries.length === 0) break;
       for (const claim of retries) {
         if ("obsolete" in claim) {
@@ -77,18 +78,23 @@ export class ReminderService {
 
   private async deliver(claim: ReminderClaim, report: PassReport): Promise<void> {
     report.claimed++;
-    if (!(await this.repo.renew(claim.deliveryId, this.instance, this.clock.now()))) {
+    if (!(await this.repo.renew(claim.deliveryId, this.instance))) {
       report.takenOver++;
       return;
     }
     let outcome: ReminderOutcome;
     try {
-      outcome = await this.notifier.deliver(claim);
+      const expiry = { expiresAt: claim.subject.expiresAt, timeZone: claim.subject.expiryTimeZone };
+      outcome = await this.notifier.deliver({ ...claim, daysLeft: daysLeft(expiry, this.clock.now()) });
     } catch (error) {
       outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
     }
-    if (outcome.status === "retry" && claim.attempts + 1 >= maxAttempts) outcome = { status: "undeliverable", error: `gave up after ${maxAttempts} attempts: ${outcome.error}` };
-    await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);
+    const now = this.clock.now();
+    if (outcome.status === "retry" && claim.firstFailedAt && now.getTime() - claim.firstFailedAt.getTime() >= this.giveUpAfterMs) {
+      const hours = Math.round((now.getTime() - claim.firstFailedAt.getTime()) / 3600_000);
+      outcome = { status: "undeliverable", error: `gave up after ${hours} h of failures (${claim.attempts + 1} attempts): ${outcome.error}` };
+    }
+    await this.repo.finish(claim.deliveryId, outcome, now, this.instance);
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
     else report.undeliverable++;

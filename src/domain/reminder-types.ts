@@ -6,6 +6,8 @@ export interface ReminderSubject {
   id: string;
   workspaceId: string;
   expiresAt: Date;
+  /** The zone the expiry day was chosen in; null for an instant. */
+  expiryTimeZone: string | null;
   /** Integration slug and alias, or the key's name. */
   integration: string | null;
   alias: string | null;
@@ -22,7 +24,11 @@ export interface ReminderClaim {
   deliveryId: string;
   threshold: number;
   attempts: number;
+  /** When Slack first refused this threshold for a passing reason (null: never yet). */
+  firstFailedAt: Date | null;
   subject: ReminderSubject;
+  /** Local days to the expiry day as the pass hands the claim to the notifier (what the reminder says). */
+  daysLeft?: number;
 }
 
 export type ReminderOutcome =
@@ -54,14 +60,25 @@ export interface ReminderRepository {
     instance: string;
     plan: (subject: ReminderSubject) => ReminderPlan;
   }): Promise<{ claims: ReminderClaim[]; lastId: string | null }>;
-  /** Re-claims deliveries that failed for a passing reason, or whose claimant died (claimed before `staleBefore`). */
-  claimRetries(input: { now: Date; passStart: Date; staleBefore: Date; limit: number; instance: string }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
+  /**
+   * The database's clock. Claims and their leases are timed on it, not on any instance's clock, so
+   * that one instance whose clock runs ahead (or jumps) cannot take over another's live claim.
+   */
+  databaseNow(): Promise<Date>;
+  /**
+   * Re-claims deliveries that failed for a passing reason before `passStart` (database time), or
+   * whose claimant died: claimed or renewed more than `leaseMs` ago on the database's clock.
+   */
+  claimRetries(input: { passStart: Date; leaseMs: number; limit: number; instance: string }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
   /**
    * Renews this instance's claim just before posting; false when another pass took the claim
-   * over meanwhile (then this one must not post). The lease counts from here, not from the claim.
+   * over meanwhile (then this one must not post). The lease counts from here (database time), not from the claim.
    */
-  renew(deliveryId: string, instance: string, at: Date): Promise<boolean>;
-  /** Records the outcome; with `instance`, only while this instance still holds the claim. */
+  renew(deliveryId: string, instance: string): Promise<boolean>;
+  /**
+   * Records the outcome; with `instance`, only while this instance still holds the claim. A
+   * "retry" keeps the time of the first failure (`at` if there was none).
+   */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ export interface ApiKey {
   createdBy: string;
   createdAt: Date;
   expiresAt: Date;
+  /** The IANA zone the expiry day was chosen in (reminders follow its midnights); null for an instant. */
+  expiryTimeZone: string | null;
   lastUsedAt: Date | null;
   /** Set once the key was rolled: the id of its replacement. It then works until its (shortened) expiry. */
   replacedBy: string | null;

@@ -69,7 +69,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       const earlier = await findEarlierPost(claim);
       if (earlier) return { status: "sent", ...earlier, note: "found the earlier attempt's post; not posted again" };
       const s = claim.subject;
-      const view = { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, ownerId: s.ownerId };
+      const view = { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, daysLeft: claim.daysLeft, ownerId: s.ownerId };
       if (s.type === "api_key") return dm(s.ownerId, reminderMessage(view), claim);
       if (!s.channel) {
         return dm(s.ownerId, reminderMessage({ ...view, note: `No reminder channel is set for ${s.integration}/${s.alias}, so this comes to you. Set one with \`/keys integrations channel ${s.integration} ${s.alias}\`.` }), claim);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Config } from "../config/config.ts";
+import { reminderSlackTimeoutMs, type Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
@@ -201,7 +201,7 @@ export function createReminderService(config: Config, db: Database, clock: Clock
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: 10_000,
+    timeout: reminderSlackTimeoutMs,
     logger: boltLogger(logger),
   });
   return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/config.ts";
+import { ConfigError, loadConfig, minReminderLeaseSeconds, reminderSlackTimeoutMs } from "../../src/config/config.ts";
 import { resolveServerSecrets } from "../../src/config/local-secrets.ts";
 
 const pepper = randomBytes(32).toString("base64");
@@ -15,6 +15,13 @@ describe("configuration", () => {
     expect(config).toMatchObject({ port: 3000, dataDir: "./data", logLevel: "info", reminders: { intervalSeconds: 300, days: [30, 14, 7, 3, 1, 0] } });
     expect(config.slack.apiUrl).toBe("https://slack.com/api/");
     expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it("keeps the reminder claim lease above every Slack call one delivery can make", () => {
+    expect(minReminderLeaseSeconds * 1000).toBeGreaterThan(6 * reminderSlackTimeoutMs);
+    expect(loadConfig({}).reminders.leaseSeconds).toBeGreaterThanOrEqual(minReminderLeaseSeconds);
+    expect(loadConfig({ REMINDER_CLAIM_LEASE_SECONDS: String(minReminderLeaseSeconds) }).reminders.leaseSeconds).toBe(minReminderLeaseSeconds);
+    expect(() => loadConfig({ REMINDER_CLAIM_LEASE_SECONDS: String(reminderSlackTimeoutMs / 1000) })).toThrow(ConfigError);
   });
 
   it("parses every documented variable", () => {
@@ -52,6 +59,7 @@ describe("configuration", () => {
     [{ KEYWARD_ADMINS: "alice" }, "KEYWARD_ADMINS"],
     [{ REMINDER_DAYS: "30,soon" }, "REMINDER_DAYS"],
     [{ REMINDER_INTERVAL_SECONDS: "1" }, "REMINDER_INTERVAL_SECONDS"],
+    [{ REMINDER_CLAIM_LEASE_SECONDS: "5" }, "REMINDER_CLAIM_LEASE_SECONDS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ SLACK_CLIENT_ID: "1.2" }, "SLACK_CLIENT_ID"],
     [{ TRUST_PROXY: "10.0.0.0/8, proxy.internal" }, "TRUST_PROXY"],

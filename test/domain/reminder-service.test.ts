@@ -11,7 +11,10 @@ const days = [30, 14, 7, 3, 1, 0];
 class RecordingNotifier implements ReminderNotifier {
   delivered: Array<{ subject: string; threshold: number }> = [];
   answers: Array<ReminderOutcome | Error | "hang"> = [];
+  /** Subjects Slack refuses for a passing reason (an outage), whatever else is queued. */
+  down = new Set<string>();
   async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
+    if (this.down.has(claim.subject.name)) return { status: "retry", error: "service_unavailable" };
     const answer = this.answers.shift();
     if (answer === "hang") return new Promise(() => {});
     if (answer instanceof Error) throw answer;
@@ -33,6 +36,18 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   function service(notifier: ReminderNotifier) {
     return new ReminderService(new PrismaReminderRepository(f.db.prisma), notifier, f.clock, days);
   }
+
+  /** Time passes on the database's clock, which leases are measured on: the pending claims grow older. */
+  async function ageClaims(ms: number) {
+    await f.db.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = "claimedAt" - $1::int * interval '1 millisecond' WHERE status = 'pending'`, ms);
+  }
+
+  async function ledgerOf(alias: string, threshold: number) {
+    const config = await f.db.prisma.integrationConfig.findFirstOrThrow({ where: { alias } });
+    return f.db.prisma.reminderDelivery.findFirstOrThrow({ where: { subjectId: config.id, threshold } });
+  }
+
+  const delivered = (notifier: RecordingNotifier, subject: string) => notifier.delivered.filter((d) => d.subject === subject).map((d) => d.threshold);
 
   async function addConfig(alias: string, expiresOn: string, channel = "C0REMIND") {
     const ws = f.workspace();
@@ -100,7 +115,10 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     const survivor = new RecordingNotifier();
     await service(survivor).runPass(); // within the lease: the claim is not taken
     expect(survivor.delivered.filter((d) => d.subject === "github/crashed")).toEqual([]);
-    f.clock.advance(3 * 60_000);
+    f.clock.advance(3 * 60_000); // this instance's clock runs ahead (or jumps): the lease is the database's, so still not taken
+    await service(survivor).runPass();
+    expect(survivor.delivered.filter((d) => d.subject === "github/crashed")).toEqual([]);
+    await ageClaims(3 * 60_000); // the lease runs out on the database's clock
     await service(survivor).runPass();
     await service(survivor).runPass();
     expect(survivor.delivered.filter((d) => d.subject === "github/crashed").map((d) => d.threshold)).toEqual([14]);
@@ -117,15 +135,15 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     const inner = new PrismaReminderRepository(f.db.prisma);
     let renewals = 0;
     const stalling = Object.assign(Object.create(inner) as PrismaReminderRepository, {
-      renew: async (id: string, instance: string, at: Date) => {
+      renew: async (id: string, instance: string) => {
         if (renewals++ === 1) await gate;
-        return inner.renew(id, instance, at);
+        return inner.renew(id, instance);
       },
     });
     const slow = new RecordingNotifier();
     const stuck = new ReminderService(stalling, slow, f.clock, days).runPass();
     await new Promise((r) => setTimeout(r, 300));
-    f.clock.advance(5 * 60_000); // longer than the lease: pass B takes slow-b over
+    await ageClaims(5 * 60_000); // longer than the lease: pass B takes slow-b over
     const other = new RecordingNotifier();
     await service(other).runPass();
     release();
@@ -151,6 +169,95 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     f.clock.set("2027-07-05T00:00:00Z");
     await service(notifier).runPass();
     expect(notifier.delivered.filter((d) => d.subject === "github/rotated")).toHaveLength(2);
+  });
+
+  it("a configuration added with its expiry inside a reminder window is reminded on the next pass", async () => {
+    f.clock.set("2026-12-08T15:00:00Z");
+    const { admin } = await addConfig("added-late", "2026-12-10"); // 2 days left: the 3-day threshold is due
+    const notifier = new RecordingNotifier();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/added-late")).toEqual([3]);
+    f.clock.set("2026-12-09T00:00:00Z");
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/added-late")).toEqual([3, 1]);
+    // Rotated in place to an expiry 5 days ahead: the 7-day threshold of the new expiry, at once.
+    await f.services.integrations.update(admin, "github", "added-late", { secret: "ghp_" + "w".repeat(36), expiresOn: "2026-12-14", timeZone: "UTC" });
+    await service(notifier).runPass();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/added-late")).toEqual([3, 1, 7]);
+  });
+
+  it("an API key created or rolled with its expiry inside a reminder window is reminded on the next pass", async () => {
+    f.clock.set("2026-12-08T15:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key } = await f.services.keys.create(admin, { name: "late-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" });
+    const notifier = new RecordingNotifier();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "late-key")).toEqual([3]);
+    await f.services.keys.roll(admin, key.id);
+    await service(notifier).runPass();
+    expect(delivered(notifier, "late-key")).toEqual([3, 3]); // the replacement, a new key with the same expiry
+  });
+
+  it("posts a threshold at local midnight in the zone the expiry day was chosen in, across a daylight-saving change", async () => {
+    // New York springs forward on 2026-03-08: the 3-day threshold of an expiry on 2026-03-10 is due
+    // at midnight on 2026-03-07 there (05:00Z), not 4 × 24 h before the end of the expiry day (04:00Z).
+    f.clock.set("2026-03-03T12:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.integrations.add(admin, "github", { alias: "new-york", secret: "ghp_" + "n".repeat(36), expiresOn: "2026-03-10", timeZone: "America/New_York", reminderChannel: "C0REMIND" });
+    const notifier = new RecordingNotifier();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/new-york")).toEqual([7]);
+    f.clock.set("2026-03-07T04:30:00Z"); // 23:30 on March 6 in New York
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/new-york")).toEqual([7]);
+    f.clock.set("2026-03-07T05:00:00Z"); // midnight, March 7
+    await service(notifier).runPass();
+    expect(delivered(notifier, "github/new-york")).toEqual([7, 3]);
+    const row = await f.db.prisma.integrationConfig.findFirst({ where: { workspaceId: ws, alias: "new-york" } });
+    expect(row?.expiryTimeZone).toBe("America/New_York");
+  });
+
+  it("keeps retrying through a Slack outage however short the interval, and gives up only a day after the first failure", async () => {
+    f.clock.set("2026-12-01T00:00:00Z");
+    await addConfig("outage", "2026-12-28"); // the 30-day threshold is due
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    notifier.down.add("github/outage");
+    // REMINDER_INTERVAL_SECONDS=10 and an outage of ten minutes: sixty failed passes.
+    for (let i = 0; i < 60; i++) {
+      await reminders.runPass();
+      f.clock.advance(10_000);
+    }
+    const ledger = () => ledgerOf("outage", 30);
+    expect(await ledger()).toMatchObject({ status: "retry", attempts: 60, firstFailedAt: new Date("2026-12-01T00:00:00Z") });
+    notifier.down.clear(); // Slack is back
+    await reminders.runPass();
+    expect(delivered(notifier, "github/outage")).toEqual([30]);
+    expect((await ledger()).status).toBe("sent");
+  });
+
+  it("gives up on a threshold a day after its first failure", async () => {
+    f.clock.set("2026-12-01T00:00:00Z");
+    await addConfig("down-for-days", "2026-12-29");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    notifier.down.add("github/down-for-days");
+    for (let i = 0; i < 4; i++) {
+      await reminders.runPass();
+      f.clock.advance(6 * 3600_000);
+    }
+    expect((await ledgerOf("down-for-days", 30)).status).toBe("retry"); // 18 h after the first failure
+    await reminders.runPass(); // 24 h after it
+    const row = await ledgerOf("down-for-days", 30);
+    expect(row.status).toBe("undeliverable");
+    expect(row.lastError).toContain("gave up after 24 h of failures (5 attempts)");
+    notifier.down.clear();
+    f.clock.advance(6 * 3600_000);
+    await reminders.runPass();
+    expect(delivered(notifier, "github/down-for-days")).toEqual([]);
   });
 
   it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {

@@ -39,6 +39,15 @@ describe("reminders posted to Slack", () => {
     expect(await app.keyward.reminders!.runPass()).toMatchObject({ claimed: 0 });
   });
 
+  it("reminds on the next pass about a key added with 2 days left, saying 2 days", async () => {
+    clock.set("2026-12-24T09:00:00Z");
+    await app.keyward.services.integrations.add(admin, "github", { alias: "added-late", secret, expiresOn: "2026-12-26", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.reminders!.runPass();
+    const posts = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("github/added-late"));
+    expect(posts).toHaveLength(1);
+    expect(textOf(posts[0]!.args)).toContain("github/added-late expires in 2 days");
+  });
+
   it("does not post twice when an attempt got through but was never recorded (process died, call timed out)", async () => {
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "sentry", { alias: "errors", secret, expiresOn: "2027-01-20", timeZone: "UTC", reminderChannel: "C0PLATFORM" });

@@ -15,6 +15,8 @@ export interface ReminderMessageView {
   isDefault: boolean;
   expiresAt: Date;
   threshold: number;
+  /** Local days to the expiry day when posted; what the headline says (the threshold when absent). */
+  daysLeft?: number;
   /** A line for the owner when the reminder could not go where it should have. */
   note?: string;
   ownerId: string;
@@ -43,12 +45,13 @@ function apiKeySteps(v: ReminderMessageView): string[] {
 /** The reminder posted before (and once after) an expiry, with the rotation steps filled in. */
 export function reminderMessage(v: ReminderMessageView): { text: string; blocks: KnownBlock[] } {
   const what = v.subjectType === "integration" ? `${v.integration} key \`${v.alias}\`` : `API key *${escapeMrkdwn(v.name)}*`;
-  const headline = `${v.subjectType === "integration" ? `${v.integration}/${v.alias}` : v.name} ${thresholdLabel(v.threshold)}`;
+  const left = v.daysLeft ?? v.threshold;
+  const headline = `${v.subjectType === "integration" ? `${v.integration}/${v.alias}` : v.name} ${thresholdLabel(left)}`;
   const facts = [
     v.subjectType === "integration" ? `*Integration:* ${escapeMrkdwn(v.integration ?? "")}` : `*Key:* ${escapeMrkdwn(v.name)}`,
     v.subjectType === "integration" ? `*Alias:* \`${escapeMrkdwn(v.alias ?? "")}\`` : `*Owner:* ${mention(v.ownerId)}`,
     `*Last 4:* \`…${v.last4}\``,
-    `*${v.threshold < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`,
+    `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`,
   ];
   if (v.subjectType === "integration") facts.push(`*Default:* ${v.isDefault ? "yes" : "no"}`);
   const buttonValue = v.subjectType === "integration" ? v.subjectId : `key:${v.subjectId}`;
