@@ -6,7 +6,7 @@ export class PrismaMemberRepository implements MemberRepository {
 
   async factsOf(workspaceId: string, userId: string): Promise<MemberFacts> {
     const row = await this.db.member.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
-    return { isWorkspaceAdmin: row?.isWorkspaceAdmin ?? false, deactivatedAt: row?.deactivatedAt ?? null };
+    return { known: row !== null, isWorkspaceAdmin: row?.isWorkspaceAdmin ?? false, deactivatedAt: row?.deactivatedAt ?? null };
   }
 
   async recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean; deactivated?: boolean }, at: Date): Promise<void> {

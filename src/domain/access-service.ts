@@ -65,6 +65,13 @@ export class AccessService {
     if (facts.isWorkspaceAdmin || configuredAdmin) {
       return this.ctx.store.roles.findBuiltIn(workspaceId, "admin");
     }
+    // Slack could not be asked (the facts are a guess): an assignment counts only for someone Slack
+    // once vouched for here and never said was deactivated, so a Slack Connect guest given a role
+    // does not hold it whenever users.info fails.
+    if (facts.verified === false) {
+      const member = await this.ctx.store.members.factsOf(workspaceId, userId);
+      if (!member.known || member.deactivatedAt) return null;
+    }
     return this.ctx.store.roles.assignmentOf(workspaceId, userId);
   }
 

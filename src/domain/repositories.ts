@@ -82,6 +82,8 @@ export interface MemberRepository {
 }
 
 export interface MemberFacts {
+  /** Slack once vouched for this person as a member of this workspace (a verified look-up or user_change). */
+  known: boolean;
   isWorkspaceAdmin: boolean;
   /** When Slack was first seen saying this person is deactivated; null while active (or never said). */
   deactivatedAt: Date | null;

@@ -23,7 +23,9 @@ export interface NamedTeams {
 export interface SlackUserOrigin {
   team_id?: string;
   is_stranger?: boolean;
-  enterprise_user?: { enterprise_id?: string };
+  is_admin?: boolean;
+  is_owner?: boolean;
+  enterprise_user?: { enterprise_id?: string; is_admin?: boolean; is_owner?: boolean };
 }
 
 export async function servedWorkspaceOf(client: Pick<WebClient, "auth">): Promise<ServedWorkspace & { botUserId?: string; botId?: string }> {
@@ -53,6 +55,17 @@ export function isMemberOf(served: ServedWorkspace, user: SlackUserOrigin): bool
   if (user.is_stranger) return false;
   if (served.enterpriseId && user.enterprise_user?.enterprise_id === served.enterpriseId) return true;
   return !served.isEnterpriseInstall && user.team_id !== undefined && user.team_id === served.teamId;
+}
+
+/**
+ * Whether a member is an admin here. `is_admin`/`is_owner` speak of the person's own team, so they
+ * count only for a person of the served team; someone of a sister workspace on Grid is an admin here
+ * only as an admin or owner of the whole org (`enterprise_user`).
+ */
+export function isAdminHere(served: ServedWorkspace, user: SlackUserOrigin): boolean {
+  if (!isMemberOf(served, user)) return false;
+  if (user.team_id !== undefined && user.team_id === served.teamId) return Boolean(user.is_admin || user.is_owner);
+  return Boolean(user.enterprise_user?.is_admin || user.enterprise_user?.is_owner);
 }
 
 /** Every team and enterprise id a Slack payload names (commands, interactions, events), and the request's own. */

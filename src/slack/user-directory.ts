@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Clock } from "../domain/runtime.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
 import type { Logger } from "../logger.ts";
-import { isMemberOf, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
+import { isAdminHere, isMemberOf, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
 
 export interface SlackUserFacts {
   tz: string;
@@ -45,7 +45,7 @@ export class SlackUserDirectory {
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
       // is_admin/is_owner speak of the person's own team: a foreign workspace's admin is nobody here.
       const foreign = !isMemberOf(this.served, (user ?? {}) as SlackUserOrigin);
-      const facts = { tz, isWorkspaceAdmin: Boolean(user?.is_admin || user?.is_owner) && !user?.deleted && !foreign, foreign, deactivated: Boolean(user?.deleted), verified: true };
+      const facts = { tz, isWorkspaceAdmin: isAdminHere(this.served, (user ?? {}) as SlackUserOrigin) && !user?.deleted, foreign, deactivated: Boolean(user?.deleted), verified: true };
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
       this.cache.set(key, { facts, until: now + this.ttlMs });
       return facts;

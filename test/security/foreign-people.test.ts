@@ -35,6 +35,21 @@ describe.each(databaseKinds())("people of another organisation on %s", (kind) =>
     expect((await f.services.access.actorForUser(ws, "UCONFIGADM", { isWorkspaceAdmin: false, verified: false }, "slack")).roleName).toBeNull();
   });
 
+  it("while Slack cannot be asked, an assignment counts only for someone Slack once vouched for here", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    // A Slack Connect guest picked in a shared channel and given a role: users.info says foreign.
+    await f.services.roles.assign(admin, "UGUESTROLE", "manager");
+    expect((await f.services.access.actorForUser(ws, "UGUESTROLE", { isWorkspaceAdmin: false, foreign: true }, "slack")).roleName).toBeNull();
+    // users.info fails (a guess): still nothing, and nothing recorded.
+    expect((await f.services.access.actorForUser(ws, "UGUESTROLE", { isWorkspaceAdmin: false, verified: false }, "slack")).roleName).toBeNull();
+    expect(await f.db.prisma.member.count({ where: { workspaceId: ws, userId: "UGUESTROLE" } })).toBe(0);
+    // A colleague Slack has vouched for keeps their role through an outage.
+    await f.services.roles.assign(admin, "UCOLLEAGUE", "manager");
+    expect((await f.services.access.actorForUser(ws, "UCOLLEAGUE", { isWorkspaceAdmin: false }, "slack")).roleName).toBe("Manager");
+    expect((await f.services.access.actorForUser(ws, "UCOLLEAGUE", { isWorkspaceAdmin: false, verified: false }, "slack")).roleName).toBe("Manager");
+  });
+
   it("a Slack admin who turns out foreign: the remembered admin status goes, so their personal key is refused", async () => {
     const ws = f.workspace();
     const admin = await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true }, "slack");

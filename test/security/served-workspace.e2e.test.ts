@@ -156,9 +156,11 @@ describe("on Enterprise Grid", () => {
     await app?.close();
   });
 
-  it("a person of another workspace in the same org is served normally (their admin status counts)", async () => {
+  it("a person of another workspace in the same org is served, but their own workspace's admin status is not Admin here", async () => {
     const sister = app.addUser({ id: "UGRIDSIS01", teamId: "T0GRIDSIS1", isAdmin: true });
-    expect(await helpFor(app, sister)).toContain("Your role here is *Admin*");
+    expect(await helpFor(app, sister)).toMatch(noRole);
+    const admin = app.addUser({ id: "UGRIDADM02", isAdmin: true });
+    expect(await helpFor(app, admin)).toContain("Your role here is *Admin*");
   });
 
   it("a person of another org is not, whatever their team says", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isMemberOf, isServed, servedWorkspaceOf, teamsNamedBy, type ServedWorkspace } from "../../src/slack/served-workspace.ts";
+import { isAdminHere, isMemberOf, isServed, servedWorkspaceOf, teamsNamedBy, type ServedWorkspace } from "../../src/slack/served-workspace.ts";
 
 const team: ServedWorkspace = { teamId: "T0HOME0001", isEnterpriseInstall: false };
 const gridTeam: ServedWorkspace = { teamId: "T0HOME0001", enterpriseId: "E0ORG00001", isEnterpriseInstall: false };
@@ -45,6 +45,21 @@ describe("who belongs", () => {
     expect(isMemberOf(gridTeam, { team_id: "T0SISTER01", enterprise_user: { enterprise_id: "E0OTHER001" } })).toBe(false);
     expect(isMemberOf(orgWide, { team_id: "T0SISTER01", enterprise_user: { enterprise_id: "E0ORG00001" } })).toBe(true);
     expect(isMemberOf(orgWide, { team_id: "E0ORG00001" })).toBe(false);
+  });
+});
+
+describe("who is an admin here", () => {
+  it("is_admin/is_owner count for the served team's people only; a sister workspace's admin needs to be an org admin", () => {
+    expect(isAdminHere(team, { team_id: "T0HOME0001", is_admin: true })).toBe(true);
+    expect(isAdminHere(team, { team_id: "T0HOME0001", is_owner: true })).toBe(true);
+    expect(isAdminHere(team, { team_id: "T0HOME0001" })).toBe(false);
+    expect(isAdminHere(team, { team_id: "T0HOME0001", is_admin: true, is_stranger: true })).toBe(false);
+    const sister = { team_id: "T0SISTER01", is_admin: true, is_owner: true, enterprise_user: { enterprise_id: "E0ORG00001" } };
+    expect(isAdminHere(gridTeam, sister)).toBe(false);
+    expect(isAdminHere(gridTeam, { ...sister, enterprise_user: { enterprise_id: "E0ORG00001", is_admin: true } })).toBe(true);
+    expect(isAdminHere(orgWide, sister)).toBe(false);
+    expect(isAdminHere(orgWide, { ...sister, enterprise_user: { enterprise_id: "E0ORG00001", is_owner: true } })).toBe(true);
+    expect(isAdminHere(gridTeam, { ...sister, enterprise_user: { enterprise_id: "E0OTHER001", is_admin: true } })).toBe(false);
   });
 });
 
