@@ -10,6 +10,7 @@ import {
   integrationConfigSchema,
   resolveQuerySchema,
   resolvedConfigSchema,
+  deleteKeyQuerySchema,
   revealQuerySchema,
   revealedConfigSchema,
   apiKeySchema,
@@ -130,11 +131,13 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
     {
       method: "DELETE",
       path: "/api-keys/{id}",
-      summary: "Delete a key; it is refused from the next request on",
+      summary: "Delete a key; it is refused from the next request on. A rolled key needs ?endGrace=true (else 409), and its replacement keeps working",
       authenticated: true,
+      query: deleteKeyQuerySchema,
       responses: { 204: { description: "Deleted" } },
       async handle(req) {
-        await services.keys.delete(actor(req), req.params.id!);
+        const { endGrace } = parseInput(deleteKeyQuerySchema, req.query);
+        await services.keys.delete(actor(req), req.params.id!, { endGrace: endGrace === "true" });
         return { status: 204 };
       },
     },

@@ -77,5 +77,8 @@ export const integrationConfigSchema = z
 export const revealedConfigSchema = integrationConfigSchema.extend({ secret: z.string().optional().describe("Only with ?reveal=true and integrations.secrets.read") }).meta({ id: "IntegrationConfigurationWithSecret" });
 export const resolvedConfigSchema = integrationConfigSchema.extend({ resolvedBy: z.enum(["alias", "default"]) }).meta({ id: "ResolvedConfiguration" });
 export const configPageSchema = z.object({ data: z.array(integrationConfigSchema), nextCursor: z.string().nullable() }).strict().meta({ id: "IntegrationConfigurationPage" });
+export const deleteKeyQuerySchema = z
+  .object({ endGrace: z.enum(["true", "false"]).optional().describe("true: stop a rolled key now, before its grace period ends; its replacement keeps working") })
+  .strict();
 export const revealQuerySchema = z.object({ reveal: z.enum(["true", "false"]).optional() }).strict();
 export const resolveQuerySchema = z.object({ alias: z.string().max(100).optional() }).strict();

@@ -185,14 +185,20 @@ export class KeyService {
     });
   }
 
-  async delete(actor: Actor, id: string, reason?: string): Promise<ApiKey> {
+  /**
+   * `endGrace`: the caller knows the key was rolled and wants the old key stopped now (it leaked,
+   * say) while its replacement keeps working. Without it, deleting a rolled key is a conflict, so a
+   * delete that raced a roll never leaves the replacement of a key someone meant to kill.
+   */
+  async delete(actor: Actor, id: string, options: { endGrace?: boolean } = {}): Promise<ApiKey> {
     const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
-      await this.refuseDeleteOfRolled(tx, current);
+      if (!options.endGrace) await this.refuseDeleteOfRolled(tx, current);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await tx.apiKeys.announceChange(id);
-      await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, reason ? { reason } : undefined);
+      const details = current.replacedBy ? { endedGrace: true, replacedBy: current.replacedBy } : undefined;
+      await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, details);
       return current;
     });
     this.cache.evictKey(id);
@@ -344,7 +350,7 @@ export class KeyService {
     if (!replacement || replacement.deletedAt) return;
     throw new DomainError(
       "conflict",
-      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To remove both now, delete the replacement first, then this key.`,
+      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
       { replacedBy: replacement.id },
     );
   }

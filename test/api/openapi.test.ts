@@ -62,7 +62,8 @@ describe("GET /api/v1/openapi.json", () => {
     expect(await call("PATCH", "/api-keys/{id}", `/api-keys/${keyId}`, { description: "documented" })).toBe(200);
     expect(await call("POST", "/api-keys/{id}/roll", `/api-keys/${keyId}/roll`, {})).toBe(201);
     expect(await call("POST", "/api-keys/{id}/roll", `/api-keys/${keyId}/roll`, {})).toBe(409);
-    expect(await call("DELETE", "/api-keys/{id}", `/api-keys/${keyId}`)).toBe(204);
+    expect(await call("DELETE", "/api-keys/{id}", `/api-keys/${keyId}`)).toBe(409);
+    expect(await call("DELETE", "/api-keys/{id}", `/api-keys/${keyId}?endGrace=true`)).toBe(204);
     expect(await call("GET", "/roles", "/roles")).toBe(200);
     expect(await call("GET", "/roles", "/roles", undefined, false)).toBe(401);
     const configs = "/integrations/{integration}/configurations";

@@ -53,6 +53,19 @@ describe.each(databaseKinds())("rules for changing a key on %s", (kind) => {
     expect(await f.db.prisma.apiKey.count({ where: { workspaceId: ws, deletedAt: null } })).toBe(0);
   });
 
+  it("stops a rolled key before its grace ends when asked to (endGrace): the replacement keeps working", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key, secret: oldSecret } = await f.services.keys.create(admin, { ...input, name: "rolled-leaked" });
+    const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 24 * 7 });
+    expect((await f.services.keys.verify(oldSecret)).valid).toBe(true);
+    await f.services.keys.delete(admin, key.id, { endGrace: true });
+    expect(await f.services.keys.verify(oldSecret)).toMatchObject({ valid: false, reason: "deleted" });
+    expect((await f.services.keys.verify(rolled.secret)).valid).toBe(true);
+    const audit = await f.db.prisma.auditEvent.findFirst({ where: { workspaceId: ws, targetId: key.id, action: "api_key.delete" } });
+    expect(audit?.details).toMatchObject({ endedGrace: true, replacedBy: rolled.key.id });
+  });
+
   it("refuses to delete a rolled key whose replacement is still being delivered", async () => {
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
