@@ -3,13 +3,12 @@ import type { ViewResponseAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import { isDomainError, type ErrorCode } from "../../domain/errors.ts";
-import { callbackIds } from "../ids.ts";
 import { deliverEphemeral } from "../secret-delivery.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "../views/format.ts";
+import { escapeMrkdwn, mrkdwn } from "../views/format.ts";
 import { blockForField } from "../views/modal-state.ts";
-import { noticeModal } from "../views/notices.ts";
+import { noticeModal, workingModal } from "../views/notices.ts";
 import type { ViewAck } from "./listener-support.ts";
 
 /**
@@ -144,17 +143,6 @@ export async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, fo
   await tryAck(deps, args.ack, { response_action: "update", view: workingModal(title) });
   deps.logger.warn({ budgetMs: deps.ackBudgetMs ?? defaultAckBudgetMs }, "form answer not ready within the ack budget; finishing after ack");
   await finishLate(deps, args, await outcome);
-}
-
-/** Shown while a late submission finishes; replaced by its outcome. */
-export function workingModal(title: string): ModalView {
-  return {
-    type: "modal",
-    callback_id: callbackIds.notice,
-    title: plain(title, 24),
-    close: plain("Close", 24),
-    blocks: [{ type: "section", block_id: "working", text: mrkdwn(":hourglass_flowing_sand: Working on it… This is taking longer than usual; the result will show here.") }],
-  };
 }
 
 function remainingBudget(deps: SlackDeps, context: Record<string, unknown>): number {

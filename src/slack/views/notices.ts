@@ -9,12 +9,21 @@ export function noticeMessage(text: string, emoji = ""): { text: string; blocks:
 
 /** Opened at once so the trigger_id is used within its 3 seconds; replaced when the data is ready. */
 export function loadingModal(title: string): ModalView {
+  return waitingModal(title, "loading", "One moment…");
+}
+
+/** Shown while a form submission that missed the ack budget finishes; replaced by its outcome. */
+export function workingModal(title: string): ModalView {
+  return waitingModal(title, "working", "Working on it… This is taking longer than usual; the result will show here.");
+}
+
+function waitingModal(title: string, blockId: string, text: string): ModalView {
   return {
     type: "modal",
     callback_id: callbackIds.notice,
     title: plain(title, 24),
     close: plain("Close", 24),
-    blocks: [{ type: "section", block_id: "loading", text: mrkdwn(":hourglass_flowing_sand: One moment…") }],
+    blocks: [{ type: "section", block_id: blockId, text: mrkdwn(`:hourglass_flowing_sand: ${text}`) }],
   };
 }
 
