@@ -1,4 +1,5 @@
 import type { MemberFacts, MemberRepository } from "../domain/repositories.ts";
+import type { Prisma } from "./generated/client.ts";
 import type { Db } from "./prisma-store.ts";
 
 export class PrismaMemberRepository implements MemberRepository {
@@ -9,14 +10,19 @@ export class PrismaMemberRepository implements MemberRepository {
     return { known: row !== null, isWorkspaceAdmin: row?.isWorkspaceAdmin ?? false, deactivatedAt: row?.deactivatedAt ?? null };
   }
 
+  /** Writes only what differs from the row (or creates it), so an unchanged fact costs no write. */
   async recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean; deactivated?: boolean }, at: Date): Promise<void> {
-    const where = { workspaceId_userId: { workspaceId, userId } };
-    await this.db.member.upsert({
-      where,
-      create: { workspaceId, userId, isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivatedAt: facts.deactivated ? at : null, updatedAt: at },
-      update: { isWorkspaceAdmin: facts.isWorkspaceAdmin, updatedAt: at, ...(facts.deactivated === false ? { deactivatedAt: null } : {}) },
+    const differs: Prisma.MemberWhereInput[] = [{ isWorkspaceAdmin: { not: facts.isWorkspaceAdmin } }];
+    // Deactivated again: the first time it was seen stays, so only a row not yet marked changes.
+    if (facts.deactivated === true) differs.push({ deactivatedAt: null });
+    if (facts.deactivated === false) differs.push({ deactivatedAt: { not: null } });
+    const { count } = await this.db.member.updateMany({
+      where: { workspaceId, userId, OR: differs },
+      data: { isWorkspaceAdmin: facts.isWorkspaceAdmin, updatedAt: at, ...(facts.deactivated === false ? { deactivatedAt: null } : {}) },
     });
-    // Deactivated again: the first time it was seen stays.
-    if (facts.deactivated) await this.db.member.updateMany({ where: { workspaceId, userId, deactivatedAt: null }, data: { deactivatedAt: at } });
+    if (facts.deactivated === true && count === 1) await this.db.member.updateMany({ where: { workspaceId, userId, deactivatedAt: null }, data: { deactivatedAt: at } });
+    if (count === 0) {
+      await this.db.member.createMany({ data: [{ workspaceId, userId, isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivatedAt: facts.deactivated ? at : null, updatedAt: at }], skipDuplicates: true });
+    }
   }
 }

@@ -27,10 +27,14 @@ export type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { o
 /** `owner_inactive`: a personal key whose creator holds nothing now, or is known to be deactivated in Slack. */
 export type KeyRefusal = VerifyFailure | "owner_inactive";
 
+const memoMs = 5 * 60_000;
+
 export class AccessService {
   private readonly ensured = new Set<string>();
   /** Facts last written per person, so that unchanged ones cost no write. */
-  private readonly recorded = new Map<string, { isWorkspaceAdmin: boolean; deactivated?: boolean }>();
+  // Per instance and only for 5 minutes (like the users.info cache): another instance may have
+  // changed the row meanwhile, and a remembered fact must not hide a write for long.
+  private readonly recorded = new Map<string, { isWorkspaceAdmin: boolean; deactivated?: boolean; until: number }>();
 
   constructor(
     private readonly ctx: DomainContext,
@@ -126,7 +130,7 @@ export class AccessService {
       await tx.roles.unassign(workspaceId, userId);
       await recordAudit(this.ctx, tx, { workspaceId, userId: "slack", source: "slack" }, "role.unassign", { type: "user", id: userId }, { previous: role.name, reason: "deactivated in Slack" });
     });
-    this.recorded.set(`${workspaceId}:${userId}`, { isWorkspaceAdmin, deactivated: facts.deactivated });
+    this.recorded.set(`${workspaceId}:${userId}`, { isWorkspaceAdmin, deactivated: facts.deactivated, until: this.ctx.clock.now().getTime() + memoMs });
   }
 
   private async rememberFacts(workspaceId: string, userId: string, given: UserFacts): Promise<void> {
@@ -134,7 +138,8 @@ export class AccessService {
     // What Slack says of a foreign person's deactivation speaks of their own organisation, not of this one.
     const facts = { isWorkspaceAdmin: given.isWorkspaceAdmin && !given.foreign, deactivated: given.foreign ? undefined : given.deactivated };
     const id = `${workspaceId}:${userId}`;
-    const last = this.recorded.get(id);
+    const remembered = this.recorded.get(id);
+    const last = remembered && remembered.until > this.ctx.clock.now().getTime() ? remembered : undefined;
     // An unknown deactivation (undefined) changes nothing recorded, so it matches either value.
     if (last?.isWorkspaceAdmin === facts.isWorkspaceAdmin && (facts.deactivated === undefined || last.deactivated === facts.deactivated)) return;
     // A person of another organisation leaves no trace here; only an admin status remembered from when
@@ -142,7 +147,7 @@ export class AccessService {
     if (given.foreign && !(await this.ctx.store.members.factsOf(workspaceId, userId)).isWorkspaceAdmin) return;
     await this.ctx.store.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated }, this.ctx.clock.now());
     if (this.recorded.size > 50_000) this.recorded.clear();
-    this.recorded.set(id, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated ?? last?.deactivated });
+    this.recorded.set(id, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated ?? last?.deactivated, until: this.ctx.clock.now().getTime() + memoMs });
   }
 }
 

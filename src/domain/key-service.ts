@@ -193,11 +193,12 @@ export class KeyService {
   async delete(actor: Actor, id: string, options: { endGrace?: boolean } = {}): Promise<ApiKey> {
     const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
-      if (!options.endGrace) await this.refuseDeleteOfRolled(tx, current);
+      const replacement = await this.liveReplacement(tx, current);
+      if (replacement && !options.endGrace) throw this.rolledConflict(current, replacement.id);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await tx.apiKeys.announceChange(id);
-      const details = current.replacedBy ? { endedGrace: true, replacedBy: current.replacedBy } : undefined;
+      const details = replacement ? { endedGrace: true, replacedBy: replacement.id } : undefined;
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id, name: current.name }, details);
       return current;
     });
@@ -343,15 +344,19 @@ export class KeyService {
     return withoutStorageFields(fresh);
   }
 
-  /** A rolled key whose replacement works (or is being delivered) is not deleted behind its replacement's back. */
-  private async refuseDeleteOfRolled(tx: Repositories, key: ApiKey): Promise<void> {
-    if (!key.replacedBy) return;
+  /** The key that replaced this one, while it works or is being delivered. */
+  private async liveReplacement(tx: Repositories, key: ApiKey): Promise<{ id: string } | null> {
+    if (!key.replacedBy) return null;
     const replacement = await tx.apiKeys.findStored(key.workspaceId, key.replacedBy);
-    if (!replacement || replacement.deletedAt) return;
-    throw new DomainError(
+    return replacement && !replacement.deletedAt ? replacement : null;
+  }
+
+  /** A rolled key whose replacement works is not deleted behind its replacement's back without endGrace. */
+  private rolledConflict(key: ApiKey, replacementId: string): DomainError {
+    return new DomainError(
       "conflict",
-      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
-      { replacedBy: replacement.id },
+      `${key.name} was rolled: its replacement ${replacementId} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
+      { replacedBy: replacementId },
     );
   }
 

@@ -31,6 +31,11 @@ export class SlackUserDirectory {
   ) {}
 
   /** Slack said this person changed: the next request asks users.info again. */
+  /** For a user object Slack sent (user_change): an admin here, by the same rule as users.info. */
+  isAdminHere(user: SlackUserOrigin): boolean {
+    return isAdminHere(this.served, user);
+  }
+
   forget(workspaceId: string, userId: string): void {
     this.cache.delete(`${workspaceId}:${userId}`);
   }

@@ -26,11 +26,16 @@ describe("security cases against every route", () => {
     await new Promise((r) => setTimeout(r, 400));
     const other = await app.keyward.services.access.actorForUser("TOTHERWS", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
     keys.otherWorkspace = await make(other, "theirs", "Admin");
-    // A member's personal key with the Member role: beyond its creator once the creator loses their role.
+    // Personal Manager keys: one whose creator now holds only Viewer (beyond its creator), one whose
+    // creator holds nothing now (refused outright as owner_inactive).
     await app.keyward.services.roles.assign(admin, "UPERSONAL", "Manager");
     const creator = await app.keyward.services.access.actorForUser(app.fake.teamId, "UPERSONAL", { isWorkspaceAdmin: false }, "slack");
     keys.personalBeyondCreator = await make(creator, "personal", "Manager", { kind: "personal" });
-    await app.keyward.services.roles.unassign(admin, "UPERSONAL");
+    await app.keyward.services.roles.assign(admin, "UPERSONAL", "Viewer");
+    await app.keyward.services.roles.assign(admin, "UDEPARTED", "Manager");
+    const departed = await app.keyward.services.access.actorForUser(app.fake.teamId, "UDEPARTED", { isWorkspaceAdmin: false }, "slack");
+    keys.personalOwnerInactive = await make(departed, "departed", "Manager", { kind: "personal" });
+    await app.keyward.services.roles.unassign(admin, "UDEPARTED");
   });
   afterAll(async () => {
     await app?.close();
@@ -62,7 +67,8 @@ describe("security cases against every route", () => {
     ["another workspace's key", () => ({ authorization: `Bearer ${keys.otherWorkspace}` }), (m, p) => (p.startsWith("/api-keys/") || p.startsWith("/no/") ? [404, 405] : p === "/api-keys" && m === "GET" ? [200] : p === "/roles" ? [200] : [201, 422])],
     // Valid key, missing permission.
     ["viewer changing things", () => ({ authorization: `Bearer ${valid()}` }), (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403])],
-    ["personal key beyond its creator", () => ({ authorization: `Bearer ${keys.personalBeyondCreator}` }), (_m, p) => (p.startsWith("/no/") ? [404] : [403])],
+    ["personal key beyond its creator", () => ({ authorization: `Bearer ${keys.personalBeyondCreator}` }), (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403])],
+    ["personal key whose creator holds nothing now", () => ({ authorization: `Bearer ${keys.personalOwnerInactive}` }), () => [401]],
   ];
 
   it.each(cases)("%s", async (_label, headers, allowed) => {

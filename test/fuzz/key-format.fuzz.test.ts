@@ -161,7 +161,7 @@ describe("key verification over REST under fuzzing", () => {
     return res.status;
   }
 
-  const refused = { valid: false, keyId: null, role: null, permissions: [], expiresAt: null };
+  const refused = { valid: false, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null };
 
   beforeAll(async () => {
     app = await startTestApp({ env: { API_AUTH_FAILURES_PER_MINUTE: "100000" } });

@@ -60,3 +60,34 @@ describe.each(databaseKinds())("people of another organisation on %s", (kind) =>
     expect(await f.services.access.actorForKey(secret)).toEqual({ ok: false, reason: "owner_inactive" });
   });
 });
+
+/** What one instance remembers of a person must not hide, for long, a change another instance wrote. */
+describe.each(databaseKinds())("remembered Slack facts on %s", (kind) => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture(kind);
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("writes nothing for an unchanged fact, and writes again once the memo is old even if it matches", async () => {
+    const ws = f.workspace();
+    const row = () => f.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: ws, userId: "UMEMO00001" } } });
+    await f.services.access.actorForUser(ws, "UMEMO00001", { isWorkspaceAdmin: false, deactivated: false }, "slack");
+    const first = await row();
+    // Another instance saw a deactivation (its user_change), then the reactivation event was lost.
+    await f.db.prisma.member.update({ where: { workspaceId_userId: { workspaceId: ws, userId: "UMEMO00001" } }, data: { deactivatedAt: f.clock.now() } });
+    await f.services.access.actorForUser(ws, "UMEMO00001", { isWorkspaceAdmin: false, deactivated: false }, "slack");
+    expect((await row())?.deactivatedAt).not.toBeNull(); // still within this instance's memo
+    f.clock.advance(5 * 60_000 + 1);
+    await f.services.access.actorForUser(ws, "UMEMO00001", { isWorkspaceAdmin: false, deactivated: false }, "slack");
+    expect((await row())?.deactivatedAt).toBeNull();
+    // Unchanged facts again, past the memo: the row is not rewritten.
+    const settled = await row();
+    f.clock.advance(5 * 60_000 + 1);
+    await f.services.access.actorForUser(ws, "UMEMO00001", { isWorkspaceAdmin: false, deactivated: false }, "slack");
+    expect((await row())?.updatedAt).toEqual(settled?.updatedAt);
+    expect(first?.isWorkspaceAdmin).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { channelId, signingSecret, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { createSlackDriver, FORM_CONTENT_TYPE, type SlackDriver } from "../support/slack-driver.ts";
 import { textOf } from "../slack/slack-flow-helpers.ts";
@@ -161,6 +161,14 @@ describe("on Enterprise Grid", () => {
     expect(await helpFor(app, sister)).toMatch(noRole);
     const admin = app.addUser({ id: "UGRIDADM02", isAdmin: true });
     expect(await helpFor(app, admin)).toContain("Your role here is *Admin*");
+  });
+
+  it("a user_change saying a sister workspace's admin is admin records no admin here; the served team's admin, yes", async () => {
+    const member = (userId: string) => app.keyward.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: "T0GRIDHOME", userId } } });
+    await app.driver.event({ type: "user_change", user: { id: "UGRIDSIS02", team_id: "T0GRIDSIS1", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001", is_admin: false } } } as never);
+    await app.driver.event({ type: "user_change", user: { id: "UGRIDADM03", team_id: "T0GRIDHOME", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001" } } } as never);
+    await vi.waitFor(async () => expect(await member("UGRIDADM03")).toMatchObject({ isWorkspaceAdmin: true }));
+    await vi.waitFor(async () => expect(await member("UGRIDSIS02")).toMatchObject({ isWorkspaceAdmin: false }));
   });
 
   it("a person of another org is not, whatever their team says", async () => {
