@@ -11,8 +11,8 @@ import type { PassReport } from "../domain/reminder-service.ts";
 
 export const controlRequestSchema = z.discriminatedUnion("command", [
   z.object({ command: z.literal("reminders.run") }),
-  /** keyVersion: the newest key version the caller expects the secrets to be sealed with. */
-  z.object({ command: z.literal("rekey"), keyVersion: z.number().int().positive() }),
+  /** keyVersion, keyFingerprint: the caller's newest key (see keyFingerprint), which the server must seal with too. */
+  z.object({ command: z.literal("rekey"), keyVersion: z.number().int().positive(), keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
 ]);
 
 export type ControlRequest = z.infer<typeof controlRequestSchema>;

@@ -12,7 +12,7 @@ import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
-import { createSecretCipher } from "../domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { boltLogger, type Logger } from "../logger.ts";
@@ -93,7 +93,7 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   await slack?.start();
   scheduler?.start();
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
-  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders), logger) : null;
+  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -127,16 +127,21 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   };
 }
 
-function controlHandlers(ctx: DomainContext, reminders: ReminderService | null): ControlHandlers {
+function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
+  const fingerprint = keyFingerprint(ring);
   return {
     "reminders.run": async () => {
       if (!reminders) throw new DomainError("unavailable", `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
       return reminders.runPass();
     },
-    rekey: async ({ keyVersion }) => {
+    rekey: async ({ keyVersion, keyFingerprint: theirs }) => {
       const current = ctx.cipher.currentVersion;
-      if (keyVersion !== current) {
-        throw new DomainError("conflict", `The running keyward (pid ${process.pid}) seals with key version ${current}, but this command's KEYWARD_ENCRYPTION_KEYS ends at version ${keyVersion}: restart keyward with the same key ring, then run npm run rekey again.`);
+      // Fingerprints, not keys, are compared and shown: they name a key without revealing it.
+      if (keyVersion !== current || theirs !== fingerprint) {
+        throw new DomainError(
+          "conflict",
+          `The running keyward (pid ${process.pid}) and this command have different key rings: keyward seals with key version ${current} (fingerprint ${fingerprint}), this command's KEYWARD_ENCRYPTION_KEYS ends at version ${keyVersion} (fingerprint ${theirs}). Restart keyward with the same key ring, then run npm run rekey again.`,
+        );
       }
       return { ...(await reencryptSecrets(ctx)), keyVersion: current };
     },

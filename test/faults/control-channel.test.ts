@@ -64,13 +64,13 @@ describe("the control channel", () => {
     try {
       expect(statSync(channel.path).mode & 0o777).toBe(0o600);
       expect(await sendControlRequest(channel.path, { command: "reminders.run" })).toEqual(report);
-      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2 })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
-      const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3 }).catch((e: unknown) => e);
+      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2, keyFingerprint: "0123456789abcdef" })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
+      const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3, keyFingerprint: "0123456789abcdef" }).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(ControlError);
       expect(refusal).toMatchObject({ code: "conflict", message: "The running keyward seals with key version 2." });
       // Two requests on one connection, and two the protocol does not know: answered in order, no handler runs for the bad ones.
       calls.length = 0;
-      const lines = await exchange(channel.path, `{"command":"rekey","keyVersion":2}\nnot json\n{"command":"keys.delete"}\n{"command":"reminders.run"}\n`, 4);
+      const lines = await exchange(channel.path, `{"command":"rekey","keyVersion":2,"keyFingerprint":"0123456789abcdef"}\nnot json\n{"command":"keys.delete"}\n{"command":"reminders.run"}\n`, 4);
       expect(lines.map((l) => JSON.parse(l) as { ok: boolean; error?: { code: string } })).toMatchObject([
         { ok: true },
         { ok: false, error: { code: "malformed_request" } },

@@ -12,7 +12,7 @@ import type { DomainContext } from "../../src/domain/context.ts";
 import { createDomainServices } from "../../src/domain/index.ts";
 import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
-import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint } from "../../src/domain/secret-cipher.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -165,12 +165,18 @@ describe("one process owns an embedded database", () => {
     const id = await seedIntegration(dir, ring(ringV1), { alias: "lock-rekey", expiresOn: dayFromNow(200) });
     const server = await startServer(dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
     try {
-      // A ring this server does not seal with: one line saying what to do; nothing re-encrypted.
-      const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: `${ringV2},3:${key(3)}` });
-      expect(await wrong.exited).toBe(1);
-      expect(wrong.stderr().trim()).toBe(
-        `re-encryption failed: The running keyward (pid ${server.child.pid}) seals with key version 2, but this command's KEYWARD_ENCRYPTION_KEYS ends at version 3: restart keyward with the same key ring, then run npm run rekey again.`,
-      );
+      // Rings this server does not seal with (a newer version; the same version with another key): one line each saying what to do; nothing re-encrypted.
+      const fingerprintOf = (text: string) => keyFingerprint(ring(text));
+      const otherV2 = `1:${key(1)},2:${key(9)}`;
+      for (const [wrongRing, version] of [[`${ringV2},3:${key(3)}`, 3], [otherV2, 2]] as const) {
+        const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: wrongRing });
+        expect(await wrong.exited).toBe(1);
+        expect(wrong.stderr().trim()).toBe(
+          `re-encryption failed: The running keyward (pid ${server.child.pid}) and this command have different key rings: keyward seals with key version 2 (fingerprint ${fingerprintOf(ringV2)}), this command's KEYWARD_ENCRYPTION_KEYS ends at version ${version} (fingerprint ${fingerprintOf(wrongRing)}). Restart keyward with the same key ring, then run npm run rekey again.`,
+        );
+        // The fingerprint names the key without being it.
+        expect(wrong.stderr()).not.toContain(key(9));
+      }
       const rekey = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
       expect(await rekey.exited, rekey.output()).toBe(0);
       expect(logLine(rekey.output(), "re-encryption done")).toMatchObject({ reencrypted: 1, skipped: 0, keyVersion: 2, ranBy: server.child.pid });
