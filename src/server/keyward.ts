@@ -59,6 +59,20 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
   const secrets = await resolveServerSecrets(config);
   const db = await openDatabaseWithRetry(config, logger, options.databaseRetry ?? { attempts: 8, baseDelayMs: 500 });
+  // A start-up that fails from here on (the port is taken, Slack refuses the token) undoes what it
+  // started, newest first, and closes the database: on PGlite that gives DATA_DIR's lock back.
+  const undo: Array<() => Promise<unknown> | void> = [];
+  try {
+    return await startOn(db, secrets, options, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch((e: unknown) => logger.warn({ err: e }, "clean-up after a failed start-up failed"));
+    await db.close().catch((e: unknown) => logger.warn({ err: e }, "could not close the database after a failed start-up"));
+    throw error;
+  }
+}
+
+async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveServerSecrets>>, options: KeywardOptions, undo: Array<() => Promise<unknown> | void>): Promise<Keyward> {
+  const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const ctx: DomainContext = {
     store: createPrismaStore(db.prisma),
@@ -90,8 +104,11 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     server.once("error", reject);
     server.listen(config.port, () => resolve());
   });
+  undo.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   await slack?.start();
+  undo.push(() => slack?.stop());
   scheduler?.start();
+  undo.push(() => scheduler?.stop());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
   const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.

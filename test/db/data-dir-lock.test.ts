@@ -1,10 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { acquireDataDirLock, DataDirLockedError, lockFileName, lockHeartbeatMs, lockLeaseMs, type LockHolder } from "../../src/db/data-dir-lock.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { openDatabase } from "../../src/db/database.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startKeyward } from "../../src/server/keyward.ts";
 import { createTestDatabase, databaseKinds } from "../support/test-database.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -172,6 +177,28 @@ describe("the embedded database's lock", () => {
       await lock.release();
       expect(vi.getTimerCount()).toBe(0);
     });
+  });
+
+  it("gives the directory back when keyward fails to start after opening it (the port is taken)", async () => {
+    const dir = await tempDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const config = loadConfig({
+        KEYWARD_PEPPER: "d".repeat(64),
+        KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 7).toString("base64")}`,
+        PORT: String((taken.address() as AddressInfo).port),
+        DATA_DIR: dir,
+      });
+      const sink = new Writable({ write: (_chunk, _e, done) => done() });
+      const failed = await startKeyward({ config, logger: createLogger("info", sink), reminderScheduler: false }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: "EADDRINUSE" });
+      expect((await readdir(dir)).includes(lockFileName)).toBe(false);
+      const again = await openDatabase({ dataDir: dir });
+      await again.close();
+    } finally {
+      taken.close();
+    }
   });
 
   it.runIf(databaseKinds().includes("postgres"))("takes no lock on PostgreSQL: several instances share a server by design", async () => {
