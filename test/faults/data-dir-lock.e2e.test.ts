@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKeyRing, type EncryptionKeyRing } from "../../src/config/config.ts";
-import { lockFileName } from "../../src/db/data-dir-lock.ts";
+import { lockFileName, lockLeaseMs } from "../../src/db/data-dir-lock.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
 import type { DomainContext } from "../../src/domain/context.ts";
@@ -158,6 +158,33 @@ describe("one process owns an embedded database", () => {
     } finally {
       if (first.child.exitCode === null) first.child.kill("SIGKILL");
     }
+  }, 180_000);
+
+  it("takes over a lock a SIGKILLed container left under another hostname once its heartbeat is older than the lease, and refuses it before", async () => {
+    const dir = await dataDir();
+    const env = { KEYWARD_ENCRYPTION_KEYS: ringV1 };
+    const first = await startServer(dir, env);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    // The same lock as seen by the next container: same volume, new hostname.
+    const lockPath = join(dir, lockFileName);
+    const left = { ...JSON.parse(await readFile(lockPath, "utf8")), hostname: "keyward-5d8f-old-pod" };
+    await writeFile(lockPath, JSON.stringify(left));
+    const early = run("src/main.ts", dir, { ...env, PORT: "0" });
+    expect(await early.exited).toBe(1);
+    expect(early.stderr().trim()).toMatch(
+      new RegExp(`^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(src/main\\.ts, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`),
+    );
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual(left);
+    const lastBeat = new Date(Date.now() - lockLeaseMs - 1_000);
+    await utimes(lockPath, lastBeat, lastBeat);
+    const next = await startServer(dir, env);
+    try {
+      expect(JSON.parse(await readFile(lockPath, "utf8")).pid).toBe(next.child.pid);
+    } finally {
+      await stop(next);
+    }
+    expect(existsSync(lockPath)).toBe(false);
   }, 180_000);
 
   it("npm run rekey while npm start runs: the server re-encrypts, and refuses a ring that is not its own", async () => {
