@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { createPrismaStore } from "../db/prisma-store.ts";
 import { reencryptSecrets } from "../domain/rekey-service.ts";
-import { createSecretCipher } from "../domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint } from "../domain/secret-cipher.ts";
 import { createLogger } from "../logger.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
@@ -10,14 +10,15 @@ import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
  * `npm run rekey`: after adding a new version to KEYWARD_ENCRYPTION_KEYS (e.g. `1:<old>,2:<new>`),
  * re-encrypts every integration secret with the newest key. Afterwards the old version can be
  * removed from the ring. Safe to re-run. While `npm start` runs on the embedded database, the
- * running keyward does it (it must already seal with the same newest version).
+ * running keyward does it (it must already seal with the same newest key:
+ * the version and the key's fingerprint are compared).
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const secrets = await resolveServerSecrets(config);
   const cipher = createSecretCipher(secrets.encryptionKeys);
-  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "rekey", keyVersion: cipher.currentVersion }, async (db) => ({
+  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "rekey", keyVersion: cipher.currentVersion, keyFingerprint: keyFingerprint(secrets.encryptionKeys) }, async (db) => ({
     ...(await reencryptSecrets({ store: createPrismaStore(db.prisma), cipher })),
     keyVersion: cipher.currentVersion,
   }));

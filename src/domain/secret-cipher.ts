@@ -1,10 +1,21 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { DomainError } from "./errors.ts";
 
 /** A versioned key ring: the highest version encrypts; every version decrypts. */
 export interface KeyRing {
   current: number;
   keys: ReadonlyMap<number, Buffer>;
+}
+
+/**
+ * Names a ring's newest key without revealing it: HMAC-SHA-256 of a fixed label under that key,
+ * 16 hex characters. Two processes with equal fingerprints seal with the same key; the version
+ * number alone does not say so (two different rings can both end at version 2).
+ */
+export function keyFingerprint(ring: KeyRing): string {
+  const key = ring.keys.get(ring.current);
+  if (!key) throw new Error(`The key ring has no current version ${ring.current}.`);
+  return createHmac("sha256", key).update("keyward/key-fingerprint/1").digest("hex").slice(0, 16);
 }
 
 /** Where a sealed secret belongs: all of it is bound into the ciphertext's associated data. */

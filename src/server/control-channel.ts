@@ -1,7 +1,10 @@
 // The local control channel: the process that owns an embedded database (it holds DATA_DIR's lock)
 // serves a Unix domain socket in DATA_DIR, so that commands which would otherwise open the database
 // a second time (`npm run reminders`, `npm run rekey`) ask it to do their work instead.
-// Protocol: one JSON request per line, one JSON response per line, in order. Nothing secret crosses it.
+// Protocol: one JSON request per line, one JSON response per line. Nothing secret crosses it.
+// One request at a time per connection: a line that arrives before the previous request is answered
+// is not run; it is answered at once with `rate_limited` (so a client cannot queue thousands of
+// commands in one buffer). A client sends a request, reads its answer, then may send the next.
 import { chmod, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
@@ -11,8 +14,8 @@ import type { PassReport } from "../domain/reminder-service.ts";
 
 export const controlRequestSchema = z.discriminatedUnion("command", [
   z.object({ command: z.literal("reminders.run") }),
-  /** keyVersion: the newest key version the caller expects the secrets to be sealed with. */
-  z.object({ command: z.literal("rekey"), keyVersion: z.number().int().positive() }),
+  /** keyVersion, keyFingerprint: the caller's newest key (see keyFingerprint), which the server must seal with too. */
+  z.object({ command: z.literal("rekey"), keyVersion: z.number().int().positive(), keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
 ]);
 
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
@@ -119,7 +122,7 @@ function listen(server: Server, socketPath: string): Promise<void> {
 
 function serveConnection(socket: Socket, handlers: ControlHandlers, logger: ControlLogger, inFlight: Set<Promise<void>>): void {
   let buffered = "";
-  let queue = Promise.resolve();
+  let busy = false;
   socket.setEncoding("utf8");
   socket.on("error", () => socket.destroy());
   socket.on("data", (chunk: string) => {
@@ -131,11 +134,17 @@ function serveConnection(socket: Socket, handlers: ControlHandlers, logger: Cont
     for (let newline = buffered.indexOf("\n"); newline >= 0; newline = buffered.indexOf("\n")) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
-      // Answers go back in the order the requests came.
-      const answered = (queue = queue.then(async () => {
+      if (busy) {
+        socket.write(`${JSON.stringify(failure("rate_limited", "One request at a time on a connection: wait for the answer before sending the next."))}\n`);
+        // A client that keeps sending without reading its answers is dropped, not buffered for.
+        if (socket.writableLength > maxLineBytes) return socket.destroy();
+        continue;
+      }
+      busy = true;
+      const answered = (async () => {
         const response = await answer(line, handlers, logger);
         if (!socket.destroyed) socket.write(`${JSON.stringify(response)}\n`);
-      }));
+      })().finally(() => (busy = false));
       inFlight.add(answered);
       void answered.finally(() => inFlight.delete(answered));
     }

@@ -12,7 +12,7 @@ import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
-import { createSecretCipher } from "../domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { boltLogger, type Logger } from "../logger.ts";
@@ -59,6 +59,20 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
   const secrets = await resolveServerSecrets(config);
   const db = await openDatabaseWithRetry(config, logger, options.databaseRetry ?? { attempts: 8, baseDelayMs: 500 });
+  // A start-up that fails from here on (the port is taken, Slack refuses the token) undoes what it
+  // started, newest first, and closes the database: on PGlite that gives DATA_DIR's lock back.
+  const undo: Array<() => Promise<unknown> | void> = [];
+  try {
+    return await startOn(db, secrets, options, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch((e: unknown) => logger.warn({ err: e }, "clean-up after a failed start-up failed"));
+    await db.close().catch((e: unknown) => logger.warn({ err: e }, "could not close the database after a failed start-up"));
+    throw error;
+  }
+}
+
+async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveServerSecrets>>, options: KeywardOptions, undo: Array<() => Promise<unknown> | void>): Promise<Keyward> {
+  const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const ctx: DomainContext = {
     store: createPrismaStore(db.prisma),
@@ -90,10 +104,13 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
     server.once("error", reject);
     server.listen(config.port, () => resolve());
   });
+  undo.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   await slack?.start();
+  undo.push(() => slack?.stop());
   scheduler?.start();
+  undo.push(() => scheduler?.stop());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
-  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders), logger) : null;
+  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -127,16 +144,21 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   };
 }
 
-function controlHandlers(ctx: DomainContext, reminders: ReminderService | null): ControlHandlers {
+function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
+  const fingerprint = keyFingerprint(ring);
   return {
     "reminders.run": async () => {
       if (!reminders) throw new DomainError("unavailable", `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
       return reminders.runPass();
     },
-    rekey: async ({ keyVersion }) => {
+    rekey: async ({ keyVersion, keyFingerprint: theirs }) => {
       const current = ctx.cipher.currentVersion;
-      if (keyVersion !== current) {
-        throw new DomainError("conflict", `The running keyward (pid ${process.pid}) seals with key version ${current}, but this command's KEYWARD_ENCRYPTION_KEYS ends at version ${keyVersion}: restart keyward with the same key ring, then run npm run rekey again.`);
+      // Fingerprints, not keys, are compared and shown: they name a key without revealing it.
+      if (keyVersion !== current || theirs !== fingerprint) {
+        throw new DomainError(
+          "conflict",
+          `The running keyward (pid ${process.pid}) and this command have different key rings: keyward seals with key version ${current} (fingerprint ${fingerprint}), this command's KEYWARD_ENCRYPTION_KEYS ends at version ${keyVersion} (fingerprint ${theirs}). Restart keyward with the same key ring, then run npm run rekey again.`,
+        );
       }
       return { ...(await reencryptSecrets(ctx)), keyVersion: current };
     },

@@ -1,10 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { acquireDataDirLock, DataDirLockedError, lockFileName, type LockHolder } from "../../src/db/data-dir-lock.ts";
+import { Writable } from "node:stream";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { acquireDataDirLock, DataDirLockedError, lockFileName, lockHeartbeatMs, lockLeaseMs, type LockHolder } from "../../src/db/data-dir-lock.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { openDatabase } from "../../src/db/database.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startKeyward } from "../../src/server/keyward.ts";
 import { createTestDatabase, databaseKinds } from "../support/test-database.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -105,6 +110,96 @@ describe("the embedded database's lock", () => {
       expect(await readdir(dir)).toEqual([]);
     }
   }, 120_000);
+
+  describe("a lock this host cannot check (another container's, or not a keyward lock)", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const now = Date.parse("2026-12-01T12:00:00.000Z");
+    /** A lock whose mtime, the holder's last heartbeat, is `ageMs` before `now`. */
+    async function lockAged(dir: string, content: string, ageMs: number): Promise<void> {
+      const file = path.join(dir, lockFileName);
+      await writeFile(file, content);
+      const when = new Date(now - ageMs);
+      await utimes(file, when, when);
+    }
+    const foreign = (extra: Partial<LockHolder> = {}) => staleLock(1, { hostname: "keyward-7f9c-old-container", nonce: "foreign-holder", ...extra });
+
+    it("takes over a lock from another hostname once its heartbeat is older than the lease (a SIGKILLed container)", async () => {
+      const dir = await tempDir();
+      await lockAged(dir, JSON.stringify(foreign()), lockLeaseMs + 1_000);
+      const lock = await acquireDataDirLock(dir, "npm start", { now: () => now });
+      expect(await readLock(dir)).toMatchObject({ nonce: lock.holder.nonce, hostname: os.hostname(), pid: process.pid });
+      await lock.release();
+      expect(await readdir(dir)).toEqual([]);
+    });
+
+    it("refuses a lock from another hostname whose heartbeat is fresh, saying when it would count as stale; nothing is written", async () => {
+      const dir = await tempDir();
+      const holder = foreign();
+      await lockAged(dir, JSON.stringify(holder), 20_000);
+      const before = await stat(path.join(dir, lockFileName));
+      const refusal = await acquireDataDirLock(dir, "npm start", { now: () => now }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(DataDirLockedError);
+      expect((refusal as Error).message).toBe(
+        `${dir} is in use by keyward pid 1 on host keyward-7f9c-old-container (npm start, since 2026-11-30T10:00:00.000Z): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database. Unless that keyward refreshes its lock, it counts as stale in 40 s.`,
+      );
+      expect(await readLock(dir)).toEqual(holder);
+      expect((await stat(path.join(dir, lockFileName))).mtimeMs).toBe(before.mtimeMs);
+      expect(await readdir(dir)).toEqual([lockFileName]);
+    });
+
+    it("takes over an empty or unparsable lock (a torn write after a power loss) older than the lease, and refuses a young one", async () => {
+      for (const content of ["", "{\"pid\": 12", "not a lock"]) {
+        const dir = await tempDir();
+        await lockAged(dir, content, 5_000);
+        const refusal = await acquireDataDirLock(dir, "npm start", { now: () => now }).catch((e: unknown) => e);
+        expect((refusal as Error).message).toBe(`${path.join(dir, lockFileName)} is not a keyward lock file; it counts as stale in 55 s (remove it now if no keyward runs on this data).`);
+        expect(await readFile(path.join(dir, lockFileName), "utf8")).toBe(content);
+        await lockAged(dir, content, lockLeaseMs);
+        const lock = await acquireDataDirLock(dir, "npm start", { now: () => now });
+        expect((await readLock(dir)).nonce).toBe(lock.holder.nonce);
+        await lock.release();
+      }
+    });
+
+    it("refreshes the lock's mtime every heartbeat while held, and stops on release", async () => {
+      vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+      const dir = await tempDir();
+      const file = path.join(dir, lockFileName);
+      const lock = await acquireDataDirLock(dir);
+      const old = new Date(Date.now() - 3 * lockLeaseMs);
+      await utimes(file, old, old);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(lockHeartbeatMs);
+      await expect.poll(async () => (await stat(file)).mtimeMs).toBeGreaterThan(Date.now() - lockLeaseMs);
+      expect(await readLock(dir)).toEqual(lock.holder);
+      await lock.release();
+      expect(vi.getTimerCount()).toBe(0);
+    });
+  });
+
+  it("gives the directory back when keyward fails to start after opening it (the port is taken)", async () => {
+    const dir = await tempDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const config = loadConfig({
+        KEYWARD_PEPPER: "d".repeat(64),
+        KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 7).toString("base64")}`,
+        PORT: String((taken.address() as AddressInfo).port),
+        DATA_DIR: dir,
+      });
+      const sink = new Writable({ write: (_chunk, _e, done) => done() });
+      const failed = await startKeyward({ config, logger: createLogger("info", sink), reminderScheduler: false }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: "EADDRINUSE" });
+      expect((await readdir(dir)).includes(lockFileName)).toBe(false);
+      const again = await openDatabase({ dataDir: dir });
+      await again.close();
+    } finally {
+      taken.close();
+    }
+  });
 
   it.runIf(databaseKinds().includes("postgres"))("takes no lock on PostgreSQL: several instances share a server by design", async () => {
     const db = await createTestDatabase("postgres");

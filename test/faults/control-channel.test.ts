@@ -27,22 +27,28 @@ function recordingLogger() {
   return { lines, info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-/** Raw lines in, raw lines out: what another client (a later `npm run keys`) would see. */
-async function exchange(socketPath: string, text: string, answers: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath, () => socket.write(text));
-    let buffered = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split("\n").filter(Boolean);
-      if (lines.length >= answers) {
-        socket.end();
-        resolve(lines);
-      }
-    });
-    socket.once("error", reject);
+/** A raw client, what another client (a later `npm run keys`) would see: write lines, wait for the next n answer lines. */
+function lineClient(socketPath: string) {
+  const socket = createConnection(socketPath);
+  socket.setEncoding("utf8");
+  let buffered = "";
+  const lines: string[] = [];
+  let wake: () => void = () => undefined;
+  socket.on("data", (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split("\n");
+    buffered = parts.pop()!;
+    lines.push(...parts);
+    wake();
   });
+  return {
+    write: (text: string) => socket.write(text),
+    end: () => socket.end(),
+    async next(n: number): Promise<string[]> {
+      while (lines.length < n) await new Promise<void>((resolve) => (wake = resolve));
+      return lines.splice(0, n);
+    },
+  };
 }
 
 describe("the control channel", () => {
@@ -64,13 +70,19 @@ describe("the control channel", () => {
     try {
       expect(statSync(channel.path).mode & 0o777).toBe(0o600);
       expect(await sendControlRequest(channel.path, { command: "reminders.run" })).toEqual(report);
-      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2 })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
-      const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3 }).catch((e: unknown) => e);
+      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2, keyFingerprint: "0123456789abcdef" })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
+      const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3, keyFingerprint: "0123456789abcdef" }).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(ControlError);
       expect(refusal).toMatchObject({ code: "conflict", message: "The running keyward seals with key version 2." });
-      // Two requests on one connection, and two the protocol does not know: answered in order, no handler runs for the bad ones.
+      // Two requests on one connection, each after the previous answer, and two the protocol does not know: no handler runs for the bad ones.
       calls.length = 0;
-      const lines = await exchange(channel.path, `{"command":"rekey","keyVersion":2}\nnot json\n{"command":"keys.delete"}\n{"command":"reminders.run"}\n`, 4);
+      const client = lineClient(channel.path);
+      const lines: string[] = [];
+      for (const request of ['{"command":"rekey","keyVersion":2,"keyFingerprint":"0123456789abcdef"}', "not json", '{"command":"keys.delete"}', '{"command":"reminders.run"}']) {
+        client.write(`${request}\n`);
+        lines.push(...(await client.next(1)));
+      }
+      client.end();
       expect(lines.map((l) => JSON.parse(l) as { ok: boolean; error?: { code: string } })).toMatchObject([
         { ok: true },
         { ok: false, error: { code: "malformed_request" } },
@@ -82,6 +94,37 @@ describe("the control channel", () => {
       await channel.close();
     }
     await expect(sendControlRequest(channel.path, { command: "reminders.run" })).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("runs one request at a time per connection: a line sent before the answer is refused at once, not queued", async () => {
+    const dir = await tempDir();
+    let calls = 0;
+    let finish!: () => void;
+    const handlers: ControlHandlers = {
+      "reminders.run": () => {
+        calls++;
+        return new Promise<PassReport>((resolve) => (finish = () => resolve(report)));
+      },
+      rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }),
+    };
+    const channel = (await startControlChannel(dir, handlers, recordingLogger()))!;
+    const client = lineClient(channel.path);
+    try {
+      // Three hundred requests in one write, while the first one runs.
+      client.write('{"command":"reminders.run"}\n'.repeat(300));
+      const refusals = await client.next(299);
+      expect(new Set(refusals)).toEqual(new Set([JSON.stringify({ ok: false, error: { code: "rate_limited", message: "One request at a time on a connection: wait for the answer before sending the next." } })]));
+      expect(calls).toBe(1);
+      finish();
+      expect(JSON.parse((await client.next(1))[0]!)).toEqual({ ok: true, result: report });
+      // Answered: the connection takes the next request.
+      client.write(`{"command":"rekey","keyVersion":1,"keyFingerprint":"0123456789abcdef"}\n`);
+      expect(JSON.parse((await client.next(1))[0]!)).toEqual({ ok: true, result: { reencrypted: 0, skipped: 0, keyVersion: 1 } });
+      expect(calls).toBe(1);
+    } finally {
+      client.end();
+      await channel.close();
+    }
   });
 
   it("hides an unexpected failure's message from the caller and logs it", async () => {

@@ -1,18 +1,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKeyRing, type EncryptionKeyRing } from "../../src/config/config.ts";
-import { lockFileName } from "../../src/db/data-dir-lock.ts";
+import { lockFileName, lockLeaseMs } from "../../src/db/data-dir-lock.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
 import type { DomainContext } from "../../src/domain/context.ts";
 import { createDomainServices } from "../../src/domain/index.ts";
 import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
-import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint } from "../../src/domain/secret-cipher.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -160,17 +160,50 @@ describe("one process owns an embedded database", () => {
     }
   }, 180_000);
 
+  it("takes over a lock a SIGKILLed container left under another hostname once its heartbeat is older than the lease, and refuses it before", async () => {
+    const dir = await dataDir();
+    const env = { KEYWARD_ENCRYPTION_KEYS: ringV1 };
+    const first = await startServer(dir, env);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    // The same lock as seen by the next container: same volume, new hostname.
+    const lockPath = join(dir, lockFileName);
+    const left = { ...JSON.parse(await readFile(lockPath, "utf8")), hostname: "keyward-5d8f-old-pod" };
+    await writeFile(lockPath, JSON.stringify(left));
+    const early = run("src/main.ts", dir, { ...env, PORT: "0" });
+    expect(await early.exited).toBe(1);
+    expect(early.stderr().trim()).toMatch(
+      new RegExp(`^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(src/main\\.ts, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`),
+    );
+    expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual(left);
+    const lastBeat = new Date(Date.now() - lockLeaseMs - 1_000);
+    await utimes(lockPath, lastBeat, lastBeat);
+    const next = await startServer(dir, env);
+    try {
+      expect(JSON.parse(await readFile(lockPath, "utf8")).pid).toBe(next.child.pid);
+    } finally {
+      await stop(next);
+    }
+    expect(existsSync(lockPath)).toBe(false);
+  }, 180_000);
+
   it("npm run rekey while npm start runs: the server re-encrypts, and refuses a ring that is not its own", async () => {
     const dir = await dataDir();
     const id = await seedIntegration(dir, ring(ringV1), { alias: "lock-rekey", expiresOn: dayFromNow(200) });
     const server = await startServer(dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
     try {
-      // A ring this server does not seal with: one line saying what to do; nothing re-encrypted.
-      const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: `${ringV2},3:${key(3)}` });
-      expect(await wrong.exited).toBe(1);
-      expect(wrong.stderr().trim()).toBe(
-        `re-encryption failed: The running keyward (pid ${server.child.pid}) seals with key version 2, but this command's KEYWARD_ENCRYPTION_KEYS ends at version 3: restart keyward with the same key ring, then run npm run rekey again.`,
-      );
+      // Rings this server does not seal with (a newer version; the same version with another key): one line each saying what to do; nothing re-encrypted.
+      const fingerprintOf = (text: string) => keyFingerprint(ring(text));
+      const otherV2 = `1:${key(1)},2:${key(9)}`;
+      for (const [wrongRing, version] of [[`${ringV2},3:${key(3)}`, 3], [otherV2, 2]] as const) {
+        const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: wrongRing });
+        expect(await wrong.exited).toBe(1);
+        expect(wrong.stderr().trim()).toBe(
+          `re-encryption failed: The running keyward (pid ${server.child.pid}) and this command have different key rings: keyward seals with key version 2 (fingerprint ${fingerprintOf(ringV2)}), this command's KEYWARD_ENCRYPTION_KEYS ends at version ${version} (fingerprint ${fingerprintOf(wrongRing)}). Restart keyward with the same key ring, then run npm run rekey again.`,
+        );
+        // The fingerprint names the key without being it.
+        expect(wrong.stderr()).not.toContain(key(9));
+      }
       const rekey = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
       expect(await rekey.exited, rekey.output()).toBe(0);
       expect(logLine(rekey.output(), "re-encryption done")).toMatchObject({ reencrypted: 1, skipped: 0, keyVersion: 2, ranBy: server.child.pid });
