@@ -325,18 +325,23 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   });
 
   it("gives up on the database's clock: an instance whose clock runs a day ahead keeps retrying", async () => {
-    f.clock.set("2026-12-01T00:00:00Z");
-    await addConfig("clock-ahead", "2026-12-29"); // the 30-day threshold is due
+    const repo = new PrismaReminderRepository(f.db.prisma);
+    const dbNow = await repo.databaseNow();
+    f.clock.set(dbNow);
+    const expiresOn = new Date(dbNow.getTime() + 28 * 86_400_000).toISOString().slice(0, 10);
+    await addConfig("clock-ahead", expiresOn); // the 30-day threshold is due, and stays the most urgent for days
     const notifier = new RecordingNotifier();
     notifier.down.add("github/clock-ahead");
-    await service(notifier).runPass(); // the first failure, on an instance whose clock is right
-    const ahead = new ManualClock(new Date("2026-12-02T01:00:00Z")); // another instance, 25 h ahead
-    await new ReminderService(new PrismaReminderRepository(f.db.prisma), notifier, ahead, days).runPass();
-    const row = await ledgerOf("clock-ahead", 30);
-    expect(row.status).toBe("retry");
-    expect(row.attempts).toBe(2);
-    const dbNow = await new PrismaReminderRepository(f.db.prisma).databaseNow();
-    expect(Math.abs(dbNow.getTime() - row.firstFailedAt!.getTime())).toBeLessThan(60_000); // stamped by the database
+    const ahead = new ManualClock(new Date(dbNow.getTime() + 25 * 3600_000)); // an instance whose clock is 25 h ahead
+    const aheadInstance = new ReminderService(repo, notifier, ahead, days);
+    await aheadInstance.runPass(); // the first failure: stamped by the database, not by this instance
+    const first = await ledgerOf("clock-ahead", 30);
+    expect(first.status).toBe("retry");
+    expect(Math.abs(first.firstFailedAt!.getTime() - dbNow.getTime())).toBeLessThan(60_000);
+    ahead.advance(60_000);
+    await aheadInstance.runPass(); // a minute later on the database's clock: not 25 h of failures
+    await service(notifier).runPass(); // and an instance whose clock is right agrees
+    expect(await ledgerOf("clock-ahead", 30)).toMatchObject({ status: "retry", attempts: 3 });
   });
 
   it("does not remind about an API key still waiting for its one-time delivery, nor a deleted one; reminds once it is live", async () => {
