@@ -34,7 +34,9 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
   };
 }
 
-// Only rows whose next reminder is due; FOR UPDATE SKIP LOCKED lets two instances share a pass
+// Only rows whose next reminder is due, and only live keys: one still waiting for its one-time
+// delivery (pendingSince) does not work yet, and keeps its due time until it is activated (or
+// swept). FOR UPDATE SKIP LOCKED lets two instances share a pass
 // without waiting on, or claiming, each other's rows. Paged by id, never by offset.
 const dueSql: Record<ReminderSubjectType, string> = {
   integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy"
@@ -43,13 +45,13 @@ const dueSql: Record<ReminderSubjectType, string> = {
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
   api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy"
       FROM "ApiKey"
-     WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND ($2::text IS NULL OR id > $2)
+     WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL AND ($2::text IS NULL OR id > $2)
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
 };
 
 const subjectByIdSql: Record<ReminderSubjectType, string> = {
   integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy" FROM "IntegrationConfig" WHERE id = $1`,
-  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL`,
+  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL`,
 };
 
 const table: Record<ReminderSubjectType, string> = { integration: `"IntegrationConfig"`, api_key: `"ApiKey"` };
@@ -130,13 +132,21 @@ export class PrismaReminderRepository implements ReminderRepository {
             out.push({ deliveryId: row.id, obsolete: "superseded by a more urgent reminder" });
             continue;
           }
+          // A more urgent threshold is due now (Slack was down past it): the due phase of this pass
+          // posts that one, so posting this one too would say the same thing twice.
+          const subject = toSubject(row.subjectType, subjectRow);
+          const due = input.mostUrgentDue(subject);
+          if (due !== null && due < row.threshold) {
+            out.push({ deliveryId: row.id, obsolete: `superseded by threshold ${due}, due now: the due phase posts that one` });
+            continue;
+          }
           await tx.$executeRawUnsafe(
             `UPDATE "ReminderDelivery" SET status = 'pending', "claimedBy" = $1, "claimedAt" = now(), attempts = attempts + 1 WHERE id = $2`,
             input.instance,
             row.id,
           );
           const firstFailedAt = row.firstFailedAt ? new Date(row.firstFailedAt) : null;
-          out.push({ deliveryId: row.id, threshold: row.threshold, attempts: row.attempts, firstFailedAt, subject: toSubject(row.subjectType, subjectRow) });
+          out.push({ deliveryId: row.id, threshold: row.threshold, attempts: row.attempts, firstFailedAt, subject });
         }
         return out;
       },
@@ -151,11 +161,12 @@ export class PrismaReminderRepository implements ReminderRepository {
 
   async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {
     const sent = outcome.status === "sent";
-    // One statement, so the first failure's time is kept, never overwritten by a later one.
+    // One statement, so the first failure's time is kept, never overwritten by a later one; it is
+    // the database's time, as the give-up decision's is, whatever this instance's clock says.
     await this.prisma.$executeRawUnsafe(
       `UPDATE "ReminderDelivery"
           SET status = $3, "sentAt" = COALESCE($4, "sentAt"), channel = COALESCE($5, channel), "messageTs" = COALESCE($6, "messageTs"), "lastError" = $7,
-              "firstFailedAt" = CASE WHEN $3 = 'retry' THEN COALESCE("firstFailedAt", $8) ELSE "firstFailedAt" END
+              "firstFailedAt" = CASE WHEN $3 = 'retry' THEN COALESCE("firstFailedAt", now()) ELSE "firstFailedAt" END
         WHERE id = $1 AND ($2::text IS NULL OR "claimedBy" = $2)`,
       deliveryId,
       instance ?? null,
@@ -164,7 +175,6 @@ export class PrismaReminderRepository implements ReminderRepository {
       sent ? outcome.channel : null,
       sent ? outcome.ts : null,
       sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
-      at,
     );
   }
 }

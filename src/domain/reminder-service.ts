@@ -19,7 +19,9 @@ export interface PassReport {
  * by id. A threshold is claimed in the database before Slack is called; a Slack failure leaves
  * the claim to be retried on a later pass; after downtime only the most urgent due threshold of a
  * subject is claimed. A threshold Slack keeps refusing is given up a day (`giveUpAfterMs`) after
- * its first failure, however short the interval between passes.
+ * its first failure (on the database's clock), however short the interval between passes. A retry
+ * that a more urgent threshold overtook (Slack was down past it) is not posted: the due phase posts
+ * that one instead, so after an outage only the most urgent is posted, and each threshold at most once.
  */
 export class ReminderService {
   private readonly instance = randomUUID();
@@ -52,7 +54,14 @@ export class ReminderService {
     const started = performance.now();
     const report: PassReport = { claimed: 0, takenOver: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 0 };
     for (;;) {
-      const retries = await this.repo.claimRetries({ passStart: retriesBefore, leaseMs: this.claimLeaseMs, limit: this.batchSize, instance: this.instance });
+      const retries = await this.repo.claimRetries({
+        passStart: retriesBefore,
+        leaseMs: this.claimLeaseMs,
+        limit: this.batchSize,
+        instance: this.instance,
+        // Judged at the due phase's time, so what a retry gives way to is what that phase claims.
+        mostUrgentDue: (s) => this.plan(s, passStart).threshold,
+      });
       if (retries.length === 0) break;
       for (const claim of retries) {
         if ("obsolete" in claim) {
@@ -89,12 +98,14 @@ export class ReminderService {
     } catch (error) {
       outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
     }
-    const now = this.clock.now();
-    if (outcome.status === "retry" && claim.firstFailedAt && now.getTime() - claim.firstFailedAt.getTime() >= this.giveUpAfterMs) {
-      const hours = Math.round((now.getTime() - claim.firstFailedAt.getTime()) / 3600_000);
-      outcome = { status: "undeliverable", error: `gave up after ${hours} h of failures (${claim.attempts + 1} attempts): ${outcome.error}` };
+    if (outcome.status === "retry" && claim.firstFailedAt) {
+      // firstFailedAt is the database's time: so is the elapsed time, or a clock running ahead would give up early.
+      const failingMs = (await this.repo.databaseNow()).getTime() - claim.firstFailedAt.getTime();
+      if (failingMs >= this.giveUpAfterMs) {
+        outcome = { status: "undeliverable", error: `gave up after ${Math.round(failingMs / 3600_000)} h of failures (${claim.attempts + 1} attempts): ${outcome.error}` };
+      }
     }
-    await this.repo.finish(claim.deliveryId, outcome, now, this.instance);
+    await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
     else report.undeliverable++;

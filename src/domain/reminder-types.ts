@@ -24,7 +24,7 @@ export interface ReminderClaim {
   deliveryId: string;
   threshold: number;
   attempts: number;
-  /** When Slack first refused this threshold for a passing reason (null: never yet). */
+  /** When Slack first refused this threshold for a passing reason, on the database's clock (null: never yet). */
   firstFailedAt: Date | null;
   subject: ReminderSubject;
   /** Local days to the expiry day as the pass hands the claim to the notifier (what the reminder says). */
@@ -69,15 +69,23 @@ export interface ReminderRepository {
    * Re-claims deliveries that failed for a passing reason before `passStart` (database time), or
    * whose claimant died: claimed or renewed more than `leaseMs` ago on the database's clock.
    */
-  claimRetries(input: { passStart: Date; leaseMs: number; limit: number; instance: string }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
+  claimRetries(input: {
+    passStart: Date;
+    leaseMs: number;
+    limit: number;
+    instance: string;
+    /** The subject's most urgent threshold due now; a retry of a less urgent one comes back obsolete (the due phase posts that one). */
+    mostUrgentDue: (subject: ReminderSubject) => number | null;
+  }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
   /**
    * Renews this instance's claim just before posting; false when another pass took the claim
    * over meanwhile (then this one must not post). The lease counts from here (database time), not from the claim.
    */
   renew(deliveryId: string, instance: string): Promise<boolean>;
   /**
-   * Records the outcome; with `instance`, only while this instance still holds the claim. A
-   * "retry" keeps the time of the first failure (`at` if there was none).
+   * Records the outcome (`at`: when it was sent); with `instance`, only while this instance still
+   * holds the claim. A "retry" keeps the time of the first failure (the database's now() if there
+   * was none), so giving up is timed on the database's clock, like the leases.
    */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
 }

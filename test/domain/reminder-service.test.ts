@@ -3,6 +3,7 @@ import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repositor
 import { ReminderService } from "../../src/domain/reminder-service.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
 import { databaseKinds } from "../support/test-database.ts";
 
 const days = [30, 14, 7, 3, 1, 0];
@@ -40,6 +41,11 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   /** Time passes on the database's clock, which leases are measured on: the pending claims grow older. */
   async function ageClaims(ms: number) {
     await f.db.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = "claimedAt" - $1::int * interval '1 millisecond' WHERE status = 'pending'`, ms);
+  }
+
+  /** Slack has been refusing for longer, on the database's clock, which giving up is timed on. */
+  async function ageFailures(ms: number) {
+    await f.db.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "firstFailedAt" = "firstFailedAt" - $1::int * interval '1 millisecond' WHERE status = 'retry'`, ms);
   }
 
   async function ledgerOf(alias: string, threshold: number) {
@@ -232,7 +238,10 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
       f.clock.advance(10_000);
     }
     const ledger = () => ledgerOf("outage", 30);
-    expect(await ledger()).toMatchObject({ status: "retry", attempts: 60, firstFailedAt: new Date("2026-12-01T00:00:00Z") });
+    expect(await ledger()).toMatchObject({ status: "retry", attempts: 60 });
+    await ageFailures(23 * 3600_000); // 23 h of failures on the database's clock: still retried
+    await reminders.runPass();
+    expect(await ledger()).toMatchObject({ status: "retry", attempts: 61 });
     notifier.down.clear(); // Slack is back
     await reminders.runPass();
     expect(delivered(notifier, "github/outage")).toEqual([30]);
@@ -245,11 +254,13 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     const notifier = new RecordingNotifier();
     const reminders = service(notifier);
     notifier.down.add("github/down-for-days");
+    // Time passes on the database's clock, which giving up is timed on; this instance's clock stands still.
     for (let i = 0; i < 4; i++) {
+      if (i > 0) await ageFailures(6 * 3600_000);
       await reminders.runPass();
-      f.clock.advance(6 * 3600_000);
     }
     expect((await ledgerOf("down-for-days", 30)).status).toBe("retry"); // 18 h after the first failure
+    await ageFailures(6 * 3600_000);
     await reminders.runPass(); // 24 h after it
     const row = await ledgerOf("down-for-days", 30);
     expect(row.status).toBe("undeliverable");
@@ -258,6 +269,96 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     f.clock.advance(6 * 3600_000);
     await reminders.runPass();
     expect(delivered(notifier, "github/down-for-days")).toEqual([]);
+  });
+
+  it("a retry overtaken by a more urgent due threshold is not posted: after an outage past the expiry, one \"has expired\"", async () => {
+    f.clock.set("2026-12-01T00:00:00Z");
+    await addConfig("late-retry", "2026-12-10");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    notifier.down.add("github/late-retry");
+    f.clock.set("2026-12-10T01:00:00Z"); // "expires today" is claimed, and Slack answers 5xx for hours
+    await reminders.runPass();
+    f.clock.set("2026-12-10T18:00:00Z");
+    await reminders.runPass();
+    expect((await ledgerOf("late-retry", 0)).status).toBe("retry");
+    notifier.down.clear();
+    f.clock.set("2026-12-11T00:30:00Z"); // the first pass after the expiry
+    await reminders.runPass();
+    await reminders.runPass();
+    expect(delivered(notifier, "github/late-retry")).toEqual([-1]);
+    expect((await ledgerOf("late-retry", 0)).status).toBe("obsolete");
+  });
+
+  it("a 7-day retry still failing when the 3-day threshold falls due gives way to it", async () => {
+    f.clock.set("2026-12-01T00:00:00Z");
+    await addConfig("late-seven", "2026-12-20");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    notifier.down.add("github/late-seven");
+    f.clock.set("2026-12-13T01:00:00Z"); // the 7-day threshold
+    await reminders.runPass();
+    notifier.down.clear();
+    f.clock.set("2026-12-17T01:00:00Z"); // the 3-day threshold is due too
+    await reminders.runPass();
+    f.clock.set("2026-12-19T01:00:00Z");
+    await reminders.runPass();
+    f.clock.set("2026-12-21T01:00:00Z");
+    await reminders.runPass();
+    expect(delivered(notifier, "github/late-seven")).toEqual([3, 1, -1]);
+    expect((await ledgerOf("late-seven", 7)).status).toBe("obsolete");
+  });
+
+  it("a retry whose threshold is still the most urgent due is posted, once", async () => {
+    f.clock.set("2026-12-01T00:00:00Z");
+    await addConfig("still-seven", "2026-12-20");
+    const notifier = new RecordingNotifier();
+    const reminders = service(notifier);
+    notifier.down.add("github/still-seven");
+    f.clock.set("2026-12-13T01:00:00Z");
+    await reminders.runPass();
+    notifier.down.clear();
+    f.clock.set("2026-12-15T01:00:00Z"); // 5 days left: the 3-day threshold is not due yet
+    await reminders.runPass();
+    await reminders.runPass();
+    expect(delivered(notifier, "github/still-seven")).toEqual([7]);
+  });
+
+  it("gives up on the database's clock: an instance whose clock runs a day ahead keeps retrying", async () => {
+    const repo = new PrismaReminderRepository(f.db.prisma);
+    const dbNow = await repo.databaseNow();
+    f.clock.set(dbNow);
+    const expiresOn = new Date(dbNow.getTime() + 28 * 86_400_000).toISOString().slice(0, 10);
+    await addConfig("clock-ahead", expiresOn); // the 30-day threshold is due, and stays the most urgent for days
+    const notifier = new RecordingNotifier();
+    notifier.down.add("github/clock-ahead");
+    const ahead = new ManualClock(new Date(dbNow.getTime() + 25 * 3600_000)); // an instance whose clock is 25 h ahead
+    const aheadInstance = new ReminderService(repo, notifier, ahead, days);
+    await aheadInstance.runPass(); // the first failure: stamped by the database, not by this instance
+    const first = await ledgerOf("clock-ahead", 30);
+    expect(first.status).toBe("retry");
+    expect(Math.abs(first.firstFailedAt!.getTime() - dbNow.getTime())).toBeLessThan(60_000);
+    ahead.advance(60_000);
+    await aheadInstance.runPass(); // a minute later on the database's clock: not 25 h of failures
+    await service(notifier).runPass(); // and an instance whose clock is right agrees
+    expect(await ledgerOf("clock-ahead", 30)).toMatchObject({ status: "retry", attempts: 3 });
+  });
+
+  it("does not remind about an API key still waiting for its one-time delivery, nor a deleted one; reminds once it is live", async () => {
+    f.clock.set("2026-12-08T15:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const { key: pending } = await f.services.keys.create(admin, { name: "pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" }, { pendingDelivery: true });
+    const { key: gone } = await f.services.keys.create(admin, { name: "gone-pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" }, { pendingDelivery: true });
+    await f.services.keys.discardUndelivered(admin, gone, "test");
+    const notifier = new RecordingNotifier();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "pending-key")).toEqual([]);
+    await f.services.keys.activate(admin, pending.id);
+    await service(notifier).runPass();
+    await service(notifier).runPass();
+    expect(delivered(notifier, "pending-key")).toEqual([3]);
+    expect(delivered(notifier, "gone-pending-key")).toEqual([]);
   });
 
   it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {

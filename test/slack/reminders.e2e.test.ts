@@ -81,6 +81,21 @@ describe("reminders posted to Slack", () => {
     expect(posted).toHaveLength(1);
   });
 
+  it("after Slack failed \"expires today\" until past the expiry, posts \"has expired\" once", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.integrations.add(admin, "opsgenie", { alias: "pager", secret, expiresOn: "2027-03-10", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    clock.set("2027-03-09T09:00:00Z");
+    await app.keyward.reminders!.runPass(); // "expires tomorrow", and whatever else earlier tests left due
+    clock.set("2027-03-10T09:00:00Z");
+    app.fake.failNext("chat.postMessage", { status: 503 });
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ retryLater: 1 });
+    clock.set("2027-03-11T01:00:00Z"); // Slack is back, after the expiry
+    await app.keyward.reminders!.runPass();
+    await app.keyward.reminders!.runPass();
+    const posted = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("opsgenie/pager"));
+    expect(posted.map((c) => /has expired|expires \w+/.exec(textOf(c.args))?.[0])).toEqual(["expires tomorrow", "has expired"]);
+  });
+
   it("tells the owner by DM, instead of silence, when the app is not in the reminder channel", async () => {
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "datadog", { alias: "metrics", secret, expiresOn: "2027-02-01", timeZone: "UTC", reminderChannel: "C0NOBOT01" });
