@@ -31,12 +31,21 @@ export interface DatabaseOptions {
 
 export type DatabaseKind = "pglite" | "postgres";
 
+export interface ListenOptions {
+  onListening?: (listening: boolean) => void;
+}
+
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
   sql: SqlConnection;
-  /** Calls `handler` with each NOTIFY payload on `channel`, from any instance sharing the database. */
-  listen(channel: string, handler: (payload: string) => void): Promise<void>;
+  /**
+   * Calls `handler` with each NOTIFY payload on `channel`, from any instance sharing the database.
+   * `onListening(false)`: the connection dropped, notifications may be missed from now on;
+   * `onListening(true)`: listening again on a new connection (anything committed from now on is
+   * heard). Never called on the embedded database, where no other instance can change anything.
+   */
+  listen(channel: string, handler: (payload: string) => void, options?: ListenOptions): Promise<void>;
   /** Disconnects Prisma, then closes the PGlite instance or pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -111,7 +120,7 @@ function openPostgres(connectionString: string, logger: DatabaseLogger | undefin
     kind: "postgres",
     sql: pgPoolConnection(pool),
     adapter: new PrismaPg(pool),
-    listen: (channel, handler) => listeners.listen(channel, handler),
+    listen: (channel, handler, options) => listeners.listen(channel, handler, options),
     stopListening: () => listeners.stop(),
     // Instances share a server by design: nothing to lock.
     release: async () => {},
@@ -126,6 +135,7 @@ function openPostgres(connectionString: string, logger: DatabaseLogger | undefin
 class PostgresListeners {
   private client: pg.Client | undefined;
   private readonly handlers = new Map<string, (payload: string) => void>();
+  private readonly stateListeners = new Set<(listening: boolean) => void>();
   private stopped = false;
 
   constructor(
@@ -133,8 +143,9 @@ class PostgresListeners {
     private readonly logger: DatabaseLogger | undefined,
   ) {}
 
-  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
+  async listen(channel: string, handler: (payload: string) => void, options: ListenOptions = {}): Promise<void> {
     this.handlers.set(channel, handler);
+    if (options.onListening) this.stateListeners.add(options.onListening);
     const client = await this.connect();
     await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
   }
@@ -150,20 +161,30 @@ class PostgresListeners {
     client.on("notification", (msg) => {
       if (msg.payload !== undefined) this.handlers.get(msg.channel)?.(msg.payload);
     });
+    let failed = false;
     client.on("error", (error) => {
+      if (failed || this.client !== client) return; // one connection fails once
+      failed = true;
       (this.logger?.warn ?? this.logger?.info)?.call(this.logger, { err: error }, "LISTEN connection failed; reconnecting");
       this.client = undefined;
-      if (!this.stopped) setTimeout(() => void this.resubscribe(), 1000).unref();
+      if (this.stopped) return;
+      this.announce(false);
+      setTimeout(() => void this.resubscribe(), 1000).unref();
     });
     await client.connect();
     this.client = client;
     return client;
   }
 
+  private announce(listening: boolean): void {
+    for (const onListening of this.stateListeners) onListening(listening);
+  }
+
   private async resubscribe(): Promise<void> {
     try {
       const client = await this.connect();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      this.announce(true);
     } catch {
       if (!this.stopped) setTimeout(() => void this.resubscribe(), 1000).unref();
     }

@@ -73,6 +73,16 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return row ? toStoredKey(row) : null;
   }
 
+  async listHashPrefixes(): Promise<string[]> {
+    const rows = await this.db.$queryRaw<Array<{ p: string }>>`SELECT left(hash, 16) AS p FROM "ApiKey"`;
+    return rows.map((r) => r.p);
+  }
+
+  async hashPrefixOf(id: string): Promise<string | null> {
+    const rows = await this.db.$queryRaw<Array<{ p: string }>>`SELECT left(hash, 16) AS p FROM "ApiKey" WHERE id = ${id}`;
+    return rows[0]?.p ?? null;
+  }
+
   async findStored(workspaceId: string, id: string): Promise<StoredKey | null> {
     const row = await this.db.apiKey.findFirst({ where: { workspaceId, id }, include: withRole });
     return row ? toStoredKey(row) : null;

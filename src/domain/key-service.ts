@@ -4,6 +4,7 @@ import { denied, DomainError, notFound } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
+import { HashFilter } from "./hash-filter.ts";
 import { VerifyCache } from "./verify-cache.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
@@ -51,6 +52,8 @@ export class KeyService {
     private readonly ctx: DomainContext,
     private readonly lastUsed: LastUsedTracker,
     private readonly cache: VerifyCache = new VerifyCache(ctx.clock),
+    // Untrusted (every miss asks the database) until loadHashFilter() first succeeds.
+    private readonly filter: HashFilter = new HashFilter(() => ctx.store.apiKeys.listHashPrefixes()),
   ) {}
 
   /**
@@ -67,6 +70,9 @@ export class KeyService {
       throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     }
     const secret = generateKey(this.ctx.random);
+    const hash = this.ctx.hasher.hash(secret);
+    // Before the row can exist: if the transaction fails, a stray prefix only costs a read.
+    this.filter.add(hash);
     const created = await this.ctx.store.transaction(async (tx) => {
       const role = await resolveRole(tx, actor.workspaceId, input.role);
       this.requireHeld(actor, role);
@@ -78,7 +84,7 @@ export class KeyService {
         description: input.description,
         kind: input.kind,
         roleId: role.id,
-        hash: this.ctx.hasher.hash(secret),
+        hash,
         last4: lastFour(secret),
         createdBy: actor.userId,
         createdAt: now,
@@ -212,6 +218,8 @@ export class KeyService {
     const hash = this.ctx.hasher.hash(secret);
     let key = this.cache.get(hash)?.key;
     if (key === undefined) {
+      // No key row has this hash (a forged key, say): answered from memory, nothing read or cached.
+      if (!this.filter.mayExist(hash)) return { valid: false, reason: "unknown" };
       const ticket = this.cache.ticket();
       key = await this.ctx.store.apiKeys.findByHash(hash);
       this.cache.set(hash, key, ticket);
@@ -237,6 +245,8 @@ export class KeyService {
       throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
     }
     const secret = generateKey(this.ctx.random);
+    const hash = this.ctx.hasher.hash(secret);
+    this.filter.add(hash);
     const result = await this.ctx.store.transaction(async (tx) => {
       const old = await this.loadForChange(tx, actor, id);
       if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
@@ -253,7 +263,7 @@ export class KeyService {
         description: old.description,
         kind: old.kind,
         roleId: old.roleId,
-        hash: this.ctx.hasher.hash(secret),
+        hash,
         last4: lastFour(secret),
         createdBy: actor.userId,
         createdAt: now,
@@ -265,6 +275,8 @@ export class KeyService {
       const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
       await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
       await tx.apiKeys.announceChange(old.id);
+      // The replacement is a new hash: other instances' filters learn it from its own notice.
+      await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
       await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
       return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
@@ -275,10 +287,37 @@ export class KeyService {
 
   /**
    * Another instance created or changed this key (heard through the database): drop it from the
-   * verify cache, and forget the hashes remembered as unknown (a creation may have made one real).
+   * verify cache, forget the hashes remembered as unknown (a creation may have made one real), and
+   * add the row's hash prefix to the filter (one indexed read per notice; changes are rare, and
+   * until it is done every filter miss asks the database). Never rejects: a failed look-up leaves
+   * the filter untrusted until a reload succeeds.
    */
-  forget(keyId: string): void {
+  async forget(keyId: string): Promise<void> {
     this.cache.evictKey(keyId);
+    try {
+      await this.filter.lookUp(() => this.ctx.store.apiKeys.hashPrefixOf(keyId));
+    } catch {
+      await this.loadHashFilter().catch(() => undefined);
+    }
+  }
+
+  /** Loads the filter's prefixes afresh: at start, after the notifications connection came back, and now and then. */
+  loadHashFilter(): Promise<void> {
+    return this.filter.reload();
+  }
+
+  /**
+   * The database layer's word on the change notifications: false when they may be lost from now
+   * on (misses ask the database), true when they are heard again (the filter reloads; resolves then).
+   */
+  async notificationsHeard(listening: boolean): Promise<void> {
+    this.filter.setListening(listening);
+    if (listening) await this.loadHashFilter();
+  }
+
+  /** For measurements and tests: whether a filter miss is answered from memory now. */
+  get hashFilterTrusted(): boolean {
+    return this.filter.trusted;
   }
 
   /** The secret reached its creator: the key starts working. */

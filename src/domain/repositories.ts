@@ -40,6 +40,10 @@ export interface ApiKeyRepository {
   findByName(workspaceId: string, name: string): Promise<ApiKey[]>;
   /** The one look-up not scoped by workspace: the secret itself says which workspace it belongs to. */
   findByHash(hash: string): Promise<StoredKey | null>;
+  /** The first 16 hex characters of every key row's hash, in any state and workspace (verify's filter). */
+  listHashPrefixes(): Promise<string[]>;
+  /** One key row's hash prefix, any state; not scoped either: a change notice names only the id. */
+  hashPrefixOf(id: string): Promise<string | null>;
   /** A key in any state (deleted and pending ones included), for checks on what became of it. */
   findStored(workspaceId: string, id: string): Promise<StoredKey | null>;
   /**

@@ -88,7 +88,13 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   // Other instances' creations, deletions, rolls and activations reach this one's verify cache within
   // milliseconds. The payload is a key id; anything else (a later format) evicts nothing but still
   // forgets the unknown hashes, which is always safe.
-  await db.listen(keyChangedChannel, (keyId) => services.keys.forget(keyId));
+  // The verify filter: a lost notification could hide a key created elsewhere, so while the
+  // connection is down misses ask the database, and once it is back the prefixes are read afresh.
+  const reloadFilter = (why: string) => (error: unknown) => logger.warn({ err: error }, `could not load the verify filter (${why}); unknown keys are looked up meanwhile`);
+  await db.listen(keyChangedChannel, (keyId) => void services.keys.forget(keyId), {
+    onListening: (listening) => void services.keys.notificationsHeard(listening).catch(reloadFilter("after reconnecting")),
+  });
+  await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock);
   const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
@@ -117,6 +123,9 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
     services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys"));
   }, options.lastUsedFlushMs ?? 10_000);
   flush.unref();
+  // A backstop for anything the notifications could not tell (a connection silently half-open).
+  const filterReload = setInterval(() => void services.keys.loadHashFilter().catch(reloadFilter("periodic")), 5 * 60_000);
+  filterReload.unref();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, database: db.kind, slack: slack ? (config.slack.appToken ? "socket-mode" : "http") : "off" }, "keyward is listening");
   let closed: Promise<void> | undefined;
@@ -131,6 +140,7 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
       (closed ??= (async () => {
         ready = false;
         clearInterval(flush);
+        clearInterval(filterReload);
         await control?.close();
         await scheduler?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
