@@ -2,17 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { keyChangedChannel } from "../../src/db/prisma-api-key-repository.ts";
-import { createPrismaStore } from "../../src/db/prisma-store.ts";
-import type { DomainContext } from "../../src/domain/context.ts";
 import { createDomainServices, type DomainServices } from "../../src/domain/index.ts";
 import { generateKey } from "../../src/domain/key-format.ts";
-import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { KeyService } from "../../src/domain/key-service.ts";
 import { LastUsedTracker } from "../../src/domain/last-used-tracker.ts";
-import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { ManualClock, seededRandom } from "../support/fixed-runtime.ts";
 import { instrumentedStore } from "../support/instrumented-store.ts";
+import { instanceContext } from "../support/instance-context.ts";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/test-database.ts";
 
 /**
@@ -33,15 +30,7 @@ describe.runIf(databaseKinds().includes("postgres"))("verify races on PostgreSQL
   let b: KeyService;
   let admin: Actor;
 
-  const contextOver = (database: Database, seed: string): DomainContext => ({
-    store: createPrismaStore(database.prisma),
-    clock,
-    random: seededRandom(seed),
-    hasher: createKeyHasher(pepper),
-    adminUserIds: new Set(),
-    cipher: createSecretCipher({ current: 1, keys: new Map([[1, randomBytes(32)]]) }),
-    reminderDays: [30, 7, 1],
-  });
+  const contextOver = (database: Database, seed: string) => instanceContext(database, { clock, pepper, seed });
   const input = { role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" };
 
   beforeAll(async () => {
