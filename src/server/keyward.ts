@@ -85,11 +85,10 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   };
   const services = createDomainServices(ctx);
   await upgradeBindings(ctx, logger);
-  // Other instances' creations, deletions, rolls and activations reach this one's verify cache within
-  // milliseconds. The payload is a key id; anything else (a later format) evicts nothing but still
-  // forgets the unknown hashes, which is always safe.
-  // The verify filter: a lost notification could hide a key created elsewhere, so while the
-  // connection is down misses ask the database, and once it is back the prefixes are read afresh.
+  // Other instances' creations, deletions, rolls and activations reach this one's verify cache and
+  // hash-prefix filter within milliseconds (the payload is a key id). A lost notification could hide
+  // a key created elsewhere, so while the connection is down misses ask the database, and once it is
+  // back the prefixes are read afresh.
   const reloadFilter = (why: string) => (error: unknown) => logger.warn({ err: error }, `could not load the verify filter (${why}); unknown keys are looked up meanwhile`);
   await db.listen(keyChangedChannel, (keyId) => void services.keys.forget(keyId), {
     onListening: (listening) => void services.keys.notificationsHeard(listening).catch(reloadFilter("after reconnecting")),
