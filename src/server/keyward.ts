@@ -38,6 +38,8 @@ export interface KeywardOptions {
   reminderScheduler?: boolean;
   /** How long to wait for a PostgreSQL server that is not up yet (default 8 attempts, ≈ 35 s). */
   databaseRetry?: { attempts: number; baseDelayMs: number };
+  /** How long a form submission may take before it is acknowledged with a "working on it" view (default 2000 ms). */
+  ackBudgetMs?: number;
 }
 
 export interface Keyward {
@@ -190,6 +192,7 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       users: new SlackUserDirectory(clock, options.config.defaultTimeZone, options.logger, served),
       isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
       defaultExpiryDays: 90,
+      ackBudgetMs: options.ackBudgetMs,
     },
   );
 }

@@ -7,6 +7,7 @@ import { editKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { assignRoleModal } from "../../src/slack/views/role-modals.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
+import { defaultAckBudgetMs } from "../../src/slack/listeners/submission.ts";
 import { encodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
 import { botToken, channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import type { DriverResponse } from "../support/slack-driver.ts";
@@ -25,7 +26,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
   let seq = 0;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ ackBudgetMs: defaultAckBudgetMs });
     const id = app.addUser({ id: "USLOWADM0", isAdmin: true });
     admin = await app.keyward.services.access.actorForUser(app.fake.teamId, id, { isWorkspaceAdmin: true }, "slack");
   });

@@ -35,6 +35,12 @@ export interface TestAppOptions {
   reminderScheduler?: boolean;
   /** The fake Slack's team, enterprise, … (the token is always the harness's). */
   fake?: Omit<FakeSlackOptions, "token">;
+  /**
+   * How long a form answer may take before the app acks with a "working on it" view. Default here
+   * 20 s, so that a busy CI machine does not turn a test about what a form answers into one about
+   * timing; the slow-Slack tests set the app's real budget (2 s) and prove the late path.
+   */
+  ackBudgetMs?: number;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
@@ -65,7 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   // Last-used times are flushed by hand in tests (services.lastUsed.flush()), so database dumps are deterministic.
-  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000, reminderScheduler: options.reminderScheduler ?? false });
+  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000, ackBudgetMs: options.ackBudgetMs ?? 20_000, reminderScheduler: options.reminderScheduler ?? false });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });
