@@ -26,7 +26,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
   let seq = 0;
 
   beforeAll(async () => {
-    app = await startTestApp({ ackBudgetMs: defaultAckBudgetMs });
+    app = await startTestApp({ ackBudgetMs: defaultAckBudgetMs, fake: { triggerTtlMs: 3000 } });
     const id = app.addUser({ id: "USLOWADM0", isAdmin: true });
     admin = await app.keyward.services.access.actorForUser(app.fake.teamId, id, { isWorkspaceAdmin: true }, "slack");
   });
