@@ -64,7 +64,10 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
   async function run(change: ReminderMessageChange): Promise<void> {
     const { workspaceId, subjectType, subjectId } = change;
     const posted = change.what === "snoozed" ? await ledger.postedMessages(workspaceId, subjectType, subjectId) : await ledger.settleMessages(workspaceId, subjectType, subjectId);
-    if (posted.length === 0) return;
+    if (posted.length === 0) {
+      logger.debug({ configId: subjectId, change: change.what }, "no reminder messages to update after a change");
+      return;
+    }
     const by = await actorOf(change);
     let updated = 0;
     for (const message of posted) {

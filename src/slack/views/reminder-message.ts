@@ -74,7 +74,7 @@ function reminderText(v: ReminderMessageView, left: number): string {
 /** The reminder posted before (and once after) an expiry, with the rotation steps filled in; `after` set: the same message updated in place. */
 export function reminderMessage(v: ReminderMessageView): { text: string; blocks: KnownBlock[] } {
   if (v.after && v.subjectType === "integration") return updatedIntegrationReminder(v, v.after);
-  const what = v.subjectType === "integration" ? `${v.integration} key \`${v.alias}\`` : `API key *${escapeMrkdwn(v.name)}*`;
+  const what = v.subjectType === "integration" ? `${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`` : `API key *${escapeMrkdwn(v.name)}*`;
   const left = v.daysLeft ?? v.threshold;
   const headline = `${v.subjectType === "integration" ? `${v.integration}/${v.alias}` : v.name} ${thresholdLabel(left)}`;
   const facts =
