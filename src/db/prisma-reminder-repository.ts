@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ReminderClaim, ReminderRepository, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
+import type { PostedReminder, ReminderClaim, ReminderRepository, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import type { Db } from "./prisma-store.ts";
 
@@ -15,6 +15,7 @@ interface SubjectRow {
   isDefault: boolean | null;
   reminderChannel: string | null;
   createdBy: string;
+  rotatedBy: string | null;
 }
 
 function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject {
@@ -31,6 +32,7 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
     isDefault: row.isDefault === true,
     channel: row.reminderChannel,
     ownerId: row.createdBy,
+    rotatedBy: row.rotatedBy,
   };
 }
 
@@ -39,20 +41,34 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
 // swept). FOR UPDATE SKIP LOCKED lets two instances share a pass
 // without waiting on, or claiming, each other's rows. Paged by id, never by offset.
 const dueSql: Record<ReminderSubjectType, string> = {
-  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy"
+  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy", "rotatedBy"
       FROM "IntegrationConfig"
      WHERE "nextReminderAt" <= $1 AND "expiresAt" IS NOT NULL AND ($2::text IS NULL OR id > $2)
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy"
+  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy", NULL::text AS "rotatedBy"
       FROM "ApiKey"
      WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL AND ($2::text IS NULL OR id > $2)
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
 };
 
 const subjectByIdSql: Record<ReminderSubjectType, string> = {
-  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy" FROM "IntegrationConfig" WHERE id = $1`,
-  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL`,
+  integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy", "rotatedBy" FROM "IntegrationConfig" WHERE id = $1`,
+  api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy", NULL::text AS "rotatedBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL`,
 };
+
+/** Messages that went out (a channel and a ts to update) and that no rotation or deletion has settled yet. */
+const postedWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> '' AND "settledAt" IS NULL`;
+
+interface PostedRow {
+  id: string;
+  channel: string;
+  messageTs: string;
+  expiresAt: Date;
+  threshold: number;
+  sentAt?: Date | null;
+}
+
+const toPosted = (row: PostedRow): PostedReminder => ({ deliveryId: row.id, channel: row.channel, ts: row.messageTs, expiresAt: new Date(row.expiresAt), threshold: row.threshold });
 
 const table: Record<ReminderSubjectType, string> = { integration: `"IntegrationConfig"`, api_key: `"ApiKey"` };
 
@@ -157,6 +173,27 @@ export class PrismaReminderRepository implements ReminderRepository {
   async renew(deliveryId: string, instance: string): Promise<boolean> {
     const count = await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = now() WHERE id = $1 AND "claimedBy" = $2 AND status = 'pending'`, deliveryId, instance);
     return count === 1;
+  }
+
+  async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+    const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
+      `SELECT id, channel, "messageTs", "expiresAt", threshold FROM "ReminderDelivery" WHERE ${postedWhere} ORDER BY "sentAt", id`,
+      workspaceId,
+      type,
+      subjectId,
+    );
+    return rows.map(toPosted);
+  }
+
+  async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+    // One statement: of two instances settling at once, each row goes to exactly one of them.
+    const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
+      `UPDATE "ReminderDelivery" SET "settledAt" = now() WHERE ${postedWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
+      workspaceId,
+      type,
+      subjectId,
+    );
+    return rows.sort((a, b) => new Date(a.sentAt!).getTime() - new Date(b.sentAt!).getTime()).map(toPosted);
   }
 
   async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { KeyHasher } from "./key-hasher.ts";
+import type { ReminderMessages } from "./reminder-messages.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
 import type { Repositories, Store } from "./repositories.ts";
 import { newId, type Clock, type RandomSource } from "./runtime.ts";
@@ -16,6 +17,8 @@ export interface DomainContext {
   cipher: SecretCipher;
   /** REMINDER_DAYS: the thresholds, in days before the expiry day. */
   reminderDays: readonly number[];
+  /** Updates reminder messages already posted after a rotation, snooze or deletion (absent: nothing to update). */
+  reminderMessages?: ReminderMessages;
 }
 
 export interface AuditTarget {

@@ -2,6 +2,7 @@ import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import type { IntegrationConfig } from "./integration-types.ts";
+import { refreshReminderMessages, type ReminderChangeOutcome } from "./reminder-messages.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { looksLikeId, newId } from "./runtime.ts";
@@ -92,9 +93,11 @@ export class IntegrationService {
     this.require(actor, "integrations.edit", "edit integrations");
     const input = parseInput(updateConfigInputSchema, rawInput);
     const now = this.ctx.clock.now();
-    return this.ctx.store.transaction(async (tx) => {
+    let rotatedFrom: IntegrationConfig | null = null;
+    const updated = await this.ctx.store.transaction(async (tx) => {
       let config = await this.load(tx, actor, integration, alias);
       if (input.secret !== undefined) {
+        rotatedFrom = config;
         const newExpiry = input.expiresOn !== undefined || input.expiresAt !== undefined;
         const expiresAt = newExpiry ? this.expiry(input, now) : config.expiresAt;
         const expiryTimeZone = newExpiry ? this.expiryZone(input, expiresAt) : config.expiryTimeZone;
@@ -120,16 +123,20 @@ export class IntegrationService {
       }
       return config;
     });
+    if (rotatedFrom) this.afterCommit(actor, rotatedFrom, now, { what: "rotated", last4: updated.last4, expiresAt: updated.expiresAt, expiryTimeZone: updated.expiryTimeZone });
+    return updated;
   }
 
   async delete(actor: Actor, integration: string, alias: string): Promise<IntegrationConfig> {
     this.require(actor, "integrations.edit", "edit integrations");
-    return this.ctx.store.transaction(async (tx) => {
+    const deleted = await this.ctx.store.transaction(async (tx) => {
       const config = await this.load(tx, actor, integration, alias);
       await tx.integrations.delete(actor.workspaceId, config.id);
       await recordAudit(this.ctx, tx, actor, "integration.delete", this.target(config), { wasDefault: config.isDefault });
       return config;
     });
+    this.afterCommit(actor, deleted, this.ctx.clock.now(), { what: "deleted" });
+    return deleted;
   }
 
   /** Reads a secret back (REST `?reveal=true`): needs integrations.secrets.read; always audited. */
@@ -148,14 +155,25 @@ export class IntegrationService {
   /** "Snooze" on a reminder: the next reminder comes no sooner than `hours` from now. */
   async snooze(actor: Actor, id: string, hours = 24): Promise<IntegrationConfig> {
     this.require(actor, "integrations.edit", "snooze reminders");
-    return this.ctx.store.transaction(async (tx) => {
+    const now = this.ctx.clock.now();
+    const until = new Date(now.getTime() + hours * 3600_000);
+    const snoozed = await this.ctx.store.transaction(async (tx) => {
       const config = looksLikeId(id) ? await tx.integrations.findById(actor.workspaceId, id) : null;
       if (!config) throw notFound("The configuration");
-      const until = new Date(this.ctx.clock.now().getTime() + hours * 3600_000);
       await tx.integrations.postponeReminder(actor.workspaceId, id, until);
       await recordAudit(this.ctx, tx, actor, "integration.snooze", this.target(config), { until: until.toISOString() });
       return config;
     });
+    this.afterCommit(actor, snoozed, now, { what: "snoozed", until });
+    return snoozed;
+  }
+
+  /**
+   * Every surface's rotation, snooze and deletion passes here once committed (Slack and REST alike),
+   * so the reminder messages posted about the configuration follow; a failure there changes nothing here.
+   */
+  private afterCommit(actor: Actor, before: IntegrationConfig, at: Date, outcome: ReminderChangeOutcome): void {
+    refreshReminderMessages(this.ctx.reminderMessages, actor, before, at, outcome);
   }
 
   async findById(actor: Actor, id: string): Promise<IntegrationConfig> {

@@ -18,6 +18,8 @@ export interface ReminderSubject {
   channel: string | null;
   /** The configuration's or key's creator: DM'd for API keys, told when a channel refuses. */
   ownerId: string;
+  /** Who last rotated the configuration (a Slack user id, or `key:<id>` for a program); null if never. */
+  rotatedBy?: string | null;
 }
 
 export interface ReminderClaim {
@@ -88,6 +90,23 @@ export interface ReminderRepository {
    * was none), so giving up is timed on the database's clock, like the leases.
    */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
+  /** The reminder messages posted about a subject of this workspace and not settled yet, oldest first. */
+  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  /**
+   * Marks those messages settled (the subject was rotated or deleted) and returns them: only the
+   * caller that settled a message updates it, so a later change cannot rewrite what happened.
+   */
+  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+}
+
+/** A reminder message in Slack, as the ledger knows it. */
+export interface PostedReminder {
+  deliveryId: string;
+  channel: string;
+  ts: string;
+  /** The expiry and threshold the message was about. */
+  expiresAt: Date;
+  threshold: number;
 }
 
 export interface ReminderNotifier {

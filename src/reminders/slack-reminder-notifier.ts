@@ -8,7 +8,8 @@ const passing = new Set(["ratelimited", "rate_limited", "service_unavailable", "
 /** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
 const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
 
-function errorCode(error: unknown): string {
+/** Slack's error code (`message_not_found`, `ratelimited`, …) or the WebClient's, for logs and decisions. */
+export function errorCode(error: unknown): string {
   const e = error as { data?: { error?: string }; code?: string };
   return e.data?.error ?? e.code ?? "unknown";
 }
@@ -69,7 +70,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       const earlier = await findEarlierPost(claim);
       if (earlier) return { status: "sent", ...earlier, note: "found the earlier attempt's post; not posted again" };
       const s = claim.subject;
-      const view = { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, daysLeft: claim.daysLeft, ownerId: s.ownerId };
+      const view = { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, daysLeft: claim.daysLeft, ownerId: s.ownerId, rotatedBy: s.rotatedBy ?? null, expiryTimeZone: s.expiryTimeZone };
       if (s.type === "api_key") return dm(s.ownerId, reminderMessage(view), claim);
       if (!s.channel) {
         return dm(s.ownerId, reminderMessage({ ...view, note: `No reminder channel is set for ${s.integration}/${s.alias}, so this comes to you. Set one with \`/keys integrations channel ${s.integration} ${s.alias}\`.` }), claim);

@@ -22,6 +22,7 @@ import { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { startControlChannel, type ControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
+import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
@@ -76,14 +77,22 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
 async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveServerSecrets>>, options: KeywardOptions, undo: Array<() => Promise<unknown> | void>): Promise<Keyward> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  const store = createPrismaStore(db.prisma);
+  // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
+  // REST alike, through the domain) the messages already posted are updated on the same client.
+  const reminderClient = config.slack.botToken ? createReminderClient(config, logger) : null;
+  const reminderMessages = reminderClient
+    ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, { describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId) })
+    : undefined;
   const ctx: DomainContext = {
-    store: createPrismaStore(db.prisma),
+    store,
     clock,
     random: options.random ?? cryptoRandom,
     hasher: createKeyHasher(secrets.pepper),
     adminUserIds: config.adminUserIds,
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,
+    reminderMessages,
   };
   const services = createDomainServices(ctx);
   await upgradeBindings(ctx, logger);
@@ -97,7 +106,7 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock);
-  const reminders = config.slack.botToken ? createReminderService(config, db, clock, logger) : null;
+  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   let ready = true;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
@@ -149,6 +158,7 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
         server.closeIdleConnections();
         await drained;
         await slack?.stop();
+        await reminderMessages?.drain();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
       })()),
@@ -230,14 +240,17 @@ export async function openDatabaseWithRetry(config: Config, logger: Logger, retr
 }
 
 /** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
-export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger): ReminderService {
-  const client = new WebClient(config.slack.botToken, {
+export function createReminderClient(config: Config, logger: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: reminderSlackTimeoutMs,
     logger: boltLogger(logger),
   });
+}
+
+export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger, client = createReminderClient(config, logger)): ReminderService {
   return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000);
 }
 

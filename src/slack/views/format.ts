@@ -22,3 +22,29 @@ export function clip(text: string, max: number): string {
 
 export const plain = (text: string, max = 3000) => ({ type: "plain_text" as const, text: clip(text, max), emoji: true });
 export const mrkdwn = (text: string, max = 3000) => ({ type: "mrkdwn" as const, text: clip(text, max) });
+
+const plainDayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An expiry day as plain text ("Jan 31, 2030"), in the zone it was chosen in (UTC, said so, for an
+ * instant): for top-level `text`, which notifications show as it is, with no `<!date>` to render.
+ */
+export function plainDay(at: Date, timeZone: string | null | undefined): string {
+  const zone = timeZone ?? "UTC";
+  let format = plainDayFormats.get(zone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", { timeZone: zone, month: "short", day: "numeric", year: "numeric" });
+    } catch {
+      return plainDay(at, null);
+    }
+    plainDayFormats.set(zone, format);
+  }
+  return `${format.format(at)}${timeZone ? "" : " (UTC)"}`;
+}
+
+/** An instant as plain text in UTC, as slackDate's fallback reads. */
+export const plainInstant = (at: Date): string => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
+/** Slack user ids are people; anything else (`key:<id>`, "slack", "setup") is a program or keyward itself. */
+export const isPerson = (userId: string | null | undefined): userId is string => typeof userId === "string" && /^[UW][A-Z0-9]+$/.test(userId);

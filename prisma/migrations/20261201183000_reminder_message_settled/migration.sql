@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ReminderDelivery" ADD COLUMN     "settledAt" TIMESTAMPTZ(3);

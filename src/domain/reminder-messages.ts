@@ -1,0 +1,56 @@
+import type { IntegrationConfig } from "./integration-types.ts";
+import type { ReminderSubjectType } from "./reminder-types.ts";
+import type { Actor, Source } from "./types.ts";
+
+/** Who changed a subject: a person (a Slack user id) or a program (`key:<id>`), and through which surface. */
+export interface ReminderChangeActor {
+  userId: string;
+  source: Source;
+  /** The API key a program (or a person over REST) acted with. */
+  keyId?: string;
+}
+
+/** What became of a reminder's subject after its reminders were posted. */
+export type ReminderChangeOutcome =
+  | { what: "rotated"; last4: string; expiresAt: Date | null; expiryTimeZone: string | null }
+  | { what: "snoozed"; until: Date }
+  | { what: "deleted" };
+
+export type ReminderMessageChange = ReminderChangeOutcome & {
+  workspaceId: string;
+  subjectType: ReminderSubjectType;
+  subjectId: string;
+  /** The subject as its reminders showed it: before the change. */
+  subject: Pick<IntegrationConfig, "integration" | "alias" | "last4" | "isDefault" | "expiryTimeZone" | "createdBy" | "rotatedBy">;
+  at: Date;
+  by: ReminderChangeActor;
+};
+
+/**
+ * The reminder messages already posted about a subject, brought up to date after a change (who
+ * did what, when; buttons removed or changed), so nobody acts on a stale reminder. A port: the
+ * domain never calls Slack itself. Best effort: it never rejects, and a failure never undoes the change.
+ */
+export interface ReminderMessages {
+  refresh(change: ReminderMessageChange): Promise<void>;
+}
+
+/**
+ * Called once a change has committed; not awaited, so the change's answer does not wait on Slack.
+ * Without a port (no bot token, domain tests) it does nothing.
+ */
+export function refreshReminderMessages(port: ReminderMessages | undefined, actor: Actor, config: IntegrationConfig, at: Date, outcome: ReminderChangeOutcome): void {
+  if (!port) return;
+  const { integration, alias, last4, isDefault, expiryTimeZone, createdBy, rotatedBy } = config;
+  const change: ReminderMessageChange = {
+    ...outcome,
+    workspaceId: config.workspaceId,
+    subjectType: "integration",
+    subjectId: config.id,
+    subject: { integration, alias, last4, isDefault, expiryTimeZone, createdBy, rotatedBy },
+    at,
+    by: { userId: actor.userId, source: actor.source, ...(actor.keyId ? { keyId: actor.keyId } : {}) },
+  };
+  // The port promises never to reject; this guard keeps a broken one from crashing the process.
+  port.refresh(change).catch(() => undefined);
+}

@@ -1,0 +1,103 @@
+import type { WebClient } from "@slack/web-api";
+import type { ReminderChangeOutcome, ReminderMessageChange, ReminderMessages } from "../domain/reminder-messages.ts";
+import type { PostedReminder, ReminderRepository } from "../domain/reminder-types.ts";
+import type { Logger } from "../logger.ts";
+import type { ReminderAfterView } from "../slack/views/reminder-outcome.ts";
+import { reminderMessage } from "../slack/views/reminder-message.ts";
+import { errorCode } from "./slack-reminder-notifier.ts";
+
+/** The change's outcome alone: what the message says happened. */
+function outcomeOf(change: ReminderMessageChange): ReminderChangeOutcome {
+  if (change.what === "rotated") return { what: "rotated", last4: change.last4, expiresAt: change.expiresAt, expiryTimeZone: change.expiryTimeZone };
+  if (change.what === "snoozed") return { what: "snoozed", until: change.until };
+  return { what: "deleted" };
+}
+
+export interface SlackReminderMessages extends ReminderMessages {
+  /** Waits for the updates under way (shutdown: before the database closes). */
+  drain(): Promise<void>;
+}
+
+export interface ReminderMessageOptions {
+  /** A program's key by name and last 4 (never its id); absent or null: "a program". */
+  describeKey?: (workspaceId: string, keyId: string) => Promise<{ name: string; last4: string } | null>;
+}
+
+/**
+ * Updates the reminder messages the ledger says were posted about a configuration, with
+ * chat.update, after it was rotated, snoozed or deleted. The WebClient is the reminder pass's own
+ * (no retries, no waiting on rate limits): a refused update is logged with Slack's error code and
+ * left as it is, never retried. Rotated or deleted, messages are settled in the ledger first, so
+ * each is rewritten once, by whichever instance settled it; changes of one subject are applied in
+ * order within this process, so a snooze's update cannot land after a rotation's.
+ */
+export function createSlackReminderMessages(client: WebClient, ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages">, logger: Logger, options: ReminderMessageOptions = {}): SlackReminderMessages {
+  const inFlight = new Set<Promise<void>>();
+  const lastBySubject = new Map<string, Promise<void>>();
+
+  async function actorOf(change: ReminderMessageChange): Promise<ReminderAfterView["by"]> {
+    const { userId, source, keyId } = change.by;
+    if (!keyId || !options.describeKey || !userId.startsWith("key:")) return { userId, source };
+    const key = await options.describeKey(change.workspaceId, keyId).catch(() => null);
+    return { userId, source, ...(key ? { keyLabel: `${key.name} …${key.last4}` } : {}) };
+  }
+
+  function messageFor(change: ReminderMessageChange, posted: PostedReminder, by: ReminderAfterView["by"]) {
+    const s = change.subject;
+    return reminderMessage({
+      subjectType: "integration",
+      subjectId: change.subjectId,
+      integration: s.integration,
+      alias: s.alias,
+      name: `${s.integration}/${s.alias}`,
+      last4: s.last4,
+      isDefault: s.isDefault,
+      expiresAt: posted.expiresAt,
+      expiryTimeZone: s.expiryTimeZone,
+      threshold: posted.threshold,
+      ownerId: s.createdBy,
+      rotatedBy: s.rotatedBy,
+      after: { ...outcomeOf(change), at: change.at, by },
+    });
+  }
+
+  async function run(change: ReminderMessageChange): Promise<void> {
+    const { workspaceId, subjectType, subjectId } = change;
+    const posted = change.what === "snoozed" ? await ledger.postedMessages(workspaceId, subjectType, subjectId) : await ledger.settleMessages(workspaceId, subjectType, subjectId);
+    if (posted.length === 0) {
+      logger.debug({ configId: subjectId, change: change.what }, "no reminder messages to update after a change");
+      return;
+    }
+    const by = await actorOf(change);
+    let updated = 0;
+    for (const message of posted) {
+      try {
+        await client.chat.update({ channel: message.channel, ts: message.ts, ...messageFor(change, message, by) });
+        updated++;
+      } catch (error) {
+        logger.warn({ slackError: errorCode(error), configId: subjectId, channel: message.channel, ts: message.ts, change: change.what }, "could not update a reminder message after a change; it stays as it was");
+      }
+    }
+    logger.info({ configId: subjectId, change: change.what, updated, of: posted.length }, "reminder messages updated after a change");
+  }
+
+  return {
+    refresh(change) {
+      const key = `${change.workspaceId}/${change.subjectType}/${change.subjectId}`;
+      const previous = lastBySubject.get(key) ?? Promise.resolve();
+      const task: Promise<void> = previous
+        .then(() => run(change))
+        .catch((error: unknown) => logger.warn({ err: error, configId: change.subjectId, change: change.what }, "could not update the reminder messages after a change"))
+        .finally(() => {
+          inFlight.delete(task);
+          if (lastBySubject.get(key) === task) lastBySubject.delete(key);
+        });
+      inFlight.add(task);
+      lastBySubject.set(key, task);
+      return task;
+    },
+    async drain() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+  };
+}
