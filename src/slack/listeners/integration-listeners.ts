@@ -26,7 +26,7 @@ import {
 } from "../views/integration-notices.ts";
 import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
-import { actOnHome, homeViewer, publishHome } from "./home-listener.ts";
+import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
@@ -322,11 +322,7 @@ async function followUpInThread(deps: SlackDeps, client: WebClient, channel: str
   }
 }
 
+/** A form opened from the Home tab republishes it (the modal has said what changed; a failure shows on the tab). */
 async function afterChange(deps: SlackDeps, client: WebClient, metadata: IntegrationMetadata, actor: Actor): Promise<void> {
-  if (!metadata.home) return;
-  try {
-    await publishHome(deps, client, actor.workspaceId, actor.userId);
-  } catch (error) {
-    deps.logger.warn({ err: error }, "could not refresh the Home tab after an integration change");
-  }
+  if (metadata.home) await refreshHome(deps, { client, workspaceId: actor.workspaceId, userId: actor.userId });
 }
