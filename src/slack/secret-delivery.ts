@@ -17,29 +17,32 @@ export interface DeliveryMessage {
   blocks: KnownBlock[];
 }
 
+/** Where a delivered message went: the route, and the conversation it is in (for a link to it). */
+export interface Delivered {
+  route: DeliveryRoute;
+  /** The conversation holding the message: the channel typed in, or the DM. Unknown for a response_url of a command typed nowhere we were told of. */
+  channelId?: string;
+}
+
 /**
  * Delivers a message ephemerally to one person (SPEC "Slack surface"): in the channel where they
- * typed the command; where Slack refuses that, in their DM with the app; else through the
- * command's response_url. Returns the route that worked, or null when none did. What failed is
- * logged by error code only: never the message, which may hold a secret.
+ * typed the command; where Slack refuses that, through the command's response_url (it shows the
+ * message where they typed, even in a channel the app is not in); else in their DM with the app.
+ * Returns where it went, or null when no route worked. What failed is logged by error code only:
+ * never the message, which may hold a secret.
  */
 export async function deliverEphemeral(
   client: WebClient,
   target: DeliveryTarget,
   message: DeliveryMessage,
   options: { logger: Logger; isAllowedResponseUrl: (url: string) => boolean },
-): Promise<DeliveryRoute | null> {
+): Promise<Delivered | null> {
   const { logger } = options;
   if (target.channelId) {
-    if (await attempt(logger, "channel", () => client.chat.postEphemeral({ channel: target.channelId!, user: target.userId, ...message }))) return "channel";
+    if (await attempt(logger, "channel", () => client.chat.postEphemeral({ channel: target.channelId!, user: target.userId, ...message }))) {
+      return { route: "channel", channelId: target.channelId };
+    }
   }
-  const dm = await attempt(logger, "dm", async () => {
-    const opened = await client.conversations.open({ users: target.userId });
-    const channel = opened.channel?.id;
-    if (!channel) throw new Error("conversations.open returned no channel");
-    await client.chat.postEphemeral({ channel, user: target.userId, ...message });
-  });
-  if (dm) return "dm";
   if (target.responseUrl && options.isAllowedResponseUrl(target.responseUrl)) {
     const ok = await attempt(logger, "response_url", async () => {
       const response = await fetch(target.responseUrl!, {
@@ -50,9 +53,16 @@ export async function deliverEphemeral(
       });
       if (!response.ok) throw new Error(`response_url answered ${response.status}`);
     });
-    if (ok) return "response_url";
+    if (ok) return { route: "response_url", channelId: target.channelId };
   }
-  return null;
+  let dmId: string | undefined;
+  const dm = await attempt(logger, "dm", async () => {
+    const opened = await client.conversations.open({ users: target.userId });
+    dmId = opened.channel?.id;
+    if (!dmId) throw new Error("conversations.open returned no channel");
+    await client.chat.postEphemeral({ channel: dmId, user: target.userId, ...message });
+  });
+  return dm ? { route: "dm", channelId: dmId } : null;
 }
 
 async function attempt(logger: Logger, route: DeliveryRoute, send: () => Promise<unknown>): Promise<boolean> {

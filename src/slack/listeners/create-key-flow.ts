@@ -8,23 +8,26 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
+import { deliveryNotice, deliveryStatus, type DeliveryNoticeView, type DeliveryOutcome } from "../views/delivery-notice.ts";
 import { forms } from "./forms.ts";
+import { refreshHome } from "./home-listener.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
-import { answerSubmission, invalidForm, type Notice } from "./submission.ts";
+import { answerSubmission, invalidForm, noticeView, type Notice, type Submission } from "./submission.ts";
 
 /**
  * Delivers a new secret to its creator and then activates the key; when no route works, the key
  * is removed again
  * (rule 4: no live key whose secret nobody saw) and the creator is told, without the secret.
  */
-export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, key: ApiKey, actor: Actor): Promise<boolean> {
+export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, key: ApiKey, actor: Actor): Promise<DeliveryOutcome> {
   const keyName = key.name;
-  if (await deliverEphemeral(client, target, message, deps)) {
-    if (await activateWithRetry(deps, actor, key.id)) return true;
+  const delivered = await deliverEphemeral(client, target, message, deps);
+  if (delivered) {
+    if (await activateWithRetry(deps, actor, key.id)) return { state: "delivered", ...delivered };
     // Shown but never switched on: the sweep removes it; the creator must not rely on it.
     const text = `Your key ${keyName} was shown to you but could not be switched on; it will be removed shortly. Please create a new one.`;
     await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-    return false;
+    return { state: "not_activated" };
   }
   try {
     await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
@@ -34,7 +37,7 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
   }
   const text = `Your key ${keyName} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
   await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-  return false;
+  return { state: "undelivered" };
 }
 
 async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): Promise<boolean> {
@@ -54,28 +57,68 @@ async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): 
 interface CreateMetadata {
   ch?: string;
   ru?: string;
+  /** Opened from the Home tab: the answer says where the secret went, and the tab is republished. */
+  home?: 1;
 }
 
-export function encodeMetadata(target: Omit<DeliveryTarget, "userId">, extra: Record<string, string> = {}): string {
-  return JSON.stringify({ ...extra, ch: target.channelId, ru: target.responseUrl } satisfies CreateMetadata);
+/** Where a create or roll form was opened from. */
+export interface FormOrigin {
+  channelId?: string;
+  responseUrl?: string;
+  home?: boolean;
 }
 
-export function decodeMetadata(text: string): Omit<DeliveryTarget, "userId"> {
+export function encodeMetadata(origin: FormOrigin, extra: Record<string, string> = {}): string {
+  return JSON.stringify({ ...extra, ch: origin.channelId, ru: origin.responseUrl, home: origin.home ? 1 : undefined } satisfies CreateMetadata);
+}
+
+export function decodeMetadata(text: string): FormOrigin & { home: boolean } {
   try {
     const m = JSON.parse(text) as CreateMetadata;
     return {
       channelId: typeof m.ch === "string" && /^[CDG][A-Z0-9]+$/.test(m.ch) ? m.ch : undefined,
       responseUrl: typeof m.ru === "string" ? m.ru : undefined,
+      home: m.home === 1,
     };
   } catch {
-    return {};
+    return { home: false };
   }
+}
+
+/** What a create or roll form hands over: the key, its one-time message, and where it came from. */
+export interface Handover {
+  origin: FormOrigin;
+  userId: string;
+  /** The submitter's team, for the link to the conversation holding the secret. */
+  teamId?: string;
+  actor: Actor;
+  key: ApiKey;
+  message: DeliveryMessage;
+  replaces?: DeliveryNoticeView["replaces"];
+}
+
+/**
+ * Delivers the secret, then answers the form. Seen where the person typed, the form just closes
+ * onto the message; anywhere else (the DM, from the Home tab or past a channel that refused) the
+ * form turns into a notice saying where the secret is, with a link, and how long it stays; when
+ * nothing worked, it says so (rule 4). The delivery runs before the answer because the answer
+ * depends on it; a slow one takes the late path (submission.ts), where the same notice replaces
+ * the "working" view. A form from the Home tab republishes the tab afterwards, with the key.
+ */
+export async function handOverSecret(deps: SlackDeps, client: WebClient, handover: Handover): Promise<Submission> {
+  const { origin, key } = handover;
+  const outcome = await deliverOrUndo(deps, client, { userId: handover.userId, channelId: origin.channelId, responseUrl: origin.responseUrl }, handover.message, key, handover.actor);
+  const view: DeliveryNoticeView = { keyName: key.name, last4: key.last4, outcome, teamId: handover.teamId, replaces: handover.replaces };
+  const notice: Notice = { ...deliveryNotice(view), formatted: true };
+  const seenInPlace = outcome.state === "delivered" && outcome.route !== "dm" && !origin.home;
+  const after = origin.home ? () => refreshHome(deps, { client, workspaceId: handover.actor.workspaceId, userId: handover.userId }, deliveryStatus(view)) : undefined;
+  return { response: seenInPlace ? { response_action: "clear" } : { response_action: "update", view: noticeView(notice) }, late: notice, after };
 }
 
 /** Opens the create form: a placeholder first (trigger ids last 3 s), then the real form. */
 export async function openCreateKeyForm(
   deps: SlackDeps,
-  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; channelId?: string; responseUrl?: string },
+  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Create an API key"));
   try {
@@ -86,7 +129,7 @@ export async function openCreateKeyForm(
       kinds: options.kinds,
       defaultDay: dayAfter(deps.clock.now(), user.tz, deps.defaultExpiryDays),
       timeZone: user.tz,
-      privateMetadata: encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl }),
+      privateMetadata: encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }),
     });
     await args.client.views.update({ view_id: viewId, view });
   } catch (error) {
@@ -103,19 +146,8 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
       if (!parsed.ok) return invalidForm(forms.createKey, view, parsed.errors);
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
       const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
-      const target = { userId, ...decodeMetadata(view.private_metadata) };
-      return {
-        response: { response_action: "clear" },
-        late: { title: "Key created", text: `Your key ${created.key.name} was created.` },
-        after: async () => deliveryNotice(created.key.name, await deliverOrUndo(deps, client, target, secretMessage({ ...created.key, secret: created.secret }), created.key, actor)),
-      };
+      const message = secretMessage({ ...created.key, secret: created.secret });
+      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId, teamId: context.teamId, actor, key: created.key, message });
     });
   });
-}
-
-/** What the modal says after a late create or roll, once delivery has run (never the secret). */
-export function deliveryNotice(keyName: string, delivered: boolean, roll = false): Notice {
-  if (delivered) return { title: "Key ready", text: `Your key ${keyName} is ready: its secret was posted to you in a message only you can see. Copy it now; it is not shown again.` };
-  const undone = roll ? " The old key works as before." : "";
-  return { title: roll ? "Not rolled" : "Not created", text: `The new secret of ${keyName} could not be shown to you, so it was removed again. Nothing new is live.${undone}` };
 }

@@ -1,16 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { capabilitiesOf } from "../../domain/capabilities.ts";
+import { isDomainError } from "../../domain/errors.ts";
+import type { Actor } from "../../domain/types.ts";
 import { actionIds } from "../ids.ts";
 import { integrationListView } from "../integration-presenters.ts";
 import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { homeView } from "../views/home-view.ts";
+import { slackErrorText } from "../slack-errors.ts";
+import { escapeMrkdwn } from "../views/format.ts";
+import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
 import { integrationsPerPage } from "../views/integration-list-blocks.ts";
-import { loadKeyPage, parsePageValue } from "./listener-support.ts";
+import { loadKeyPage, parsePageValue, type ButtonArgs } from "./listener-support.ts";
 
-/** Builds and publishes one person's Home tab, at the given page of keys. */
-export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string): Promise<void> {
+/** Builds and publishes one person's Home tab, at the given page of keys, with an optional status line on top. */
+export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, status?: HomeStatus): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
   const keys = caps.viewKeys ? keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now()) : null;
@@ -18,29 +23,85 @@ export async function publishHome(deps: SlackDeps, client: WebClient, workspaceI
   const integrations = caps.viewIntegrations
     ? integrationListView(actor, await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }), 1, undefined, deps.clock.now())
     : null;
-  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations });
+  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations, status });
   await client.views.publish({ user_id: userId, view });
+}
+
+/** Who is looking at the Home tab. */
+export interface HomeViewer {
+  client: WebClient;
+  workspaceId: string;
+  userId: string;
+}
+
+/** What a failure reads as on the Home tab; unexpected ones are logged with a reference the person can quote. */
+export function failureStatus(deps: SlackDeps, error: unknown, what: string): HomeStatus {
+  if (isDomainError(error)) return { tone: "refused", text: slackErrorText(error) };
+  const reference = randomUUID().slice(0, 8);
+  deps.logger.error({ err: error, reference }, what);
+  return { tone: "failed", text: slackErrorText(error, reference) };
+}
+
+/**
+ * Republishes the Home tab with `status` on top. When the tab itself cannot be built (Slack or the
+ * database failing), a short tab with the reason and a Try again button replaces it, so the
+ * person is told rather than left looking at a tab that no longer matches; only when even that
+ * cannot be published is it logged alone.
+ */
+export async function refreshHome(deps: SlackDeps, viewer: HomeViewer, status?: HomeStatus, page = 1, cursor?: string): Promise<void> {
+  try {
+    await publishHome(deps, viewer.client, viewer.workspaceId, viewer.userId, page, cursor, status);
+  } catch (error) {
+    const problem = failureStatus(deps, error, "could not publish the Home tab");
+    // What was done (or refused) still needs saying, above why the tab itself is missing.
+    const done = status ? `${status.formatted ? status.text : escapeMrkdwn(status.text)}\n` : "";
+    const text = `${done}${escapeMrkdwn(problem.text)}`;
+    try {
+      await viewer.client.views.publish({ user_id: viewer.userId, view: homeUnavailableView({ tone: problem.tone, text, formatted: true }) });
+    } catch (again) {
+      deps.logger.warn({ err: again }, "could not publish even the short Home tab");
+    }
+  }
+}
+
+/**
+ * A button on the Home tab that changes something: Slack's confirm dialog on the button has asked
+ * already, so the click does the work at once and the answer is the republished tab with a status
+ * line. No modal: the click's trigger is only 3 s fresh, and a second window for a one-line result
+ * is one too many.
+ */
+export async function actOnHome(deps: SlackDeps, viewer: HomeViewer, change: (actor: Actor) => Promise<HomeStatus>): Promise<void> {
+  let status: HomeStatus;
+  try {
+    const { actor } = await callerOf(deps, viewer.client, viewer.workspaceId, viewer.userId);
+    status = await change(actor);
+  } catch (error) {
+    status = failureStatus(deps, error, "a Home tab action failed");
+  }
+  await refreshHome(deps, viewer, status);
+}
+
+export const homeViewer = ({ body, client, context }: Pick<ButtonArgs, "body" | "client" | "context">): HomeViewer => ({ client, workspaceId: workspaceOf(context), userId: body.user.id });
+
+/** Delete on a key row of the Home tab (the button's confirm dialog has asked). */
+export function deleteKeyOnHome(deps: SlackDeps, args: Pick<ButtonArgs, "body" | "client" | "context">, keyId: string): Promise<void> {
+  return actOnHome(deps, homeViewer(args), async (actor) => {
+    const key = await deps.services.keys.delete(actor, keyId);
+    return { tone: "done", text: `Deleted *${escapeMrkdwn(key.name)}* \`…${key.last4}\`. It is refused from now on.`, formatted: true };
+  });
 }
 
 export function registerHomeListeners(app: App, deps: SlackDeps): void {
   app.event("app_home_opened", async ({ event, client, context }) => {
     if (event.tab !== "home") return;
-    try {
-      await publishHome(deps, client, workspaceOf(context), event.user);
-    } catch (error) {
-      deps.logger.error({ err: error }, "could not publish the Home tab");
-    }
+    await refreshHome(deps, { client, workspaceId: workspaceOf(context), userId: event.user });
   });
 
   for (const actionId of [actionIds.homeNextPage, actionIds.homeFirstPage]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context }) => {
       await ack();
       const { page, cursor } = parsePageValue(action.value);
-      try {
-        await publishHome(deps, client, workspaceOf(context), body.user.id, page, cursor);
-      } catch (error) {
-        deps.logger.error({ err: error }, "could not page the Home tab");
-      }
+      await refreshHome(deps, homeViewer({ body, client, context }), undefined, page, cursor);
     });
   }
 }

@@ -26,7 +26,7 @@ import {
 } from "../views/integration-notices.ts";
 import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
-import { publishHome } from "./home-listener.ts";
+import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
@@ -219,25 +219,26 @@ function registerChangeButtons(app: App, deps: SlackDeps): void {
     const replace = args.action.block_id === deleteConfirmationBlockId;
     await changeFromButton(deps, args as ButtonArgs, replace, async (actor, config) => {
       const deleted = await deps.services.integrations.delete(actor, config.integration, config.alias);
-      return { text: deletedText(deleted), emoji: ":wastebasket:", notifyOnHome: true };
+      return { text: deletedText(deleted), emoji: ":wastebasket:" };
     });
   });
 }
 
-type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: string; emoji: string; notifyOnHome?: boolean }>;
+type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: string; emoji: string }>;
 
 /** A button whose value is a configuration id: look it up in the presser's workspace, change it, answer. */
-async function changeFromButton(deps: SlackDeps, { body, action, client, context, respond }: ButtonArgs, replace: boolean, change: Change): Promise<void> {
-  const workspaceId = workspaceOf(context);
-  const onHome = body.view?.type === "home";
+async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: boolean, change: Change): Promise<void> {
+  const { body, action, client, context, respond } = args;
+  const find = (actor: Actor) => deps.services.integrations.findById(actor, action.value ?? "");
+  // On the Home tab the button's confirm dialog has asked; the answer is the republished tab's status line, not a modal.
+  if (body.view?.type === "home") {
+    return actOnHome(deps, homeViewer(args), async (actor) => ({ tone: "done", text: (await change(actor, await find(actor))).text, formatted: true }));
+  }
   const reply = replyTo({ body, client, respond }, replace);
   try {
-    const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
-    const config = await deps.services.integrations.findById(actor, action.value ?? "");
-    const result = await change(actor, config);
-    if (onHome) await publishHome(deps, client, workspaceId, body.user.id);
-    // The Home tab shows the change itself; only consequences worth reading get a modal there.
-    if (!onHome || result.notifyOnHome) await answer(deps, reply, result.text, result.emoji);
+    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    const result = await change(actor, await find(actor));
+    await answer(deps, reply, result.text, result.emoji);
   } catch (error) {
     await tellFailure(deps, reply, error);
   }
@@ -321,11 +322,7 @@ async function followUpInThread(deps: SlackDeps, client: WebClient, channel: str
   }
 }
 
+/** A form opened from the Home tab republishes it (the modal has said what changed; a failure shows on the tab). */
 async function afterChange(deps: SlackDeps, client: WebClient, metadata: IntegrationMetadata, actor: Actor): Promise<void> {
-  if (!metadata.home) return;
-  try {
-    await publishHome(deps, client, actor.workspaceId, actor.userId);
-  } catch (error) {
-    deps.logger.warn({ err: error }, "could not refresh the Home tab after an integration change");
-  }
+  if (metadata.home) await refreshHome(deps, { client, workspaceId: actor.workspaceId, userId: actor.userId });
 }

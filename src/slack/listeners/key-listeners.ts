@@ -6,7 +6,7 @@ import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-ke
 import { keyListMessage } from "../views/key-list-blocks.ts";
 import { loadingModal, noticeMessage } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
-import { publishHome } from "./home-listener.ts";
+import { deleteKeyOnHome } from "./home-listener.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
 import { forms } from "./forms.ts";
 import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
@@ -46,6 +46,7 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
       userId: body.user.id,
       channelId: body.channel?.id,
       responseUrl: body.response_url,
+      home: body.view?.type === "home",
     });
   });
 
@@ -95,16 +96,17 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
   }
 }
 
-async function deleteKey(deps: SlackDeps, { body, action, client, context, respond }: ButtonArgs, replace: boolean): Promise<void> {
+async function deleteKey(deps: SlackDeps, args: ButtonArgs, replace: boolean): Promise<void> {
+  const { body, action, client, context, respond } = args;
+  // On the Home tab the answer is the republished tab with a status line, not a modal.
+  if (body.view?.type === "home") return deleteKeyOnHome(deps, args, action.value ?? "");
   const workspaceId = workspaceOf(context);
-  const onHome = body.view?.type === "home";
-  const reply: Reply = onHome || !respond ? { client, triggerId: body.trigger_id } : { client, respond };
+  const reply: Reply = !respond ? { client, triggerId: body.trigger_id } : { client, respond };
   try {
     const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
     const key = await deps.services.keys.delete(actor, action.value ?? "");
     const text = `Deleted ${key.name} (…${key.last4}). It is refused from now on.`;
-    if (onHome) await publishHome(deps, client, workspaceId, body.user.id);
-    if (onHome || !respond) {
+    if (!respond) {
       await tell(deps, reply, text, ":wastebasket:");
     } else {
       await respond({ response_type: "ephemeral", replace_original: replace, ...noticeMessage(text, ":wastebasket:") });

@@ -6,7 +6,7 @@ import { loadingModal } from "../views/notices.ts";
 import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { decodeMetadata, deliverOrUndo, deliveryNotice, encodeMetadata } from "./create-key-flow.ts";
+import { decodeMetadata, encodeMetadata, handOverSecret } from "./create-key-flow.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
@@ -14,13 +14,13 @@ import { answerSubmission, invalidForm } from "./submission.ts";
 /** `/keys roll <name|id>`: the grace-period form for a key the person may change. */
 export async function openRollKeyForm(
   deps: SlackDeps,
-  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; channelId?: string; responseUrl?: string },
+  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
   try {
     const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
     const key = await deps.services.keys.findForChange(actor, args.ref);
-    const privateMetadata = encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl }, { keyId: key.id });
+    const privateMetadata = encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }, { keyId: key.id });
     await args.client.views.update({ view_id: viewId, view: rollKeyModal({ ...key, privateMetadata }) });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);
@@ -35,13 +35,9 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
       const rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
-      const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces: { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt } });
-      const target = { userId: body.user.id, ...decodeMetadata(view.private_metadata) };
-      return {
-        response: { response_action: "clear" },
-        late: { title: "Key rolled", text: `${rolled.key.name} was rolled.` },
-        after: async () => deliveryNotice(rolled.key.name, await deliverOrUndo(deps, client, target, message, rolled.key, actor), true),
-      };
+      const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };
+      const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces });
+      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId: body.user.id, teamId: context.teamId, actor, key: rolled.key, message, replaces });
     });
   });
 }

@@ -43,7 +43,7 @@ export interface Submission {
   response: ViewResponseAction;
   /** What the modal shows when the answer came too late for ack (the form is gone by then, so errors are in words). */
   late: Notice;
-  /** Runs once Slack has the answer (delivery, follow-ups); a notice it returns replaces `late`. */
+  /** Runs once Slack has the answer (follow-ups, the Home tab); a notice it returns replaces `late`. */
   after?: () => Promise<Notice | void>;
 }
 
@@ -125,8 +125,9 @@ export interface SubmissionArgs {
 /**
  * Answers a submission within the ack budget whatever Slack does: `work` (look-ups, the
  * transaction) races the deadline. In time, Slack gets its answer as usual; late, the form is
- * swapped for a "working on it" view at once and the outcome replaces it when it comes. Work that
- * needs Slack to have its answer first (a secret's delivery) runs in `after`, on both paths.
+ * swapped for a "working on it" view at once and the outcome replaces it when it comes. Work the
+ * answer does not depend on (republishing the Home tab, a thread follow-up) runs in `after`, on
+ * both paths; a secret's delivery runs in `work`, since the answer says where the secret went.
  */
 export async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, form: FormSpec, work: () => Promise<Submission>): Promise<void> {
   const outcome = work().catch((error: unknown) => refusal(deps, error, form, args.view));

@@ -13,11 +13,28 @@ export interface HomeTabView {
   canCreate: boolean;
   /** The first page of integration configurations; null or absent when the person may not see them. */
   integrations?: IntegrationListView | null;
+  /** The outcome of what the person just did on the tab, shown at its top; absent on an ordinary publish. */
+  status?: HomeStatus;
+}
+
+/** One line at the top of the Home tab: the result of an action taken there, or why it was refused. */
+export interface HomeStatus {
+  tone: "done" | "refused" | "failed";
+  text: string;
+  /** The text is mrkdwn already, user parts escaped (names in bold, dates must render). */
+  formatted?: boolean;
+}
+
+const toneEmoji: Record<HomeStatus["tone"], string> = { done: ":white_check_mark:", refused: ":no_entry:", failed: ":warning:" };
+
+export function homeStatusBlock(status: HomeStatus): KnownBlock {
+  return { type: "section", block_id: "home_status", text: mrkdwn(`${toneEmoji[status.tone]} ${status.formatted ? status.text : escapeMrkdwn(status.text)}`) };
 }
 
 export function homeView(view: HomeTabView): HomeView {
   const blocks: KnownBlock[] = [
     { type: "header", block_id: "home_header", text: plain("keyward", 150) },
+    ...(view.status ? [homeStatusBlock(view.status)] : []),
     {
       type: "section",
       block_id: "home_role",
@@ -35,6 +52,21 @@ export function homeView(view: HomeTabView): HomeView {
   }
   if (view.integrations) blocks.push(...integrationsSection(view.integrations));
   return { type: "home", blocks };
+}
+
+/**
+ * The Home tab when its content could not be loaded: the reason, and a button that tries again
+ * (it republishes the first page), so the person is never left with a stale tab and no word.
+ */
+export function homeUnavailableView(status: HomeStatus): HomeView {
+  return {
+    type: "home",
+    blocks: [
+      { type: "header", block_id: "home_header", text: plain("keyward", 150) },
+      homeStatusBlock(status),
+      { type: "actions", block_id: "home_retry", elements: [{ type: "button", action_id: actionIds.homeFirstPage, text: plain("Try again", 75), value: "first" }] },
+    ],
+  };
 }
 
 /** At most 34 blocks (15 configurations), so keys (≤ 37 blocks) and integrations fit the Home tab's 100. */

@@ -59,12 +59,28 @@ export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "inte
   };
 }
 
+/** Make default acts on the click (no form), so Slack's confirm dialog asks first, naming the configuration. */
+export function makeDefaultButton(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "last4">) {
+  return {
+    type: "button" as const,
+    action_id: actionIds.setDefaultIntegration,
+    text: plain("Make default", 75),
+    value: c.id,
+    confirm: {
+      title: plain("Make this the default?", 100),
+      text: mrkdwn(`*${name(c)}* (\`…${escapeMrkdwn(c.last4)}\`) becomes the default for ${escapeMrkdwn(c.integration)}: references without an alias use it from now on.`, 300),
+      confirm: plain("Make default", 30),
+      deny: plain("Cancel", 30),
+    },
+  };
+}
+
 function rowBlocks(c: IntegrationRowView, index: number, canEdit: boolean): KnownBlock[] {
   const section: KnownBlock = { type: "section", block_id: `integration_${index}`, text: mrkdwn(rowText(c)) };
   if (!canEdit) return [section];
   const button = (actionId: string, text: string) => ({ type: "button" as const, action_id: actionId, text: plain(text, 75), value: c.id });
-  const buttons = [button(actionIds.openRotateIntegration, "Rotate")];
-  if (!c.isDefault) buttons.push(button(actionIds.setDefaultIntegration, "Make default"));
+  const buttons: Array<ReturnType<typeof button> | ReturnType<typeof makeDefaultButton>> = [button(actionIds.openRotateIntegration, "Rotate")];
+  if (!c.isDefault) buttons.push(makeDefaultButton(c));
   buttons.push(button(actionIds.openIntegrationChannel, "Set channel"));
   return [section, { type: "actions", block_id: `integration_actions_${index}`, elements: [...buttons, deleteIntegrationButton(c)] }];
 }

@@ -1,0 +1,227 @@
+import { randomBytes } from "node:crypto";
+import type { ModalView } from "@slack/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/domain/types.ts";
+import { encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
+import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
+import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { blockKitViolations } from "../support/block-kit-validator.ts";
+import type { RecordedCall } from "../support/fake-slack.ts";
+import { expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+
+type Json = Record<string, unknown>;
+type Element = { action_id: string; value?: string; confirm?: Json };
+
+/** Issue 10 items 2 and 7: what the Home tab answers, end to end through the receiver. */
+describe("the Home tab through the real receiver", () => {
+  let app: TestApp;
+  let admin: string;
+  let viewer: string;
+  let adminActor: Actor;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    admin = app.addUser({ id: "UHOMEADM1", isAdmin: true });
+    viewer = app.addUser({ id: "UHOMEVIEW" });
+    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    await app.keyward.services.roles.assign(adminActor, viewer, "Viewer");
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const newKey = (name: string) => app.keyward.services.keys.create(adminActor, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+
+  /** Opens the Home tab as Slack does and returns the published view. */
+  async function openHome(userId: string): Promise<Json> {
+    const before = app.fake.callsTo("views.publish").length;
+    await app.driver.event({ type: "app_home_opened", user: userId, tab: "home", channel: "D0HOMETAB" } as never);
+    const [call] = (await app.fake.waitForCalls("views.publish", before + 1)).slice(before);
+    expect(call!.response.ok).toBe(true);
+    return app.fake.getHomeView(userId)!;
+  }
+
+  /** The button with this action (and value) on a view, and the block it sits in. */
+  function buttonOn(view: Json, actionId: string, value?: string): { blockId: string; element: Element } {
+    for (const block of view.blocks as Json[]) {
+      const element = ((block.elements as Element[] | undefined) ?? []).find((e) => e.action_id === actionId && (value === undefined || e.value === value));
+      if (element) return { blockId: String(block.block_id), element };
+    }
+    throw new Error(`no ${actionId} button${value ? ` for ${value}` : ""}`);
+  }
+
+  /** Presses a Home tab button; returns the views.publish that answered it, and counts of what else Slack was asked. */
+  async function pressOnHome(userId: string, home: Json, actionId: string, value: string, blockId?: string) {
+    const counts = { open: app.fake.callsTo("views.open").length, push: app.fake.callsTo("views.push").length, responses: app.driver.responses.length };
+    const before = app.fake.callsTo("views.publish").length;
+    const pressed = await app.driver.blockAction({ userId, actionId, blockId: blockId ?? buttonOn(home, actionId, value).blockId, value, view: home as never });
+    expect(pressed.status).toBe(200);
+    const [published] = (await app.fake.waitForCalls("views.publish", before + 1)).slice(before);
+    expect(published!.response.ok).toBe(true);
+    expect(published!.violations).toEqual([]);
+    return { published: published!, view: published!.args.view as Json, counts };
+  }
+
+  /** No modal was opened or pushed for the press, and no message posted: the tab itself answered. */
+  async function expectNoSecondWindow(counts: { open: number; push: number; responses: number }): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    expect(app.fake.callsTo("views.open")).toHaveLength(counts.open);
+    expect(app.fake.callsTo("views.push")).toHaveLength(counts.push);
+    expect(app.driver.responses).toHaveLength(counts.responses);
+  }
+
+  const statusOf = (view: Json) => (view.blocks as Json[])[1] as { block_id: string; text: { text: string } };
+  const indexOf = (call: RecordedCall) => app.fake.calls.indexOf(call);
+
+  /** Creates a key through the create form opened from the Home tab. */
+  async function createFromHome(name: string) {
+    const home = await openHome(admin);
+    const opened = app.fake.callsTo("views.open").length + 1;
+    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.open_create", blockId: "home_actions", value: "create", view: home as never });
+    const form = await modalAfter(app, opened);
+    expect(form.callback_id).toBe("keyward.key.create");
+    const role = (findBlock(form, "role").element as { options: Array<{ value: string; text: { text: string } }> }).options.find((o) => o.text.text === "Viewer")!;
+    const publishedBefore = app.fake.callsTo("views.publish").length;
+    const submitted = await app.driver.viewSubmission({ userId: admin, view: form, answers: { name: { value: name }, role: { value: role.value } } });
+    expect(submitted.status).toBe(200);
+    return { submitted, publishedBefore };
+  }
+
+  it("a create from the Home tab answers with a modal saying where the secret is, then republishes Home with the new key", async () => {
+    app.fake.reset();
+    const { submitted, publishedBefore } = await createFromHome("from-home");
+    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
+    const dm = String(delivery.args.channel);
+    expect(dm).toMatch(/^D/);
+    const secret = secretIn(delivery)!;
+    expect(await verifyWhenActive(app, secret)).toMatchObject({ valid: true, key: { name: "from-home" } });
+
+    const answer = submitted.json as { response_action: string; view: Json };
+    expect(answer.response_action).toBe("update");
+    expect(blockKitViolations("modal", answer.view)).toEqual([]);
+    expect(answer.view).toMatchObject({ title: { text: "Key ready" } });
+    const said = textOf(answer.view);
+    expect(said).toContain("*from-home*");
+    expect(said).toContain("direct messages with keyward");
+    expect(said).toContain(`<https://slack.com/app_redirect?channel=${dm}&team=${app.fake.teamId}|Open that conversation>`);
+    expect(said).toContain("gone once Slack reloads");
+    expect(said).not.toContain(secret);
+
+    // Then the tab is published again, after the delivery, with the new key listed and a status line on top.
+    const [published] = (await app.fake.waitForCalls("views.publish", publishedBefore + 1)).slice(publishedBefore);
+    expect(published!.args.user_id).toBe(admin);
+    expect(published!.violations).toEqual([]);
+    expect(indexOf(published!)).toBeGreaterThan(indexOf(delivery));
+    const home = published!.args.view as Json;
+    expect(statusOf(home).block_id).toBe("home_status");
+    expect(statusOf(home).text.text).toContain(":white_check_mark: Created *from-home*");
+    expect((home.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*from-home*"))).toBe(true);
+
+    await expectSecretOnlyDeliveredOnce(app, secret);
+    expect(textOf(submitted.json)).not.toContain(secret);
+  });
+
+  it("a create from the Home tab that no route can deliver: the key is removed again, the modal and the tab say so", async () => {
+    app.fake.reset();
+    // From the Home tab the DM is the only route: it fails for the delivery and for the notice after it.
+    app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
+    const { submitted, publishedBefore } = await createFromHome("home-lost");
+    expect(submitted.json).toMatchObject({ response_action: "update", view: { title: { text: "Not created" } } });
+    expect(textOf(submitted.json)).toContain("removed again");
+    const rows = await app.keyward.db.prisma.apiKey.findMany({ where: { name: "home-lost" } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.deletedAt).not.toBeNull();
+    const [published] = (await app.fake.waitForCalls("views.publish", publishedBefore + 1)).slice(publishedBefore);
+    const home = published!.args.view as Json;
+    expect(statusOf(home).text.text).toContain(":no_entry:");
+    expect(statusOf(home).text.text).toContain("removed again");
+    expect((home.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*home-lost*"))).toBe(false);
+    // The DM never opened, so nothing sent to Slack carried the secret: not the modal, not the tab.
+    expect(textOf(app.fake.calls.map((c) => c.args))).not.toMatch(/kw_[0-9A-Za-z]{40}/);
+    expect(textOf(submitted.json)).not.toMatch(/kw_[0-9A-Za-z]{40}/);
+  });
+
+  it("a roll whose form was opened from the Home tab says where the replacement is and republishes Home", async () => {
+    app.fake.reset();
+    const { key, secret: old } = await newKey("home-roll");
+    const view = { id: "VHOMEROLL1", ...rollKeyModal({ ...key, privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }) }) } as ModalView & { id: string };
+    const submitted = await app.driver.viewSubmission({ userId: admin, view: view as never, answers: { grace: { value: "24" } } });
+    const answer = submitted.json as { response_action: string; view: Json };
+    expect(answer).toMatchObject({ response_action: "update", view: { title: { text: "Key rolled" } } });
+    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
+    expect(textOf(answer.view)).toContain(`app_redirect?channel=${String(delivery.args.channel)}`);
+    expect(textOf(answer.view)).toContain("keeps working until");
+    const secret = secretIn(delivery)!;
+    expect((await verifyWhenActive(app, secret)).valid).toBe(true);
+    expect((await app.keyward.services.keys.verify(old)).valid).toBe(true);
+    const [published] = await app.fake.waitForCalls("views.publish", 1);
+    expect(statusOf(published!.args.view as Json).text.text).toContain("Rolled *home-roll*");
+    await expectSecretOnlyDeliveredOnce(app, secret);
+  });
+
+  it("Delete on the Home tab: confirmed on the button, done on the click, answered by the republished tab with a status line", async () => {
+    const { key, secret } = await newKey("home-delete-me");
+    const home = await openHome(admin);
+    const { element } = buttonOn(home, "keyward.key.delete", key.id);
+    expect(element.confirm).toMatchObject({ title: { text: "Delete this key?" }, confirm: { text: "Delete" }, style: "danger" });
+    expect(textOf(element.confirm)).toContain("home-delete-me");
+    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true); // showing the button deletes nothing
+
+    const { view, counts } = await pressOnHome(admin, home, "keyward.key.delete", key.id);
+    expect(statusOf(view)).toMatchObject({ block_id: "home_status", text: { text: `:white_check_mark: Deleted *home-delete-me* \`…${key.last4}\`. It is refused from now on.` } });
+    expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
+    expect((view.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*home-delete-me*"))).toBe(false);
+    await expectNoSecondWindow(counts);
+  });
+
+  it("a refused Delete on the Home tab says why on the tab and deletes nothing", async () => {
+    const { key, secret } = await newKey("home-guarded");
+    const home = await openHome(admin);
+    // A viewer's click carrying the key id (a forged or stale button).
+    const { view, counts } = await pressOnHome(viewer, home, "keyward.key.delete", key.id);
+    expect(statusOf(view).text.text).toContain(":no_entry: You do not have permission");
+    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    await expectNoSecondWindow(counts);
+    // The admin's second click on a key deleted meanwhile: refused on the tab too.
+    await app.keyward.services.keys.delete(adminActor, key.id);
+    const again = await pressOnHome(admin, home, "keyward.key.delete", key.id);
+    expect(statusOf(again.view).text.text).toMatch(/^:no_entry: /);
+    await expectNoSecondWindow(again.counts);
+  });
+
+  it("Make default on the Home tab: confirmed on the button, then the tab's status line says it is the default; no modal", async () => {
+    const secrets = [`ghp_${randomBytes(18).toString("hex")}`, `ghp_${randomBytes(18).toString("hex")}`];
+    const first = await app.keyward.services.integrations.add(adminActor, "github", { alias: "home-gh-a", secret: secrets[0]! });
+    const second = await app.keyward.services.integrations.add(adminActor, "github", { alias: "home-gh-b", secret: secrets[1]! });
+    expect([first.isDefault, second.isDefault]).toEqual([true, false]);
+    const home = await openHome(admin);
+    const { element } = buttonOn(home, "keyward.integration.set_default", second.id);
+    expect(element.confirm).toMatchObject({ title: { text: "Make this the default?" }, confirm: { text: "Make default" } });
+    expect(textOf(element.confirm)).toContain("github/home-gh-b");
+    expect(element.confirm!.style).toBeUndefined();
+
+    const { view, counts } = await pressOnHome(admin, home, "keyward.integration.set_default", second.id);
+    expect(statusOf(view).text.text).toBe(`:white_check_mark: *github/home-gh-b* (\`…${second.last4}\`) is now the default for github.`);
+    const rows = await app.keyward.db.prisma.integrationConfig.findMany({ where: { alias: { in: ["home-gh-a", "home-gh-b"] } }, orderBy: { alias: "asc" } });
+    expect(rows.map((r) => r.isDefault === true)).toEqual([false, true]);
+    await expectNoSecondWindow(counts);
+
+    // Delete of a configuration on the tab answers the same way.
+    const deleted = await pressOnHome(admin, view, "keyward.integration.delete", first.id);
+    expect(statusOf(deleted.view).text.text).toContain(":white_check_mark: Deleted *github/home-gh-a*");
+    expect(await app.keyward.db.prisma.integrationConfig.count({ where: { alias: "home-gh-a" } })).toBe(0);
+    await expectNoSecondWindow(deleted.counts);
+    for (const typed of secrets) expect(textOf(app.fake.calls)).not.toContain(typed);
+  });
+
+  it("a Home page that cannot be shown says why on the tab, with a button that tries again", async () => {
+    const home = await openHome(admin);
+    const { view, counts } = await pressOnHome(admin, home, "keyward.home.next", "2:not-a-cursor", "keys_nav");
+    expect(statusOf(view).text.text).toBe(":no_entry: The cursor is not valid.");
+    const retry = buttonOn(view, "keyward.home.first");
+    await expectNoSecondWindow(counts);
+    const again = await pressOnHome(admin, view, retry.element.action_id, retry.element.value!, retry.blockId);
+    expect(textOf(again.view)).toContain("API keys");
+    expect(textOf(again.view)).not.toContain("home_status");
+  });
+});
