@@ -9,16 +9,22 @@ import { homeView } from "../views/home-view.ts";
 import { integrationsPerPage } from "../views/integration-list-blocks.ts";
 import { loadKeyPage, parsePageValue } from "./listener-support.ts";
 
+/** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
+export interface HomeExtras {
+  result?: string;
+  askingDelete?: string;
+}
+
 /** Builds and publishes one person's Home tab, at the given page of keys. */
-export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string): Promise<void> {
+export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, extras: HomeExtras = {}): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
-  const keys = caps.viewKeys ? keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now()) : null;
+  const keys = caps.viewKeys ? { ...keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now(), cursor), askingDelete: extras.askingDelete } : null;
   // The Home tab shows the first page of configurations only; the command pages through the rest.
   const integrations = caps.viewIntegrations
     ? integrationListView(actor, await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }), 1, undefined, deps.clock.now())
     : null;
-  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations });
+  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations, result: extras.result });
   await client.views.publish({ user_id: userId, view });
 }
 

@@ -2,7 +2,7 @@ import type { HomeView, KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
 import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
 import { addIntegrationButton, integrationListBlocks, type IntegrationListView } from "./integration-list-blocks.ts";
-import { keyListBlocks } from "./key-list-blocks.ts";
+import { keyListBlocks, resultBlock } from "./key-list-blocks.ts";
 import type { KeyListView } from "./view-models.ts";
 
 export interface HomeTabView {
@@ -13,6 +13,8 @@ export interface HomeTabView {
   canCreate: boolean;
   /** The first page of integration configurations; null or absent when the person may not see them. */
   integrations?: IntegrationListView | null;
+  /** What the person just did from the Home tab ("Deleted deploy-bot …DZSo."), shown at its top. */
+  result?: string;
 }
 
 export function homeView(view: HomeTabView): HomeView {
@@ -24,6 +26,7 @@ export function homeView(view: HomeTabView): HomeView {
       text: mrkdwn(view.roleName ? `Your role: *${escapeMrkdwn(view.roleName)}*` : "You have no keyward role yet: ask a keyward Admin to assign you one."),
     },
   ];
+  if (view.result) blocks.push(resultBlock(view.result));
   const buttons = [];
   if (view.canCreate) buttons.push({ type: "button" as const, action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary" as const, value: "create" });
   if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openCreateRole, text: plain("Create role", 75), value: "create" });
