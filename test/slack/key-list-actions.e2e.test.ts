@@ -103,6 +103,20 @@ describe("key list rows act in the list they are in, through the real receiver",
     expect(await app.keyward.services.keys.verify(victim.secret)).toMatchObject({ valid: false, reason: "deleted" });
   });
 
+  it("tells the result of a delete done when Slack no longer takes the list's replacement, instead of \"nothing was changed\"", async () => {
+    const { secret } = await newKey("dead-url");
+    const page = await pageWith(admin, /^\*dead-url\*/);
+    const asked = (await press(admin, page, "keyward.key.row_menu", rowOf(page, "dead-url").blockId, option(rowOf(page, "dead-url"), "Delete"))).answer.body as Json;
+    const count = app.driver.responses.length;
+    app.driver.failNextResponse(404); // the response_url is used up or past its 30 minutes
+    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: buttonIn(asked, "delete_actions", "keyward.key.ask_delete"), messageTs, message: { blocks: asked.blocks } as never, channelId });
+    const [refused, told] = (await app.driver.waitForResponses(count + 2)).slice(count);
+    expect(refused!.status).toBe(404);
+    expect(textOf(told!.body)).toContain("Deleted dead-url");
+    expect(textOf(told!.body)).not.toContain("nothing was changed");
+    expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
+  });
+
   it("renames from the row menu: the modal carries the list's response_url and page, and on submit the list is replaced", async () => {
     await newKey("ren-a");
     const page = await pageWith(admin, /^\*ren-a\*/);

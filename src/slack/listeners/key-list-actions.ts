@@ -1,6 +1,6 @@
 import type { App, BlockAction, BlockElementAction, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import type { ApiKey } from "../../domain/types.ts";
+import type { Actor, ApiKey } from "../../domain/types.ts";
 import { actionIds } from "../ids.ts";
 import { decodeRowValue, keyControlFrom, type ListOrigin, type ListPosition, type RowValue } from "../key-row-values.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
@@ -53,6 +53,20 @@ async function answering(deps: SlackDeps, press: Press, work: () => Promise<void
   }
 }
 
+/**
+ * Shows a change that is done in the list it came from. A failure to show it (a response_url past
+ * its 30 minutes, say) must not be reported as a failure of the change: the result is told instead.
+ */
+async function showDone(deps: SlackDeps, press: Press, actor: Actor, list: ListPosition, result: string): Promise<void> {
+  const surface = surfaceOf(press);
+  try {
+    if (surface) return await showListAgain(deps, surface, actor, list, { result });
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not show the key list again after a change");
+  }
+  await tell(deps, replyOf(press), result);
+}
+
 const outOfDate = "That control is out of date; nothing was changed. Run `/keys list` again.";
 
 /** The row menu: Rename and Roll open their forms; Delete asks first, in the row. */
@@ -62,8 +76,7 @@ async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Prom
   switch (control.op) {
     case "rename": {
       const surface = surfaceOf(press);
-      const origin: ListOrigin | undefined =
-        surface?.kind === "home" ? { home: true, list } : surface && press.body.response_url ? { responseUrl: press.body.response_url, list } : undefined;
+      const origin: ListOrigin | undefined = surface?.kind === "home" ? { home: true, list } : surface ? { responseUrl: press.body.response_url, list } : undefined;
       return openEditKeyForm(deps, { ...args, origin });
     }
     case "roll":
@@ -88,11 +101,12 @@ async function confirmDelete(deps: SlackDeps, press: Press, control: RowValue, l
     const { actor } = await callerOfPress(deps, press);
     const key = await deps.services.keys.delete(actor, control.keyId);
     const result = `Deleted ${keyLabel(key)}. It is refused from now on.`;
-    const surface = surfaceOf(press);
-    if (surface && (control.list || surface.kind === "home")) return showListAgain(deps, surface, actor, control.list ?? { page: 1 }, { result });
+    if (control.list || press.body.view?.type === "home") return showDone(deps, press, actor, control.list ?? { page: 1 }, result);
     // `/keys delete`'s question is replaced by the answer; an old list's red button answers below it.
     if (!press.respond) return tell(deps, replyOf(press), result, ":wastebasket:");
-    await press.respond({ response_type: "ephemeral", replace_original: !legacyButton, ...noticeMessage(result, ":wastebasket:") });
+    await press.respond({ response_type: "ephemeral", replace_original: !legacyButton, ...noticeMessage(result, ":wastebasket:") }).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, "could not answer a delete in its message");
+    });
   });
 }
 
@@ -119,9 +133,7 @@ async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Pro
     const key = await deps.services.keys.delete(actor, control.keyId, { endGrace: true });
     const expired = key.expiresAt.getTime() <= deps.clock.now().getTime();
     const result = expired ? `Removed the old ${keyLabel(key)}; its replacement keeps working.` : `Stopped the old ${keyLabel(key)} now; its replacement keeps working.`;
-    const surface = surfaceOf(press);
-    if (surface) return showListAgain(deps, surface, actor, control.list ?? { page: 1 }, { result });
-    await tell(deps, replyOf(press), result, ":octagonal_sign:");
+    await showDone(deps, press, actor, control.list ?? { page: 1 }, result);
   });
 }
 
