@@ -248,6 +248,23 @@ describe("key list rows act in the list they are in, through the real receiver",
     expect(await app.keyward.db.prisma.apiKey.count({ where: { name, deletedAt: null } })).toBe(0);
   });
 
+  it("renames from the Home tab's row menu: on submit the form closes and Home is republished with the result", async () => {
+    let count = app.fake.callsTo("views.publish").length;
+    await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOMELST" } as never);
+    const home = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    const row = rows(home).find((r) => r.accessory?.type === "overflow")!;
+    const name = row.text.split("*")[1]!;
+    const opened = app.fake.callsTo("views.open").length + 1;
+    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.row_menu", blockId: row.blockId, value: option(row, "Rename"), view: app.fake.getHomeView(admin) });
+    const view = await modalAfter(app, opened);
+    expect(JSON.parse(view.private_metadata as string)).toMatchObject({ home: 1, pg: 1 });
+    count = app.fake.callsTo("views.publish").length;
+    const submitted = await app.driver.viewSubmission({ userId: admin, view, answers: { name: { value: `${name}-renamed` } } });
+    expect(submitted.json).toEqual({ response_action: "clear" });
+    const after = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    expect(textOf((after.blocks as Json[]).find((b) => b.block_id === "keys_result"))).toContain(`Renamed ${name} → ${name}-renamed.`);
+  });
+
   it("never sent Slack a key:<uuid>, and every list message summarises itself in its text", () => {
     for (const call of app.fake.calls) expect(JSON.stringify(call.args), call.method).not.toMatch(/key:[0-9a-f]{8}-/);
     for (const response of app.driver.responses) {
