@@ -20,7 +20,13 @@ export const callbackIds = {
 export const actionIds = {
   openCreateKey: "keyward.key.open_create",
   openEditKey: "keyward.key.open_edit",
+  /** A key-list row's overflow menu (Rename / Roll / Delete); option values: key-row-values.ts. */
+  keyRowMenu: "keyward.key.row_menu",
+  /** A rolled key's row: end its grace period now (its replacement keeps working). */
+  stopOldKey: "keyward.key.stop_old",
+  /** The red Delete button lists had before the row menu; kept for messages already in Slack. */
   deleteKey: "keyward.key.delete",
+  /** The Delete button of a delete question (from `/keys delete` or a row menu). */
   askDeleteKey: "keyward.key.ask_delete",
   cancelDelete: "keyward.key.cancel_delete",
   listNextPage: "keyward.key.list_next",

@@ -15,14 +15,17 @@ export function keyRowView(actor: Actor, key: ApiKey, now: Date): KeyRowView {
     expiresAt: key.expiresAt,
     lastUsedAt: key.lastUsedAt,
     expired: key.expiresAt.getTime() <= now.getTime(),
+    rolled: key.replacedBy !== null,
     canChange: canChangeKey(actor, key),
   };
 }
 
-export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date): KeyListView {
+/** `cursor`: the one the page was loaded from, if any. */
+export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date, cursor?: string): KeyListView {
   return {
     keys: page.data.map((k) => keyRowView(actor, k, now)),
     page: pageNumber,
+    cursor: cursor ?? null,
     nextCursor: page.nextCursor,
     capabilities: capabilitiesOf(actor),
   };

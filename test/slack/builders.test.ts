@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { capabilitiesOf } from "../../src/domain/capabilities.ts";
+import { encodeCursor } from "../../src/domain/paging.ts";
 import { permissions } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { parseKeysCommand } from "../../src/slack/command-parser.ts";
@@ -31,15 +32,20 @@ function key(i: number, overrides: Partial<KeyRowView> = {}): KeyRowView {
     expiresAt: new Date("2027-01-01T00:00:00Z"),
     lastUsedAt: i % 2 ? new Date("2026-11-01T00:00:00Z") : null,
     expired: i % 3 === 0,
+    rolled: false,
     canChange: true,
     ...overrides,
   };
 }
 
+/** A real cursor (as the domain makes them), so row values are as long as they get. */
+const realCursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
+
 const fullList = (page = 1): KeyListView => ({
   keys: Array.from({ length: 15 }, (_, i) => key(i)),
   page,
-  nextCursor: "a".repeat(48),
+  cursor: page > 1 ? realCursor : null,
+  nextCursor: realCursor,
   capabilities: capabilitiesOf(admin),
 });
 
@@ -82,8 +88,8 @@ describe("Block Kit builders stay within Slack's limits at their extremes", () =
   });
 
   it("offers no change buttons for keys the reader cannot change", () => {
-    const message = keyListMessage({ ...fullList(), keys: [key(1, { canChange: false })] });
-    expect(JSON.stringify(message.blocks)).not.toContain("keyward.key.delete");
+    const message = keyListMessage({ ...fullList(), keys: [key(1, { canChange: false }), key(2, { canChange: false, rolled: true })] });
+    for (const actionId of ["keyward.key.delete", "keyward.key.row_menu", "keyward.key.stop_old"]) expect(JSON.stringify(message.blocks)).not.toContain(actionId);
   });
 });
 

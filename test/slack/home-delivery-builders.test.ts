@@ -27,9 +27,11 @@ const fullKeys: KeyListView = {
     expiresAt: new Date("2027-01-01T00:00:00Z"),
     lastUsedAt: null,
     expired: false,
+    rolled: false,
     canChange: true,
   })),
   page: 2,
+  cursor: null,
   nextCursor: "a".repeat(48),
   capabilities: capabilitiesOf(admin),
 };

@@ -159,32 +159,46 @@ describe("the Home tab through the real receiver", () => {
     await expectSecretOnlyDeliveredOnce(app, secret);
   });
 
-  it("Delete on the Home tab: confirmed on the button, done on the click, answered by the republished tab with a status line", async () => {
+  /** The row menu of a key on a Home view, and the value of one of its options. */
+  function menuOf(view: Json, keyName: string): { blockId: string; value: (label: string) => string } {
+    const block = (view.blocks as Json[]).find((b) => (b.accessory as Json | undefined)?.type === "overflow" && textOf(b).includes(`*${keyName}*`));
+    if (!block) throw new Error(`no row menu for ${keyName}`);
+    const options = (block.accessory as { options: Array<{ text: { text: string }; value: string }> }).options;
+    return { blockId: String(block.block_id), value: (label) => options.find((o) => o.text.text === label)!.value };
+  }
+
+  it("Delete on the Home tab: asked in the row first, done on the click, answered by the republished tab with a status line", async () => {
     const { key, secret } = await newKey("home-delete-me");
     const home = await openHome(admin);
-    const { element } = buttonOn(home, "keyward.key.delete", key.id);
-    expect(element.confirm).toMatchObject({ title: { text: "Delete this key?" }, confirm: { text: "Delete" }, style: "danger" });
-    expect(textOf(element.confirm)).toContain("home-delete-me");
-    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true); // showing the button deletes nothing
+    const menu = menuOf(home, "home-delete-me");
+    // Choosing Delete only asks, in the row: nothing is deleted yet, and no window opens.
+    const asked = await pressOnHome(admin, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
+    expect(textOf(findBlock(asked.view, "delete_question"))).toContain("home-delete-me");
+    expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    await expectNoSecondWindow(asked.counts);
 
-    const { view, counts } = await pressOnHome(admin, home, "keyward.key.delete", key.id);
-    expect(statusOf(view)).toMatchObject({ block_id: "home_status", text: { text: `:white_check_mark: Deleted *home-delete-me* \`…${key.last4}\`. It is refused from now on.` } });
+    const question = buttonOn(asked.view, "keyward.key.ask_delete");
+    const { view, counts } = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
+    expect(statusOf(view)).toMatchObject({ block_id: "home_status", text: { text: `:white_check_mark: Deleted home-delete-me …${key.last4}. It is refused from now on.` } });
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
-    expect((view.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*home-delete-me*"))).toBe(false);
+    expect((view.blocks as Json[]).some((b) => textOf(b).includes("*home-delete-me*"))).toBe(false);
     await expectNoSecondWindow(counts);
   });
 
   it("a refused Delete on the Home tab says why on the tab and deletes nothing", async () => {
     const { key, secret } = await newKey("home-guarded");
     const home = await openHome(admin);
-    // A viewer's click carrying the key id (a forged or stale button).
-    const { view, counts } = await pressOnHome(viewer, home, "keyward.key.delete", key.id);
+    const menu = menuOf(home, "home-guarded");
+    // A viewer's click carrying the key's row value (a forged or stale control).
+    const { view, counts } = await pressOnHome(viewer, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
     expect(statusOf(view).text.text).toContain(":no_entry: You do not have permission");
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
     await expectNoSecondWindow(counts);
-    // The admin's second click on a key deleted meanwhile: refused on the tab too.
+    // The admin's confirmation of a key deleted meanwhile: refused on the tab too.
+    const asked = await pressOnHome(admin, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
     await app.keyward.services.keys.delete(adminActor, key.id);
-    const again = await pressOnHome(admin, home, "keyward.key.delete", key.id);
+    const question = buttonOn(asked.view, "keyward.key.ask_delete");
+    const again = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
     expect(statusOf(again.view).text.text).toMatch(/^:no_entry: /);
     await expectNoSecondWindow(again.counts);
   });

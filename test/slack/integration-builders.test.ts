@@ -78,10 +78,11 @@ function keyRow(i: number): KeyRowView {
     expiresAt: new Date("2027-01-01T00:00:00Z"),
     lastUsedAt: null,
     expired: false,
+    rolled: false,
     canChange: true,
   };
 }
-const fullKeys: KeyListView = { keys: Array.from({ length: 15 }, (_, i) => keyRow(i)), page: 2, nextCursor: cursor, capabilities: capabilitiesOf(admin) };
+const fullKeys: KeyListView = { keys: Array.from({ length: 15 }, (_, i) => keyRow(i)), page: 2, cursor, nextCursor: cursor, capabilities: capabilitiesOf(admin) };
 
 const metadata = encodeIntegrationMetadata({ id: "0190a000-0000-7000-8000-000000000001", channel: "C0123456789", threadTs: "1790000000.000100", home: true });
 

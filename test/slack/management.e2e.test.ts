@@ -42,7 +42,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     expect(body.response_type).toBe("ephemeral");
     expect((body.blocks as unknown[]).length).toBeLessThanOrEqual(50);
     expect(textOf(body)).toContain("bulk-000");
-    expect(textOf(body)).toContain("keyward.key.delete");
+    expect(textOf(body)).toContain("keyward.key.row_menu");
     // Walk every page with the Next button: each key exactly once.
     const seen = new Set<string>();
     let page = body;
@@ -72,7 +72,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     await app.driver.command({ userId: viewer, text: "list", channelId });
     const seen = textOf((await lastResponse(count + 1)).body);
     expect(seen).toContain("bulk-000");
-    expect(seen).not.toContain("keyward.key.delete");
+    expect(seen).not.toContain("keyward.key.row_menu");
     await app.driver.command({ userId: nobody, text: "list", channelId });
     expect(textOf((await lastResponse(count + 2)).body)).toContain("You do not have permission to view API keys");
   });

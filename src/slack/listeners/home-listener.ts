@@ -14,15 +14,24 @@ import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-vi
 import { integrationsPerPage } from "../views/integration-list-blocks.ts";
 import { loadKeyPage, parsePageValue, type ButtonArgs } from "./listener-support.ts";
 
-/** Builds and publishes one person's Home tab, at the given page of keys, with an optional status line on top. */
-export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, status?: HomeStatus): Promise<void> {
+/** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
+export interface HomeExtras {
+  /** The status line on top; `result` is the short form for a plain "done" line. */
+  status?: HomeStatus;
+  result?: string;
+  askingDelete?: string;
+}
+
+/** Builds and publishes one person's Home tab, at the given page of keys. */
+export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, extras: HomeExtras = {}): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
-  const keys = caps.viewKeys ? keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now()) : null;
+  const keys = caps.viewKeys ? { ...keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now(), cursor), askingDelete: extras.askingDelete } : null;
   // The Home tab shows the first page of configurations only; the command pages through the rest.
   const integrations = caps.viewIntegrations
     ? integrationListView(actor, await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }), 1, undefined, deps.clock.now())
     : null;
+  const status = extras.status ?? (extras.result ? { tone: "done" as const, text: extras.result } : undefined);
   const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations, status });
   await client.views.publish({ user_id: userId, view });
 }
@@ -50,7 +59,7 @@ export function failureStatus(deps: SlackDeps, error: unknown, what: string): Ho
  */
 export async function refreshHome(deps: SlackDeps, viewer: HomeViewer, status?: HomeStatus, page = 1, cursor?: string): Promise<void> {
   try {
-    await publishHome(deps, viewer.client, viewer.workspaceId, viewer.userId, page, cursor, status);
+    await publishHome(deps, viewer.client, viewer.workspaceId, viewer.userId, page, cursor, { status });
   } catch (error) {
     const problem = failureStatus(deps, error, "could not publish the Home tab");
     // What was done (or refused) still needs saying, above why the tab itself is missing.
@@ -82,14 +91,6 @@ export async function actOnHome(deps: SlackDeps, viewer: HomeViewer, change: (ac
 }
 
 export const homeViewer = ({ body, client, context }: Pick<ButtonArgs, "body" | "client" | "context">): HomeViewer => ({ client, workspaceId: workspaceOf(context), userId: body.user.id });
-
-/** Delete on a key row of the Home tab (the button's confirm dialog has asked). */
-export function deleteKeyOnHome(deps: SlackDeps, args: Pick<ButtonArgs, "body" | "client" | "context">, keyId: string): Promise<void> {
-  return actOnHome(deps, homeViewer(args), async (actor) => {
-    const key = await deps.services.keys.delete(actor, keyId);
-    return { tone: "done", text: `Deleted *${escapeMrkdwn(key.name)}* \`…${key.last4}\`. It is refused from now on.`, formatted: true };
-  });
-}
 
 export function registerHomeListeners(app: App, deps: SlackDeps): void {
   app.event("app_home_opened", async ({ event, client, context }) => {

@@ -1,41 +1,25 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
-import { actionIds, callbackIds } from "../ids.ts";
-import { keyListView } from "../presenters.ts";
+import { actionIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
-import { keyListMessage } from "../views/key-list-blocks.ts";
-import { loadingModal, noticeMessage } from "../views/notices.ts";
 import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flow.ts";
-import { deleteKeyOnHome } from "./home-listener.ts";
+import { openEditKeyForm, registerEditKeySubmission } from "./edit-key-flow.ts";
+import { registerKeyListActions } from "./key-list-actions.ts";
+import { keyPageMessage } from "./key-list-surface.ts";
+import { parsePageValue, tellFailure, type Reply } from "./listener-support.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
-import { forms } from "./forms.ts";
-import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
-import { answered, answerSubmission, invalidForm } from "./submission.ts";
-
-
-/** Opens the rename form for a key the person may change. */
-export async function openEditKeyForm(deps: SlackDeps, args: { client: ButtonArgs["client"]; triggerId: string; workspaceId: string; userId: string; ref: string }) {
-  const viewId = await openLoading(args.client, args.triggerId, loadingModal("Rename an API key"));
-  try {
-    const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const key = await deps.services.keys.findForChange(actor, args.ref);
-    await args.client.views.update({ view_id: viewId, view: editKeyModal({ ...key, keyId: key.id }) });
-  } catch (error) {
-    await tellFailure(deps, { client: args.client, viewId }, error);
-  }
-}
 
 /** The message a list page is shown in: a command's response, or the message that was paged. */
 export async function showKeyPage(deps: SlackDeps, reply: Reply & { respond: NonNullable<Reply["respond"]> }, caller: { workspaceId: string; userId: string }, page: number, cursor: string | undefined, replace: boolean) {
   const { actor } = await callerOf(deps, reply.client, caller.workspaceId, caller.userId);
-  const result = await loadKeyPage(deps, actor, page, cursor);
-  const message = keyListMessage(keyListView(actor, result, page, deps.clock.now()));
+  const message = await keyPageMessage(deps, actor, { page, ...(cursor ? { cursor } : {}) });
   await reply.respond({ response_type: "ephemeral", replace_original: replace, ...message });
 }
 
 export function registerKeyListeners(app: App, deps: SlackDeps): void {
   registerCreateKeySubmission(app, deps);
   registerRollKeySubmission(app, deps);
+  registerEditKeySubmission(app, deps);
+  registerKeyListActions(app, deps);
 
   app.action<BlockAction<ButtonAction>>(actionIds.openCreateKey, async ({ ack, body, client, context }) => {
     await ack();
@@ -50,37 +34,10 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
     });
   });
 
+  // The Rename button of lists posted before the row menu (and of any message that still has one).
   app.action<BlockAction<ButtonAction>>(actionIds.openEditKey, async ({ ack, body, action, client, context }) => {
     await ack();
     await openEditKeyForm(deps, { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, ref: action.value ?? "" });
-  });
-
-  app.view(callbackIds.editKey, async ({ ack, body, view, client, context }) => {
-    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.editKey, async () => {
-      const parsed = parseEditKeyModal(view.state.values);
-      if (!parsed.ok) return invalidForm(forms.editKey, view, parsed.errors);
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      // The id from private_metadata is looked up in the submitter's own workspace, with their permissions now.
-      const updated = await deps.services.keys.update(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input);
-      return answered({ title: "Saved", text: `The key is now called ${updated.name}.` });
-    });
-  });
-
-  // Delete from a list or the Home tab: Slack's confirm dialog has already asked.
-  app.action<BlockAction<ButtonAction>>(actionIds.deleteKey, async (args) => {
-    await args.ack();
-    await deleteKey(deps, args as ButtonArgs, false);
-  });
-
-  // Delete from `/keys delete <name>`: the confirmation message's own button.
-  app.action<BlockAction<ButtonAction>>(actionIds.askDeleteKey, async (args) => {
-    await args.ack();
-    await deleteKey(deps, args as ButtonArgs, true);
-  });
-
-  app.action<BlockAction<ButtonAction>>(actionIds.cancelDelete, async ({ ack, respond }) => {
-    await ack();
-    await respond({ response_type: "ephemeral", replace_original: true, ...noticeMessage("Nothing was deleted.") });
   });
 
   for (const actionId of [actionIds.listNextPage, actionIds.listFirstPage]) {
@@ -93,25 +50,5 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
         await tellFailure(deps, { client, respond }, error);
       }
     });
-  }
-}
-
-async function deleteKey(deps: SlackDeps, args: ButtonArgs, replace: boolean): Promise<void> {
-  const { body, action, client, context, respond } = args;
-  // On the Home tab the answer is the republished tab with a status line, not a modal.
-  if (body.view?.type === "home") return deleteKeyOnHome(deps, args, action.value ?? "");
-  const workspaceId = workspaceOf(context);
-  const reply: Reply = !respond ? { client, triggerId: body.trigger_id } : { client, respond };
-  try {
-    const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
-    const key = await deps.services.keys.delete(actor, action.value ?? "");
-    const text = `Deleted ${key.name} (…${key.last4}). It is refused from now on.`;
-    if (!respond) {
-      await tell(deps, reply, text, ":wastebasket:");
-    } else {
-      await respond({ response_type: "ephemeral", replace_original: replace, ...noticeMessage(text, ":wastebasket:") });
-    }
-  } catch (error) {
-    await tellFailure(deps, reply, error);
   }
 }

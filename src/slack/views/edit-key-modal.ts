@@ -10,6 +10,8 @@ export interface EditKeyModalView {
   description: string;
   roleName: string;
   last4: string;
+  /** Default `{"keyId":…}`; a form opened from a list carries where it came from too (key-row-values.ts). */
+  privateMetadata?: string;
 }
 
 /** Only name and description can change (SPEC rule 6); the rest is shown, not editable. */
@@ -20,7 +22,7 @@ export function editKeyModal(view: EditKeyModalView): ModalView {
     title: plain("Rename an API key", 24),
     submit: plain("Save", 24),
     close: plain("Cancel", 24),
-    private_metadata: JSON.stringify({ keyId: view.keyId }),
+    private_metadata: view.privateMetadata ?? JSON.stringify({ keyId: view.keyId }),
     blocks: [
       {
         type: "context",

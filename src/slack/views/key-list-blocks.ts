@@ -1,56 +1,74 @@
-import type { KnownBlock } from "@slack/types";
+import type { Button, KnownBlock, Overflow } from "@slack/types";
 import { actionIds } from "../ids.ts";
+import { encodeRowValue, type ListPosition, type RowOp } from "../key-row-values.ts";
 import { clip, escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import { deleteQuestionBlocks } from "./notices.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";
 
-/** Keys per page: two blocks each keeps a message (50) and the Home tab (100) well inside limits. */
+/** Keys per page: one block each (plus two for a row asking "Delete?") keeps a message (50) and the Home tab (100) well inside limits. */
 export const keysPerPage = 15;
 
+/** What a row says about its state: expired, or (rolled) being replaced until its grace ends. */
+function stateText(key: KeyRowView): string {
+  if (key.rolled) return key.expired ? `  ·  replaced; stopped ${slackDate(key.expiresAt)}` : `  ·  :hourglass_flowing_sand: being replaced, works until ${slackDate(key.expiresAt)}`;
+  return key.expired ? "  ·  :warning: *expired*" : "";
+}
+
 function keyText(key: KeyRowView): string {
-  const lines = [
-    `*${escapeMrkdwn(key.name)}*  \`…${key.last4}\`  ·  ${escapeMrkdwn(key.roleName)}  ·  ${key.kind}${key.expired ? "  ·  :warning: *expired*" : ""}`,
-  ];
+  const lines = [`*${escapeMrkdwn(key.name)}*  \`…${key.last4}\`  ·  ${escapeMrkdwn(key.roleName)}  ·  ${key.kind}${stateText(key)}`];
   // Clipped before escaping (escaping can grow it fivefold), so the row stays inside 3000 characters.
   if (key.description) lines.push(escapeMrkdwn(clip(key.description, 300)));
-  lines.push(
-    `Created by ${mention(key.createdBy)}  ·  ${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}  ·  ${
-      key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used"
-    }`,
-  );
+  // A rolled key's end is on the first line already.
+  const expiry = key.rolled ? [] : [`${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}`];
+  const used = key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used";
+  lines.push([`Created by ${mention(key.createdBy)}`, ...expiry, used].join("  ·  "));
   return lines.join("\n");
 }
 
-export function deleteButton(key: Pick<KeyRowView, "id" | "name">) {
+/**
+ * Why no `confirm` on the menu: Block Kit lets an overflow have one confirm dialog for the whole
+ * element, shown whichever option is picked and unable to name it, so Rename would ask "are you
+ * sure?" too. Each option confirms in its own way instead: Rename and Roll open their forms (which
+ * have Cancel), and Delete replaces the list with a question that has Delete and Cancel buttons.
+ * An expired key offers no Roll (the domain refuses one), so the menu never offers what cannot be done.
+ */
+function rowMenu(key: KeyRowView, list: ListPosition): Overflow {
+  const option = (text: string, op: RowOp) => ({ text: plain(text, 75), value: encodeRowValue({ op, keyId: key.id, list }) });
+  const options = [option("Rename", "rename"), ...(key.expired ? [] : [option("Roll", "roll")]), option("Delete", "delete")];
+  return { type: "overflow", action_id: actionIds.keyRowMenu, options };
+}
+
+/**
+ * A rolled key has one thing left to do: stop it before its grace ends (or, once it has, remove
+ * it). One action, so the button's own confirm dialog names exactly it.
+ */
+function stopButton(key: KeyRowView, list: ListPosition): Button {
+  const name = `*${escapeMrkdwn(clip(key.name, 60))}* \`…${key.last4}\``;
+  const text = key.expired
+    ? `${name} was replaced and no longer works; this removes it from the list. Its replacement keeps working.`
+    : `${name} is refused from now on, before its grace period ends. Its replacement keeps working; programs still using this key fail.`;
   return {
-    type: "button" as const,
-    action_id: actionIds.deleteKey,
-    text: plain("Delete", 75),
-    style: "danger" as const,
-    value: key.id,
+    type: "button",
+    action_id: actionIds.stopOldKey,
+    text: plain(key.expired ? "Remove" : "Stop old key now", 75),
+    ...(key.expired ? {} : { style: "danger" as const }),
+    value: encodeRowValue({ op: "stop", keyId: key.id, list }),
     confirm: {
-      title: plain("Delete this key?", 100),
-      text: mrkdwn(`*${escapeMrkdwn(key.name)}* stops working at once. This cannot be undone.`, 300),
-      confirm: plain("Delete", 30),
+      title: plain(key.expired ? "Remove the old key?" : "Stop the old key now?", 100),
+      text: mrkdwn(text, 300),
+      confirm: plain(key.expired ? "Remove it" : "Stop it now", 30),
       deny: plain("Keep it", 30),
-      style: "danger" as const,
+      ...(key.expired ? {} : { style: "danger" as const }),
     },
   };
 }
 
-function keyBlocks(key: KeyRowView, index: number): KnownBlock[] {
-  const section: KnownBlock = { type: "section", block_id: `key_${index}`, text: mrkdwn(keyText(key)) };
+function keyBlocks(key: KeyRowView, index: number, list: ListPosition, askingDelete: boolean): KnownBlock[] {
+  const section = { type: "section" as const, block_id: `key_${index}`, text: mrkdwn(keyText(key)) };
   if (!key.canChange) return [section];
-  return [
-    section,
-    {
-      type: "actions",
-      block_id: `key_actions_${index}`,
-      elements: [
-        { type: "button", action_id: actionIds.openEditKey, text: plain("Rename", 75), value: key.id },
-        deleteButton(key),
-      ],
-    },
-  ];
+  // The row menu's Delete is confirmed here, in the row, with the rest of the page still in view.
+  if (askingDelete) return [section, ...deleteQuestionBlocks(key, list)];
+  return [{ ...section, accessory: key.rolled ? stopButton(key, list) : rowMenu(key, list) }];
 }
 
 export interface PagingActions {
@@ -58,13 +76,17 @@ export interface PagingActions {
   first: string;
 }
 
+/** The page a view shows, as its row controls carry it. */
+export const positionOf = (view: Pick<KeyListView, "page" | "cursor">): ListPosition => ({ page: view.page, ...(view.cursor ? { cursor: view.cursor } : {}) });
+
 /** The key list shared by `/keys list` and the Home tab; `paging` names the surface's page buttons. */
 export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   if (view.keys.length === 0) {
     blocks.push({ type: "section", block_id: "keys_empty", text: mrkdwn(view.page > 1 ? "No more keys." : "No API keys yet.") });
   }
-  view.keys.slice(0, keysPerPage).forEach((key, i) => blocks.push(...keyBlocks(key, i)));
+  const list = positionOf(view);
+  view.keys.slice(0, keysPerPage).forEach((key, i) => blocks.push(...keyBlocks(key, i, list, key.id === view.askingDelete)));
   const nav = [];
   if (view.page > 1) nav.push({ type: "button" as const, action_id: paging.first, text: plain("First page", 75), value: "first" });
   if (view.nextCursor) {
@@ -75,8 +97,14 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
   return blocks;
 }
 
-export function keyListMessage(view: KeyListView): { text: string; blocks: KnownBlock[] } {
-  const header: KnownBlock[] = [{ type: "header", block_id: "keys_header", text: plain("API keys", 150) }];
+/** A one-line result above a list it changed ("Deleted deploy-bot …DZSo."); plain text, escaped here. */
+export function resultBlock(result: string): KnownBlock {
+  return { type: "section", block_id: "keys_result", text: mrkdwn(escapeMrkdwn(result)) };
+}
+
+/** `/keys list`; `result`: what the person just did to the list, shown at its top. */
+export function keyListMessage(view: KeyListView, result?: string): { text: string; blocks: KnownBlock[] } {
+  const header: KnownBlock[] = [...(result ? [resultBlock(result)] : []), { type: "header", block_id: "keys_header", text: plain("API keys", 150) }];
   if (view.capabilities.createKinds.length > 0) {
     header.push({
       type: "actions",
@@ -84,5 +112,8 @@ export function keyListMessage(view: KeyListView): { text: string; blocks: Known
       elements: [{ type: "button", action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary", value: "create" }],
     });
   }
-  return { text: `API keys, page ${view.page}`, blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })] };
+  const asking = view.keys.find((k) => k.id === view.askingDelete);
+  const lead = asking ? `Delete ${asking.name} (…${asking.last4})? This cannot be undone.` : result;
+  const summary = `API keys, page ${view.page}`;
+  return { text: lead ? `${escapeMrkdwn(lead)} ${summary}` : summary, blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })] };
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { actionIds, callbackIds } from "../ids.ts";
+import { encodeRowValue, type ListPosition } from "../key-row-values.ts";
 import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
 
 /** A one-line ephemeral answer (result, refusal or problem). */
@@ -38,24 +39,29 @@ export function noticeModal(title: string, text: string, options: { formatted?: 
   };
 }
 
-/** `/keys delete <name>`: nothing is deleted until the button is pressed (SPEC rule 7). */
-export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }): { text: string; blocks: KnownBlock[] } {
-  return {
-    text: `Delete ${key.name}?`,
-    blocks: [
-      {
-        type: "section",
-        block_id: "delete_question",
-        text: mrkdwn(`Delete *${escapeMrkdwn(key.name)}* (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
-      },
-      {
-        type: "actions",
-        block_id: "delete_actions",
-        elements: [
-          { type: "button", action_id: actionIds.askDeleteKey, text: plain("Delete", 75), style: "danger", value: key.id },
-          { type: "button", action_id: actionIds.cancelDelete, text: plain("Cancel", 75), value: key.id },
-        ],
-      },
-    ],
-  };
+/**
+ * The question before a delete (SPEC rule 7): from `/keys delete <name>`, or in place of the list
+ * whose row menu asked for it (then `list` names the page, and both answers re-render it).
+ */
+export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }, list?: ListPosition): { text: string; blocks: KnownBlock[] } {
+  return { text: `Delete ${escapeMrkdwn(key.name)} (…${key.last4})? This cannot be undone.`, blocks: deleteQuestionBlocks(key, list) };
+}
+
+export function deleteQuestionBlocks(key: { id: string; name: string; last4: string }, list?: ListPosition): KnownBlock[] {
+  const value = encodeRowValue({ op: "delete", keyId: key.id, ...(list ? { list } : {}) });
+  return [
+    {
+      type: "section",
+      block_id: "delete_question",
+      text: mrkdwn(`Delete *${escapeMrkdwn(key.name)}* (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
+    },
+    {
+      type: "actions",
+      block_id: "delete_actions",
+      elements: [
+        { type: "button", action_id: actionIds.askDeleteKey, text: plain("Delete", 75), style: "danger", value },
+        { type: "button", action_id: actionIds.cancelDelete, text: plain("Cancel", 75), value },
+      ],
+    },
+  ];
 }

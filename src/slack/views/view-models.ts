@@ -13,6 +13,8 @@ export interface KeyRowView {
   expiresAt: Date;
   lastUsedAt: Date | null;
   expired: boolean;
+  /** Rolled: a replacement carries the name now, and this key works only until its (shortened) expiry. */
+  rolled: boolean;
   canChange: boolean;
 }
 
@@ -20,9 +22,13 @@ export interface KeyListView {
   keys: KeyRowView[];
   /** 1-based page number shown to the reader. */
   page: number;
+  /** The cursor this page was loaded from (null for a page reached by its number): row controls carry it to re-render the page. */
+  cursor: string | null;
   /** Cursor of the next page, if any. */
   nextCursor: string | null;
   capabilities: Capabilities;
+  /** A key whose row asks "Delete …?" in place of its menu (the person picked Delete from it). */
+  askingDelete?: string;
 }
 
 export interface RoleView {

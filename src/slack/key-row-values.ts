@@ -1,0 +1,139 @@
+import { decodeCursor, encodeCursor } from "../domain/paging.ts";
+import { looksLikeId } from "../domain/runtime.ts";
+
+/**
+ * Wire formats of the key list's row controls. Messages in Slack keep these values for as long as
+ * they live, and open forms keep their private_metadata, so a change here must keep old values
+ * decodable (as the bare key ids of the buttons posted before row values existed still are).
+ */
+
+/** What a row control asks for. */
+export type RowOp = "rename" | "roll" | "delete" | "stop";
+
+/** Which page of the list a control sat on: its number, and the cursor it was loaded from (none for a typed page number). */
+export interface ListPosition {
+  page: number;
+  cursor?: string;
+}
+
+export interface RowValue {
+  op: RowOp;
+  keyId: string;
+  /** Absent for a control outside a list (`/keys delete <name>`'s question). */
+  list?: ListPosition;
+}
+
+const opCodes: Record<RowOp, string> = { rename: "rn", roll: "rl", delete: "dl", stop: "st" };
+const opsByCode = new Map(Object.entries(opCodes).map(([op, code]) => [code, op as RowOp]));
+
+/** A UUID's 16 bytes in base64url: 22 characters instead of 36 (and no `key:` prefix in sight). */
+function compactId(id: string): string {
+  return Buffer.from(id.replace(/-/g, ""), "hex").toString("base64url");
+}
+
+function expandId(compact: string): string | null {
+  const hex = Buffer.from(compact, "base64url").toString("hex");
+  if (hex.length !== 32) return null;
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return looksLikeId(id) ? id : null;
+}
+
+/** The id a list cursor continues after, compacted; null when the cursor is not one of ours. */
+function compactCursor(cursor: string): string | null {
+  try {
+    return compactId(decodeCursor(cursor));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `<op>.<key>[.<page>[.<after>]]`: op two letters, key the id compacted, page 1–9999, after the id
+ * the page continues after (its cursor), compacted. At most 53 characters, well inside an option
+ * value's 75 (SLACK-NOTES §4: 150 by the current docs, 75 by @slack/types; the fake checks 75).
+ */
+export function encodeRowValue(value: RowValue): string {
+  const parts = [opCodes[value.op], compactId(value.keyId)];
+  if (value.list) {
+    parts.push(String(Math.min(9999, Math.max(1, Math.trunc(value.list.page)))));
+    const after = value.list.cursor ? compactCursor(value.list.cursor) : null;
+    if (after) parts.push(after);
+  }
+  return parts.join(".");
+}
+
+const rowValuePattern = /^(rn|rl|dl|st)\.([A-Za-z0-9_-]{22})(?:\.(\d{1,4})(?:\.([A-Za-z0-9_-]{22}))?)?$/;
+
+/** A row value, or null for anything else (a forged value, an old message's bare id: see {@link keyControlFrom}). */
+export function decodeRowValue(raw: string | undefined | null): RowValue | null {
+  const match = rowValuePattern.exec(raw ?? "");
+  if (!match) return null;
+  const keyId = expandId(match[2]!);
+  if (!keyId) return null;
+  const value: RowValue = { op: opsByCode.get(match[1]!)!, keyId };
+  if (match[3] !== undefined) {
+    const after = match[4] ? expandId(match[4]) : null;
+    value.list = { page: Math.max(1, Number(match[3])), ...(after ? { cursor: encodeCursor(after) } : {}) };
+  }
+  return value;
+}
+
+/**
+ * What a Delete or Cancel button names: a row value, or the bare key id that the list's red Delete
+ * buttons and `/keys delete`'s question carried before row values existed (still in Slack).
+ */
+export function keyControlFrom(raw: string | undefined | null, op: RowOp): RowValue | null {
+  const decoded = decodeRowValue(raw);
+  if (decoded) return decoded;
+  const id = (raw ?? "").trim();
+  return looksLikeId(id) ? { op, keyId: id } : null;
+}
+
+/**
+ * Where a rename form came from, carried in its private_metadata so that its submission can
+ * replace the list it was opened from: the list message's response_url (or the Home tab) and
+ * the page. Never a secret. JSON, beside the `keyId` the form always carried.
+ */
+export interface ListOrigin {
+  /** The list message's response_url; checked against the allowed hosts before use. */
+  responseUrl?: string;
+  /** The form was opened from the Home tab: republish it. */
+  home?: boolean;
+  list: ListPosition;
+}
+
+interface OriginMetadata {
+  keyId: string;
+  ru?: string;
+  home?: 1;
+  pg?: number;
+  cur?: string;
+}
+
+/** Slack's limit for private_metadata. */
+const metadataMax = 3000;
+
+export function encodeEditMetadata(keyId: string, origin?: ListOrigin): string {
+  const base: OriginMetadata = { keyId };
+  if (!origin) return JSON.stringify(base);
+  const full: OriginMetadata = { ...base, ...(origin.responseUrl ? { ru: origin.responseUrl } : {}), ...(origin.home ? { home: 1 } : {}), pg: origin.list.page, ...(origin.list.cursor ? { cur: origin.list.cursor } : {}) };
+  const text = JSON.stringify(full);
+  // A response_url is short; one that is not is dropped rather than the form refused by Slack.
+  return text.length <= metadataMax ? text : JSON.stringify(base);
+}
+
+/** The origin a rename form carried, if any; anything malformed counts as none. */
+export function listOriginFrom(privateMetadata: string): ListOrigin | null {
+  let m: Partial<Record<keyof OriginMetadata, unknown>>;
+  try {
+    m = JSON.parse(privateMetadata) as typeof m;
+  } catch {
+    return null;
+  }
+  if (!m || typeof m !== "object" || typeof m.pg !== "number" || !Number.isInteger(m.pg) || m.pg < 1 || m.pg > 9999) return null;
+  const responseUrl = typeof m.ru === "string" && m.ru.length <= 2000 ? m.ru : undefined;
+  const home = m.home === 1;
+  if (!responseUrl && !home) return null;
+  const cursor = typeof m.cur === "string" && /^[A-Za-z0-9_-]{1,100}$/.test(m.cur) ? m.cur : undefined;
+  return { ...(responseUrl ? { responseUrl } : {}), ...(home ? { home } : {}), list: { page: m.pg, ...(cursor ? { cursor } : {}) } };
+}

@@ -1,0 +1,190 @@
+import type { App, BlockAction, BlockElementAction, RespondFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { Actor, ApiKey } from "../../domain/types.ts";
+import { actionIds } from "../ids.ts";
+import { decodeRowValue, keyControlFrom, type ListOrigin, type ListPosition, type RowValue } from "../key-row-values.ts";
+import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import { noticeMessage } from "../views/notices.ts";
+import { openEditKeyForm } from "./edit-key-flow.ts";
+import { failureStatus, publishHome, refreshHome, type HomeViewer } from "./home-listener.ts";
+import { showListAgain, type ListSurface } from "./key-list-surface.ts";
+import { tell, tellFailure, type Reply } from "./listener-support.ts";
+import { openRollKeyForm } from "./roll-key-flow.ts";
+
+/**
+ * The key list's row controls: the overflow menu (Rename / Roll / Delete), a rolled key's Stop old
+ * key now, and the Delete question's two buttons. Each answers in the list it was pressed in.
+ */
+
+/** A press on one of the list's controls, in a message or on the Home tab. */
+interface Press {
+  body: BlockAction<BlockElementAction>;
+  client: WebClient;
+  context: Record<string, unknown>;
+  respond?: RespondFn;
+}
+
+function surfaceOf(press: Press): ListSurface | null {
+  if (press.body.view?.type === "home") return { kind: "home", client: press.client, workspaceId: workspaceOf(press.context), userId: press.body.user.id };
+  return press.respond && press.body.response_url ? { kind: "message", respond: press.respond } : null;
+}
+
+/** Refusals go where the person is, as a message of their own: the list they were reading stays. */
+function replyOf(press: Press): Reply {
+  return press.body.view?.type === "home" || !press.respond ? { client: press.client, triggerId: press.body.trigger_id } : { client: press.client, respond: press.respond };
+}
+
+const callerOfPress = (deps: SlackDeps, press: Press) => callerOf(deps, press.client, workspaceOf(press.context), press.body.user.id);
+
+const keyLabel = (key: Pick<ApiKey, "name" | "last4">) => `${key.name} …${key.last4}`;
+
+/** The value of what was pressed: an overflow's chosen option, or a button's value. */
+function valueOf(action: BlockElementAction): string | undefined {
+  const a = action as { selected_option?: { value?: unknown } | null; value?: unknown };
+  const value = a.selected_option?.value ?? a.value;
+  return typeof value === "string" ? value : undefined;
+}
+
+const onHome = (press: Press) => press.body.view?.type === "home";
+const homeViewer = (press: Press): HomeViewer => ({ client: press.client, workspaceId: workspaceOf(press.context), userId: press.body.user.id });
+
+/** Tells the person where they are: on the Home tab as its status line (no modal), elsewhere as a message. */
+async function say(deps: SlackDeps, press: Press, text: string, emoji?: string): Promise<void> {
+  if (onHome(press)) return refreshHome(deps, homeViewer(press), { tone: "refused", text });
+  await tell(deps, replyOf(press), text, emoji);
+}
+
+async function answering(deps: SlackDeps, press: Press, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (onHome(press)) return refreshHome(deps, homeViewer(press), failureStatus(deps, error, "a Home tab action failed"));
+    await tellFailure(deps, replyOf(press), error);
+  }
+}
+
+/**
+ * Shows a change that is done in the list it came from. A failure to show it (a response_url past
+ * its 30 minutes, say) must not be reported as a failure of the change: the result is told instead.
+ */
+async function showDone(deps: SlackDeps, press: Press, actor: Actor, list: ListPosition, result: string): Promise<void> {
+  const surface = surfaceOf(press);
+  try {
+    if (surface) return await showListAgain(deps, surface, actor, list, { result });
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not show the key list again after a change");
+  }
+  await say(deps, press, result);
+}
+
+const outOfDate = "That control is out of date; nothing was changed. Run `/keys list` again.";
+
+/** The row menu: Rename and Roll open their forms; Delete asks first, in the row. */
+async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
+  const args = { client: press.client, triggerId: press.body.trigger_id, workspaceId: workspaceOf(press.context), userId: press.body.user.id, ref: control.keyId };
+  const list = control.list ?? { page: 1 };
+  switch (control.op) {
+    case "rename": {
+      const surface = surfaceOf(press);
+      const origin: ListOrigin | undefined = surface?.kind === "home" ? { home: true, list } : surface ? { responseUrl: press.body.response_url, list } : undefined;
+      return openEditKeyForm(deps, { ...args, origin });
+    }
+    case "roll":
+      return openRollKeyForm(deps, { ...args, channelId: press.body.channel?.id, responseUrl: press.body.response_url, home: onHome(press) });
+    case "delete":
+      return answering(deps, press, async () => {
+        const { actor } = await callerOfPress(deps, press);
+        // Refused here already (a Viewer, another's personal key), before any question is asked.
+        const key = await deps.services.keys.findForChange(actor, control.keyId);
+        const surface = surfaceOf(press);
+        if (!surface) return say(deps, press, outOfDate);
+        await showListAgain(deps, surface, actor, list, { askingDelete: key.id });
+      });
+    case "stop":
+      return stopOldKey(deps, press, control);
+  }
+}
+
+/** The question's Delete (or an old message's red Delete button): delete, then show the list without the key. */
+async function confirmDelete(deps: SlackDeps, press: Press, control: RowValue, legacyButton: boolean): Promise<void> {
+  await answering(deps, press, async () => {
+    const { actor } = await callerOfPress(deps, press);
+    const key = await deps.services.keys.delete(actor, control.keyId);
+    const result = `Deleted ${keyLabel(key)}. It is refused from now on.`;
+    if (control.list || press.body.view?.type === "home") return showDone(deps, press, actor, control.list ?? { page: 1 }, result);
+    // `/keys delete`'s question is replaced by the answer; an old list's red button answers below it.
+    if (!press.respond) return tell(deps, replyOf(press), result, ":wastebasket:");
+    await press.respond({ response_type: "ephemeral", replace_original: !legacyButton, ...noticeMessage(result, ":wastebasket:") }).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, "could not answer a delete in its message");
+    });
+  });
+}
+
+async function cancelDelete(deps: SlackDeps, press: Press, control: RowValue | null): Promise<void> {
+  await answering(deps, press, async () => {
+    const surface = surfaceOf(press);
+    if (control?.list && surface) {
+      const { actor } = await callerOfPress(deps, press);
+      return showListAgain(deps, surface, actor, control.list, { result: "Nothing was deleted." });
+    }
+    if (surface?.kind === "home") return publishHome(deps, surface.client, surface.workspaceId, surface.userId);
+    if (press.respond) await press.respond({ response_type: "ephemeral", replace_original: true, ...noticeMessage("Nothing was deleted.") });
+  });
+}
+
+/** A rolled key's Stop old key now (or Remove, once its grace is over): ends its grace at once; its replacement keeps working. */
+async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
+  await answering(deps, press, async () => {
+    const { actor } = await callerOfPress(deps, press);
+    // endGrace deletes whatever key it is given: a button from before a roll was undone must not
+    // delete the key that is back in service. (Checked just before; a roll is undone within seconds.)
+    const current = await deps.services.keys.get(actor, control.keyId);
+    if (!current.replacedBy) return say(deps, press, `${keyLabel(current)} is not being replaced (its roll was undone), so nothing was stopped.`, ":no_entry:");
+    const key = await deps.services.keys.delete(actor, control.keyId, { endGrace: true });
+    const expired = key.expiresAt.getTime() <= deps.clock.now().getTime();
+    const result = expired ? `Removed the old ${keyLabel(key)}; its replacement keeps working.` : `Stopped the old ${keyLabel(key)} now; its replacement keeps working.`;
+    await showDone(deps, press, actor, control.list ?? { page: 1 }, result);
+  });
+}
+
+export function registerKeyListActions(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<BlockElementAction>>(actionIds.keyRowMenu, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    const press: Press = { body, client, context, respond };
+    const control = decodeRowValue(valueOf(action));
+    if (!control) return say(deps, press, outOfDate, ":warning:");
+    await onRowMenu(deps, press, control);
+  });
+
+  app.action<BlockAction<BlockElementAction>>(actionIds.stopOldKey, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    const press: Press = { body, client, context, respond };
+    const control = decodeRowValue(valueOf(action));
+    if (!control || control.op !== "stop") return say(deps, press, outOfDate, ":warning:");
+    await stopOldKey(deps, press, control);
+  });
+
+  // The question's Delete: from a row menu (value names the page) or from `/keys delete` (a bare id before row values).
+  app.action<BlockAction<BlockElementAction>>(actionIds.askDeleteKey, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    const press: Press = { body, client, context, respond };
+    const control = keyControlFrom(valueOf(action), "delete");
+    if (!control || control.op !== "delete") return say(deps, press, outOfDate, ":warning:");
+    await confirmDelete(deps, press, control, false);
+  });
+
+  // The red Delete button of lists posted before the row menu: Slack's confirm dialog asked already.
+  app.action<BlockAction<BlockElementAction>>(actionIds.deleteKey, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    const press: Press = { body, client, context, respond };
+    const control = keyControlFrom(valueOf(action), "delete");
+    if (!control || control.op !== "delete") return say(deps, press, outOfDate, ":warning:");
+    await confirmDelete(deps, press, control, true);
+  });
+
+  // Shared with the integrations' delete question, whose value is a configuration id: no list, so a notice.
+  app.action<BlockAction<BlockElementAction>>(actionIds.cancelDelete, async ({ ack, body, action, client, context, respond }) => {
+    await ack();
+    await cancelDelete(deps, { body, client, context, respond }, decodeRowValue(valueOf(action)));
+  });
+}

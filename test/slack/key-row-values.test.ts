@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { encodeCursor } from "../../src/domain/paging.ts";
+import { decodeRowValue, encodeEditMetadata, encodeRowValue, keyControlFrom, listOriginFrom, type RowOp, type RowValue } from "../../src/slack/key-row-values.ts";
+
+const keyId = "0190a000-1234-7abc-8def-0123456789ab";
+const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
+const ops: RowOp[] = ["rename", "roll", "delete", "stop"];
+
+describe("key row values (a wire format: messages in Slack carry them)", () => {
+  it.each(ops)("round-trips %s with and without a page, within 75 characters and without key:<uuid>", (op) => {
+    const values: RowValue[] = [
+      { op, keyId },
+      { op, keyId, list: { page: 1 } },
+      { op, keyId, list: { page: 9999, cursor } },
+      { op, keyId: "ffffffff-ffff-7fff-bfff-ffffffffffff", list: { page: 42, cursor } },
+    ];
+    for (const value of values) {
+      const wire = encodeRowValue(value);
+      expect(wire.length).toBeLessThanOrEqual(75);
+      expect(wire).not.toMatch(/key:[0-9a-f]{8}-/);
+      expect(wire).not.toContain(keyId);
+      expect(decodeRowValue(wire)).toEqual(value);
+    }
+  });
+
+  it("keeps its encoding: a value posted today decodes the same tomorrow", () => {
+    // Pinned: changing the encoding strands every list message already in Slack.
+    const wire = encodeRowValue({ op: "delete", keyId, list: { page: 3, cursor } });
+    expect(wire).toBe("dl.AZCgABI0eryN7wEjRWeJqw.3.AZCgAP__f_-__________w");
+    expect(decodeRowValue("st.AZCgABI0eryN7wEjRWeJqw")).toEqual({ op: "stop", keyId });
+  });
+
+  it("decodes nothing from forged or foreign values", () => {
+    for (const raw of ["", "dl", "dl.", "xx.AZCgABI0eryN7wEjRWeJqw", "dl.AZCgABI0eryN7wEjRWeJq", "dl.AZCgABI0eryN7wEjRWeJqw.0x", "dl.AZCgABI0eryN7wEjRWeJqw.12345", `key:${keyId}`, keyId, "dl.AZCgABI0eryN7wEjRWeJqw.1.short", undefined, null]) {
+      expect(decodeRowValue(raw)).toBeNull();
+    }
+    // 16 bytes that are not a UUID's shape (version/variant nibbles are free here, but hex is lowercased): still an id.
+    expect(decodeRowValue("dl.AAAAAAAAAAAAAAAAAAAAAA")).toEqual({ op: "delete", keyId: "00000000-0000-0000-0000-000000000000" });
+  });
+
+  it("reads the bare key ids of buttons posted before row values existed", () => {
+    expect(keyControlFrom(keyId, "delete")).toEqual({ op: "delete", keyId });
+    expect(keyControlFrom(encodeRowValue({ op: "delete", keyId, list: { page: 2 } }), "delete")).toEqual({ op: "delete", keyId, list: { page: 2 } });
+    expect(keyControlFrom("not-an-id", "delete")).toBeNull();
+  });
+
+  it("carries a rename form's origin in private_metadata, within 3000 characters, and drops what is malformed", () => {
+    const responseUrl = "https://hooks.slack.com/actions/T1/2/abc";
+    const metadata = encodeEditMetadata(keyId, { responseUrl, list: { page: 2, cursor } });
+    expect(JSON.parse(metadata).keyId).toBe(keyId);
+    expect(listOriginFrom(metadata)).toEqual({ responseUrl, list: { page: 2, cursor } });
+    expect(listOriginFrom(encodeEditMetadata(keyId, { home: true, list: { page: 1 } }))).toEqual({ home: true, list: { page: 1 } });
+    expect(listOriginFrom(encodeEditMetadata(keyId))).toBeNull();
+    // A response_url too long for Slack's 3000 is dropped rather than the form refused.
+    const huge = encodeEditMetadata(keyId, { responseUrl: `https://hooks.slack.com/${"x".repeat(3000)}`, list: { page: 1 } });
+    expect(huge.length).toBeLessThanOrEqual(3000);
+    expect(listOriginFrom(huge)).toBeNull();
+    for (const raw of ["", "{", "null", "[]", '{"keyId":"x","pg":0,"ru":"u"}', '{"keyId":"x","pg":1}', '{"keyId":"x","pg":1.5,"ru":"u"}', '{"keyId":"x","pg":"1","ru":"u"}']) {
+      expect(listOriginFrom(raw)).toBeNull();
+    }
+    expect(listOriginFrom('{"keyId":"x","pg":1,"ru":"u","cur":"<bad>"}')).toEqual({ responseUrl: "u", list: { page: 1 } });
+  });
+});
