@@ -1,3 +1,4 @@
+import type { AuditAction } from "./audit-actions.ts";
 import type { KeyHasher } from "./key-hasher.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
 import type { Repositories, Store } from "./repositories.ts";
@@ -29,7 +30,7 @@ export async function recordAudit(
   ctx: DomainContext,
   tx: Repositories,
   actor: Pick<Actor, "workspaceId" | "userId" | "source" | "keyId">,
-  action: string,
+  action: AuditAction,
   target: AuditTarget,
   details?: Record<string, unknown>,
 ): Promise<AuditEvent> {
