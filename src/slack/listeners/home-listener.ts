@@ -2,23 +2,17 @@ import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { actionIds } from "../ids.ts";
-import { integrationListView } from "../integration-presenters.ts";
-import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { homeView } from "../views/home-view.ts";
-import { integrationsPerPage } from "../views/integration-list-blocks.ts";
-import { loadKeyPage, parsePageValue } from "./listener-support.ts";
+import { parsePageValue } from "./listener-support.ts";
+import { homePages } from "./page-views.ts";
 
 /** Builds and publishes one person's Home tab, at the given page of keys. */
 export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
-  const keys = caps.viewKeys ? keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now()) : null;
-  // The Home tab shows the first page of configurations only; the command pages through the rest.
-  const integrations = caps.viewIntegrations
-    ? integrationListView(actor, await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }), 1, undefined, deps.clock.now())
-    : null;
-  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations });
+  const { keys, integrations, admins } = await homePages(deps, actor, page, cursor);
+  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations, admins });
   await client.views.publish({ user_id: userId, view });
 }
 

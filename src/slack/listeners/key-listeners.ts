@@ -1,6 +1,5 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { actionIds, callbackIds } from "../ids.ts";
-import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { keyListMessage } from "../views/key-list-blocks.ts";
@@ -9,7 +8,8 @@ import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flo
 import { publishHome } from "./home-listener.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
 import { forms } from "./forms.ts";
-import { loadKeyPage, openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { keyPageView } from "./page-views.ts";
+import { openLoading, parsePageValue, tell, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 
@@ -28,8 +28,7 @@ export async function openEditKeyForm(deps: SlackDeps, args: { client: ButtonArg
 /** The message a list page is shown in: a command's response, or the message that was paged. */
 export async function showKeyPage(deps: SlackDeps, reply: Reply & { respond: NonNullable<Reply["respond"]> }, caller: { workspaceId: string; userId: string }, page: number, cursor: string | undefined, replace: boolean) {
   const { actor } = await callerOf(deps, reply.client, caller.workspaceId, caller.userId);
-  const result = await loadKeyPage(deps, actor, page, cursor);
-  const message = keyListMessage(keyListView(actor, result, page, deps.clock.now()));
+  const message = keyListMessage(await keyPageView(deps, actor, page, cursor));
   await reply.respond({ response_type: "ephemeral", replace_original: replace, ...message });
 }
 

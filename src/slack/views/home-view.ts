@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { mrkdwn, plain, strong } from "./format.ts";
+import { noRoleLine } from "./help-message.ts";
 import { addIntegrationButton, integrationListBlocks, type IntegrationListView } from "./integration-list-blocks.ts";
 import { keyListBlocks } from "./key-list-blocks.ts";
 import type { KeyListView } from "./view-models.ts";
@@ -13,6 +14,8 @@ export interface HomeTabView {
   canCreate: boolean;
   /** The first page of integration configurations; null or absent when the person may not see them. */
   integrations?: IntegrationListView | null;
+  /** Whom to ask for a role (user ids), shown to someone who has none. */
+  admins?: string[];
 }
 
 export function homeView(view: HomeTabView): HomeView {
@@ -21,7 +24,7 @@ export function homeView(view: HomeTabView): HomeView {
     {
       type: "section",
       block_id: "home_role",
-      text: mrkdwn(view.roleName ? `Your role: *${escapeMrkdwn(view.roleName)}*` : "You have no keyward role yet: ask a keyward Admin to assign you one."),
+      text: mrkdwn(view.roleName ? `Your role: ${strong(view.roleName)}` : noRoleLine(view.admins)),
     },
   ];
   const buttons = [];

@@ -1,10 +1,11 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { actionIds, callbackIds } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 
 /** A one-line ephemeral answer (result, refusal or problem). */
 export function noticeMessage(text: string, emoji = ""): { text: string; blocks: KnownBlock[] } {
-  return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${escapeMrkdwn(text)}`) }] };
+  // The top-level text is read as mrkdwn too (notifications): escaped like the block.
+  return { text: escapeMrkdwn(text), blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${escapeMrkdwn(text)}`) }] };
 }
 
 /** Opened at once so the trigger_id is used within its 3 seconds; replaced when the data is ready. */
@@ -41,12 +42,12 @@ export function noticeModal(title: string, text: string, options: { formatted?: 
 /** `/keys delete <name>`: nothing is deleted until the button is pressed (SPEC rule 7). */
 export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }): { text: string; blocks: KnownBlock[] } {
   return {
-    text: `Delete ${key.name}?`,
+    text: `Delete ${escapeMrkdwn(key.name)} (…${escapeMrkdwn(key.last4)})? It stops working at once; confirm or cancel below.`,
     blocks: [
       {
         type: "section",
         block_id: "delete_question",
-        text: mrkdwn(`Delete *${escapeMrkdwn(key.name)}* (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
+        text: mrkdwn(`Delete ${strong(key.name)} (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
       },
       {
         type: "actions",
