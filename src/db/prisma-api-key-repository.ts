@@ -1,4 +1,4 @@
-import type { ApiKeyRepository, NewApiKey } from "../domain/repositories.ts";
+import type { ApiKeyRepository, KeyName, NewApiKey } from "../domain/repositories.ts";
 import type { ApiKey, StoredKey } from "../domain/types.ts";
 import type { ApiKey as ApiKeyRow, Role as RoleRow } from "./generated/client.ts";
 import { toRole } from "./prisma-role-repository.ts";
@@ -159,5 +159,15 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
       FROM (SELECT unnest(${ids}::text[]) AS id, unnest(${stamps}::timestamptz[]) AS at) AS u
       WHERE k.id = u.id`;
   }
-}
 
+  async namesOf(workspaceId: string, ids: readonly string[]): Promise<KeyName[]> {
+    if (ids.length === 0) return [];
+    // Any state: a deleted key that created something is still shown by its name.
+    const rows = await this.db.apiKey.findMany({ where: { workspaceId, id: { in: [...ids] } }, select: { id: true, name: true, last4: true, deletedAt: true } });
+    return rows.map((r) => ({ id: r.id, name: r.name, last4: r.last4, deleted: r.deletedAt !== null }));
+  }
+
+  async countLive(workspaceId: string): Promise<number> {
+    return this.db.apiKey.count({ where: { workspaceId, ...live } });
+  }
+}

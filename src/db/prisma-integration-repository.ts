@@ -37,6 +37,10 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
     return rows.map((r) => toConfig(r as Row));
   }
 
+  async count(workspaceId: string, integration?: string): Promise<number> {
+    return this.db.integrationConfig.count({ where: { workspaceId, ...(integration ? { integration } : {}) } });
+  }
+
   async find(workspaceId: string, integration: string, alias: string): Promise<IntegrationConfig | null> {
     const row = await this.db.integrationConfig.findFirst({ where: { workspaceId, integration, alias }, omit: publicFields });
     return row ? toConfig(row as Row) : null;

@@ -25,4 +25,9 @@ export class PrismaMemberRepository implements MemberRepository {
       await this.db.member.createMany({ data: [{ workspaceId, userId, isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivatedAt: facts.deactivated ? at : null, updatedAt: at }], skipDuplicates: true });
     }
   }
+
+  async workspaceAdmins(workspaceId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.member.findMany({ where: { workspaceId, isWorkspaceAdmin: true, deactivatedAt: null }, orderBy: { userId: "asc" }, take: limit, select: { userId: true } });
+    return rows.map((r) => r.userId);
+  }
 }

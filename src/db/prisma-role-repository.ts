@@ -99,4 +99,9 @@ export class PrismaRoleRepository implements RoleRepository {
     const { count } = await this.db.roleAssignment.deleteMany({ where: { workspaceId, userId } });
     return count > 0;
   }
+
+  async holdersOf(workspaceId: string, roleId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.roleAssignment.findMany({ where: { workspaceId, roleId }, orderBy: [{ assignedAt: "asc" }, { userId: "asc" }], take: limit, select: { userId: true } });
+    return rows.map((r) => r.userId);
+  }
 }

@@ -1,3 +1,4 @@
+import type { AuditAction } from "./audit-actions.ts";
 import type { KeyHasher } from "./key-hasher.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
@@ -32,7 +33,7 @@ export async function recordAudit(
   ctx: DomainContext,
   tx: Repositories,
   actor: Pick<Actor, "workspaceId" | "userId" | "source" | "keyId">,
-  action: string,
+  action: AuditAction,
   target: AuditTarget,
   details?: Record<string, unknown>,
 ): Promise<AuditEvent> {

@@ -1,6 +1,7 @@
 import { AccessService } from "./access-service.ts";
 import { AuditService } from "./audit-service.ts";
 import type { DomainContext } from "./context.ts";
+import { DirectoryService } from "./directory-service.ts";
 import { IntegrationService } from "./integration-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
@@ -13,6 +14,8 @@ export interface DomainServices {
   roles: RoleService;
   audit: AuditService;
   integrations: IntegrationService;
+  /** Names for actor ids, list counts, who the Admins are: what lists and help texts show. */
+  directory: DirectoryService;
   lastUsed: LastUsedTracker;
 }
 
@@ -25,6 +28,7 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),
     integrations: new IntegrationService(ctx),
+    directory: new DirectoryService(ctx),
     lastUsed,
   };
 }

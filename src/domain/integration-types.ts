@@ -26,6 +26,8 @@ export interface NewIntegrationConfig extends Omit<IntegrationConfig, "isDefault
 
 export interface IntegrationRepository {
   list(workspaceId: string, page: { integration?: string; after?: string; limit: number }): Promise<IntegrationConfig[]>;
+  /** How many configurations `list` pages through, in one count. */
+  count(workspaceId: string, integration?: string): Promise<number>;
   find(workspaceId: string, integration: string, alias: string): Promise<IntegrationConfig | null>;
   findById(workspaceId: string, id: string): Promise<IntegrationConfig | null>;
   findDefault(workspaceId: string, integration: string): Promise<IntegrationConfig | null>;

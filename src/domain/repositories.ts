@@ -23,6 +23,8 @@ export interface RoleRepository {
   assignmentOf(workspaceId: string, userId: string): Promise<Role | null>;
   assign(workspaceId: string, userId: string, roleId: string, by: string, at: Date): Promise<void>;
   unassign(workspaceId: string, userId: string): Promise<boolean>;
+  /** Up to `limit` people assigned this role, oldest assignment first. */
+  holdersOf(workspaceId: string, roleId: string, limit: number): Promise<string[]>;
 }
 
 /** A key as stored on creation: its public fields plus the keyed hash of its secret. */
@@ -75,6 +77,18 @@ export interface ApiKeyRepository {
   findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
+  /** Names and last 4 of these keys in any state (deleted ones still have a name), in one query; unknown ids are left out. */
+  namesOf(workspaceId: string, ids: readonly string[]): Promise<KeyName[]>;
+  /** How many keys `list` pages through (live ones), in one count. */
+  countLive(workspaceId: string): Promise<number>;
+}
+
+/** What a key that acted is shown by: never its secret, never its hash. */
+export interface KeyName {
+  id: string;
+  name: string;
+  last4: string;
+  deleted: boolean;
 }
 
 /** What Slack last said about a person, for decisions made where Slack cannot be asked (REST). */
@@ -83,6 +97,8 @@ export interface MemberRepository {
   factsOf(workspaceId: string, userId: string): Promise<MemberFacts>;
   /** `deactivated` left out keeps what was recorded; true keeps the first time it was seen; false clears it. */
   recordFacts(workspaceId: string, userId: string, facts: { isWorkspaceAdmin: boolean; deactivated?: boolean }, at: Date): Promise<void>;
+  /** Up to `limit` people Slack was last seen calling owners or admins here, and not deactivated. */
+  workspaceAdmins(workspaceId: string, limit: number): Promise<string[]>;
 }
 
 export interface MemberFacts {

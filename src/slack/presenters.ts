@@ -1,9 +1,16 @@
 import { canChangeKey, capabilitiesOf } from "../domain/capabilities.ts";
+import type { ActorName } from "../domain/directory-service.ts";
 import type { Actor, ApiKey, Page } from "../domain/types.ts";
 import type { KeyListView, KeyRowView } from "./views/view-models.ts";
 
+/** What a list page's listener looked up beside the rows (DirectoryService): who the actor ids are, and how many rows there are in all. */
+export interface PageExtras {
+  names?: ReadonlyMap<string, ActorName>;
+  total?: number;
+}
+
 /** Domain records → the plain view models the builders take. */
-export function keyRowView(actor: Actor, key: ApiKey, now: Date): KeyRowView {
+export function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>): KeyRowView {
   return {
     id: key.id,
     name: key.name,
@@ -12,6 +19,7 @@ export function keyRowView(actor: Actor, key: ApiKey, now: Date): KeyRowView {
     roleName: key.roleName,
     last4: key.last4,
     createdBy: key.createdBy,
+    ...(names?.has(key.createdBy) ? { creator: names.get(key.createdBy)! } : {}),
     expiresAt: key.expiresAt,
     lastUsedAt: key.lastUsedAt,
     expired: key.expiresAt.getTime() <= now.getTime(),
@@ -21,12 +29,13 @@ export function keyRowView(actor: Actor, key: ApiKey, now: Date): KeyRowView {
 }
 
 /** `cursor`: the one the page was loaded from, if any. */
-export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date, cursor?: string): KeyListView {
+export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date, cursor?: string, extras: PageExtras = {}): KeyListView {
   return {
-    keys: page.data.map((k) => keyRowView(actor, k, now)),
+    keys: page.data.map((k) => keyRowView(actor, k, now, extras.names)),
     page: pageNumber,
     cursor: cursor ?? null,
     nextCursor: page.nextCursor,
     capabilities: capabilitiesOf(actor),
+    ...(extras.total !== undefined ? { total: extras.total } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { createKeyThroughSlack, expectEveryMessageHasText, expectNoRawKeyIds, expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 describe("key flows through the real receiver", () => {
   let app: TestApp;
@@ -87,5 +87,11 @@ describe("key flows through the real receiver", () => {
     expect(forged.status).toBe(200);
     expect(textOf(forged.json)).toContain("You do not have permission");
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);
+  });
+
+  // Last, over everything the tests above made the app send (issue 10's Done-when).
+  it("sent Slack no key id (`key:<uuid>`) and a top-level text with every message", () => {
+    expectNoRawKeyIds(app);
+    expectEveryMessageHasText(app);
   });
 });

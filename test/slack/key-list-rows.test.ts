@@ -112,7 +112,7 @@ describe("key list rows: one menu per row, a grace row with Stop old key now", (
   it("puts a one-line result at the top of the re-rendered list, escaped in blocks and text", () => {
     const { text, blocks } = keyListMessage(list([key(0)]), "Renamed <a> → b&c.");
     expect((blocks as unknown as Json[])[0]).toMatchObject({ block_id: "keys_result", text: { text: "Renamed &lt;a&gt; → b&amp;c." } });
-    expect(text).toBe("Renamed &lt;a&gt; → b&amp;c. API keys, page 9999");
+    expect(text).toBe("Renamed &lt;a&gt; → b&amp;c. 1 key on page 9999, more on the next page");
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/types.ts";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { modalAfter, textOf } from "./slack-flow-helpers.ts";
+import { expectEveryMessageHasText, expectNoRawKeyIds, modalAfter, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -153,7 +153,9 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     const count = app.driver.responses.length;
     await app.driver.command({ userId: admin, text: "audit 5", channelId });
     const audit = textOf((await lastResponse(count + 1)).body);
-    expect(audit).toContain("role.assign");
+    // Actions read as verbs, the actor as a mention, the role assigned by name.
+    expect(audit).toContain(`<@${admin}> assigned role *Rotator* to <@${nobody}>`);
+    expect(audit).not.toContain("role.assign");
     await app.driver.command({ userId: viewer, text: "", channelId });
     const help = textOf((await lastResponse(count + 2)).body);
     expect(help).toContain("Viewer");
@@ -187,5 +189,11 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     const [other] = (await app.fake.waitForCalls("views.publish", published + 1)).slice(-1);
     expect(textOf(other!.args.view)).toContain("no keyward role");
     expect(textOf(other!.args.view)).not.toContain("bulk-");
+  });
+
+  // Last, over everything the tests above made the app send (issue 10's Done-when).
+  it("sent Slack no key id (`key:<uuid>`) and a top-level text with every message", () => {
+    expectNoRawKeyIds(app);
+    expectEveryMessageHasText(app);
   });
 });

@@ -9,6 +9,7 @@ type Json = Record<string, unknown>;
 export async function modalAfter(app: TestApp, opened: number): Promise<Json> {
   await app.fake.waitForCalls("views.open", opened);
   const open = app.fake.callsTo("views.open")[opened - 1]!;
+  if (!open.response.view) throw new Error(`views.open failed: ${JSON.stringify(open.response)}`);
   const viewId = (open.response.view as Json).id as string;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -87,4 +88,30 @@ export async function verifyWhenActive(app: TestApp, secret: string) {
     if (result.valid || Date.now() > deadline) return result;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** `key:` and the start of a UUID: how an API key acting over REST is stored as an actor, never to be shown. */
+export const rawKeyId = /key:[0-9a-f]{8}-[0-9a-f]{4}/;
+
+/**
+ * Issue 10's Done-when, for any e2e test to end with: no call the app made to Slack (Web API
+ * calls and response_url posts) carries an API key's actor id; people read a key's name instead.
+ */
+export function expectNoRawKeyIds(app: TestApp): void {
+  expect(app.fake.calls.length + app.driver.responses.length).toBeGreaterThan(0);
+  const sent = [
+    ...app.fake.calls.map((c) => ({ where: c.method, json: JSON.stringify(c.args) })),
+    ...app.driver.responses.map((r) => ({ where: "response_url", json: JSON.stringify(r.body) })),
+  ];
+  expect(sent.filter((s) => rawKeyId.test(s.json)).map((s) => `${s.where}: ${rawKeyId.exec(s.json)![0]}`)).toEqual([]);
+}
+
+/** Every message the app sent (posted, updated or through response_url) has a top-level text: what notifications show. */
+export function expectEveryMessageHasText(app: TestApp): void {
+  const messages = [
+    ...app.fake.calls.filter((c) => /^chat\.(postMessage|postEphemeral|update)$/.test(c.method)).map((c) => ({ where: c.method, body: c.args })),
+    ...app.driver.responses.map((r) => ({ where: "response_url", body: r.body as Record<string, unknown> })),
+  ];
+  expect(messages.length).toBeGreaterThan(0);
+  expect(messages.filter((m) => typeof m.body.text !== "string" || m.body.text.trim() === "").map((m) => m.where)).toEqual([]);
 }

@@ -13,6 +13,7 @@ import { openEditKeyForm } from "./edit-key-flow.ts";
 import { showKeyPage } from "./key-listeners.ts";
 import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure } from "./listener-support.ts";
+import { auditPageView } from "./page-views.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 interface CommandRequest {
@@ -62,16 +63,18 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
     }
     case "audit": {
       const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
-      await ephemeral(auditMessage(await r.deps.services.audit.latest(actor, parsed.count)));
+      await ephemeral(auditMessage(await auditPageView(r.deps, actor, parsed.count)));
       return;
     }
     case "integrations":
-      return runIntegrationsCommand(r.deps, { client: r.client, respond: r.respond, triggerId: r.command.trigger_id, ...caller }, parsed.command);
+      return runIntegrationsCommand(r.deps, { client: r.client, respond: r.respond, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id }, parsed.command);
     case "help":
     case "usage": {
       const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
       const problem = parsed.kind === "usage" ? parsed.problem : undefined;
-      await ephemeral(helpMessage({ capabilities: capabilitiesOf(actor), roleName: actor.roleName, problem }));
+      // Someone without a role is told whom to ask for one.
+      const admins = actor.roleName ? undefined : await r.deps.services.directory.admins(actor);
+      await ephemeral(helpMessage({ capabilities: capabilitiesOf(actor), roleName: actor.roleName, problem, admins }));
       return;
     }
   }

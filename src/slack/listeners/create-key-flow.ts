@@ -6,6 +6,7 @@ import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
+import { escapeMrkdwn } from "../views/format.ts";
 import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { deliveryNotice, deliveryStatus, type DeliveryNoticeView, type DeliveryOutcome } from "../views/delivery-notice.ts";
@@ -25,7 +26,7 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
   if (delivered) {
     if (await activateWithRetry(deps, actor, key.id)) return { state: "delivered", ...delivered };
     // Shown but never switched on: the sweep removes it; the creator must not rely on it.
-    const text = `Your key ${keyName} was shown to you but could not be switched on; it will be removed shortly. Please create a new one.`;
+    const text = `Your key ${escapeMrkdwn(keyName)} was shown to you but could not be switched on; it will be removed shortly. Please create a new one.`;
     await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
     return { state: "not_activated" };
   }
@@ -35,7 +36,7 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
   } catch (error) {
     deps.logger.error({ err: error, keyName }, "could not remove an undelivered key");
   }
-  const text = `Your key ${keyName} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
+  const text = `Your key ${escapeMrkdwn(keyName)} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
   await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
   return { state: "undelivered" };
 }
@@ -125,7 +126,7 @@ export async function openCreateKeyForm(
     const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
     const options = await deps.services.keys.createOptions(actor);
     const view = createKeyModal({
-      roles: options.roles.map((r) => ({ id: r.id, name: r.name })),
+      roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
       kinds: options.kinds,
       defaultDay: dayAfter(deps.clock.now(), user.tz, deps.defaultExpiryDays),
       timeZone: user.tz,

@@ -5,14 +5,12 @@ import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { isDomainError } from "../../domain/errors.ts";
 import type { Actor } from "../../domain/types.ts";
 import { actionIds } from "../ids.ts";
-import { integrationListView } from "../integration-presenters.ts";
-import { keyListView } from "../presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
-import { integrationsPerPage } from "../views/integration-list-blocks.ts";
-import { loadKeyPage, parsePageValue, type ButtonArgs } from "./listener-support.ts";
+import { parsePageValue, type ButtonArgs } from "./listener-support.ts";
+import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
 export interface HomeExtras {
@@ -26,13 +24,10 @@ export interface HomeExtras {
 export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, extras: HomeExtras = {}): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
-  const keys = caps.viewKeys ? { ...keyListView(actor, await loadKeyPage(deps, actor, page, cursor), page, deps.clock.now(), cursor), askingDelete: extras.askingDelete } : null;
-  // The Home tab shows the first page of configurations only; the command pages through the rest.
-  const integrations = caps.viewIntegrations
-    ? integrationListView(actor, await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }), 1, undefined, deps.clock.now())
-    : null;
+  const pages = await homePages(deps, actor, page, cursor);
+  const keys = pages.keys ? { ...pages.keys, askingDelete: extras.askingDelete } : null;
   const status = extras.status ?? (extras.result ? { tone: "done" as const, text: extras.result } : undefined);
-  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations, status });
+  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations: pages.integrations, admins: pages.admins, status });
   await client.views.publish({ user_id: userId, view });
 }
 

@@ -6,12 +6,11 @@ import type { Actor } from "../../domain/types.ts";
 import type { UpdateConfigInput } from "../../domain/schemas.ts";
 import type { IntegrationsCommand } from "../command-parser.ts";
 import { actionIds, callbackIds } from "../ids.ts";
-import { integrationListView } from "../integration-presenters.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
-import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage, integrationsPerPage, parseIntegrationPageValue } from "../views/integration-list-blocks.ts";
+import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage, parseIntegrationPageValue } from "../views/integration-list-blocks.ts";
 import {
   addedText,
   channelText,
@@ -29,6 +28,7 @@ import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/ro
 import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
@@ -42,6 +42,8 @@ interface FormRequest {
   userId: string;
   /** Opened from the Home tab: republish it after the change. */
   home?: boolean;
+  /** The conversation the command was typed in, or whose message held the button (none from the Home tab). */
+  channelId?: string;
 }
 
 /** A configuration named by a button (its id) or by a command (integration and alias). */
@@ -64,7 +66,7 @@ async function openForm(deps: SlackDeps, request: FormRequest, title: string, bu
 export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
   return openForm(deps, request, "Add an integration key", async (actor, timeZone) => {
     deps.services.integrations.requireEditor(actor);
-    return addIntegrationModal({ timeZone, privateMetadata: encodeIntegrationMetadata({ home: request.home }) });
+    return addIntegrationModal({ timeZone, privateMetadata: encodeIntegrationMetadata({ home: request.home }), currentChannel: request.channelId });
   });
 }
 
@@ -82,7 +84,7 @@ export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest
   return openForm(deps, request, "Reminder channel", async (actor) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
-    return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }) });
+    return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }), currentChannel: request.channelId });
   });
 }
 
@@ -95,18 +97,17 @@ export async function showIntegrationPage(
   replace: boolean,
 ): Promise<void> {
   const { actor } = await callerOf(deps, reply.client, caller.workspaceId, caller.userId);
-  const result = await deps.services.integrations.list(actor, page.integration, { cursor: page.cursor, limit: integrationsPerPage });
-  const message = integrationListMessage(integrationListView(actor, result, page.number, page.integration, deps.clock.now()));
+  const message = integrationListMessage(await integrationPageView(deps, actor, page));
   await reply.respond({ response_type: "ephemeral", replace_original: replace, ...message });
 }
 
 /** `/keys integrations …`, dispatched from the command listener. */
 export async function runIntegrationsCommand(
   deps: SlackDeps,
-  r: { client: WebClient; respond: RespondFn; triggerId: string; workspaceId: string; userId: string },
+  r: { client: WebClient; respond: RespondFn; triggerId: string; workspaceId: string; userId: string; channelId?: string },
   command: IntegrationsCommand,
 ): Promise<void> {
-  const request: FormRequest = { client: r.client, triggerId: r.triggerId, workspaceId: r.workspaceId, userId: r.userId };
+  const request: FormRequest = { client: r.client, triggerId: r.triggerId, workspaceId: r.workspaceId, userId: r.userId, channelId: r.channelId };
   switch (command.op) {
     case "list":
       return showIntegrationPage(deps, r, r, { number: 1, integration: command.integration }, false);
@@ -142,7 +143,7 @@ export function registerIntegrationListeners(app: App, deps: SlackDeps): void {
 }
 
 function formRequest({ body, client, context }: ButtonArgs): FormRequest {
-  return { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, home: body.view?.type === "home" };
+  return { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, home: body.view?.type === "home", channelId: body.channel?.id };
 }
 
 function registerFormButtons(app: App, deps: SlackDeps): void {

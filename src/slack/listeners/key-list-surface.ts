@@ -2,11 +2,10 @@ import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Actor } from "../../domain/types.ts";
 import type { ListPosition } from "../key-row-values.ts";
-import { keyListView } from "../presenters.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { keyListMessage } from "../views/key-list-blocks.ts";
 import { publishHome } from "./home-listener.ts";
-import { loadKeyPage } from "./listener-support.ts";
+import { keyPageView } from "./page-views.ts";
 
 /**
  * A row's actions answer in the list they were picked from (issue 10 item 5): the list message is
@@ -19,8 +18,8 @@ export type ListSurface = { kind: "message"; respond: RespondFn } | { kind: "hom
 
 /** Page `list` of the key list as a message, with `result` at its top; `askingDelete`: the row that asks "Delete …?". */
 export async function keyPageMessage(deps: SlackDeps, actor: Actor, list: ListPosition, result?: string, askingDelete?: string) {
-  const page = await loadKeyPage(deps, actor, list.page, list.cursor);
-  return keyListMessage({ ...keyListView(actor, page, list.page, deps.clock.now(), list.cursor), ...(askingDelete ? { askingDelete } : {}) }, result);
+  const view = await keyPageView(deps, actor, list.page, list.cursor);
+  return keyListMessage({ ...view, ...(askingDelete ? { askingDelete } : {}) }, result);
 }
 
 /** Shows the list again where it was, at the same page. */

@@ -189,7 +189,7 @@ async function finishLate(deps: SlackDeps, args: SubmissionArgs, outcome: Submis
   } catch (error) {
     deps.logger.warn({ err: error }, "could not show a late form outcome in its modal; sending it by DM");
     const text = notice.formatted ? notice.text : escapeMrkdwn(notice.text);
-    const delivered = await deliverEphemeral(args.client, { userId: args.body.user.id }, { text: `${notice.title}: ${notice.text}`, blocks: [{ type: "section", text: mrkdwn(text) }] }, deps);
+    const delivered = await deliverEphemeral(args.client, { userId: args.body.user.id }, { text: `${escapeMrkdwn(notice.title)}: ${text}`, blocks: [{ type: "section", text: mrkdwn(text) }] }, deps);
     if (!delivered) deps.logger.warn("a late form outcome reached nobody");
   }
 }

@@ -2,13 +2,15 @@ import type { ModalView } from "@slack/types";
 import { addConfigInputSchema, integrationSlugSchema, type AddConfigInput } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { plain } from "./format.ts";
-import { channelInput, expiryInput, secretInput, textAnswer } from "./integration-inputs.ts";
+import { channelInput, currentChannelOf, expiryInput, secretInput, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface AddIntegrationModalView {
   timeZone: string;
   /** Opaque to the builder (integration-inputs.ts encodes it); never a secret. */
   privateMetadata: string;
+  /** Where the form was opened from (the command's channel); the reminder channel starts there. None from the Home tab. */
+  currentChannel?: string | null;
 }
 
 const defaultOption = { text: plain("Make it the default for this integration", 75), value: "default" };
@@ -47,7 +49,7 @@ export function addIntegrationModal(view: AddIntegrationModalView): ModalView {
         hint: plain("The first configuration of an integration becomes its default anyway."),
         element: { type: "checkboxes", action_id: inputActionId, options: [defaultOption] },
       },
-      channelInput(null, true),
+      channelInput(currentChannelOf(view.currentChannel), true),
     ],
   };
 }

@@ -3,10 +3,12 @@ import { createKeyInputSchema, descriptionMax, nameLimits, type CreateKeyInput }
 import type { KeyKind } from "../../domain/types.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { plain } from "./format.ts";
+import { roleSummary } from "./role-summary.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface CreateKeyModalView {
-  roles: Array<{ id: string; name: string }>;
+  /** With their permissions, each option says what the role may do. */
+  roles: Array<{ id: string; name: string; permissions?: readonly string[] }>;
   kinds: KeyKind[];
   defaultDay: string;
   timeZone: string;
@@ -19,16 +21,20 @@ const kindLabels: Record<KeyKind, string> = {
   personal: "Personal key (acts for you, never with more than you hold)",
 };
 
-const option = (text: string, value: string) => ({ text: plain(text, 75), value });
+const option = (text: string, value: string, description?: string) => ({ text: plain(text, 75), value, ...(description ? { description: plain(description, 75) } : {}) });
+
+/** A role as a select option: its name, and what it lets a key do. */
+export const roleOption = (r: { id: string; name: string; permissions?: readonly string[] }) => option(r.name, r.id, r.permissions ? roleSummary(r.permissions) : undefined);
 
 export function createKeyModal(view: CreateKeyModalView): ModalView {
-  const roleOptions = view.roles.slice(0, 100).map((r) => option(r.name, r.id));
+  const roleOptions = view.roles.slice(0, 100).map(roleOption);
   const kindOptions = view.kinds.map((k) => option(kindLabels[k], k));
   const blocks: KnownBlock[] = [
     {
       type: "input",
       block_id: b.name,
       label: plain("Name"),
+      hint: plain(`What the key is for, unique among live keys; at most ${nameLimits.max} characters. /keys edit, roll and delete take it.`),
       element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
     },
     {
@@ -36,13 +42,14 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       block_id: b.description,
       optional: true,
       label: plain("Description"),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax },
+      hint: plain("Who uses the key and where it is stored, so whoever rotates it later knows where to look."),
+      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax, placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY") },
     },
     {
       type: "input",
       block_id: b.role,
       label: plain("Role"),
-      hint: plain("Only roles whose permissions you hold yourself are offered."),
+      hint: plain("What programs using the key may do. Only roles whose permissions you hold yourself are offered."),
       element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role") },
     },
     {
@@ -50,12 +57,13 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       block_id: b.expiresOn,
       label: plain("Expires at the end of"),
       hint: plain(`23:59:59 on that day in your time zone (${view.timeZone}).`),
-      element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay },
+      element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the key works") },
     },
     {
       type: "input",
       block_id: b.kind,
       label: plain("Kind"),
+      hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
       element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
     },
   ];

@@ -1,7 +1,7 @@
 import type { ModalView } from "@slack/types";
 import { descriptionMax, nameLimits, updateKeyInputSchema } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { literal, mrkdwn, plain } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface EditKeyModalView {
@@ -27,24 +27,27 @@ export function editKeyModal(view: EditKeyModalView): ModalView {
       {
         type: "context",
         block_id: "key_facts",
-        elements: [mrkdwn(`\`…${view.last4}\` · ${escapeMrkdwn(view.roleName)} · role, kind and expiry cannot change; create a new key instead.`)],
+        elements: [mrkdwn(`\`…${view.last4}\` · ${literal(view.roleName)} · role, kind and expiry cannot change; create a new key instead.`)],
       },
       {
         type: "input",
         block_id: b.name,
         label: plain("Name"),
-        element: { type: "plain_text_input", action_id: inputActionId, initial_value: view.name, max_length: nameLimits.max },
+        hint: plain(`Unique among live keys; at most ${nameLimits.max} characters. The secret stays the same: programs notice nothing.`),
+        element: { type: "plain_text_input", action_id: inputActionId, initial_value: view.name, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
       },
       {
         type: "input",
         block_id: b.description,
         optional: true,
         label: plain("Description"),
+        hint: plain("Who uses the key and where it is stored. Leave it empty to remove the description."),
         element: {
           type: "plain_text_input",
           action_id: inputActionId,
           multiline: true,
           max_length: descriptionMax,
+          placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"),
           ...(view.description ? { initial_value: view.description } : {}),
         },
       },

@@ -1,4 +1,5 @@
 /** Small pure helpers shared by the Block Kit builders. */
+import { actorNameOf, type ActorName } from "../../domain/directory-service.ts";
 
 /** Escapes user text for mrkdwn (Slack's three control characters). */
 export function escapeMrkdwn(text: string): string {
@@ -12,8 +13,45 @@ export function slackDate(at: Date, format = "{date_short_pretty} {time}"): stri
   return `<!date^${seconds}^${format}|${fallback}>`;
 }
 
-/** A person as a live mention; programs (`key:<id>`) and keyward itself as plain text. */
-export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : `\`${escapeMrkdwn(userId.slice(0, 60))}\``);
+/**
+ * Slack reads `*bold*`, `_italic_`, `~strike~` and `` `code` `` only where the character touches a
+ * word's edge (a space, punctuation, the start or end); a backtick anywhere may open code. mrkdwn
+ * has no escape for them, so user text with one there is shown in a code span, where Slack reads
+ * nothing, rather than changed (a name must stay copyable into `/keys edit <name>`).
+ */
+const formattingAtEdge = /(^|[\s\p{P}\p{S}])[*_~]|[*_~]($|[\s\p{P}\p{S}])|`/u;
+
+/** User text shown as it is: escaped, and in a code span when Slack could read formatting into it. */
+export function literal(text: string): string {
+  const escaped = escapeMrkdwn(text);
+  if (!formattingAtEdge.test(text)) return escaped;
+  // A backtick would end the code span early: such text stays plain (escaped, so it can still inject nothing).
+  return text.includes("`") ? escaped : `\`${escaped}\``;
+}
+
+/**
+ * User text in bold. Never call it inside another `*…*` (no bold inside bold); a name that could
+ * break the bold (a `*` at its edge) is shown as code instead, see `literal`.
+ */
+export function strong(text: string): string {
+  return formattingAtEdge.test(text) ? literal(text) : `*${escapeMrkdwn(text)}*`;
+}
+
+/**
+ * Who did something: a person as a live mention, an API key by its name and last 4
+ * (`deploy-bot …DZSo`, `(deleted)` once it is), keyward itself by name. Never a key's id: an id
+ * with no name looked up (or a reader who may not see keys) reads "an API key".
+ */
+export function actorText(who: ActorName | string): string {
+  const actor = typeof who === "string" ? actorNameOf(who) : who;
+  if (actor.kind === "person") return `<@${actor.userId}>`;
+  if (actor.kind === "system") return literal(actor.name);
+  if (actor.name === null) return actor.deleted ? "a deleted API key" : "an API key";
+  return `${literal(actor.name)} …${escapeMrkdwn(actor.last4 ?? "")}${actor.deleted ? " (deleted)" : ""}`;
+}
+
+/** A person as a live mention; programs (keys, by name when known) and keyward itself as text, never an id. */
+export const mention = (userId: string): string => actorText(userId);
 
 /** Cuts text to Slack's limit for a field, marking the cut. */
 export function clip(text: string, max: number): string {

@@ -1,13 +1,24 @@
 import type { KnownBlock } from "@slack/types";
 import type { Capabilities } from "../../domain/capabilities.ts";
 import { slashCommand } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn } from "./format.ts";
+import { escapeMrkdwn, mention, mrkdwn, strong } from "./format.ts";
 
 export interface HelpView {
   capabilities: Capabilities;
   roleName: string | null;
   /** Set when the help answers a command we could not read. */
   problem?: string;
+  /** Whom to ask for a role (user ids), shown to someone who has none. */
+  admins?: string[];
+}
+
+/** What someone without a role reads: who can give them one, as mentions. */
+export function noRoleLine(admins: readonly string[] = []): string {
+  const ask = "You have no keyward role yet: ask a keyward Admin to assign you one";
+  if (admins.length === 0) return `${ask}. Slack workspace owners and admins are keyward Admins.`;
+  const named = admins.map(mention);
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} or ${named.at(-1)}`;
+  return `${ask}: ${list}.`;
 }
 
 /** `/keys` and `/keys help`: only what this person can actually do. */
@@ -34,13 +45,20 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
     );
   }
   if (c.viewAudit) lines.push(`\`${slashCommand} audit [n]\` the latest audit events`);
-  const who = view.roleName
-    ? `Your role here is *${escapeMrkdwn(view.roleName)}*.`
-    : "You have no keyward role yet: ask a keyward Admin to assign you one.";
+  const who = view.roleName ? `Your role here is ${strong(view.roleName)}.` : noRoleLine(view.admins);
   const blocks: KnownBlock[] = [];
   if (view.problem) blocks.push({ type: "section", block_id: "help_problem", text: mrkdwn(`:warning: ${escapeMrkdwn(view.problem)}`) });
   blocks.push({ type: "section", block_id: "help_role", text: mrkdwn(who) });
-  if (lines.length > 0) blocks.push({ type: "section", block_id: "help_commands", text: mrkdwn(lines.join("\n")) });
+  // Escaped: the usage placeholders (`<name|id>`) would otherwise read as Slack links, even in code.
+  if (lines.length > 0) blocks.push({ type: "section", block_id: "help_commands", text: mrkdwn(escapeMrkdwn(lines.join("\n"))) });
   blocks.push({ type: "context", block_id: "help_more", elements: [mrkdwn(`\`${slashCommand} help\` shows this again. The Home tab has the same overview.`)] });
-  return { text: view.problem ?? "keyward help", blocks };
+  return { text: helpSummary(view, lines.length), blocks };
+}
+
+/** The top-level text: the problem, if any, and what this person can do. */
+function helpSummary(view: HelpView, commands: number): string {
+  const can = view.roleName
+    ? `As ${escapeMrkdwn(view.roleName)} you can use ${commands === 1 ? "1 command" : `${commands} commands`} of ${slashCommand}.`
+    : noRoleLine(view.admins);
+  return view.problem ? `${escapeMrkdwn(view.problem)} ${can}` : `keyward help: ${can}`;
 }

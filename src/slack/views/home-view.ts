@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
+import { noRoleLine } from "./help-message.ts";
 import { addIntegrationButton, integrationListBlocks, type IntegrationListView } from "./integration-list-blocks.ts";
 import { keyListBlocks } from "./key-list-blocks.ts";
 import type { KeyListView } from "./view-models.ts";
@@ -15,6 +16,8 @@ export interface HomeTabView {
   integrations?: IntegrationListView | null;
   /** The outcome of what the person just did on the tab, shown at its top; absent on an ordinary publish. */
   status?: HomeStatus;
+  /** Whom to ask for a role (user ids), shown to someone who has none. */
+  admins?: string[];
 }
 
 /** One line at the top of the Home tab: the result of an action taken there, or why it was refused. */
@@ -38,7 +41,7 @@ export function homeView(view: HomeTabView): HomeView {
     {
       type: "section",
       block_id: "home_role",
-      text: mrkdwn(view.roleName ? `Your role: *${escapeMrkdwn(view.roleName)}*` : "You have no keyward role yet: ask a keyward Admin to assign you one."),
+      text: mrkdwn(view.roleName ? `Your role: ${strong(view.roleName)}` : noRoleLine(view.admins)),
     },
   ];
   const buttons = [];

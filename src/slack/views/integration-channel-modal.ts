@@ -1,8 +1,8 @@
 import type { ModalView } from "@slack/types";
 import { updateConfigInputSchema, type UpdateConfigInput } from "../../domain/schemas.ts";
 import { callbackIds, inputBlockIds as b } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
-import { channelInput, textAnswer } from "./integration-inputs.ts";
+import { mrkdwn, plain, strong } from "./format.ts";
+import { channelInput, currentChannelOf, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface IntegrationChannelModalView {
@@ -11,6 +11,8 @@ export interface IntegrationChannelModalView {
   reminderChannel: string | null;
   /** The configuration id; never a secret. */
   privateMetadata: string;
+  /** Where the form was opened from; the picker starts there when no channel is set yet. None from the Home tab. */
+  currentChannel?: string | null;
 }
 
 /** Where a configuration's expiry reminders go; empty stops channel reminders. */
@@ -26,9 +28,9 @@ export function integrationChannelModal(view: IntegrationChannelModalView): Moda
       {
         type: "section",
         block_id: "channel_facts",
-        text: mrkdwn(`Expiry reminders for *${escapeMrkdwn(view.integration)}/${escapeMrkdwn(view.alias)}*. Leave the channel empty to stop posting them.`),
+        text: mrkdwn(`Expiry reminders for ${strong(`${view.integration}/${view.alias}`)}. Leave the channel empty to stop posting them.`),
       },
-      channelInput(view.reminderChannel, true),
+      channelInput(view.reminderChannel ?? currentChannelOf(view.currentChannel), true),
     ],
   };
 }

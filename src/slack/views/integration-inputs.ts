@@ -30,6 +30,15 @@ export function expiryInput(timeZone: string, label: string): KnownBlock {
   };
 }
 
+/**
+ * The channel a form should start with: the conversation the command was typed in (or whose
+ * message held the button), when it is a channel reminders can go to. A DM cannot hold them, and
+ * a form opened from the Home tab has no conversation at all, so those start empty.
+ */
+export function currentChannelOf(channelId: string | null | undefined): string | null {
+  return channelId && /^[CG][A-Z0-9]{2,}$/.test(channelId) ? channelId : null;
+}
+
 export function channelInput(initial: string | null, optional: boolean): KnownBlock {
   return {
     type: "input",

@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { actionIds, slashCommand } from "../ids.ts";
-import { escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import type { ActorName } from "../../domain/directory-service.ts";
+import { actorText, escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
 /** One configuration as the builders show it: never its secret, only the last 4 characters. */
 export interface IntegrationRowView {
@@ -15,6 +16,9 @@ export interface IntegrationRowView {
   createdBy: string;
   rotatedAt: Date | null;
   rotatedBy: string | null;
+  /** Who `createdBy` and `rotatedBy` are, when looked up (a key's name and last 4, never its id). */
+  creator?: ActorName;
+  rotator?: ActorName;
 }
 
 export interface IntegrationListView {
@@ -26,18 +30,21 @@ export interface IntegrationListView {
   integration?: string;
   /** Offer Add, Rotate, Make default, Delete and Set channel (the services check again). */
   canEdit: boolean;
+  /** How many configurations the list has in all (absent: not counted). */
+  total?: number;
 }
 
 /** Two blocks a configuration: 15 keep a message under 50 blocks and leave the Home tab room for keys. */
 export const integrationsPerPage = 15;
 
-const name = (c: Pick<IntegrationRowView, "integration" | "alias">) => `${escapeMrkdwn(c.integration)}/${escapeMrkdwn(c.alias)}`;
+/** In bold, unless the alias could break the bold (see `strong`). */
+const name = (c: Pick<IntegrationRowView, "integration" | "alias">) => strong(`${c.integration}/${c.alias}`);
 
 function rowText(c: IntegrationRowView): string {
-  const first = `*${escapeMrkdwn(c.integration)}*  ·  \`${escapeMrkdwn(c.alias)}\`  \`…${escapeMrkdwn(c.last4)}\`${c.isDefault ? "  ·  :star: default" : ""}${c.expired ? "  ·  :warning: *expired*" : ""}`;
+  const first = `${strong(c.integration)}  ·  \`${escapeMrkdwn(c.alias)}\`  \`…${escapeMrkdwn(c.last4)}\`${c.isDefault ? "  ·  :star: default" : ""}${c.expired ? "  ·  :warning: *expired*" : ""}`;
   const expiry = c.expiresAt ? `${c.expired ? "Expired" : "Expires"} ${slackDate(c.expiresAt)}` : "No expiry";
   const channel = c.reminderChannel ? `Reminders in <#${c.reminderChannel}>` : "No reminder channel";
-  const origin = c.rotatedAt && c.rotatedBy ? `Rotated ${slackDate(c.rotatedAt)} by ${mention(c.rotatedBy)}` : `Added by ${mention(c.createdBy)}`;
+  const origin = c.rotatedAt && c.rotatedBy ? `Rotated ${slackDate(c.rotatedAt)} by ${actorText(c.rotator ?? c.rotatedBy)}` : `Added by ${actorText(c.creator ?? c.createdBy)}`;
   return `${first}\n${expiry}  ·  ${channel}  ·  ${origin}`;
 }
 
@@ -51,7 +58,7 @@ export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "inte
     value: c.id,
     confirm: {
       title: plain("Delete this configuration?", 100),
-      text: mrkdwn(`*${name(c)}* and its secret are deleted. ${fallback} This cannot be undone.`, 300),
+      text: mrkdwn(`${name(c)} and its secret are deleted. ${fallback} This cannot be undone.`, 300),
       confirm: plain("Delete", 30),
       deny: plain("Keep it", 30),
       style: "danger" as const,
@@ -109,7 +116,7 @@ export function integrationListBlocks(view: IntegrationListView, paged: boolean)
     if (view.nextCursor) blocks.push({ type: "context", block_id: "integrations_more", elements: [mrkdwn(`The first ${integrationsPerPage} are shown; \`${slashCommand} integrations list\` pages through all of them.`)] });
     return blocks;
   }
-  blocks.push({ type: "context", block_id: "integrations_page", elements: [mrkdwn(`Page ${view.page}${view.nextCursor ? "" : " (last)"}`)] });
+  blocks.push({ type: "context", block_id: "integrations_page", elements: [mrkdwn(integrationPageLine(view))] });
   const nav = pagingButtons(view);
   if (nav.length > 0) blocks.push({ type: "actions", block_id: "integrations_nav", elements: nav });
   return blocks;
@@ -130,24 +137,41 @@ export function addIntegrationButton() {
   return { type: "button" as const, action_id: actionIds.openAddIntegration, text: plain("Add configuration", 75), style: "primary" as const, value: "add" };
 }
 
+const configsCounted = (n: number) => (n === 1 ? "1 configuration" : `${n} configurations`);
+const integrationPages = (view: IntegrationListView) => Math.max(1, view.page, Math.ceil((view.total ?? 0) / integrationsPerPage));
+
+function integrationPageLine(view: IntegrationListView): string {
+  if (view.total === undefined) return `Page ${view.page}${view.nextCursor ? "" : " (last)"}`;
+  return `Page ${view.page} of ${integrationPages(view)}  ·  ${configsCounted(view.total)} in all`;
+}
+
+/** The message's top-level text: "4 github configurations, page 1 of 1". */
+export function integrationListSummary(view: IntegrationListView): string {
+  const of = view.integration ? ` for ${escapeMrkdwn(view.integration)}` : "";
+  if (view.total === 0 || (view.configs.length === 0 && view.page === 1)) return view.integration ? `No configurations${of} yet.` : "No integration configurations yet.";
+  if (view.configs.length === 0) return `No more configurations${of} after page ${view.page - 1}.`;
+  if (view.total === undefined) return `${configsCounted(view.configs.length)}${of} on page ${view.page}${view.nextCursor ? ", more on the next page" : ""}`;
+  return `${configsCounted(view.total)}${of}, page ${view.page} of ${integrationPages(view)}`;
+}
+
 /** `/keys integrations list [integration]`: a page of configurations with their buttons. */
 export function integrationListMessage(view: IntegrationListView): { text: string; blocks: KnownBlock[] } {
   const title = view.integration ? `Integrations: ${view.integration}` : "Integrations";
   const blocks: KnownBlock[] = [{ type: "header", block_id: "integrations_header", text: plain(title, 150) }];
   if (view.canEdit) blocks.push({ type: "actions", block_id: "integrations_add", elements: [addIntegrationButton()] });
-  return { text: `${title}, page ${view.page}`, blocks: [...blocks, ...integrationListBlocks(view, true)] };
+  return { text: integrationListSummary(view), blocks: [...blocks, ...integrationListBlocks(view, true)] };
 }
 
 /** `/keys integrations delete <integration> <alias>`: nothing is deleted until the button is pressed. */
 export function deleteIntegrationConfirmation(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "last4" | "isDefault">): { text: string; blocks: KnownBlock[] } {
   const consequence = c.isDefault ? `It is the default for ${escapeMrkdwn(c.integration)}, which then has no default.` : "References to this alias then fall back to the default.";
   return {
-    text: `Delete ${c.integration}/${c.alias}?`,
+    text: `Delete ${escapeMrkdwn(c.integration)}/${escapeMrkdwn(c.alias)} (…${escapeMrkdwn(c.last4)}) and its secret? Confirm or cancel below.`,
     blocks: [
       {
         type: "section",
         block_id: "integration_delete_question",
-        text: mrkdwn(`Delete *${name(c)}* (\`…${escapeMrkdwn(c.last4)}\`) and its secret? ${consequence} This cannot be undone.`),
+        text: mrkdwn(`Delete ${name(c)} (\`…${escapeMrkdwn(c.last4)}\`) and its secret? ${consequence} This cannot be undone.`),
       },
       {
         type: "actions",

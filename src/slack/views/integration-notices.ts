@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { callbackIds } from "../ids.ts";
-import { escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import { escapeMrkdwn, mention, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
 /**
  * What the person reads after an integration change: names and last 4 only, never a secret.
@@ -12,7 +12,7 @@ interface Named {
   last4: string;
 }
 
-const nameOf = (c: Pick<Named, "integration" | "alias">) => `*${escapeMrkdwn(c.integration)}/${escapeMrkdwn(c.alias)}*`;
+const nameOf = (c: Pick<Named, "integration" | "alias">) => strong(`${c.integration}/${c.alias}`);
 const last4Of = (c: Pick<Named, "last4">) => `\`…${escapeMrkdwn(c.last4)}\``;
 
 export const addedText = (c: Named & { isDefault: boolean }) =>

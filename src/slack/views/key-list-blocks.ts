@@ -1,7 +1,7 @@
 import type { Button, KnownBlock, Overflow } from "@slack/types";
 import { actionIds } from "../ids.ts";
 import { encodeRowValue, type ListPosition, type RowOp } from "../key-row-values.ts";
-import { clip, escapeMrkdwn, mention, mrkdwn, plain, slackDate } from "./format.ts";
+import { actorText, clip, escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { deleteQuestionBlocks } from "./notices.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";
 
@@ -15,13 +15,13 @@ function stateText(key: KeyRowView): string {
 }
 
 function keyText(key: KeyRowView): string {
-  const lines = [`*${escapeMrkdwn(key.name)}*  \`…${key.last4}\`  ·  ${escapeMrkdwn(key.roleName)}  ·  ${key.kind}${stateText(key)}`];
+  const lines = [`${strong(key.name)}  \`…${key.last4}\`  ·  ${literal(key.roleName)}  ·  ${key.kind}${stateText(key)}`];
   // Clipped before escaping (escaping can grow it fivefold), so the row stays inside 3000 characters.
   if (key.description) lines.push(escapeMrkdwn(clip(key.description, 300)));
   // A rolled key's end is on the first line already.
   const expiry = key.rolled ? [] : [`${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}`];
   const used = key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used";
-  lines.push([`Created by ${mention(key.createdBy)}`, ...expiry, used].join("  ·  "));
+  lines.push([`Created by ${actorText(key.creator ?? key.createdBy)}`, ...expiry, used].join("  ·  "));
   return lines.join("\n");
 }
 
@@ -43,7 +43,7 @@ function rowMenu(key: KeyRowView, list: ListPosition): Overflow {
  * it). One action, so the button's own confirm dialog names exactly it.
  */
 function stopButton(key: KeyRowView, list: ListPosition): Button {
-  const name = `*${escapeMrkdwn(clip(key.name, 60))}* \`…${key.last4}\``;
+  const name = `${strong(clip(key.name, 60))} \`…${key.last4}\``;
   const text = key.expired
     ? `${name} was replaced and no longer works; this removes it from the list. Its replacement keeps working.`
     : `${name} is refused from now on, before its grace period ends. Its replacement keeps working; programs still using this key fail.`;
@@ -92,7 +92,7 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
   if (view.nextCursor) {
     nav.push({ type: "button" as const, action_id: paging.next, text: plain(`Page ${view.page + 1} →`, 75), value: `${view.page + 1}:${view.nextCursor}` });
   }
-  blocks.push({ type: "context", block_id: "keys_page", elements: [mrkdwn(`Page ${view.page}${view.nextCursor ? "" : " (last)"}`)] });
+  blocks.push({ type: "context", block_id: "keys_page", elements: [mrkdwn(pageLine(view))] });
   if (nav.length > 0) blocks.push({ type: "actions", block_id: "keys_nav", elements: nav });
   return blocks;
 }
@@ -100,6 +100,28 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
 /** A one-line result above a list it changed ("Deleted deploy-bot …DZSo."); plain text, escaped here. */
 export function resultBlock(result: string): KnownBlock {
   return { type: "section", block_id: "keys_result", text: mrkdwn(escapeMrkdwn(result)) };
+}
+
+const keysCounted = (n: number) => (n === 1 ? "1 key" : `${n} keys`);
+const pagesOf = (view: KeyListView) => Math.max(1, view.page, Math.ceil((view.total ?? 0) / keysPerPage));
+
+function pageLine(view: KeyListView): string {
+  if (view.total === undefined) return `Page ${view.page}${view.nextCursor ? "" : " (last)"}`;
+  return `Page ${view.page} of ${pagesOf(view)}  ·  ${keysCounted(view.total)} in all`;
+}
+
+/** The message's top-level text (what notifications and screen readers get): "17 keys, page 1 of 2". */
+export function keyListSummary(view: KeyListView): string {
+  if (view.total === 0 || (view.keys.length === 0 && view.page === 1)) return "No API keys yet.";
+  if (view.total === undefined) {
+    if (view.keys.length === 0) return `No more keys after page ${view.page - 1}.`;
+    return `${keysCounted(view.keys.length)} on page ${view.page}${view.nextCursor ? ", more on the next page" : ""}`;
+  }
+  if (view.keys.length === 0) {
+    const filled = Math.max(1, Math.ceil(view.total / keysPerPage));
+    return `No more keys: ${keysCounted(view.total)} fill ${filled === 1 ? "1 page" : `${filled} pages`}.`;
+  }
+  return `${keysCounted(view.total)}, page ${view.page} of ${pagesOf(view)}`;
 }
 
 /** `/keys list`; `result`: what the person just did to the list, shown at its top. */
@@ -114,6 +136,6 @@ export function keyListMessage(view: KeyListView, result?: string): { text: stri
   }
   const asking = view.keys.find((k) => k.id === view.askingDelete);
   const lead = asking ? `Delete ${asking.name} (…${asking.last4})? This cannot be undone.` : result;
-  const summary = `API keys, page ${view.page}`;
+  const summary = keyListSummary(view);
   return { text: lead ? `${escapeMrkdwn(lead)} ${summary}` : summary, blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })] };
 }

@@ -1,11 +1,12 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { actionIds, callbackIds } from "../ids.ts";
 import { encodeRowValue, type ListPosition } from "../key-row-values.ts";
-import { escapeMrkdwn, mrkdwn, plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 
 /** A one-line ephemeral answer (result, refusal or problem). */
 export function noticeMessage(text: string, emoji = ""): { text: string; blocks: KnownBlock[] } {
-  return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${escapeMrkdwn(text)}`) }] };
+  // The top-level text is read as mrkdwn too (notifications): escaped like the block.
+  return { text: escapeMrkdwn(text), blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${escapeMrkdwn(text)}`) }] };
 }
 
 /** Opened at once so the trigger_id is used within its 3 seconds; replaced when the data is ready. */
@@ -44,7 +45,7 @@ export function noticeModal(title: string, text: string, options: { formatted?: 
  * whose row menu asked for it (then `list` names the page, and both answers re-render it).
  */
 export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }, list?: ListPosition): { text: string; blocks: KnownBlock[] } {
-  return { text: `Delete ${escapeMrkdwn(key.name)} (…${key.last4})? This cannot be undone.`, blocks: deleteQuestionBlocks(key, list) };
+  return { text: `Delete ${escapeMrkdwn(key.name)} (…${escapeMrkdwn(key.last4)})? It stops working at once; confirm or cancel below.`, blocks: deleteQuestionBlocks(key, list) };
 }
 
 export function deleteQuestionBlocks(key: { id: string; name: string; last4: string }, list?: ListPosition): KnownBlock[] {
@@ -53,7 +54,7 @@ export function deleteQuestionBlocks(key: { id: string; name: string; last4: str
     {
       type: "section",
       block_id: "delete_question",
-      text: mrkdwn(`Delete *${escapeMrkdwn(key.name)}* (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
+      text: mrkdwn(`Delete ${strong(key.name)} (\`…${key.last4}\`)? It stops working at once; this cannot be undone.`),
     },
     {
       type: "actions",

@@ -2,10 +2,12 @@ import type { ModalView } from "@slack/types";
 import { permissionLabels, type Permission } from "../../domain/permissions.ts";
 import { createRoleInputSchema, roleNameLimits } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
+import { roleOption } from "./create-key-modal.ts";
 import { plain } from "./format.ts";
+import { permissionHints } from "./role-summary.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-const option = (text: string, value: string) => ({ text: plain(text, 75), value });
+const permissionOption = (p: Permission) => ({ text: plain(permissionLabels[p], 75), value: p, description: plain(permissionHints[p], 75) });
 
 /** A custom role from a checklist of the permissions the creator holds (no more can be granted). */
 export function createRoleModal(grantable: Permission[]): ModalView {
@@ -20,14 +22,15 @@ export function createRoleModal(grantable: Permission[]): ModalView {
         type: "input",
         block_id: b.roleName,
         label: plain("Role name"),
-        element: { type: "plain_text_input", action_id: inputActionId, max_length: roleNameLimits.max },
+        hint: plain(`Unique in this workspace, at most ${roleNameLimits.max} characters; the built-in names (Viewer, Member, Manager, Admin) are taken.`),
+        element: { type: "plain_text_input", action_id: inputActionId, max_length: roleNameLimits.max, placeholder: plain("Deployer") },
       },
       {
         type: "input",
         block_id: b.permissions,
         label: plain("Permissions"),
-        hint: plain("Only permissions you hold yourself are listed."),
-        element: { type: "checkboxes", action_id: inputActionId, options: grantable.slice(0, 10).map((p) => option(permissionLabels[p], p)) },
+        hint: plain("What holders of the role, and keys given it, may do. Only permissions you hold yourself are listed."),
+        element: { type: "checkboxes", action_id: inputActionId, options: grantable.slice(0, 10).map(permissionOption) },
       },
     ],
   };
@@ -40,7 +43,8 @@ export function parseCreateRoleModal(values: StateValues) {
   return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues, b.roleName, { name: b.roleName }) };
 }
 
-export function assignRoleModal(roles: Array<{ id: string; name: string }>): ModalView {
+/** With their permissions, each role option says what the role may do. */
+export function assignRoleModal(roles: Array<{ id: string; name: string; permissions?: readonly string[] }>): ModalView {
   return {
     type: "modal",
     callback_id: callbackIds.assignRole,
@@ -48,12 +52,19 @@ export function assignRoleModal(roles: Array<{ id: string; name: string }>): Mod
     submit: plain("Assign", 24),
     close: plain("Cancel", 24),
     blocks: [
-      { type: "input", block_id: b.user, label: plain("Person"), element: { type: "users_select", action_id: inputActionId } },
+      {
+        type: "input",
+        block_id: b.user,
+        label: plain("Person"),
+        hint: plain("Their current role, if any, is replaced. Slack workspace owners and admins are keyward Admins anyway."),
+        element: { type: "users_select", action_id: inputActionId, placeholder: plain("Choose a person") },
+      },
       {
         type: "input",
         block_id: b.role,
         label: plain("Role"),
-        element: { type: "static_select", action_id: inputActionId, options: roles.slice(0, 100).map((r) => option(r.name, r.id)) },
+        hint: plain("Only roles whose permissions you hold yourself are offered."),
+        element: { type: "static_select", action_id: inputActionId, options: roles.slice(0, 100).map(roleOption), placeholder: plain("Choose a role") },
       },
     ],
   };

@@ -1,6 +1,6 @@
 import type { ModalView } from "@slack/types";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
+import { literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { readValues, type StateValues } from "./modal-state.ts";
 
 export interface RollKeyModalView {
@@ -33,13 +33,14 @@ export function rollKeyModal(view: RollKeyModalView): ModalView {
       {
         type: "section",
         block_id: "roll_facts",
-        text: mrkdwn(`*${escapeMrkdwn(view.name)}* (\`…${view.last4}\`, ${escapeMrkdwn(view.roleName)}) gets a replacement with the same name, role, kind and expiry (${slackDate(view.expiresAt)}). Its secret is shown to you once.`),
+        text: mrkdwn(`${strong(view.name)} (\`…${view.last4}\`, ${literal(view.roleName)}) gets a replacement with the same name, role, kind and expiry (${slackDate(view.expiresAt)}). Its secret is shown to you once.`),
       },
       {
         type: "input",
         block_id: b.grace,
         label: plain("Keep the old key working for"),
-        element: { type: "static_select", action_id: inputActionId, options, initial_option: options[2] },
+        hint: plain("Time to put the new secret everywhere the old one is used. Choose \"Stop it now\" if the old secret leaked."),
+        element: { type: "static_select", action_id: inputActionId, options, initial_option: options[2], placeholder: plain("Choose a grace period") },
       },
     ],
   };

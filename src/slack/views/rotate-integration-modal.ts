@@ -1,7 +1,7 @@
 import type { ModalView } from "@slack/types";
 import { updateConfigInputSchema, type UpdateConfigInput } from "../../domain/schemas.ts";
 import { callbackIds, inputBlockIds as b } from "../ids.ts";
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { expiryInput, secretInput, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
@@ -18,7 +18,7 @@ export interface RotateIntegrationModalView {
 
 /** In-place rotation: a new secret (and expiry) under the same alias, default status kept. */
 export function rotateIntegrationModal(view: RotateIntegrationModalView): ModalView {
-  const name = `${escapeMrkdwn(view.integration)}/${escapeMrkdwn(view.alias)}`;
+  const name = strong(`${view.integration}/${view.alias}`);
   const expiry = view.expiresAt ? `expires ${slackDate(view.expiresAt)}` : "does not expire";
   return {
     type: "modal",
@@ -32,7 +32,7 @@ export function rotateIntegrationModal(view: RotateIntegrationModalView): ModalV
         type: "section",
         block_id: "rotate_facts",
         text: mrkdwn(
-          `*${name}*${view.isDefault ? " (the default)" : ""}: the current secret \`…${escapeMrkdwn(view.last4)}\` ${expiry}. ` +
+          `${name}${view.isDefault ? " (the default)" : ""}: the current secret \`…${escapeMrkdwn(view.last4)}\` ${expiry}. ` +
             `Create the new secret in the third-party tool first; the alias${view.isDefault ? " and its default status" : ""} stay as they are.`,
         ),
       },

@@ -1,5 +1,5 @@
 import type { KnownBlock } from "@slack/types";
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
+import { escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
 export interface SecretDeliveryView {
   name: string;
@@ -14,13 +14,14 @@ export interface SecretDeliveryView {
 /** The one message that ever carries a secret: ephemeral, to its creator (SPEC rule 3). */
 export function secretMessage(view: SecretDeliveryView): { text: string; blocks: KnownBlock[] } {
   return {
-    text: `Your new API key ${view.name}. It will not be shown again.`,
+    // Never the secret: this text is what notifications and previews show.
+    text: `Your new API key ${escapeMrkdwn(view.name)} (${escapeMrkdwn(view.roleName)}, ${view.kind})${view.replaces ? `, replacing …${escapeMrkdwn(view.replaces.last4)}` : ""}. Copy it now: it will not be shown again.`,
     blocks: [
       { type: "header", block_id: "secret_header", text: plain("Your new API key", 150) },
       {
         type: "section",
         block_id: "secret_facts",
-        text: mrkdwn(`*${escapeMrkdwn(view.name)}* · ${escapeMrkdwn(view.roleName)} · ${view.kind} · expires ${slackDate(view.expiresAt)}`),
+        text: mrkdwn(`${strong(view.name)} · ${literal(view.roleName)} · ${view.kind} · expires ${slackDate(view.expiresAt)}`),
       },
       { type: "section", block_id: "secret_value", text: mrkdwn(`\`\`\`${view.secret}\`\`\``) },
       ...(view.replaces

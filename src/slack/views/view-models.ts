@@ -1,4 +1,5 @@
 import type { Capabilities } from "../../domain/capabilities.ts";
+import type { ActorName } from "../../domain/directory-service.ts";
 import type { KeyKind } from "../../domain/types.ts";
 
 /** What builders render. Plain data: no database rows, no clients, no clock. */
@@ -9,7 +10,9 @@ export interface KeyRowView {
   kind: KeyKind;
   roleName: string;
   last4: string;
+  /** The creator's actor id; `creator`, when looked up, says who that is (a key's name, not its id). */
   createdBy: string;
+  creator?: ActorName;
   expiresAt: Date;
   lastUsedAt: Date | null;
   expired: boolean;
@@ -29,6 +32,8 @@ export interface KeyListView {
   capabilities: Capabilities;
   /** A key whose row asks "Delete …?" in place of its menu (the person picked Delete from it). */
   askingDelete?: string;
+  /** How many keys the list has in all, for "17 keys, page 1 of 2" (absent: not counted). */
+  total?: number;
 }
 
 export interface RoleView {

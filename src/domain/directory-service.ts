@@ -1,0 +1,88 @@
+import type { DomainContext } from "./context.ts";
+import { denied } from "./errors.ts";
+import { looksLikeId } from "./runtime.ts";
+import { integrationSlugSchema } from "./schemas.ts";
+import type { Actor } from "./types.ts";
+
+/**
+ * Who an actor id stands for, as people read it. Actors are stored as ids: a Slack user (`U…`),
+ * an API key acting over REST (`key:<uuid>`, see AccessService.actorForKey), or keyward itself
+ * (`keyward` for the scheduler, `slack` for what Slack told us). A key is shown by its name and
+ * last 4, never by its id; `name` is null when the reader may not see keys, or the key is unknown.
+ */
+export type ActorName =
+  | { kind: "person"; userId: string }
+  | { kind: "key"; name: string | null; last4: string | null; deleted: boolean }
+  | { kind: "system"; name: string };
+
+const keyPrefix = "key:";
+const systemNames: Record<string, string> = { keyward: "keyward", slack: "Slack" };
+
+/** What an id says by itself, without a look-up (a key then has no name yet). */
+export function actorNameOf(actorId: string): ActorName {
+  if (/^[UW][A-Z0-9]+$/.test(actorId)) return { kind: "person", userId: actorId };
+  if (actorId.startsWith(keyPrefix)) return { kind: "key", name: null, last4: null, deleted: false };
+  return { kind: "system", name: systemNames[actorId] ?? actorId.slice(0, 60) };
+}
+
+/** The key id inside an actor id, if it is a key's. */
+export function keyIdOfActor(actorId: string): string | null {
+  const id = actorId.startsWith(keyPrefix) ? actorId.slice(keyPrefix.length) : "";
+  return looksLikeId(id) ? id : null;
+}
+
+/** How many Admins to name to someone who has no role: enough to find one, few enough to read. */
+export const adminsShown = 5;
+
+/** Names for the ids lists show, counts for their summaries, and who the Admins are. */
+export class DirectoryService {
+  constructor(private readonly ctx: DomainContext) {}
+
+  /**
+   * What each actor id stands for, for a page of rows: one query for all the keys among them,
+   * in the reader's workspace, deleted keys included. Only a reader who may see keys learns
+   * their names; anyone else reads "an API key".
+   */
+  async actorNames(actor: Actor, actorIds: Iterable<string>): Promise<Map<string, ActorName>> {
+    const names = new Map<string, ActorName>();
+    const keyIds = new Map<string, string>();
+    for (const id of new Set(actorIds)) {
+      names.set(id, actorNameOf(id));
+      const keyId = keyIdOfActor(id);
+      if (keyId) keyIds.set(keyId, id);
+    }
+    if (keyIds.size === 0 || !actor.permissions.has("api_keys.view")) return names;
+    for (const key of await this.ctx.store.apiKeys.namesOf(actor.workspaceId, [...keyIds.keys()])) {
+      names.set(keyIds.get(key.id)!, { kind: "key", name: key.name, last4: key.last4, deleted: key.deleted });
+    }
+    return names;
+  }
+
+  /** How many keys the list pages through. */
+  async keyCount(actor: Actor): Promise<number> {
+    if (!actor.permissions.has("api_keys.view")) throw denied("view API keys");
+    return this.ctx.store.apiKeys.countLive(actor.workspaceId);
+  }
+
+  /** How many configurations the list (of one integration, if given) pages through. */
+  async integrationCount(actor: Actor, integration?: string): Promise<number> {
+    if (!actor.permissions.has("integrations.view")) throw denied("view integrations");
+    if (integration === undefined) return this.ctx.store.integrations.count(actor.workspaceId);
+    const slug = integrationSlugSchema.safeParse(integration);
+    return slug.success ? this.ctx.store.integrations.count(actor.workspaceId, slug.data) : 0;
+  }
+
+  /**
+   * Whom to ask for a role: people assigned the Admin role here, then KEYWARD_ADMINS, then the
+   * Slack owners and admins keyward has seen (Slack makes them Admin, but keyward knows of them
+   * only once they used it or Slack told it about them). Anyone in the workspace may ask: that
+   * is who needs it, people without a role.
+   */
+  async admins(actor: Actor): Promise<string[]> {
+    const admin = await this.ctx.store.roles.findBuiltIn(actor.workspaceId, "admin");
+    const assigned = admin ? await this.ctx.store.roles.holdersOf(actor.workspaceId, admin.id, adminsShown) : [];
+    const seen = await this.ctx.store.members.workspaceAdmins(actor.workspaceId, adminsShown);
+    const all = [...assigned, ...[...this.ctx.adminUserIds].sort(), ...seen].filter((id) => id !== actor.userId);
+    return [...new Set(all)].slice(0, adminsShown);
+  }
+}
