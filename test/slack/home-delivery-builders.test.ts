@@ -70,6 +70,10 @@ describe("where a new secret went: the notice that answers the create and roll f
     expect(text).toContain("Your key *deploy-bot* (`…DZSo`) is ready.");
     expect(text).toContain("direct messages with keyward");
     expect(text).toContain("<https://slack.com/app_redirect?channel=D0DM00001&team=T0TEAM001|Open that conversation>");
+    // With the app's id, the DM link is the one Slack documents for a DM with an app: app=.
+    expect(deliveryNotice(delivered({ appId: "A0APP0001" })).text).toContain("<https://slack.com/app_redirect?app=A0APP0001&team=T0TEAM001|Open that conversation>");
+    expect(conversationLink("C0CHAN001", "T0TEAM001", "A0APP0001")).toBe("https://slack.com/app_redirect?channel=C0CHAN001&team=T0TEAM001");
+    expect(conversationLink("D0DM00001", undefined, "A1&x")).toBe("https://slack.com/app_redirect?channel=D0DM00001");
     expect(text).toContain("gone once Slack reloads");
     expect(text).toContain("never shows the secret again");
   });

@@ -103,7 +103,7 @@ describe("the Home tab through the real receiver", () => {
     const said = textOf(answer.view);
     expect(said).toContain("*from-home*");
     expect(said).toContain("direct messages with keyward");
-    expect(said).toContain(`<https://slack.com/app_redirect?channel=${dm}&team=${app.fake.teamId}|Open that conversation>`);
+    expect(said).toContain(`<https://slack.com/app_redirect?app=${app.fake.appId}&team=${app.fake.teamId}|Open that conversation>`);
     expect(said).toContain("gone once Slack reloads");
     expect(said).not.toContain(secret);
 
@@ -149,7 +149,7 @@ describe("the Home tab through the real receiver", () => {
     const answer = submitted.json as { response_action: string; view: Json };
     expect(answer).toMatchObject({ response_action: "update", view: { title: { text: "Key rolled" } } });
     const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
-    expect(textOf(answer.view)).toContain(`app_redirect?channel=${String(delivery.args.channel)}`);
+    expect(textOf(answer.view)).toContain(`app_redirect?app=${app.fake.appId}`);
     expect(textOf(answer.view)).toContain("keeps working until");
     const secret = secretIn(delivery)!;
     expect((await verifyWhenActive(app, secret)).valid).toBe(true);

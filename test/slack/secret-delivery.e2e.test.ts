@@ -59,7 +59,7 @@ describe("one-time delivery of a new key's secret", () => {
     expect(blockKitViolations("modal", answer.view)).toEqual([]);
     const text = textOf(answer.view);
     expect(text).toContain("direct messages with keyward");
-    expect(text).toContain(`https://slack.com/app_redirect?channel=${String(dm.args.channel)}&team=${app.fake.teamId}`);
+    expect(text).toContain(`https://slack.com/app_redirect?app=${app.fake.appId}&team=${app.fake.teamId}`);
     expect(text).toContain("gone once Slack reloads");
     expect(text).not.toContain(secret);
     expect(app.fake.calls.filter((c) => c.response.ok && textOf(c.args).includes(secret))).toHaveLength(1);

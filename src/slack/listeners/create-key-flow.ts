@@ -90,8 +90,9 @@ export function decodeMetadata(text: string): FormOrigin & { home: boolean } {
 export interface Handover {
   origin: FormOrigin;
   userId: string;
-  /** The submitter's team, for the link to the conversation holding the secret. */
+  /** The submitter's team and the app's id, for the link to the conversation holding the secret. */
   teamId?: string;
+  appId?: string;
   actor: Actor;
   key: ApiKey;
   message: DeliveryMessage;
@@ -109,7 +110,7 @@ export interface Handover {
 export async function handOverSecret(deps: SlackDeps, client: WebClient, handover: Handover): Promise<Submission> {
   const { origin, key } = handover;
   const outcome = await deliverOrUndo(deps, client, { userId: handover.userId, channelId: origin.channelId, responseUrl: origin.responseUrl }, handover.message, key, handover.actor);
-  const view: DeliveryNoticeView = { keyName: key.name, last4: key.last4, outcome, teamId: handover.teamId, replaces: handover.replaces };
+  const view: DeliveryNoticeView = { keyName: key.name, last4: key.last4, outcome, teamId: handover.teamId, appId: handover.appId, replaces: handover.replaces };
   const notice: Notice = { ...deliveryNotice(view), formatted: true };
   const seenInPlace = outcome.state === "delivered" && outcome.route !== "dm" && !origin.home;
   const after = origin.home ? () => refreshHome(deps, { client, workspaceId: handover.actor.workspaceId, userId: handover.userId }, deliveryStatus(view)) : undefined;
@@ -148,7 +149,7 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
       const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
       const message = secretMessage({ ...created.key, secret: created.secret });
-      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId, teamId: context.teamId, actor, key: created.key, message });
+      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId, teamId: context.teamId, appId: body.api_app_id, actor, key: created.key, message });
     });
   });
 }

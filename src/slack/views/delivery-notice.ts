@@ -16,6 +16,8 @@ export interface DeliveryNoticeView {
   outcome: DeliveryOutcome;
   /** The team the person is signed in to, for the link (Slack opens the default team without it). */
   teamId?: string;
+  /** The app's id (every payload's api_app_id): a DM link opens the app's Messages tab with it, as Slack documents. */
+  appId?: string;
   /** Set for a roll: the key being replaced, and until when it still works. */
   replaces?: { last4: string; worksUntil: Date };
 }
@@ -24,14 +26,16 @@ export interface DeliveryNoticeView {
  * A link that opens a conversation in Slack: `app_redirect` is an https URL, so it works in the
  * desktop app, on mobile and in a browser (a `slack://` link needs the desktop client installed).
  */
-export function conversationLink(channelId: string, teamId?: string): string {
+export function conversationLink(channelId: string, teamId?: string, appId?: string): string {
   const team = teamId && /^T[A-Z0-9]+$/.test(teamId) ? `&team=${teamId}` : "";
+  // Slack documents `app=` for "a direct message with your app"; `channel=` is for channels.
+  if (channelId.startsWith("D") && appId && /^A[A-Z0-9]+$/.test(appId)) return `https://slack.com/app_redirect?app=${appId}${team}`;
   return `https://slack.com/app_redirect?channel=${encodeURIComponent(channelId)}${team}`;
 }
 
 /** Where the message is, in words, with a link when the conversation is known. */
-function whereText(outcome: Extract<DeliveryOutcome, { state: "delivered" }>, teamId?: string): string {
-  const link = (label: string) => (outcome.channelId && /^[CDG][A-Z0-9]+$/.test(outcome.channelId) ? `<${conversationLink(outcome.channelId, teamId)}|${label}>` : "");
+function whereText(outcome: Extract<DeliveryOutcome, { state: "delivered" }>, teamId?: string, appId?: string): string {
+  const link = (label: string) => (outcome.channelId && /^[CDG][A-Z0-9]+$/.test(outcome.channelId) ? `<${conversationLink(outcome.channelId, teamId, appId)}|${label}>` : "");
   if (outcome.route === "dm") {
     const open = link("Open that conversation");
     return `Its secret is in your direct messages with keyward (the app's *Messages* tab).${open ? ` ${open}.` : ""}`;
@@ -56,7 +60,7 @@ export function deliveryNotice(view: DeliveryNoticeView): { title: string; text:
     const ready = roll
       ? `The replacement for ${name} (\`…${view.last4}\`) is ready; the old key \`…${view.replaces!.last4}\` keeps working until ${slackDate(view.replaces!.worksUntil)}.`
       : `Your key ${name} (\`…${view.last4}\`) is ready.`;
-    return { title: roll ? "Key rolled" : "Key ready", text: `${ready} ${whereText(outcome, view.teamId)}\n\n${lifetime}` };
+    return { title: roll ? "Key rolled" : "Key ready", text: `${ready} ${whereText(outcome, view.teamId, view.appId)}\n\n${lifetime}` };
   }
   if (outcome.state === "not_activated") {
     const again = roll ? "Roll the key again" : "Please create a new one";
