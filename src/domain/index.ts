@@ -2,6 +2,7 @@ import { AccessService } from "./access-service.ts";
 import { AuditService } from "./audit-service.ts";
 import type { DomainContext } from "./context.ts";
 import { IntegrationService } from "./integration-service.ts";
+import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { RoleService } from "./role-service.ts";
@@ -10,6 +11,8 @@ import { RoleService } from "./role-service.ts";
 export interface DomainServices {
   access: AccessService;
   keys: KeyService;
+  /** Snooze on API-key reminders. */
+  keyReminders: KeyReminderService;
   roles: RoleService;
   audit: AuditService;
   integrations: IntegrationService;
@@ -22,6 +25,7 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
   return {
     access: new AccessService(ctx, keys),
     keys,
+    keyReminders: new KeyReminderService(ctx),
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),
     integrations: new IntegrationService(ctx),
