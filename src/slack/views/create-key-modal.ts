@@ -2,7 +2,7 @@ import type { KnownBlock, ModalView } from "@slack/types";
 import { createKeyInputSchema, descriptionMax, nameLimits, type CreateKeyInput } from "../../domain/schemas.ts";
 import type { KeyKind } from "../../domain/types.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
-import { plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface CreateKeyModalView {
@@ -12,6 +12,18 @@ export interface CreateKeyModalView {
   timeZone: string;
   /** Where to deliver the secret: opaque to the builder, no secret ever. */
   privateMetadata: string;
+  /** Filled in from an expired key this one replaces ("Create a replacement" on its reminder). */
+  prefill?: CreateKeyPrefill;
+}
+
+export interface CreateKeyPrefill {
+  name: string;
+  description: string;
+  roleId: string;
+  roleName: string;
+  kind: KeyKind;
+  /** The expired key, as the form names it. */
+  replaces: { last4: string; expiresAt: Date };
 }
 
 const kindLabels: Record<KeyKind, string> = {
@@ -24,26 +36,30 @@ const option = (text: string, value: string) => ({ text: plain(text, 75), value 
 export function createKeyModal(view: CreateKeyModalView): ModalView {
   const roleOptions = view.roles.slice(0, 100).map((r) => option(r.name, r.id));
   const kindOptions = view.kinds.map((k) => option(kindLabels[k], k));
+  const p = view.prefill;
+  const initialRole = p ? roleOptions.find((o) => o.value === p.roleId) : undefined;
+  const initialKind = (p && kindOptions.find((o) => o.value === p.kind)) ?? kindOptions[0];
   const blocks: KnownBlock[] = [
+    ...(p ? [replacesBlock(p, initialRole !== undefined)] : []),
     {
       type: "input",
       block_id: b.name,
       label: plain("Name"),
-      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
+      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy"), ...(p ? { initial_value: p.name.slice(0, nameLimits.max) } : {}) },
     },
     {
       type: "input",
       block_id: b.description,
       optional: true,
       label: plain("Description"),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax },
+      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax, ...(p?.description ? { initial_value: p.description.slice(0, descriptionMax) } : {}) },
     },
     {
       type: "input",
       block_id: b.role,
       label: plain("Role"),
       hint: plain("Only roles whose permissions you hold yourself are offered."),
-      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role") },
+      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role"), ...(initialRole ? { initial_option: initialRole } : {}) },
     },
     {
       type: "input",
@@ -56,7 +72,7 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       type: "input",
       block_id: b.kind,
       label: plain("Kind"),
-      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
+      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: initialKind },
     },
   ];
   return {
@@ -68,6 +84,13 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
     private_metadata: view.privateMetadata,
     blocks,
   };
+}
+
+/** Says which key the form replaces and why it is not a roll; names the role when the person cannot grant it. */
+function replacesBlock(p: CreateKeyPrefill, roleOffered: boolean): KnownBlock {
+  const role = roleOffered ? "" : ` Its role, ${escapeMrkdwn(p.roleName)}, grants more than you hold: choose another, or ask someone who holds it.`;
+  const text = `:information_source: *${escapeMrkdwn(p.name)}* (\`…${escapeMrkdwn(p.replaces.last4)}\`) expired ${slackDate(p.replaces.expiresAt)} and cannot be rolled, so this creates a new key in its place, filled in from it.${role} The expired key stays listed until you delete it.`;
+  return { type: "section", block_id: "replaces", text: mrkdwn(text) };
 }
 
 export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record<string, string> };
