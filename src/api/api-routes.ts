@@ -144,7 +144,8 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
     {
       method: "POST",
       path: "/api-keys/{id}/roll",
-      summary: "Replace a key: same name, role and kind; the old one works until graceUntil (default 24 h, at most 7 days)",
+      summary:
+        "Replace a key: same name, role and kind, and a new expiry (expiresOn with timeZone, or expiresAt; default: the old key's lifetime again from today, to the end of that day in timeZone or the old key's zone). The old one works until graceUntil (default 24 h, at most 7 days)",
       authenticated: true,
       body: rollKeyInputSchema,
       responses: { 201: { description: "The replacement, with its secret, and the old key", schema: rolledApiKeySchema } },

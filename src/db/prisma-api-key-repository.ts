@@ -28,7 +28,7 @@ function toApiKey(row: Row): ApiKey {
 }
 
 function toStoredKey(row: Row): StoredKey {
-  return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions };
+  return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions, expiresAtBeforeRoll: row.expiresAtBeforeRoll };
 }
 
 /** The advisory lock class of key names (see lockName); any constant int4 no other lock uses. */
@@ -102,10 +102,11 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     await this.db.$queryRaw`SELECT pg_advisory_xact_lock(${nameLockClass}::int, hashtext(${workspaceId}::text || ':' || ${name}::text))::text AS locked`;
   }
 
-  async nameInUse(workspaceId: string, name: string): Promise<boolean> {
+  async nameInUse(workspaceId: string, name: string, now: Date): Promise<boolean> {
     // Pending keys count: two Slack creates of one name are both pending until their delivery.
-    // A rolled key's name is its replacement's, which is counted instead.
-    const holder = await this.db.apiKey.findFirst({ where: { workspaceId, name, deletedAt: null, replacedBy: null }, select: { id: true } });
+    // A rolled key's name is its replacement's, which is counted instead. An expired key works no
+    // more and cannot be rolled: its name is free for the key that replaces it.
+    const holder = await this.db.apiKey.findFirst({ where: { workspaceId, name, deletedAt: null, replacedBy: null, expiresAt: { gt: now } }, select: { id: true } });
     return holder !== null;
   }
 
@@ -134,18 +135,24 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return rows.map(toStoredKey);
   }
 
-  async findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null> {
+  async findReplacedBy(workspaceId: string, replacementId: string): Promise<StoredKey | null> {
     const row = await this.db.apiKey.findFirst({ where: { workspaceId, replacedBy: replacementId, deletedAt: null }, include: withRole });
-    return row ? toApiKey(row) : null;
+    return row ? toStoredKey(row) : null;
   }
 
-  async markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, replacedBy: null }, data: { replacedBy, expiresAt, nextReminderAt: null } });
+  async markReplaced(workspaceId: string, id: string, roll: { replacedBy: string; expiresAt: Date; expiresAtBeforeRoll: Date }): Promise<boolean> {
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, replacedBy: null }, data: { ...roll, nextReminderAt: null } });
     return count === 1;
   }
 
   async clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt, nextReminderAt } });
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt, expiresAtBeforeRoll: null, nextReminderAt } });
+    return count === 1;
+  }
+
+  async postponeReminder(workspaceId: string, id: string, until: Date): Promise<boolean> {
+    // Only later, never earlier, and not when no reminder is left (as integrations' snooze).
+    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, nextReminderAt: { not: null, lt: until } }, data: { nextReminderAt: until } });
     return count === 1;
   }
 

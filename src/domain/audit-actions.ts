@@ -9,6 +9,7 @@ export const auditActions = [
   "api_key.delete",
   "api_key.roll",
   "api_key.roll_reverted",
+  "api_key.snooze",
   "role.create",
   "role.assign",
   "role.unassign",

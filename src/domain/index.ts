@@ -3,6 +3,7 @@ import { AuditService } from "./audit-service.ts";
 import type { DomainContext } from "./context.ts";
 import { DirectoryService } from "./directory-service.ts";
 import { IntegrationService } from "./integration-service.ts";
+import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { RoleService } from "./role-service.ts";
@@ -11,6 +12,8 @@ import { RoleService } from "./role-service.ts";
 export interface DomainServices {
   access: AccessService;
   keys: KeyService;
+  /** Snooze on API-key reminders. */
+  keyReminders: KeyReminderService;
   roles: RoleService;
   audit: AuditService;
   integrations: IntegrationService;
@@ -25,6 +28,7 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
   return {
     access: new AccessService(ctx, keys),
     keys,
+    keyReminders: new KeyReminderService(ctx),
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),
     integrations: new IntegrationService(ctx),

@@ -12,11 +12,11 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
+import { revertRoll, rollKey, type RolledKey } from "./key-roll.ts";
 import {
   createKeyInputSchema,
   pageInputSchema,
   pageNumberInputSchema,
-  rollKeyInputSchema,
   updateKeyInputSchema,
   type CreateKeyInput,
   type PageInput,
@@ -25,8 +25,6 @@ import {
   type UpdateKeyInput,
 } from "./schemas.ts";
 
-const defaultGraceMs = 24 * 3600_000;
-export const maxGraceMs = 7 * 24 * 3600_000;
 import type { Actor, ApiKey, KeyKind, Page, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
@@ -35,10 +33,7 @@ export type VerifyResult =
   | { valid: true; key: StoredKey; permissions: Permission[] }
   | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
-export interface RolledKey extends CreatedKey {
-  /** The old key, with its (possibly shortened) expiry; the replacement keeps the original one. */
-  previous: ApiKey;
-}
+export type { RolledKey };
 
 export interface CreatedKey {
   key: ApiKey;
@@ -156,9 +151,12 @@ export class KeyService {
       if (byId) return byId;
     }
     const named = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
-    // After a roll both keys share the name until the old one's grace ends; the name means the new one.
+    // After a roll both keys share the name until the old one's grace ends; the name means the new
+    // one. So it does after an expired key was replaced by a new key of its name.
+    const now = this.ctx.clock.now().getTime();
     const current = named.filter((k) => !k.replacedBy);
-    const byName = current.length > 0 ? current : named;
+    const working = current.filter((k) => k.expiresAt.getTime() > now);
+    const byName = working.length > 0 ? working : current.length > 0 ? current : named;
     if (byName.length === 1) return byName[0]!;
     if (byName.length > 1) {
       throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
@@ -233,56 +231,21 @@ export class KeyService {
     return { valid: true, key, permissions: key.rolePermissions };
   }
 
-  /**
-   * Issues a replacement with the same name, description, role, kind and expiry; the old key
-   * keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
-   */
-  async roll(actor: Actor, id: string, rawInput: RollKeyInput = {}, options: { pendingDelivery?: boolean } = {}): Promise<RolledKey> {
-    const input = parseInput(rollKeyInputSchema, rawInput);
-    const now = this.ctx.clock.now();
-    const graceUntil = input.graceUntil ?? new Date(now.getTime() + (input.graceHours !== undefined ? input.graceHours * 3600_000 : defaultGraceMs));
-    if (graceUntil.getTime() < now.getTime() || graceUntil.getTime() > now.getTime() + maxGraceMs) {
-      throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
-    }
-    const secret = generateKey(this.ctx.random);
-    const hash = this.ctx.hasher.hash(secret);
-    this.filter.add(hash);
-    const result = await this.ctx.store.transaction(async (tx) => {
-      const old = await this.loadForChange(tx, actor, id);
-      if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
-      // A personal key acts for its creator; its replacement would act for the roller instead.
-      if (old.kind === "personal" && old.createdBy !== actor.userId) throw denied("roll another person's personal key (they can roll it themselves)");
-      if (old.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", `${old.name} has expired; create a new key instead.`);
-      const role = await tx.roles.findById(actor.workspaceId, old.roleId);
-      if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
-      this.requireHeld(actor, role);
-      const key = await tx.apiKeys.create({
-        id: newId(this.ctx.clock, this.ctx.random),
-        workspaceId: actor.workspaceId,
-        name: old.name,
-        description: old.description,
-        kind: old.kind,
-        roleId: old.roleId,
-        hash,
-        last4: lastFour(secret),
-        createdBy: actor.userId,
-        createdAt: now,
-        expiresAt: old.expiresAt,
-        expiryTimeZone: old.expiryTimeZone,
-        nextReminderAt: nextReminderAt({ expiresAt: old.expiresAt, timeZone: old.expiryTimeZone }, now, this.ctx.reminderDays),
-        pendingSince: options.pendingDelivery ? now : null,
-      });
-      const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
-      await tx.apiKeys.markReplaced(actor.workspaceId, old.id, key.id, oldEnds);
-      await tx.apiKeys.announceChange(old.id);
-      // The replacement is a new hash: other instances' filters learn it from its own notice.
-      await tx.apiKeys.announceChange(key.id);
-      await recordAudit(this.ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
-      await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind });
-      return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
-    });
-    this.cache.evictKey(id);
-    return { ...result, secret };
+  /** Replaces the key: same name, description, role and kind, a new expiry (src/domain/key-roll.ts). */
+  roll(actor: Actor, id: string, rawInput: RollKeyInput = {}, options: { pendingDelivery?: boolean } = {}): Promise<RolledKey> {
+    return rollKey(
+      {
+        ctx: this.ctx,
+        loadForChange: (tx, a, keyId) => this.loadForChange(tx, a, keyId),
+        requireHeld: (a, role) => this.requireHeld(a, role),
+        rememberHash: (hash) => this.filter.add(hash),
+        evict: (keyId) => this.cache.evictKey(keyId),
+      },
+      actor,
+      id,
+      rawInput,
+      options,
+    );
   }
 
   /**
@@ -332,7 +295,7 @@ export class KeyService {
 
   /**
    * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
-   * the old key gets back its expiry, as if the roll had not happened.
+   * the old key gets back the expiry it had before the roll, as if the roll had not happened.
    */
   async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<boolean> {
     const now = this.ctx.clock.now();
@@ -345,14 +308,8 @@ export class KeyService {
       if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return false;
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
-      const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, key.id);
-      if (replaced) {
-        // A roll copies the old key's expiry onto its replacement, so that is the one to restore.
-        await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, key.expiresAt, nextReminderAt({ expiresAt: key.expiresAt, timeZone: replaced.expiryTimeZone }, now, this.ctx.reminderDays));
-        await tx.apiKeys.announceChange(replaced.id);
-        await recordAudit(this.ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: key.id, reason });
-        this.cache.evictKey(replaced.id);
-      }
+      const restored = await revertRoll(this.ctx, tx, actor, key, reason);
+      if (restored) this.cache.evictKey(restored);
       return true;
     });
     this.cache.evictKey(key.id);
@@ -421,7 +378,7 @@ export class KeyService {
   /** Serialised on the name, so two creates (or a rename and a create) of one name cannot both pass. */
   private async requireUniqueName(tx: Repositories, workspaceId: string, name: string): Promise<void> {
     await tx.apiKeys.lockName(workspaceId, name);
-    if (await tx.apiKeys.nameInUse(workspaceId, name)) {
+    if (await tx.apiKeys.nameInUse(workspaceId, name, this.ctx.clock.now())) {
       throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
     }
   }
@@ -429,6 +386,6 @@ export class KeyService {
 
 /** A locked row as the domain's ApiKey: what callers get back must not carry storage-only fields. */
 function withoutStorageFields(stored: StoredKey): ApiKey {
-  const { deletedAt: _deleted, pendingSince: _pending, rolePermissions: _permissions, ...key } = stored;
+  const { deletedAt: _deleted, pendingSince: _pending, rolePermissions: _permissions, expiresAtBeforeRoll: _beforeRoll, ...key } = stored;
   return key;
 }

@@ -56,14 +56,22 @@ export interface ApiKeyRepository {
   lockForChange(workspaceId: string, id: string): Promise<StoredKey | null>;
   /** Inside a transaction: serialises, until it ends, everyone about to give a key this name. */
   lockName(workspaceId: string, name: string): Promise<void>;
-  /** Whether a key that works or soon will (pending delivery) holds this name, rolled predecessors aside. */
-  nameInUse(workspaceId: string, name: string): Promise<boolean>;
+  /**
+   * Whether a key that works or soon will (pending delivery) holds this name at `now`: rolled
+   * predecessors and expired keys aside (an expired key's replacement is created under its name).
+   */
+  nameInUse(workspaceId: string, name: string, now: Date): Promise<boolean>;
   update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null>;
   softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean>;
-  /** Records a roll: the replacement's id, and the old key's new (earlier or equal) expiry. */
-  markReplaced(workspaceId: string, id: string, replacedBy: string, expiresAt: Date): Promise<boolean>;
-  /** Undoes markReplaced when the replacement was never delivered. */
+  /**
+   * Records a roll: the replacement's id, the old key's new (earlier or equal) expiry, and the one
+   * it had before (kept in expiresAtBeforeRoll for clearReplaced).
+   */
+  markReplaced(workspaceId: string, id: string, roll: { replacedBy: string; expiresAt: Date; expiresAtBeforeRoll: Date }): Promise<boolean>;
+  /** Undoes markReplaced when the replacement was never delivered: `expiresAt` is the expiry from before the roll. */
   clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
+  /** "Snooze": the key's next reminder comes no sooner than `until` (never earlier than planned; nothing when none is left). */
+  postponeReminder(workspaceId: string, id: string, until: Date): Promise<boolean>;
   /**
    * Tells every instance sharing the database, when the surrounding transaction commits, that
    * this key changed, so their verify caches drop it (the "keyward_key_changed" notification).
@@ -73,8 +81,8 @@ export interface ApiKeyRepository {
   activate(workspaceId: string, id: string): Promise<boolean>;
   /** Keys still waiting for their delivery since before `cutoff` (their creator never saw them). */
   findPendingBefore(cutoff: Date, limit: number): Promise<StoredKey[]>;
-  /** The key that `replacementId` replaced in a roll, if any. */
-  findReplacedBy(workspaceId: string, replacementId: string): Promise<ApiKey | null>;
+  /** The key that `replacementId` replaced in a roll, if any (with the expiry it had before the roll). */
+  findReplacedBy(workspaceId: string, replacementId: string): Promise<StoredKey | null>;
   /** Moves last-used times forward (never back), many keys in one write. */
   recordLastUsed(times: ReadonlyMap<string, Date>): Promise<void>;
   /** Names and last 4 of these keys in any state (deleted ones still have a name), in one query; unknown ids are left out. */

@@ -69,13 +69,20 @@ export const updateKeyInputSchema = z
 export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
 
 export const maxGraceHours = 168;
+/** The replacement's expiry as create takes it; none given: the old key's lifetime again, from today (src/domain/key-roll.ts). */
 export const rollKeyInputSchema = z
   .object({
     graceUntil: instantSchema.optional(),
     graceHours: z.number().min(0).max(maxGraceHours, "The grace period is at most 7 days (168 hours).").optional(),
+    expiresOn: calendarDaySchema.optional().describe("The replacement's expiry day (with timeZone): it expires at the end of that day there"),
+    timeZone: timeZoneSchema.optional().describe("The zone of expiresOn; alone, the zone the default expiry day is counted in (default: the old key's)"),
+    expiresAt: instantSchema.optional().describe("The replacement's expiry as an instant, instead of expiresOn"),
   })
   .strict()
-  .refine((v) => v.graceUntil === undefined || v.graceHours === undefined, { message: "Give graceUntil or graceHours, not both.", path: ["graceUntil"] });
+  .superRefine((v, ctx) => {
+    if (v.graceUntil !== undefined && v.graceHours !== undefined) ctx.addIssue({ code: "custom", path: ["graceUntil"], message: "Give graceUntil or graceHours, not both." });
+    refineExpiry(v, ctx);
+  });
 export type RollKeyInput = z.input<typeof rollKeyInputSchema>;
 
 export const createRoleInputSchema = z

@@ -37,6 +37,8 @@ export interface StoredKey extends ApiKey {
   /** Set until the secret reached its creator; such a key does not work yet. */
   pendingSince: Date | null;
   rolePermissions: Permission[];
+  /** Set by a roll: the expiry this key had before it, given back if the replacement is never delivered. */
+  expiresAtBeforeRoll: Date | null;
 }
 
 export interface AuditEvent {

@@ -139,6 +139,52 @@ describe("REST API /api/v1", () => {
     expect((await call("POST", `/api-keys/${id}/roll`, { key: managerKey, body: {} })).status).toBe(409);
   });
 
+  it("rolls a key to a new expiry: the caller's day and zone, an instant, or the old lifetime again; bad input is a 422 that writes nothing", async () => {
+    const expiryOf = async (name: string) => (await app.keyward.services.keys.find(admin, name)).expiresAt.toISOString();
+    const rows = async () => JSON.stringify(await app.keyward.db.prisma.apiKey.findMany({ orderBy: { id: "asc" } })) + (await app.keyward.db.prisma.auditEvent.count());
+    await makeKey(admin, "renew-by-day", "Viewer");
+    const byDayId = (await app.keyward.services.keys.find(admin, "renew-by-day")).id;
+    const before = await rows();
+    const refused: Array<[Json, string, string]> = [
+      [{ expiresOn: "2020-01-01", timeZone: "UTC" }, "expiry_in_past", "expiresOn"],
+      [{ expiresAt: "2020-01-01T00:00:00Z" }, "expiry_in_past", "expiresAt"],
+      [{ expiresOn: "2031-06-30" }, "validation_failed", "timeZone"],
+      [{ expiresOn: "2031-06-30", timeZone: "UTC", expiresAt: "2031-06-30T00:00:00Z" }, "validation_failed", "expiresOn"],
+      [{ expiresOn: "2031-02-30", timeZone: "UTC" }, "validation_failed", "expiresOn"],
+      [{ expiresOn: "2031-06-30", timeZone: "Nowhere/Land" }, "validation_failed", "timeZone"],
+      [{ expiresOn: "2099-01-01", timeZone: "UTC" }, "validation_failed", "expiresOn"],
+      [{ expiresAt: "soon" }, "validation_failed", "expiresAt"],
+    ];
+    for (const [body, code, field] of refused) {
+      const answer = await call("POST", `/api-keys/${byDayId}/roll`, { key: managerKey, body });
+      expect({ body, status: answer.status, code: answer.json.error.code }).toEqual({ body, status: 422, code });
+      expect(Object.keys(answer.json.error.details.fields)).toContain(field);
+    }
+    expect(await rows()).toBe(before);
+
+    const byDay = await call("POST", `/api-keys/${byDayId}/roll`, { key: managerKey, body: { expiresOn: "2031-06-30", timeZone: "America/New_York", graceHours: 1 } });
+    expect(byDay.status).toBe(201);
+    expect(byDay.json).toMatchObject({ name: "renew-by-day", expiresAt: "2031-07-01T03:59:59.999Z", previous: { id: byDayId, expiresAt: expect.any(String) } });
+    expect(await expiryOf("renew-by-day")).toBe("2031-07-01T03:59:59.999Z");
+
+    await makeKey(admin, "renew-by-instant", "Viewer");
+    const byInstant = await call("POST", `/api-keys/${(await app.keyward.services.keys.find(admin, "renew-by-instant")).id}/roll`, { key: managerKey, body: { expiresAt: "2031-03-01T12:00:00+01:00" } });
+    expect(byInstant.json).toMatchObject({ expiresAt: "2031-03-01T11:00:00.000Z" });
+
+    // A key made 100 days ago for the end of 2030-01-01 in UTC, rolled without an expiry: the same lifetime again from today.
+    const old = await app.keyward.services.keys.create(admin, { name: "renew-default", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    await app.keyward.db.prisma.apiKey.update({ where: { id: old.key.id }, data: { createdAt: new Date(Date.now() - 100 * 86_400_000) } });
+    const byDefault = await call("POST", `/api-keys/${old.key.id}/roll`, { key: managerKey, body: {} });
+    expect(byDefault.status).toBe(201);
+    expect(byDefault.json.expiresAt).toBe("2030-04-11T23:59:59.999Z");
+
+    // The OpenAPI document is generated from the same schema.
+    const doc = (await call("GET", "/openapi.json")).json;
+    const rollBody = doc.paths["/api-keys/{id}/roll"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(rollBody.properties)).toEqual(expect.arrayContaining(["graceUntil", "graceHours", "expiresOn", "timeZone", "expiresAt"]));
+    expect(rollBody.properties.expiresOn).toMatchObject({ type: "string", format: "date" });
+  });
+
   it("keeps a personal key within its creator's current permissions", async () => {
     const personal = await makeKey(manager, "manager-personal", "Manager", { kind: "personal" });
     expect((await call("POST", "/api-keys", { key: personal, body: { name: "by-personal", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } })).status).toBe(201);

@@ -158,7 +158,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
   it("roll: answers in time, then delivers the replacement once; the old key works through its grace", async () => {
     const userId = await freshAdmin();
     const { key, secret: old } = await app.keyward.services.keys.create(admin, { name: "slow-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const view = await openInFake(rollKeyModal({ ...key, privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }));
+    const view = await openInFake(rollKeyModal({ ...key, defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }));
     app.fake.failNext("users.info", { delayMs: 4000 });
     const submitted = await app.driver.viewSubmission({ userId, view, answers: { grace: { value: "24" } } });
     expectAnsweredInTime(submitted);

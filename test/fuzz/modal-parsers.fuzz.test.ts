@@ -44,7 +44,7 @@ const forms = {
   editKey: inputBlocksOf(editKeyModal({ keyId: roles[0]!.id, name: "ci", description: "d", roleName: "Viewer", last4: "abcd" })),
   createRole: inputBlocksOf(createRoleModal([...permissions])),
   assignRole: inputBlocksOf(assignRoleModal(roles)),
-  rollKey: inputBlocksOf(rollKeyModal({ name: "ci", last4: "abcd", roleName: "Viewer", expiresAt: new Date("2030-01-01T00:00:00Z"), privateMetadata: "{}" })),
+  rollKey: inputBlocksOf(rollKeyModal({ name: "ci", last4: "abcd", roleName: "Viewer", expiresAt: new Date("2030-01-01T00:00:00Z"), defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: "{}" })),
   addIntegration: inputBlocksOf(addIntegrationModal({ timeZone: "Europe/Paris", privateMetadata: "{}" })),
   rotateIntegration: inputBlocksOf(
     rotateIntegrationModal({ integration: "github", alias: "main", last4: "abcd", isDefault: true, expiresAt: null, timeZone: "Europe/Paris", privateMetadata: "{}" }),
@@ -231,11 +231,11 @@ describe("modal parsers under hostile state.values", () => {
     );
   });
 
-  it("parseRollKeyModal: never throws; a grace period the domain schema accepts, or an error on the grace block", () => {
+  it("parseRollKeyModal: never throws; a grace period and expiry the domain schema accepts, or errors on the form's blocks", () => {
     fc.assert(
-      fc.property(hostileValues, (values) => {
+      fc.property(hostileValues, zones, (values, timeZone) => {
         fc.pre(!hasUnreadableOptions(values) && !injectsPrototype(values));
-        const parsed = parseRollKeyModal(asState(values));
+        const parsed = parseRollKeyModal(asState(values), timeZone);
         if (parsed.ok) expect(rollKeyInputSchema.safeParse(parsed.input).success).toBe(true);
         expectErrorsOnlyFor(forms.rollKey, parsed);
       }),

@@ -131,7 +131,16 @@ const createKeyBody = fc.oneof(
   fc.record({ name: often(goodName, text), role: fc.constantFrom("Viewer", "Admin"), expiresAt: fc.oneof(instant, soon) }),
 );
 const renameBody = fc.record({ name: often(goodName, text), description: text }, { requiredKeys: [] });
-const rollBody = fc.record({ graceHours: fc.oneof(fc.integer({ min: -1, max: 200 }), fc.double({ noNaN: true, noDefaultInfinity: true })), graceUntil: soon }, { requiredKeys: [] });
+const rollBody = fc.record(
+  {
+    graceHours: fc.oneof(fc.integer({ min: -1, max: 200 }), fc.double({ noNaN: true, noDefaultInfinity: true })),
+    graceUntil: soon,
+    expiresOn: often(futureDay, day),
+    timeZone: fc.constantFrom("UTC", "Europe/Paris", "Nope"),
+    expiresAt: fc.oneof(instant, soon),
+  },
+  { requiredKeys: [] },
+);
 const configFields = {
   alias: often(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/), text),
   secret: often(fc.stringMatching(/^[A-Za-z0-9_]{4,40}$/), text),

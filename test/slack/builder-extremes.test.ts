@@ -21,6 +21,7 @@ import { deleteIntegrationConfirmation, integrationListMessage, type Integration
 import * as notices from "../../src/slack/views/integration-notices.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
 import { deleteConfirmationMessage, loadingModal, noticeMessage, noticeModal, workingModal } from "../../src/slack/views/notices.ts";
+import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
 import { reminderMessage } from "../../src/slack/views/reminder-message.ts";
 import { assignRoleModal, createRoleModal } from "../../src/slack/views/role-modals.ts";
 import { roleSummary } from "../../src/slack/views/role-summary.ts";
@@ -174,6 +175,18 @@ const messages: MessageCase[] = [
     build: () => reminderMessage({ subjectType: "integration", subjectId: uuid(3), integration: slug, alias, name: alias, last4: "wxyz", isDefault: true, expiresAt: at, threshold: 0, daysLeft: -1, note: "No channel is set.", ownerId: keyIdActor }),
     summary: new RegExp(`^:?.*${slug}/a\\._b_`),
   },
+  {
+    label: "reminderMessage: an API key's, 7 days left",
+    build: () => reminderMessage({ subjectType: "api_key", subjectId: uuid(6), integration: null, alias: null, name: evilName, last4: "wxyz", isDefault: false, expiresAt: at, threshold: 7, ownerId: "U0123456789" }),
+    summary: /expires in 7 days, on .*: roll it with Roll now/,
+  },
+  {
+    label: "reminderMessage: an API key's, expired",
+    build: () => reminderMessage({ subjectType: "api_key", subjectId: uuid(7), integration: null, alias: null, name: evilName, last4: "wxyz", isDefault: false, expiresAt: at, threshold: -1, daysLeft: -1, ownerId: "U0123456789" }),
+    summary: /create a replacement/,
+  },
+  { label: "keySnoozedMessage: snoozed", build: () => keySnoozedMessage({ id: uuid(8), name: evilName, last4: "wxyz", until: at }), summary: /^Snoozed .* no sooner than <!date\^/ },
+  { label: "keySnoozedMessage: expired", build: () => keySnoozedMessage({ id: uuid(9), name: evilName, last4: "wxyz", until: null }), summary: /has expired, so no reminder is left to snooze/ },
 ];
 
 interface ViewCase {
@@ -198,7 +211,7 @@ const views: ViewCase[] = [
   { label: "homeView: empty lists", surface: "home", build: () => homeView({ roleName: "Viewer", keys: keyList(0, 1, 0), canEditRoles: false, canCreate: false, integrations: configList(0, 1, 0) }) },
   { label: "createKeyModal: 150 roles", surface: "modal", build: () => createKeyModal({ roles, kinds: ["service", "personal"], defaultDay: "2027-02-25", timeZone: "America/Argentina/ComodRivadavia", privateMetadata: JSON.stringify({ ch: "C1", ru: `https://hooks.slack.com/commands/T1/2/${"x".repeat(200)}` }) }) },
   { label: "editKeyModal", surface: "modal", build: () => editKeyModal({ keyId: uuid(4), name: evilName, description: evilDescription, roleName: evilRole, last4: "abcd" }) },
-  { label: "rollKeyModal", surface: "modal", build: () => rollKeyModal({ name: evilName, last4: "abcd", roleName: evilRole, expiresAt: at, privateMetadata: JSON.stringify({ keyId: uuid(5) }) }) },
+  { label: "rollKeyModal", surface: "modal", build: () => rollKeyModal({ name: evilName, last4: "abcd", roleName: evilRole, expiresAt: at, defaultDay: "2027-04-01", lifetimeDays: 3650, timeZone: "America/Argentina/ComodRivadavia", privateMetadata: JSON.stringify({ keyId: uuid(5) }) }) },
   { label: "createRoleModal: every permission", surface: "modal", build: () => createRoleModal([...permissions]) },
   { label: "assignRoleModal: 120 roles", surface: "modal", build: () => assignRoleModal(roles.slice(0, 120)) },
   { label: "addIntegrationModal: from a channel", surface: "modal", build: () => addIntegrationModal({ timeZone: "Asia/Kathmandu", privateMetadata: "{}", currentChannel: "C0123456789" }) },

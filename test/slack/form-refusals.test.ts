@@ -35,7 +35,7 @@ const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () =>
     parseEmpty: () => parseCreateKeyModal({}, "UTC"),
   },
   editKey: { view: editKeyModal({ keyId: "k", name: "n", description: "", roleName: "Admin", last4: "abcd" }), parseEmpty: () => parseEditKeyModal({}) },
-  rollKey: { view: rollKeyModal({ name: "n", last4: "abcd", roleName: "Admin", expiresAt: new Date("2027-01-01"), privateMetadata: "{}" }), parseEmpty: () => parseRollKeyModal({}) },
+  rollKey: { view: rollKeyModal({ name: "n", last4: "abcd", roleName: "Admin", expiresAt: new Date("2027-01-01"), defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: "{}" }), parseEmpty: () => parseRollKeyModal({}, "UTC") },
   createRole: { view: createRoleModal([...permissions]), parseEmpty: () => parseCreateRoleModal({}) },
   assignRole: { view: assignRoleModal([{ id: "r1", name: "Viewer" }]), parseEmpty: () => parseAssignRoleModal({}) },
   addIntegration: { view: addIntegrationModal({ timeZone: "UTC", privateMetadata: "{}" }), parseEmpty: () => parseAddIntegrationModal({}, "UTC") },

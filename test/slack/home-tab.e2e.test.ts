@@ -144,7 +144,7 @@ describe("the Home tab through the real receiver", () => {
   it("a roll whose form was opened from the Home tab says where the replacement is and republishes Home", async () => {
     app.fake.reset();
     const { key, secret: old } = await newKey("home-roll");
-    const view = { id: "VHOMEROLL1", ...rollKeyModal({ ...key, privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }) }) } as ModalView & { id: string };
+    const view = { id: "VHOMEROLL1", ...rollKeyModal({ ...key, defaultDay: "2030-06-01", lifetimeDays: 90, timeZone: "America/New_York", privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }) }) } as ModalView & { id: string };
     const submitted = await app.driver.viewSubmission({ userId: admin, view: view as never, answers: { grace: { value: "24" } } });
     const answer = submitted.json as { response_action: string; view: Json };
     expect(answer).toMatchObject({ response_action: "update", view: { title: { text: "Key rolled" } } });

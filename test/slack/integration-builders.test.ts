@@ -7,6 +7,7 @@ import { addIntegrationModal, parseAddIntegrationModal } from "../../src/slack/v
 import { helpMessage } from "../../src/slack/views/help-message.ts";
 import { homeView } from "../../src/slack/views/home-view.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
+import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
 import {
   deleteIntegrationConfirmation,
@@ -23,7 +24,6 @@ import {
   deletedText,
   integrationNoticeMessage,
   integrationNoticeModal,
-  keyReminderSnoozeText,
   madeDefaultText,
   rotatedInThreadMessage,
   rotatedText,
@@ -101,7 +101,8 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     ["channel notices", () => [...integrationNoticeMessage(channelText(config(1))).blocks, ...integrationNoticeMessage(channelText(config(0)), "x").blocks.map((b) => ({ ...b, block_id: "n2" }))]],
     ["deleted notice", () => integrationNoticeMessage(deletedText(config(0))).blocks],
     ["snoozed notice", () => integrationNoticeMessage(snoozedText(config(0), new Date(0)), ":zzz:").blocks],
-    ["key snooze notice", () => integrationNoticeMessage(keyReminderSnoozeText).blocks],
+    ["API-key snooze notice", () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: new Date(0) }).blocks],
+    ["API-key snooze notice, key expired", () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: null }).blocks],
     ["thread follow-up", () => rotatedInThreadMessage("U0123456789", { ...config(0), alias: longestAlias }).blocks],
     ["help for an admin", () => helpMessage({ capabilities: capabilitiesOf(admin), roleName: "R".repeat(40), problem: "x" }).blocks],
   ])("%s", (_label, build) => {

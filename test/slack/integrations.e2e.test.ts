@@ -192,15 +192,16 @@ describe("/keys integrations through the real receiver", () => {
     expect(row.nextReminderAt!.getTime()).toBeGreaterThanOrEqual(Date.now() + 23.9 * 3600_000);
     expect(await app.keyward.db.prisma.auditEvent.count({ where: { action: "integration.snooze", actorId: manager } })).toBe(1);
 
-    await app.driver.blockAction({ userId: manager, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: "key:0190a000-0000-7000-8000-000000000001", channelId, messageTs: ts });
-    expect(textOf(await lastResponse(count + 2))).toContain("cannot be snoozed");
+    // An API-key reminder's Snooze goes to the key (test/slack/api-key-reminders.e2e.test.ts); this one names no key.
+    await app.driver.blockAction({ userId: manager, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: "apikey.0190a000-0000-7000-8000-000000000001", channelId, messageTs: ts });
+    expect(textOf(await lastResponse(count + 2))).toContain("The API key was not found");
   });
 
   it("opens the API-key roll form from an API-key reminder's Rotate now", async () => {
     const { key } = await app.keyward.services.keys.create(adminActor, { name: "reminded-key", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const ts = await postReminder(`key:${key.id}`);
+    const ts = await postReminder(`apikey.${key.id}`);
     const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: `key:${key.id}`, channelId, messageTs: ts });
+    await app.driver.blockAction({ userId: admin, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: `apikey.${key.id}`, channelId, messageTs: ts });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.key.roll");
     expect(textOf(view)).toContain("reminded-key");

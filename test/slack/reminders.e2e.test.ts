@@ -116,6 +116,7 @@ describe("reminders posted to Slack", () => {
     const dm = app.fake.callsTo("chat.postMessage").find((c) => textOf(c.args).includes("deploy-bot") && c.response.ok);
     expect(String(dm!.args.channel)).toMatch(/^D/);
     expect(textOf(dm!.args)).toContain("/keys roll deploy-bot");
-    expect(textOf(dm!.args)).toContain("key:");
+    expect(textOf(dm!.args)).toContain("apikey.");
+    expect(textOf(dm!.args)).not.toMatch(/key:[0-9a-f]{8}-/);
   });
 });

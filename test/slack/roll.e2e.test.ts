@@ -13,24 +13,28 @@ describe("/keys roll through the real receiver", () => {
     await app?.close();
   });
 
-  async function rollThroughSlack(name: string, graceHours: string, where = channelId) {
+  async function rollThroughSlack(name: string, graceHours: string, where = channelId, expiresOn?: string) {
     const opened = app.fake.callsTo("views.open").length + 1;
     await app.driver.command({ userId: admin, text: `roll ${name}`, channelId: where });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.key.roll");
-    return app.driver.viewSubmission({ userId: admin, view, answers: { grace: { value: graceHours } } });
+    return app.driver.viewSubmission({ userId: admin, view, answers: { grace: { value: graceHours }, ...(expiresOn ? { expires_on: { value: expiresOn } } : {}) } });
   }
 
   it("issues a replacement shown once; the old key works through the grace period", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "rolled-in-slack", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const submitted = await rollThroughSlack("rolled-in-slack", "24");
+    const submitted = await rollThroughSlack("rolled-in-slack", "24", channelId, "2031-06-30");
     expect(submitted.json).toEqual({ response_action: "clear" });
     const [delivery] = await app.fake.waitForCalls("chat.postEphemeral", 1);
     const secret = secretIn(delivery!)!;
     expect(secret).not.toBe(old);
     expect(textOf(delivery!.args)).toContain(`Replaces`);
-    expect(await verifyWhenActive(app, secret)).toMatchObject({ valid: true, key: { name: "rolled-in-slack", roleName: "Manager", expiresAt: key.expiresAt } });
+    // Renewed: the end of the chosen day in the roller's zone (America/New_York), not the old key's expiry.
+    const renewed = await verifyWhenActive(app, secret);
+    expect(renewed).toMatchObject({ valid: true, key: { name: "rolled-in-slack", roleName: "Manager" } });
+    expect(renewed.key!.expiresAt.toISOString()).toBe("2031-07-01T03:59:59.999Z");
+    expect(renewed.key!.expiresAt.toISOString()).not.toBe(key.expiresAt.toISOString());
     const oldNow = await app.keyward.services.keys.verify(old);
     expect(oldNow.valid).toBe(true);
     const worksUntil = oldNow.key!.expiresAt.getTime();
@@ -40,14 +44,25 @@ describe("/keys roll through the real receiver", () => {
     expect((await app.keyward.services.keys.find(actor, "rolled-in-slack")).id).not.toBe(key.id);
   });
 
-  it("undoes the roll when the new secret cannot be delivered", async () => {
+  it("refuses a day in the past on the form's expiry field, and rolls nothing", async () => {
+    const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    const { key } = await app.keyward.services.keys.create(actor, { name: "rolled-to-the-past", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const keys = await app.keyward.db.prisma.apiKey.count();
+    const submitted = await rollThroughSlack("rolled-to-the-past", "24", channelId, "2020-01-01");
+    expect(submitted.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("Choose today or a later day") } });
+    expect(await app.keyward.db.prisma.apiKey.count()).toBe(keys);
+    expect((await app.keyward.services.keys.get(actor, key.id)).replacedBy).toBeNull();
+  });
+
+  it("undoes the roll when the new secret cannot be delivered: the old key is back with its original expiry", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "undeliverable-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     app.fake.reset();
     app.fake.addChannel({ id: "CNOBOT001", members: [admin], botIsMember: false });
     app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
     app.driver.failNextResponse(500);
-    await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001");
+    // The replacement would have expired on a day of its own: the old key gets its own back, not that one.
+    await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001", "2031-06-30");
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } }))) await new Promise((r) => setTimeout(r, 20));
     const restored = await app.keyward.services.keys.verify(old);

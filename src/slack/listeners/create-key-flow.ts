@@ -1,6 +1,8 @@
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
+import type { ModalView } from "@slack/types";
 import { dayAfter } from "../../domain/expiry.ts";
+import { defaultReplacementDay } from "../../domain/key-roll.ts";
 import { callbackIds } from "../ids.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
@@ -125,18 +127,33 @@ export async function openCreateKeyForm(
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Create an API key"));
   try {
     const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const options = await deps.services.keys.createOptions(actor);
-    const view = createKeyModal({
-      roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
-      kinds: options.kinds,
-      defaultDay: dayAfter(deps.clock.now(), user.tz, deps.defaultExpiryDays),
-      timeZone: user.tz,
-      privateMetadata: encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }),
-    });
+    const view = await createKeyForm(deps, actor, user.tz, { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home });
     await args.client.views.update({ view_id: viewId, view });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);
   }
+}
+
+/** The create form for this person; `replacing` fills it in from an expired key (its reminder's "Create a replacement"). */
+export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: string, target: FormOrigin, replacing?: ApiKey): Promise<ModalView> {
+  const options = await deps.services.keys.createOptions(actor);
+  const now = deps.clock.now();
+  return createKeyModal({
+    roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
+    kinds: options.kinds,
+    // A replacement is suggested its predecessor's lifetime again, as a roll is.
+    defaultDay: replacing ? defaultReplacementDay(replacing, now, timeZone) : dayAfter(now, timeZone, deps.defaultExpiryDays),
+    timeZone,
+    privateMetadata: encodeMetadata(target),
+    prefill: replacing && {
+      name: replacing.name,
+      description: replacing.description,
+      roleId: replacing.roleId,
+      roleName: replacing.roleName,
+      kind: replacing.kind,
+      replaces: { last4: replacing.last4, expiresAt: replacing.expiresAt },
+    },
+  });
 }
 
 export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {

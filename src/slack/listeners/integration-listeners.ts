@@ -17,7 +17,6 @@ import {
   deletedText,
   integrationNoticeMessage,
   integrationNoticeModal,
-  keyReminderSnoozeText,
   madeDefaultText,
   rotatedInThreadMessage,
   rotatedText,
@@ -31,6 +30,8 @@ import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } f
 import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
+import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
+import { decodeReminderValue } from "../reminder-values.ts";
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -172,17 +173,15 @@ function registerFormButtons(app: App, deps: SlackDeps): void {
   }
 }
 
-/** Reminder buttons carry a configuration id, or `key:<id>` on API-key reminders. */
-const apiKeyIdOf = (value: string | undefined): string | null => (value?.startsWith("key:") ? value.slice("key:".length) : null);
-
 function registerReminderButtons(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(actionIds.rotateFromReminder, async (args) => {
     await args.ack();
     const { body, action } = args;
     const request = formRequest(args as ButtonArgs);
-    const keyId = apiKeyIdOf(action.value);
-    if (keyId !== null) {
-      return openRollKeyForm(deps, { ...request, ref: keyId, channelId: body.channel?.id, responseUrl: body.response_url });
+    const target = decodeReminderValue(action.value);
+    // An API key's reminder: the roll form, or for an expired key the create form filled in from it.
+    if (target.type === "api_key") {
+      return openRollKeyForm(deps, { ...request, ref: target.id, channelId: body.channel?.id, responseUrl: body.response_url });
     }
     // A reminder in a thread is answered in that thread; a top-level one starts its own.
     const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts ?? body.container?.message_ts;
@@ -191,8 +190,11 @@ function registerReminderButtons(app: App, deps: SlackDeps): void {
 
   app.action<BlockAction<ButtonAction>>(actionIds.snoozeReminder, async ({ ack, body, action, client, context, respond }) => {
     await ack();
+    const target = decodeReminderValue(action.value);
+    if (target.type === "api_key") {
+      return snoozeKeyReminder(deps, { client, respond: body.response_url ? respond : undefined, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, keyId: target.id });
+    }
     const reply = replyTo({ body, client, respond });
-    if (apiKeyIdOf(action.value) !== null) return answer(deps, reply, keyReminderSnoozeText, ":information_source:");
     try {
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       const config = await deps.services.integrations.snooze(actor, action.value ?? "", snoozeHours);

@@ -6,22 +6,34 @@ import { loadingModal } from "../views/notices.ts";
 import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { decodeMetadata, encodeMetadata, handOverSecret } from "./create-key-flow.ts";
+import { defaultReplacementDay, lifetimeDays } from "../../domain/key-roll.ts";
+import { createKeyForm, decodeMetadata, encodeMetadata, handOverSecret } from "./create-key-flow.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
 
-/** `/keys roll <name|id>`: the grace-period form for a key the person may change. */
+/**
+ * `/keys roll <name|id>` and a reminder's "Roll now": the form for the replacement's expiry and the
+ * grace period, for a key the person may change. An expired key cannot be rolled (it works no more):
+ * the create form opens instead, filled in from it ("Create a replacement" on its reminder).
+ */
 export async function openRollKeyForm(
   deps: SlackDeps,
   args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
   try {
-    const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
+    const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
     const key = await deps.services.keys.findForChange(actor, args.ref);
-    const privateMetadata = encodeMetadata({ channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }, { keyId: key.id });
-    await args.client.views.update({ view_id: viewId, view: rollKeyModal({ ...key, privateMetadata }) });
+    const target = { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home };
+    const now = deps.clock.now();
+    if (key.expiresAt.getTime() <= now.getTime()) {
+      await args.client.views.update({ view_id: viewId, view: await createKeyForm(deps, actor, user.tz, target, key) });
+      return;
+    }
+    const privateMetadata = encodeMetadata(target, { keyId: key.id });
+    const view = rollKeyModal({ ...key, defaultDay: defaultReplacementDay(key, now, user.tz), lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
+    await args.client.views.update({ view_id: viewId, view });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);
   }
@@ -30,9 +42,10 @@ export async function openRollKeyForm(
 export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
   app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
     await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.rollKey, async () => {
-      const parsed = parseRollKeyModal(view.state.values);
+      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+      // The chosen day ends in the roller's zone (rule 5), as the form's hint says.
+      const parsed = parseRollKeyModal(view.state.values, user.tz);
       if (!parsed.ok) return invalidForm(forms.rollKey, view, parsed.errors);
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
       const rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
       const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };

@@ -27,6 +27,7 @@ export const auditVerbs: Record<AuditAction, string> = {
   "api_key.delete": "deleted key",
   "api_key.roll": "rolled key",
   "api_key.roll_reverted": "undid the roll of key",
+  "api_key.snooze": "snoozed the reminders of key",
   "role.create": "created role",
   "role.assign": "assigned a role to",
   "role.unassign": "removed the role of",

@@ -2,7 +2,7 @@ import type { KnownBlock, ModalView } from "@slack/types";
 import { createKeyInputSchema, descriptionMax, nameLimits, type CreateKeyInput } from "../../domain/schemas.ts";
 import type { KeyKind } from "../../domain/types.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
-import { plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
 import { roleSummary } from "./role-summary.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
@@ -14,6 +14,18 @@ export interface CreateKeyModalView {
   timeZone: string;
   /** Where to deliver the secret: opaque to the builder, no secret ever. */
   privateMetadata: string;
+  /** Filled in from an expired key this one replaces ("Create a replacement" on its reminder). */
+  prefill?: CreateKeyPrefill;
+}
+
+export interface CreateKeyPrefill {
+  name: string;
+  description: string;
+  roleId: string;
+  roleName: string;
+  kind: KeyKind;
+  /** The expired key, as the form names it. */
+  replaces: { last4: string; expiresAt: Date };
 }
 
 const kindLabels: Record<KeyKind, string> = {
@@ -29,13 +41,17 @@ export const roleOption = (r: { id: string; name: string; permissions?: readonly
 export function createKeyModal(view: CreateKeyModalView): ModalView {
   const roleOptions = view.roles.slice(0, 100).map(roleOption);
   const kindOptions = view.kinds.map((k) => option(kindLabels[k], k));
+  const p = view.prefill;
+  const initialRole = p ? roleOptions.find((o) => o.value === p.roleId) : undefined;
+  const initialKind = (p && kindOptions.find((o) => o.value === p.kind)) ?? kindOptions[0];
   const blocks: KnownBlock[] = [
+    ...(p ? [replacesBlock(p, initialRole !== undefined)] : []),
     {
       type: "input",
       block_id: b.name,
       label: plain("Name"),
       hint: plain(`What the key is for, unique among live keys; at most ${nameLimits.max} characters. /keys edit, roll and delete take it.`),
-      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
+      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy"), ...(p ? { initial_value: p.name.slice(0, nameLimits.max) } : {}) },
     },
     {
       type: "input",
@@ -43,14 +59,14 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       optional: true,
       label: plain("Description"),
       hint: plain("Who uses the key and where it is stored, so whoever rotates it later knows where to look."),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax, placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY") },
+      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax, placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"), ...(p?.description ? { initial_value: p.description.slice(0, descriptionMax) } : {}) },
     },
     {
       type: "input",
       block_id: b.role,
       label: plain("Role"),
       hint: plain("What programs using the key may do. Only roles whose permissions you hold yourself are offered."),
-      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role") },
+      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role"), ...(initialRole ? { initial_option: initialRole } : {}) },
     },
     {
       type: "input",
@@ -64,7 +80,7 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       block_id: b.kind,
       label: plain("Kind"),
       hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
-      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
+      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: initialKind },
     },
   ];
   return {
@@ -76,6 +92,13 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
     private_metadata: view.privateMetadata,
     blocks,
   };
+}
+
+/** Says which key the form replaces and why it is not a roll; names the role when the person cannot grant it. */
+function replacesBlock(p: CreateKeyPrefill, roleOffered: boolean): KnownBlock {
+  const role = roleOffered ? "" : ` Its role, ${escapeMrkdwn(p.roleName)}, grants more than you hold: choose another, or ask someone who holds it.`;
+  const text = `:information_source: *${escapeMrkdwn(p.name)}* (\`…${escapeMrkdwn(p.replaces.last4)}\`) expired ${slackDate(p.replaces.expiresAt)} and cannot be rolled, so this creates a new key in its place, filled in from it.${role} The expired key stays listed until you delete it.`;
+  return { type: "section", block_id: "replaces", text: mrkdwn(text) };
 }
 
 export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record<string, string> };

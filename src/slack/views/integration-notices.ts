@@ -34,8 +34,6 @@ export function snoozedText(c: Pick<Named, "integration" | "alias">, until: Date
   return `Snoozed ${nameOf(c)}: the next reminder comes no sooner than ${slackDate(until)}.`;
 }
 
-export const keyReminderSnoozeText = "Reminders for API keys cannot be snoozed: roll the key with *Rotate now*, or let it expire.";
-
 /** An ephemeral answer whose text is already mrkdwn (see above). */
 export function integrationNoticeMessage(text: string, emoji = ""): { text: string; blocks: KnownBlock[] } {
   return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${text}`) }] };

@@ -2,7 +2,8 @@ import type { KnownBlock } from "@slack/types";
 import { thresholdLabel } from "../../domain/reminder-schedule.ts";
 import { slashCommand } from "../ids.ts";
 import { actionIds } from "../ids.ts";
-import { escapeMrkdwn, isPerson, mention, mrkdwn, plain, plainDay, slackDate } from "./format.ts";
+import { encodeReminderValue } from "../reminder-values.ts";
+import { escapeMrkdwn, isPerson, mention, mrkdwn, plain, plainDay, slackDate, strong } from "./format.ts";
 import { isSettled, outcomeHeadline, outcomeLine, outcomeText, settledContext, type ReminderAfterView } from "./reminder-outcome.ts";
 
 export interface ReminderMessageView {
@@ -49,12 +50,21 @@ function integrationSteps(v: ReminderMessageView): string[] {
   ];
 }
 
-function apiKeySteps(v: ReminderMessageView): string[] {
+/** What an API key's owner does, and what each button does: roll while the key works; once expired (it cannot be rolled), a new key in its place. */
+function apiKeySteps(v: ReminderMessageView, expired: boolean): string[] {
   const name = escapeMrkdwn(v.name);
+  if (expired) {
+    return [
+      `1. *Create a replacement* opens the create form filled in with this key's name, role, kind and description; choose its expiry and create it. (An expired key cannot be rolled.)`,
+      `2. Put the new secret where the old one was used.`,
+      `3. Delete the expired key (\`…${escapeMrkdwn(v.last4)}\`) from \`${slashCommand} list\` once nothing refers to it.`,
+    ];
+  }
   return [
-    `1. Roll it: \`${slashCommand} roll ${name}\` issues a replacement with the same name and role; the old key keeps working for a grace period.`,
+    `1. *Roll now* opens the roll form: a replacement with the same name, role and kind, and a new expiry (suggested: this key's lifetime again, from today); the old key keeps working for the grace period you choose. The same: \`${slashCommand} roll ${name}\`.`,
     `2. Put the new secret where the old one is used.`,
     `3. Check that nothing uses the old key before its grace period ends (its last use shows in \`${slashCommand} list\`).`,
+    `*Snooze* puts this key's next reminder off by a day.`,
   ];
 }
 
@@ -66,38 +76,40 @@ function reminderText(v: ReminderMessageView, left: number): string {
   const subject = v.subjectType === "integration" ? `${escapeMrkdwn(v.integration ?? "")}/${escapeMrkdwn(v.alias ?? "")}` : escapeMrkdwn(v.name);
   const day = plainDay(v.expiresAt, v.expiryTimeZone);
   const when = left < 0 ? `${thresholdLabel(left)} (${day})` : `${thresholdLabel(left)}, on ${day}`;
-  if (v.subjectType !== "integration") return `${subject} ${when}: ${left < 0 ? "create a replacement" : "roll it with Rotate now"}.`;
+  if (v.subjectType !== "integration") return `${subject} ${when}: ${left < 0 ? "create a replacement with Create a replacement" : "roll it with Roll now (a new expiry), or Snooze"}.`;
   const person = responsiblePerson(v);
   return `${subject} ${when}: rotate it with Rotate now (in place, no gap).${person ? ` <@${person.userId}> ${person.did}.` : ""}`;
+}
+
+/** The reminder's buttons; an expired API key gets only "Create a replacement" (no reminder is left to snooze). */
+function reminderButtons(v: ReminderMessageView, expired: boolean) {
+  const value = encodeReminderValue({ type: v.subjectType, id: v.subjectId });
+  const primary = v.subjectType === "integration" ? "Rotate now" : expired ? "Create a replacement" : "Roll now";
+  const rotate = { type: "button" as const, action_id: actionIds.rotateFromReminder, text: plain(primary, 75), style: "primary" as const, value };
+  const snooze = { type: "button" as const, action_id: actionIds.snoozeReminder, text: plain("Snooze", 75), value };
+  return v.subjectType === "api_key" && expired ? [rotate] : [rotate, snooze];
 }
 
 /** The reminder posted before (and once after) an expiry, with the rotation steps filled in; `after` set: the same message updated in place. */
 export function reminderMessage(v: ReminderMessageView): { text: string; blocks: KnownBlock[] } {
   if (v.after && v.subjectType === "integration") return updatedIntegrationReminder(v, v.after);
-  const what = v.subjectType === "integration" ? `${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`` : `API key *${escapeMrkdwn(v.name)}*`;
+  const what = v.subjectType === "integration" ? `${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`` : `API key ${strong(v.name)}`;
   const left = v.daysLeft ?? v.threshold;
+  const expired = left < 0;
   const headline = `${v.subjectType === "integration" ? `${v.integration}/${v.alias}` : v.name} ${thresholdLabel(left)}`;
   const facts =
     v.subjectType === "integration"
       ? integrationFacts(v, left)
-      : [`*Key:* ${escapeMrkdwn(v.name)}`, `*Owner:* ${mention(v.ownerId)}`, `*Last 4:* \`…${v.last4}\``, `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`];
-  const buttonValue = v.subjectType === "integration" ? v.subjectId : `key:${v.subjectId}`;
+      : [`*Key:* ${escapeMrkdwn(v.name)}`, `*Owner:* ${mention(v.ownerId)}`, `*Last 4:* \`…${escapeMrkdwn(v.last4)}\``, `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`];
   const blocks: KnownBlock[] = [
     { type: "header", block_id: "reminder_header", text: plain(`:hourglass: ${headline}`, 150) },
     { type: "section", block_id: "reminder_facts", fields: facts.map((f) => mrkdwn(f, 2000)) },
     {
       type: "section",
       block_id: "reminder_steps",
-      text: mrkdwn(`*To rotate ${what}:*\n${(v.subjectType === "integration" ? integrationSteps(v) : apiKeySteps(v)).join("\n")}`),
+      text: mrkdwn(v.subjectType === "integration" ? `*To rotate ${what}:*\n${integrationSteps(v).join("\n")}` : `*To ${expired ? "replace" : "rotate"}* ${what}:\n${apiKeySteps(v, expired).join("\n")}`),
     },
-    {
-      type: "actions",
-      block_id: "reminder_actions",
-      elements: [
-        { type: "button", action_id: actionIds.rotateFromReminder, text: plain("Rotate now", 75), style: "primary", value: buttonValue },
-        { type: "button", action_id: actionIds.snoozeReminder, text: plain("Snooze", 75), value: buttonValue },
-      ],
-    },
+    { type: "actions", block_id: "reminder_actions", elements: reminderButtons(v, expired) },
   ];
   if (v.note) blocks.unshift({ type: "section", block_id: "reminder_note", text: mrkdwn(`:warning: ${v.note}`) });
   return { text: reminderText(v, left), blocks };

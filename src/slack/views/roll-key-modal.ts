@@ -1,13 +1,20 @@
 import type { ModalView } from "@slack/types";
+import { rollKeyInputSchema, type RollKeyInput } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
-import { readValues, type StateValues } from "./modal-state.ts";
+import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
 export interface RollKeyModalView {
   name: string;
   last4: string;
   roleName: string;
   expiresAt: Date;
+  /** The replacement's default expiry day (the old key's lifetime again, from today), in `timeZone`. */
+  defaultDay: string;
+  /** The old key's lifetime in days, for the hint that explains the default. */
+  lifetimeDays: number;
+  /** The roller's Slack time zone: the chosen day ends there (rule 5). */
+  timeZone: string;
   privateMetadata: string;
 }
 
@@ -19,7 +26,9 @@ const graceChoices: Array<[string, number]> = [
   ["7 days", 168],
 ];
 
-/** `/keys roll`: a replacement with the same name, role and kind; the old key works for a grace period. */
+const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
+
+/** `/keys roll`: a replacement with the same name, role and kind and a new expiry; the old key works for a grace period. */
 export function rollKeyModal(view: RollKeyModalView): ModalView {
   const options = graceChoices.map(([text, hours]) => ({ text: plain(text, 75), value: String(hours) }));
   return {
@@ -33,7 +42,16 @@ export function rollKeyModal(view: RollKeyModalView): ModalView {
       {
         type: "section",
         block_id: "roll_facts",
-        text: mrkdwn(`${strong(view.name)} (\`…${view.last4}\`, ${literal(view.roleName)}) gets a replacement with the same name, role, kind and expiry (${slackDate(view.expiresAt)}). Its secret is shown to you once.`),
+        text: mrkdwn(
+          `${strong(view.name)} (\`…${view.last4}\`, ${literal(view.roleName)}, expires ${slackDate(view.expiresAt)}) gets a replacement with the same name, role and kind, and the expiry you choose below. Its secret is shown to you once.`,
+        ),
+      },
+      {
+        type: "input",
+        block_id: b.expiresOn,
+        label: plain("The new key expires at the end of"),
+        hint: plain(`Suggested: ${days(view.lifetimeDays)} from today, this key's lifetime again. 23:59:59 on that day in your time zone (${view.timeZone}).`),
+        element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the new key works") },
       },
       {
         type: "input",
@@ -46,9 +64,19 @@ export function rollKeyModal(view: RollKeyModalView): ModalView {
   };
 }
 
-export function parseRollKeyModal(values: StateValues) {
-  const raw = readValues(values)[b.grace];
-  const hours = typeof raw === "string" ? Number(raw) : NaN;
-  if (!graceChoices.some(([, h]) => h === hours)) return { ok: false as const, errors: { [b.grace]: "Choose how long the old key keeps working." } };
-  return { ok: true as const, input: { graceHours: hours } };
+/** Reads the submitted roll form; errors are keyed by its blocks (a past day is refused by the service, on the same block). */
+export function parseRollKeyModal(values: StateValues, timeZone: string) {
+  const raw = readValues(values);
+  const errors: Record<string, string> = {};
+  const grace = raw[b.grace];
+  const hours = typeof grace === "string" ? Number(grace) : NaN;
+  if (!graceChoices.some(([, h]) => h === hours)) errors[b.grace] = "Choose how long the old key keeps working.";
+  const day = raw[b.expiresOn];
+  if (typeof day !== "string" || day === "") errors[b.expiresOn] = "Choose the day the new key expires.";
+  if (Object.keys(errors).length > 0) return { ok: false as const, errors };
+  const candidate = { graceHours: hours, expiresOn: day as string, timeZone };
+  const result = rollKeyInputSchema.safeParse(candidate);
+  // The service parses again; it gets the input as the person gave it, the checks already passed.
+  if (result.success) return { ok: true as const, input: candidate satisfies RollKeyInput };
+  return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues, b.expiresOn) };
 }

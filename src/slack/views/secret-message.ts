@@ -29,7 +29,7 @@ export function secretMessage(view: SecretDeliveryView): { text: string; blocks:
             {
               type: "context" as const,
               block_id: "secret_replaces",
-              elements: [mrkdwn(`Replaces \`…${view.replaces.last4}\`, which keeps working until ${slackDate(view.replaces.worksUntil)}.`)],
+              elements: [mrkdwn(`Replaces \`…${view.replaces.last4}\`, which keeps working until ${slackDate(view.replaces.worksUntil)}. The new key expires ${slackDate(view.expiresAt)}.`)],
             },
           ]
         : []),

@@ -1,0 +1,177 @@
+import { denied, DomainError } from "./errors.ts";
+import { recordAudit, type DomainContext } from "./context.ts";
+import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
+import { generateKey, lastFour } from "./key-format.ts";
+import type { CreatedKey } from "./key-service.ts";
+import { nextReminderAt } from "./reminder-schedule.ts";
+import type { Repositories } from "./repositories.ts";
+import { newId } from "./runtime.ts";
+import { rollKeyInputSchema, type RollKeyInput } from "./schemas.ts";
+import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import { parseInput } from "./validation.ts";
+
+/**
+ * Rolling a key (`/keys roll`, `POST /api-keys/{id}/roll`): a replacement with the old key's name,
+ * description, role and kind, and an expiry of its own, so that following a reminder renews the
+ * key; the old key keeps working for a grace period. Undone by revertRoll when the replacement's
+ * secret reached nobody (rule 4).
+ */
+export const defaultGraceMs = 24 * 3600_000;
+export const maxGraceMs = 7 * 24 * 3600_000;
+const dayMs = 24 * 3600_000;
+
+export interface RolledKey extends CreatedKey {
+  /** The old key, with its (possibly shortened) expiry. */
+  previous: ApiKey;
+}
+
+/** What a roll needs from KeyService: its row lock, its rule 2 check, its hash filter and its cache. */
+export interface RollSupport {
+  ctx: DomainContext;
+  loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey>;
+  requireHeld(actor: Actor, role: Role): void;
+  rememberHash(hash: string): void;
+  evict(keyId: string): void;
+}
+
+type RollInput = ReturnType<typeof rollKeyInputSchema.parse>;
+type Lifetime = Pick<ApiKey, "createdAt" | "expiresAt" | "expiryTimeZone" | "kind">;
+
+/**
+ * The latest expiry a replacement may get. Today only the global horizon (10 years, as create);
+ * issue 14 (policies) puts the workspace's maximum lifetime per kind HERE: the default is clamped
+ * to it and a chosen expiry past it is refused, for every surface at once.
+ */
+export function latestReplacementExpiry(now: Date, _kind: KeyKind): Date {
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + maxExpiryYears);
+  return limit;
+}
+
+function dayBefore(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The old key's lifetime in calendar days: from the day it was created to its expiry day, in the
+ * zone that day was chosen in (UTC for an instant). Days, not milliseconds: a 90-day key rolled in
+ * the morning or the evening gets 90 days again either way.
+ */
+export function lifetimeDays(old: Pick<ApiKey, "createdAt" | "expiresAt" | "expiryTimeZone">): number {
+  const zone = old.expiryTimeZone && isValidTimeZone(old.expiryTimeZone) ? old.expiryTimeZone : "UTC";
+  return Math.max(0, Math.round((Date.parse(dayIn(old.expiresAt, zone)) - Date.parse(dayIn(old.createdAt, zone))) / dayMs));
+}
+
+/** The default expiry day of the replacement: the old key's lifetime again from today in `timeZone`, within the limit. */
+export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string): string {
+  const day = dayAfter(now, timeZone, lifetimeDays(old));
+  const latest = latestReplacementExpiry(now, old.kind);
+  // That day may end past the limit (a 10-year key: ten years hold a leap day more or less): the last day before it then.
+  return endOfDayIn(day, timeZone).getTime() > latest.getTime() ? dayBefore(dayIn(latest, timeZone)) : day;
+}
+
+/**
+ * The replacement's expiry: the caller's day (end of it, in its zone, as create: rule 5) or
+ * instant; none given, the default day in the caller's zone, else the old key's, else UTC.
+ */
+export function replacementExpiry(old: Lifetime, input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">, now: Date): { expiresAt: Date; timeZone: string | null } {
+  const latest = latestReplacementExpiry(now, old.kind);
+  const tooLate = (field: string) =>
+    new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${latest.toISOString().slice(0, 10)}.` } });
+  if (input.expiresAt) {
+    if (input.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
+    if (input.expiresAt.getTime() > latest.getTime()) throw tooLate("expiresAt");
+    return { expiresAt: input.expiresAt, timeZone: null };
+  }
+  if (input.expiresOn) {
+    const expiresAt = expiryFromDay(input.expiresOn, input.timeZone!, now);
+    if (expiresAt.getTime() > latest.getTime()) throw tooLate("expiresOn");
+    return { expiresAt, timeZone: input.timeZone! };
+  }
+  const timeZone = input.timeZone ?? old.expiryTimeZone ?? "UTC";
+  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone), timeZone), timeZone };
+}
+
+function graceEnd(input: RollInput, now: Date): Date {
+  const graceUntil = input.graceUntil ?? new Date(now.getTime() + (input.graceHours !== undefined ? input.graceHours * 3600_000 : defaultGraceMs));
+  if (graceUntil.getTime() < now.getTime() || graceUntil.getTime() > now.getTime() + maxGraceMs) {
+    throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
+  }
+  return graceUntil;
+}
+
+/**
+ * Issues a replacement with the same name, description, role and kind and a new expiry; the old
+ * key keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
+ */
+export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput: RollKeyInput, options: { pendingDelivery?: boolean }): Promise<RolledKey> {
+  const { ctx } = s;
+  const input = parseInput(rollKeyInputSchema, rawInput);
+  const now = ctx.clock.now();
+  const graceUntil = graceEnd(input, now);
+  const secret = generateKey(ctx.random);
+  const hash = ctx.hasher.hash(secret);
+  s.rememberHash(hash);
+  const result = await ctx.store.transaction(async (tx) => {
+    const old = await s.loadForChange(tx, actor, id);
+    if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
+    // A personal key acts for its creator; its replacement would act for the roller instead.
+    if (old.kind === "personal" && old.createdBy !== actor.userId) throw denied("roll another person's personal key (they can roll it themselves)");
+    if (old.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", `${old.name} has expired; create a new key instead.`);
+    const role = await tx.roles.findById(actor.workspaceId, old.roleId);
+    if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
+    s.requireHeld(actor, role);
+    const expiry = replacementExpiry(old, input, now);
+    const key = await tx.apiKeys.create({
+      id: newId(ctx.clock, ctx.random),
+      workspaceId: actor.workspaceId,
+      name: old.name,
+      description: old.description,
+      kind: old.kind,
+      roleId: old.roleId,
+      hash,
+      last4: lastFour(secret),
+      createdBy: actor.userId,
+      createdAt: now,
+      expiresAt: expiry.expiresAt,
+      expiryTimeZone: expiry.timeZone,
+      nextReminderAt: nextReminderAt(expiry, now, ctx.reminderDays),
+      pendingSince: options.pendingDelivery ? now : null,
+    });
+    const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
+    await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
+    await tx.apiKeys.announceChange(old.id);
+    // The replacement is a new hash: other instances' filters learn it from its own notice.
+    await tx.apiKeys.announceChange(key.id);
+    await recordAudit(ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
+    await recordAudit(ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind, expiresAt: key.expiresAt.toISOString() });
+    return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
+  });
+  s.evict(id);
+  return { ...result, secret };
+}
+
+/**
+ * Rule 4 for a roll's replacement that reached nobody (it was just deleted in this transaction):
+ * the old key gets back its name and the expiry it had before the roll. Returns the old key's id,
+ * or null when the replacement replaced nothing.
+ */
+export async function revertRoll(
+  ctx: DomainContext,
+  tx: Repositories,
+  actor: Pick<Actor, "workspaceId" | "userId" | "source">,
+  replacement: Pick<ApiKey, "id" | "expiresAt">,
+  reason: string,
+): Promise<string | null> {
+  const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, replacement.id);
+  if (!replaced) return null;
+  // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
+  const expiresAt = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
+  const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), ctx.reminderDays);
+  await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
+  await tx.apiKeys.announceChange(replaced.id);
+  await recordAudit(ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: replacement.id, reason });
+  return replaced.id;
+}

@@ -1,0 +1,28 @@
+/**
+ * WIRE FORMAT: the `value` of the buttons on reminder messages ("Rotate now", "Roll now", "Create a
+ * replacement", "Snooze"). Reminders stay in Slack for as long as people keep them, and a click
+ * comes back with the value posted then, so every form written once must decode for good: add new
+ * forms, never rename or drop one.
+ *
+ *   integration configuration  `<configuration id>` (bare)
+ *   API key                    `apikey.<key id>`
+ *   API key, before issue 10   `key:<key id>`: still decoded; no longer written, since no message
+ *                              or view sent to Slack may carry `key:` followed by a UUID.
+ */
+export type ReminderButtonTarget = { type: "integration" | "api_key"; id: string };
+
+const apiKeyPrefix = "apikey.";
+const legacyApiKeyPrefix = "key:";
+
+export function encodeReminderValue(target: ReminderButtonTarget): string {
+  return target.type === "api_key" ? `${apiKeyPrefix}${target.id}` : target.id;
+}
+
+/** Any value decodes to a target; one naming nothing real is not found by the service that looks it up. */
+export function decodeReminderValue(value: string | null | undefined): ReminderButtonTarget {
+  const text = typeof value === "string" ? value : "";
+  for (const prefix of [apiKeyPrefix, legacyApiKeyPrefix]) {
+    if (text.startsWith(prefix)) return { type: "api_key", id: text.slice(prefix.length) };
+  }
+  return { type: "integration", id: text };
+}
