@@ -41,6 +41,12 @@ export interface TestAppOptions {
    * timing; the slow-Slack tests set the app's real budget (2 s) and prove the late path.
    */
   ackBudgetMs?: number;
+  /**
+   * At close, every call the app made to Slack and every response_url post is checked (issue 10's
+   * Done-when): none carries `key:` and a UUID, and every message has a top-level text. A test that
+   * sends such payloads itself on purpose (a message as an older release posted it) turns this off.
+   */
+  skipWireChecks?: boolean;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
@@ -90,10 +96,30 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     dump: () => dumpTables(keyward.db.sql),
     async close() {
+      if (!options.skipWireChecks) checkWire(fake, driver);
       await driver.close();
       await keyward.close();
       await fake.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const rawKeyId = /key:[0-9a-f]{8}-[0-9a-f]{4}/;
+
+/** Throws naming each call that carried an API key's raw id, or a message without a top-level text. */
+function checkWire(fake: FakeSlack, driver: SlackDriver): void {
+  const sent = [
+    ...fake.history.map((c) => ({ where: c.method, body: c.args as Record<string, unknown> })),
+    ...driver.responses.map((r) => ({ where: "response_url", body: r.body as Record<string, unknown> })),
+  ];
+  const problems = sent.flatMap(({ where, body }) => {
+    const found: string[] = [];
+    const json = JSON.stringify(body);
+    if (rawKeyId.test(json)) found.push(`${where} carries ${rawKeyId.exec(json)![0]}…`);
+    const isMessage = where === "response_url" ? body.delete_original !== true : /^chat\.(postMessage|postEphemeral|update)$/.test(where);
+    if (isMessage && (typeof body.text !== "string" || body.text.trim() === "")) found.push(`${where} has no top-level text`);
+    return found;
+  });
+  if (problems.length > 0) throw new Error(`what the app sent to Slack breaks issue 10's rules:\n${[...new Set(problems)].join("\n")}`);
 }

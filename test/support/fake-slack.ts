@@ -95,6 +95,8 @@ export interface FakeSlack {
   readonly botId: string;
   /** Every answered call, in the order the answers went out. */
   readonly calls: readonly RecordedCall[];
+  /** Every call since the fake started, including those before a reset(): what the harness checks at close. */
+  readonly history: readonly RecordedCall[];
   callsTo(method: string): RecordedCall[];
   /** Resolves once `count` calls to `method` were answered (the app often calls Slack after its ack). */
   waitForCalls(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
@@ -164,6 +166,7 @@ class FakeSlackServer implements FakeSlack {
   readonly botUserId: string;
   readonly botId: string;
   readonly calls: RecordedCall[] = [];
+  readonly history: RecordedCall[] = [];
 
   private readonly now: () => number;
   private readonly triggerTtlMs: number;
@@ -336,6 +339,7 @@ class FakeSlackServer implements FakeSlack {
     call.status = answer.status;
     call.response = answer.body;
     this.calls.push(call);
+    this.history.push(call);
     if (res.destroyed) return; // the client gave up (timeout test) or close() ran
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
     res.end(JSON.stringify(answer.body));
