@@ -48,6 +48,8 @@ export async function deliverEphemeral(
       const response = await fetch(target.responseUrl!, {
         method: "POST",
         headers: { "content-type": "application/json" },
+        // A response_url is Slack's, checked above; a redirect elsewhere is not followed with the secret.
+        redirect: "error",
         body: JSON.stringify({ response_type: "ephemeral", replace_original: false, ...message }),
         signal: AbortSignal.timeout(5000),
       });

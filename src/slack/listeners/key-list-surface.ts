@@ -36,6 +36,8 @@ export async function replaceThroughResponseUrl(deps: SlackDeps, url: string, me
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
+      // Checked as Slack's above; a redirect elsewhere is not followed.
+      redirect: "error",
       body: JSON.stringify({ response_type: "ephemeral", replace_original: true, ...message }),
       signal: AbortSignal.timeout(1500),
     });

@@ -1,5 +1,5 @@
 import type { DeliveryRoute } from "../secret-delivery.ts";
-import { escapeMrkdwn, slackDate } from "./format.ts";
+import { escapeMrkdwn, slackDate, strong } from "./format.ts";
 import type { HomeStatus } from "./home-view.ts";
 
 /** What became of a new secret's one delivery (never the secret itself). */
@@ -53,7 +53,7 @@ const lifetime =
 
 /** The modal that answers a create or roll form once the secret's delivery has run. */
 export function deliveryNotice(view: DeliveryNoticeView): { title: string; text: string } {
-  const name = `*${escapeMrkdwn(view.keyName)}*`;
+  const name = strong(view.keyName);
   const roll = view.replaces !== undefined;
   const { outcome } = view;
   if (outcome.state === "delivered") {
@@ -73,7 +73,7 @@ export function deliveryNotice(view: DeliveryNoticeView): { title: string; text:
 /** The Home tab's status line after a create or roll from it: what happened and where the secret is. */
 export function deliveryStatus(view: DeliveryNoticeView): HomeStatus {
   const { outcome } = view;
-  const name = `*${escapeMrkdwn(view.keyName)}* \`…${view.last4}\``;
+  const name = `${strong(view.keyName)} \`…${view.last4}\``;
   if (outcome.state === "delivered") {
     const where = outcome.route === "dm" ? "your direct messages with keyward (until Slack reloads)" : "the conversation where you typed the command (until Slack reloads)";
     return { tone: "done", text: `${view.replaces ? "Rolled" : "Created"} ${name}. Its secret was shown to you once, in ${where}.`, formatted: true };
