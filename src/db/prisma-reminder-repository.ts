@@ -196,6 +196,15 @@ export class PrismaReminderRepository implements ReminderRepository {
     return rows.sort((a, b) => new Date(a.sentAt!).getTime() - new Date(b.sentAt!).getTime()).map(toPosted);
   }
 
+  async subjectNow(type: ReminderSubjectType, subjectId: string) {
+    const [row] = await this.prisma.$queryRawUnsafe<SubjectRow[]>(subjectByIdSql[type], subjectId);
+    return row ? { last4: row.last4, expiresAt: row.expiresAt ? new Date(row.expiresAt) : null, expiryTimeZone: row.expiryTimeZone } : null;
+  }
+
+  async settleDelivery(deliveryId: string): Promise<boolean> {
+    return (await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "settledAt" = now() WHERE id = $1 AND "settledAt" IS NULL`, deliveryId)) === 1;
+  }
+
   async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {
     const sent = outcome.status === "sent";
     // One statement, so the first failure's time is kept, never overwritten by a later one; it is

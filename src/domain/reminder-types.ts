@@ -97,6 +97,10 @@ export interface ReminderRepository {
    * caller that settled a message updates it, so a later change cannot rewrite what happened.
    */
   settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  /** The subject's last 4 and expiry as stored now (null: deleted); read outside any claim. */
+  subjectNow(type: ReminderSubjectType, subjectId: string): Promise<ReminderSubjectNow | null>;
+  /** Settles one delivery's message; true only for the caller that settled it (so it alone rewrites it). */
+  settleDelivery(deliveryId: string): Promise<boolean>;
 }
 
 /** A reminder message in Slack, as the ledger knows it. */
@@ -109,6 +113,18 @@ export interface PostedReminder {
   threshold: number;
 }
 
+/** A subject as the database has it now, to tell whether a claim's snapshot went stale; null: deleted (or no longer live). */
+export interface ReminderSubjectNow {
+  last4: string;
+  expiresAt: Date | null;
+  expiryTimeZone: string | null;
+}
+
 export interface ReminderNotifier {
   deliver(claim: ReminderClaim): Promise<ReminderOutcome>;
+  /**
+   * A reminder just posted whose subject was rotated or deleted while it went out (the change found
+   * nothing to settle then): rewrite it as settled, without buttons. Best effort; never rejects.
+   */
+  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string }, now: ReminderSubjectNow | null, at: Date): Promise<void>;
 }

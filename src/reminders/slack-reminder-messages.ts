@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { ReminderChangeOutcome, ReminderMessageChange, ReminderMessages } from "../domain/reminder-messages.ts";
 import type { PostedReminder, ReminderRepository } from "../domain/reminder-types.ts";
 import type { Logger } from "../logger.ts";
-import type { ReminderAfterView } from "../slack/views/reminder-outcome.ts";
+import type { ReminderChangedBy } from "../slack/views/reminder-outcome.ts";
 import { reminderMessage } from "../slack/views/reminder-message.ts";
 import { errorCode } from "./slack-reminder-notifier.ts";
 
@@ -35,14 +35,14 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
   const inFlight = new Set<Promise<void>>();
   const lastBySubject = new Map<string, Promise<void>>();
 
-  async function actorOf(change: ReminderMessageChange): Promise<ReminderAfterView["by"]> {
+  async function actorOf(change: ReminderMessageChange): Promise<ReminderChangedBy> {
     const { userId, source, keyId } = change.by;
     if (!keyId || !options.describeKey || !userId.startsWith("key:")) return { userId, source };
     const key = await options.describeKey(change.workspaceId, keyId).catch(() => null);
     return { userId, source, ...(key ? { keyLabel: `${key.name} …${key.last4}` } : {}) };
   }
 
-  function messageFor(change: ReminderMessageChange, posted: PostedReminder, by: ReminderAfterView["by"]) {
+  function messageFor(change: ReminderMessageChange, posted: PostedReminder, by: ReminderChangedBy) {
     const s = change.subject;
     return reminderMessage({
       subjectType: "integration",

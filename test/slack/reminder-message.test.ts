@@ -117,6 +117,20 @@ describe("the integration reminder, updated in place", () => {
     expect(JSON.stringify(unnamed)).not.toMatch(/key:[0-9a-f]{8}-/);
   });
 
+  it("rotated or deleted while it was being posted: what it is now, who and when left unsaid; no steps, no buttons", () => {
+    const rotatedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: { last4: "<&>1", expiresAt: new Date("2031-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" } } }));
+    expect(rotatedMeanwhile.text).toBe("github/cortex-github was rotated while this reminder was being posted: the secret is now …&lt;&amp;&gt;1 and expires on Jun 30, 2031. Nothing to do.");
+    expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_outcome"))).toContain("*Rotated* while this reminder was being posted");
+    expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_was"))).toContain("`…abcd`");
+    const deletedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: null } }));
+    expect(deletedMeanwhile.text).toBe("github/cortex-github was deleted while this reminder was being posted: nothing left to rotate.");
+    for (const m of [rotatedMeanwhile, deletedMeanwhile]) {
+      expect(blockOf(m.blocks, "reminder_actions")).toBeUndefined();
+      expect(blockOf(m.blocks, "reminder_steps")).toBeUndefined();
+      expect(blockKitViolations("message", m.blocks)).toEqual([]);
+    }
+  });
+
   it.each([
     ["posted", undefined],
     ["rotated", rotated],
