@@ -33,6 +33,20 @@ export type ReminderMessageChange = ReminderChangeOutcome & {
  */
 export interface ReminderMessages {
   refresh(change: ReminderMessageChange): Promise<void>;
+  /** Re-applies the updates Slack refused for a passing reason (429, 5xx, timeout); the reminder pass calls it. Never rejects. */
+  retryDeferred?(): Promise<void>;
+}
+
+/** A change as the ledger keeps it while its update waits for a retry: JSON, dates as ISO strings. */
+export const encodeChange = (change: ReminderMessageChange): string => JSON.stringify(change);
+
+export function decodeChange(json: unknown): ReminderMessageChange {
+  const raw = (typeof json === "string" ? JSON.parse(json) : json) as ReminderMessageChange & Record<string, unknown>;
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  const change = { ...raw, at: date(raw.at)! } as ReminderMessageChange;
+  if (change.what === "rotated") change.expiresAt = date(raw.expiresAt);
+  if (change.what === "snoozed") change.until = date(raw.until)!;
+  return change;
 }
 
 /**

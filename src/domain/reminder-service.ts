@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
+import type { ReminderMessages } from "./reminder-messages.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
 
@@ -43,6 +44,8 @@ export class ReminderService {
     private readonly claimLeaseMs = 2 * 60_000,
     /** How long after its first failure a threshold is still retried: a Slack outage of hours loses nothing. */
     private readonly giveUpAfterMs = 24 * 3600_000,
+    /** Reminder messages whose update after a change Slack refused for a passing reason: each pass tries them again. */
+    private readonly messages?: Pick<ReminderMessages, "retryDeferred">,
   ) {}
 
   plan(subject: ReminderSubject, now: Date) {
@@ -85,6 +88,8 @@ export class ReminderService {
         after = batch.lastId;
       }
     }
+    // Best effort (it never rejects): a message still stale after this waits for the next pass.
+    await this.messages?.retryDeferred?.();
     report.ms = Math.round(performance.now() - started);
     return report;
   }

@@ -1,3 +1,5 @@
+import type { ReminderMessageChange } from "./reminder-messages.ts";
+
 /** What a reminder is about: an integration configuration or an API key nearing its expiry. */
 export type ReminderSubjectType = "integration" | "api_key";
 
@@ -90,7 +92,10 @@ export interface ReminderRepository {
    * was none), so giving up is timed on the database's clock, like the leases.
    */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
-  /** The reminder messages posted about a subject of this workspace and not settled yet, oldest first. */
+  /**
+   * The reminder messages posted about a subject of this workspace and not settled yet, oldest
+   * first; the caller applies a newer change, so an update of theirs still waiting for a retry is dropped.
+   */
   postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
   /**
    * Marks those messages settled (the subject was rotated or deleted) and returns them: only the
@@ -99,6 +104,13 @@ export interface ReminderRepository {
   settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
   /** The subject's last 4 and expiry as stored now (null: deleted); read outside any claim. */
   subjectNow(type: ReminderSubjectType, subjectId: string): Promise<ReminderSubjectNow | null>;
+  /**
+   * Keeps a change whose chat.update Slack refused for a passing reason on its message's row, so a
+   * later pass re-applies it (the row stays settled: no other change rewrites it meanwhile).
+   */
+  deferUpdate(deliveryId: string, change: ReminderMessageChange): Promise<void>;
+  /** Takes (and clears) up to `limit` deferred updates, of any workspace: each goes to one caller only. */
+  takeDeferredUpdates(limit: number): Promise<Array<{ message: PostedReminder; change: ReminderMessageChange }>>;
   /** Settles one delivery's message; true only for the caller that settled it (so it alone rewrites it). */
   settleDelivery(deliveryId: string): Promise<boolean>;
 }

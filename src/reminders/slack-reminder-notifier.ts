@@ -5,6 +5,7 @@ import { reminderMessage } from "../slack/views/reminder-message.ts";
 
 /** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
 const passing = new Set(["ratelimited", "rate_limited", "service_unavailable", "fatal_error", "internal_error", "request_timeout", "slack_webapi_rate_limited_error", "slack_webapi_http_error", "slack_webapi_request_error"]);
+export const isPassing = (code: string): boolean => passing.has(code);
 /** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
 const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ReminderDelivery" ADD COLUMN     "deferredUpdate" JSONB;
