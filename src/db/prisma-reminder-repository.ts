@@ -58,7 +58,7 @@ const subjectByIdSql: Record<ReminderSubjectType, string> = {
 };
 
 /** Messages that went out (a channel and a ts to update). */
-const sentWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> ''`;
+const sentWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND "expiresAt" = $4 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> ''`;
 /** ... that no rotation or deletion has settled yet. */
 const postedWhere = `${sentWhere} AND "settledAt" IS NULL`;
 /** ... or whose settling update Slack refused for a passing reason: a later rotation or deletion rewrites it instead. */
@@ -183,24 +183,26 @@ export class PrismaReminderRepository implements ReminderRepository {
     return count === 1;
   }
 
-  async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+  async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
     // The caller applies a newer change: an update still waiting for a retry is dropped, or it would land after this one.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
       `UPDATE "ReminderDelivery" SET "deferredUpdate" = NULL WHERE ${postedWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
       workspaceId,
       type,
       subjectId,
+      expiresAt,
     );
     return bySentAt(rows);
   }
 
-  async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+  async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
     // One statement: of two instances settling at once, each row goes to exactly one of them.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
       `UPDATE "ReminderDelivery" SET "settledAt" = COALESCE("settledAt", now()), "deferredUpdate" = NULL WHERE ${settleWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
       workspaceId,
       type,
       subjectId,
+      expiresAt,
     );
     return bySentAt(rows);
   }

@@ -93,15 +93,16 @@ export interface ReminderRepository {
    */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
   /**
-   * The reminder messages posted about a subject of this workspace and not settled yet, oldest
+   * The reminder messages posted about a subject of this workspace and its expiry `expiresAt` (the
+   * one before the change: messages about an earlier one are not rewritten with today's facts) and not settled yet, oldest
    * first; the caller applies a newer change, so an update of theirs still waiting for a retry is dropped.
    */
-  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
   /**
    * Marks those messages settled (the subject was rotated or deleted) and returns them: only the
    * caller that settled a message updates it, so a later change cannot rewrite what happened.
    */
-  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
   /** The subject's last 4 and expiry as stored now (null: deleted); read outside any claim. */
   subjectNow(type: ReminderSubjectType, subjectId: string): Promise<ReminderSubjectNow | null>;
   /**

@@ -65,7 +65,8 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
 
   async function run(change: ReminderMessageChange): Promise<void> {
     const { workspaceId, subjectType, subjectId } = change;
-    const posted = change.what === "snoozed" ? await ledger.postedMessages(workspaceId, subjectType, subjectId) : await ledger.settleMessages(workspaceId, subjectType, subjectId);
+    const expiresAt = change.subject.expiresAt;
+    const posted = change.what === "snoozed" ? await ledger.postedMessages(workspaceId, subjectType, subjectId, expiresAt) : await ledger.settleMessages(workspaceId, subjectType, subjectId, expiresAt);
     if (posted.length === 0) {
       logger.debug({ configId: subjectId, change: change.what }, "no reminder messages to update after a change");
       return;

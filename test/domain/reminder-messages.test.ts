@@ -61,7 +61,7 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
     const viewer = await f.actor(ws, "viewer");
-    const added = await integrations.add(admin, "sentry", { alias: "errors", secret: secret("c") });
+    const added = await integrations.add(admin, "sentry", { alias: "errors", secret: secret("c"), expiresOn: "2026-12-31", timeZone: "UTC" });
     await expect(integrations.update(viewer, "sentry", "errors", { secret: secret("d") })).rejects.toMatchObject({ code: "permission_denied" });
     await expect(integrations.update(admin, "sentry", "errors", { secret: secret("d"), expiresOn: "2020-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "expiry_in_past" });
     await expect(integrations.snooze(viewer, added.id)).rejects.toMatchObject({ code: "permission_denied" });
@@ -72,29 +72,36 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     expect(seen).toHaveLength(1);
   });
 
-  it("the ledger gives one workspace's posted messages only, and settles each once", async () => {
+  it("the ledger gives one workspace's posted messages about the current expiry only, and settles each once", async () => {
     const repo = new PrismaReminderRepository(f.db.prisma);
     const subjectId = randomUUID();
     const [mine, theirs] = [f.workspace(), f.workspace()];
     for (const ws of [mine, theirs]) await f.services.access.ensureWorkspace(ws);
+    const current = new Date("2026-12-31T23:59:59.999Z");
+    const earlier = new Date("2026-06-30T23:59:59.999Z");
     // The same subject id in another workspace (ids are unique, but a ledger query must not trust that).
-    const row = (workspaceId: string, threshold: number, status: string, messageTs: string | null) =>
+    const row = (workspaceId: string, threshold: number, status: string, messageTs: string | null, sentAt: string | null, expiresAt = current) =>
       f.db.prisma.reminderDelivery.create({
-        data: { id: randomUUID(), workspaceId, subjectType: "integration", subjectId, expiresAt: new Date(workspaceId === mine ? "2026-12-31T23:59:59.999Z" : "2027-01-31T23:59:59.999Z"), threshold, status, claimedAt: new Date(), sentAt: status === "sent" ? new Date() : null, channel: messageTs ? "C0PLATFORM" : null, messageTs },
+        data: { id: randomUUID(), workspaceId, subjectType: "integration", subjectId, expiresAt, threshold, status, claimedAt: new Date(), sentAt: sentAt && new Date(sentAt), channel: messageTs ? "C0PLATFORM" : null, messageTs },
       });
-    await row(mine, 7, "sent", "1.0001");
-    await row(mine, 3, "sent", "1.0002");
-    await row(mine, 1, "retry", null);
-    await row(mine, 0, "undeliverable", null);
-    await row(theirs, 7, "sent", "2.0001");
-    expect((await repo.postedMessages(mine, "integration", subjectId)).map((m) => [m.ts, m.threshold])).toEqual([
+    // Inserted newest first, with ids in no particular order: the ledger gives them oldest first.
+    await row(mine, 3, "sent", "1.0002", "2026-12-28T09:00:00Z");
+    await row(mine, 7, "sent", "1.0001", "2026-12-24T09:00:00Z");
+    await row(mine, 1, "retry", null, null);
+    await row(mine, 0, "undeliverable", null, null);
+    // About an expiry before the last rotation (settled by nothing, from before the ledger settled): left alone.
+    await row(mine, 7, "sent", "0.0001", "2026-06-23T09:00:00Z", earlier);
+    await row(theirs, 14, "sent", "2.0001", "2026-12-17T09:00:00Z");
+    expect((await repo.postedMessages(mine, "integration", subjectId, current)).map((m) => [m.ts, m.threshold])).toEqual([
       ["1.0001", 7],
       ["1.0002", 3],
     ]);
-    expect((await repo.postedMessages(mine, "api_key", subjectId))).toEqual([]);
-    expect((await repo.settleMessages(mine, "integration", subjectId)).map((m) => m.ts)).toEqual(["1.0001", "1.0002"]);
-    expect(await repo.settleMessages(mine, "integration", subjectId)).toEqual([]);
-    expect(await repo.postedMessages(mine, "integration", subjectId)).toEqual([]);
-    expect((await repo.postedMessages(theirs, "integration", subjectId)).map((m) => m.ts)).toEqual(["2.0001"]);
+    expect(await repo.postedMessages(mine, "api_key", subjectId, current)).toEqual([]);
+    expect((await repo.settleMessages(mine, "integration", subjectId, current)).map((m) => m.ts)).toEqual(["1.0001", "1.0002"]);
+    expect(await repo.settleMessages(mine, "integration", subjectId, current)).toEqual([]);
+    expect(await repo.postedMessages(mine, "integration", subjectId, current)).toEqual([]);
+    expect((await repo.postedMessages(mine, "integration", subjectId, earlier)).map((m) => m.ts)).toEqual(["0.0001"]);
+    expect((await f.db.prisma.reminderDelivery.findFirstOrThrow({ where: { messageTs: "0.0001" } })).settledAt).toBeNull();
+    expect((await repo.postedMessages(theirs, "integration", subjectId, current)).map((m) => m.ts)).toEqual(["2.0001"]);
   });
 });

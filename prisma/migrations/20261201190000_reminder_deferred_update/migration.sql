@@ -1,2 +1,0 @@
--- AlterTable
-ALTER TABLE "ReminderDelivery" ADD COLUMN     "deferredUpdate" JSONB;
