@@ -14,13 +14,18 @@ function outcomeOf(change: ReminderMessageChange): ReminderChangeOutcome {
 }
 
 export interface SlackReminderMessages extends ReminderMessages {
-  /** Waits for the updates under way (shutdown: before the database closes). */
+  /**
+   * Shutdown, before the database closes: refuses new updates (refresh becomes a no-op) and waits
+   * for the ones under way, at most `drainTimeoutMs`; one still waiting on Slack then is abandoned.
+   */
   drain(): Promise<void>;
 }
 
 export interface ReminderMessageOptions {
   /** A program's key by name and last 4 (never its id); absent or null: "a program". */
   describeKey?: (workspaceId: string, keyId: string) => Promise<{ name: string; last4: string } | null>;
+  /** How long drain() waits for the updates under way (default 5 s). */
+  drainTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +41,7 @@ export interface ReminderMessageOptions {
 export function createSlackReminderMessages(client: WebClient, ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates">, logger: Logger, options: ReminderMessageOptions = {}): SlackReminderMessages {
   const inFlight = new Set<Promise<void>>();
   const lastBySubject = new Map<string, Promise<void>>();
+  let closed = false;
 
   async function actorOf(change: ReminderMessageChange): Promise<ReminderChangedBy> {
     const { userId, source, keyId } = change.by;
@@ -113,9 +119,14 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
 
   return {
     refresh(change) {
+      if (closed) {
+        logger.debug({ configId: change.subjectId, change: change.what }, "shutting down: reminder messages not updated after a change");
+        return Promise.resolve();
+      }
       return enqueue(change, () => run(change));
     },
     async retryDeferred() {
+      if (closed) return;
       try {
         const deferred = await ledger.takeDeferredUpdates(100);
         await Promise.all(deferred.map(({ message, change }) => enqueue(change, () => apply(change, [message]))));
@@ -125,7 +136,17 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
       }
     },
     async drain() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      closed = true;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), options.drainTimeoutMs ?? 5_000);
+        timer.unref();
+      });
+      const all = (async () => {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+      })();
+      if ((await Promise.race([all, deadline])) === "late") logger.warn({ pending: inFlight.size }, "shutting down with reminder message updates still waiting on Slack; they are abandoned");
+      clearTimeout(timer);
     },
   };
 }
