@@ -12,12 +12,15 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
   let f: DomainFixture;
   /** What the port was told, with the configuration as the database had it at that moment. */
   const seen: Array<{ change: ReminderMessageChange; stored: { last4: string } | null }> = [];
+  /** What the port was asked, as it was asked: the services call it before their change returns, so this can be checked at once. */
+  const asked: string[] = [];
   let integrations: IntegrationService;
 
   beforeAll(async () => {
     f = await createDomainFixture(kind);
     const port: ReminderMessages = {
       async refresh(change) {
+        asked.push(change.what);
         // Read outside any transaction: a change the port hears about has committed already.
         const stored = await f.ctx.store.integrations.findById(change.workspaceId, change.subjectId);
         seen.push({ change, stored: stored && { last4: stored.last4 } });
@@ -37,11 +40,12 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
 
   it("tells the port after a rotation, a snooze and a deletion commit, with the configuration as its reminders showed it", async () => {
     seen.length = 0;
+    asked.length = 0;
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
     const added = await integrations.add(admin, "github", { alias: "cortex-github", secret: secret("a"), expiresOn: "2026-12-31", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
     await integrations.update(admin, "github", "cortex-github", { isDefault: true, reminderChannel: "C0OTHER01" });
-    expect(seen).toHaveLength(0); // neither makes a reminder stale
+    expect(asked).toEqual([]); // neither makes a reminder stale
     await integrations.snooze(admin, added.id, 24);
     await heard(1);
     await integrations.update(admin, "github", "cortex-github", { secret: secret("b"), expiresOn: "2027-06-30", timeZone: "Europe/Paris" });
@@ -54,10 +58,12 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     expect(rotated!.stored).toEqual({ last4: "bbbb" });
     expect(deleted!.change).toMatchObject({ ...common, what: "deleted", subject: { last4: "bbbb", rotatedBy: admin.userId } });
     expect(deleted!.stored).toBeNull();
+    expect(asked).toEqual(["snoozed", "rotated", "deleted"]);
   });
 
   it("tells the port nothing when the change is refused", async () => {
     seen.length = 0;
+    asked.length = 0;
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
     const viewer = await f.actor(ws, "viewer");
@@ -66,6 +72,7 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     await expect(integrations.update(admin, "sentry", "errors", { secret: secret("d"), expiresOn: "2020-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "expiry_in_past" });
     await expect(integrations.snooze(viewer, added.id)).rejects.toMatchObject({ code: "permission_denied" });
     await expect(integrations.delete(admin, "sentry", "no-such-alias")).rejects.toMatchObject({ code: "not_found" });
+    expect(asked).toEqual([]);
     // A later change is heard, so the refused ones would have been by now.
     await integrations.delete(admin, "sentry", "errors");
     expect((await heard(1)).map((s) => s.change.what)).toEqual(["deleted"]);
