@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { decodeChange, encodeChange, type ReminderMessageChange } from "../domain/reminder-messages.ts";
 import type { PostedReminder, ReminderClaim, ReminderRepository, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import type { Db } from "./prisma-store.ts";
@@ -56,8 +57,12 @@ const subjectByIdSql: Record<ReminderSubjectType, string> = {
   api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy", NULL::text AS "rotatedBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL`,
 };
 
-/** Messages that went out (a channel and a ts to update) and that no rotation or deletion has settled yet. */
-const postedWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> '' AND "settledAt" IS NULL`;
+/** Messages that went out (a channel and a ts to update). */
+const sentWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND "expiresAt" = $4 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> ''`;
+/** ... that no rotation or deletion has settled yet. */
+const postedWhere = `${sentWhere} AND "settledAt" IS NULL`;
+/** ... or whose settling update Slack refused for a passing reason: a later rotation or deletion rewrites it instead. */
+const settleWhere = `${sentWhere} AND ("settledAt" IS NULL OR "deferredUpdate" IS NOT NULL)`;
 
 interface PostedRow {
   id: string;
@@ -69,6 +74,9 @@ interface PostedRow {
 }
 
 const toPosted = (row: PostedRow): PostedReminder => ({ deliveryId: row.id, channel: row.channel, ts: row.messageTs, expiresAt: new Date(row.expiresAt), threshold: row.threshold });
+
+const bySentAt = (rows: PostedRow[]): PostedReminder[] =>
+  rows.sort((a, b) => new Date(a.sentAt!).getTime() - new Date(b.sentAt!).getTime() || a.id.localeCompare(b.id)).map(toPosted);
 
 const table: Record<ReminderSubjectType, string> = { integration: `"IntegrationConfig"`, api_key: `"ApiKey"` };
 
@@ -175,25 +183,52 @@ export class PrismaReminderRepository implements ReminderRepository {
     return count === 1;
   }
 
-  async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+  async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
+    // The caller applies a newer change: an update still waiting for a retry is dropped, or it would land after this one.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
-      `SELECT id, channel, "messageTs", "expiresAt", threshold FROM "ReminderDelivery" WHERE ${postedWhere} ORDER BY "sentAt", id`,
+      `UPDATE "ReminderDelivery" SET "deferredUpdate" = NULL WHERE ${postedWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
       workspaceId,
       type,
       subjectId,
+      expiresAt,
     );
-    return rows.map(toPosted);
+    return bySentAt(rows);
   }
 
-  async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]> {
+  async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
     // One statement: of two instances settling at once, each row goes to exactly one of them.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
-      `UPDATE "ReminderDelivery" SET "settledAt" = now() WHERE ${postedWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
+      `UPDATE "ReminderDelivery" SET "settledAt" = COALESCE("settledAt", now()), "deferredUpdate" = NULL WHERE ${settleWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
       workspaceId,
       type,
       subjectId,
+      expiresAt,
     );
-    return rows.sort((a, b) => new Date(a.sentAt!).getTime() - new Date(b.sentAt!).getTime()).map(toPosted);
+    return bySentAt(rows);
+  }
+
+  async subjectNow(type: ReminderSubjectType, subjectId: string) {
+    const [row] = await this.prisma.$queryRawUnsafe<SubjectRow[]>(subjectByIdSql[type], subjectId);
+    return row ? { last4: row.last4, expiresAt: row.expiresAt ? new Date(row.expiresAt) : null, expiryTimeZone: row.expiryTimeZone } : null;
+  }
+
+  async deferUpdate(deliveryId: string, change: ReminderMessageChange): Promise<void> {
+    await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "deferredUpdate" = $2::jsonb WHERE id = $1`, deliveryId, encodeChange(change));
+  }
+
+  async takeDeferredUpdates(limit: number) {
+    // One statement: of two instances retrying at once, each update goes to exactly one of them.
+    const rows = await this.prisma.$queryRawUnsafe<Array<PostedRow & { deferredUpdate: unknown }>>(
+      `WITH taken AS (SELECT id, "deferredUpdate" FROM "ReminderDelivery" WHERE "deferredUpdate" IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE "ReminderDelivery" d SET "deferredUpdate" = NULL FROM taken WHERE d.id = taken.id
+       RETURNING d.id, d.channel, d."messageTs", d."expiresAt", d.threshold, taken."deferredUpdate" AS "deferredUpdate"`,
+      limit,
+    );
+    return rows.map((row) => ({ message: toPosted(row), change: decodeChange(row.deferredUpdate) }));
+  }
+
+  async settleDelivery(deliveryId: string): Promise<boolean> {
+    return (await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "settledAt" = now() WHERE id = $1 AND "settledAt" IS NULL`, deliveryId)) === 1;
   }
 
   async finish(deliveryId: string, outcome: Parameters<ReminderRepository["finish"]>[1], at: Date, instance?: string): Promise<void> {

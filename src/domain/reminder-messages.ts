@@ -21,7 +21,10 @@ export type ReminderMessageChange = ReminderChangeOutcome & {
   subjectType: ReminderSubjectType;
   subjectId: string;
   /** The subject as its reminders showed it: before the change. */
-  subject: Pick<IntegrationConfig, "integration" | "alias" | "last4" | "isDefault" | "expiryTimeZone" | "createdBy" | "rotatedBy">;
+  subject: Pick<IntegrationConfig, "integration" | "alias" | "last4" | "isDefault" | "expiryTimeZone" | "createdBy" | "rotatedBy"> & {
+    /** The expiry its reminders were about: only messages about it are updated (older ones were settled when it changed). */
+    expiresAt: Date;
+  };
   at: Date;
   by: ReminderChangeActor;
 };
@@ -33,6 +36,20 @@ export type ReminderMessageChange = ReminderChangeOutcome & {
  */
 export interface ReminderMessages {
   refresh(change: ReminderMessageChange): Promise<void>;
+  /** Re-applies the updates Slack refused for a passing reason (429, 5xx, timeout); the reminder pass calls it. Never rejects. */
+  retryDeferred?(): Promise<void>;
+}
+
+/** A change as the ledger keeps it while its update waits for a retry: JSON, dates as ISO strings. */
+export const encodeChange = (change: ReminderMessageChange): string => JSON.stringify(change);
+
+export function decodeChange(json: unknown): ReminderMessageChange {
+  const raw = (typeof json === "string" ? JSON.parse(json) : json) as ReminderMessageChange & Record<string, unknown>;
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  const change = { ...raw, at: date(raw.at)!, subject: { ...raw.subject, expiresAt: date(raw.subject.expiresAt)! } } as ReminderMessageChange;
+  if (change.what === "rotated") change.expiresAt = date(raw.expiresAt);
+  if (change.what === "snoozed") change.until = date(raw.until)!;
+  return change;
 }
 
 /**
@@ -40,14 +57,15 @@ export interface ReminderMessages {
  * Without a port (no bot token, domain tests) it does nothing.
  */
 export function refreshReminderMessages(port: ReminderMessages | undefined, actor: Actor, config: IntegrationConfig, at: Date, outcome: ReminderChangeOutcome): void {
-  if (!port) return;
-  const { integration, alias, last4, isDefault, expiryTimeZone, createdBy, rotatedBy } = config;
+  // No expiry, no reminders: nothing posted can be stale.
+  if (!port || !config.expiresAt) return;
+  const { integration, alias, last4, isDefault, expiresAt, expiryTimeZone, createdBy, rotatedBy } = config;
   const change: ReminderMessageChange = {
     ...outcome,
     workspaceId: config.workspaceId,
     subjectType: "integration",
     subjectId: config.id,
-    subject: { integration, alias, last4, isDefault, expiryTimeZone, createdBy, rotatedBy },
+    subject: { integration, alias, last4, isDefault, expiresAt, expiryTimeZone, createdBy, rotatedBy },
     at,
     by: { userId: actor.userId, source: actor.source, ...(actor.keyId ? { keyId: actor.keyId } : {}) },
   };

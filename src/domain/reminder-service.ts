@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
+import type { ReminderMessages } from "./reminder-messages.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
-import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectType } from "./reminder-types.ts";
+import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
+
+/** The claim's snapshot no longer says what the subject is: deleted, or rotated (another secret or expiry). */
+const staleFor = (claim: ReminderClaim, now: ReminderSubjectNow | null): boolean =>
+  !now || now.last4 !== claim.subject.last4 || now.expiresAt?.getTime() !== claim.subject.expiresAt.getTime();
 
 export interface PassReport {
   claimed: number;
@@ -39,6 +44,8 @@ export class ReminderService {
     private readonly claimLeaseMs = 2 * 60_000,
     /** How long after its first failure a threshold is still retried: a Slack outage of hours loses nothing. */
     private readonly giveUpAfterMs = 24 * 3600_000,
+    /** Reminder messages whose update after a change Slack refused for a passing reason: each pass tries them again. */
+    private readonly messages?: Pick<ReminderMessages, "retryDeferred">,
   ) {}
 
   plan(subject: ReminderSubject, now: Date) {
@@ -81,6 +88,8 @@ export class ReminderService {
         after = batch.lastId;
       }
     }
+    // Best effort (it never rejects): a message still stale after this waits for the next pass.
+    await this.messages?.retryDeferred?.();
     report.ms = Math.round(performance.now() - started);
     return report;
   }
@@ -89,6 +98,13 @@ export class ReminderService {
     report.claimed++;
     if (!(await this.repo.renew(claim.deliveryId, this.instance))) {
       report.takenOver++;
+      return;
+    }
+    // A batch is claimed at once and posted one by one: a rotation or deletion since this claim
+    // found nothing to settle (the claim was not posted yet), so posting it would leave a stale reminder.
+    if (staleFor(claim, await this.repo.subjectNow(claim.subject.type, claim.subject.id))) {
+      await this.repo.finish(claim.deliveryId, { status: "obsolete", error: "the key or configuration was deleted or rotated after it was claimed" }, this.clock.now(), this.instance);
+      report.obsolete++;
       return;
     }
     let outcome: ReminderOutcome;
@@ -106,8 +122,21 @@ export class ReminderService {
       }
     }
     await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);
+    if (outcome.status === "sent") await this.settleIfChangedMeanwhile(claim, outcome);
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
     else report.undeliverable++;
+  }
+
+  /**
+   * A change that committed while the reminder was being posted settled nothing (the row was not
+   * 'sent' yet): whoever settles the row now (this pass, or the change's own update if it came
+   * later) rewrites the message, so no live stale reminder stays in the channel.
+   */
+  private async settleIfChangedMeanwhile(claim: ReminderClaim, posted: { channel: string; ts: string }): Promise<void> {
+    if (!posted.ts) return;
+    const now = await this.repo.subjectNow(claim.subject.type, claim.subject.id);
+    if (!staleFor(claim, now) || !(await this.repo.settleDelivery(claim.deliveryId))) return;
+    await this.notifier.withdraw?.(claim, posted, now, this.clock.now()).catch(() => undefined);
   }
 }

@@ -1,3 +1,5 @@
+import type { ReminderMessageChange } from "./reminder-messages.ts";
+
 /** What a reminder is about: an integration configuration or an API key nearing its expiry. */
 export type ReminderSubjectType = "integration" | "api_key";
 
@@ -90,13 +92,28 @@ export interface ReminderRepository {
    * was none), so giving up is timed on the database's clock, like the leases.
    */
   finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
-  /** The reminder messages posted about a subject of this workspace and not settled yet, oldest first. */
-  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  /**
+   * The reminder messages posted about a subject of this workspace and its expiry `expiresAt` (the
+   * one before the change: messages about an earlier one are not rewritten with today's facts) and not settled yet, oldest
+   * first; the caller applies a newer change, so an update of theirs still waiting for a retry is dropped.
+   */
+  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
   /**
    * Marks those messages settled (the subject was rotated or deleted) and returns them: only the
    * caller that settled a message updates it, so a later change cannot rewrite what happened.
    */
-  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string): Promise<PostedReminder[]>;
+  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
+  /** The subject's last 4 and expiry as stored now (null: deleted); read outside any claim. */
+  subjectNow(type: ReminderSubjectType, subjectId: string): Promise<ReminderSubjectNow | null>;
+  /**
+   * Keeps a change whose chat.update Slack refused for a passing reason on its message's row, so a
+   * later pass re-applies it (the row stays settled: no other change rewrites it meanwhile).
+   */
+  deferUpdate(deliveryId: string, change: ReminderMessageChange): Promise<void>;
+  /** Takes (and clears) up to `limit` deferred updates, of any workspace: each goes to one caller only. */
+  takeDeferredUpdates(limit: number): Promise<Array<{ message: PostedReminder; change: ReminderMessageChange }>>;
+  /** Settles one delivery's message; true only for the caller that settled it (so it alone rewrites it). */
+  settleDelivery(deliveryId: string): Promise<boolean>;
 }
 
 /** A reminder message in Slack, as the ledger knows it. */
@@ -109,6 +126,18 @@ export interface PostedReminder {
   threshold: number;
 }
 
+/** A subject as the database has it now, to tell whether a claim's snapshot went stale; null: deleted (or no longer live). */
+export interface ReminderSubjectNow {
+  last4: string;
+  expiresAt: Date | null;
+  expiryTimeZone: string | null;
+}
+
 export interface ReminderNotifier {
   deliver(claim: ReminderClaim): Promise<ReminderOutcome>;
+  /**
+   * A reminder just posted whose subject was rotated or deleted while it went out (the change found
+   * nothing to settle then): rewrite it as settled, without buttons. Best effort; never rejects.
+   */
+  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string }, now: ReminderSubjectNow | null, at: Date): Promise<void>;
 }

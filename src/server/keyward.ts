@@ -19,6 +19,7 @@ import { boltLogger, type Logger } from "../logger.ts";
 import { WebClient } from "@slack/web-api";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
+import type { ReminderMessages } from "../domain/reminder-messages.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { startControlChannel, type ControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
@@ -106,7 +107,7 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock);
-  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient) : null;
+  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient, reminderMessages ?? undefined) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   let ready = true;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
@@ -250,8 +251,8 @@ export function createReminderClient(config: Config, logger: Logger): WebClient 
   });
 }
 
-export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger, client = createReminderClient(config, logger)): ReminderService {
-  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000);
+export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger, client = createReminderClient(config, logger), messages?: ReminderMessages): ReminderService {
+  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000, undefined, messages);
 }
 
 interface RouteDeps {

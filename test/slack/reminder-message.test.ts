@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { plainDay, plainDayCacheSize } from "../../src/slack/views/format.ts";
 import { reminderMessage, type ReminderMessageView } from "../../src/slack/views/reminder-message.ts";
 import type { ReminderAfterView } from "../../src/slack/views/reminder-outcome.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
@@ -117,6 +118,28 @@ describe("the integration reminder, updated in place", () => {
     expect(JSON.stringify(unnamed)).not.toMatch(/key:[0-9a-f]{8}-/);
   });
 
+  it("escapes the last 4 in its facts, posted and snoozed", () => {
+    for (const after of [undefined, snoozed]) {
+      const facts = JSON.stringify(blockOf(reminderMessage(view({ last4: "<&>1", after })).blocks, "reminder_facts"));
+      expect(facts).toContain("*Last 4:* `…&lt;&amp;&gt;1`");
+      expect(facts).not.toContain("<&>");
+    }
+  });
+
+  it("rotated or deleted while it was being posted: what it is now, who and when left unsaid; no steps, no buttons", () => {
+    const rotatedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: { last4: "<&>1", expiresAt: new Date("2031-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" } } }));
+    expect(rotatedMeanwhile.text).toBe("github/cortex-github was rotated while this reminder was being posted: the secret is now …&lt;&amp;&gt;1 and expires on Jun 30, 2031. Nothing to do.");
+    expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_outcome"))).toContain("*Rotated* while this reminder was being posted");
+    expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_was"))).toContain("`…abcd`");
+    const deletedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: null } }));
+    expect(deletedMeanwhile.text).toBe("github/cortex-github was deleted while this reminder was being posted: nothing left to rotate.");
+    for (const m of [rotatedMeanwhile, deletedMeanwhile]) {
+      expect(blockOf(m.blocks, "reminder_actions")).toBeUndefined();
+      expect(blockOf(m.blocks, "reminder_steps")).toBeUndefined();
+      expect(blockKitViolations("message", m.blocks)).toEqual([]);
+    }
+  });
+
   it.each([
     ["posted", undefined],
     ["rotated", rotated],
@@ -127,5 +150,14 @@ describe("the integration reminder, updated in place", () => {
     expect(blockKitViolations("message", message.blocks)).toEqual([]);
     expect(message.text.length).toBeGreaterThan(0);
     expect(message.text.length).toBeLessThanOrEqual(4000);
+  });
+});
+
+describe("plainDay", () => {
+  it("keeps one format per zone, however the zone's name is spelled", () => {
+    const day = plainDay(expiresAt, "Asia/Kathmandu");
+    const size = plainDayCacheSize();
+    for (const spelling of ["asia/kathmandu", "ASIA/KATHMANDU", "Asia/kathmandu", "aSIA/kATHMANDU"]) expect(plainDay(expiresAt, spelling)).toBe(day);
+    expect(plainDayCacheSize()).toBe(size);
   });
 });

@@ -200,4 +200,44 @@ describe("reminder messages follow what happens to their configuration", () => {
     expect(app.fake.callsTo("chat.update").filter((c) => c.args.ts === ts)).toHaveLength(1);
     expect(app.fake.getMessage(channel, ts)!.text).toContain("linear/issues expires in 7 days");
   });
+
+  it("re-applies on the next reminder pass an update Slack refused for a passing reason (429), once", async () => {
+    const { id, ts } = await remind("vercel", "deploys");
+    app.fake.failNext("chat.update", { retryAfter: 30 });
+    const updates = app.fake.callsTo("chat.update").length;
+    const secret = ghToken();
+    expect((await rest("PATCH", "/integrations/vercel/configurations/deploys", { secret })).status).toBe(200);
+    const refused = await updateOf(ts, updates);
+    expect(refused.response.ok).toBe(false);
+    expect(await logged(id, "reminder messages updated after a change")).toMatchObject([{ updated: 0, of: 1 }]);
+    expect(app.fake.getMessage(channel, ts)!.text).toContain("vercel/deploys expires in 7 days");
+    const retried = app.fake.callsTo("chat.update").length;
+    await app.keyward.reminders!.runPass();
+    const update = await updateOf(ts, retried);
+    expect(update.response.ok).toBe(true);
+    expect(update.violations).toEqual([]);
+    expect(app.fake.getMessage(channel, ts)!.text).toBe(`vercel/deploys was rotated by API key rotation-bot …${(await app.keyward.db.prisma.apiKey.findFirstOrThrow({ where: { name: "rotation-bot" } })).last4} on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Dec 31, 2026. Nothing to do.`);
+    expect(block(app.fake.getMessage(channel, ts), "reminder_actions")).toBeUndefined();
+    const row = await app.keyward.db.prisma.reminderDelivery.findFirstOrThrow({ where: { subjectId: id, status: "sent" } });
+    expect(row.settledAt).not.toBeNull();
+    expect(row.deferredUpdate).toBeNull();
+    await app.keyward.reminders!.runPass();
+    expect(app.fake.callsTo("chat.update").filter((c) => c.args.ts === ts)).toHaveLength(2);
+  });
+
+  it("a deletion after a refused rotation update rewrites the message as deleted, and the pass does not bring the rotation back", async () => {
+    const { id, ts } = await remind("netlify", "sites");
+    app.fake.failNext("chat.update", { status: 503, error: "service_unavailable" });
+    const updates = app.fake.callsTo("chat.update").length;
+    expect((await rest("PATCH", "/integrations/netlify/configurations/sites", { secret: ghToken() })).status).toBe(200);
+    expect((await updateOf(ts, updates)).response.ok).toBe(false);
+    await logged(id, "reminder messages updated after a change");
+    const deleting = app.fake.callsTo("chat.update").length;
+    expect((await rest("DELETE", "/integrations/netlify/configurations/sites")).status).toBe(204);
+    expect((await updateOf(ts, deleting)).response.ok).toBe(true);
+    expect(app.fake.getMessage(channel, ts)!.text).toContain("netlify/sites was deleted by");
+    await app.keyward.reminders!.runPass();
+    expect(app.fake.callsTo("chat.update").filter((c) => c.args.ts === ts)).toHaveLength(2);
+    expect(app.fake.getMessage(channel, ts)!.text).toContain("netlify/sites was deleted by");
+  });
 });

@@ -76,10 +76,16 @@ export function plainDay(at: Date, timeZone: string | null | undefined): string 
     } catch {
       return plainDay(at, null);
     }
-    plainDayFormats.set(zone, format);
+    // Keyed by the zone's canonical name: spellings of one zone ("europe/paris", "EUROPE/PARIS") share an entry, so the cache stays bounded by the zones there are.
+    const canonical = format.resolvedOptions().timeZone;
+    format = plainDayFormats.get(canonical) ?? format;
+    plainDayFormats.set(canonical, format);
   }
   return `${format.format(at)}${timeZone ? "" : " (UTC)"}`;
 }
+
+/** How many zones plainDay keeps a format for (tests: spellings of one zone share one). */
+export const plainDayCacheSize = (): number => plainDayFormats.size;
 
 /** An instant as plain text in UTC, as slackDate's fallback reads. */
 export const plainInstant = (at: Date): string => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;

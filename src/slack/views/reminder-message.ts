@@ -125,7 +125,7 @@ function integrationFacts(v: ReminderMessageView, left: number): string[] {
   return [
     `*Integration:* ${escapeMrkdwn(v.integration ?? "")}`,
     `*Alias:* \`${escapeMrkdwn(v.alias ?? "")}\``,
-    `*Last 4:* \`…${v.last4}\``,
+    `*Last 4:* \`…${escapeMrkdwn(v.last4)}\``,
     `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`,
     `*Default:* ${v.isDefault ? "yes" : "no"}`,
     ...personFact(v),
