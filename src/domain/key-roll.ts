@@ -64,9 +64,25 @@ export function lifetimeDays(old: Pick<ApiKey, "createdAt" | "expiresAt" | "expi
   return Math.max(0, Math.round((Date.parse(dayIn(old.expiresAt, zone)) - Date.parse(dayIn(old.createdAt, zone))) / dayMs));
 }
 
-/** The default expiry day of the replacement: the old key's lifetime again from today in `timeZone`, within the limit. */
-export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string): string {
-  const day = dayAfter(now, timeZone, lifetimeDays(old));
+/** When the old key stops working after a roll whose grace ends at `graceUntil`: its own expiry, if sooner. */
+export function oldKeyEnds(old: Pick<ApiKey, "expiresAt">, graceUntil: Date): Date {
+  return new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
+}
+
+/** The first day whose end (in `timeZone`) is after `instant`: the earliest expiry day a replacement may have. */
+export function firstDayAfter(instant: Date, timeZone: string): string {
+  return dayIn(new Date(instant.getTime() + 1), timeZone);
+}
+
+/**
+ * The default expiry day of the replacement: the old key's lifetime again from today in `timeZone`,
+ * within the limit, and never ending before the old key stops (`oldEnds`, the end of its grace):
+ * a replacement that expired first would free the name while the old key still works (a 0-day
+ * lifetime's today, say), and a new key could take it.
+ */
+export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string, oldEnds?: Date): string {
+  const lifetimeAgain = dayAfter(now, timeZone, lifetimeDays(old));
+  const day = oldEnds && endOfDayIn(lifetimeAgain, timeZone).getTime() <= oldEnds.getTime() ? firstDayAfter(oldEnds, timeZone) : lifetimeAgain;
   const latest = latestReplacementExpiry(now, old.kind);
   // That day may end past the limit (a 10-year key: ten years hold a leap day more or less): the last day before it then.
   return endOfDayIn(day, timeZone).getTime() > latest.getTime() ? dayBefore(dayIn(latest, timeZone)) : day;
@@ -76,22 +92,34 @@ export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string
  * The replacement's expiry: the caller's day (end of it, in its zone, as create: rule 5) or
  * instant; none given, the default day in the caller's zone, else the old key's, else UTC.
  */
-export function replacementExpiry(old: Lifetime, input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">, now: Date): { expiresAt: Date; timeZone: string | null } {
+export function replacementExpiry(
+  old: Lifetime,
+  input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">,
+  now: Date,
+  oldEnds: Date,
+): { expiresAt: Date; timeZone: string | null } {
   const latest = latestReplacementExpiry(now, old.kind);
   const tooLate = (field: string) =>
     new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${latest.toISOString().slice(0, 10)}.` } });
+  // Two working keys of one name otherwise: once the replacement expired, its name is free while the old key still works.
+  const tooSoon = (field: string, fix: string) =>
+    new DomainError("validation_failed", `The new key must outlast the old one, which works until ${oldEnds.toISOString()}.`, { fields: { [field]: fix } });
   if (input.expiresAt) {
     if (input.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     if (input.expiresAt.getTime() > latest.getTime()) throw tooLate("expiresAt");
+    if (input.expiresAt.getTime() <= oldEnds.getTime()) throw tooSoon("expiresAt", `Choose a time after ${oldEnds.toISOString()}, when the old key stops.`);
     return { expiresAt: input.expiresAt, timeZone: null };
   }
   if (input.expiresOn) {
     const expiresAt = expiryFromDay(input.expiresOn, input.timeZone!, now);
     if (expiresAt.getTime() > latest.getTime()) throw tooLate("expiresOn");
+    if (expiresAt.getTime() <= oldEnds.getTime()) {
+      throw tooSoon("expiresOn", `Choose ${firstDayAfter(oldEnds, input.timeZone!)} or later: the old key works until then (its grace period), and the new key must outlast it.`);
+    }
     return { expiresAt, timeZone: input.timeZone! };
   }
   const timeZone = input.timeZone ?? old.expiryTimeZone ?? "UTC";
-  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone), timeZone), timeZone };
+  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone, oldEnds), timeZone), timeZone };
 }
 
 function graceEnd(input: RollInput, now: Date): Date {
@@ -123,7 +151,8 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
     const role = await tx.roles.findById(actor.workspaceId, old.roleId);
     if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
     s.requireHeld(actor, role);
-    const expiry = replacementExpiry(old, input, now);
+    const oldEnds = oldKeyEnds(old, graceUntil);
+    const expiry = replacementExpiry(old, input, now, oldEnds);
     const key = await tx.apiKeys.create({
       id: newId(ctx.clock, ctx.random),
       workspaceId: actor.workspaceId,
@@ -140,7 +169,6 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
       nextReminderAt: nextReminderAt(expiry, now, ctx.reminderDays),
       pendingSince: options.pendingDelivery ? now : null,
     });
-    const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
     await tx.apiKeys.announceChange(old.id);
     // The replacement is a new hash: other instances' filters learn it from its own notice.

@@ -110,6 +110,38 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(rolled.key.expiresAt.toISOString()).toBe("2039-03-01T23:59:59.999Z");
   });
 
+  it("refuses a replacement that would expire when or before the old key stops (its name would free while the old key works), writing nothing", async () => {
+    const { ws, admin, key } = await setUp("outlast");
+    const before = await rowsOf(ws);
+    // REST: an instant a minute ahead with a 7-day grace; Slack: today, with the form's 24 hours (until 16:00 tomorrow in Paris).
+    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-20T15:01:00Z" as never, graceHours: 168 })).rejects.toMatchObject({
+      code: "validation_failed",
+      details: { fields: { expiresAt: expect.stringContaining("2027-01-27T15:00:00.000Z") } },
+    });
+    await expect(f.services.keys.roll(admin, key.id, { expiresOn: "2027-01-20", timeZone: "Europe/Paris", graceHours: 24 })).rejects.toMatchObject({
+      code: "validation_failed",
+      details: { fields: { expiresOn: expect.stringContaining("2027-01-21 or later") } },
+    });
+    // Exactly when the old key stops is not later either.
+    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-21T15:00:00Z" as never, graceHours: 24 })).rejects.toMatchObject({ code: "validation_failed" });
+    expect(await rowsOf(ws)).toEqual(before);
+    const rolled = await f.services.keys.roll(admin, key.id, { expiresOn: "2027-01-21", timeZone: "Europe/Paris", graceHours: 24 });
+    expect(rolled.key.expiresAt.getTime()).toBeGreaterThan(rolled.previous.expiresAt.getTime());
+  });
+
+  it("pushes the default day past the old key's end: a 0-day lifetime's today would expire with the old key", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    // Created and expiring on 27 November in UTC: a lifetime of 0 days, so its lifetime again is today.
+    const { key } = await f.services.keys.create(admin, { ...input, name: "same-day", expiresOn: "2026-11-27", timeZone: "UTC" });
+    expect(lifetimeDays(key)).toBe(0);
+    expect(defaultReplacementDay(key, f.clock.now(), "UTC")).toBe("2026-11-27");
+    expect(defaultReplacementDay(key, f.clock.now(), "UTC", new Date("2026-11-28T15:00:00Z"))).toBe("2026-11-28");
+    const rolled = await f.services.keys.roll(admin, key.id, {});
+    expect(rolled.previous.expiresAt.toISOString()).toBe("2026-11-27T23:59:59.999Z");
+    expect(rolled.key.expiresAt.toISOString()).toBe("2026-11-28T23:59:59.999Z");
+  });
+
   it("gives the old key back its ORIGINAL expiry when the replacement (with a new one) is never delivered; the replacement is gone", async () => {
     const { ws, admin, key, secret } = await setUp();
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0, expiresOn: "2027-12-31", timeZone: "UTC" }, { pendingDelivery: true });
