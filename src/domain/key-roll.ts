@@ -181,10 +181,22 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
   return { ...result, secret };
 }
 
+/** What undoing a roll did to the old key: brought back, or left stopped because another key took its name meanwhile. */
+export interface RevertedRoll {
+  oldKeyId: string;
+  revived: boolean;
+  /** When the old key stops: the expiry it had before the roll (revived), or its grace end (not). */
+  worksUntil: Date;
+}
+
+/** What KeyService.discardUndelivered did; `revertedRoll` says what became of the old key when the key was a roll's replacement. */
+export type Discarded = { discarded: false } | { discarded: true; revertedRoll: RevertedRoll | null };
+
 /**
  * Rule 4 for a roll's replacement that reached nobody (it was just deleted in this transaction):
- * the old key gets back its name and the expiry it had before the roll. Returns the old key's id,
- * or null when the replacement replaced nothing.
+ * the old key gets back its name and the expiry it had before the roll, unless another key holds
+ * the name by now (two working keys of one name otherwise): then it stays as the roll left it,
+ * stopping at its grace end. Null when the replacement replaced nothing.
  */
 export async function revertRoll(
   ctx: DomainContext,
@@ -192,14 +204,21 @@ export async function revertRoll(
   actor: Pick<Actor, "workspaceId" | "userId" | "source">,
   replacement: Pick<ApiKey, "id" | "expiresAt">,
   reason: string,
-): Promise<string | null> {
+): Promise<RevertedRoll | null> {
   const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, replacement.id);
   if (!replaced) return null;
+  // Giving the old key its name back is giving a key a name: serialised with creates and renames of it.
+  await tx.apiKeys.lockName(actor.workspaceId, replaced.name);
+  const target = { type: "api_key", id: replaced.id, name: replaced.name } as const;
+  if (await tx.apiKeys.nameInUse(actor.workspaceId, replaced.name, ctx.clock.now())) {
+    await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason, oldKeyRevived: false, nameTaken: true });
+    return { oldKeyId: replaced.id, revived: false, worksUntil: replaced.expiresAt };
+  }
   // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
   const expiresAt = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
   const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), ctx.reminderDays);
   await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
   await tx.apiKeys.announceChange(replaced.id);
-  await recordAudit(ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: replacement.id, reason });
-  return replaced.id;
+  await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason });
+  return { oldKeyId: replaced.id, revived: true, worksUntil: expiresAt };
 }

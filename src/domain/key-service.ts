@@ -12,7 +12,7 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { revertRoll, rollKey, type RolledKey } from "./key-roll.ts";
+import { revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
 import {
   createKeyInputSchema,
   pageInputSchema,
@@ -33,7 +33,7 @@ export type VerifyResult =
   | { valid: true; key: StoredKey; permissions: Permission[] }
   | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
-export type { RolledKey };
+export type { Discarded, RevertedRoll, RolledKey };
 
 export interface CreatedKey {
   key: ApiKey;
@@ -297,20 +297,19 @@ export class KeyService {
    * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
    * the old key gets back the expiry it had before the roll, as if the roll had not happened.
    */
-  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<boolean> {
+  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<Discarded> {
     const now = this.ctx.clock.now();
     const discarded = await this.ctx.store.transaction(async (tx) => {
       // Only a key still waiting for its delivery goes. One activated since the caller looked (a
       // slow delivery finishing while the sweep ran) was shown to its creator and stays, and so
       // does the roll that it completes.
       const fresh = await tx.apiKeys.lockForChange(actor.workspaceId, key.id);
-      if (!fresh || fresh.deletedAt || !fresh.pendingSince) return false;
-      if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return false;
+      if (!fresh || fresh.deletedAt || !fresh.pendingSince || !(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return { discarded: false as const };
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
-      const restored = await revertRoll(this.ctx, tx, actor, key, reason);
-      if (restored) this.cache.evictKey(restored);
-      return true;
+      const revertedRoll = await revertRoll(this.ctx, tx, actor, key, reason);
+      if (revertedRoll) this.cache.evictKey(revertedRoll.oldKeyId);
+      return { discarded: true as const, revertedRoll };
     });
     this.cache.evictKey(key.id);
     return discarded;
@@ -321,7 +320,7 @@ export class KeyService {
     const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
     let removed = 0;
     for (const key of stale) {
-      if (await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")) removed++;
+      if ((await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")).discarded) removed++;
     }
     return removed;
   }

@@ -148,7 +148,7 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(rolled.key.expiresAt.toISOString()).toBe("2027-12-31T23:59:59.999Z");
     expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
 
-    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toBe(true);
+    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: true } });
     const old = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(old).toMatchObject({ replacedBy: null, deletedAt: null, expiresAtBeforeRoll: null });
     expect(old.expiresAt.toISOString()).toBe("2027-01-31T22:59:59.999Z");
@@ -161,6 +161,34 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect((await f.services.keys.find(admin, "renewed")).id).toBe(key.id);
     const actions = (await f.db.prisma.auditEvent.findMany({ where: { workspaceId: ws }, orderBy: { id: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["api_key.create", "api_key.roll", "api_key.create", "api_key.delete", "api_key.roll_reverted"]);
+  });
+
+  it("lets a pending replacement hold its name even past its expiry, so no key takes the name its undone roll gives back", async () => {
+    const { admin, key, secret } = await setUp("held-while-pending");
+    // Today's end in Paris is allowed (after the old key stops now); the delivery then hangs past it, before the sweep ran.
+    const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0, expiresOn: "2027-01-20", timeZone: "Europe/Paris" }, { pendingDelivery: true });
+    f.clock.set("2027-01-20T23:05:00Z");
+    await expect(f.services.keys.create(admin, { ...input, name: "held-while-pending" })).rejects.toMatchObject({ code: "conflict" });
+    expect(await f.db.prisma.apiKey.count({ where: { name: "held-while-pending" } })).toBe(2);
+    expect(await f.services.keys.sweepUndelivered()).toBeGreaterThanOrEqual(1);
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: rolled.key.id } })).toMatchObject({ deletedAt: expect.any(Date) });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });
+  });
+
+  it("does not bring the old key back when another key holds its name by then: it stays stopped, and the result says so", async () => {
+    const { ws, admin, key, secret } = await setUp("taken-meanwhile");
+    const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0 }, { pendingDelivery: true });
+    // As an earlier version left the rows (a create let through while the replacement was pending).
+    const other = await f.services.keys.create(admin, { ...input, name: "other-name" });
+    await f.db.prisma.apiKey.update({ where: { id: other.key.id }, data: { name: "taken-meanwhile" } });
+
+    const outcome = await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed");
+    expect(outcome).toEqual({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: false, worksUntil: rolled.previous.expiresAt } });
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ replacedBy: rolled.key.id, expiresAt: rolled.previous.expiresAt });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
+    expect((await f.services.keys.find(admin, "taken-meanwhile")).id).toBe(other.key.id);
+    const reverted = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { workspaceId: ws, action: "api_key.roll_reverted" } });
+    expect(reverted.details).toMatchObject({ oldKeyRevived: false, nameTaken: true });
   });
 
   it("restores a key rolled before expiresAtBeforeRoll existed from its replacement's copy of the expiry", async () => {

@@ -191,7 +191,7 @@ describe("key list rows act in the list they are in, through the real receiver",
     const page = await pageWith(admin, new RegExp(`\`…${key.last4}\`.*being replaced`));
     const stale = rows(page).find((r) => r.text.includes(`\`…${key.last4}\``))!;
     // The new secret never reached its creator: the roll is undone and the old key is back in service.
-    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toBe(true);
+    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { revived: true } });
     const { answer } = await press(admin, page, "keyward.key.stop_old", stale.blockId, stale.accessory!.value as string);
     expect(textOf(answer.body)).toContain("is not being replaced (its roll was undone), so nothing was stopped");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: true, key: { replacedBy: null } });
