@@ -7,7 +7,7 @@ import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { newId } from "./runtime.ts";
 import { rollKeyInputSchema, type RollKeyInput } from "./schemas.ts";
-import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /**
@@ -187,6 +187,37 @@ export interface RevertedRoll {
   revived: boolean;
   /** When the old key stops: the expiry it had before the roll (revived), or its grace end (not). */
   worksUntil: Date;
+}
+
+/**
+ * Whether a delete of `key` (its row locked) may go ahead. `endGrace` stops a rolled key now and
+ * keeps its replacement: only for a key that was rolled (else it would delete a key back in
+ * service after its roll was undone, or one never rolled), and not while the replacement's secret
+ * is still on its way (its delivery may yet fail and undo the roll). Without it, a rolled key whose
+ * replacement lives is not deleted behind its replacement's back, so a delete that raced a roll
+ * never leaves the replacement of a key someone meant to kill.
+ */
+export function checkRolledDelete(key: ApiKey, replacement: Pick<StoredKey, "id" | "pendingSince"> | null, endGrace: boolean): void {
+  if (endGrace) {
+    if (!key.replacedBy) {
+      throw new DomainError("conflict", `${key.name} (…${key.last4}) is not being replaced, so there is no grace period to end; nothing was stopped.`, {
+        notReplaced: true,
+        name: key.name,
+        last4: key.last4,
+      });
+    }
+    if (replacement?.pendingSince) {
+      throw new DomainError("conflict", `${key.name} (…${key.last4}) was not stopped: its replacement is still being delivered; try again in a moment.`, { replacedBy: replacement.id, replacementPending: true });
+    }
+    return;
+  }
+  if (replacement) {
+    throw new DomainError(
+      "conflict",
+      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
+      { replacedBy: replacement.id },
+    );
+  }
 }
 
 /** What KeyService.discardUndelivered did; `revertedRoll` says what became of the old key when the key was a roll's replacement. */

@@ -12,7 +12,7 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
+import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
 import {
   createKeyInputSchema,
   pageInputSchema,
@@ -198,7 +198,8 @@ export class KeyService {
     const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
       const replacement = await this.liveReplacement(tx, current);
-      if (replacement && !options.endGrace) throw this.rolledConflict(current, replacement.id);
+      // Decided under the row lock: a roll undone or completed since the caller looked shows here.
+      checkRolledDelete(current, replacement, options.endGrace === true);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await tx.apiKeys.announceChange(id);
@@ -340,19 +341,10 @@ export class KeyService {
   }
 
   /** The key that replaced this one, while it works or is being delivered. */
-  private async liveReplacement(tx: Repositories, key: ApiKey): Promise<{ id: string } | null> {
+  private async liveReplacement(tx: Repositories, key: ApiKey): Promise<StoredKey | null> {
     if (!key.replacedBy) return null;
     const replacement = await tx.apiKeys.findStored(key.workspaceId, key.replacedBy);
     return replacement && !replacement.deletedAt ? replacement : null;
-  }
-
-  /** A rolled key whose replacement works is not deleted behind its replacement's back without endGrace. */
-  private rolledConflict(key: ApiKey, replacementId: string): DomainError {
-    return new DomainError(
-      "conflict",
-      `${key.name} was rolled: its replacement ${replacementId} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
-      { replacedBy: replacementId },
-    );
   }
 
   private requireEdit(actor: Actor, kind: ApiKey["kind"], ownerId: string): void {

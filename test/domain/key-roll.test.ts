@@ -191,6 +191,35 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(reverted.details).toMatchObject({ oldKeyRevived: false, nameTaken: true });
   });
 
+  it("ends a grace period only for a rolled key whose replacement was delivered (endGrace), writing nothing otherwise", async () => {
+    const { ws, admin, key, secret } = await setUp("end-grace");
+    const notReplaced = { code: "conflict", message: expect.stringContaining("is not being replaced"), details: { notReplaced: true, name: "end-grace", last4: key.last4 } };
+    let before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject(notReplaced);
+    expect(await rowsOf(ws)).toEqual(before);
+
+    const pending = await f.services.keys.roll(admin, key.id, { graceHours: 24 }, { pendingDelivery: true });
+    before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining("its replacement is still being delivered; try again in a moment"),
+      details: { replacedBy: pending.key.id },
+    });
+    expect(await rowsOf(ws)).toEqual(before);
+    // The delivery failed: the roll is undone, and a Stop old key now pressed from before must not delete the key back in service.
+    await f.services.keys.discardUndelivered(admin, pending.key, "delivery_failed");
+    before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject(notReplaced);
+    expect(await rowsOf(ws)).toEqual(before);
+    expect((await f.services.keys.verify(secret)).valid).toBe(true);
+
+    const delivered = await f.services.keys.roll(admin, key.id, { graceHours: 24 }, { pendingDelivery: true });
+    await f.services.keys.activate(admin, delivered.key.id);
+    await f.services.keys.delete(admin, key.id, { endGrace: true });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
+    expect((await f.services.keys.verify(delivered.secret)).valid).toBe(true);
+  });
+
   it("restores a key rolled before expiresAtBeforeRoll existed from its replacement's copy of the expiry", async () => {
     const { admin, key } = await setUp();
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0 }, { pendingDelivery: true });
