@@ -220,6 +220,14 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect((await f.services.keys.verify(delivered.secret)).valid).toBe(true);
   });
 
+  it("answers a snooze of a rolled key (no reminder left) without changing or auditing anything", async () => {
+    const { ws, admin, key } = await setUp("snoozed-rolled");
+    await f.services.keys.roll(admin, key.id, { graceHours: 24 });
+    const before = await rowsOf(ws);
+    expect(await f.services.keyReminders.snooze(admin, key.id)).toMatchObject({ snoozed: false, until: expect.any(Date), key: { id: key.id } });
+    expect(await rowsOf(ws)).toEqual(before);
+  });
+
   it("restores a key rolled before expiresAtBeforeRoll existed from its replacement's copy of the expiry", async () => {
     const { admin, key } = await setUp();
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0 }, { pendingDelivery: true });
@@ -252,13 +260,15 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
 
     const snoozed = await f.services.keyReminders.snooze(admin, key.id);
     expect(snoozed.until!.toISOString()).toBe("2027-01-25T08:00:00.000Z");
+    expect(snoozed.snoozed).toBe(true);
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).nextReminderAt!.toISOString()).toBe("2027-01-25T08:00:00.000Z");
     expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws, action: "api_key.snooze" } })).toBe(1);
 
-    // Never sooner than planned: a reminder due later than a day from now stays where it is.
+    // Never sooner than planned: a reminder due later than a day from now stays where it is, and nothing is audited.
     await f.db.prisma.apiKey.update({ where: { id: key.id }, data: { nextReminderAt: new Date("2027-01-27T23:00:00Z") } });
-    await f.services.keyReminders.snooze(admin, key.id);
+    expect(await f.services.keyReminders.snooze(admin, key.id)).toMatchObject({ snoozed: false, until: new Date("2027-01-25T08:00:00Z") });
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).nextReminderAt!.toISOString()).toBe("2027-01-27T23:00:00.000Z");
+    expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws, action: "api_key.snooze" } })).toBe(1);
 
     f.clock.set("2027-02-01T00:00:00Z");
     expect((await f.services.keyReminders.snooze(admin, key.id)).until).toBeNull();
