@@ -12,6 +12,7 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
+import { pickByName, type NameReading } from "./key-reference.ts";
 import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
 import {
   createKeyInputSchema,
@@ -140,8 +141,8 @@ export class KeyService {
     return key;
   }
 
-  /** Finds a live key by id or by exact name (what `/keys edit <name|id>` takes). */
-  async find(actor: Actor, ref: string): Promise<ApiKey> {
+  /** Finds a live key by id or by exact name (what `/keys edit|delete|roll <name|id>` take; see pickByName). */
+  async find(actor: Actor, ref: string, reading: NameReading = {}): Promise<ApiKey> {
     this.requireView(actor);
     const trimmed = ref.trim();
     // No stored name holds a control character (the schema refuses them): such a ref names nothing.
@@ -150,23 +151,12 @@ export class KeyService {
       const byId = await this.ctx.store.apiKeys.findById(actor.workspaceId, trimmed);
       if (byId) return byId;
     }
-    const named = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
-    // After a roll both keys share the name until the old one's grace ends; the name means the new
-    // one. So it does after an expired key was replaced by a new key of its name.
-    const now = this.ctx.clock.now().getTime();
-    const current = named.filter((k) => !k.replacedBy);
-    const working = current.filter((k) => k.expiresAt.getTime() > now);
-    const byName = working.length > 0 ? working : current.length > 0 ? current : named;
-    if (byName.length === 1) return byName[0]!;
-    if (byName.length > 1) {
-      throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
-    }
-    throw notFound(`A key named "${trimmed}"`);
+    return pickByName(await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed), trimmed, this.ctx.clock.now(), reading);
   }
 
   /** A key this actor may change (for forms that would otherwise be refused on submit). */
-  async findForChange(actor: Actor, ref: string): Promise<ApiKey> {
-    const key = await this.find(actor, ref);
+  async findForChange(actor: Actor, ref: string, reading: NameReading = {}): Promise<ApiKey> {
+    const key = await this.find(actor, ref, reading);
     this.requireEdit(actor, key.kind, key.createdBy);
     return key;
   }

@@ -238,11 +238,23 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).expiresAt.toISOString()).toBe(key.expiresAt.toISOString());
   });
 
-  it("frees an expired key's name for its replacement, and the name then means the working key", async () => {
+  it("frees an expired key's name for its replacement; to roll, the name then means the working key, to delete or edit it is ambiguous", async () => {
     const { admin, key } = await setUp("expired-name");
     f.clock.set("2027-02-02T00:00:00Z");
     await expect(f.services.keys.roll(admin, key.id, {})).rejects.toMatchObject({ code: "expiry_in_past" });
     const replacement = await f.services.keys.create(admin, { ...input, name: "expired-name", expiresOn: "2027-06-30" });
+    expect((await f.services.keys.findForChange(admin, "expired-name", { preferWorking: true })).id).toBe(replacement.key.id);
+    // `/keys delete expired-name` must not pick one silently: both are listed by last 4 and expiry.
+    const ambiguous = {
+      code: "ambiguous_reference",
+      message: `Several keys are named "expired-name": …${key.last4} (expired 2027-01-31 22:59 UTC), …${replacement.key.last4} (expires 2027-06-30 21:59 UTC).`,
+      details: { ids: [key.id, replacement.key.id] },
+    };
+    await expect(f.services.keys.findForChange(admin, "expired-name")).rejects.toMatchObject(ambiguous);
+    await expect(f.services.keys.find(admin, "expired-name")).rejects.toMatchObject(ambiguous);
+    // By id each is still found; once the expired one is deleted, the name means the other again.
+    expect((await f.services.keys.find(admin, key.id)).id).toBe(key.id);
+    await f.services.keys.delete(admin, key.id);
     expect((await f.services.keys.find(admin, "expired-name")).id).toBe(replacement.key.id);
     // A working key still holds its name.
     await expect(f.services.keys.create(admin, { ...input, name: "expired-name", expiresOn: "2027-06-30" })).rejects.toMatchObject({ code: "conflict" });

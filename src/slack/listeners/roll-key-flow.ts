@@ -24,7 +24,8 @@ export async function openRollKeyForm(
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
   try {
     const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const key = await deps.services.keys.findForChange(actor, args.ref);
+    // By name, the working key of that name: only it can be rolled (an expired one of that name opens the create form only when alone).
+    const key = await deps.services.keys.findForChange(actor, args.ref, { preferWorking: true });
     const target = { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home };
     const now = deps.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) {
