@@ -33,12 +33,14 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
     return { state: "not_activated" };
   }
   let oldKeyNote = "";
+  let oldKeyStops: Date | undefined;
   try {
     const outcome = await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
     deps.logger.warn({ keyName }, "secret could not be delivered; the key was removed again");
     // An undone roll normally brings the old key back; not when another key took its name meanwhile.
     const reverted = outcome.discarded ? outcome.revertedRoll : null;
     if (reverted && !reverted.revived) {
+      oldKeyStops = reverted.worksUntil;
       oldKeyNote = ` The key it was to replace was not brought back, because another key is named ${escapeMrkdwn(keyName)} now: it stops ${slackDate(reverted.worksUntil)}, as the roll set.`;
     }
   } catch (error) {
@@ -46,7 +48,7 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
   }
   const text = `Your key ${escapeMrkdwn(keyName)} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.${oldKeyNote}`;
   await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-  return { state: "undelivered" };
+  return oldKeyStops ? { state: "undelivered", oldKeyStops } : { state: "undelivered" };
 }
 
 async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): Promise<boolean> {
