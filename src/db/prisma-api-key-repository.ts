@@ -103,10 +103,15 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async nameInUse(workspaceId: string, name: string, now: Date): Promise<boolean> {
-    // Pending keys count: two Slack creates of one name are both pending until their delivery.
-    // A rolled key's name is its replacement's, which is counted instead. An expired key works no
-    // more and cannot be rolled: its name is free for the key that replaces it.
-    const holder = await this.db.apiKey.findFirst({ where: { workspaceId, name, deletedAt: null, replacedBy: null, expiresAt: { gt: now } }, select: { id: true } });
+    // Pending keys count whatever their expiry: two Slack creates of one name are both pending
+    // until their delivery, and a pending replacement holds its name for the old key that an
+    // undelivered roll brings back. A rolled key's name is its replacement's, which is counted
+    // instead. An expired key works no more and cannot be rolled: its name is free for the key
+    // that replaces it.
+    const holder = await this.db.apiKey.findFirst({
+      where: { workspaceId, name, deletedAt: null, replacedBy: null, OR: [{ expiresAt: { gt: now } }, { pendingSince: { not: null } }] },
+      select: { id: true },
+    });
     return holder !== null;
   }
 

@@ -4,10 +4,15 @@ import { denied, notFound } from "./errors.ts";
 import { looksLikeId } from "./runtime.ts";
 import type { Actor, ApiKey } from "./types.ts";
 
-/** What a snooze did: `until` is null when the key has expired, so no reminder is left to push. */
+/**
+ * What a snooze did: `until` is null when the key has expired, so no reminder is left to push.
+ * `snoozed` is false when nothing changed: no reminder was left before `until` (a rolled key has
+ * none, its replacement has its own; or the next one already comes later).
+ */
 export interface SnoozedKey {
   key: ApiKey;
   until: Date | null;
+  snoozed: boolean;
 }
 
 /** The API-key side of reminders that people act on: "Snooze" on an API key's reminder DM. */
@@ -26,11 +31,12 @@ export class KeyReminderService {
       if (!key) throw notFound("The API key");
       if (!canChangeKey(actor, key)) throw denied("snooze this key's reminders");
       const now = this.ctx.clock.now();
-      if (key.expiresAt.getTime() <= now.getTime()) return { key, until: null };
+      if (key.expiresAt.getTime() <= now.getTime()) return { key, until: null, snoozed: false };
       const until = new Date(now.getTime() + hours * 3600_000);
-      await tx.apiKeys.postponeReminder(actor.workspaceId, id, until);
+      // The audit trail records changes: a snooze that moved nothing is answered, not audited.
+      if (!(await tx.apiKeys.postponeReminder(actor.workspaceId, id, until))) return { key, until, snoozed: false };
       await recordAudit(this.ctx, tx, actor, "api_key.snooze", { type: "api_key", id, name: key.name }, { until: until.toISOString() });
-      return { key, until };
+      return { key, until, snoozed: true };
     });
   }
 }

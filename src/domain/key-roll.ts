@@ -7,7 +7,7 @@ import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { newId } from "./runtime.ts";
 import { rollKeyInputSchema, type RollKeyInput } from "./schemas.ts";
-import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /**
@@ -64,9 +64,25 @@ export function lifetimeDays(old: Pick<ApiKey, "createdAt" | "expiresAt" | "expi
   return Math.max(0, Math.round((Date.parse(dayIn(old.expiresAt, zone)) - Date.parse(dayIn(old.createdAt, zone))) / dayMs));
 }
 
-/** The default expiry day of the replacement: the old key's lifetime again from today in `timeZone`, within the limit. */
-export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string): string {
-  const day = dayAfter(now, timeZone, lifetimeDays(old));
+/** When the old key stops working after a roll whose grace ends at `graceUntil`: its own expiry, if sooner. */
+export function oldKeyEnds(old: Pick<ApiKey, "expiresAt">, graceUntil: Date): Date {
+  return new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
+}
+
+/** The first day whose end (in `timeZone`) is after `instant`: the earliest expiry day a replacement may have. */
+export function firstDayAfter(instant: Date, timeZone: string): string {
+  return dayIn(new Date(instant.getTime() + 1), timeZone);
+}
+
+/**
+ * The default expiry day of the replacement: the old key's lifetime again from today in `timeZone`,
+ * within the limit, and never ending before the old key stops (`oldEnds`, the end of its grace):
+ * a replacement that expired first would free the name while the old key still works (a 0-day
+ * lifetime's today, say), and a new key could take it.
+ */
+export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string, oldEnds?: Date): string {
+  const lifetimeAgain = dayAfter(now, timeZone, lifetimeDays(old));
+  const day = oldEnds && endOfDayIn(lifetimeAgain, timeZone).getTime() <= oldEnds.getTime() ? firstDayAfter(oldEnds, timeZone) : lifetimeAgain;
   const latest = latestReplacementExpiry(now, old.kind);
   // That day may end past the limit (a 10-year key: ten years hold a leap day more or less): the last day before it then.
   return endOfDayIn(day, timeZone).getTime() > latest.getTime() ? dayBefore(dayIn(latest, timeZone)) : day;
@@ -76,22 +92,34 @@ export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string
  * The replacement's expiry: the caller's day (end of it, in its zone, as create: rule 5) or
  * instant; none given, the default day in the caller's zone, else the old key's, else UTC.
  */
-export function replacementExpiry(old: Lifetime, input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">, now: Date): { expiresAt: Date; timeZone: string | null } {
+export function replacementExpiry(
+  old: Lifetime,
+  input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">,
+  now: Date,
+  oldEnds: Date,
+): { expiresAt: Date; timeZone: string | null } {
   const latest = latestReplacementExpiry(now, old.kind);
   const tooLate = (field: string) =>
     new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${latest.toISOString().slice(0, 10)}.` } });
+  // Two working keys of one name otherwise: once the replacement expired, its name is free while the old key still works.
+  const tooSoon = (field: string, fix: string) =>
+    new DomainError("validation_failed", `The new key must outlast the old one, which works until ${oldEnds.toISOString()}.`, { fields: { [field]: fix } });
   if (input.expiresAt) {
     if (input.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     if (input.expiresAt.getTime() > latest.getTime()) throw tooLate("expiresAt");
+    if (input.expiresAt.getTime() <= oldEnds.getTime()) throw tooSoon("expiresAt", `Choose a time after ${oldEnds.toISOString()}, when the old key stops.`);
     return { expiresAt: input.expiresAt, timeZone: null };
   }
   if (input.expiresOn) {
     const expiresAt = expiryFromDay(input.expiresOn, input.timeZone!, now);
     if (expiresAt.getTime() > latest.getTime()) throw tooLate("expiresOn");
+    if (expiresAt.getTime() <= oldEnds.getTime()) {
+      throw tooSoon("expiresOn", `Choose ${firstDayAfter(oldEnds, input.timeZone!)} or later: the old key works until then (its grace period), and the new key must outlast it.`);
+    }
     return { expiresAt, timeZone: input.timeZone! };
   }
   const timeZone = input.timeZone ?? old.expiryTimeZone ?? "UTC";
-  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone), timeZone), timeZone };
+  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone, oldEnds), timeZone), timeZone };
 }
 
 function graceEnd(input: RollInput, now: Date): Date {
@@ -123,7 +151,8 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
     const role = await tx.roles.findById(actor.workspaceId, old.roleId);
     if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
     s.requireHeld(actor, role);
-    const expiry = replacementExpiry(old, input, now);
+    const oldEnds = oldKeyEnds(old, graceUntil);
+    const expiry = replacementExpiry(old, input, now, oldEnds);
     const key = await tx.apiKeys.create({
       id: newId(ctx.clock, ctx.random),
       workspaceId: actor.workspaceId,
@@ -140,7 +169,6 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
       nextReminderAt: nextReminderAt(expiry, now, ctx.reminderDays),
       pendingSince: options.pendingDelivery ? now : null,
     });
-    const oldEnds = new Date(Math.min(old.expiresAt.getTime(), graceUntil.getTime()));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
     await tx.apiKeys.announceChange(old.id);
     // The replacement is a new hash: other instances' filters learn it from its own notice.
@@ -153,10 +181,53 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
   return { ...result, secret };
 }
 
+/** What undoing a roll did to the old key: brought back, or left stopped because another key took its name meanwhile. */
+export interface RevertedRoll {
+  oldKeyId: string;
+  revived: boolean;
+  /** When the old key stops: the expiry it had before the roll (revived), or its grace end (not). */
+  worksUntil: Date;
+}
+
+/**
+ * Whether a delete of `key` (its row locked) may go ahead. `endGrace` stops a rolled key now and
+ * keeps its replacement: only for a key that was rolled (else it would delete a key back in
+ * service after its roll was undone, or one never rolled), and not while the replacement's secret
+ * is still on its way (its delivery may yet fail and undo the roll). Without it, a rolled key whose
+ * replacement lives is not deleted behind its replacement's back, so a delete that raced a roll
+ * never leaves the replacement of a key someone meant to kill.
+ */
+export function checkRolledDelete(key: ApiKey, replacement: Pick<StoredKey, "id" | "pendingSince"> | null, endGrace: boolean): void {
+  if (endGrace) {
+    if (!key.replacedBy) {
+      throw new DomainError("conflict", `${key.name} (…${key.last4}) is not being replaced, so there is no grace period to end; nothing was stopped.`, {
+        notReplaced: true,
+        name: key.name,
+        last4: key.last4,
+      });
+    }
+    if (replacement?.pendingSince) {
+      throw new DomainError("conflict", `${key.name} (…${key.last4}) was not stopped: its replacement is still being delivered; try again in a moment.`, { replacedBy: replacement.id, replacementPending: true });
+    }
+    return;
+  }
+  if (replacement) {
+    throw new DomainError(
+      "conflict",
+      `${key.name} was rolled: its replacement ${replacement.id} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
+      { replacedBy: replacement.id },
+    );
+  }
+}
+
+/** What KeyService.discardUndelivered did; `revertedRoll` says what became of the old key when the key was a roll's replacement. */
+export type Discarded = { discarded: false } | { discarded: true; revertedRoll: RevertedRoll | null };
+
 /**
  * Rule 4 for a roll's replacement that reached nobody (it was just deleted in this transaction):
- * the old key gets back its name and the expiry it had before the roll. Returns the old key's id,
- * or null when the replacement replaced nothing.
+ * the old key gets back its name and the expiry it had before the roll, unless another key holds
+ * the name by now (two working keys of one name otherwise): then it stays as the roll left it,
+ * stopping at its grace end. Null when the replacement replaced nothing.
  */
 export async function revertRoll(
   ctx: DomainContext,
@@ -164,14 +235,21 @@ export async function revertRoll(
   actor: Pick<Actor, "workspaceId" | "userId" | "source">,
   replacement: Pick<ApiKey, "id" | "expiresAt">,
   reason: string,
-): Promise<string | null> {
+): Promise<RevertedRoll | null> {
   const replaced = await tx.apiKeys.findReplacedBy(actor.workspaceId, replacement.id);
   if (!replaced) return null;
+  // Giving the old key its name back is giving a key a name: serialised with creates and renames of it.
+  await tx.apiKeys.lockName(actor.workspaceId, replaced.name);
+  const target = { type: "api_key", id: replaced.id, name: replaced.name } as const;
+  if (await tx.apiKeys.nameInUse(actor.workspaceId, replaced.name, ctx.clock.now())) {
+    await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason, oldKeyRevived: false, nameTaken: true });
+    return { oldKeyId: replaced.id, revived: false, worksUntil: replaced.expiresAt };
+  }
   // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
   const expiresAt = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
   const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), ctx.reminderDays);
   await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
   await tx.apiKeys.announceChange(replaced.id);
-  await recordAudit(ctx, tx, actor, "api_key.roll_reverted", { type: "api_key", id: replaced.id, name: replaced.name }, { deletedReplacement: replacement.id, reason });
-  return replaced.id;
+  await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason });
+  return { oldKeyId: replaced.id, revived: true, worksUntil: expiresAt };
 }

@@ -12,7 +12,8 @@ import type { Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { revertRoll, rollKey, type RolledKey } from "./key-roll.ts";
+import { pickByName, type NameReading } from "./key-reference.ts";
+import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
 import {
   createKeyInputSchema,
   pageInputSchema,
@@ -33,7 +34,7 @@ export type VerifyResult =
   | { valid: true; key: StoredKey; permissions: Permission[] }
   | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
-export type { RolledKey };
+export type { Discarded, RevertedRoll, RolledKey };
 
 export interface CreatedKey {
   key: ApiKey;
@@ -140,8 +141,8 @@ export class KeyService {
     return key;
   }
 
-  /** Finds a live key by id or by exact name (what `/keys edit <name|id>` takes). */
-  async find(actor: Actor, ref: string): Promise<ApiKey> {
+  /** Finds a live key by id or by exact name (what `/keys edit|delete|roll <name|id>` take; see pickByName). */
+  async find(actor: Actor, ref: string, reading: NameReading = {}): Promise<ApiKey> {
     this.requireView(actor);
     const trimmed = ref.trim();
     // No stored name holds a control character (the schema refuses them): such a ref names nothing.
@@ -150,23 +151,12 @@ export class KeyService {
       const byId = await this.ctx.store.apiKeys.findById(actor.workspaceId, trimmed);
       if (byId) return byId;
     }
-    const named = await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed);
-    // After a roll both keys share the name until the old one's grace ends; the name means the new
-    // one. So it does after an expired key was replaced by a new key of its name.
-    const now = this.ctx.clock.now().getTime();
-    const current = named.filter((k) => !k.replacedBy);
-    const working = current.filter((k) => k.expiresAt.getTime() > now);
-    const byName = working.length > 0 ? working : current.length > 0 ? current : named;
-    if (byName.length === 1) return byName[0]!;
-    if (byName.length > 1) {
-      throw new DomainError("ambiguous_reference", `Several keys are named "${trimmed}"; use the key's id.`, { ids: byName.map((k) => k.id) });
-    }
-    throw notFound(`A key named "${trimmed}"`);
+    return pickByName(await this.ctx.store.apiKeys.findByName(actor.workspaceId, trimmed), trimmed, this.ctx.clock.now(), reading);
   }
 
   /** A key this actor may change (for forms that would otherwise be refused on submit). */
-  async findForChange(actor: Actor, ref: string): Promise<ApiKey> {
-    const key = await this.find(actor, ref);
+  async findForChange(actor: Actor, ref: string, reading: NameReading = {}): Promise<ApiKey> {
+    const key = await this.find(actor, ref, reading);
     this.requireEdit(actor, key.kind, key.createdBy);
     return key;
   }
@@ -198,7 +188,8 @@ export class KeyService {
     const deleted = await this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
       const replacement = await this.liveReplacement(tx, current);
-      if (replacement && !options.endGrace) throw this.rolledConflict(current, replacement.id);
+      // Decided under the row lock: a roll undone or completed since the caller looked shows here.
+      checkRolledDelete(current, replacement, options.endGrace === true);
       const deleted = await tx.apiKeys.softDelete(actor.workspaceId, id, actor.userId, this.ctx.clock.now());
       if (!deleted) throw notFound("The API key");
       await tx.apiKeys.announceChange(id);
@@ -297,20 +288,19 @@ export class KeyService {
    * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
    * the old key gets back the expiry it had before the roll, as if the roll had not happened.
    */
-  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<boolean> {
+  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<Discarded> {
     const now = this.ctx.clock.now();
     const discarded = await this.ctx.store.transaction(async (tx) => {
       // Only a key still waiting for its delivery goes. One activated since the caller looked (a
       // slow delivery finishing while the sweep ran) was shown to its creator and stays, and so
       // does the roll that it completes.
       const fresh = await tx.apiKeys.lockForChange(actor.workspaceId, key.id);
-      if (!fresh || fresh.deletedAt || !fresh.pendingSince) return false;
-      if (!(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return false;
+      if (!fresh || fresh.deletedAt || !fresh.pendingSince || !(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return { discarded: false as const };
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
-      const restored = await revertRoll(this.ctx, tx, actor, key, reason);
-      if (restored) this.cache.evictKey(restored);
-      return true;
+      const revertedRoll = await revertRoll(this.ctx, tx, actor, key, reason);
+      if (revertedRoll) this.cache.evictKey(revertedRoll.oldKeyId);
+      return { discarded: true as const, revertedRoll };
     });
     this.cache.evictKey(key.id);
     return discarded;
@@ -321,7 +311,7 @@ export class KeyService {
     const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
     let removed = 0;
     for (const key of stale) {
-      if (await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")) removed++;
+      if ((await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")).discarded) removed++;
     }
     return removed;
   }
@@ -341,19 +331,10 @@ export class KeyService {
   }
 
   /** The key that replaced this one, while it works or is being delivered. */
-  private async liveReplacement(tx: Repositories, key: ApiKey): Promise<{ id: string } | null> {
+  private async liveReplacement(tx: Repositories, key: ApiKey): Promise<StoredKey | null> {
     if (!key.replacedBy) return null;
     const replacement = await tx.apiKeys.findStored(key.workspaceId, key.replacedBy);
     return replacement && !replacement.deletedAt ? replacement : null;
-  }
-
-  /** A rolled key whose replacement works is not deleted behind its replacement's back without endGrace. */
-  private rolledConflict(key: ApiKey, replacementId: string): DomainError {
-    return new DomainError(
-      "conflict",
-      `${key.name} was rolled: its replacement ${replacementId} carries the name now, and the old key stops at the end of its grace period. To stop the old key now and keep its replacement, delete it with endGrace (REST: DELETE /api-keys/${key.id}?endGrace=true); to remove both, delete the replacement first, then this key.`,
-      { replacedBy: replacementId },
-    );
   }
 
   private requireEdit(actor: Actor, kind: ApiKey["kind"], ownerId: string): void {

@@ -57,8 +57,8 @@ export interface ApiKeyRepository {
   /** Inside a transaction: serialises, until it ends, everyone about to give a key this name. */
   lockName(workspaceId: string, name: string): Promise<void>;
   /**
-   * Whether a key that works or soon will (pending delivery) holds this name at `now`: rolled
-   * predecessors and expired keys aside (an expired key's replacement is created under its name).
+   * Whether a key that works or soon will (pending delivery, whatever its expiry) holds this name at
+   * `now`: rolled predecessors and expired keys aside (an expired key's replacement is created under its name).
    */
   nameInUse(workspaceId: string, name: string, now: Date): Promise<boolean>;
   update(workspaceId: string, id: string, changes: { name?: string; description?: string }): Promise<ApiKey | null>;

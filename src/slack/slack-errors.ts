@@ -7,7 +7,7 @@ import { isDomainError, type ErrorCode } from "../domain/errors.ts";
 const nextSteps: Partial<Record<ErrorCode, string>> = {
   permission_denied: "Ask a keyward Admin if you need this.",
   role_exceeds_actor: "Choose a role whose permissions you hold yourself.",
-  ambiguous_reference: "Use the key's id instead of its name.",
+  ambiguous_reference: "Choose the one you mean from its row menu in `/keys list`, or use the key's id instead of its name.",
   unavailable: "Try again in a minute.",
 };
 

@@ -110,13 +110,45 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(rolled.key.expiresAt.toISOString()).toBe("2039-03-01T23:59:59.999Z");
   });
 
+  it("refuses a replacement that would expire when or before the old key stops (its name would free while the old key works), writing nothing", async () => {
+    const { ws, admin, key } = await setUp("outlast");
+    const before = await rowsOf(ws);
+    // REST: an instant a minute ahead with a 7-day grace; Slack: today, with the form's 24 hours (until 16:00 tomorrow in Paris).
+    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-20T15:01:00Z" as never, graceHours: 168 })).rejects.toMatchObject({
+      code: "validation_failed",
+      details: { fields: { expiresAt: expect.stringContaining("2027-01-27T15:00:00.000Z") } },
+    });
+    await expect(f.services.keys.roll(admin, key.id, { expiresOn: "2027-01-20", timeZone: "Europe/Paris", graceHours: 24 })).rejects.toMatchObject({
+      code: "validation_failed",
+      details: { fields: { expiresOn: expect.stringContaining("2027-01-21 or later") } },
+    });
+    // Exactly when the old key stops is not later either.
+    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-21T15:00:00Z" as never, graceHours: 24 })).rejects.toMatchObject({ code: "validation_failed" });
+    expect(await rowsOf(ws)).toEqual(before);
+    const rolled = await f.services.keys.roll(admin, key.id, { expiresOn: "2027-01-21", timeZone: "Europe/Paris", graceHours: 24 });
+    expect(rolled.key.expiresAt.getTime()).toBeGreaterThan(rolled.previous.expiresAt.getTime());
+  });
+
+  it("pushes the default day past the old key's end: a 0-day lifetime's today would expire with the old key", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    // Created and expiring on 27 November in UTC: a lifetime of 0 days, so its lifetime again is today.
+    const { key } = await f.services.keys.create(admin, { ...input, name: "same-day", expiresOn: "2026-11-27", timeZone: "UTC" });
+    expect(lifetimeDays(key)).toBe(0);
+    expect(defaultReplacementDay(key, f.clock.now(), "UTC")).toBe("2026-11-27");
+    expect(defaultReplacementDay(key, f.clock.now(), "UTC", new Date("2026-11-28T15:00:00Z"))).toBe("2026-11-28");
+    const rolled = await f.services.keys.roll(admin, key.id, {});
+    expect(rolled.previous.expiresAt.toISOString()).toBe("2026-11-27T23:59:59.999Z");
+    expect(rolled.key.expiresAt.toISOString()).toBe("2026-11-28T23:59:59.999Z");
+  });
+
   it("gives the old key back its ORIGINAL expiry when the replacement (with a new one) is never delivered; the replacement is gone", async () => {
     const { ws, admin, key, secret } = await setUp();
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0, expiresOn: "2027-12-31", timeZone: "UTC" }, { pendingDelivery: true });
     expect(rolled.key.expiresAt.toISOString()).toBe("2027-12-31T23:59:59.999Z");
     expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
 
-    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toBe(true);
+    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: true } });
     const old = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(old).toMatchObject({ replacedBy: null, deletedAt: null, expiresAtBeforeRoll: null });
     expect(old.expiresAt.toISOString()).toBe("2027-01-31T22:59:59.999Z");
@@ -131,6 +163,71 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(actions).toEqual(["api_key.create", "api_key.roll", "api_key.create", "api_key.delete", "api_key.roll_reverted"]);
   });
 
+  it("lets a pending replacement hold its name even past its expiry, so no key takes the name its undone roll gives back", async () => {
+    const { admin, key, secret } = await setUp("held-while-pending");
+    // Today's end in Paris is allowed (after the old key stops now); the delivery then hangs past it, before the sweep ran.
+    const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0, expiresOn: "2027-01-20", timeZone: "Europe/Paris" }, { pendingDelivery: true });
+    f.clock.set("2027-01-20T23:05:00Z");
+    await expect(f.services.keys.create(admin, { ...input, name: "held-while-pending" })).rejects.toMatchObject({ code: "conflict" });
+    expect(await f.db.prisma.apiKey.count({ where: { name: "held-while-pending" } })).toBe(2);
+    expect(await f.services.keys.sweepUndelivered()).toBeGreaterThanOrEqual(1);
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: rolled.key.id } })).toMatchObject({ deletedAt: expect.any(Date) });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });
+  });
+
+  it("does not bring the old key back when another key holds its name by then: it stays stopped, and the result says so", async () => {
+    const { ws, admin, key, secret } = await setUp("taken-meanwhile");
+    const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0 }, { pendingDelivery: true });
+    // As an earlier version left the rows (a create let through while the replacement was pending).
+    const other = await f.services.keys.create(admin, { ...input, name: "other-name" });
+    await f.db.prisma.apiKey.update({ where: { id: other.key.id }, data: { name: "taken-meanwhile" } });
+
+    const outcome = await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed");
+    expect(outcome).toEqual({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: false, worksUntil: rolled.previous.expiresAt } });
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ replacedBy: rolled.key.id, expiresAt: rolled.previous.expiresAt });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
+    expect((await f.services.keys.find(admin, "taken-meanwhile")).id).toBe(other.key.id);
+    const reverted = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { workspaceId: ws, action: "api_key.roll_reverted" } });
+    expect(reverted.details).toMatchObject({ oldKeyRevived: false, nameTaken: true });
+  });
+
+  it("ends a grace period only for a rolled key whose replacement was delivered (endGrace), writing nothing otherwise", async () => {
+    const { ws, admin, key, secret } = await setUp("end-grace");
+    const notReplaced = { code: "conflict", message: expect.stringContaining("is not being replaced"), details: { notReplaced: true, name: "end-grace", last4: key.last4 } };
+    let before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject(notReplaced);
+    expect(await rowsOf(ws)).toEqual(before);
+
+    const pending = await f.services.keys.roll(admin, key.id, { graceHours: 24 }, { pendingDelivery: true });
+    before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining("its replacement is still being delivered; try again in a moment"),
+      details: { replacedBy: pending.key.id },
+    });
+    expect(await rowsOf(ws)).toEqual(before);
+    // The delivery failed: the roll is undone, and a Stop old key now pressed from before must not delete the key back in service.
+    await f.services.keys.discardUndelivered(admin, pending.key, "delivery_failed");
+    before = await rowsOf(ws);
+    await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject(notReplaced);
+    expect(await rowsOf(ws)).toEqual(before);
+    expect((await f.services.keys.verify(secret)).valid).toBe(true);
+
+    const delivered = await f.services.keys.roll(admin, key.id, { graceHours: 24 }, { pendingDelivery: true });
+    await f.services.keys.activate(admin, delivered.key.id);
+    await f.services.keys.delete(admin, key.id, { endGrace: true });
+    expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
+    expect((await f.services.keys.verify(delivered.secret)).valid).toBe(true);
+  });
+
+  it("answers a snooze of a rolled key (no reminder left) without changing or auditing anything", async () => {
+    const { ws, admin, key } = await setUp("snoozed-rolled");
+    await f.services.keys.roll(admin, key.id, { graceHours: 24 });
+    const before = await rowsOf(ws);
+    expect(await f.services.keyReminders.snooze(admin, key.id)).toMatchObject({ snoozed: false, until: expect.any(Date), key: { id: key.id } });
+    expect(await rowsOf(ws)).toEqual(before);
+  });
+
   it("restores a key rolled before expiresAtBeforeRoll existed from its replacement's copy of the expiry", async () => {
     const { admin, key } = await setUp();
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 0 }, { pendingDelivery: true });
@@ -141,11 +238,23 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).expiresAt.toISOString()).toBe(key.expiresAt.toISOString());
   });
 
-  it("frees an expired key's name for its replacement, and the name then means the working key", async () => {
+  it("frees an expired key's name for its replacement; to roll, the name then means the working key, to delete or edit it is ambiguous", async () => {
     const { admin, key } = await setUp("expired-name");
     f.clock.set("2027-02-02T00:00:00Z");
     await expect(f.services.keys.roll(admin, key.id, {})).rejects.toMatchObject({ code: "expiry_in_past" });
     const replacement = await f.services.keys.create(admin, { ...input, name: "expired-name", expiresOn: "2027-06-30" });
+    expect((await f.services.keys.findForChange(admin, "expired-name", { preferWorking: true })).id).toBe(replacement.key.id);
+    // `/keys delete expired-name` must not pick one silently: both are listed by last 4 and expiry.
+    const ambiguous = {
+      code: "ambiguous_reference",
+      message: `Several keys are named "expired-name": …${key.last4} (expired 2027-01-31 22:59 UTC), …${replacement.key.last4} (expires 2027-06-30 21:59 UTC).`,
+      details: { ids: [key.id, replacement.key.id] },
+    };
+    await expect(f.services.keys.findForChange(admin, "expired-name")).rejects.toMatchObject(ambiguous);
+    await expect(f.services.keys.find(admin, "expired-name")).rejects.toMatchObject(ambiguous);
+    // By id each is still found; once the expired one is deleted, the name means the other again.
+    expect((await f.services.keys.find(admin, key.id)).id).toBe(key.id);
+    await f.services.keys.delete(admin, key.id);
     expect((await f.services.keys.find(admin, "expired-name")).id).toBe(replacement.key.id);
     // A working key still holds its name.
     await expect(f.services.keys.create(admin, { ...input, name: "expired-name", expiresOn: "2027-06-30" })).rejects.toMatchObject({ code: "conflict" });
@@ -163,13 +272,15 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
 
     const snoozed = await f.services.keyReminders.snooze(admin, key.id);
     expect(snoozed.until!.toISOString()).toBe("2027-01-25T08:00:00.000Z");
+    expect(snoozed.snoozed).toBe(true);
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).nextReminderAt!.toISOString()).toBe("2027-01-25T08:00:00.000Z");
     expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws, action: "api_key.snooze" } })).toBe(1);
 
-    // Never sooner than planned: a reminder due later than a day from now stays where it is.
+    // Never sooner than planned: a reminder due later than a day from now stays where it is, and nothing is audited.
     await f.db.prisma.apiKey.update({ where: { id: key.id }, data: { nextReminderAt: new Date("2027-01-27T23:00:00Z") } });
-    await f.services.keyReminders.snooze(admin, key.id);
+    expect(await f.services.keyReminders.snooze(admin, key.id)).toMatchObject({ snoozed: false, until: new Date("2027-01-25T08:00:00Z") });
     expect((await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).nextReminderAt!.toISOString()).toBe("2027-01-27T23:00:00.000Z");
+    expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws, action: "api_key.snooze" } })).toBe(1);
 
     f.clock.set("2027-02-01T00:00:00Z");
     expect((await f.services.keyReminders.snooze(admin, key.id)).until).toBeNull();

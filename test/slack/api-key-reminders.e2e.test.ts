@@ -123,7 +123,9 @@ describe("API-key reminders, acted on through the real receiver", () => {
     expect(created).toMatchObject({ valid: true, key: { name: "nightly-export", description: "exports <at> night", roleName: "Manager", kind: "personal" } });
     expect(created.key!.id).not.toBe(key.id);
     expect(created.key!.expiresAt.toISOString()).toBe("2027-02-24T04:59:59.999Z");
-    expect((await app.keyward.services.keys.find(owner, "nightly-export")).id).toBe(created.key!.id);
+    // To roll, the name now means the replacement; to delete or edit, it names both (the expired key is still listed).
+    expect((await app.keyward.services.keys.find(owner, "nightly-export", { preferWorking: true })).id).toBe(created.key!.id);
+    await expect(app.keyward.services.keys.find(owner, "nightly-export")).rejects.toMatchObject({ code: "ambiguous_reference" });
   });
 
   it("Snooze puts the key's next reminder off by a day, and it comes after that; old `key:` buttons still work", async () => {

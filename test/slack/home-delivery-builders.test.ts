@@ -100,6 +100,10 @@ describe("where a new secret went: the notice that answers the create and roll f
     expect(roll).toMatchObject({ title: "Not rolled", text: expect.stringContaining("The old key works as before.") });
     expect(deliveryNotice(delivered({ outcome: { state: "not_activated" } }))).toMatchObject({ title: "Not switched on", text: expect.stringContaining("do not use it") });
     expect(deliveryStatus(delivered({ outcome: { state: "undelivered" } }))).toMatchObject({ tone: "refused" });
+    // An undone roll whose old key could not come back (another key took the name meanwhile) says so, not "works as before".
+    const notBack = deliveryNotice(delivered({ outcome: { state: "undelivered", oldKeyStops: new Date(0) }, replaces: { last4: "OLD1", worksUntil: new Date(0) } }));
+    expect(notBack.text).toContain("The old key was not brought back, because another key is named");
+    expect(notBack.text).not.toContain("works as before");
   });
 
   it("escapes the key name, keeps the link to Slack's own host, and stays within a modal's limits", () => {

@@ -191,7 +191,7 @@ describe("key list rows act in the list they are in, through the real receiver",
     const page = await pageWith(admin, new RegExp(`\`…${key.last4}\`.*being replaced`));
     const stale = rows(page).find((r) => r.text.includes(`\`…${key.last4}\``))!;
     // The new secret never reached its creator: the roll is undone and the old key is back in service.
-    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toBe(true);
+    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { revived: true } });
     const { answer } = await press(admin, page, "keyward.key.stop_old", stale.blockId, stale.accessory!.value as string);
     expect(textOf(answer.body)).toContain("is not being replaced (its roll was undone), so nothing was stopped");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: true, key: { replacedBy: null } });
@@ -271,5 +271,20 @@ describe("key list rows act in the list they are in, through the real receiver",
       expect(JSON.stringify(response.body)).not.toMatch(/key:[0-9a-f]{8}-/);
       expect(String((response.body as Json).text ?? "")).not.toBe("");
     }
+  });
+
+  it("`/keys delete <name>` with an expired key of that name beside a working one asks which, listing both, and deletes nothing", async () => {
+    const expired = await newKey("dup-name");
+    // An expired key no longer holds its name, so a new key took it.
+    await app.keyward.db.prisma.apiKey.update({ where: { id: expired.key.id }, data: { expiresAt: new Date("2026-01-01T00:00:00Z") } });
+    const working = await newKey("dup-name");
+    const answer = await command(admin, "delete dup-name");
+    const text = JSON.stringify(answer);
+    expect(text).toContain('Several keys are named \\"dup-name\\"');
+    expect(text).toContain(`…${expired.key.last4} (expired 2026-01-01 00:00 UTC)`);
+    expect(text).toContain(`…${working.key.last4} (expires 2030-01-01 23:59 UTC)`);
+    expect(text).toContain("row menu in `/keys list`");
+    expect(text).not.toContain("keyward.key.ask_delete");
+    expect(await app.keyward.db.prisma.apiKey.count({ where: { name: "dup-name", deletedAt: null } })).toBe(2);
   });
 });

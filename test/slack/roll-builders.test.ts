@@ -84,6 +84,12 @@ describe("API-key reminders", () => {
     expect(blockKitViolations("message", expired.blocks)).toEqual([]);
     expect(expired.text).toContain("has expired, so no reminder is left to snooze");
     expect(buttonsOf(expired.blocks)).toEqual([{ action: "keyward.reminder.rotate", text: "Create a replacement", value: `apikey.${keyId}` }]);
+    // Nothing moved (a rolled key has no reminder left, or the next one comes later anyway): said so, not "Snoozed".
+    const rolled = keySnoozedMessage({ id: keyId, name: "deploy-bot", last4: "DZSo", until: new Date("2027-02-27T10:00:00Z"), snoozed: false, replacedBy: keyId });
+    expect(blockKitViolations("message", rolled.blocks)).toEqual([]);
+    expect(rolled.text).toBe("Nothing changed: no reminder of *deploy-bot* (`…DZSo`) is left to snooze. It was rolled; its replacement has reminders of its own.");
+    const later = keySnoozedMessage({ id: keyId, name: "deploy-bot", last4: "DZSo", until: new Date("2027-02-27T10:00:00Z"), snoozed: false, replacedBy: null });
+    expect(later.text).toContain("no reminder of *deploy-bot* (`…DZSo`) is left to snooze. None comes before <!date^1803722400^");
   });
 });
 

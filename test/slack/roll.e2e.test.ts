@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dayIn } from "../../src/domain/expiry.ts";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
@@ -50,6 +51,17 @@ describe("/keys roll through the real receiver", () => {
     const keys = await app.keyward.db.prisma.apiKey.count();
     const submitted = await rollThroughSlack("rolled-to-the-past", "24", channelId, "2020-01-01");
     expect(submitted.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("Choose today or a later day") } });
+    expect(await app.keyward.db.prisma.apiKey.count()).toBe(keys);
+    expect((await app.keyward.services.keys.get(actor, key.id)).replacedBy).toBeNull();
+  });
+
+  it("refuses, on the form's expiry field, a day that ends before the old key's grace does, and rolls nothing", async () => {
+    const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    const { key } = await app.keyward.services.keys.create(actor, { name: "rolled-too-short", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const keys = await app.keyward.db.prisma.apiKey.count();
+    // Today in the roller's zone, with 7 days of grace: the new key would expire first and free the name.
+    const submitted = await rollThroughSlack("rolled-too-short", "168", channelId, dayIn(new Date(), "America/New_York"));
+    expect(submitted.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("or later: the old key works until then") } });
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keys);
     expect((await app.keyward.services.keys.get(actor, key.id)).replacedBy).toBeNull();
   });

@@ -8,7 +8,7 @@ import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
-import { escapeMrkdwn } from "../views/format.ts";
+import { escapeMrkdwn, slackDate } from "../views/format.ts";
 import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { deliveryNotice, deliveryStatus, type DeliveryNoticeView, type DeliveryOutcome } from "../views/delivery-notice.ts";
@@ -32,15 +32,23 @@ export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: 
     await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
     return { state: "not_activated" };
   }
+  let oldKeyNote = "";
+  let oldKeyStops: Date | undefined;
   try {
-    await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
+    const outcome = await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
     deps.logger.warn({ keyName }, "secret could not be delivered; the key was removed again");
+    // An undone roll normally brings the old key back; not when another key took its name meanwhile.
+    const reverted = outcome.discarded ? outcome.revertedRoll : null;
+    if (reverted && !reverted.revived) {
+      oldKeyStops = reverted.worksUntil;
+      oldKeyNote = ` The key it was to replace was not brought back, because another key is named ${escapeMrkdwn(keyName)} now: it stops ${slackDate(reverted.worksUntil)}, as the roll set.`;
+    }
   } catch (error) {
     deps.logger.error({ err: error, keyName }, "could not remove an undelivered key");
   }
-  const text = `Your key ${escapeMrkdwn(keyName)} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.`;
+  const text = `Your key ${escapeMrkdwn(keyName)} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.${oldKeyNote}`;
   await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-  return { state: "undelivered" };
+  return oldKeyStops ? { state: "undelivered", oldKeyStops } : { state: "undelivered" };
 }
 
 async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): Promise<boolean> {

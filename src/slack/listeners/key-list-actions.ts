@@ -1,5 +1,6 @@
 import type { App, BlockAction, BlockElementAction, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
+import { isDomainError } from "../../domain/errors.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
 import { actionIds } from "../ids.ts";
 import { decodeRowValue, keyControlFrom, type ListOrigin, type ListPosition, type RowValue } from "../key-row-values.ts";
@@ -136,11 +137,15 @@ async function cancelDelete(deps: SlackDeps, press: Press, control: RowValue | n
 async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
   await answering(deps, press, async () => {
     const { actor } = await callerOfPress(deps, press);
-    // endGrace deletes whatever key it is given: a button from before a roll was undone must not
-    // delete the key that is back in service. (Checked just before; a roll is undone within seconds.)
-    const current = await deps.services.keys.get(actor, control.keyId);
-    if (!current.replacedBy) return say(deps, press, `${keyLabel(current)} is not being replaced (its roll was undone), so nothing was stopped.`, ":no_entry:");
-    const key = await deps.services.keys.delete(actor, control.keyId, { endGrace: true });
+    let key: ApiKey;
+    try {
+      // The service refuses, under the key's lock, a key no longer rolled: a button from before a roll was undone.
+      key = await deps.services.keys.delete(actor, control.keyId, { endGrace: true });
+    } catch (error) {
+      const notReplaced = isDomainError(error) && error.details?.notReplaced ? (error.details as { name: string; last4: string }) : null;
+      if (notReplaced) return say(deps, press, `${keyLabel(notReplaced)} is not being replaced (its roll was undone), so nothing was stopped.`, ":no_entry:");
+      throw error;
+    }
     const expired = key.expiresAt.getTime() <= deps.clock.now().getTime();
     const result = expired ? `Removed the old ${keyLabel(key)}; its replacement keeps working.` : `Stopped the old ${keyLabel(key)} now; its replacement keeps working.`;
     await showDone(deps, press, actor, control.list ?? { page: 1 }, result);

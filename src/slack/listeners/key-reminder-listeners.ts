@@ -19,8 +19,8 @@ export async function snoozeKeyReminder(
   const reply = args.respond ? { client: args.client, respond: args.respond } : { client: args.client, triggerId: args.triggerId };
   try {
     const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const { key, until } = await deps.services.keyReminders.snooze(actor, args.keyId, keySnoozeHours);
-    const message = keySnoozedMessage({ ...key, until });
+    const { key, until, snoozed } = await deps.services.keyReminders.snooze(actor, args.keyId, keySnoozeHours);
+    const message = keySnoozedMessage({ ...key, until, snoozed });
     if (args.respond) await args.respond({ response_type: "ephemeral", replace_original: false, ...message });
     // API-key reminders are messages (a DM), so a response_url is always there; anywhere else, a modal.
     else await args.client.views.open({ trigger_id: args.triggerId, view: noticeModal("keyward", message.text, { formatted: true }) });

@@ -6,7 +6,7 @@ import { loadingModal } from "../views/notices.ts";
 import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { defaultReplacementDay, lifetimeDays } from "../../domain/key-roll.ts";
+import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
 import { createKeyForm, decodeMetadata, encodeMetadata, handOverSecret } from "./create-key-flow.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
@@ -24,7 +24,8 @@ export async function openRollKeyForm(
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
   try {
     const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const key = await deps.services.keys.findForChange(actor, args.ref);
+    // By name, the working key of that name: only it can be rolled (an expired one of that name opens the create form only when alone).
+    const key = await deps.services.keys.findForChange(actor, args.ref, { preferWorking: true });
     const target = { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home };
     const now = deps.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) {
@@ -32,7 +33,9 @@ export async function openRollKeyForm(
       return;
     }
     const privateMetadata = encodeMetadata(target, { keyId: key.id });
-    const view = rollKeyModal({ ...key, defaultDay: defaultReplacementDay(key, now, user.tz), lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
+    // The form's grace is 24 hours unless changed: its default day outlasts that (the service refuses a day that does not).
+    const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)));
+    const view = rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
     await args.client.views.update({ view_id: viewId, view });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);

@@ -5,8 +5,8 @@ import type { HomeStatus } from "./home-view.ts";
 /** What became of a new secret's one delivery (never the secret itself). */
 export type DeliveryOutcome =
   | { state: "delivered"; route: DeliveryRoute; channelId?: string }
-  /** No route worked: the key was removed again (rule 4). */
-  | { state: "undelivered" }
+  /** No route worked: the key was removed again (rule 4). `oldKeyStops`: an undone roll could not bring the old key back (another key took its name). */
+  | { state: "undelivered"; oldKeyStops?: Date }
   /** Shown, but the key could not be switched on: the sweep removes it. */
   | { state: "not_activated" };
 
@@ -66,7 +66,12 @@ export function deliveryNotice(view: DeliveryNoticeView): { title: string; text:
     const again = roll ? "Roll the key again" : "Please create a new one";
     return { title: "Not switched on", text: `The new secret of ${name} was shown to you but the key could not be switched on; it will be removed shortly, so do not use it. ${again}.` };
   }
-  const undone = roll ? " The old key works as before." : "";
+  const notBack = outcome.state === "undelivered" && outcome.oldKeyStops;
+  const undone = !roll
+    ? ""
+    : notBack
+      ? ` The old key was not brought back, because another key is named ${name} now: it stops ${slackDate(notBack)}, as the roll set.`
+      : " The old key works as before.";
   return { title: roll ? "Not rolled" : "Not created", text: `The new secret of ${name} could not be shown to you, so it was removed again. Nothing new is live.${undone}` };
 }
 

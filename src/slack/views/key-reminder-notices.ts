@@ -9,6 +9,10 @@ export interface KeySnoozeView {
   last4: string;
   /** When the next reminder comes at the earliest; null: the key has expired, no reminder is left. */
   until: Date | null;
+  /** False: nothing was snoozed, no reminder was left before `until` (a rolled key has none). Absent: snoozed. */
+  snoozed?: boolean;
+  /** The key was rolled: its replacement has reminders of its own. */
+  replacedBy?: string | null;
 }
 
 /**
@@ -18,6 +22,11 @@ export interface KeySnoozeView {
  */
 export function keySnoozedMessage(v: KeySnoozeView): { text: string; blocks: KnownBlock[] } {
   const key = `${strong(v.name)} (\`…${escapeMrkdwn(v.last4)}\`)`;
+  if (v.until && v.snoozed === false) {
+    const why = v.replacedBy ? " It was rolled; its replacement has reminders of its own." : ` None comes before ${slackDate(v.until)}.`;
+    const text = `Nothing changed: no reminder of ${key} is left to snooze.${why}`;
+    return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`:zzz: ${text}`) }] };
+  }
   if (v.until) {
     const text = `Snoozed ${key}: its next reminder comes no sooner than ${slackDate(v.until)}.`;
     return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`:zzz: ${text}`) }] };
