@@ -42,7 +42,7 @@ export interface TestAppOptions {
    */
   ackBudgetMs?: number;
   /**
-   * At close, every call the app made to Slack and every response_url post is checked (issue 10's
+   * At close, every call the app made to Slack, every response_url post and every ack body is checked (issue 10's
    * Done-when): none carries `key:` and a UUID, and every message has a top-level text. A test that
    * sends such payloads itself on purpose (a message as an older release posted it) turns this off.
    */
@@ -96,23 +96,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     dump: () => dumpTables(keyward.db.sql),
     async close() {
-      if (!options.skipWireChecks) checkWire(fake, driver);
+      // Checked before the teardown and thrown after it, so a failing check still closes everything.
+      const problem = options.skipWireChecks ? null : wireProblems(fake, driver);
       await driver.close();
       await keyward.close();
       await fake.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (problem) throw new Error(problem);
     },
   };
 }
 
 const rawKeyId = /key:[0-9a-f]{8}-[0-9a-f]{4}/;
 
-/** Throws naming each call that carried an API key's raw id, or a message without a top-level text. */
-function checkWire(fake: FakeSlack, driver: SlackDriver): void {
+/** Names each call that carried an API key's raw id, or a message without a top-level text (null: none). */
+function wireProblems(fake: FakeSlack, driver: SlackDriver): string | null {
   const sent = [
     ...fake.history.map((c) => ({ where: c.method, body: c.args as Record<string, unknown> })),
     ...driver.responses.map((r) => ({ where: "response_url", body: r.body as Record<string, unknown> })),
   ];
+  // What the app answered in its acks (a view in response_action, an ack text) reaches Slack too.
+  const acked = driver.acks.filter((body) => rawKeyId.test(body)).map((body) => `an ack carries ${rawKeyId.exec(body)![0]}…`);
   const problems = sent.flatMap(({ where, body }) => {
     const found: string[] = [];
     const json = JSON.stringify(body);
@@ -121,5 +125,6 @@ function checkWire(fake: FakeSlack, driver: SlackDriver): void {
     if (isMessage && (typeof body.text !== "string" || body.text.trim() === "")) found.push(`${where} has no top-level text`);
     return found;
   });
-  if (problems.length > 0) throw new Error(`what the app sent to Slack breaks issue 10's rules:\n${[...new Set(problems)].join("\n")}`);
+  problems.push(...acked);
+  return problems.length > 0 ? `what the app sent to Slack breaks issue 10's rules:\n${[...new Set(problems)].join("\n")}` : null;
 }

@@ -110,6 +110,8 @@ export interface EventOptions {
 export interface SlackDriver {
   /** What the app POSTed to response_urls, in arrival order. */
   readonly responses: readonly CollectedResponse[];
+  /** The body of every HTTP answer the app gave the driver (acks: view answers, ack texts), in order. */
+  readonly acks: readonly string[];
   waitForResponses(count?: number, timeoutMs?: number): Promise<CollectedResponse[]>;
   /** The next POST to a response_url is answered with this status (Slack refusing it). */
   failNextResponse(status?: number): void;
@@ -328,6 +330,7 @@ class Driver implements SlackDriver {
   private readonly teamDomain: string;
   private readonly apiAppId: string;
   private readonly verificationToken = 'fake-verification-token';
+  readonly acks: string[] = [];
 
   constructor(
     private readonly options: SlackDriverOptions,
@@ -494,6 +497,7 @@ class Driver implements SlackDriver {
     const response = await fetch(this.options.appUrl, { method: 'POST', headers, body: raw });
     const body = await response.text();
     const elapsedMs = performance.now() - started;
+    this.acks.push(body);
     const json = parseJson(body);
     return {
       status: response.status,
