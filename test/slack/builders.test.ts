@@ -16,27 +16,13 @@ import { rolesMessage } from "../../src/slack/views/roles-message.ts";
 import { secretMessage } from "../../src/slack/views/secret-message.ts";
 import type { KeyListView, KeyRowView } from "../../src/slack/views/view-models.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
+import { longKeyRow } from "../support/view-fixtures.ts";
 
 const admin: Actor = { workspaceId: "T1", userId: "U1", roleName: "Admin", permissions: new Set(permissions), source: "slack" };
 const longest = "W".repeat(64);
 
-function key(i: number, overrides: Partial<KeyRowView> = {}): KeyRowView {
-  return {
-    id: `0190a000-0000-7000-8000-${String(i).padStart(12, "0")}`,
-    name: `${longest.slice(0, 60)}${i}`,
-    description: "d".repeat(500),
-    kind: "service",
-    roleName: "R".repeat(40),
-    last4: "abcd",
-    createdBy: "U0123456789",
-    expiresAt: new Date("2027-01-01T00:00:00Z"),
-    lastUsedAt: i % 2 ? new Date("2026-11-01T00:00:00Z") : null,
-    expired: i % 3 === 0,
-    rolled: false,
-    canChange: true,
-    ...overrides,
-  };
-}
+const key = (i: number, overrides: Partial<KeyRowView> = {}): KeyRowView =>
+  longKeyRow(i, { lastUsedAt: i % 2 ? new Date("2026-11-01T00:00:00Z") : null, expired: i % 3 === 0, ...overrides });
 
 /** A real cursor (as the domain makes them), so row values are as long as they get. */
 const realCursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");

@@ -9,6 +9,7 @@ import { integrationListMessage, makeDefaultButton, type IntegrationListView } f
 import { noticeModal } from "../../src/slack/views/notices.ts";
 import type { KeyListView } from "../../src/slack/views/view-models.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
+import { longKeyRow } from "../support/view-fixtures.ts";
 
 const admin: Actor = { workspaceId: "T1", userId: "U1", roleName: "Admin", permissions: new Set(permissions), source: "slack" };
 const hostile = "<!channel> & <https://evil|click>";
@@ -16,20 +17,7 @@ const escapedHostile = "&lt;!channel&gt; &amp; &lt;https://evil|click&gt;";
 const longest = "W".repeat(64);
 
 const fullKeys: KeyListView = {
-  keys: Array.from({ length: 15 }, (_, i) => ({
-    id: `0190a000-0000-7000-8000-${String(i).padStart(12, "0")}`,
-    name: `${longest.slice(0, 60)}${i}`,
-    description: "d".repeat(500),
-    kind: "service",
-    roleName: "R".repeat(40),
-    last4: "abcd",
-    createdBy: "U0123456789",
-    expiresAt: new Date("2027-01-01T00:00:00Z"),
-    lastUsedAt: null,
-    expired: false,
-    rolled: false,
-    canChange: true,
-  })),
+  keys: Array.from({ length: 15 }, (_, i) => longKeyRow(i, { name: `${longest.slice(0, 60)}${i}` })),
   page: 2,
   cursor: null,
   nextCursor: "a".repeat(48),

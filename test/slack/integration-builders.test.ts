@@ -33,6 +33,7 @@ import type { StateValues } from "../../src/slack/views/modal-state.ts";
 import { parseRotateIntegrationModal, rotateIntegrationModal } from "../../src/slack/views/rotate-integration-modal.ts";
 import type { KeyListView, KeyRowView } from "../../src/slack/views/view-models.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
+import { longKeyRow } from "../support/view-fixtures.ts";
 
 const actorWith = (held: readonly Permission[]): Actor => ({ workspaceId: "T1", userId: "U1", roleName: "R", permissions: new Set(held), source: "slack" });
 const admin = actorWith(permissions);
@@ -66,22 +67,7 @@ const fullList = (page = 1, overrides: Partial<IntegrationListView> = {}): Integ
   ...overrides,
 });
 
-function keyRow(i: number): KeyRowView {
-  return {
-    id: `0190b000-0000-7000-8000-${String(i).padStart(12, "0")}`,
-    name: `${"W".repeat(60)}${i}`,
-    description: "d".repeat(500),
-    kind: "service",
-    roleName: "R".repeat(40),
-    last4: "abcd",
-    createdBy: "U0123456789",
-    expiresAt: new Date("2027-01-01T00:00:00Z"),
-    lastUsedAt: null,
-    expired: false,
-    rolled: false,
-    canChange: true,
-  };
-}
+const keyRow = (i: number): KeyRowView => longKeyRow(i, { id: `0190b000-0000-7000-8000-${String(i).padStart(12, "0")}` });
 const fullKeys: KeyListView = { keys: Array.from({ length: 15 }, (_, i) => keyRow(i)), page: 2, cursor, nextCursor: cursor, capabilities: capabilitiesOf(admin) };
 
 const metadata = encodeIntegrationMetadata({ id: "0190a000-0000-7000-8000-000000000001", channel: "C0123456789", threadTs: "1790000000.000100", home: true });

@@ -9,6 +9,7 @@ import { integrationsPerPage, type IntegrationRowView } from "../../src/slack/vi
 import { keyListMessage, keysPerPage } from "../../src/slack/views/key-list-blocks.ts";
 import type { KeyListView, KeyRowView } from "../../src/slack/views/view-models.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
+import { longKeyRow } from "../support/view-fixtures.ts";
 
 type Json = Record<string, unknown>;
 
@@ -16,23 +17,8 @@ const admin: Actor = { workspaceId: "T1", userId: "U1", roleName: "Admin", permi
 const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
 const graceEnds = new Date("2026-12-02T10:00:00Z");
 
-function key(i: number, overrides: Partial<KeyRowView> = {}): KeyRowView {
-  return {
-    id: `0190a000-0000-7000-8000-${String(i).padStart(12, "f")}`,
-    name: `${"W".repeat(60)}${i}`,
-    description: "<&>".repeat(100),
-    kind: "service",
-    roleName: "R".repeat(40),
-    last4: "DZSo",
-    createdBy: "U0123456789",
-    expiresAt: new Date("2027-01-01T00:00:00Z"),
-    lastUsedAt: new Date("2026-11-01T00:00:00Z"),
-    expired: false,
-    rolled: false,
-    canChange: true,
-    ...overrides,
-  };
-}
+const key = (i: number, overrides: Partial<KeyRowView> = {}): KeyRowView =>
+  longKeyRow(i, { id: `0190a000-0000-7000-8000-${String(i).padStart(12, "f")}`, description: "<&>".repeat(100), last4: "DZSo", lastUsedAt: new Date("2026-11-01T00:00:00Z"), ...overrides });
 
 const list = (keys: KeyRowView[], overrides: Partial<KeyListView> = {}): KeyListView => ({
   keys,
