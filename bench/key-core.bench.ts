@@ -15,7 +15,8 @@ export async function benchKeyCore(options: { creates?: number; verifies?: numbe
     const admin = await f.actor(ws, "admin");
     const secrets: string[] = [];
     // Warm-up: the first queries compile Prisma's query plans and PGlite's caches.
-    for (let i = 0; i < 20; i++) secrets.push((await f.services.keys.create(admin, { name: `warm-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).secret);
+    for (let i = 0; i < 20; i++)
+      secrets.push((await f.services.keys.create(admin, { name: `warm-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).secret);
     const create = await timeEach(creates, async (i) => {
       secrets.push((await f.services.keys.create(admin, { name: `bench-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).secret);
     });
@@ -30,8 +31,12 @@ export async function benchKeyCore(options: { creates?: number; verifies?: numbe
       if (!result.valid) throw new Error("benchmark key did not verify");
     });
     const pepper = randomBytes(32);
-    const hmac = await timeEach(verifies, (i) => createHmac("sha256", pepper).update(secrets[i % secrets.length]!).digest("hex"));
-    const malformed = await timeEach(verifies, (i) => f.services.keys.verify(secrets[i % secrets.length]!.slice(0, -1) + "!"));
+    const hmac = await timeEach(verifies, (i) =>
+      createHmac("sha256", pepper)
+        .update(secrets[i % secrets.length]!)
+        .digest("hex"),
+    );
+    const malformed = await timeEach(verifies, (i) => f.services.keys.verify(`${secrets[i % secrets.length]!.slice(0, -1)}!`));
     const c = summarize(create);
     const v = summarize(verify);
     const h = summarize(hmac);
@@ -44,7 +49,11 @@ export async function benchKeyCore(options: { creates?: number; verifies?: numbe
       verifyUncached: u,
       verifyMalformed: m,
       bareHmac: h,
-      ratios: { createOverHmac: round(c.meanMs / h.meanMs, 1), verifyCachedOverHmac: round(v.meanMs / h.meanMs, 1), verifyUncachedOverHmac: round(u.meanMs / h.meanMs, 1) },
+      ratios: {
+        createOverHmac: round(c.meanMs / h.meanMs, 1),
+        verifyCachedOverHmac: round(v.meanMs / h.meanMs, 1),
+        verifyUncachedOverHmac: round(u.meanMs / h.meanMs, 1),
+      },
     };
   } finally {
     await f.close();

@@ -79,7 +79,9 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
       PORT: "0",
       DATA_DIR: work,
       LOG_LEVEL: "warn",
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, KEYWARD_PEPPER: "b".repeat(64), KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 3).toString("base64")}` } : {}),
+      ...(options.databaseUrl
+        ? { DATABASE_URL: options.databaseUrl, KEYWARD_PEPPER: "b".repeat(64), KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 3).toString("base64")}` }
+        : {}),
     });
     const app = await startKeyward({ config, logger: createLogger("warn") });
     try {
@@ -110,8 +112,16 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
         database: app.db.kind,
         bareNodeHttp: baseline,
         verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3) },
-        verifyUnknownForged1000: { ...verifyForged, ofBaseline: round(verifyForged.requestsPerSecond / baseline.requestsPerSecond, 3), ofValidKey: round(verifyForged.requestsPerSecond / verify.requestsPerSecond, 3) },
-        verifyUnknownNeverRepeated: { ...verifyDistinct, ofBaseline: round(verifyDistinct.requestsPerSecond / baseline.requestsPerSecond, 3), ofValidKey: round(verifyDistinct.requestsPerSecond / verify.requestsPerSecond, 3) },
+        verifyUnknownForged1000: {
+          ...verifyForged,
+          ofBaseline: round(verifyForged.requestsPerSecond / baseline.requestsPerSecond, 3),
+          ofValidKey: round(verifyForged.requestsPerSecond / verify.requestsPerSecond, 3),
+        },
+        verifyUnknownNeverRepeated: {
+          ...verifyDistinct,
+          ofBaseline: round(verifyDistinct.requestsPerSecond / baseline.requestsPerSecond, 3),
+          ofValidKey: round(verifyDistinct.requestsPerSecond / verify.requestsPerSecond, 3),
+        },
         listApiKeys50: { ...list, ofBaseline: round(list.requestsPerSecond / baseline.requestsPerSecond, 3) },
       };
     } finally {

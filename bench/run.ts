@@ -14,7 +14,10 @@ import { benchSlackAck } from "./slack-ack.bench.ts";
 const only = process.argv[2];
 const resultsFile = new URL("./results/latest.json", import.meta.url);
 // A partial run (`npm run bench -- rest`) updates its own section and keeps the others.
-const previous = await readFile(resultsFile, "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+const previous = await readFile(resultsFile, "utf8").then(
+  (t) => JSON.parse(t) as Record<string, unknown>,
+  () => ({}),
+);
 const results: Record<string, unknown> = { ...previous, startedAt: new Date().toISOString(), node: process.version };
 
 if (!only || only === "key-core") {

@@ -23,7 +23,9 @@ export async function benchSlackAck(options: { requests?: number; concurrency?: 
     await app.fake.waitForCalls("views.update", 1, 5000);
     const viewId = (app.fake.callsTo("views.open")[0]!.response.view as Json).id as string;
     const view = app.fake.getView(viewId) as Json;
-    const viewer = ((view.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }).options.find((o) => o.text.text === "Viewer")!.value;
+    const viewer = (
+      (view.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }
+    ).options.find((o) => o.text.text === "Viewer")!.value;
 
     const run = async (n: number, op: (i: number) => Promise<number>) => {
       const samples: number[] = [];

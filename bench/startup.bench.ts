@@ -47,7 +47,12 @@ export async function benchStartup() {
   const probe = spawnSync(process.execPath, ["--import", "tsx", "bench/memory-probe.ts"], { cwd: root, encoding: "utf8", timeout: 600_000 });
   const memoryMb = JSON.parse(probe.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
   return {
-    coldStart: { command: "node --import tsx src/main.ts (npm start)", firstStartMs: round(first, 0), restartMs: round(again, 0), bareNodeHttpMs: round(bare, 0) },
+    coldStart: {
+      command: "node --import tsx src/main.ts (npm start)",
+      firstStartMs: round(first, 0),
+      restartMs: round(again, 0),
+      bareNodeHttpMs: round(bare, 0),
+    },
     memoryMb,
   };
 }

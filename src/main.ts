@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     logger.warn("Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode) to serve /keys.");
   }
   if (config.slack.oauth) {
-    logger.warn("SLACK_CLIENT_ID/SECRET/STATE_SECRET are set, but multi-workspace OAuth installs are not supported yet: keyward serves the one workspace of SLACK_BOT_TOKEN.");
+    logger.warn(
+      "SLACK_CLIENT_ID/SECRET/STATE_SECRET are set, but multi-workspace OAuth installs are not supported yet: keyward serves the one workspace of SLACK_BOT_TOKEN.",
+    );
   }
   const app = await startKeyward({ config, logger });
   let stopping = false;

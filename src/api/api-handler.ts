@@ -71,7 +71,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const match = open ?? routes.find((r) => r.def.method === method && r.pattern.test(path));
     if (!match) {
       const pathExists = routes.some((r) => r.pattern.test(path));
-      return send(res, pathExists ? 405 : 404, { error: { code: pathExists ? "method_not_allowed" : "not_found", message: pathExists ? `${method} is not allowed here.` : "There is no such endpoint." } });
+      return send(res, pathExists ? 405 : 404, {
+        error: { code: pathExists ? "method_not_allowed" : "not_found", message: pathExists ? `${method} is not allowed here.` : "There is no such endpoint." },
+      });
     }
     try {
       const body = await readJson(req);

@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import type { DomainServices } from "../domain/index.ts";
-import { addConfigInputSchema, createKeyInputSchema, pageInputSchema, rollKeyInputSchema, updateConfigInputSchema, updateKeyInputSchema } from "../domain/schemas.ts";
+import {
+  addConfigInputSchema,
+  createKeyInputSchema,
+  pageInputSchema,
+  rollKeyInputSchema,
+  updateConfigInputSchema,
+  updateKeyInputSchema,
+} from "../domain/schemas.ts";
 import type { IntegrationConfig } from "../domain/integration-types.ts";
 import type { Actor, ApiKey, Role } from "../domain/types.ts";
 import { parseInput } from "../domain/validation.ts";
@@ -175,7 +182,8 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
       async handle(req) {
         const { key } = parseInput(verifyRequestSchema, req.body);
         const auth = await services.access.actorForKey(key);
-        if (!auth.ok) return { status: 200, body: { valid: false, reason: auth.reason, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null } };
+        if (!auth.ok)
+          return { status: 200, body: { valid: false, reason: auth.reason, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null } };
         return {
           status: 200,
           body: {

@@ -24,16 +24,25 @@ export const createdApiKeySchema = apiKeySchema.extend({ secret: z.string().desc
 
 export const rolledApiKeySchema = createdApiKeySchema.extend({ previous: apiKeySchema }).meta({ id: "RolledApiKey" });
 
-export const apiKeyPageSchema = z.object({ data: z.array(apiKeySchema), nextCursor: z.string().nullable() }).strict().meta({ id: "ApiKeyPage" });
+export const apiKeyPageSchema = z
+  .object({ data: z.array(apiKeySchema), nextCursor: z.string().nullable() })
+  .strict()
+  .meta({ id: "ApiKeyPage" });
 
 export const roleSchema = z
   .object({ id: z.string(), name: z.string(), builtIn: z.boolean(), permissions: z.array(z.enum(permissions)) })
   .strict()
   .meta({ id: "Role" });
 
-export const roleListSchema = z.object({ data: z.array(roleSchema) }).strict().meta({ id: "RoleList" });
+export const roleListSchema = z
+  .object({ data: z.array(roleSchema) })
+  .strict()
+  .meta({ id: "RoleList" });
 
-export const verifyRequestSchema = z.object({ key: z.string().max(1000, "A key is far shorter than that.") }).strict().meta({ id: "VerifyRequest" });
+export const verifyRequestSchema = z
+  .object({ key: z.string().max(1000, "A key is far shorter than that.") })
+  .strict()
+  .meta({ id: "VerifyRequest" });
 
 export const verifyResponseSchema = z
   .object({
@@ -74,11 +83,18 @@ export const integrationConfigSchema = z
   .strict()
   .meta({ id: "IntegrationConfiguration" });
 
-export const revealedConfigSchema = integrationConfigSchema.extend({ secret: z.string().optional().describe("Only with ?reveal=true and integrations.secrets.read") }).meta({ id: "IntegrationConfigurationWithSecret" });
+export const revealedConfigSchema = integrationConfigSchema
+  .extend({ secret: z.string().optional().describe("Only with ?reveal=true and integrations.secrets.read") })
+  .meta({ id: "IntegrationConfigurationWithSecret" });
 export const resolvedConfigSchema = integrationConfigSchema.extend({ resolvedBy: z.enum(["alias", "default"]) }).meta({ id: "ResolvedConfiguration" });
-export const configPageSchema = z.object({ data: z.array(integrationConfigSchema), nextCursor: z.string().nullable() }).strict().meta({ id: "IntegrationConfigurationPage" });
+export const configPageSchema = z
+  .object({ data: z.array(integrationConfigSchema), nextCursor: z.string().nullable() })
+  .strict()
+  .meta({ id: "IntegrationConfigurationPage" });
 export const deleteKeyQuerySchema = z
-  .object({ endGrace: z.enum(["true", "false"]).optional().describe("true: stop a rolled key now, before its grace period ends; its replacement keeps working") })
+  .object({
+    endGrace: z.enum(["true", "false"]).optional().describe("true: stop a rolled key now, before its grace period ends; its replacement keeps working"),
+  })
   .strict();
 export const revealQuerySchema = z.object({ reveal: z.enum(["true", "false"]).optional() }).strict();
 export const resolveQuerySchema = z.object({ alias: z.string().max(100).optional() }).strict();

@@ -30,5 +30,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     return { status: statusByCode[error.code], body: { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } } };
   }
   const reference = randomUUID().slice(0, 8);
-  return { status: 500, reference, body: { error: { code: "internal", message: `Something went wrong on our side; nothing was changed. Reference ${reference}.` } } };
+  return {
+    status: 500,
+    reference,
+    body: { error: { code: "internal", message: `Something went wrong on our side; nothing was changed. Reference ${reference}.` } },
+  };
 }

@@ -12,7 +12,9 @@ export function openApiDocument(routes: RouteDef[], serverUrl = "/api/v1"): Reco
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(route.responses)) {
-      responses[status] = r.schema ? { description: r.description, content: { "application/json": { schema: jsonSchema(r.schema, "output") } } } : { description: r.description };
+      responses[status] = r.schema
+        ? { description: r.description, content: { "application/json": { schema: jsonSchema(r.schema, "output") } } }
+        : { description: r.description };
     }
     for (const [status, description] of errorStatuses(route)) {
       responses[status] = { description, content: { "application/json": { schema: jsonSchema(errorSchema, "output") } } };

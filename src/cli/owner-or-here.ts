@@ -2,7 +2,14 @@ import type { Config } from "../config/config.ts";
 import { DataDirLockedError } from "../db/data-dir-lock.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
-import { controlSocketPath, notServing, sendControlRequest, type ControlCommand, type ControlRequestOf, type ControlResults } from "../server/control-channel.ts";
+import {
+  controlSocketPath,
+  notServing,
+  sendControlRequest,
+  type ControlCommand,
+  type ControlRequestOf,
+  type ControlResults,
+} from "../server/control-channel.ts";
 
 /** A failure whose message is the one line to print. */
 export class CliError extends Error {
@@ -20,7 +27,12 @@ export interface Outcome<C extends ControlCommand> {
  * the work is sent to that process over its control channel (src/server/control-channel.ts);
  * otherwise (nobody holds it, or PostgreSQL) this process opens the database and does it itself.
  */
-export async function runOnOwnerOrHere<C extends ControlCommand>(config: Config, logger: Logger, request: ControlRequestOf<C>, here: (db: Database) => Promise<ControlResults[C]>): Promise<Outcome<C>> {
+export async function runOnOwnerOrHere<C extends ControlCommand>(
+  config: Config,
+  logger: Logger,
+  request: ControlRequestOf<C>,
+  here: (db: Database) => Promise<ControlResults[C]>,
+): Promise<Outcome<C>> {
   let db: Database;
   try {
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
@@ -44,6 +56,8 @@ async function askOwner<C extends ControlCommand>(dataDir: string, locked: DataD
     return await sendControlRequest(socket.path, request);
   } catch (error) {
     if (!notServing(error)) throw error;
-    throw new CliError(`${who}, which does not answer on ${socket.path} (only a fully started npm start does): wait until it has started or finished, then run this again.`);
+    throw new CliError(
+      `${who}, which does not answer on ${socket.path} (only a fully started npm start does): wait until it has started or finished, then run this again.`,
+    );
   }
 }

@@ -18,14 +18,23 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const secrets = await resolveServerSecrets(config);
   const cipher = createSecretCipher(secrets.encryptionKeys);
-  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "rekey", keyVersion: cipher.currentVersion, keyFingerprint: keyFingerprint(secrets.encryptionKeys) }, async (db) => ({
-    ...(await reencryptSecrets({ store: createPrismaStore(db.prisma), cipher })),
-    keyVersion: cipher.currentVersion,
-  }));
+  const { result, ranBy } = await runOnOwnerOrHere(
+    config,
+    logger,
+    { command: "rekey", keyVersion: cipher.currentVersion, keyFingerprint: keyFingerprint(secrets.encryptionKeys) },
+    async (db) => ({
+      ...(await reencryptSecrets({ store: createPrismaStore(db.prisma), cipher })),
+      keyVersion: cipher.currentVersion,
+    }),
+  );
   logger.info({ ...result, ranBy }, "re-encryption done");
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof CliError ? error.message : `re-encryption failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof ConfigError || error instanceof CliError
+      ? error.message
+      : `re-encryption failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

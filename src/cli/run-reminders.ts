@@ -23,6 +23,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof CliError ? error.message : `reminder pass failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof ConfigError || error instanceof CliError
+      ? error.message
+      : `reminder pass failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -68,7 +68,14 @@ const reminderDays = optionalText.transform((v, ctx) => {
   return [...new Set(days)].sort((a, b) => b - a);
 });
 
-const csv = optionalText.transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+const csv = optionalText.transform((v) =>
+  v
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [],
+);
 
 /** TRUST_PROXY: `10.0.0.0/8, 192.0.2.7, fd00::/8`; a bad entry is named (addresses are not secret), quoted so the error stays one line. */
 const proxyRanges = csv.transform((entries, ctx) => {
@@ -76,7 +83,10 @@ const proxyRanges = csv.transform((entries, ctx) => {
   for (const entry of entries) {
     const range = parseAddressRange(entry);
     if (!range) {
-      ctx.addIssue({ code: "custom", message: `entry ${JSON.stringify(entry)} is not an IP address or CIDR (comma-separated, such as 10.0.0.0/8, 192.0.2.7, fd00::/8)` });
+      ctx.addIssue({
+        code: "custom",
+        message: `entry ${JSON.stringify(entry)} is not an IP address or CIDR (comma-separated, such as 10.0.0.0/8, 192.0.2.7, fd00::/8)`,
+      });
       return z.NEVER;
     }
     ranges.push(range);
@@ -186,12 +196,15 @@ export function decodeSecret(text: string): Buffer | undefined {
 /** Parses `version:base64,…`; returns a message naming what is wrong, or the ring. */
 export function parseKeyRing(text: string): EncryptionKeyRing | string {
   const keys = new Map<number, Buffer>();
-  for (const entry of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^(\d{1,6}):(.+)$/.exec(entry);
     if (!match) return "must be version:key pairs such as 1:<base64 of 32 bytes>, comma-separated";
     const version = Number(match[1]);
     const key = decodeSecret(match[2]!);
-    if (!key || key.length !== 32) return `key version ${version} must be exactly 32 bytes (base64 or hex)`;
+    if (key?.length !== 32) return `key version ${version} must be exactly 32 bytes (base64 or hex)`;
     if (keys.has(version)) return `key version ${version} appears twice`;
     keys.set(version, key);
   }

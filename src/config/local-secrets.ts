@@ -20,10 +20,14 @@ export async function resolveServerSecrets(config: Config): Promise<ServerSecret
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const pepper =
     config.pepper ??
-    (await readOrCreate(join(dir, "pepper"), () => randomBytes(32).toString("base64"), (text) => {
-      const bytes = decodeSecret(text);
-      return bytes && bytes.length >= 32 ? bytes : "must hold at least 32 bytes";
-    }));
+    (await readOrCreate(
+      join(dir, "pepper"),
+      () => randomBytes(32).toString("base64"),
+      (text) => {
+        const bytes = decodeSecret(text);
+        return bytes && bytes.length >= 32 ? bytes : "must hold at least 32 bytes";
+      },
+    ));
   const encryptionKeys =
     config.encryptionKeys ??
     (await readOrCreate(join(dir, "encryption-keys"), () => formatKeyRing({ current: 1, keys: new Map([[1, randomBytes(32)]]) }), parseKeyRing));

@@ -105,7 +105,10 @@ async function acquire(lockPath: string, self: LockHolder, depth: number, lease:
       const state = await readLock(lockPath);
       if (!state) continue; // released meanwhile: try again
       if (isAlive(state, lease)) throw lockedError(lockPath, state, lease);
-      if (attempt >= 20 || depth >= 3) throw new Error(`could not take over the stale lock ${lockPath}${state.holder ? ` of pid ${state.holder.pid}` : ""}; remove it by hand if no keyward runs on this data`);
+      if (attempt >= 20 || depth >= 3)
+        throw new Error(
+          `could not take over the stale lock ${lockPath}${state.holder ? ` of pid ${state.holder.pid}` : ""}; remove it by hand if no keyward runs on this data`,
+        );
       await takeOver(lockPath, state, self, depth, lease);
     }
   } finally {
@@ -237,7 +240,14 @@ function isAlive(state: LockState, lease: Lease): boolean {
 const secondsToStale = (state: LockState, lease: Lease): number => Math.max(1, Math.ceil((state.mtimeMs + lease.ms - lease.now()) / 1000));
 
 function describeSelf(command: string): LockHolder {
-  return { pid: process.pid, hostname: os.hostname(), command, since: new Date().toISOString(), ...linuxIdentity(process.pid), nonce: randomBytes(12).toString("hex") };
+  return {
+    pid: process.pid,
+    hostname: os.hostname(),
+    command,
+    since: new Date().toISOString(),
+    ...linuxIdentity(process.pid),
+    nonce: randomBytes(12).toString("hex"),
+  };
 }
 
 function linuxIdentity(pid: number): { bootId?: string; startTicks?: string } {

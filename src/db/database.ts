@@ -70,7 +70,7 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
     await driver.release();
     throw error;
   }
-  opts.logger?.info({ kind: driver.kind, dataDir: driver.kind === "pglite" ? opts.dataDir ?? "(memory)" : undefined }, "database open");
+  opts.logger?.info({ kind: driver.kind, dataDir: driver.kind === "pglite" ? (opts.dataDir ?? "(memory)") : undefined }, "database open");
   const prisma = new PrismaClient({ adapter: driver.adapter });
   return {
     kind: driver.kind,

@@ -79,7 +79,10 @@ export async function migrate(sql: SqlConnection, opts: MigrateOptions = {}): Pr
 export async function readMigrations(dir: string): Promise<MigrationFile[]> {
   await assertPostgresqlLock(dir);
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(names.map((name) => readMigration(dir, name)));
 }
 
@@ -190,8 +193,5 @@ async function applyMigration(tx: SqlConnection, migration: MigrationFile): Prom
     throw new Error(`Migration ${migration.name} failed and was rolled back: ${reason}`, { cause: error });
   }
   // clock_timestamp, not now(): now() is frozen at BEGIN and would hide how long the script took.
-  await tx.query(
-    `UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
-    [id],
-  );
+  await tx.query(`UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`, [id]);
 }

@@ -28,7 +28,13 @@ function toApiKey(row: Row): ApiKey {
 }
 
 function toStoredKey(row: Row): StoredKey {
-  return { ...toApiKey(row), deletedAt: row.deletedAt, pendingSince: row.pendingSince, rolePermissions: toRole(row.role).permissions, expiresAtBeforeRoll: row.expiresAtBeforeRoll };
+  return {
+    ...toApiKey(row),
+    deletedAt: row.deletedAt,
+    pendingSince: row.pendingSince,
+    rolePermissions: toRole(row.role).permissions,
+    expiresAtBeforeRoll: row.expiresAtBeforeRoll,
+  };
 }
 
 /** The advisory lock class of key names (see lockName); any constant int4 no other lock uses. */
@@ -55,7 +61,12 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
          AND (${page.after ?? null}::text IS NULL OR k.id > ${page.after ?? ""})
        ORDER BY k.id
        LIMIT ${page.limit} OFFSET ${page.skip ?? 0}`;
-    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt), expiresAt: new Date(r.expiresAt), lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null }));
+    return rows.map((r) => ({
+      ...r,
+      createdAt: new Date(r.createdAt),
+      expiresAt: new Date(r.expiresAt),
+      lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null,
+    }));
   }
 
   async findById(workspaceId: string, id: string): Promise<ApiKey | null> {
@@ -121,7 +132,10 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async softDelete(workspaceId: string, id: string, by: string, at: Date): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, deletedAt: null }, data: { deletedAt: at, deletedBy: by, nextReminderAt: null } });
+    const { count } = await this.db.apiKey.updateMany({
+      where: { workspaceId, id, deletedAt: null },
+      data: { deletedAt: at, deletedBy: by, nextReminderAt: null },
+    });
     return count === 1;
   }
 
@@ -131,12 +145,20 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async activate(workspaceId: string, id: string): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, deletedAt: null, pendingSince: { not: null } }, data: { pendingSince: null } });
+    const { count } = await this.db.apiKey.updateMany({
+      where: { workspaceId, id, deletedAt: null, pendingSince: { not: null } },
+      data: { pendingSince: null },
+    });
     return count === 1;
   }
 
   async findPendingBefore(cutoff: Date, limit: number): Promise<StoredKey[]> {
-    const rows = await this.db.apiKey.findMany({ where: { deletedAt: null, pendingSince: { lt: cutoff } }, include: withRole, orderBy: { id: "asc" }, take: limit });
+    const rows = await this.db.apiKey.findMany({
+      where: { deletedAt: null, pendingSince: { lt: cutoff } },
+      include: withRole,
+      orderBy: { id: "asc" },
+      take: limit,
+    });
     return rows.map(toStoredKey);
   }
 
@@ -151,13 +173,19 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async clearReplaced(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean> {
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live }, data: { replacedBy: null, expiresAt, expiresAtBeforeRoll: null, nextReminderAt } });
+    const { count } = await this.db.apiKey.updateMany({
+      where: { workspaceId, id, ...live },
+      data: { replacedBy: null, expiresAt, expiresAtBeforeRoll: null, nextReminderAt },
+    });
     return count === 1;
   }
 
   async postponeReminder(workspaceId: string, id: string, until: Date): Promise<boolean> {
     // Only later, never earlier, and not when no reminder is left (as integrations' snooze).
-    const { count } = await this.db.apiKey.updateMany({ where: { workspaceId, id, ...live, nextReminderAt: { not: null, lt: until } }, data: { nextReminderAt: until } });
+    const { count } = await this.db.apiKey.updateMany({
+      where: { workspaceId, id, ...live, nextReminderAt: { not: null, lt: until } },
+      data: { nextReminderAt: until },
+    });
     return count === 1;
   }
 
@@ -175,7 +203,10 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   async namesOf(workspaceId: string, ids: readonly string[]): Promise<KeyName[]> {
     if (ids.length === 0) return [];
     // Any state: a deleted key that created something is still shown by its name.
-    const rows = await this.db.apiKey.findMany({ where: { workspaceId, id: { in: [...ids] } }, select: { id: true, name: true, last4: true, deletedAt: true } });
+    const rows = await this.db.apiKey.findMany({
+      where: { workspaceId, id: { in: [...ids] } },
+      select: { id: true, name: true, last4: true, deletedAt: true },
+    });
     return rows.map((r) => ({ id: r.id, name: r.name, last4: r.last4, deleted: r.deletedAt !== null }));
   }
 

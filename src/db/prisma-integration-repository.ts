@@ -70,7 +70,11 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
     return toConfig(row as Row);
   }
 
-  async replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null> {
+  async replaceSecret(
+    workspaceId: string,
+    id: string,
+    change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null },
+  ): Promise<IntegrationConfig | null> {
     const { count } = await this.db.integrationConfig.updateMany({
       where: { workspaceId, id },
       data: {
@@ -116,7 +120,13 @@ export class PrismaIntegrationRepository implements IntegrationRepository {
       take: limit,
       select: { id: true, workspaceId: true, integration: true, alias: true, ciphertext: true, keyVersion: true, binding: true },
     });
-    return rows.map((r) => ({ id: r.id, workspaceId: r.workspaceId, integration: r.integration, alias: r.alias, sealed: { ciphertext: r.ciphertext, keyVersion: r.keyVersion, binding: r.binding } }));
+    return rows.map((r) => ({
+      id: r.id,
+      workspaceId: r.workspaceId,
+      integration: r.integration,
+      alias: r.alias,
+      sealed: { ciphertext: r.ciphertext, keyVersion: r.keyVersion, binding: r.binding },
+    }));
   }
 
   async reseal(id: string, from: Sealed, to: Sealed): Promise<boolean> {

@@ -20,14 +20,23 @@ export class PrismaMemberRepository implements MemberRepository {
       where: { workspaceId, userId, OR: differs },
       data: { isWorkspaceAdmin: facts.isWorkspaceAdmin, updatedAt: at, ...(facts.deactivated === false ? { deactivatedAt: null } : {}) },
     });
-    if (facts.deactivated === true && count === 1) await this.db.member.updateMany({ where: { workspaceId, userId, deactivatedAt: null }, data: { deactivatedAt: at } });
+    if (facts.deactivated === true && count === 1)
+      await this.db.member.updateMany({ where: { workspaceId, userId, deactivatedAt: null }, data: { deactivatedAt: at } });
     if (count === 0) {
-      await this.db.member.createMany({ data: [{ workspaceId, userId, isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivatedAt: facts.deactivated ? at : null, updatedAt: at }], skipDuplicates: true });
+      await this.db.member.createMany({
+        data: [{ workspaceId, userId, isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivatedAt: facts.deactivated ? at : null, updatedAt: at }],
+        skipDuplicates: true,
+      });
     }
   }
 
   async workspaceAdmins(workspaceId: string, limit: number): Promise<string[]> {
-    const rows = await this.db.member.findMany({ where: { workspaceId, isWorkspaceAdmin: true, deactivatedAt: null }, orderBy: { userId: "asc" }, take: limit, select: { userId: true } });
+    const rows = await this.db.member.findMany({
+      where: { workspaceId, isWorkspaceAdmin: true, deactivatedAt: null },
+      orderBy: { userId: "asc" },
+      take: limit,
+      select: { userId: true },
+    });
     return rows.map((r) => r.userId);
   }
 }

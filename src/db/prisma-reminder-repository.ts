@@ -73,7 +73,13 @@ interface PostedRow {
   sentAt?: Date | null;
 }
 
-const toPosted = (row: PostedRow): PostedReminder => ({ deliveryId: row.id, channel: row.channel, ts: row.messageTs, expiresAt: new Date(row.expiresAt), threshold: row.threshold });
+const toPosted = (row: PostedRow): PostedReminder => ({
+  deliveryId: row.id,
+  channel: row.channel,
+  ts: row.messageTs,
+  expiresAt: new Date(row.expiresAt),
+  threshold: row.threshold,
+});
 
 const bySentAt = (rows: PostedRow[]): PostedReminder[] =>
   rows.sort((a, b) => new Date(a.sentAt!).getTime() - new Date(b.sentAt!).getTime() || a.id.localeCompare(b.id)).map(toPosted);
@@ -130,7 +136,17 @@ export class PrismaReminderRepository implements ReminderRepository {
     return this.prisma.$transaction(
       async (tx) => {
         // The lease is measured with now() on both sides: the database's clock, not this instance's.
-        const rows = await tx.$queryRawUnsafe<Array<{ id: string; threshold: number; attempts: number; firstFailedAt: Date | null; subjectType: ReminderSubjectType; subjectId: string; expiresAt: Date }>>(
+        const rows = await tx.$queryRawUnsafe<
+          Array<{
+            id: string;
+            threshold: number;
+            attempts: number;
+            firstFailedAt: Date | null;
+            subjectType: ReminderSubjectType;
+            subjectId: string;
+            expiresAt: Date;
+          }>
+        >(
           `SELECT id, threshold, attempts, "firstFailedAt", "subjectType", "subjectId", "expiresAt" FROM "ReminderDelivery"
             WHERE (status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < now() - $2::int * interval '1 millisecond')
             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
@@ -179,7 +195,11 @@ export class PrismaReminderRepository implements ReminderRepository {
   }
 
   async renew(deliveryId: string, instance: string): Promise<boolean> {
-    const count = await this.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = now() WHERE id = $1 AND "claimedBy" = $2 AND status = 'pending'`, deliveryId, instance);
+    const count = await this.prisma.$executeRawUnsafe(
+      `UPDATE "ReminderDelivery" SET "claimedAt" = now() WHERE id = $1 AND "claimedBy" = $2 AND status = 'pending'`,
+      deliveryId,
+      instance,
+    );
     return count === 1;
   }
 

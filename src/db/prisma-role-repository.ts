@@ -101,7 +101,12 @@ export class PrismaRoleRepository implements RoleRepository {
   }
 
   async holdersOf(workspaceId: string, roleId: string, limit: number): Promise<string[]> {
-    const rows = await this.db.roleAssignment.findMany({ where: { workspaceId, roleId }, orderBy: [{ assignedAt: "asc" }, { userId: "asc" }], take: limit, select: { userId: true } });
+    const rows = await this.db.roleAssignment.findMany({
+      where: { workspaceId, roleId },
+      orderBy: [{ assignedAt: "asc" }, { userId: "asc" }],
+      take: limit,
+      select: { userId: true },
+    });
     return rows.map((r) => r.userId);
   }
 }

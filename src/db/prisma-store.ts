@@ -27,7 +27,11 @@ function sqlStateOf(error: unknown): string | undefined {
   let current: unknown = error;
   while (current && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
-    const e = current as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } }; cause?: unknown };
+    const e = current as {
+      code?: unknown;
+      meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } };
+      cause?: unknown;
+    };
     for (const candidate of [e.code, e.meta?.code, e.meta?.driverAdapterError?.cause?.originalCode]) {
       if (typeof candidate === "string" && /^[0-9A-Z]{5}$/.test(candidate) && !candidate.startsWith("P")) return candidate;
     }
@@ -68,7 +72,6 @@ export function createPrismaStore(prisma: PrismaClient): Store {
   };
 }
 
-
 /**
  * A unique-constraint race surfaces as a conflict, and a database that cannot be reached as
  * "unavailable" (503 over REST, "try again" in Slack), not as a 500. The transaction that
@@ -80,7 +83,9 @@ export function translateStorageError(error: unknown): unknown {
   const sqlState = sqlStateOf(error);
   // 23: integrity (foreign key, unique, check); 22: data the column cannot hold (a NUL byte, year 10000).
   if (sqlState?.startsWith("23")) return new DomainError("conflict", "That conflicts with other records; nothing was changed.");
-  if (sqlState?.startsWith("22")) return new DomainError("validation_failed", "A value is outside what can be stored (for example a NUL character, or a date too far away).");
-  if (isDatabaseUnreachable(error)) return new DomainError("unavailable", "The database cannot be reached right now; nothing was changed. Try again in a minute.");
+  if (sqlState?.startsWith("22"))
+    return new DomainError("validation_failed", "A value is outside what can be stored (for example a NUL character, or a date too far away).");
+  if (isDatabaseUnreachable(error))
+    return new DomainError("unavailable", "The database cannot be reached right now; nothing was changed. Try again in a minute.");
   return error;
 }

@@ -49,8 +49,7 @@ function pgliteStatements(db: PGlite | PGliteTransaction): Statements {
 
 function pgStatements(client: pg.Pool | pg.PoolClient): Statements {
   return {
-    query: async <T>(sql: string, params?: unknown[]) =>
-      (await client.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
     // Without parameters pg uses the simple query protocol, which accepts several statements.
     exec: async (sql) => {
       await client.query(sql);
@@ -99,11 +98,7 @@ function transactionConnection(statements: Statements, depth: number): SqlConnec
   };
 }
 
-async function withSavepoint<T>(
-  statements: Statements,
-  depth: number,
-  fn: (tx: SqlConnection) => Promise<T>,
-): Promise<T> {
+async function withSavepoint<T>(statements: Statements, depth: number, fn: (tx: SqlConnection) => Promise<T>): Promise<T> {
   const name = `sp_${depth}`;
   await statements.exec(`SAVEPOINT ${name}`);
   try {

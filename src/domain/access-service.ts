@@ -128,7 +128,14 @@ export class AccessService {
       const role = await tx.roles.assignmentOf(workspaceId, userId);
       if (!role) return;
       await tx.roles.unassign(workspaceId, userId);
-      await recordAudit(this.ctx, tx, { workspaceId, userId: "slack", source: "slack" }, "role.unassign", { type: "user", id: userId }, { previous: role.name, reason: "deactivated in Slack" });
+      await recordAudit(
+        this.ctx,
+        tx,
+        { workspaceId, userId: "slack", source: "slack" },
+        "role.unassign",
+        { type: "user", id: userId },
+        { previous: role.name, reason: "deactivated in Slack" },
+      );
     });
     this.recorded.set(`${workspaceId}:${userId}`, { isWorkspaceAdmin, deactivated: facts.deactivated, until: this.ctx.clock.now().getTime() + memoMs });
   }
@@ -145,9 +152,18 @@ export class AccessService {
     // A person of another organisation leaves no trace here; only an admin status remembered from when
     // they belonged is withdrawn, so their personal keys follow.
     if (given.foreign && !(await this.ctx.store.members.factsOf(workspaceId, userId)).isWorkspaceAdmin) return;
-    await this.ctx.store.members.recordFacts(workspaceId, userId, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated }, this.ctx.clock.now());
+    await this.ctx.store.members.recordFacts(
+      workspaceId,
+      userId,
+      { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated },
+      this.ctx.clock.now(),
+    );
     if (this.recorded.size > 50_000) this.recorded.clear();
-    this.recorded.set(id, { isWorkspaceAdmin: facts.isWorkspaceAdmin, deactivated: facts.deactivated ?? last?.deactivated, until: this.ctx.clock.now().getTime() + memoMs });
+    this.recorded.set(id, {
+      isWorkspaceAdmin: facts.isWorkspaceAdmin,
+      deactivated: facts.deactivated ?? last?.deactivated,
+      until: this.ctx.clock.now().getTime() + memoMs,
+    });
   }
 }
 

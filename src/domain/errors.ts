@@ -39,7 +39,6 @@ export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
 
-export const denied = (what: string): DomainError =>
-  new DomainError("permission_denied", `You do not have permission to ${what}.`);
+export const denied = (what: string): DomainError => new DomainError("permission_denied", `You do not have permission to ${what}.`);
 
 export const notFound = (what: string): DomainError => new DomainError("not_found", `${what} was not found.`);

@@ -45,7 +45,18 @@ const wallFormats = new Map<string, Intl.DateTimeFormat>();
 function offsetAt(instant: number, timeZone: string): number {
   let format = wallFormats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", calendar: "iso8601", numberingSystem: "latn" });
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+      calendar: "iso8601",
+      numberingSystem: "latn",
+    });
     wallFormats.set(timeZone, format);
   }
   const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, Number(x.value)]));
@@ -62,8 +73,10 @@ function localMidnightGuess(day: string, timeZone: string): number {
 
 /** The last millisecond of `day` in `timeZone`. */
 export function endOfDayIn(day: string, timeZone: string): Date {
-  if (!isCalendarDay(day)) throw new DomainError("validation_failed", `"${day}" is not a calendar day (YYYY-MM-DD).`, { fields: { expiresOn: "Use a date like 2027-01-31." } });
-  if (!isValidTimeZone(timeZone)) throw new DomainError("invalid_time_zone", `"${timeZone}" is not a time zone.`, { fields: { timeZone: "Use an IANA time zone such as Europe/Paris." } });
+  if (!isCalendarDay(day))
+    throw new DomainError("validation_failed", `"${day}" is not a calendar day (YYYY-MM-DD).`, { fields: { expiresOn: "Use a date like 2027-01-31." } });
+  if (!isValidTimeZone(timeZone))
+    throw new DomainError("invalid_time_zone", `"${timeZone}" is not a time zone.`, { fields: { timeZone: "Use an IANA time zone such as Europe/Paris." } });
   // One millisecond before the next day begins there. Not "23:59:59.999 local": where clocks fall
   // back at 24:00 (America/Santiago, America/Nuuk) that wall time happens twice, and where they
   // spring forward at 00:00 the next midnight does not exist; so find the boundary and check it.
@@ -101,7 +114,9 @@ export function checkExpiryHorizon(expiresAt: Date, now: Date, field: string): D
   const limit = new Date(now);
   limit.setUTCFullYear(limit.getUTCFullYear() + maxExpiryYears);
   if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() > limit.getTime()) {
-    throw new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${limit.toISOString().slice(0, 10)}.` } });
+    throw new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, {
+      fields: { [field]: `Choose a date before ${limit.toISOString().slice(0, 10)}.` },
+    });
   }
   return expiresAt;
 }

@@ -6,7 +6,16 @@ import { refreshReminderMessages, type ReminderChangeOutcome } from "./reminder-
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { addConfigInputSchema, aliasSchema, integrationSlugSchema, pageInputSchema, updateConfigInputSchema, type AddConfigInput, type PageInput, type UpdateConfigInput } from "./schemas.ts";
+import {
+  addConfigInputSchema,
+  aliasSchema,
+  integrationSlugSchema,
+  pageInputSchema,
+  updateConfigInputSchema,
+  type AddConfigInput,
+  type PageInput,
+  type UpdateConfigInput,
+} from "./schemas.ts";
 import type { Actor, Page } from "./types.ts";
 import { parseInput } from "./validation.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
@@ -29,7 +38,11 @@ export class IntegrationService {
     this.require(actor, "integrations.view", "view integrations");
     const page = parseInput(pageInputSchema, rawPage);
     const slug = integration === undefined ? undefined : this.slug(integration);
-    const rows = await this.ctx.store.integrations.list(actor.workspaceId, { integration: slug, after: page.cursor ? decodeCursor(page.cursor) : undefined, limit: page.limit + 1 });
+    const rows = await this.ctx.store.integrations.list(actor.workspaceId, {
+      integration: slug,
+      after: page.cursor ? decodeCursor(page.cursor) : undefined,
+      limit: page.limit + 1,
+    });
     const data = rows.slice(0, page.limit);
     return { data, nextCursor: rows.length > page.limit ? encodeCursor(data.at(-1)!.id) : null };
   }
@@ -62,7 +75,9 @@ export class IntegrationService {
     const id = newId(this.ctx.clock, this.ctx.random);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.integrations.find(actor.workspaceId, slug, input.alias)) {
-        throw new DomainError("conflict", `${slug} already has a configuration "${input.alias}".`, { fields: { alias: "Choose another alias, or rotate the existing one." } });
+        throw new DomainError("conflict", `${slug} already has a configuration "${input.alias}".`, {
+          fields: { alias: "Choose another alias, or rotate the existing one." },
+        });
       }
       const hasDefault = Boolean(await tx.integrations.findDefault(actor.workspaceId, slug));
       // The first configuration of an integration becomes its default, so resolve always has a fallback.
@@ -123,7 +138,13 @@ export class IntegrationService {
       }
       return config;
     });
-    if (rotatedFrom) this.afterCommit(actor, rotatedFrom, now, { what: "rotated", last4: updated.last4, expiresAt: updated.expiresAt, expiryTimeZone: updated.expiryTimeZone });
+    if (rotatedFrom)
+      this.afterCommit(actor, rotatedFrom, now, {
+        what: "rotated",
+        last4: updated.last4,
+        expiresAt: updated.expiresAt,
+        expiryTimeZone: updated.expiryTimeZone,
+      });
     return updated;
   }
 

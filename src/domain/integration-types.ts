@@ -33,7 +33,11 @@ export interface IntegrationRepository {
   findDefault(workspaceId: string, integration: string): Promise<IntegrationConfig | null>;
   sealedSecret(workspaceId: string, id: string): Promise<Sealed | null>;
   create(config: NewIntegrationConfig): Promise<IntegrationConfig>;
-  replaceSecret(workspaceId: string, id: string, change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null }): Promise<IntegrationConfig | null>;
+  replaceSecret(
+    workspaceId: string,
+    id: string,
+    change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null },
+  ): Promise<IntegrationConfig | null>;
   /** Makes `id` the integration's only default (the database refuses two). */
   makeDefault(workspaceId: string, integration: string, id: string): Promise<void>;
   setChannel(workspaceId: string, id: string, channel: string | null): Promise<IntegrationConfig | null>;

@@ -100,12 +100,15 @@ export function replacementExpiry(
 ): { expiresAt: Date; timeZone: string | null } {
   const latest = latestReplacementExpiry(now, old.kind);
   const tooLate = (field: string) =>
-    new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, { fields: { [field]: `Choose a date before ${latest.toISOString().slice(0, 10)}.` } });
+    new DomainError("validation_failed", `The expiry is at most ${maxExpiryYears} years ahead.`, {
+      fields: { [field]: `Choose a date before ${latest.toISOString().slice(0, 10)}.` },
+    });
   // Two working keys of one name otherwise: once the replacement expired, its name is free while the old key still works.
   const tooSoon = (field: string, fix: string) =>
     new DomainError("validation_failed", `The new key must outlast the old one, which works until ${oldEnds.toISOString()}.`, { fields: { [field]: fix } });
   if (input.expiresAt) {
-    if (input.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
+    if (input.expiresAt.getTime() <= now.getTime())
+      throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     if (input.expiresAt.getTime() > latest.getTime()) throw tooLate("expiresAt");
     if (input.expiresAt.getTime() <= oldEnds.getTime()) throw tooSoon("expiresAt", `Choose a time after ${oldEnds.toISOString()}, when the old key stops.`);
     return { expiresAt: input.expiresAt, timeZone: null };
@@ -114,7 +117,10 @@ export function replacementExpiry(
     const expiresAt = expiryFromDay(input.expiresOn, input.timeZone!, now);
     if (expiresAt.getTime() > latest.getTime()) throw tooLate("expiresOn");
     if (expiresAt.getTime() <= oldEnds.getTime()) {
-      throw tooSoon("expiresOn", `Choose ${firstDayAfter(oldEnds, input.timeZone!)} or later: the old key works until then (its grace period), and the new key must outlast it.`);
+      throw tooSoon(
+        "expiresOn",
+        `Choose ${firstDayAfter(oldEnds, input.timeZone!)} or later: the old key works until then (its grace period), and the new key must outlast it.`,
+      );
     }
     return { expiresAt, timeZone: input.timeZone! };
   }
@@ -125,7 +131,9 @@ export function replacementExpiry(
 function graceEnd(input: RollInput, now: Date): Date {
   const graceUntil = input.graceUntil ?? new Date(now.getTime() + (input.graceHours !== undefined ? input.graceHours * 3600_000 : defaultGraceMs));
   if (graceUntil.getTime() < now.getTime() || graceUntil.getTime() > now.getTime() + maxGraceMs) {
-    throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", { fields: { graceUntil: "Choose a time within the next 7 days." } });
+    throw new DomainError("validation_failed", "The grace period ends between now and 7 days from now.", {
+      fields: { graceUntil: "Choose a time within the next 7 days." },
+    });
   }
   return graceUntil;
 }
@@ -173,8 +181,22 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
     await tx.apiKeys.announceChange(old.id);
     // The replacement is a new hash: other instances' filters learn it from its own notice.
     await tx.apiKeys.announceChange(key.id);
-    await recordAudit(ctx, tx, actor, "api_key.roll", { type: "api_key", id: old.id, name: old.name }, { replacedBy: key.id, worksUntil: oldEnds.toISOString() });
-    await recordAudit(ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, { rolledFrom: old.id, role: role.name, kind: key.kind, expiresAt: key.expiresAt.toISOString() });
+    await recordAudit(
+      ctx,
+      tx,
+      actor,
+      "api_key.roll",
+      { type: "api_key", id: old.id, name: old.name },
+      { replacedBy: key.id, worksUntil: oldEnds.toISOString() },
+    );
+    await recordAudit(
+      ctx,
+      tx,
+      actor,
+      "api_key.create",
+      { type: "api_key", id: key.id, name: key.name },
+      { rolledFrom: old.id, role: role.name, kind: key.kind, expiresAt: key.expiresAt.toISOString() },
+    );
     return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
   });
   s.evict(id);
@@ -207,7 +229,10 @@ export function checkRolledDelete(key: ApiKey, replacement: Pick<StoredKey, "id"
       });
     }
     if (replacement?.pendingSince) {
-      throw new DomainError("conflict", `${key.name} (…${key.last4}) was not stopped: its replacement is still being delivered; try again in a moment.`, { replacedBy: replacement.id, replacementPending: true });
+      throw new DomainError("conflict", `${key.name} (…${key.last4}) was not stopped: its replacement is still being delivered; try again in a moment.`, {
+        replacedBy: replacement.id,
+        replacementPending: true,
+      });
     }
     return;
   }

@@ -30,9 +30,7 @@ import type { Actor, ApiKey, KeyKind, Page, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 export type VerifyFailure = "malformed" | "unknown" | "expired" | "deleted";
-export type VerifyResult =
-  | { valid: true; key: StoredKey; permissions: Permission[] }
-  | { valid: false; reason: VerifyFailure; key?: StoredKey };
+export type VerifyResult = { valid: true; key: StoredKey; permissions: Permission[] } | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
 export type { Discarded, RevertedRoll, RolledKey };
 
@@ -61,7 +59,11 @@ export class KeyService {
     const input = parseInput(createKeyInputSchema, rawInput);
     this.requireEdit(actor, input.kind, actor.userId);
     const now = this.ctx.clock.now();
-    const expiresAt = checkExpiryHorizon(input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!, now, input.expiresOn ? "expiresOn" : "expiresAt");
+    const expiresAt = checkExpiryHorizon(
+      input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!,
+      now,
+      input.expiresOn ? "expiresOn" : "expiresAt",
+    );
     if (expiresAt.getTime() <= now.getTime()) {
       throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
     }
@@ -89,11 +91,18 @@ export class KeyService {
         nextReminderAt: nextReminderAt({ expiresAt, timeZone: input.expiresOn ? input.timeZone! : null }, now, this.ctx.reminderDays),
         pendingSince: options.pendingDelivery ? now : null,
       });
-      await recordAudit(this.ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, {
-        role: role.name,
-        kind: key.kind,
-        expiresAt: expiresAt.toISOString(),
-      });
+      await recordAudit(
+        this.ctx,
+        tx,
+        actor,
+        "api_key.create",
+        { type: "api_key", id: key.id, name: key.name },
+        {
+          role: role.name,
+          kind: key.kind,
+          expiresAt: expiresAt.toISOString(),
+        },
+      );
       // Other instances forget the hashes they remembered as unknown: this one may be among them.
       await tx.apiKeys.announceChange(key.id);
       return key;
@@ -167,7 +176,10 @@ export class KeyService {
     return this.ctx.store.transaction(async (tx) => {
       const current = await this.loadForChange(tx, actor, id);
       // The name belongs to the replacement now; renaming the old key would split the two.
-      if (current.replacedBy) throw new DomainError("conflict", `${current.name} was rolled; change its replacement (${current.replacedBy}) instead.`, { replacedBy: current.replacedBy });
+      if (current.replacedBy)
+        throw new DomainError("conflict", `${current.name} was rolled; change its replacement (${current.replacedBy}) instead.`, {
+          replacedBy: current.replacedBy,
+        });
       if (changes.name !== undefined && changes.name !== current.name) await this.requireUniqueName(tx, actor.workspaceId, changes.name);
       const updated = await tx.apiKeys.update(actor.workspaceId, id, changes);
       if (!updated) throw notFound("The API key");
@@ -288,14 +300,19 @@ export class KeyService {
    * Rule 4: the secret reached nobody, so the key goes again; if it was a roll's replacement,
    * the old key gets back the expiry it had before the roll, as if the roll had not happened.
    */
-  async discardUndelivered(actor: Pick<Actor, "workspaceId" | "userId" | "source">, key: Pick<ApiKey, "id" | "name" | "expiresAt">, reason: string): Promise<Discarded> {
+  async discardUndelivered(
+    actor: Pick<Actor, "workspaceId" | "userId" | "source">,
+    key: Pick<ApiKey, "id" | "name" | "expiresAt">,
+    reason: string,
+  ): Promise<Discarded> {
     const now = this.ctx.clock.now();
     const discarded = await this.ctx.store.transaction(async (tx) => {
       // Only a key still waiting for its delivery goes. One activated since the caller looked (a
       // slow delivery finishing while the sweep ran) was shown to its creator and stays, and so
       // does the roll that it completes.
       const fresh = await tx.apiKeys.lockForChange(actor.workspaceId, key.id);
-      if (!fresh || fresh.deletedAt || !fresh.pendingSince || !(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now))) return { discarded: false as const };
+      if (!fresh || fresh.deletedAt || !fresh.pendingSince || !(await tx.apiKeys.softDelete(actor.workspaceId, key.id, actor.userId, now)))
+        return { discarded: false as const };
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
       const revertedRoll = await revertRoll(this.ctx, tx, actor, key, reason);
@@ -311,7 +328,8 @@ export class KeyService {
     const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
     let removed = 0;
     for (const key of stale) {
-      if ((await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")).discarded) removed++;
+      if ((await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")).discarded)
+        removed++;
     }
     return removed;
   }

@@ -56,7 +56,13 @@ export function decodeChange(json: unknown): ReminderMessageChange {
  * Called once a change has committed; not awaited, so the change's answer does not wait on Slack.
  * Without a port (no bot token, domain tests) it does nothing.
  */
-export function refreshReminderMessages(port: ReminderMessages | undefined, actor: Actor, config: IntegrationConfig, at: Date, outcome: ReminderChangeOutcome): void {
+export function refreshReminderMessages(
+  port: ReminderMessages | undefined,
+  actor: Actor,
+  config: IntegrationConfig,
+  at: Date,
+  outcome: ReminderChangeOutcome,
+): void {
   // No expiry, no reminders: nothing posted can be stale.
   if (!port || !config.expiresAt) return;
   const { integration, alias, last4, isDefault, expiresAt, expiryTimeZone, createdBy, rotatedBy } = config;

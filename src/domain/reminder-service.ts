@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
-import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderRepository, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
+import type {
+  ReminderClaim,
+  ReminderNotifier,
+  ReminderOutcome,
+  ReminderRepository,
+  ReminderSubject,
+  ReminderSubjectNow,
+  ReminderSubjectType,
+} from "./reminder-types.ts";
 
 /** The claim's snapshot no longer says what the subject is: deleted, or rotated (another secret or expiry). */
 const staleFor = (claim: ReminderClaim, now: ReminderSubjectNow | null): boolean =>
@@ -82,7 +90,14 @@ export class ReminderService {
     for (const type of ["integration", "api_key"] as ReminderSubjectType[]) {
       let after: string | undefined;
       for (;;) {
-        const batch = await this.repo.claimDue({ type, now: passStart, after, limit: this.batchSize, instance: this.instance, plan: (s) => this.plan(s, passStart) });
+        const batch = await this.repo.claimDue({
+          type,
+          now: passStart,
+          after,
+          limit: this.batchSize,
+          instance: this.instance,
+          plan: (s) => this.plan(s, passStart),
+        });
         for (const claim of batch.claims) await this.deliver(claim, report);
         if (!batch.lastId) break;
         after = batch.lastId;
@@ -103,7 +118,12 @@ export class ReminderService {
     // A batch is claimed at once and posted one by one: a rotation or deletion since this claim
     // found nothing to settle (the claim was not posted yet), so posting it would leave a stale reminder.
     if (staleFor(claim, await this.repo.subjectNow(claim.subject.type, claim.subject.id))) {
-      await this.repo.finish(claim.deliveryId, { status: "obsolete", error: "the key or configuration was deleted or rotated after it was claimed" }, this.clock.now(), this.instance);
+      await this.repo.finish(
+        claim.deliveryId,
+        { status: "obsolete", error: "the key or configuration was deleted or rotated after it was claimed" },
+        this.clock.now(),
+        this.instance,
+      );
       report.obsolete++;
       return;
     }
@@ -118,7 +138,10 @@ export class ReminderService {
       // firstFailedAt is the database's time: so is the elapsed time, or a clock running ahead would give up early.
       const failingMs = (await this.repo.databaseNow()).getTime() - claim.firstFailedAt.getTime();
       if (failingMs >= this.giveUpAfterMs) {
-        outcome = { status: "undeliverable", error: `gave up after ${Math.round(failingMs / 3600_000)} h of failures (${claim.attempts + 1} attempts): ${outcome.error}` };
+        outcome = {
+          status: "undeliverable",
+          error: `gave up after ${Math.round(failingMs / 3600_000)} h of failures (${claim.attempts + 1} attempts): ${outcome.error}`,
+        };
       }
     }
     await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);

@@ -10,9 +10,7 @@ import { parseInput } from "./validation.ts";
 /** Finds a role by id or by name (case-insensitive); role_not_found otherwise. */
 export async function resolveRole(repos: Repositories, workspaceId: string, ref: string): Promise<Role> {
   const trimmed = ref.trim();
-  const role = looksLikeId(trimmed)
-    ? await repos.roles.findById(workspaceId, trimmed)
-    : await repos.roles.findByName(workspaceId, trimmed);
+  const role = looksLikeId(trimmed) ? await repos.roles.findById(workspaceId, trimmed) : await repos.roles.findByName(workspaceId, trimmed);
   if (!role) {
     throw new DomainError("role_not_found", `There is no role "${trimmed}".`, { fields: { role: "Choose one of the workspace's roles." } });
   }

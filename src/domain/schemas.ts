@@ -28,9 +28,7 @@ export const keyDescriptionSchema = z
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The description cannot contain control characters.");
 
 /** An instant with an explicit offset (`2027-01-31T23:59:59Z`), as JSON carries one. */
-export const instantSchema = z.iso
-  .datetime({ offset: true, error: "Use an ISO 8601 instant such as 2027-01-31T23:59:59Z." })
-  .transform((v) => new Date(v));
+export const instantSchema = z.iso.datetime({ offset: true, error: "Use an ISO 8601 instant such as 2027-01-31T23:59:59Z." }).transform((v) => new Date(v));
 
 export const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.").meta({ format: "date" });
 export const timeZoneSchema = z.string().refine(isValidTimeZone, "Use an IANA time zone such as Europe/Paris.");
@@ -80,7 +78,8 @@ export const rollKeyInputSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.graceUntil !== undefined && v.graceHours !== undefined) ctx.addIssue({ code: "custom", path: ["graceUntil"], message: "Give graceUntil or graceHours, not both." });
+    if (v.graceUntil !== undefined && v.graceHours !== undefined)
+      ctx.addIssue({ code: "custom", path: ["graceUntil"], message: "Give graceUntil or graceHours, not both." });
     refineExpiry(v, ctx);
   });
 export type RollKeyInput = z.input<typeof rollKeyInputSchema>;

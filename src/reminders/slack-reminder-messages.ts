@@ -38,7 +38,12 @@ export interface ReminderMessageOptions {
  * settled it; changes of one subject are applied in order within this process, so a snooze's
  * update cannot land after a rotation's.
  */
-export function createSlackReminderMessages(client: WebClient, ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates">, logger: Logger, options: ReminderMessageOptions = {}): SlackReminderMessages {
+export function createSlackReminderMessages(
+  client: WebClient,
+  ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates">,
+  logger: Logger,
+  options: ReminderMessageOptions = {},
+): SlackReminderMessages {
   const inFlight = new Set<Promise<void>>();
   const lastBySubject = new Map<string, Promise<void>>();
   let closed = false;
@@ -72,7 +77,10 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
   async function run(change: ReminderMessageChange): Promise<void> {
     const { workspaceId, subjectType, subjectId } = change;
     const expiresAt = change.subject.expiresAt;
-    const posted = change.what === "snoozed" ? await ledger.postedMessages(workspaceId, subjectType, subjectId, expiresAt) : await ledger.settleMessages(workspaceId, subjectType, subjectId, expiresAt);
+    const posted =
+      change.what === "snoozed"
+        ? await ledger.postedMessages(workspaceId, subjectType, subjectId, expiresAt)
+        : await ledger.settleMessages(workspaceId, subjectType, subjectId, expiresAt);
     if (posted.length === 0) {
       logger.debug({ configId: subjectId, change: change.what }, "no reminder messages to update after a change");
       return;
@@ -93,7 +101,9 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
         const code = errorCode(error);
         const later = isPassing(code);
         if (later) await ledger.deferUpdate(message.deliveryId, change);
-        const msg = later ? "could not update a reminder message after a change; a later reminder pass tries again" : "could not update a reminder message after a change; it stays as it was";
+        const msg = later
+          ? "could not update a reminder message after a change; a later reminder pass tries again"
+          : "could not update a reminder message after a change; it stays as it was";
         logger.warn({ slackError: code, configId: change.subjectId, channel: message.channel, ts: message.ts, change: change.what }, msg);
       }
     }
@@ -107,7 +117,9 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
     const task: Promise<void> = previous
       .then(work)
       .then(() => undefined)
-      .catch((error: unknown) => logger.warn({ err: error, configId: change.subjectId, change: change.what }, "could not update the reminder messages after a change"))
+      .catch((error: unknown) =>
+        logger.warn({ err: error, configId: change.subjectId, change: change.what }, "could not update the reminder messages after a change"),
+      )
       .finally(() => {
         inFlight.delete(task);
         if (lastBySubject.get(key) === task) lastBySubject.delete(key);
@@ -145,7 +157,8 @@ export function createSlackReminderMessages(client: WebClient, ledger: Pick<Remi
       const all = (async () => {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
       })();
-      if ((await Promise.race([all, deadline])) === "late") logger.warn({ pending: inFlight.size }, "shutting down with reminder message updates still waiting on Slack; they are abandoned");
+      if ((await Promise.race([all, deadline])) === "late")
+        logger.warn({ pending: inFlight.size }, "shutting down with reminder message updates still waiting on Slack; they are abandoned");
       clearTimeout(timer);
     },
   };

@@ -4,7 +4,17 @@ import type { Logger } from "../logger.ts";
 import { reminderMessage } from "../slack/views/reminder-message.ts";
 
 /** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
-const passing = new Set(["ratelimited", "rate_limited", "service_unavailable", "fatal_error", "internal_error", "request_timeout", "slack_webapi_rate_limited_error", "slack_webapi_http_error", "slack_webapi_request_error"]);
+const passing = new Set([
+  "ratelimited",
+  "rate_limited",
+  "service_unavailable",
+  "fatal_error",
+  "internal_error",
+  "request_timeout",
+  "slack_webapi_rate_limited_error",
+  "slack_webapi_http_error",
+  "slack_webapi_request_error",
+]);
 export const isPassing = (code: string): boolean => passing.has(code);
 /** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
 const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
@@ -36,7 +46,10 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
    */
   async function findEarlierPost(claim: ReminderClaim): Promise<{ channel: string; ts: string } | null> {
     if (claim.attempts === 0) return null;
-    const candidates = [claim.subject.channel, /^[UW][A-Z0-9]+$/.test(claim.subject.ownerId) ? await dmChannel(claim.subject.ownerId).catch(() => undefined) : undefined];
+    const candidates = [
+      claim.subject.channel,
+      /^[UW][A-Z0-9]+$/.test(claim.subject.ownerId) ? await dmChannel(claim.subject.ownerId).catch(() => undefined) : undefined,
+    ];
     for (const channel of candidates) {
       if (!channel) continue;
       try {
@@ -68,7 +81,21 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
 
   const viewOf = (claim: ReminderClaim) => {
     const s = claim.subject;
-    return { subjectType: s.type, subjectId: s.id, integration: s.integration, alias: s.alias, name: s.name, last4: s.last4, isDefault: s.isDefault, expiresAt: s.expiresAt, threshold: claim.threshold, daysLeft: claim.daysLeft, ownerId: s.ownerId, rotatedBy: s.rotatedBy ?? null, expiryTimeZone: s.expiryTimeZone };
+    return {
+      subjectType: s.type,
+      subjectId: s.id,
+      integration: s.integration,
+      alias: s.alias,
+      name: s.name,
+      last4: s.last4,
+      isDefault: s.isDefault,
+      expiresAt: s.expiresAt,
+      threshold: claim.threshold,
+      daysLeft: claim.daysLeft,
+      ownerId: s.ownerId,
+      rotatedBy: s.rotatedBy ?? null,
+      expiryTimeZone: s.expiryTimeZone,
+    };
   };
 
   return {
@@ -78,7 +105,10 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       try {
         await client.chat.update({ channel: posted.channel, ts: posted.ts, ...reminderMessage({ ...viewOf(claim), after: { what: "superseded", at, now } }) });
       } catch (error) {
-        logger.warn({ slackError: errorCode(error), configId: claim.subject.id, channel: posted.channel, ts: posted.ts }, "could not settle a reminder whose configuration changed while it was posted");
+        logger.warn(
+          { slackError: errorCode(error), configId: claim.subject.id, channel: posted.channel, ts: posted.ts },
+          "could not settle a reminder whose configuration changed while it was posted",
+        );
       }
     },
     async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
@@ -88,7 +118,14 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       const view = viewOf(claim);
       if (s.type === "api_key") return dm(s.ownerId, reminderMessage(view), claim);
       if (!s.channel) {
-        return dm(s.ownerId, reminderMessage({ ...view, note: `No reminder channel is set for ${s.integration}/${s.alias}, so this comes to you. Set one with \`/keys integrations channel ${s.integration} ${s.alias}\`.` }), claim);
+        return dm(
+          s.ownerId,
+          reminderMessage({
+            ...view,
+            note: `No reminder channel is set for ${s.integration}/${s.alias}, so this comes to you. Set one with \`/keys integrations channel ${s.integration} ${s.alias}\`.`,
+          }),
+          claim,
+        );
       }
       try {
         const posted = await client.chat.postMessage({ channel: s.channel, ...reminderMessage(view), metadata: metadataFor(claim) });

@@ -60,7 +60,11 @@ export function controlSocketPath(dataDir: string): { path: string; usable: bool
   const socket = path.join(path.resolve(dataDir), "keyward.sock");
   const bytes = Buffer.byteLength(socket);
   if (bytes <= maxSocketPathBytes) return { path: socket, usable: true };
-  return { path: socket, usable: false, reason: `its path ${socket} is ${bytes} bytes, over the ${maxSocketPathBytes}-byte limit of Unix sockets; use a shorter DATA_DIR` };
+  return {
+    path: socket,
+    usable: false,
+    reason: `its path ${socket} is ${bytes} bytes, over the ${maxSocketPathBytes}-byte limit of Unix sockets; use a shorter DATA_DIR`,
+  };
 }
 
 export interface ControlChannel {
@@ -183,7 +187,11 @@ function parseJson(line: string): unknown {
  * Sends one request and waits for its answer. Rejects with ControlError when the server refused
  * it, or with the socket's own error (ENOENT, ECONNREFUSED: nobody serves that path).
  */
-export async function sendControlRequest<C extends ControlCommand>(socketPath: string, request: ControlRequestOf<C>, timeoutMs = 15 * 60_000): Promise<ControlResults[C]> {
+export async function sendControlRequest<C extends ControlCommand>(
+  socketPath: string,
+  request: ControlRequestOf<C>,
+  timeoutMs = 15 * 60_000,
+): Promise<ControlResults[C]> {
   const line = await new Promise<string>((resolve, reject) => {
     const socket = createConnection(socketPath);
     let buffered = "";

@@ -21,7 +21,7 @@ import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
-import { startControlChannel, type ControlChannel, type ControlHandlers } from "./control-channel.ts";
+import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
@@ -69,13 +69,21 @@ export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   try {
     return await startOn(db, secrets, options, undo);
   } catch (error) {
-    for (const step of undo.reverse()) await Promise.resolve().then(step).catch((e: unknown) => logger.warn({ err: e }, "clean-up after a failed start-up failed"));
+    for (const step of undo.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((e: unknown) => logger.warn({ err: e }, "clean-up after a failed start-up failed"));
     await db.close().catch((e: unknown) => logger.warn({ err: e }, "could not close the database after a failed start-up"));
     throw error;
   }
 }
 
-async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveServerSecrets>>, options: KeywardOptions, undo: Array<() => Promise<unknown> | void>): Promise<Keyward> {
+async function startOn(
+  db: Database,
+  secrets: Awaited<ReturnType<typeof resolveServerSecrets>>,
+  options: KeywardOptions,
+  undo: Array<() => Promise<unknown> | void>,
+): Promise<Keyward> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const store = createPrismaStore(db.prisma);
@@ -83,7 +91,9 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   // REST alike, through the domain) the messages already posted are updated on the same client.
   const reminderClient = config.slack.botToken ? createReminderClient(config, logger) : null;
   const reminderMessages = reminderClient
-    ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, { describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId) })
+    ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, {
+        describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
+      })
     : undefined;
   const ctx: DomainContext = {
     store,
@@ -101,7 +111,8 @@ async function startOn(db: Database, secrets: Awaited<ReturnType<typeof resolveS
   // hash-prefix filter within milliseconds (the payload is a key id). A lost notification could hide
   // a key created elsewhere, so while the connection is down misses ask the database, and once it is
   // back the prefixes are read afresh.
-  const reloadFilter = (why: string) => (error: unknown) => logger.warn({ err: error }, `could not load the verify filter (${why}); unknown keys are looked up meanwhile`);
+  const reloadFilter = (why: string) => (error: unknown) =>
+    logger.warn({ err: error }, `could not load the verify filter (${why}); unknown keys are looked up meanwhile`);
   await db.listen(keyChangedChannel, (keyId) => void services.keys.forget(keyId), {
     onListening: (listening) => void services.keys.notificationsHeard(listening).catch(reloadFilter("after reconnecting")),
   });
@@ -170,7 +181,11 @@ function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, 
   const fingerprint = keyFingerprint(ring);
   return {
     "reminders.run": async () => {
-      if (!reminders) throw new DomainError("unavailable", `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
+      if (!reminders)
+        throw new DomainError(
+          "unavailable",
+          `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`,
+        );
       return reminders.runPass();
     },
     rekey: async ({ keyVersion, keyFingerprint: theirs }) => {
@@ -191,11 +206,28 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
   const { slack } = options.config;
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
   // The bot token's own workspace is the only one served: a signed payload naming another is refused.
-  const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000, logger: boltLogger(options.logger) });
+  const client = new WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    timeout: 10_000,
+    logger: boltLogger(options.logger),
+  });
   const { botUserId, botId, ...served } = await servedWorkspaceOf(client);
-  options.logger.info({ teamId: served.teamId, enterpriseId: served.enterpriseId, isEnterpriseInstall: served.isEnterpriseInstall }, "serving this Slack workspace only");
+  options.logger.info(
+    { teamId: served.teamId, enterpriseId: served.enterpriseId, isEnterpriseInstall: served.isEnterpriseInstall },
+    "serving this Slack workspace only",
+  );
   return createSlackApp(
-    { signingSecret: slack.signingSecret ?? "", botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, logger: options.logger, served, botUserId, botId },
+    {
+      signingSecret: slack.signingSecret ?? "",
+      botToken: slack.botToken,
+      appToken: slack.appToken,
+      apiUrl: slack.apiUrl,
+      logger: options.logger,
+      served,
+      botUserId,
+      botId,
+    },
     {
       services,
       clock,
@@ -216,9 +248,11 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
  */
 async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void> {
   const result = await upgradeSecretBindings(ctx);
-  if (result.reencrypted > 0) logger.info({ reencrypted: result.reencrypted, skipped: result.skipped }, "integration secrets re-encrypted with their full binding");
+  if (result.reencrypted > 0)
+    logger.info({ reencrypted: result.reencrypted, skipped: result.skipped }, "integration secrets re-encrypted with their full binding");
   // Ids only (never secret material), and a bounded number of them.
-  if (result.failed.length > 0) logger.warn({ count: result.failed.length, ids: result.failed.slice(0, 20) }, "integration secrets that do not decrypt were left as they are");
+  if (result.failed.length > 0)
+    logger.warn({ count: result.failed.length, ids: result.failed.slice(0, 20) }, "integration secrets that do not decrypt were left as they are");
 }
 
 /**
@@ -251,8 +285,24 @@ export function createReminderClient(config: Config, logger: Logger): WebClient 
   });
 }
 
-export function createReminderService(config: Config, db: Database, clock: Clock, logger: Logger, client = createReminderClient(config, logger), messages?: ReminderMessages): ReminderService {
-  return new ReminderService(new PrismaReminderRepository(db.prisma), createSlackReminderNotifier(client, logger), clock, config.reminders.days, 200, config.reminders.leaseSeconds * 1000, undefined, messages);
+export function createReminderService(
+  config: Config,
+  db: Database,
+  clock: Clock,
+  logger: Logger,
+  client = createReminderClient(config, logger),
+  messages?: ReminderMessages,
+): ReminderService {
+  return new ReminderService(
+    new PrismaReminderRepository(db.prisma),
+    createSlackReminderNotifier(client, logger),
+    clock,
+    config.reminders.days,
+    200,
+    config.reminders.leaseSeconds * 1000,
+    undefined,
+    messages,
+  );
 }
 
 interface RouteDeps {

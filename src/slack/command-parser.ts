@@ -19,7 +19,8 @@ export type IntegrationsCommand =
   | { op: "add" }
   | { op: "rotate" | "default" | "delete" | "channel"; integration: string; alias: string };
 
-const integrationsUsage = "`integrations` takes `list [integration]`, `add`, or `rotate`, `default`, `delete` or `channel` followed by `<integration> <alias>`.";
+const integrationsUsage =
+  "`integrations` takes `list [integration]`, `add`, or `rotate`, `default`, `delete` or `channel` followed by `<integration> <alias>`.";
 
 export const maxListPage = 1000;
 /** The audit service's own limit: one number for both. */

@@ -26,7 +26,14 @@ export function integrationRowView(config: IntegrationConfig, now: Date, names?:
   };
 }
 
-export function integrationListView(actor: Actor, page: Page<IntegrationConfig>, pageNumber: number, integration: string | undefined, now: Date, extras: PageExtras = {}): IntegrationListView {
+export function integrationListView(
+  actor: Actor,
+  page: Page<IntegrationConfig>,
+  pageNumber: number,
+  integration: string | undefined,
+  now: Date,
+  extras: PageExtras = {},
+): IntegrationListView {
   return {
     configs: page.data.map((c) => integrationRowView(c, now, extras.names)),
     page: pageNumber,
@@ -39,4 +46,5 @@ export function integrationListView(actor: Actor, page: Page<IntegrationConfig>,
 }
 
 /** Every actor id a page of configurations shows (creators and rotators), for one look-up. */
-export const integrationActorIds = (configs: readonly IntegrationConfig[]): string[] => configs.flatMap((c) => [c.createdBy, ...(c.rotatedBy ? [c.rotatedBy] : [])]);
+export const integrationActorIds = (configs: readonly IntegrationConfig[]): string[] =>
+  configs.flatMap((c) => [c.createdBy, ...(c.rotatedBy ? [c.rotatedBy] : [])]);

@@ -116,7 +116,13 @@ const metadataMax = 3000;
 export function encodeEditMetadata(keyId: string, origin?: ListOrigin): string {
   const base: OriginMetadata = { keyId };
   if (!origin) return JSON.stringify(base);
-  const full: OriginMetadata = { ...base, ...(origin.responseUrl ? { ru: origin.responseUrl } : {}), ...(origin.home ? { home: 1 } : {}), pg: origin.list.page, ...(origin.list.cursor ? { cur: origin.list.cursor } : {}) };
+  const full: OriginMetadata = {
+    ...base,
+    ...(origin.responseUrl ? { ru: origin.responseUrl } : {}),
+    ...(origin.home ? { home: 1 } : {}),
+    pg: origin.list.page,
+    ...(origin.list.cursor ? { cur: origin.list.cursor } : {}),
+  };
   const text = JSON.stringify(full);
   // A response_url is short; one that is not is dropped rather than the form refused by Slack.
   return text.length <= metadataMax ? text : JSON.stringify(base);

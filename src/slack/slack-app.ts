@@ -24,7 +24,9 @@ function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: S
     // What kind of request, and why: never the payload's contents.
     deps.logger.warn({ kind: kindOf(body as SlackBody), reason }, "Slack request for a workspace keyward does not serve ignored");
     const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
-    await ack?.(typeof (body as SlackBody).command === "string" ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined);
+    await ack?.(
+      typeof (body as SlackBody).command === "string" ? { response_type: "ephemeral", text: "keyward is not installed for this workspace." } : undefined,
+    );
   });
 }
 
@@ -53,7 +55,10 @@ function registerFallbacks(app: App, deps: SlackDeps): void {
   const unknownView = new RegExp(`^(?!(?:${escape(Object.values(callbackIds).filter((id) => id !== callbackIds.notice))})$)`);
   app.action(unknownAction, async ({ ack, body }) => {
     await ack();
-    deps.logger.info({ actionId: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id?.slice(0, 100) }, "button with no listener acknowledged");
+    deps.logger.info(
+      { actionId: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id?.slice(0, 100) },
+      "button with no listener acknowledged",
+    );
   });
   app.view({ callback_id: unknownView, type: "view_submission" }, async ({ ack }) => {
     await ack({ response_action: "clear" });

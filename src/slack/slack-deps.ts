@@ -26,7 +26,12 @@ export interface SlackCaller {
 /** The person behind a Slack request, with the permissions they hold right now. */
 export async function callerOf(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string): Promise<SlackCaller> {
   const user = await deps.users.lookup(client, workspaceId, userId);
-  const actor = await deps.services.access.actorForUser(workspaceId, userId, { isWorkspaceAdmin: user.isWorkspaceAdmin, foreign: user.foreign, deactivated: user.deactivated, verified: user.verified }, "slack");
+  const actor = await deps.services.access.actorForUser(
+    workspaceId,
+    userId,
+    { isWorkspaceAdmin: user.isWorkspaceAdmin, foreign: user.foreign, deactivated: user.deactivated, verified: user.verified },
+    "slack",
+  );
   return { actor, user };
 }
 

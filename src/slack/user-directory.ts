@@ -50,7 +50,13 @@ export class SlackUserDirectory {
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
       // is_admin/is_owner speak of the person's own team: a foreign workspace's admin is nobody here.
       const foreign = !isMemberOf(this.served, (user ?? {}) as SlackUserOrigin);
-      const facts = { tz, isWorkspaceAdmin: isAdminHere(this.served, (user ?? {}) as SlackUserOrigin) && !user?.deleted, foreign, deactivated: Boolean(user?.deleted), verified: true };
+      const facts = {
+        tz,
+        isWorkspaceAdmin: isAdminHere(this.served, (user ?? {}) as SlackUserOrigin) && !user?.deleted,
+        foreign,
+        deactivated: Boolean(user?.deleted),
+        verified: true,
+      };
       if (this.cache.size > 10_000) this.cache.clear(); // bounded: a burst of strangers cannot grow it forever
       this.cache.set(key, { facts, until: now + this.ttlMs });
       return facts;

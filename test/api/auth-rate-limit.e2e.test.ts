@@ -62,7 +62,11 @@ describe("failed authentications without a trusted proxy (defaults: 20 a minute,
 
   it("never rate-limits POST /verify, a service-to-service call", async () => {
     for (let i = 0; i < 30; i++) {
-      const res = await fetch(`${app.keyward.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "kw_wrong" }) });
+      const res = await fetch(`${app.keyward.url}/api/v1/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ key: "kw_wrong" }),
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { valid: boolean }).valid).toBe(false);
     }

@@ -30,7 +30,9 @@ describe.each(databaseKinds())("integration secrets bound at start-up, on %s", (
   });
 
   async function reveal(key: string, alias: string) {
-    const res = await fetch(`${app!.keyward.url}/api/v1/integrations/github/configurations/${alias}?reveal=true`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${app!.keyward.url}/api/v1/integrations/github/configurations/${alias}?reveal=true`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     return { status: res.status, text: await res.text() };
   }
 
@@ -40,7 +42,10 @@ describe.each(databaseKinds())("integration secrets bound at start-up, on %s", (
     const apiKey = (await app.keyward.services.keys.create(admin, { name: "binding-admin", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" })).secret;
     const config = await app.keyward.services.integrations.add(admin, "github", { alias: "cortex-github", secret });
     // As an older keyward wrote it.
-    await app.keyward.db.prisma.integrationConfig.update({ where: { id: config.id }, data: { ciphertext: sealLegacy(masterKey, secret, config.id), binding: 1 } });
+    await app.keyward.db.prisma.integrationConfig.update({
+      where: { id: config.id },
+      data: { ciphertext: sealLegacy(masterKey, secret, config.id), binding: 1 },
+    });
     await app.close();
 
     app = await start();

@@ -30,9 +30,22 @@ describe("integration configurations over REST", () => {
   });
 
   it("adds a GitHub key under cortex-github, resolves an unknown alias to it, rotates and deletes it", async () => {
-    const created = await call("POST", "/integrations/github/configurations", keys.Manager!, { alias: "cortex-github", secret: ghSecret, expiresOn: "2027-03-01", timeZone: "Europe/Paris", reminderChannel: "C0PLATFORM" });
+    const created = await call("POST", "/integrations/github/configurations", keys.Manager!, {
+      alias: "cortex-github",
+      secret: ghSecret,
+      expiresOn: "2027-03-01",
+      timeZone: "Europe/Paris",
+      reminderChannel: "C0PLATFORM",
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ integration: "github", alias: "cortex-github", last4: "wxyz", isDefault: true, reminderChannel: "C0PLATFORM", expiresAt: "2027-03-01T22:59:59.999Z" });
+    expect(created.json).toMatchObject({
+      integration: "github",
+      alias: "cortex-github",
+      last4: "wxyz",
+      isDefault: true,
+      reminderChannel: "C0PLATFORM",
+      expiresAt: "2027-03-01T22:59:59.999Z",
+    });
     expect(created.text).not.toContain(ghSecret);
     const resolved = await call("GET", "/integrations/github/resolve?alias=some-unknown-alias", keys.Viewer!);
     expect(resolved.json).toMatchObject({ alias: "cortex-github", resolvedBy: "default" });
@@ -40,7 +53,11 @@ describe("integration configurations over REST", () => {
     const listed = await call("GET", "/integrations/github/configurations", keys.Viewer!);
     expect(listed.json.data).toHaveLength(1);
     expect(listed.text).not.toContain(ghSecret);
-    const rotated = await call("PATCH", "/integrations/github/configurations/cortex-github", keys.Manager!, { secret: `${ghSecret}NEW1`, expiresOn: "2027-09-01", timeZone: "UTC" });
+    const rotated = await call("PATCH", "/integrations/github/configurations/cortex-github", keys.Manager!, {
+      secret: `${ghSecret}NEW1`,
+      expiresOn: "2027-09-01",
+      timeZone: "UTC",
+    });
     expect(rotated.json).toMatchObject({ alias: "cortex-github", isDefault: true, last4: "NEW1", rotatedAt: expect.any(String) });
     expect((await call("DELETE", "/integrations/github/configurations/cortex-github", keys.Viewer!)).status).toBe(403);
     expect((await call("DELETE", "/integrations/github/configurations/cortex-github", keys.Manager!)).status).toBe(204);

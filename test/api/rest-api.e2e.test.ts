@@ -19,7 +19,11 @@ describe("REST API /api/v1", () => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     if (options.body !== undefined || options.raw !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${app.keyward.url}/api/v1${path}`, { method, headers, body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)) });
+    const res = await fetch(`${app.keyward.url}/api/v1${path}`, {
+      method,
+      headers,
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as Json };
   }
@@ -41,9 +45,18 @@ describe("REST API /api/v1", () => {
   });
 
   it("creates, lists, reads, renames and deletes keys as the key's role allows", async () => {
-    const created = await call("POST", "/api-keys", { key: managerKey, body: { name: "from-rest", description: "made over REST", role: "Viewer", expiresOn: "2029-12-31", timeZone: "America/New_York" } });
+    const created = await call("POST", "/api-keys", {
+      key: managerKey,
+      body: { name: "from-rest", description: "made over REST", role: "Viewer", expiresOn: "2029-12-31", timeZone: "America/New_York" },
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ name: "from-rest", kind: "service", role: "Viewer", expiresAt: "2030-01-01T04:59:59.999Z", createdBy: expect.stringMatching(/^key:/) });
+    expect(created.json).toMatchObject({
+      name: "from-rest",
+      kind: "service",
+      role: "Viewer",
+      expiresAt: "2030-01-01T04:59:59.999Z",
+      createdBy: expect.stringMatching(/^key:/),
+    });
     expect(created.json.secret).toMatch(/^kw_/);
     const id = created.json.id as string;
     expect((await call("GET", `/api-keys/${id}`, { key: viewerKey })).json).toMatchObject({ id, name: "from-rest", last4: created.json.secret.slice(-4) });
@@ -73,7 +86,16 @@ describe("REST API /api/v1", () => {
   it("answers malformed JSON with 400, bad fields with 422, never 500", async () => {
     expect((await call("POST", "/api-keys", { key: adminKey, raw: "{not json" })).status).toBe(400);
     expect((await call("POST", "/api-keys", { key: adminKey, raw: "x".repeat(70 * 1024) })).status).toBe(400);
-    for (const body of [null, [], "text", 42, { name: "" }, { name: "n", role: "Viewer" }, { name: "n", role: "Viewer", expiresOn: "2030-02-30", timeZone: "UTC" }, { name: "n", role: "Nope", expiresOn: "2030-01-01", timeZone: "UTC" }]) {
+    for (const body of [
+      null,
+      [],
+      "text",
+      42,
+      { name: "" },
+      { name: "n", role: "Viewer" },
+      { name: "n", role: "Viewer", expiresOn: "2030-02-30", timeZone: "UTC" },
+      { name: "n", role: "Nope", expiresOn: "2030-01-01", timeZone: "UTC" },
+    ]) {
       const res = await call("POST", "/api-keys", { key: adminKey, body });
       expect(res.status).toBe(422);
       expect(res.json.error.message).toBeTruthy();
@@ -102,13 +124,19 @@ describe("REST API /api/v1", () => {
 
   it("verifies keys for other services: valid, mistyped, expired, deleted", async () => {
     const ok = await call("POST", "/verify", { body: { key: managerKey } });
-    expect(ok.json).toMatchObject({ valid: true, role: "Manager", permissions: expect.arrayContaining(["api_keys.edit"]), expiresAt: "2030-01-01T23:59:59.999Z" });
+    expect(ok.json).toMatchObject({
+      valid: true,
+      role: "Manager",
+      permissions: expect.arrayContaining(["api_keys.edit"]),
+      expiresAt: "2030-01-01T23:59:59.999Z",
+    });
     const typo = managerKey.slice(0, -1) + (managerKey.endsWith("a") ? "b" : "a");
     expect((await call("POST", "/verify", { body: { key: typo } })).json).toMatchObject({ valid: false, reason: "malformed" });
     const gone = await makeKey(admin, "gone", "Viewer");
     await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "gone")).id);
     expect((await call("POST", "/verify", { body: { key: gone } })).json).toMatchObject({ valid: false, reason: "deleted" });
-    const short = (await app.keyward.services.keys.create(admin, { name: "short-lived", role: "Viewer", expiresAt: new Date(Date.now() + 1500).toISOString() })).secret;
+    const short = (await app.keyward.services.keys.create(admin, { name: "short-lived", role: "Viewer", expiresAt: new Date(Date.now() + 1500).toISOString() }))
+      .secret;
     expect((await call("POST", "/verify", { body: { key: short } })).json.valid).toBe(true);
     await new Promise((r) => setTimeout(r, 1600));
     expect((await call("POST", "/verify", { body: { key: short } })).json).toMatchObject({ valid: false, reason: "expired" });
@@ -135,14 +163,17 @@ describe("REST API /api/v1", () => {
     await new Promise((r) => setTimeout(r, 1600));
     expect((await call("GET", "/roles", { key: old })).status).toBe(401);
     expect((await call("GET", "/roles", { key: rolled.json.secret })).status).toBe(200);
-    const actions = (await app.keyward.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: id }, { targetId: rolled.json.id }] }, orderBy: { id: "asc" } })).map((e) => e.action);
+    const actions = (
+      await app.keyward.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: id }, { targetId: rolled.json.id }] }, orderBy: { id: "asc" } })
+    ).map((e) => e.action);
     expect(actions).toEqual(["api_key.create", "api_key.roll", "api_key.create"]);
     expect((await call("POST", `/api-keys/${id}/roll`, { key: managerKey, body: {} })).status).toBe(409);
   });
 
   it("rolls a key to a new expiry: the caller's day and zone, an instant, or the old lifetime again; bad input is a 422 that writes nothing", async () => {
     const expiryOf = async (name: string) => (await app.keyward.services.keys.find(admin, name)).expiresAt.toISOString();
-    const rows = async () => JSON.stringify(await app.keyward.db.prisma.apiKey.findMany({ orderBy: { id: "asc" } })) + (await app.keyward.db.prisma.auditEvent.count());
+    const rows = async () =>
+      JSON.stringify(await app.keyward.db.prisma.apiKey.findMany({ orderBy: { id: "asc" } })) + (await app.keyward.db.prisma.auditEvent.count());
     await makeKey(admin, "renew-by-day", "Viewer");
     const byDayId = (await app.keyward.services.keys.find(admin, "renew-by-day")).id;
     const before = await rows();
@@ -163,13 +194,19 @@ describe("REST API /api/v1", () => {
     }
     expect(await rows()).toBe(before);
 
-    const byDay = await call("POST", `/api-keys/${byDayId}/roll`, { key: managerKey, body: { expiresOn: "2031-06-30", timeZone: "America/New_York", graceHours: 1 } });
+    const byDay = await call("POST", `/api-keys/${byDayId}/roll`, {
+      key: managerKey,
+      body: { expiresOn: "2031-06-30", timeZone: "America/New_York", graceHours: 1 },
+    });
     expect(byDay.status).toBe(201);
     expect(byDay.json).toMatchObject({ name: "renew-by-day", expiresAt: "2031-07-01T03:59:59.999Z", previous: { id: byDayId, expiresAt: expect.any(String) } });
     expect(await expiryOf("renew-by-day")).toBe("2031-07-01T03:59:59.999Z");
 
     await makeKey(admin, "renew-by-instant", "Viewer");
-    const byInstant = await call("POST", `/api-keys/${(await app.keyward.services.keys.find(admin, "renew-by-instant")).id}/roll`, { key: managerKey, body: { expiresAt: "2031-03-01T12:00:00+01:00" } });
+    const byInstant = await call("POST", `/api-keys/${(await app.keyward.services.keys.find(admin, "renew-by-instant")).id}/roll`, {
+      key: managerKey,
+      body: { expiresAt: "2031-03-01T12:00:00+01:00" },
+    });
     expect(byInstant.json).toMatchObject({ expiresAt: "2031-03-01T11:00:00.000Z" });
 
     // A key made 100 days ago for the end of 2030-01-01 in UTC, rolled without an expiry: the same lifetime again from today.
@@ -188,7 +225,9 @@ describe("REST API /api/v1", () => {
 
   it("keeps a personal key within its creator's current permissions", async () => {
     const personal = await makeKey(manager, "manager-personal", "Manager", { kind: "personal" });
-    expect((await call("POST", "/api-keys", { key: personal, body: { name: "by-personal", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } })).status).toBe(201);
+    expect(
+      (await call("POST", "/api-keys", { key: personal, body: { name: "by-personal", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } })).status,
+    ).toBe(201);
     // The creator is demoted: the personal key now acts with no more than Viewer.
     await app.keyward.services.roles.assign(admin, "UMANAGER1", "Viewer");
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
@@ -229,7 +268,11 @@ describe("values PostgreSQL cannot store", () => {
         { name: "far", role: "Viewer", expiresAt: "+010000-01-01T00:00:00Z" },
         { name: "far2", role: "Viewer", expiresOn: "9999-12-31", timeZone: "Pacific/Kiritimati" },
       ]) {
-        const res = await fetch(`${app.keyward.url}/api/v1/api-keys`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+        const res = await fetch(`${app.keyward.url}/api/v1/api-keys`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
         expect([201, 422], JSON.stringify(body)).toContain(res.status);
         if (res.status === 201) await app.keyward.services.keys.delete(admin, ((await res.json()) as { id: string }).id);
       }
@@ -256,12 +299,19 @@ describe("REST API with a key issued in the old format (30 random characters)", 
     const { key } = await app.keyward.services.keys.create(admin, { name: "old-format", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const legacy = legacyKey("ZYXWVUTSRQponmlkjihg9876543210");
     // As it was stored when issued: the HMAC under the server's pepper, and the last 4.
-    await app.keyward.db.prisma.apiKey.update({ where: { id: key.id }, data: { hash: createKeyHasher(Buffer.from(pepper, "hex")).hash(legacy), last4: legacy.slice(-4) } });
+    await app.keyward.db.prisma.apiKey.update({
+      where: { id: key.id },
+      data: { hash: createKeyHasher(Buffer.from(pepper, "hex")).hash(legacy), last4: legacy.slice(-4) },
+    });
     // A row written behind keyward's back, as if it had been there at start: the verify filter loads it then.
     await app.keyward.services.keys.loadHashFilter();
     const roles = await fetch(`${app.keyward.url}/api/v1/roles`, { headers: { authorization: `Bearer ${legacy}` } });
     expect(roles.status).toBe(200);
-    const verified = await fetch(`${app.keyward.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: legacy }) });
+    const verified = await fetch(`${app.keyward.url}/api/v1/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: legacy }),
+    });
     expect(await verified.json()).toMatchObject({ valid: true, keyId: key.id, role: "Viewer" });
   });
 });

@@ -22,7 +22,9 @@ describe("security cases against every route", () => {
     target = (await app.keyward.services.keys.find(admin, "viewer")).id;
     keys.deleted = await make(admin, "deleted", "Admin");
     await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "deleted")).id);
-    keys.expired = (await app.keyward.services.keys.create(admin, { name: "expired", role: "Admin", expiresAt: new Date(Date.now() + 300).toISOString() })).secret;
+    keys.expired = (
+      await app.keyward.services.keys.create(admin, { name: "expired", role: "Admin", expiresAt: new Date(Date.now() + 300).toISOString() })
+    ).secret;
     await new Promise((r) => setTimeout(r, 400));
     const other = await app.keyward.services.access.actorForUser("TOTHERWS", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
     keys.otherWorkspace = await make(other, "theirs", "Admin");
@@ -64,10 +66,23 @@ describe("security cases against every route", () => {
     ["expired key", () => ({ authorization: `Bearer ${keys.expired}` }), () => [401]],
     ["deleted key", () => ({ authorization: `Bearer ${keys.deleted}` }), () => [401]],
     // Valid elsewhere: this workspace's records simply do not exist for it.
-    ["another workspace's key", () => ({ authorization: `Bearer ${keys.otherWorkspace}` }), (m, p) => (p.startsWith("/api-keys/") || p.startsWith("/no/") ? [404, 405] : p === "/api-keys" && m === "GET" ? [200] : p === "/roles" ? [200] : [201, 422])],
+    [
+      "another workspace's key",
+      () => ({ authorization: `Bearer ${keys.otherWorkspace}` }),
+      (m, p) =>
+        p.startsWith("/api-keys/") || p.startsWith("/no/") ? [404, 405] : p === "/api-keys" && m === "GET" ? [200] : p === "/roles" ? [200] : [201, 422],
+    ],
     // Valid key, missing permission.
-    ["viewer changing things", () => ({ authorization: `Bearer ${valid()}` }), (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403])],
-    ["personal key beyond its creator", () => ({ authorization: `Bearer ${keys.personalBeyondCreator}` }), (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403])],
+    [
+      "viewer changing things",
+      () => ({ authorization: `Bearer ${valid()}` }),
+      (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403]),
+    ],
+    [
+      "personal key beyond its creator",
+      () => ({ authorization: `Bearer ${keys.personalBeyondCreator}` }),
+      (m, p) => (m === "GET" ? (p.includes("0000-7000") || p.startsWith("/no/") ? [404] : [200]) : [403]),
+    ],
     ["personal key whose creator holds nothing now", () => ({ authorization: `Bearer ${keys.personalOwnerInactive}` }), () => [401]],
   ];
 

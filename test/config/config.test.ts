@@ -98,7 +98,9 @@ describe("TRUST_PROXY", () => {
   });
 
   it("names the bad entry", () => {
-    expect(() => loadConfig({ TRUST_PROXY: "10.0.0.1, lb.internal" })).toThrow('Configuration error: TRUST_PROXY entry "lb.internal" is not an IP address or CIDR');
+    expect(() => loadConfig({ TRUST_PROXY: "10.0.0.1, lb.internal" })).toThrow(
+      'Configuration error: TRUST_PROXY entry "lb.internal" is not an IP address or CIDR',
+    );
   });
 });
 

@@ -65,7 +65,9 @@ describe("the embedded database's lock", () => {
     const refusal = await acquireDataDirLock(dir).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(DataDirLockedError);
     const message = (refusal as Error).message;
-    expect(message).toBe(`${dir} is in use by keyward pid ${process.ppid} (npm start, since 2026-11-30T10:00:00.000Z): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database.`);
+    expect(message).toBe(
+      `${dir} is in use by keyward pid ${process.ppid} (npm start, since 2026-11-30T10:00:00.000Z): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database.`,
+    );
     expect(await readLock(dir)).toEqual(holder);
   });
 
@@ -103,7 +105,10 @@ describe("the embedded database's lock", () => {
       // All are loaded and waiting; "go" reaches them within the same few milliseconds.
       for (const racer of racers) racer.child.stdin!.write("go\n");
       const verdicts = await Promise.all(racers.map((r) => r.verdict));
-      expect(verdicts.filter((v) => v === "won"), `round ${round}: ${verdicts.join(", ")}`).toHaveLength(1);
+      expect(
+        verdicts.filter((v) => v === "won"),
+        `round ${round}: ${verdicts.join(", ")}`,
+      ).toHaveLength(1);
       expect(verdicts.filter((v) => v === "refused")).toHaveLength(5);
       for (const racer of racers) racer.child.stdin!.end();
       await Promise.all(racers.map((r) => r.exited));
@@ -150,11 +155,13 @@ describe("the embedded database's lock", () => {
     });
 
     it("takes over an empty or unparsable lock (a torn write after a power loss) older than the lease, and refuses a young one", async () => {
-      for (const content of ["", "{\"pid\": 12", "not a lock"]) {
+      for (const content of ["", '{"pid": 12', "not a lock"]) {
         const dir = await tempDir();
         await lockAged(dir, content, 5_000);
         const refusal = await acquireDataDirLock(dir, "npm start", { now: () => now }).catch((e: unknown) => e);
-        expect((refusal as Error).message).toBe(`${path.join(dir, lockFileName)} is not a keyward lock file; it counts as stale in 55 s (remove it now if no keyward runs on this data).`);
+        expect((refusal as Error).message).toBe(
+          `${path.join(dir, lockFileName)} is not a keyward lock file; it counts as stale in 55 s (remove it now if no keyward runs on this data).`,
+        );
         expect(await readFile(path.join(dir, lockFileName), "utf8")).toBe(content);
         await lockAged(dir, content, lockLeaseMs);
         const lock = await acquireDataDirLock(dir, "npm start", { now: () => now });
@@ -248,4 +255,3 @@ async function startRacer(dir: string): Promise<{ child: ChildProcess; verdict: 
   expect(await ready).toBe("ready");
   return { child, verdict, exited };
 }
-

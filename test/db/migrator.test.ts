@@ -85,7 +85,10 @@ describe.each(databaseKinds())("migrate on %s", (kind) => {
   });
 
   it("applies prisma/migrations once and records each like prisma migrate deploy", async () => {
-    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     expect(names.length).toBeGreaterThan(0);
 
     expect(await migrate(blank.sql)).toEqual({ applied: names });
@@ -108,8 +111,13 @@ describe.each(databaseKinds())("migrate on %s", (kind) => {
       `SELECT column_name, data_type, character_maximum_length AS length, is_nullable, column_default
          FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );
-    const column = (column_name: string, data_type: string, length: number | null, is_nullable: string, column_default: string | null = null) =>
-      ({ column_name, data_type, length, is_nullable, column_default });
+    const column = (column_name: string, data_type: string, length: number | null, is_nullable: string, column_default: string | null = null) => ({
+      column_name,
+      data_type,
+      length,
+      is_nullable,
+      column_default,
+    });
     expect(columns).toEqual([
       column("id", "character varying", 36, "NO"),
       column("checksum", "character varying", 64, "NO"),
@@ -143,7 +151,9 @@ describe.each(databaseKinds())("migrate on %s", (kind) => {
     await writeMigration(dir, SECOND, createTable("Second"));
 
     await expect(migrate(blank.sql, { migrationsDir: dir })).rejects.toThrow(
-      new RegExp(`^Migration ${FIRST} was modified after it was applied: ${FIRST}/migration.sql has checksum [0-9a-f]{64}, _prisma_migrations recorded [0-9a-f]{64}\\.`),
+      new RegExp(
+        `^Migration ${FIRST} was modified after it was applied: ${FIRST}/migration.sql has checksum [0-9a-f]{64}, _prisma_migrations recorded [0-9a-f]{64}\\.`,
+      ),
     );
     expect(await tableExists(blank.sql, "Second")).toBe(false);
   });
@@ -187,9 +197,7 @@ describe.each(databaseKinds())("migrate on %s", (kind) => {
     const failing = `${createTable("Partial")}INSERT INTO "Partial" VALUES ('x');\nSELECT * FROM "NoSuchTable";\n`;
     const dir = await migrationsDir({ [FIRST]: createTable("First"), [SECOND]: failing });
 
-    await expect(migrate(blank.sql, { migrationsDir: dir })).rejects.toThrow(
-      new RegExp(`^Migration ${SECOND} failed and was rolled back: .*NoSuchTable`),
-    );
+    await expect(migrate(blank.sql, { migrationsDir: dir })).rejects.toThrow(new RegExp(`^Migration ${SECOND} failed and was rolled back: .*NoSuchTable`));
     expect(await tableExists(blank.sql, "First")).toBe(true);
     expect(await tableExists(blank.sql, "Partial")).toBe(false);
     expect((await history(blank.sql)).map((r) => r.migration_name)).toEqual([FIRST]);

@@ -25,14 +25,19 @@ describe.each(databaseKinds())("migration %s on %s", (kind) => {
   });
 
   it("fills expiresAtBeforeRoll in from the replacement of each key rolled before it, and only for those", async () => {
-    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     expect(names).toContain(migration);
     await cp(path.join(defaultMigrationsDir, "migration_lock.toml"), path.join(dir, "migration_lock.toml"));
     for (const name of names.filter((n) => n < migration)) await cp(path.join(defaultMigrationsDir, name), path.join(dir, name), { recursive: true });
     await migrate(blank.sql, { migrationsDir: dir });
 
     await blank.sql.query(`INSERT INTO "Workspace" (id) VALUES ('T1'), ('T2')`);
-    await blank.sql.query(`INSERT INTO "Role" (id, "workspaceId", name, permissions) VALUES ('r1', 'T1', 'Viewer', '{api_keys.view}'), ('r2', 'T2', 'Viewer', '{api_keys.view}')`);
+    await blank.sql.query(
+      `INSERT INTO "Role" (id, "workspaceId", name, permissions) VALUES ('r1', 'T1', 'Viewer', '{api_keys.view}'), ('r2', 'T2', 'Viewer', '{api_keys.view}')`,
+    );
     const key = (id: string, ws: string, role: string, expiresAt: string, replacedBy: string | null) =>
       blank.sql.query(
         `INSERT INTO "ApiKey" (id, "workspaceId", name, kind, "roleId", hash, last4, "createdBy", "createdAt", "expiresAt", "replacedBy")
@@ -48,7 +53,9 @@ describe.each(databaseKinds())("migration %s on %s", (kind) => {
 
     await cp(path.join(defaultMigrationsDir, migration), path.join(dir, migration), { recursive: true });
     expect(await migrate(blank.sql, { migrationsDir: dir })).toEqual({ applied: [migration] });
-    const rows = await blank.sql.query<{ id: string; saved: Date | null; expiresAt: Date }>(`SELECT id, "expiresAtBeforeRoll" AS saved, "expiresAt" FROM "ApiKey" ORDER BY id`);
+    const rows = await blank.sql.query<{ id: string; saved: Date | null; expiresAt: Date }>(
+      `SELECT id, "expiresAtBeforeRoll" AS saved, "expiresAt" FROM "ApiKey" ORDER BY id`,
+    );
     const saved = Object.fromEntries(rows.map((r) => [r.id, r.saved ? new Date(r.saved).toISOString() : null]));
     expect(saved).toEqual({ alone: null, foreign: null, new: null, old: "2027-01-31T22:59:59.999Z" });
     // Nothing else moved.

@@ -38,8 +38,7 @@ const SCALAR_TYPES: Record<string, string> = {
   Json: "jsonb",
   Bytes: "bytea",
 };
-const withPrecision = (base: string, zone: string) => (args: readonly string[]) =>
-  args[0] === undefined ? `${base} ${zone}` : `${base}(${args[0]}) ${zone}`;
+const withPrecision = (base: string, zone: string) => (args: readonly string[]) => (args[0] === undefined ? `${base} ${zone}` : `${base}(${args[0]}) ${zone}`);
 const NATIVE_TYPES: Record<string, (args: readonly string[]) => string> = {
   Timestamptz: withPrecision("timestamp", "with time zone"),
   Timestamp: withPrecision("timestamp", "without time zone"),
@@ -192,9 +191,7 @@ async function readColumns(sql: SqlConnection): Promise<string[]> {
     [HISTORY_TABLE],
   );
   // format_type quotes mixed-case enum names ("ApiKeyKind"); the DMMF side has them bare.
-  return rows.map(
-    (r) => `column ${r.table}.${r.column} ${r.type.replaceAll('"', "")} ${r.notnull ? "not null" : "null"}${r.def ? ` default ${r.def}` : ""}`,
-  );
+  return rows.map((r) => `column ${r.table}.${r.column} ${r.type.replaceAll('"', "")} ${r.notnull ? "not null" : "null"}${r.def ? ` default ${r.def}` : ""}`);
 }
 
 async function readIndexes(sql: SqlConnection): Promise<string[]> {
@@ -221,7 +218,16 @@ async function readIndexes(sql: SqlConnection): Promise<string[]> {
 
 /** Foreign keys, plus any CHECK or EXCLUDE constraint (Prisma never creates one, so each is drift). */
 async function readConstraints(sql: SqlConnection): Promise<string[]> {
-  const rows = await sql.query<{ table: string; name: string; type: string; target: string | null; from: string[]; to: string[] | null; del: string; upd: string }>(
+  const rows = await sql.query<{
+    table: string;
+    name: string;
+    type: string;
+    target: string | null;
+    from: string[];
+    to: string[] | null;
+    del: string;
+    upd: string;
+  }>(
     `SELECT t.relname AS table, c.conname AS name, c.contype::text AS type, r.relname AS target,
             ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o)
                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) AS from,

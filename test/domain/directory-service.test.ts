@@ -62,7 +62,12 @@ describe.each(databaseKinds())("the directory on %s", (kind) => {
     const admin = await f.actor(ws, "admin");
     const bot = await keyActor(admin, "elsewhere-bot");
     const stranger = await f.actor(f.workspace(), "admin");
-    expect((await f.services.directory.actorNames(stranger, [bot.actor.userId])).get(bot.actor.userId)).toEqual({ kind: "key", name: null, last4: null, deleted: false });
+    expect((await f.services.directory.actorNames(stranger, [bot.actor.userId])).get(bot.actor.userId)).toEqual({
+      kind: "key",
+      name: null,
+      last4: null,
+      deleted: false,
+    });
     const blind = { ...admin, permissions: new Set(["audit.view" as const]) };
     expect((await f.services.directory.actorNames(blind, [bot.actor.userId])).get(bot.actor.userId)).toMatchObject({ kind: "key", name: null });
     expect((await f.services.directory.actorNames(admin, [bot.actor.userId])).get(bot.actor.userId)).toMatchObject({ kind: "key", name: "elsewhere-bot" });
@@ -75,8 +80,8 @@ describe.each(databaseKinds())("the directory on %s", (kind) => {
     const gone = await newKey(admin, "gone");
     await f.services.keys.delete(admin, gone.key.id);
     await newKey(await f.actor(f.workspace(), "admin"), "other-workspace");
-    await f.services.integrations.add(admin, "github", { alias: "gh-one", secret: "ghp_" + "1".repeat(36) });
-    await f.services.integrations.add(admin, "pagerduty", { alias: "pd-one", secret: "pd_" + "2".repeat(36) });
+    await f.services.integrations.add(admin, "github", { alias: "gh-one", secret: `ghp_${"1".repeat(36)}` });
+    await f.services.integrations.add(admin, "pagerduty", { alias: "pd-one", secret: `pd_${"2".repeat(36)}` });
     const before = queries;
     expect(await counted.keyCount(admin)).toBe(3);
     expect(queries - before).toBe(1);

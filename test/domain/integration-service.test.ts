@@ -28,7 +28,13 @@ describe.each(databaseKinds())("integration configurations on %s", (kind) => {
   it("adds a configuration under an alias, encrypted, and resolves an unknown alias to the default", async () => {
     const ws = f.workspace();
     const manager = await f.actor(ws, "manager");
-    const first = await f.services.integrations.add(manager, "github", { alias: "cortex-github", secret: ghToken(1), expiresOn: "2027-03-01", timeZone: "Europe/Paris", reminderChannel: "C0PLATFORM" });
+    const first = await f.services.integrations.add(manager, "github", {
+      alias: "cortex-github",
+      secret: ghToken(1),
+      expiresOn: "2027-03-01",
+      timeZone: "Europe/Paris",
+      reminderChannel: "C0PLATFORM",
+    });
     expect(first).toMatchObject({ integration: "github", alias: "cortex-github", last4: "0001", isDefault: true, reminderChannel: "C0PLATFORM" });
     await f.services.integrations.add(manager, "github", { alias: "backup-github", secret: ghToken(2) });
     expect(await f.services.integrations.resolve(manager, "github", "cortex-github")).toMatchObject({ alias: "cortex-github", resolvedBy: "alias" });
@@ -100,12 +106,16 @@ describe.each(databaseKinds())("integration configurations on %s", (kind) => {
       ["github", { alias: "a", secret: ghToken(), reminderChannel: "#general" }, "reminderChannel"],
       ["github", { alias: "a", secret: ghToken(), expiresOn: "2020-01-01", timeZone: "UTC" }, "expiresOn"],
     ] as const) {
-      await expect(f.services.integrations.add(admin, integration, input as never)).rejects.toMatchObject({ details: { fields: { [field]: expect.any(String) } } });
+      await expect(f.services.integrations.add(admin, integration, input as never)).rejects.toMatchObject({
+        details: { fields: { [field]: expect.any(String) } },
+      });
     }
     await f.services.integrations.add(admin, "github", { alias: "a", secret: ghToken() });
     await expect(f.services.integrations.add(admin, "github", { alias: "a", secret: ghToken() })).rejects.toMatchObject({ code: "conflict" });
     expect(await count(ws)).toBe(1);
-    await expect(f.services.integrations.update(admin, "github", "a", { expiresOn: "2030-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(f.services.integrations.update(admin, "github", "a", { expiresOn: "2030-01-01", timeZone: "UTC" })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
     await expect(f.services.integrations.update(admin, "github", "a", { isDefault: false } as never)).rejects.toMatchObject({ code: "validation_failed" });
   });
 
@@ -140,12 +150,25 @@ describe("key ring rotation", () => {
       const k1 = randomBytes(32);
       const k2 = randomBytes(32);
       const store = createPrismaStore(db.prisma);
-      const base = { store, clock: new ManualClock(new Date("2026-11-27T12:00:00Z")), random: seededRandom("rekey"), hasher: createKeyHasher(randomBytes(32)), adminUserIds: new Set<string>(), reminderDays: [7] };
+      const base = {
+        store,
+        clock: new ManualClock(new Date("2026-11-27T12:00:00Z")),
+        random: seededRandom("rekey"),
+        hasher: createKeyHasher(randomBytes(32)),
+        adminUserIds: new Set<string>(),
+        reminderDays: [7],
+      };
       const v1 = new IntegrationService({ ...base, cipher: createSecretCipher({ current: 1, keys: new Map([[1, k1]]) }) });
       const services = createDomainServices({ ...base, cipher: createSecretCipher({ current: 1, keys: new Map([[1, k1]]) }) });
       const admin = await services.access.actorForUser("TREKEY", "UREKEY", { isWorkspaceAdmin: true }, "slack");
       for (let i = 0; i < 30; i++) await v1.add(admin, "github", { alias: `a${i}`, secret: ghToken(i) });
-      const ring2 = createSecretCipher({ current: 2, keys: new Map([[1, k1], [2, k2]]) });
+      const ring2 = createSecretCipher({
+        current: 2,
+        keys: new Map([
+          [1, k1],
+          [2, k2],
+        ]),
+      });
       expect(await reencryptSecrets({ store, cipher: ring2 }, 7)).toEqual({ reencrypted: 30, skipped: 0, failed: [] });
       expect(await db.prisma.integrationConfig.count({ where: { keyVersion: 1 } })).toBe(0);
       expect(await reencryptSecrets({ store, cipher: ring2 })).toEqual({ reencrypted: 0, skipped: 0, failed: [] });
@@ -169,7 +192,14 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
   let base: Omit<Parameters<typeof createDomainServices>[0], "cipher">;
   beforeAll(async () => {
     db = await createTestDatabase(kind);
-    base = { store: createPrismaStore(db.prisma), clock: new ManualClock(new Date("2026-11-27T12:00:00Z")), random: seededRandom(`binding-${kind}`), hasher: createKeyHasher(randomBytes(32)), adminUserIds: new Set<string>(), reminderDays: [7] };
+    base = {
+      store: createPrismaStore(db.prisma),
+      clock: new ManualClock(new Date("2026-11-27T12:00:00Z")),
+      random: seededRandom(`binding-${kind}`),
+      hasher: createKeyHasher(randomBytes(32)),
+      adminUserIds: new Set<string>(),
+      reminderDays: [7],
+    };
     services = createDomainServices({ ...base, cipher: createSecretCipher({ current: 1, keys: new Map([[1, k1]]) }) });
   });
   afterAll(async () => {
@@ -184,7 +214,10 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
   /** Reveal refused as unreadable, with nothing written (no audit event of a read). */
   async function expectUnreadable(ws: string, integration: string, alias: string) {
     const before = await reveals(ws);
-    await expect(services.integrations.reveal(await adminOf(ws), integration, alias)).rejects.toMatchObject({ code: "unavailable", message: "A stored secret failed its integrity check and cannot be read." });
+    await expect(services.integrations.reveal(await adminOf(ws), integration, alias)).rejects.toMatchObject({
+      code: "unavailable",
+      message: "A stored secret failed its integrity check and cannot be read.",
+    });
     expect(await reveals(ws)).toBe(before);
   }
 
@@ -226,7 +259,13 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
     const config = await services.integrations.add(admin, "github", { alias: "from-before", secret: ghToken(7) });
     await db.prisma.integrationConfig.update({ where: { id: config.id }, data: { ciphertext: sealLegacy(k1, ghToken(7), config.id), binding: 1 } });
     expect((await services.integrations.reveal(admin, "github", "from-before")).secret).toBe(ghToken(7));
-    const ring2 = createSecretCipher({ current: 2, keys: new Map([[1, k1], [2, k2]]) });
+    const ring2 = createSecretCipher({
+      current: 2,
+      keys: new Map([
+        [1, k1],
+        [2, k2],
+      ]),
+    });
     const upgraded = await upgradeSecretBindings({ store: base.store, cipher: ring2 });
     expect(upgraded.reencrypted).toBeGreaterThanOrEqual(1);
     expect(await row(config.id)).toMatchObject({ binding: 2, keyVersion: 1 });
@@ -249,7 +288,10 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
     const second = await openDatabase({ databaseUrl: db.url! });
     try {
       const ring = () => createSecretCipher({ current: 1, keys: new Map([[1, k1]]) });
-      const [a, b] = await Promise.all([upgradeSecretBindings({ store: base.store, cipher: ring() }, 5), upgradeSecretBindings({ store: createPrismaStore(second.prisma), cipher: ring() }, 5)]);
+      const [a, b] = await Promise.all([
+        upgradeSecretBindings({ store: base.store, cipher: ring() }, 5),
+        upgradeSecretBindings({ store: createPrismaStore(second.prisma), cipher: ring() }, 5),
+      ]);
       // Other tests' tampered rows fail in both; each of these 40 is re-sealed by exactly one instance.
       const mine = (r: typeof a) => r.failed.filter((id) => ids.includes(id));
       expect(mine(a)).toEqual([]);
@@ -269,7 +311,13 @@ describe.each(databaseKinds())("ciphertexts bound to where they belong, on %s", 
     const broken = await services.integrations.add(admin, "pagerduty", { alias: "broken", secret: ghToken(9) });
     await db.prisma.integrationConfig.update({ where: { id: good.id }, data: { ciphertext: sealLegacy(k1, ghToken(8), good.id), binding: 1 } });
     await db.prisma.integrationConfig.update({ where: { id: broken.id }, data: { ciphertext: sealLegacy(k1, ghToken(9), good.id), binding: 1 } });
-    const ring2 = createSecretCipher({ current: 2, keys: new Map([[1, k1], [2, k2]]) });
+    const ring2 = createSecretCipher({
+      current: 2,
+      keys: new Map([
+        [1, k1],
+        [2, k2],
+      ]),
+    });
     const result = await reencryptSecrets({ store: base.store, cipher: ring2 });
     expect(result.failed).toContain(broken.id);
     expect(result.failed).not.toContain(good.id);

@@ -47,7 +47,11 @@ describe.each(databaseKinds())("rules for changing a key on %s", (kind) => {
     const admin = await f.actor(ws, "admin");
     const { key } = await f.services.keys.create(admin, { ...input, name: "rolled-delete" });
     const rolled = await f.services.keys.roll(admin, key.id, { graceHours: 1 });
-    await expectRefused(ws, () => f.services.keys.delete(admin, key.id), { code: "conflict", message: expect.stringContaining(rolled.key.id), details: { replacedBy: rolled.key.id } });
+    await expectRefused(ws, () => f.services.keys.delete(admin, key.id), {
+      code: "conflict",
+      message: expect.stringContaining(rolled.key.id),
+      details: { replacedBy: rolled.key.id },
+    });
     await f.services.keys.delete(admin, rolled.key.id);
     await f.services.keys.delete(admin, key.id);
     expect(await f.db.prisma.apiKey.count({ where: { workspaceId: ws, deletedAt: null } })).toBe(0);

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkKeyShape, checksumLength, generateKey, keyLength, keyPrefix, lastFour, legacyKeyLength, legacyRandomLength, randomLength, shownLength } from "../../src/domain/key-format.ts";
+import {
+  checkKeyShape,
+  checksumLength,
+  generateKey,
+  keyLength,
+  keyPrefix,
+  lastFour,
+  legacyKeyLength,
+  legacyRandomLength,
+  randomLength,
+  shownLength,
+} from "../../src/domain/key-format.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
 import { legacyKey, seededRandom } from "../support/fixed-runtime.ts";
 
@@ -62,15 +73,15 @@ describe("key format", () => {
   it.each([
     ["", "malformed"],
     ["kw_", "malformed"],
-    ["xx_" + "a".repeat(36), "malformed"],
-    ["kw_" + "a".repeat(35), "malformed"],
-    ["kw_" + "a".repeat(37), "malformed"],
-    ["kw_" + "a".repeat(39), "malformed"],
-    ["kw_" + "a".repeat(41), "malformed"],
-    ["kw_" + "a".repeat(35) + "-", "malformed"],
-    ["kw_" + "é".repeat(36), "malformed"],
-    [" kw_" + "a".repeat(36), "malformed"],
-    ["kw_" + "a".repeat(100_000), "malformed"],
+    [`xx_${"a".repeat(36)}`, "malformed"],
+    [`kw_${"a".repeat(35)}`, "malformed"],
+    [`kw_${"a".repeat(37)}`, "malformed"],
+    [`kw_${"a".repeat(39)}`, "malformed"],
+    [`kw_${"a".repeat(41)}`, "malformed"],
+    [`kw_${"a".repeat(35)}-`, "malformed"],
+    [`kw_${"é".repeat(36)}`, "malformed"],
+    [` kw_${"a".repeat(36)}`, "malformed"],
+    [`kw_${"a".repeat(100_000)}`, "malformed"],
   ])("calls %j %s", (candidate, shape) => {
     expect(checkKeyShape(candidate)).toBe(shape);
   });

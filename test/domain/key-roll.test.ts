@@ -78,13 +78,25 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     const { ws, admin, key } = await setUp();
     const before = await rowsOf(ws);
     const refusals: Array<[unknown, object]> = [
-      [{ expiresOn: "2027-01-19", timeZone: "Europe/Paris" }, { code: "expiry_in_past", details: { fields: { expiresOn: expect.any(String) } } }],
+      [
+        { expiresOn: "2027-01-19", timeZone: "Europe/Paris" },
+        { code: "expiry_in_past", details: { fields: { expiresOn: expect.any(String) } } },
+      ],
       [{ expiresAt: "2027-01-20T14:00:00Z" }, { code: "expiry_in_past", details: { fields: { expiresAt: expect.any(String) } } }],
-      [{ expiresOn: "2037-01-21", timeZone: "UTC" }, { code: "validation_failed", details: { fields: { expiresOn: expect.stringContaining("2037-01-20") } } }],
+      [
+        { expiresOn: "2037-01-21", timeZone: "UTC" },
+        { code: "validation_failed", details: { fields: { expiresOn: expect.stringContaining("2037-01-20") } } },
+      ],
       [{ expiresAt: "2040-01-01T00:00:00Z" }, { code: "validation_failed", details: { fields: { expiresAt: expect.any(String) } } }],
       [{ expiresOn: "2027-06-01" }, { code: "validation_failed", details: { fields: { timeZone: expect.any(String) } } }],
-      [{ expiresOn: "2027-06-01", timeZone: "UTC", expiresAt: "2027-06-01T00:00:00Z" }, { code: "validation_failed", details: { fields: { expiresOn: expect.any(String) } } }],
-      [{ expiresOn: "2027-02-30", timeZone: "UTC" }, { code: "validation_failed", details: { fields: { expiresOn: expect.any(String) } } }],
+      [
+        { expiresOn: "2027-06-01", timeZone: "UTC", expiresAt: "2027-06-01T00:00:00Z" },
+        { code: "validation_failed", details: { fields: { expiresOn: expect.any(String) } } },
+      ],
+      [
+        { expiresOn: "2027-02-30", timeZone: "UTC" },
+        { code: "validation_failed", details: { fields: { expiresOn: expect.any(String) } } },
+      ],
       [{ timeZone: "Mars/Olympus" }, { code: "validation_failed", details: { fields: { timeZone: expect.any(String) } } }],
     ];
     for (const [body, refusal] of refusals) {
@@ -123,7 +135,9 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
       details: { fields: { expiresOn: expect.stringContaining("2027-01-21 or later") } },
     });
     // Exactly when the old key stops is not later either.
-    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-21T15:00:00Z" as never, graceHours: 24 })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(f.services.keys.roll(admin, key.id, { expiresAt: "2027-01-21T15:00:00Z" as never, graceHours: 24 })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
     expect(await rowsOf(ws)).toEqual(before);
     const rolled = await f.services.keys.roll(admin, key.id, { expiresOn: "2027-01-21", timeZone: "Europe/Paris", graceHours: 24 });
     expect(rolled.key.expiresAt.getTime()).toBeGreaterThan(rolled.previous.expiresAt.getTime());
@@ -148,7 +162,10 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
     expect(rolled.key.expiresAt.toISOString()).toBe("2027-12-31T23:59:59.999Z");
     expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
 
-    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: true } });
+    expect(await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed")).toMatchObject({
+      discarded: true,
+      revertedRoll: { oldKeyId: key.id, revived: true },
+    });
     const old = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(old).toMatchObject({ replacedBy: null, deletedAt: null, expiresAtBeforeRoll: null });
     expect(old.expiresAt.toISOString()).toBe("2027-01-31T22:59:59.999Z");
@@ -184,7 +201,10 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
 
     const outcome = await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed");
     expect(outcome).toEqual({ discarded: true, revertedRoll: { oldKeyId: key.id, revived: false, worksUntil: rolled.previous.expiresAt } });
-    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ replacedBy: rolled.key.id, expiresAt: rolled.previous.expiresAt });
+    expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({
+      replacedBy: rolled.key.id,
+      expiresAt: rolled.previous.expiresAt,
+    });
     expect(await f.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "expired" });
     expect((await f.services.keys.find(admin, "taken-meanwhile")).id).toBe(other.key.id);
     const reverted = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { workspaceId: ws, action: "api_key.roll_reverted" } });
@@ -193,7 +213,11 @@ describe.each(databaseKinds())("rolling renews, on %s", (kind) => {
 
   it("ends a grace period only for a rolled key whose replacement was delivered (endGrace), writing nothing otherwise", async () => {
     const { ws, admin, key, secret } = await setUp("end-grace");
-    const notReplaced = { code: "conflict", message: expect.stringContaining("is not being replaced"), details: { notReplaced: true, name: "end-grace", last4: key.last4 } };
+    const notReplaced = {
+      code: "conflict",
+      message: expect.stringContaining("is not being replaced"),
+      details: { notReplaced: true, name: "end-grace", last4: key.last4 },
+    };
     let before = await rowsOf(ws);
     await expect(f.services.keys.delete(admin, key.id, { endGrace: true })).rejects.toMatchObject(notReplaced);
     expect(await rowsOf(ws)).toEqual(before);

@@ -22,10 +22,7 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
 
   /** Rows of a workspace, to show that a refusal wrote nothing. */
   async function rowsOf(workspaceId: string) {
-    const [keys, audit] = await Promise.all([
-      f.db.prisma.apiKey.count({ where: { workspaceId } }),
-      f.db.prisma.auditEvent.count({ where: { workspaceId } }),
-    ]);
+    const [keys, audit] = await Promise.all([f.db.prisma.apiKey.count({ where: { workspaceId } }), f.db.prisma.auditEvent.count({ where: { workspaceId } })]);
     return { keys, audit };
   }
 
@@ -139,7 +136,11 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     // The fixture's clock says 2026-11-27 15:00 UTC: already the 28th in Kiritimati.
     await expectRefused(ws, () => f.services.keys.create(admin, { ...base, expiresOn: "2026-11-26" }), "expiry_in_past");
     await expectRefused(ws, () => f.services.keys.create(admin, { ...base, expiresOn: "2026-11-27", timeZone: "Pacific/Kiritimati" }), "expiry_in_past");
-    await expectRefused(ws, () => f.services.keys.create(admin, { ...base, expiresAt: "2026-11-27T14:00:00Z", expiresOn: undefined, timeZone: undefined }), "expiry_in_past");
+    await expectRefused(
+      ws,
+      () => f.services.keys.create(admin, { ...base, expiresAt: "2026-11-27T14:00:00Z", expiresOn: undefined, timeZone: undefined }),
+      "expiry_in_past",
+    );
     await expectRefused(ws, () => f.services.keys.create(admin, { ...base, role: "Superuser" }), "role_not_found");
     const { key } = await f.services.keys.create(admin, { ...base, expiresOn: "2026-11-27", timeZone: "America/New_York" });
     expect(key.expiresAt.toISOString()).toBe("2026-11-28T04:59:59.999Z");
@@ -293,9 +294,7 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     const failingStore: Store = {
       ...f.ctx.store,
       transaction: (work) =>
-        f.ctx.store.transaction((tx) =>
-          work({ ...tx, audit: { ...tx.audit, append: async () => Promise.reject(new Error("audit storage down")) } }),
-        ),
+        f.ctx.store.transaction((tx) => work({ ...tx, audit: { ...tx.audit, append: async () => Promise.reject(new Error("audit storage down")) } })),
     };
     const service = new KeyService({ ...f.ctx, store: failingStore }, new LastUsedTracker(failingStore.apiKeys));
     await expect(service.create(admin, base)).rejects.toThrow("audit storage down");

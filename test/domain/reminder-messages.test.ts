@@ -43,7 +43,13 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     asked.length = 0;
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
-    const added = await integrations.add(admin, "github", { alias: "cortex-github", secret: secret("a"), expiresOn: "2026-12-31", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    const added = await integrations.add(admin, "github", {
+      alias: "cortex-github",
+      secret: secret("a"),
+      expiresOn: "2026-12-31",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     await integrations.update(admin, "github", "cortex-github", { isDefault: true, reminderChannel: "C0OTHER01" });
     expect(asked).toEqual([]); // neither makes a reminder stale
     await integrations.snooze(admin, added.id, 24);
@@ -54,7 +60,13 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     const [snoozed, rotated, deleted] = await heard(3);
     const common = { workspaceId: ws, subjectType: "integration", subjectId: added.id, by: { userId: admin.userId, source: "slack" } };
     expect(snoozed!.change).toMatchObject({ ...common, what: "snoozed", until: new Date(f.clock.now().getTime() + 24 * 3600_000) });
-    expect(rotated!.change).toMatchObject({ ...common, what: "rotated", last4: "bbbb", expiryTimeZone: "Europe/Paris", subject: { integration: "github", alias: "cortex-github", last4: "aaaa", createdBy: admin.userId, rotatedBy: null } });
+    expect(rotated!.change).toMatchObject({
+      ...common,
+      what: "rotated",
+      last4: "bbbb",
+      expiryTimeZone: "Europe/Paris",
+      subject: { integration: "github", alias: "cortex-github", last4: "aaaa", createdBy: admin.userId, rotatedBy: null },
+    });
     expect(rotated!.stored).toEqual({ last4: "bbbb" });
     expect(deleted!.change).toMatchObject({ ...common, what: "deleted", subject: { last4: "bbbb", rotatedBy: admin.userId } });
     expect(deleted!.stored).toBeNull();
@@ -69,7 +81,9 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     const viewer = await f.actor(ws, "viewer");
     const added = await integrations.add(admin, "sentry", { alias: "errors", secret: secret("c"), expiresOn: "2026-12-31", timeZone: "UTC" });
     await expect(integrations.update(viewer, "sentry", "errors", { secret: secret("d") })).rejects.toMatchObject({ code: "permission_denied" });
-    await expect(integrations.update(admin, "sentry", "errors", { secret: secret("d"), expiresOn: "2020-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "expiry_in_past" });
+    await expect(integrations.update(admin, "sentry", "errors", { secret: secret("d"), expiresOn: "2020-01-01", timeZone: "UTC" })).rejects.toMatchObject({
+      code: "expiry_in_past",
+    });
     await expect(integrations.snooze(viewer, added.id)).rejects.toMatchObject({ code: "permission_denied" });
     await expect(integrations.delete(admin, "sentry", "no-such-alias")).rejects.toMatchObject({ code: "not_found" });
     expect(asked).toEqual([]);
@@ -89,7 +103,19 @@ describe.each(databaseKinds())("reminder messages after a change, on %s", (kind)
     // The same subject id in another workspace (ids are unique, but a ledger query must not trust that).
     const row = (workspaceId: string, threshold: number, status: string, messageTs: string | null, sentAt: string | null, expiresAt = current) =>
       f.db.prisma.reminderDelivery.create({
-        data: { id: randomUUID(), workspaceId, subjectType: "integration", subjectId, expiresAt, threshold, status, claimedAt: new Date(), sentAt: sentAt && new Date(sentAt), channel: messageTs ? "C0PLATFORM" : null, messageTs },
+        data: {
+          id: randomUUID(),
+          workspaceId,
+          subjectType: "integration",
+          subjectId,
+          expiresAt,
+          threshold,
+          status,
+          claimedAt: new Date(),
+          sentAt: sentAt && new Date(sentAt),
+          channel: messageTs ? "C0PLATFORM" : null,
+          messageTs,
+        },
       });
     // Inserted newest first, with ids in no particular order: the ledger gives them oldest first.
     await row(mine, 3, "sent", "1.0002", "2026-12-28T09:00:00Z");

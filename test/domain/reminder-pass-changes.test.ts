@@ -37,7 +37,8 @@ describe.each(databaseKinds())("a reminder pass and changes made while it runs, 
   async function setUp(aliases: string[]): Promise<Actor> {
     f.clock.set("2026-11-27T15:00:00Z");
     const admin = await f.actor(f.workspace(), "admin");
-    for (const alias of aliases) await f.services.integrations.add(admin, "github", { alias, secret: secret("a"), expiresOn: "2026-12-10", timeZone: "UTC", reminderChannel: "C0REMIND" });
+    for (const alias of aliases)
+      await f.services.integrations.add(admin, "github", { alias, secret: secret("a"), expiresOn: "2026-12-10", timeZone: "UTC", reminderChannel: "C0REMIND" });
     f.clock.set("2026-12-03T12:00:00Z"); // the 7-day threshold is due for all of them
     return admin;
   }
@@ -68,7 +69,8 @@ describe.each(databaseKinds())("a reminder pass and changes made while it runs, 
   it("settles a reminder whose configuration was rotated, or deleted, while it was being posted", async () => {
     const admin = await setUp(["posting-rotated", "posting-deleted", "posting-untouched"]);
     const notifier = new HookedNotifier(async (claim) => {
-      if (claim.subject.alias === "posting-rotated") await f.services.integrations.update(admin, "github", "posting-rotated", { secret: secret("c"), expiresOn: "2027-03-01", timeZone: "UTC" });
+      if (claim.subject.alias === "posting-rotated")
+        await f.services.integrations.update(admin, "github", "posting-rotated", { secret: secret("c"), expiresOn: "2027-03-01", timeZone: "UTC" });
       if (claim.subject.alias === "posting-deleted") await f.services.integrations.delete(admin, "github", "posting-deleted");
     });
     await service(notifier).runPass();

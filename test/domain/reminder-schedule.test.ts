@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { daysLeft, dueAt, expiredThreshold, mostUrgentDue, nextReminderAt, scheduleOf, thresholdLabel, type ExpiryPoint } from "../../src/domain/reminder-schedule.ts";
+import {
+  daysLeft,
+  dueAt,
+  expiredThreshold,
+  mostUrgentDue,
+  nextReminderAt,
+  scheduleOf,
+  thresholdLabel,
+  type ExpiryPoint,
+} from "../../src/domain/reminder-schedule.ts";
 import { endOfDayIn } from "../../src/domain/expiry.ts";
 
 const days = [30, 14, 7, 3, 1, 0];

@@ -40,12 +40,18 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
 
   /** Time passes on the database's clock, which leases are measured on: the pending claims grow older. */
   async function ageClaims(ms: number) {
-    await f.db.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "claimedAt" = "claimedAt" - $1::int * interval '1 millisecond' WHERE status = 'pending'`, ms);
+    await f.db.prisma.$executeRawUnsafe(
+      `UPDATE "ReminderDelivery" SET "claimedAt" = "claimedAt" - $1::int * interval '1 millisecond' WHERE status = 'pending'`,
+      ms,
+    );
   }
 
   /** Slack has been refusing for longer, on the database's clock, which giving up is timed on. */
   async function ageFailures(ms: number) {
-    await f.db.prisma.$executeRawUnsafe(`UPDATE "ReminderDelivery" SET "firstFailedAt" = "firstFailedAt" - $1::int * interval '1 millisecond' WHERE status = 'retry'`, ms);
+    await f.db.prisma.$executeRawUnsafe(
+      `UPDATE "ReminderDelivery" SET "firstFailedAt" = "firstFailedAt" - $1::int * interval '1 millisecond' WHERE status = 'retry'`,
+      ms,
+    );
   }
 
   async function ledgerOf(alias: string, threshold: number) {
@@ -58,7 +64,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   async function addConfig(alias: string, expiresOn: string, channel = "C0REMIND") {
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
-    await f.services.integrations.add(admin, "github", { alias, secret: "ghp_" + "x".repeat(36), expiresOn, timeZone: "UTC", reminderChannel: channel });
+    await f.services.integrations.add(admin, "github", { alias, secret: `ghp_${"x".repeat(36)}`, expiresOn, timeZone: "UTC", reminderChannel: channel });
     return { ws, admin };
   }
 
@@ -133,7 +139,13 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   it("a slow pass does not post what another pass took over meanwhile", async () => {
     f.clock.set("2026-11-27T15:00:00Z");
     const { admin } = await addConfig("slow-a", "2026-12-25");
-    await f.services.integrations.add(admin, "github", { alias: "slow-b", secret: "ghp_" + "x".repeat(36), expiresOn: "2026-12-25", timeZone: "UTC", reminderChannel: "C0REMIND" });
+    await f.services.integrations.add(admin, "github", {
+      alias: "slow-b",
+      secret: `ghp_${"x".repeat(36)}`,
+      expiresOn: "2026-12-25",
+      timeZone: "UTC",
+      reminderChannel: "C0REMIND",
+    });
     f.clock.set("2026-12-11T01:00:00Z"); // the 14-day threshold of both
     // Pass A claims both, posts slow-a, then stalls (a long queue, a slow database) before slow-b.
     let release!: () => void;
@@ -154,7 +166,10 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     await service(other).runPass();
     release();
     await stuck;
-    const posts = [...slow.delivered, ...other.delivered].filter((d) => d.subject.startsWith("github/slow-")).map((d) => d.subject).sort();
+    const posts = [...slow.delivered, ...other.delivered]
+      .filter((d) => d.subject.startsWith("github/slow-"))
+      .map((d) => d.subject)
+      .sort();
     expect(posts).toEqual(["github/slow-a", "github/slow-b"]);
   });
 
@@ -164,7 +179,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     const notifier = new RecordingNotifier();
     f.clock.set("2026-12-03T00:00:00Z");
     await service(notifier).runPass();
-    await f.services.integrations.update(admin, "github", "rotated", { secret: "ghp_" + "y".repeat(36), expiresOn: "2027-06-30", timeZone: "UTC" });
+    await f.services.integrations.update(admin, "github", "rotated", { secret: `ghp_${"y".repeat(36)}`, expiresOn: "2027-06-30", timeZone: "UTC" });
     f.clock.set("2026-12-10T00:00:00Z"); // the old expiry has passed: nothing about it is posted
     await service(notifier).runPass();
     expect(notifier.delivered.filter((d) => d.subject === "github/rotated").map((d) => d.threshold)).toEqual([3]);
@@ -187,7 +202,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     await service(notifier).runPass();
     expect(delivered(notifier, "github/added-late")).toEqual([3, 1]);
     // Rotated in place to an expiry 5 days ahead: the 7-day threshold of the new expiry, at once.
-    await f.services.integrations.update(admin, "github", "added-late", { secret: "ghp_" + "w".repeat(36), expiresOn: "2026-12-14", timeZone: "UTC" });
+    await f.services.integrations.update(admin, "github", "added-late", { secret: `ghp_${"w".repeat(36)}`, expiresOn: "2026-12-14", timeZone: "UTC" });
     await service(notifier).runPass();
     await service(notifier).runPass();
     expect(delivered(notifier, "github/added-late")).toEqual([3, 1, 7]);
@@ -212,7 +227,13 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     f.clock.set("2026-03-03T12:00:00Z");
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
-    await f.services.integrations.add(admin, "github", { alias: "new-york", secret: "ghp_" + "n".repeat(36), expiresOn: "2026-03-10", timeZone: "America/New_York", reminderChannel: "C0REMIND" });
+    await f.services.integrations.add(admin, "github", {
+      alias: "new-york",
+      secret: `ghp_${"n".repeat(36)}`,
+      expiresOn: "2026-03-10",
+      timeZone: "America/New_York",
+      reminderChannel: "C0REMIND",
+    });
     const notifier = new RecordingNotifier();
     await service(notifier).runPass();
     expect(delivered(notifier, "github/new-york")).toEqual([7]);
@@ -271,7 +292,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     expect(delivered(notifier, "github/down-for-days")).toEqual([]);
   });
 
-  it("a retry overtaken by a more urgent due threshold is not posted: after an outage past the expiry, one \"has expired\"", async () => {
+  it('a retry overtaken by a more urgent due threshold is not posted: after an outage past the expiry, one "has expired"', async () => {
     f.clock.set("2026-12-01T00:00:00Z");
     await addConfig("late-retry", "2026-12-10");
     const notifier = new RecordingNotifier();
@@ -348,8 +369,16 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     f.clock.set("2026-12-08T15:00:00Z");
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
-    const { key: pending } = await f.services.keys.create(admin, { name: "pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" }, { pendingDelivery: true });
-    const { key: gone } = await f.services.keys.create(admin, { name: "gone-pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" }, { pendingDelivery: true });
+    const { key: pending } = await f.services.keys.create(
+      admin,
+      { name: "pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" },
+      { pendingDelivery: true },
+    );
+    const { key: gone } = await f.services.keys.create(
+      admin,
+      { name: "gone-pending-key", role: "Viewer", expiresOn: "2026-12-10", timeZone: "UTC" },
+      { pendingDelivery: true },
+    );
     await f.services.keys.discardUndelivered(admin, gone, "test");
     const notifier = new RecordingNotifier();
     await service(notifier).runPass();
@@ -385,7 +414,13 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances on one Postg
       const ws = f.workspace();
       const admin = await f.actor(ws, "admin");
       for (let i = 0; i < 120; i++) {
-        await f.services.integrations.add(admin, "github", { alias: `svc-${String(i).padStart(3, "0")}`, secret: "ghp_" + "z".repeat(36), expiresOn: "2026-12-20", timeZone: "UTC", reminderChannel: "C0TWO" });
+        await f.services.integrations.add(admin, "github", {
+          alias: `svc-${String(i).padStart(3, "0")}`,
+          secret: `ghp_${"z".repeat(36)}`,
+          expiresOn: "2026-12-20",
+          timeZone: "UTC",
+          reminderChannel: "C0TWO",
+        });
       }
       const a = new RecordingNotifier();
       const b = new RecordingNotifier();

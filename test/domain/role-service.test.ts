@@ -29,7 +29,16 @@ describe.each(databaseKinds())("roles and access on %s", (kind) => {
       Viewer: ["api_keys.view", "integrations.view"],
       Member: ["api_keys.view", "audit.view", "integrations.view", "personal_tokens.edit"],
       Manager: ["api_keys.edit", "api_keys.view", "audit.view", "integrations.edit", "integrations.view", "personal_tokens.edit"],
-      Admin: ["api_keys.edit", "api_keys.view", "audit.view", "integrations.edit", "integrations.secrets.read", "integrations.view", "personal_tokens.edit", "roles.edit"],
+      Admin: [
+        "api_keys.edit",
+        "api_keys.view",
+        "audit.view",
+        "integrations.edit",
+        "integrations.secrets.read",
+        "integrations.view",
+        "personal_tokens.edit",
+        "roles.edit",
+      ],
     });
   });
 
@@ -64,7 +73,9 @@ describe.each(databaseKinds())("roles and access on %s", (kind) => {
     await f.services.roles.assign(admin, clerkUser.userId, limited.id);
     const clerk = await f.services.access.actorForUser(ws, clerkUser.userId, { isWorkspaceAdmin: false }, "slack");
     const before = await rowsOf(ws);
-    await expect(f.services.roles.create(clerk, { name: "Escalate", permissions: ["roles.edit", "integrations.secrets.read"] })).rejects.toMatchObject({ code: "role_exceeds_actor" });
+    await expect(f.services.roles.create(clerk, { name: "Escalate", permissions: ["roles.edit", "integrations.secrets.read"] })).rejects.toMatchObject({
+      code: "role_exceeds_actor",
+    });
     await expect(f.services.roles.assign(clerk, clerk.userId, "Admin")).rejects.toMatchObject({ code: "role_exceeds_actor" });
     // Within their own permissions the clerk may assign.
     const reader = await f.services.roles.create(admin, { name: "Reader", permissions: ["api_keys.view"] });
@@ -123,7 +134,9 @@ describe.each(databaseKinds())("roles and access on %s", (kind) => {
     const adminB = await f.actor(wsB, "admin");
     const role = await f.services.roles.create(adminA, { name: "Only in A", permissions: ["api_keys.view"] });
     await expect(f.services.roles.assign(adminB, "UX1", role.id)).rejects.toMatchObject({ code: "role_not_found" });
-    await expect(f.services.keys.create(adminB, { name: "k", role: role.id, expiresOn: "2027-01-01", timeZone: "UTC" })).rejects.toMatchObject({ code: "role_not_found" });
+    await expect(f.services.keys.create(adminB, { name: "k", role: role.id, expiresOn: "2027-01-01", timeZone: "UTC" })).rejects.toMatchObject({
+      code: "role_not_found",
+    });
   });
 
   it("limits and guards the audit log", async () => {

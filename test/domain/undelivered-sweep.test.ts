@@ -39,7 +39,8 @@ describe.each(databaseKinds())("the undelivered-key sweep on %s", (kind) => {
     return createDomainServices({ ...f.ctx, store }).keys;
   }
 
-  const auditOf = async (workspaceId: string) => (await f.db.prisma.auditEvent.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
+  const auditOf = async (workspaceId: string) =>
+    (await f.db.prisma.auditEvent.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
 
   it("keeps a key activated between the sweep's read and its delete, and writes nothing", async () => {
     const ws = f.workspace();
@@ -72,7 +73,11 @@ describe.each(databaseKinds())("the undelivered-key sweep on %s", (kind) => {
       const sweeper = sweeperPausingAfterRead(() => f.services.keys.activate(admin, rolled.key.id));
       expect(await sweeper.sweepUndelivered()).toBe(0);
       expect(await f.services.keys.verify(rolled.secret)).toMatchObject({ valid: true, key: { id: rolled.key.id } });
-      expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: old.id } })).toMatchObject({ deletedAt: null, replacedBy: rolled.key.id, expiresAt: rolled.previous.expiresAt });
+      expect(await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: old.id } })).toMatchObject({
+        deletedAt: null,
+        replacedBy: rolled.key.id,
+        expiresAt: rolled.previous.expiresAt,
+      });
       expect(await auditOf(ws)).toEqual(["api_key.create", "api_key.roll", "api_key.create"]);
     } finally {
       f.clock.set(fixtureStart);

@@ -70,7 +70,11 @@ describe("the control channel", () => {
     try {
       expect(statSync(channel.path).mode & 0o777).toBe(0o600);
       expect(await sendControlRequest(channel.path, { command: "reminders.run" })).toEqual(report);
-      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2, keyFingerprint: "0123456789abcdef" })).toEqual({ reencrypted: 4, skipped: 0, keyVersion: 2 });
+      expect(await sendControlRequest(channel.path, { command: "rekey", keyVersion: 2, keyFingerprint: "0123456789abcdef" })).toEqual({
+        reencrypted: 4,
+        skipped: 0,
+        keyVersion: 2,
+      });
       const refusal = await sendControlRequest(channel.path, { command: "rekey", keyVersion: 3, keyFingerprint: "0123456789abcdef" }).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(ControlError);
       expect(refusal).toMatchObject({ code: "conflict", message: "The running keyward seals with key version 2." });
@@ -78,7 +82,12 @@ describe("the control channel", () => {
       calls.length = 0;
       const client = lineClient(channel.path);
       const lines: string[] = [];
-      for (const request of ['{"command":"rekey","keyVersion":2,"keyFingerprint":"0123456789abcdef"}', "not json", '{"command":"keys.delete"}', '{"command":"reminders.run"}']) {
+      for (const request of [
+        '{"command":"rekey","keyVersion":2,"keyFingerprint":"0123456789abcdef"}',
+        "not json",
+        '{"command":"keys.delete"}',
+        '{"command":"reminders.run"}',
+      ]) {
         client.write(`${request}\n`);
         lines.push(...(await client.next(1)));
       }
@@ -113,7 +122,14 @@ describe("the control channel", () => {
       // Three hundred requests in one write, while the first one runs.
       client.write('{"command":"reminders.run"}\n'.repeat(300));
       const refusals = await client.next(299);
-      expect(new Set(refusals)).toEqual(new Set([JSON.stringify({ ok: false, error: { code: "rate_limited", message: "One request at a time on a connection: wait for the answer before sending the next." } })]));
+      expect(new Set(refusals)).toEqual(
+        new Set([
+          JSON.stringify({
+            ok: false,
+            error: { code: "rate_limited", message: "One request at a time on a connection: wait for the answer before sending the next." },
+          }),
+        ]),
+      );
       expect(calls).toBe(1);
       finish();
       expect(JSON.parse((await client.next(1))[0]!)).toEqual({ ok: true, result: report });
@@ -173,6 +189,8 @@ describe("the control channel", () => {
     const logger = recordingLogger();
     const handlers: ControlHandlers = { "reminders.run": async () => report, rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }) };
     expect(await startControlChannel(dir, handlers, logger)).toBeNull();
-    expect(logger.lines).toEqual([{ level: "warn", obj: { reason: where.reason }, msg: "control channel off: npm run reminders and npm run rekey cannot reach this process" }]);
+    expect(logger.lines).toEqual([
+      { level: "warn", obj: { reason: where.reason }, msg: "control channel off: npm run reminders and npm run rekey cannot reach this process" },
+    ]);
   });
 });

@@ -73,7 +73,11 @@ function logLine(output: string, msg: string): Record<string, unknown> {
 }
 
 /** Data put into DATA_DIR before any server runs: one GitHub secret, sealed with the ring's newest key. */
-async function seedIntegration(dataDir: string, ring: EncryptionKeyRing, input: { alias: string; expiresOn: string; reminderChannel?: string; addedDaysAgo?: number }): Promise<string> {
+async function seedIntegration(
+  dataDir: string,
+  ring: EncryptionKeyRing,
+  input: { alias: string; expiresOn: string; reminderChannel?: string; addedDaysAgo?: number },
+): Promise<string> {
   const db = await openDatabase({ dataDir });
   try {
     const shift = (input.addedDaysAgo ?? 0) * 86_400_000;
@@ -92,7 +96,13 @@ async function seedIntegration(dataDir: string, ring: EncryptionKeyRing, input: 
     const admin = await ctx.store.roles.findBuiltIn(ws, "admin");
     await ctx.store.roles.assign(ws, "U0LOCKADM", admin!.id, "setup", ctx.clock.now());
     const actor = await services.access.actorForUser(ws, "U0LOCKADM", { isWorkspaceAdmin: false }, "slack");
-    const config = await services.integrations.add(actor, "github", { alias: input.alias, secret: "ghp_" + "l".repeat(36), expiresOn: input.expiresOn, timeZone: "UTC", reminderChannel: input.reminderChannel });
+    const config = await services.integrations.add(actor, "github", {
+      alias: input.alias,
+      secret: `ghp_${"l".repeat(36)}`,
+      expiresOn: input.expiresOn,
+      timeZone: "UTC",
+      reminderChannel: input.reminderChannel,
+    });
     return config.id;
   } finally {
     await db.close();
@@ -173,7 +183,9 @@ describe("one process owns an embedded database", () => {
     const early = run("src/main.ts", dir, { ...env, PORT: "0" });
     expect(await early.exited).toBe(1);
     expect(early.stderr().trim()).toMatch(
-      new RegExp(`^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(src/main\\.ts, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`),
+      new RegExp(
+        `^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(src/main\\.ts, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`,
+      ),
     );
     expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual(left);
     const lastBeat = new Date(Date.now() - lockLeaseMs - 1_000);
@@ -195,7 +207,10 @@ describe("one process owns an embedded database", () => {
       // Rings this server does not seal with (a newer version; the same version with another key): one line each saying what to do; nothing re-encrypted.
       const fingerprintOf = (text: string) => keyFingerprint(ring(text));
       const otherV2 = `1:${key(1)},2:${key(9)}`;
-      for (const [wrongRing, version] of [[`${ringV2},3:${key(3)}`, 3], [otherV2, 2]] as const) {
+      for (const [wrongRing, version] of [
+        [`${ringV2},3:${key(3)}`, 3],
+        [otherV2, 2],
+      ] as const) {
         const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: wrongRing });
         expect(await wrong.exited).toBe(1);
         expect(wrong.stderr().trim()).toBe(
@@ -225,7 +240,9 @@ describe("one process owns an embedded database", () => {
     try {
       const refused = run("src/cli/run-reminders.ts", dir, env);
       expect(await refused.exited).toBe(1);
-      expect(refused.stderr().trim()).toBe(`reminder pass failed: The running keyward (pid ${silent.child.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`);
+      expect(refused.stderr().trim()).toBe(
+        `reminder pass failed: The running keyward (pid ${silent.child.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`,
+      );
     } finally {
       await stop(silent);
     }

@@ -21,7 +21,11 @@ interface Started {
 async function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
   const port = 40_000 + Math.floor(Math.random() * 5000);
   let output = "";
-  const child = spawn(appCommand[0], [...appCommand[1]], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(appCommand[0], [...appCommand[1]], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.on("data", (d) => (output += String(d)));
   child.stderr!.on("data", (d) => (output += String(d)));
   const url = `http://127.0.0.1:${port}`;
@@ -39,7 +43,8 @@ async function startProcess(dataDir: string, env: Record<string, string> = {}): 
   return { child, url, output: () => output };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
 
 describe("the process under signals", () => {
   let dataDir: string;
@@ -62,7 +67,11 @@ describe("the process under signals", () => {
   }, 60_000);
 
   it("refuses a bad configuration with one line and exit code 2", async () => {
-    const child = spawn(appCommand[0], [...appCommand[1]], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, PORT: "not-a-port" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(appCommand[0], [...appCommand[1]], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: "not-a-port" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     child.stderr!.on("data", (d) => (err += String(d)));
     expect(await exited(child)).toBe(2);
@@ -80,10 +89,18 @@ describe("the process under signals", () => {
       const [opened] = await fake.waitForCalls("views.open", 1, 10_000);
       await fake.waitForCalls("views.update", 1, 10_000);
       const view = fake.getView((opened!.response.view as { id: string }).id)!;
-      const role = ((view.blocks as Array<Record<string, unknown>>).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }).options.find((o) => o.text.text === "Admin")!;
+      const role = (
+        (view.blocks as Array<Record<string, unknown>>).find((b) => b.block_id === "role")!.element as {
+          options: Array<{ value: string; text: { text: string } }>;
+        }
+      ).options.find((o) => o.text.text === "Admin")!;
       // Slack takes its time answering the delivery: the process dies meanwhile.
       fake.failNext("chat.postEphemeral", { delayMs: 5_000 });
-      const submitted = await driver.viewSubmission({ userId: "UKILL0001", view, answers: { name: { value: "killed-mid-delivery" }, role: { value: role.value } } });
+      const submitted = await driver.viewSubmission({
+        userId: "UKILL0001",
+        view,
+        answers: { name: { value: "killed-mid-delivery" }, role: { value: role.value } },
+      });
       expect(submitted.status).toBe(200);
       const delivery = fake.waitForCalls("chat.postEphemeral", 1, 10_000);
       await new Promise((r) => setTimeout(r, 500));
@@ -93,7 +110,9 @@ describe("the process under signals", () => {
       // Back up on the same data: the key whose delivery never finished does not work.
       const again = await startProcess(dataDir, env);
       try {
-        const verdict = await (await fetch(`${again.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: secret }) })).json();
+        const verdict = await (
+          await fetch(`${again.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: secret }) })
+        ).json();
         expect(verdict).toMatchObject({ valid: false, reason: "unknown" });
       } finally {
         again.child.kill("SIGTERM");

@@ -48,7 +48,13 @@ describe.runIf(databaseKinds().includes("postgres"))("a reminder pass killed hal
     f.clock.set(new Date(Date.now() - 10 * 86_400_000));
     const day = new Date(Date.now() + 4 * 86_400_000).toISOString().slice(0, 10);
     for (let i = 0; i < 20; i++) {
-      await f.services.integrations.add(admin, "github", { alias: `kill-${String(i).padStart(2, "0")}`, secret: "ghp_" + "k".repeat(36), expiresOn: day, timeZone: "UTC", reminderChannel: "C0KILLREM" });
+      await f.services.integrations.add(admin, "github", {
+        alias: `kill-${String(i).padStart(2, "0")}`,
+        secret: `ghp_${"k".repeat(36)}`,
+        expiresOn: day,
+        timeZone: "UTC",
+        reminderChannel: "C0KILLREM",
+      });
     }
     // Slack takes 250 ms per post; the first pass dies after about six of them.
     fake.failNext("chat.postMessage", { delayMs: 250, times: 1000 });

@@ -79,17 +79,31 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
 
   async function createForm(): Promise<Json> {
     const { roles, kinds } = await app.keyward.services.keys.createOptions(admin);
-    return openInFake(createKeyModal({ roles: roles.map((r) => ({ id: r.id, name: r.name })), kinds, defaultDay: "2030-01-01", timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }) }));
+    return openInFake(
+      createKeyModal({
+        roles: roles.map((r) => ({ id: r.id, name: r.name })),
+        kinds,
+        defaultDay: "2030-01-01",
+        timeZone: "UTC",
+        privateMetadata: encodeMetadata({ channelId }),
+      }),
+    );
   }
 
   const roleValue = (view: Json, name: string) =>
-    ((view.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ text: { text: string }; value: string }> }).options.find((o) => o.text.text === name)!.value;
+    ((view.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ text: { text: string }; value: string }> }).options.find(
+      (o) => o.text.text === name,
+    )!.value;
 
   it("create: answers in time, then creates the key and delivers its secret once", async () => {
     const userId = await freshAdmin();
     const view = await createForm();
     app.fake.failNext("users.info", { delayMs: 4000 });
-    const submitted = await app.driver.viewSubmission({ userId, view, answers: { name: { value: "slow-create" }, role: { value: roleValue(view, "Viewer") } } });
+    const submitted = await app.driver.viewSubmission({
+      userId,
+      view,
+      answers: { name: { value: "slow-create" }, role: { value: roleValue(view, "Viewer") } },
+    });
     expectAnsweredInTime(submitted);
     expect(await finalText(String(view.id))).toContain("is ready");
     const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c));
@@ -103,10 +117,22 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     const userId = await freshAdmin();
     app.fake.addChannel({ id: "CSLOWNOBOT", members: [userId], botIsMember: false });
     const { roles, kinds } = await app.keyward.services.keys.createOptions(admin);
-    const view = await openInFake(createKeyModal({ roles: roles.map((r) => ({ id: r.id, name: r.name })), kinds, defaultDay: "2030-01-01", timeZone: "UTC", privateMetadata: encodeMetadata({ channelId: "CSLOWNOBOT" }) }));
+    const view = await openInFake(
+      createKeyModal({
+        roles: roles.map((r) => ({ id: r.id, name: r.name })),
+        kinds,
+        defaultDay: "2030-01-01",
+        timeZone: "UTC",
+        privateMetadata: encodeMetadata({ channelId: "CSLOWNOBOT" }),
+      }),
+    );
     app.fake.failNext("users.info", { delayMs: 4000 });
     app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
-    const submitted = await app.driver.viewSubmission({ userId, view, answers: { name: { value: "slow-undelivered" }, role: { value: roleValue(view, "Viewer") } } });
+    const submitted = await app.driver.viewSubmission({
+      userId,
+      view,
+      answers: { name: { value: "slow-undelivered" }, role: { value: roleValue(view, "Viewer") } },
+    });
     expectAnsweredInTime(submitted);
     expect(await finalText(String(view.id))).toContain("removed again");
     const rows = await app.keyward.db.prisma.apiKey.findMany({ where: { name: "slow-undelivered" } });
@@ -158,7 +184,9 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
   it("roll: answers in time, then delivers the replacement once; the old key works through its grace", async () => {
     const userId = await freshAdmin();
     const { key, secret: old } = await app.keyward.services.keys.create(admin, { name: "slow-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const view = await openInFake(rollKeyModal({ ...key, defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }));
+    const view = await openInFake(
+      rollKeyModal({ ...key, defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }),
+    );
     app.fake.failNext("users.info", { delayMs: 4000 });
     const submitted = await app.driver.viewSubmission({ userId, view, answers: { grace: { value: "24" } } });
     expectAnsweredInTime(submitted);
@@ -175,7 +203,15 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     const { key, secret } = await app.keyward.services.keys.create(admin, { name: "slow-delete", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const before = app.driver.responses.length;
     app.fake.failNext("users.info", { delayMs: 4000 });
-    const pressed = await app.driver.blockAction({ userId, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: key.id, channelId, messageTs: "1790000000.000200", message: { blocks: [] } as never });
+    const pressed = await app.driver.blockAction({
+      userId,
+      actionId: "keyward.key.ask_delete",
+      blockId: "delete_actions",
+      value: key.id,
+      channelId,
+      messageTs: "1790000000.000200",
+      message: { blocks: [] } as never,
+    });
     expect(pressed.status).toBe(200);
     expect(pressed.elapsedMs).toBeLessThan(3000);
     const responses = await app.driver.waitForResponses(before + 1, 15_000);

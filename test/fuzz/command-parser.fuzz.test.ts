@@ -6,7 +6,24 @@ import { describe, expect, it } from "vitest";
 import { maxAuditCount, maxListPage, parseKeysCommand, type KeysCommand } from "../../src/slack/command-parser.ts";
 
 const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "audit", "integrations", "usage"]);
-const subcommands = ["", "help", "create", "new", "list", "ls", "edit", "rename", "delete", "rm", "roll", "rotate", "roles", "audit", "integrations", "integration"];
+const subcommands = [
+  "",
+  "help",
+  "create",
+  "new",
+  "list",
+  "ls",
+  "edit",
+  "rename",
+  "delete",
+  "rm",
+  "roll",
+  "rotate",
+  "roles",
+  "audit",
+  "integrations",
+  "integration",
+];
 const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
 const maxEcho = 30;
 
@@ -67,8 +84,48 @@ function checkParsed(input: string, parsed: KeysCommand): void {
 }
 
 // Every whitespace JavaScript's \s knows, and a few look-alikes it does not.
-const whitespace = fc.constantFrom(" ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u1680", "\u2000", "\u2028", "\u2029", "\u202f", "\u3000", "\ufeff", "\u200b", "\u0085");
-const hostileChar = fc.constantFrom("`", "```", "*", "_", "~", "<!channel>", "<@U123>", "&", "\u0000", "\ud800", "\udc00", "😀", "e\u0301", "٣", "１", "İ", "ß", "-1", "0", "1e3", "0x10", "+1");
+const whitespace = fc.constantFrom(
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "\v",
+  "\f",
+  "\u00a0",
+  "\u1680",
+  "\u2000",
+  "\u2028",
+  "\u2029",
+  "\u202f",
+  "\u3000",
+  "\ufeff",
+  "\u200b",
+  "\u0085",
+);
+const hostileChar = fc.constantFrom(
+  "`",
+  "```",
+  "*",
+  "_",
+  "~",
+  "<!channel>",
+  "<@U123>",
+  "&",
+  "\u0000",
+  "\ud800",
+  "\udc00",
+  "😀",
+  "e\u0301",
+  "٣",
+  "１",
+  "İ",
+  "ß",
+  "-1",
+  "0",
+  "1e3",
+  "0x10",
+  "+1",
+);
 const token = fc.oneof(
   fc.constantFrom(...subcommands),
   fc.constantFrom(...integrationOps),
@@ -85,7 +142,12 @@ const commandText = fc
 
 /** Huge inputs, made by repetition so generation stays cheap. */
 const hugeText = fc
-  .tuple(fc.constantFrom(...subcommands, "x", "`", "😀"), fc.string({ unit: "binary", minLength: 1, maxLength: 20 }), fc.integer({ min: 10_000, max: 200_000 }), fc.boolean())
+  .tuple(
+    fc.constantFrom(...subcommands, "x", "`", "😀"),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 20 }),
+    fc.integer({ min: 10_000, max: 200_000 }),
+    fc.boolean(),
+  )
   .map(([sub, chunk, size, spaced]) => `${sub}${spaced ? " " : ""}${chunk.repeat(Math.ceil(size / chunk.length))}`);
 
 describe("parseKeysCommand under fuzzing", () => {
@@ -112,40 +174,55 @@ describe("parseKeysCommand under fuzzing", () => {
 
   it("echoes a long unknown word only clipped to 30 characters", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme-ascii", minLength: 31, maxLength: 300 }).filter((w) => !/\s/.test(w)), commandText, (word, rest) => {
-        fc.pre(!subcommands.includes(word.toLowerCase()));
-        const text = `${word} ${rest}`;
-        const parsed = parseKeysCommand(text);
-        expect(parsed.kind).toBe("usage");
-        checkParsed(text, parsed);
-      }),
+      fc.property(
+        fc.string({ unit: "grapheme-ascii", minLength: 31, maxLength: 300 }).filter((w) => !/\s/.test(w)),
+        commandText,
+        (word, rest) => {
+          fc.pre(!subcommands.includes(word.toLowerCase()));
+          const text = `${word} ${rest}`;
+          const parsed = parseKeysCommand(text);
+          expect(parsed.kind).toBe("usage");
+          checkParsed(text, parsed);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("treats whitespace-only text as help, and the subcommand case-insensitively whatever the spacing", () => {
     fc.assert(
-      fc.property(fc.array(whitespace.filter((w) => /^\s$/.test(w)), { maxLength: 20 }), fc.constantFrom(...subcommands.filter(Boolean)), (spaces, sub) => {
-        const pad = spaces.join("");
-        expect(parseKeysCommand(pad)).toEqual({ kind: "help" });
-        const mixed = [...sub].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join("");
-        expect(parseKeysCommand(`${pad}${mixed}${pad}`)).toEqual(parseKeysCommand(sub));
-      }),
+      fc.property(
+        fc.array(
+          whitespace.filter((w) => /^\s$/.test(w)),
+          { maxLength: 20 },
+        ),
+        fc.constantFrom(...subcommands.filter(Boolean)),
+        (spaces, sub) => {
+          const pad = spaces.join("");
+          expect(parseKeysCommand(pad)).toEqual({ kind: "help" });
+          const mixed = [...sub].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join("");
+          expect(parseKeysCommand(`${pad}${mixed}${pad}`)).toEqual(parseKeysCommand(sub));
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it("accepts page and event counts only inside their bounds", () => {
     fc.assert(
-      fc.property(fc.constantFrom("list", "audit"), fc.oneof(fc.integer({ min: -10, max: 2_000_000 }).map(String), fc.string({ unit: "binary", maxLength: 8 })), (sub, arg) => {
-        const parsed = parseKeysCommand(`${sub} ${arg}`);
-        checkParsed(`${sub} ${arg}`, parsed);
-        const n = /^\d{1,6}$/.test(arg.trim()) ? Number(arg.trim()) : NaN;
-        const max = sub === "list" ? maxListPage : maxAuditCount;
-        if (arg.trim() === "") expect(parsed.kind).toBe(sub);
-        else if (n >= 1 && n <= max) expect(parsed).toEqual(sub === "list" ? { kind: "list", page: n } : { kind: "audit", count: n });
-        else if (/^\S+$/.test(arg.trim())) expect(parsed.kind).toBe("usage");
-      }),
+      fc.property(
+        fc.constantFrom("list", "audit"),
+        fc.oneof(fc.integer({ min: -10, max: 2_000_000 }).map(String), fc.string({ unit: "binary", maxLength: 8 })),
+        (sub, arg) => {
+          const parsed = parseKeysCommand(`${sub} ${arg}`);
+          checkParsed(`${sub} ${arg}`, parsed);
+          const n = /^\d{1,6}$/.test(arg.trim()) ? Number(arg.trim()) : NaN;
+          const max = sub === "list" ? maxListPage : maxAuditCount;
+          if (arg.trim() === "") expect(parsed.kind).toBe(sub);
+          else if (n >= 1 && n <= max) expect(parsed).toEqual(sub === "list" ? { kind: "list", page: n } : { kind: "audit", count: n });
+          else if (/^\S+$/.test(arg.trim())) expect(parsed.kind).toBe("usage");
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -165,19 +242,31 @@ describe("parseKeysCommand under fuzzing", () => {
   });
 
   it("parses `integrations <op> …` into the documented operations, anything else into the usage line", () => {
-    const word = fc.oneof(fc.constantFrom("github", "cortex-github", "GitHub", "😀", "`"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 })).filter((w) => /^\S+$/.test(w));
+    const word = fc
+      .oneof(fc.constantFrom("github", "cortex-github", "GitHub", "😀", "`"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }))
+      .filter((w) => /^\S+$/.test(w));
     fc.assert(
-      fc.property(fc.constantFrom("integrations", "Integration"), fc.oneof(fc.constantFrom(...integrationOps), fc.constantFrom(...integrationOps).map((o) => o.toUpperCase()), word), fc.array(word, { maxLength: 3 }), (sub, op, args) => {
-        const text = `${sub} ${op} ${args.join("  ")}`;
-        const parsed = parseKeysCommand(text);
-        checkParsed(text, parsed);
-        const lower = op.toLowerCase();
-        if ((lower === "list" || lower === "ls") && args.length <= 1) expect(parsed).toEqual({ kind: "integrations", command: { op: "list", integration: args[0] } });
-        else if ((lower === "add" || lower === "new") && args.length === 0) expect(parsed).toEqual({ kind: "integrations", command: { op: "add" } });
-        else if (["rotate", "default", "delete", "channel"].includes(lower) && args.length === 2) {
-          expect(parsed).toEqual({ kind: "integrations", command: { op: lower, integration: args[0], alias: args[1] } });
-        } else expect(parsed.kind).toBe("usage");
-      }),
+      fc.property(
+        fc.constantFrom("integrations", "Integration"),
+        fc.oneof(
+          fc.constantFrom(...integrationOps),
+          fc.constantFrom(...integrationOps).map((o) => o.toUpperCase()),
+          word,
+        ),
+        fc.array(word, { maxLength: 3 }),
+        (sub, op, args) => {
+          const text = `${sub} ${op} ${args.join("  ")}`;
+          const parsed = parseKeysCommand(text);
+          checkParsed(text, parsed);
+          const lower = op.toLowerCase();
+          if ((lower === "list" || lower === "ls") && args.length <= 1)
+            expect(parsed).toEqual({ kind: "integrations", command: { op: "list", integration: args[0] } });
+          else if ((lower === "add" || lower === "new") && args.length === 0) expect(parsed).toEqual({ kind: "integrations", command: { op: "add" } });
+          else if (["rotate", "default", "delete", "channel"].includes(lower) && args.length === 2) {
+            expect(parsed).toEqual({ kind: "integrations", command: { op: lower, integration: args[0], alias: args[1] } });
+          } else expect(parsed.kind).toBe("usage");
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -46,17 +46,33 @@ function expectedShape(candidate: string): "ok" | "malformed" | "bad_checksum" {
 const base62Char = fc.constantFrom(...base62);
 const generated = fc.string({ minLength: 1, maxLength: 12 }).map((seed) => generateKey(seededRandom(seed)));
 /** A key nobody generated but with a correct checksum: the shape check must accept it too. */
-const checksummed = fc.constantFrom(30, 34).chain((n) => fc.array(base62Char, { minLength: n, maxLength: n })).map((chars) => {
-  const body = keyPrefix + chars.join("");
-  return body + checksumOf(body);
-});
+const checksummed = fc
+  .constantFrom(30, 34)
+  .chain((n) => fc.array(base62Char, { minLength: n, maxLength: n }))
+  .map((chars) => {
+    const body = keyPrefix + chars.join("");
+    return body + checksumOf(body);
+  });
 const nearKeys = fc.oneof(
-  fc.constantFrom(36, 40).chain((n) => fc.array(base62Char, { minLength: n, maxLength: n })).map((chars) => keyPrefix + chars.join("")),
+  fc
+    .constantFrom(36, 40)
+    .chain((n) => fc.array(base62Char, { minLength: n, maxLength: n }))
+    .map((chars) => keyPrefix + chars.join("")),
   fc.string({ unit: "binary", minLength: keyLength, maxLength: keyLength }),
-  fc.constantFrom(36, 40).chain((n) => fc.string({ unit: "binary", minLength: n, maxLength: n })).map((rest) => keyPrefix + rest),
-  fc.constantFrom("KW_", "kw-", "kW_", "kw_ ", " kw_").chain((prefix) => fc.array(base62Char, { minLength: 40, maxLength: 40 }).map((c) => prefix + c.join(""))),
+  fc
+    .constantFrom(36, 40)
+    .chain((n) => fc.string({ unit: "binary", minLength: n, maxLength: n }))
+    .map((rest) => keyPrefix + rest),
+  fc
+    .constantFrom("KW_", "kw-", "kW_", "kw_ ", " kw_")
+    .chain((prefix) => fc.array(base62Char, { minLength: 40, maxLength: 40 }).map((c) => prefix + c.join(""))),
 );
-const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 120 }), fc.string({ unit: "grapheme", maxLength: 60 }), nearKeys, fc.constantFrom("", "kw_", keyPrefix.repeat(13)));
+const anyText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 120 }),
+  fc.string({ unit: "grapheme", maxLength: 60 }),
+  nearKeys,
+  fc.constantFrom("", "kw_", keyPrefix.repeat(13)),
+);
 
 type Mutation = (key: string) => fc.Arbitrary<string>;
 const otherThan = (c: string) => fc.constantFrom(...[...base62].filter((x) => x !== c));
@@ -65,11 +81,23 @@ const mutations: Record<string, Mutation> = {
   truncate: (k) => fc.integer({ min: 0, max: k.length - 1 }).map((n) => k.slice(0, n)),
   dropStart: (k) => fc.integer({ min: 1, max: k.length }).map((n) => k.slice(n)),
   deleteOne: (k) => fc.integer({ min: 0, max: k.length - 1 }).map((i) => k.slice(0, i) + k.slice(i + 1)),
-  insertOne: (k) => fc.tuple(fc.integer({ min: 0, max: k.length }), fc.string({ unit: "binary", minLength: 1, maxLength: 3 })).map(([i, s]) => k.slice(0, i) + s + k.slice(i)),
+  insertOne: (k) =>
+    fc.tuple(fc.integer({ min: 0, max: k.length }), fc.string({ unit: "binary", minLength: 1, maxLength: 3 })).map(([i, s]) => k.slice(0, i) + s + k.slice(i)),
   substitute: (k) => fc.integer({ min: 3, max: k.length - 1 }).chain((i) => otherThan(k[i]!).map((c) => k.slice(0, i) + c + k.slice(i + 1))),
-  substituteUnicode: (k) => fc.tuple(fc.integer({ min: 0, max: k.length - 1 }), fc.constantFrom("é", "О", "０", "😀", "\u0000", " ", "_")).map(([i, c]) => k.slice(0, i) + c + k.slice(i + 1)),
-  flipCase: (k) => fc.integer({ min: 3, max: k.length - 1 }).filter((i) => k[i]!.toLowerCase() !== k[i]!.toUpperCase()).map((i) => k.slice(0, i) + (k[i] === k[i]!.toLowerCase() ? k[i]!.toUpperCase() : k[i]!.toLowerCase()) + k.slice(i + 1)),
-  swapAdjacent: (k) => fc.integer({ min: 3, max: k.length - 2 }).filter((i) => k[i] !== k[i + 1]).map((i) => k.slice(0, i) + k[i + 1] + k[i] + k.slice(i + 2)),
+  substituteUnicode: (k) =>
+    fc
+      .tuple(fc.integer({ min: 0, max: k.length - 1 }), fc.constantFrom("é", "О", "０", "😀", "\u0000", " ", "_"))
+      .map(([i, c]) => k.slice(0, i) + c + k.slice(i + 1)),
+  flipCase: (k) =>
+    fc
+      .integer({ min: 3, max: k.length - 1 })
+      .filter((i) => k[i]!.toLowerCase() !== k[i]!.toUpperCase())
+      .map((i) => k.slice(0, i) + (k[i] === k[i]!.toLowerCase() ? k[i]!.toUpperCase() : k[i]!.toLowerCase()) + k.slice(i + 1)),
+  swapAdjacent: (k) =>
+    fc
+      .integer({ min: 3, max: k.length - 2 })
+      .filter((i) => k[i] !== k[i + 1])
+      .map((i) => k.slice(0, i) + k[i + 1] + k[i] + k.slice(i + 2)),
   pad: (k) => fc.tuple(fc.constantFrom(" ", "\n", "\t", "\u00a0", "\u200b"), fc.boolean()).map(([w, before]) => (before ? w + k : k + w)),
   doubled: (k) => fc.constant(k + k),
 };
@@ -80,7 +108,11 @@ const mutated = fc
 
 /** Many random characters at once: no guarantee from CRC-32, so the oracle decides (it says "ok" about 1 in 2^32). */
 const scrambled = fc
-  .tuple(generated, fc.uniqueArray(fc.integer({ min: 3, max: keyLength - 1 }), { minLength: 2, maxLength: 8 }), fc.array(base62Char, { minLength: 8, maxLength: 8 }))
+  .tuple(
+    generated,
+    fc.uniqueArray(fc.integer({ min: 3, max: keyLength - 1 }), { minLength: 2, maxLength: 8 }),
+    fc.array(base62Char, { minLength: 8, maxLength: 8 }),
+  )
   .map(([key, positions, chars]) => {
     const out = [...key];
     positions.forEach((p, i) => (out[p] = chars[i]!));
@@ -122,7 +154,10 @@ describe("key format under fuzzing", () => {
 
   it("answers huge and unicode inputs at once", () => {
     const hugeInput = fc
-      .tuple(fc.oneof(fc.constantFrom("kw_", "a", "😀", "\u0000", " ", "kw_AAAA"), fc.string({ unit: "binary", minLength: 1, maxLength: 8 })), fc.integer({ min: 1_000, max: 2_000_000 }))
+      .tuple(
+        fc.oneof(fc.constantFrom("kw_", "a", "😀", "\u0000", " ", "kw_AAAA"), fc.string({ unit: "binary", minLength: 1, maxLength: 8 })),
+        fc.integer({ min: 1_000, max: 2_000_000 }),
+      )
       .map(([chunk, size]) => chunk.repeat(Math.ceil(size / chunk.length)));
     fc.assert(
       fc.property(fc.oneof(hugeInput, fc.string({ unit: "grapheme", minLength: keyLength - 2, maxLength: keyLength + 2 })), (input) => {
@@ -148,9 +183,18 @@ describe("key verification over REST under fuzzing", () => {
   async function verify(body: unknown): Promise<{ status: number; json: Record<string, unknown>; contentType: string | null; ms: number }> {
     requests++;
     const started = performance.now();
-    const res = await fetch(`${app.keyward.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${app.keyward.url}/api/v1/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const text = await res.text();
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, contentType: res.headers.get("content-type"), ms: performance.now() - started };
+    return {
+      status: res.status,
+      json: JSON.parse(text) as Record<string, unknown>,
+      contentType: res.headers.get("content-type"),
+      ms: performance.now() - started,
+    };
   }
 
   async function rolesWith(key: string): Promise<number> {
@@ -166,7 +210,8 @@ describe("key verification over REST under fuzzing", () => {
   beforeAll(async () => {
     app = await startTestApp({ env: { API_AUTH_FAILURES_PER_MINUTE: "100000" } });
     const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UKEYFUZZ1", { isWorkspaceAdmin: true }, "slack");
-    const make = async (name: string) => (await app.keyward.services.keys.create(admin, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).secret;
+    const make = async (name: string) =>
+      (await app.keyward.services.keys.create(admin, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).secret;
     liveKey = await make("fuzz-live");
     deletedKey = await make("fuzz-deleted");
     await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "fuzz-deleted")).id);
@@ -194,7 +239,10 @@ describe("key verification over REST under fuzzing", () => {
   });
 
   it("refuses every typo of the live key, through /verify and as a Bearer key", async () => {
-    const typos = fc.constantFrom(...Object.keys(mutations)).chain((name) => mutations[name]!(liveKey).map((typo) => ({ name, typo }))).filter(({ typo }) => typo !== liveKey);
+    const typos = fc
+      .constantFrom(...Object.keys(mutations))
+      .chain((name) => mutations[name]!(liveKey).map((typo) => ({ name, typo })))
+      .filter(({ typo }) => typo !== liveKey);
     await fc.assert(
       fc.asyncProperty(typos, async ({ typo }) => {
         const answer = await verify({ key: typo });

@@ -44,10 +44,29 @@ const forms = {
   editKey: inputBlocksOf(editKeyModal({ keyId: roles[0]!.id, name: "ci", description: "d", roleName: "Viewer", last4: "abcd" })),
   createRole: inputBlocksOf(createRoleModal([...permissions])),
   assignRole: inputBlocksOf(assignRoleModal(roles)),
-  rollKey: inputBlocksOf(rollKeyModal({ name: "ci", last4: "abcd", roleName: "Viewer", expiresAt: new Date("2030-01-01T00:00:00Z"), defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: "{}" })),
+  rollKey: inputBlocksOf(
+    rollKeyModal({
+      name: "ci",
+      last4: "abcd",
+      roleName: "Viewer",
+      expiresAt: new Date("2030-01-01T00:00:00Z"),
+      defaultDay: "2030-01-01",
+      lifetimeDays: 90,
+      timeZone: "UTC",
+      privateMetadata: "{}",
+    }),
+  ),
   addIntegration: inputBlocksOf(addIntegrationModal({ timeZone: "Europe/Paris", privateMetadata: "{}" })),
   rotateIntegration: inputBlocksOf(
-    rotateIntegrationModal({ integration: "github", alias: "main", last4: "abcd", isDefault: true, expiresAt: null, timeZone: "Europe/Paris", privateMetadata: "{}" }),
+    rotateIntegrationModal({
+      integration: "github",
+      alias: "main",
+      last4: "abcd",
+      isDefault: true,
+      expiresAt: null,
+      timeZone: "Europe/Paris",
+      privateMetadata: "{}",
+    }),
   ),
   integrationChannel: inputBlocksOf(integrationChannelModal({ integration: "github", alias: "main", reminderChannel: null, privateMetadata: "{}" })),
 };
@@ -72,9 +91,55 @@ function expectErrorsOnlyFor(form: Set<string>, parsed: Parsed): void {
 
 const protoKeys = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "toJSON"];
 const interesting = [
-  "", " ", "\t\n", "Viewer", "admin", "Nope", "service", "personal", "business", "2030-01-01", "2020-01-01", "2030-02-30", "9999-12-31", "0", "1", "24", "72",
-  "168", "169", "-1", "1e2", "24.0", " 24", "U0123ABC", "W1", "u1", "api_keys.view", "roles.edit", "not.a.permission", "\u0000", "\u202e", "\ud800", "😀", "e\u0301",
-  "<!channel>", "`x`", '{"keyId":"x"}', "github", "GitHub", "-x", "main", "cortex-github", "ghp_0123456789", "abc", "C0KEYWARD1", "G0PRIV", "D0DM", "default", ...protoKeys,
+  "",
+  " ",
+  "\t\n",
+  "Viewer",
+  "admin",
+  "Nope",
+  "service",
+  "personal",
+  "business",
+  "2030-01-01",
+  "2020-01-01",
+  "2030-02-30",
+  "9999-12-31",
+  "0",
+  "1",
+  "24",
+  "72",
+  "168",
+  "169",
+  "-1",
+  "1e2",
+  "24.0",
+  " 24",
+  "U0123ABC",
+  "W1",
+  "u1",
+  "api_keys.view",
+  "roles.edit",
+  "not.a.permission",
+  "\u0000",
+  "\u202e",
+  "\ud800",
+  "😀",
+  "e\u0301",
+  "<!channel>",
+  "`x`",
+  '{"keyId":"x"}',
+  "github",
+  "GitHub",
+  "-x",
+  "main",
+  "cortex-github",
+  "ghp_0123456789",
+  "abc",
+  "C0KEYWARD1",
+  "G0PRIV",
+  "D0DM",
+  "default",
+  ...protoKeys,
 ];
 const huge = fc
   .tuple(fc.string({ unit: "binary", minLength: 1, maxLength: 4 }), fc.integer({ min: 1_000, max: 100_000 }))
@@ -98,7 +163,17 @@ const option = fc.oneof({ weight: 3, arbitrary: objectOf(fc.constantFrom("value"
  * `selected_options` as an array of anything but null/undefined (or absent): other shapes make
  * readValues throw, which the BUG tests below keep.
  */
-const selectedOptions = fc.oneof(fc.constant(undefined), fc.constant(null), fc.array(fc.oneof(option.filter((o) => o !== null && o !== undefined), text), { maxLength: 12 }));
+const selectedOptions = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.array(
+    fc.oneof(
+      option.filter((o) => o !== null && o !== undefined),
+      text,
+    ),
+    { maxLength: 12 },
+  ),
+);
 
 const stateValue = fc.record(
   {
@@ -112,9 +187,20 @@ const stateValue = fc.record(
   },
   { requiredKeys: [] },
 );
-const blockKey = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...Object.values(inputBlockIds)) }, { weight: 2, arbitrary: fc.constantFrom(...protoKeys, "", "key_facts") }, { weight: 1, arbitrary: text });
-const actionKey = fc.oneof({ weight: 6, arbitrary: fc.constant(inputActionId) }, { weight: 1, arbitrary: fc.constantFrom(...protoKeys, "", "values") }, { weight: 1, arbitrary: text });
-const actions = fc.oneof({ weight: 6, arbitrary: objectOf(actionKey, fc.oneof({ weight: 5, arbitrary: stateValue }, { weight: 1, arbitrary: junk }), 3) }, { weight: 1, arbitrary: junk });
+const blockKey = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...Object.values(inputBlockIds)) },
+  { weight: 2, arbitrary: fc.constantFrom(...protoKeys, "", "key_facts") },
+  { weight: 1, arbitrary: text },
+);
+const actionKey = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(inputActionId) },
+  { weight: 1, arbitrary: fc.constantFrom(...protoKeys, "", "values") },
+  { weight: 1, arbitrary: text },
+);
+const actions = fc.oneof(
+  { weight: 6, arbitrary: objectOf(actionKey, fc.oneof({ weight: 5, arbitrary: stateValue }, { weight: 1, arbitrary: junk }), 3) },
+  { weight: 1, arbitrary: junk },
+);
 const hostileValues: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 8, arbitrary: objectOf(blockKey, actions, 8) },
   { weight: 1, arbitrary: junk },
@@ -127,7 +213,7 @@ const hostileValues: fc.Arbitrary<unknown> = fc.oneof(
  */
 function injectsPrototype(values: unknown): boolean {
   if (typeof values !== "object" || values === null || !Object.hasOwn(values, "__proto__")) return false;
-  const answer = readValues({ probe: (values as Record<string, unknown>)["__proto__"] } as unknown as StateValues).probe;
+  const answer = readValues({ probe: (values as Record<string, unknown>).__proto__ } as unknown as StateValues).probe;
   return typeof answer === "object" && answer !== null && !Array.isArray(answer);
 }
 
@@ -287,7 +373,12 @@ describe("modal parsers under hostile state.values", () => {
     let ok = 0;
     fc.assert(
       fc.property(
-        fc.record({ name: fc.oneof(text, fc.constantFrom("ci-deploy", "a")), role: fc.constantFrom("Viewer", roles[0]!.id), day: fc.constantFrom("2030-01-01", "2030-02-30", "x"), kind: fc.constantFrom("service", "personal", "x") }),
+        fc.record({
+          name: fc.oneof(text, fc.constantFrom("ci-deploy", "a")),
+          role: fc.constantFrom("Viewer", roles[0]!.id),
+          day: fc.constantFrom("2030-01-01", "2030-02-30", "x"),
+          kind: fc.constantFrom("service", "personal", "x"),
+        }),
         ({ name, role, day, kind }) => {
           const values = {
             name: { [inputActionId]: { type: "plain_text_input", value: name } },
@@ -310,7 +401,13 @@ describe("modal parsers under hostile state.values", () => {
     let added = 0;
     fc.assert(
       fc.property(
-        fc.record({ integration: fc.constantFrom("github", "GitHub", "-x", ""), alias: fc.constantFrom("main", "Main", ""), secret: fc.oneof(text, fc.constant("ghp_0123456789")), day: fc.constantFrom("2030-01-01", "", "x"), channel: fc.constantFrom("C0KEYWARD1", "D0DM", "") }),
+        fc.record({
+          integration: fc.constantFrom("github", "GitHub", "-x", ""),
+          alias: fc.constantFrom("main", "Main", ""),
+          secret: fc.oneof(text, fc.constant("ghp_0123456789")),
+          day: fc.constantFrom("2030-01-01", "", "x"),
+          channel: fc.constantFrom("C0KEYWARD1", "D0DM", ""),
+        }),
         ({ integration, alias, secret, day, channel }) => {
           const values = {
             integration: { [inputActionId]: { type: "plain_text_input", value: integration } },
@@ -356,7 +453,12 @@ describe("modal parsers under hostile state.values", () => {
     const metadata = fc.oneof(
       text,
       fc.json(),
-      fc.record({ id: fc.anything({ maxDepth: 1 }), ch: fc.anything({ maxDepth: 1 }), ts: fc.anything({ maxDepth: 1 }), home: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] }).map((m) => JSON.stringify(m) ?? "{}"),
+      fc
+        .record(
+          { id: fc.anything({ maxDepth: 1 }), ch: fc.anything({ maxDepth: 1 }), ts: fc.anything({ maxDepth: 1 }), home: fc.anything({ maxDepth: 1 }) },
+          { requiredKeys: [] },
+        )
+        .map((m) => JSON.stringify(m) ?? "{}"),
       fc.constantFrom("[]", '"x"', "1", "true", '{"__proto__":{"id":"x"}}', '{"id":"../x"}', '{"ch":"D123"}', '{"ts":"1.2"}', "{"),
     );
     fc.assert(

@@ -16,9 +16,54 @@ const errorLines = (lines: string[]) => lines.filter((line) => /"level":(50|60)\
 // ---------------------------------------------------------------------------------------------
 // Generators
 
-const subcommands = ["help", "create", "new", "list", "ls", "edit", "rename", "delete", "rm", "roll", "rotate", "roles", "audit", "integrations", "integration"];
+const subcommands = [
+  "help",
+  "create",
+  "new",
+  "list",
+  "ls",
+  "edit",
+  "rename",
+  "delete",
+  "rm",
+  "roll",
+  "rotate",
+  "roles",
+  "audit",
+  "integrations",
+  "integration",
+];
 const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
-const interesting = ["", " ", "github", "main", "cortex-github", "victim-0", "Viewer", "1", "0", "1000", "1001", "100", "`", "*bold*", "<!channel>", "<@U123>", "&amp;", "😀", "e\u0301", "\u202e", "\ud800", "\t", "\n", "__proto__", "key:", "2:", "1:github:", "kw_"];
+const interesting = [
+  "",
+  " ",
+  "github",
+  "main",
+  "cortex-github",
+  "victim-0",
+  "Viewer",
+  "1",
+  "0",
+  "1000",
+  "1001",
+  "100",
+  "`",
+  "*bold*",
+  "<!channel>",
+  "<@U123>",
+  "&amp;",
+  "😀",
+  "e\u0301",
+  "\u202e",
+  "\ud800",
+  "\t",
+  "\n",
+  "__proto__",
+  "key:",
+  "2:",
+  "1:github:",
+  "kw_",
+];
 
 function textArb(allowNul: boolean): fc.Arbitrary<string> {
   const keep = (s: string) => allowNul || !s.includes("\u0000");
@@ -42,7 +87,9 @@ function commandText(text: fc.Arbitrary<string>, ids: () => string[]): fc.Arbitr
 
 /** Days as a datepicker sends them, valid or not; years past 9998 are left out (REST BUG: year 10000). */
 const day = fc.oneof(
-  fc.tuple(fc.integer({ min: 2000, max: 9998 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 })).map(([y, m, d]) => `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`),
+  fc
+    .tuple(fc.integer({ min: 2000, max: 9998 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }))
+    .map(([y, m, d]) => `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`),
   fc.constantFrom("2030-01-01", "2020-01-01", "2030-02-30", "x"),
 );
 
@@ -55,14 +102,37 @@ function stateValuesArb(text: fc.Arbitrary<string>, users: fc.Arbitrary<string>)
   const option = text.map((value) => ({ text: { type: "plain_text", text: value.slice(0, 75) || "x", emoji: true }, value }));
   const element = fc.oneof(
     fc.option(text, { nil: null }).map((value) => ({ type: "plain_text_input", value })),
-    fc.option(fc.oneof(option, fc.constantFrom("Viewer", "Admin", "service", "personal", "0", "24", "168", "default").map((value) => ({ text: { type: "plain_text", text: value, emoji: true }, value }))), { nil: null }).map((selected_option) => ({ type: "static_select", selected_option })),
+    fc
+      .option(
+        fc.oneof(
+          option,
+          fc
+            .constantFrom("Viewer", "Admin", "service", "personal", "0", "24", "168", "default")
+            .map((value) => ({ text: { type: "plain_text", text: value, emoji: true }, value })),
+        ),
+        { nil: null },
+      )
+      .map((selected_option) => ({ type: "static_select", selected_option })),
     fc.option(option, { nil: null }).map((selected_option) => ({ type: "radio_buttons", selected_option })),
-    fc.array(fc.oneof(option, fc.constantFrom("api_keys.view", "roles.edit", "default").map((value) => ({ text: { type: "plain_text", text: value, emoji: true }, value }))), { maxLength: 4 }).map((selected_options) => ({ type: "checkboxes", selected_options })),
+    fc
+      .array(
+        fc.oneof(
+          option,
+          fc.constantFrom("api_keys.view", "roles.edit", "default").map((value) => ({ text: { type: "plain_text", text: value, emoji: true }, value })),
+        ),
+        { maxLength: 4 },
+      )
+      .map((selected_options) => ({ type: "checkboxes", selected_options })),
     fc.option(day, { nil: null }).map((selected_date) => ({ type: "datepicker", selected_date })),
     fc.option(users, { nil: null }).map((selected_user) => ({ type: "users_select", selected_user })),
-    fc.option(fc.oneof(fc.constantFrom(channelId, "G0PRIVATE1", "D0DM00001"), text), { nil: null }).map((selected_conversation) => ({ type: "conversations_select", selected_conversation })),
+    fc
+      .option(fc.oneof(fc.constantFrom(channelId, "G0PRIVATE1", "D0DM00001"), text), { nil: null })
+      .map((selected_conversation) => ({ type: "conversations_select", selected_conversation })),
   );
-  const blockId = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...Object.values(inputBlockIds)) }, { weight: 1, arbitrary: text.filter((t) => t !== "__proto__") });
+  const blockId = fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...Object.values(inputBlockIds)) },
+    { weight: 1, arbitrary: text.filter((t) => t !== "__proto__") },
+  );
   const actionId = fc.oneof({ weight: 8, arbitrary: fc.constant(inputActionId) }, { weight: 1, arbitrary: text });
   return fc.array(fc.tuple(blockId, actionId, element), { maxLength: 8 }).map((entries) => {
     const values: StateValues = {};
@@ -72,13 +142,27 @@ function stateValuesArb(text: fc.Arbitrary<string>, users: fc.Arbitrary<string>)
 }
 
 function metadataArb(text: fc.Arbitrary<string>, ids: () => string[]): fc.Arbitrary<string> {
-  const id = fc.oneof(fc.constant(null).map(() => ids()[0] ?? "none"), fc.uuid(), text);
+  const id = fc.oneof(
+    fc.constant(null).map(() => ids()[0] ?? "none"),
+    fc.uuid(),
+    text,
+  );
   return fc.oneof(
     { weight: 2, arbitrary: text },
     {
       weight: 4,
       arbitrary: fc
-        .record({ keyId: id, id, ch: fc.oneof(fc.constantFrom(channelId, "D0DM00001", "G0PRIVATE1"), text), ru: fc.oneof(fc.constantFrom("https://hooks.slack.com/commands/T1/1/x", "http://127.0.0.1:1/x"), text), ts: fc.constantFrom("1700000000.000100", "x"), home: fc.constantFrom(1, 0, true) }, { requiredKeys: [] })
+        .record(
+          {
+            keyId: id,
+            id,
+            ch: fc.oneof(fc.constantFrom(channelId, "D0DM00001", "G0PRIVATE1"), text),
+            ru: fc.oneof(fc.constantFrom("https://hooks.slack.com/commands/T1/1/x", "http://127.0.0.1:1/x"), text),
+            ts: fc.constantFrom("1700000000.000100", "x"),
+            home: fc.constantFrom(1, 0, true),
+          },
+          { requiredKeys: [] },
+        )
         .map((m) => JSON.stringify(m)),
     },
     // "null" itself makes the integration submissions throw before they ack (BUG test below).
@@ -133,7 +217,10 @@ describe("Slack interactions under fuzzing", () => {
     expect(response.status, `${what} → ${response.status} ${response.body.slice(0, 200)}`).toBe(200);
     expect(response.elapsedMs, what).toBeLessThan(3000);
     await settle();
-    expect(errorLines(app.logs.slice(logsBefore)).map((l) => l.slice(0, 400)), what).toEqual([]);
+    expect(
+      errorLines(app.logs.slice(logsBefore)).map((l) => l.slice(0, 400)),
+      what,
+    ).toEqual([]);
     return response;
   }
 
@@ -179,7 +266,11 @@ describe("Slack interactions under fuzzing", () => {
       const action = fc.record({
         actionId: fc.constantFrom(...Object.values(actionIds)),
         blockId: fc.oneof(fc.constantFrom("delete_actions", "key_0", "nav", "integrations_nav", "delete_integration_question"), text),
-        value: fc.oneof(text, fc.constant(null).map(() => ids()[0] ?? ""), fc.constantFrom("2:", "1:github:", "key:", "0:x", "9999:zzz")),
+        value: fc.oneof(
+          text,
+          fc.constant(null).map(() => ids()[0] ?? ""),
+          fc.constantFrom("2:", "1:github:", "key:", "0:x", "9999:zzz"),
+        ),
         home: fc.boolean(),
       });
       await fc.assert(
@@ -233,8 +324,21 @@ describe("Slack interactions under fuzzing", () => {
       const users = fc.oneof(fc.constantFrom("UOTHER001", "W12345", "B123", admin), text);
       const request = fc.oneof(
         commandText(text, ids).map((t) => ({ kind: "command" as const, t })),
-        fc.record({ kind: fc.constant("action" as const), actionId: fc.constantFrom(...Object.values(actionIds)), value: fc.oneof(text, fc.constant(null).map(() => ids()[0] ?? "")), home: fc.boolean() }),
-        fc.record({ kind: fc.constant("view" as const), callbackId: fc.constantFrom(...Object.values(callbackIds).filter((id) => id !== callbackIds.notice)), metadata: metadataArb(text, ids), values: stateValuesArb(text, users) }),
+        fc.record({
+          kind: fc.constant("action" as const),
+          actionId: fc.constantFrom(...Object.values(actionIds)),
+          value: fc.oneof(
+            text,
+            fc.constant(null).map(() => ids()[0] ?? ""),
+          ),
+          home: fc.boolean(),
+        }),
+        fc.record({
+          kind: fc.constant("view" as const),
+          callbackId: fc.constantFrom(...Object.values(callbackIds).filter((id) => id !== callbackIds.notice)),
+          metadata: metadataArb(text, ids),
+          values: stateValuesArb(text, users),
+        }),
       );
       await fc.assert(
         fc.asyncProperty(request, async (r) => {
@@ -250,7 +354,11 @@ describe("Slack interactions under fuzzing", () => {
             );
           } else {
             await expectAcked(`admin ${r.callbackId} ${r.metadata.slice(0, 80)}`, () =>
-              app.driver.viewSubmission({ userId: admin, view: { type: "modal", callback_id: r.callbackId, private_metadata: r.metadata, blocks: [] }, values: r.values }),
+              app.driver.viewSubmission({
+                userId: admin,
+                view: { type: "modal", callback_id: r.callbackId, private_metadata: r.metadata, blocks: [] },
+                values: r.values,
+              }),
             );
           }
         }),
@@ -265,12 +373,27 @@ describe("Slack interactions under fuzzing", () => {
   it("answers 401, and does nothing, when the signature is wrong", async () => {
     const calls = app.fake.calls.length;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `v0=${h}`), fc.string({ maxLength: 80 }), fc.constantFrom("v0=", "v1=abc", "")), async (signature) => {
-        sent++;
-        const body = new URLSearchParams({ team_id: app.fake.teamId, user_id: admin, command: "/keys", text: "create", channel_id: channelId, trigger_id: app.fake.issueTrigger(), response_url: app.driver.responseUrl() }).toString();
-        const response = await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, ...(signature ? { signature } : { signature: null }) });
-        expect(response.status).toBe(401);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `v0=${h}`),
+          fc.string({ maxLength: 80 }),
+          fc.constantFrom("v0=", "v1=abc", ""),
+        ),
+        async (signature) => {
+          sent++;
+          const body = new URLSearchParams({
+            team_id: app.fake.teamId,
+            user_id: admin,
+            command: "/keys",
+            text: "create",
+            channel_id: channelId,
+            trigger_id: app.fake.issueTrigger(),
+            response_url: app.driver.responseUrl(),
+          }).toString();
+          const response = await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, ...(signature ? { signature } : { signature: null }) });
+          expect(response.status).toBe(401);
+        },
+      ),
       { numRuns: 20 },
     );
     await sleep(100);
@@ -304,7 +427,14 @@ describe("Slack bugs found by fuzzing", () => {
   it("a button or form with an unknown id is acknowledged with 200 within 3 s", async () => {
     await withFreshApp(async (app, userId) => {
       const logs = app.logs.length;
-      const action = await app.driver.blockAction({ userId, actionId: "keyward.key.retired_button", blockId: "b", value: "x", channelId, messageTs: "1700000000.000100" });
+      const action = await app.driver.blockAction({
+        userId,
+        actionId: "keyward.key.retired_button",
+        blockId: "b",
+        value: "x",
+        channelId,
+        messageTs: "1700000000.000100",
+      });
       expect(action.status).toBe(200);
       expect(action.elapsedMs).toBeLessThan(3000);
       const view = await app.driver.viewSubmission({ userId, view: { type: "modal", callback_id: "keyward.retired_form", blocks: [] }, values: {} });

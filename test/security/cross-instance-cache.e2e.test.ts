@@ -19,7 +19,13 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances sharing Post
     const start = async (clock?: ManualClock) =>
       startKeyward({
         clock,
-        config: loadConfig({ DATABASE_URL: db.url!, KEYWARD_PEPPER: "e".repeat(64), KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 4).toString("base64")}`, PORT: "0", DATA_DIR: await mkdtemp(join(tmpdir(), "kw-two-")) }),
+        config: loadConfig({
+          DATABASE_URL: db.url!,
+          KEYWARD_PEPPER: "e".repeat(64),
+          KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 4).toString("base64")}`,
+          PORT: "0",
+          DATA_DIR: await mkdtemp(join(tmpdir(), "kw-two-")),
+        }),
         logger: createLogger("silent"),
         reminderScheduler: false,
       });
@@ -35,7 +41,9 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances sharing Post
   });
 
   const verifyOn = async (app: Keyward, key: string) =>
-    (await (await fetch(`${app.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) })).json()) as { valid: boolean; reason?: string };
+    (await (
+      await fetch(`${app.url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) })
+    ).json()) as { valid: boolean; reason?: string };
 
   it("refuses on B a key just deleted on A, while B's cache entry still had seconds to live", async () => {
     const admin = await a.services.access.actorForUser("TTWO", "UTWOADMIN", { isWorkspaceAdmin: true }, "slack");

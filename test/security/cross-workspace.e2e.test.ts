@@ -27,8 +27,24 @@ describe("another workspace's ids", () => {
     const before = await app.dump();
     const message = { blocks: [] } as never;
     const count = app.driver.responses.length;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.delete", blockId: "x", value: theirs.keyId, messageTs: "1790000000.000100", message, channelId });
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: theirs.configId, messageTs: "1790000000.000200", message, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.delete",
+      blockId: "x",
+      value: theirs.keyId,
+      messageTs: "1790000000.000100",
+      message,
+      channelId,
+    });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: theirs.configId,
+      messageTs: "1790000000.000200",
+      message,
+      channelId,
+    });
     const answers = (await app.driver.waitForResponses(count + 2)).slice(count).map((r) => textOf(r.body));
     expect(answers.every((a) => /not found/i.test(a))).toBe(true);
     expect(await app.dump()).toBe(before);

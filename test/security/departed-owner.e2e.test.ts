@@ -90,13 +90,25 @@ describe("a departed person's personal key", () => {
     expect(await verifyOn(url, secret)).toMatchObject({ valid: true });
     const ack = await app.driver.event({ type: "user_change", user: { id: configAdmin, team_id: app.fake.teamId, deleted: true } });
     expect(ack.status).toBe(200);
-    expect(await eventually(() => verifyOn(url, secret), (v) => !v.valid)).toEqual(refused);
+    expect(
+      await eventually(
+        () => verifyOn(url, secret),
+        (v) => !v.valid,
+      ),
+    ).toEqual(refused);
     expect(await rolesStatus(url, secret)).toBe(401);
-    const member = await app.keyward.db.prisma.member.findUniqueOrThrow({ where: { workspaceId_userId: { workspaceId: app.fake.teamId, userId: configAdmin } } });
+    const member = await app.keyward.db.prisma.member.findUniqueOrThrow({
+      where: { workspaceId_userId: { workspaceId: app.fake.teamId, userId: configAdmin } },
+    });
     expect(member.deactivatedAt).toBeInstanceOf(Date);
 
     await app.driver.event({ type: "user_change", user: { id: configAdmin, team_id: app.fake.teamId, deleted: false } });
-    expect(await eventually(() => verifyOn(url, secret), (v) => v.valid)).toMatchObject({ valid: true, workspaceId: app.fake.teamId });
+    expect(
+      await eventually(
+        () => verifyOn(url, secret),
+        (v) => v.valid,
+      ),
+    ).toMatchObject({ valid: true, workspaceId: app.fake.teamId });
     expect(await rolesStatus(url, secret)).toBe(200);
   });
 
@@ -107,7 +119,12 @@ describe("a departed person's personal key", () => {
     const member = await app.keyward.services.access.actorForUser(app.fake.teamId, memberId, { isWorkspaceAdmin: false }, "slack");
     const { secret } = await app.keyward.services.keys.create(member, { name: "leavers-own", role: "Member", kind: "personal", ...later });
     await app.driver.event({ type: "user_change", user: { id: memberId, team_id: app.fake.teamId, deleted: true } });
-    expect(await eventually(() => verifyOn(url, secret), (v) => !v.valid)).toEqual(refused);
+    expect(
+      await eventually(
+        () => verifyOn(url, secret),
+        (v) => !v.valid,
+      ),
+    ).toEqual(refused);
     expect(await rolesStatus(url, secret)).toBe(401);
   });
 
@@ -121,7 +138,12 @@ describe("a departed person's personal key", () => {
       expect(await verifyOn(app2.keyward.url, secret)).toMatchObject({ valid: true });
       app2.fake.addUser({ id: userId, deleted: true, tz: "UTC" });
       await app2.driver.command({ userId, text: "help" });
-      expect(await eventually(() => verifyOn(app2.keyward.url, secret), (v) => !v.valid)).toEqual(refused);
+      expect(
+        await eventually(
+          () => verifyOn(app2.keyward.url, secret),
+          (v) => !v.valid,
+        ),
+      ).toEqual(refused);
       expect(await rolesStatus(app2.keyward.url, secret)).toBe(401);
     } finally {
       await app2.close();

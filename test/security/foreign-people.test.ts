@@ -55,7 +55,9 @@ describe.each(databaseKinds())("people of another organisation on %s", (kind) =>
     const admin = await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true }, "slack");
     const { secret } = await f.services.keys.create(admin, { name: "was-admin", role: "Admin", kind: "personal", expiresOn: "2030-01-01", timeZone: "UTC" });
     await f.services.access.actorForUser(ws, "UWASADMIN1", { isWorkspaceAdmin: true, foreign: true }, "slack");
-    expect(await f.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: ws, userId: "UWASADMIN1" } } })).toMatchObject({ isWorkspaceAdmin: false });
+    expect(await f.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: ws, userId: "UWASADMIN1" } } })).toMatchObject({
+      isWorkspaceAdmin: false,
+    });
     // Their key holds nothing now: refused outright (item 5), not valid with no permissions.
     expect(await f.services.access.actorForKey(secret)).toEqual({ ok: false, reason: "owner_inactive" });
   });

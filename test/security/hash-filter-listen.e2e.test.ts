@@ -106,7 +106,9 @@ describe.runIf(databaseKinds().includes("postgres"))("verify's hash filter acros
   });
 
   it("keys created on A while B's LISTEN connection was down verify on B, before and after it is back", async () => {
-    const [listener] = await db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`);
+    const [listener] = await db.sql.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+    );
     expect(listener).toBeDefined();
     const seen = states.length;
     await db.sql.query(`SELECT pg_terminate_backend($1)`, [listener!.pid]);

@@ -45,7 +45,15 @@ describe("Slack answers a change that lost to another one", () => {
     await app.driver.command({ userId: admin, text: "delete deleted-while-rolled", channelId });
     const question = (await app.driver.waitForResponses(count + 1)).at(-1)!.body as Json;
     const rolled = await app.keyward.services.keys.roll(adminActor, key.id, { graceHours: 1 });
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: key.id, messageTs: "1790000000.000100", message: { blocks: question.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.ask_delete",
+      blockId: "delete_actions",
+      value: key.id,
+      messageTs: "1790000000.000100",
+      message: { blocks: question.blocks } as never,
+      channelId,
+    });
     const answer = (await app.driver.waitForResponses(count + 2)).at(-1)!.body as Json;
     expect(textOf(answer)).toContain(`deleted-while-rolled was rolled: its replacement ${rolled.key.id} carries the name now`);
     expect(textOf(answer)).not.toContain("Something went wrong");

@@ -84,7 +84,10 @@ describe.each(databaseKinds())("races on one key (%s)", (kind) => {
       for (const loser of answers.filter((r) => r.status === 409)) expect(loser.json.error.code).toBe("conflict");
       const winner = answers.find((r) => r.status === 201)!;
       const replacements = await current(name);
-      expect(replacements.map((k) => k.id), `round ${round}`).toEqual([winner.json.id]);
+      expect(
+        replacements.map((k) => k.id),
+        `round ${round}`,
+      ).toEqual([winner.json.id]);
       expect((await row(id)).replacedBy).toBe(winner.json.id);
       // The losers wrote nothing: no stray replacement, pending or deleted.
       expect(await a.db.prisma.apiKey.count({ where: { workspaceId: team, name } })).toBe(2);

@@ -71,7 +71,16 @@ describe("keyward serves the workspace of its bot token only", () => {
   it("a command naming the served team but another enterprise is refused", async () => {
     const before = await app.dump();
     const seen = app.logs.filter((line) => line.includes(refusal)).length;
-    const fields = { team_id: servedTeam, enterprise_id: "E0OTHER001", user_id: admin, command: "/keys", text: "help", channel_id: channelId, trigger_id: app.fake.issueTrigger(), response_url: app.driver.responseUrl() };
+    const fields = {
+      team_id: servedTeam,
+      enterprise_id: "E0OTHER001",
+      user_id: admin,
+      command: "/keys",
+      text: "help",
+      channel_id: channelId,
+      trigger_id: app.fake.issueTrigger(),
+      response_url: app.driver.responseUrl(),
+    };
     const ack = await app.driver.send(new URLSearchParams(fields).toString(), { contentType: FORM_CONTENT_TYPE });
     expect(ack.status).toBe(200);
     expect(textOf(ack.json)).toMatch(/not installed for this workspace/);
@@ -84,9 +93,22 @@ describe("keyward serves the workspace of its bot token only", () => {
     const before = await app.dump();
     const calls = app.fake.calls.length;
     const seen = app.logs.filter((line) => line.includes(refusal)).length;
-    const click = await foreign.blockAction({ userId: admin, actionId: "keyward.key.delete", blockId: "x", value: key.id, messageTs: "1790000000.000100", message: { blocks: [] }, channelId });
+    const click = await foreign.blockAction({
+      userId: admin,
+      actionId: "keyward.key.delete",
+      blockId: "x",
+      value: key.id,
+      messageTs: "1790000000.000100",
+      message: { blocks: [] },
+      channelId,
+    });
     expect(click.status).toBe(200);
-    const view = { type: "modal", callback_id: "keyward.key.edit", private_metadata: JSON.stringify({ keyId: key.id }), blocks: [{ type: "input", block_id: "name", label: { type: "plain_text", text: "Name" }, element: { type: "plain_text_input", action_id: "value" } }] };
+    const view = {
+      type: "modal",
+      callback_id: "keyward.key.edit",
+      private_metadata: JSON.stringify({ keyId: key.id }),
+      blocks: [{ type: "input", block_id: "name", label: { type: "plain_text", text: "Name" }, element: { type: "plain_text_input", action_id: "value" } }],
+    };
     const submit = await foreign.viewSubmission({ userId: admin, view, answers: { name: { value: "hijacked" } } });
     expect(submit.status).toBe(200);
     expect(submit.body).toBe("");
@@ -165,8 +187,14 @@ describe("on Enterprise Grid", () => {
 
   it("a user_change saying a sister workspace's admin is admin records no admin here; the served team's admin, yes", async () => {
     const member = (userId: string) => app.keyward.db.prisma.member.findUnique({ where: { workspaceId_userId: { workspaceId: "T0GRIDHOME", userId } } });
-    await app.driver.event({ type: "user_change", user: { id: "UGRIDSIS02", team_id: "T0GRIDSIS1", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001", is_admin: false } } } as never);
-    await app.driver.event({ type: "user_change", user: { id: "UGRIDADM03", team_id: "T0GRIDHOME", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001" } } } as never);
+    await app.driver.event({
+      type: "user_change",
+      user: { id: "UGRIDSIS02", team_id: "T0GRIDSIS1", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001", is_admin: false } },
+    } as never);
+    await app.driver.event({
+      type: "user_change",
+      user: { id: "UGRIDADM03", team_id: "T0GRIDHOME", is_admin: true, enterprise_user: { enterprise_id: "E0GRID0001" } },
+    } as never);
     await vi.waitFor(async () => expect(await member("UGRIDADM03")).toMatchObject({ isWorkspaceAdmin: true }));
     await vi.waitFor(async () => expect(await member("UGRIDSIS02")).toMatchObject({ isWorkspaceAdmin: false }));
   });
@@ -178,7 +206,16 @@ describe("on Enterprise Grid", () => {
 
   it("a request naming the served org and team is served; another org's is refused", async () => {
     const admin = app.addUser({ id: "UGRIDADM01", isAdmin: true });
-    const fields = (enterprise: string) => ({ team_id: "T0GRIDHOME", enterprise_id: enterprise, user_id: admin, command: "/keys", text: "help", channel_id: channelId, trigger_id: app.fake.issueTrigger(), response_url: app.driver.responseUrl() });
+    const fields = (enterprise: string) => ({
+      team_id: "T0GRIDHOME",
+      enterprise_id: enterprise,
+      user_id: admin,
+      command: "/keys",
+      text: "help",
+      channel_id: channelId,
+      trigger_id: app.fake.issueTrigger(),
+      response_url: app.driver.responseUrl(),
+    });
     const count = app.driver.responses.length;
     const served = await app.driver.send(new URLSearchParams(fields("E0GRID0001")).toString(), { contentType: FORM_CONTENT_TYPE });
     expect(served.status).toBe(200);

@@ -67,7 +67,9 @@ describe("the served workspace comes from auth.test", () => {
   const client = (answer: Record<string, unknown>) => ({ auth: { test: async () => ({ ok: true, ...answer }) } }) as never;
 
   it("takes the team, the enterprise and the kind of install", async () => {
-    expect(await servedWorkspaceOf(client({ team_id: "T0HOME0001", enterprise_id: "E0ORG00001", is_enterprise_install: false, user_id: "U0BOT", bot_id: "B0BOT" }))).toEqual({ ...gridTeam, botUserId: "U0BOT", botId: "B0BOT" });
+    expect(
+      await servedWorkspaceOf(client({ team_id: "T0HOME0001", enterprise_id: "E0ORG00001", is_enterprise_install: false, user_id: "U0BOT", bot_id: "B0BOT" })),
+    ).toEqual({ ...gridTeam, botUserId: "U0BOT", botId: "B0BOT" });
     expect((await servedWorkspaceOf(client({ team_id: "T0HOME0001", enterprise_id: "" }))).enterpriseId).toBeUndefined();
   });
 

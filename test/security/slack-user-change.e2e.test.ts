@@ -26,9 +26,18 @@ describe("Slack user changes reach personal keys at once", () => {
   it("a Slack admin unmade admin: their personal key loses the admin's rights", async () => {
     const userId = app.addUser({ id: "UADMINCHG", isAdmin: true });
     const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, userId, { isWorkspaceAdmin: true }, "slack");
-    const { secret } = await app.keyward.services.keys.create(admin, { name: "admins-own", role: "Admin", kind: "personal", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const { secret } = await app.keyward.services.keys.create(admin, {
+      name: "admins-own",
+      role: "Admin",
+      kind: "personal",
+      expiresOn: "2030-01-01",
+      timeZone: "UTC",
+    });
     expect(await createWith(secret, "while-admin")).toBe(201);
-    const ack = await app.driver.event({ type: "user_change", user: { id: userId, team_id: app.fake.teamId, is_admin: false, is_owner: false, deleted: false } } as never);
+    const ack = await app.driver.event({
+      type: "user_change",
+      user: { id: userId, team_id: app.fake.teamId, is_admin: false, is_owner: false, deleted: false },
+    } as never);
     expect(ack.status).toBe(200);
     const deadline = Date.now() + 5000;
     let status = 201;
@@ -45,7 +54,13 @@ describe("Slack user changes reach personal keys at once", () => {
     const memberId = app.addUser({ id: "UGOODBYE1" });
     await app.keyward.services.roles.assign(admin, memberId, "Member");
     const member = await app.keyward.services.access.actorForUser(app.fake.teamId, memberId, { isWorkspaceAdmin: false }, "slack");
-    const { secret } = await app.keyward.services.keys.create(member, { name: "members-own", role: "Member", kind: "personal", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const { secret } = await app.keyward.services.keys.create(member, {
+      name: "members-own",
+      role: "Member",
+      kind: "personal",
+      expiresOn: "2030-01-01",
+      timeZone: "UTC",
+    });
     expect(await roles(secret)).toBe(200);
     await app.driver.event({ type: "user_change", user: { id: memberId, team_id: app.fake.teamId, deleted: true } } as never);
     const deadline = Date.now() + 5000;

@@ -25,13 +25,18 @@ describe("names, not ids, and texts that summarise, through the real receiver", 
     adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     await app.keyward.services.roles.assign(adminActor, assignedAdmin, "Admin");
     // A service key that acts over REST: what it does is recorded as done by `key:<its id>`.
-    const { key, secret } = await app.keyward.services.keys.create(adminActor, { name: "deploy-bot", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const { key, secret } = await app.keyward.services.keys.create(adminActor, {
+      name: "deploy-bot",
+      role: "Manager",
+      expiresOn: "2030-01-01",
+      timeZone: "UTC",
+    });
     const auth = await app.keyward.services.access.actorForKey(secret);
     if (!auth.ok) throw new Error(`the bot key does not work: ${auth.reason}`);
     bot = { id: key.id, last4: key.last4, actor: auth.actor };
     expect(bot.actor.userId).toMatch(rawKeyId);
     await app.keyward.services.keys.create(bot.actor, { name: "made-by-bot", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    await app.keyward.services.integrations.add(bot.actor, "github", { alias: "bot-github", secret: "ghp_" + "b".repeat(36) });
+    await app.keyward.services.integrations.add(bot.actor, "github", { alias: "bot-github", secret: `ghp_${"b".repeat(36)}` });
   });
   afterAll(async () => {
     await app?.close();

@@ -36,15 +36,30 @@ describe("API-key reminders, acted on through the real receiver", () => {
     const before = app.fake.callsTo("chat.postMessage").length;
     clock.set(at);
     await app.keyward.reminders!.runPass();
-    return app.fake.callsTo("chat.postMessage").slice(before).filter((c) => c.response.ok && textOf(c.args).includes(name));
+    return app.fake
+      .callsTo("chat.postMessage")
+      .slice(before)
+      .filter((c) => c.response.ok && textOf(c.args).includes(name));
   }
 
-  const buttons = (post: RecordedCall) => (findBlock(post.args as Json, "reminder_actions").elements as Json[]).map((e) => ({ action: String(e.action_id), text: String((e.text as Json).text), value: String(e.value) }));
+  const buttons = (post: RecordedCall) =>
+    (findBlock(post.args as Json, "reminder_actions").elements as Json[]).map((e) => ({
+      action: String(e.action_id),
+      text: String((e.text as Json).text),
+      value: String(e.value),
+    }));
 
   async function press(post: RecordedCall, actionId: string) {
     const button = buttons(post).find((b) => b.action === actionId)!;
     const channelId = String(post.args.channel);
-    return app.driver.blockAction({ userId: ownerId, actionId, blockId: "reminder_actions", value: button.value, channelId, messageTs: String(post.response.ts) });
+    return app.driver.blockAction({
+      userId: ownerId,
+      actionId,
+      blockId: "reminder_actions",
+      value: button.value,
+      channelId,
+      messageTs: String(post.response.ts),
+    });
   }
 
   async function formFrom(post: RecordedCall, actionId = "keyward.reminder.rotate"): Promise<Json> {
@@ -55,7 +70,12 @@ describe("API-key reminders, acted on through the real receiver", () => {
 
   it("Roll now opens the roll form for that key, and the rolled key gets a NEW expiry", async () => {
     clock.set("2026-11-27T15:00:00Z");
-    const { key, secret: oldSecret } = await app.keyward.services.keys.create(owner, { name: "deploy-bot", role: "Viewer", expiresOn: "2027-03-01", timeZone: "America/New_York" });
+    const { key, secret: oldSecret } = await app.keyward.services.keys.create(owner, {
+      name: "deploy-bot",
+      role: "Viewer",
+      expiresOn: "2027-03-01",
+      timeZone: "America/New_York",
+    });
     const [post] = await remindersAbout("deploy-bot", "2027-02-26T15:00:00Z");
     expect(post!.violations).toEqual([]);
     expect(String(post!.args.channel)).toMatch(/^D/);
@@ -93,7 +113,14 @@ describe("API-key reminders, acted on through the real receiver", () => {
 
   it("an expired key's reminders open the create form filled in from the key; the replacement takes its name", async () => {
     clock.set("2026-11-27T15:00:00Z");
-    const { key } = await app.keyward.services.keys.create(owner, { name: "nightly-export", description: "exports <at> night", role: "Manager", kind: "personal", expiresOn: "2027-01-10", timeZone: "UTC" });
+    const { key } = await app.keyward.services.keys.create(owner, {
+      name: "nightly-export",
+      description: "exports <at> night",
+      role: "Manager",
+      kind: "personal",
+      expiresOn: "2027-01-10",
+      timeZone: "UTC",
+    });
     const [tomorrow] = await remindersAbout("nightly-export", "2027-01-09T12:00:00Z");
     expect(buttons(tomorrow!).map((b) => b.text)).toEqual(["Roll now", "Snooze"]);
     const [expired] = await remindersAbout("nightly-export", "2027-01-11T01:00:00Z");
@@ -153,7 +180,14 @@ describe("API-key reminders, acted on through the real receiver", () => {
 
     // A reminder posted before issue 10 carries `key:<id>`: its buttons still decode.
     const legacy = app.driver.responses.length;
-    await app.driver.blockAction({ userId: ownerId, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: `key:${key.id}`, channelId: String(post!.args.channel), messageTs: String(post!.response.ts) });
+    await app.driver.blockAction({
+      userId: ownerId,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: `key:${key.id}`,
+      channelId: String(post!.args.channel),
+      messageTs: String(post!.response.ts),
+    });
     const [legacyAnswer] = (await app.driver.waitForResponses(legacy + 1)).slice(legacy);
     expect(textOf(legacyAnswer!.body)).toContain("Snoozed *snoozy*");
     expect((await row()).nextReminderAt!.toISOString()).toBe("2027-04-11T01:30:00.000Z");
@@ -169,7 +203,14 @@ describe("API-key reminders, acted on through the real receiver", () => {
     const audit = await app.keyward.db.prisma.auditEvent.count();
     const answered = app.driver.responses.length;
     const value = buttons(post!).find((b) => b.action === "keyward.reminder.snooze")!.value;
-    await app.driver.blockAction({ userId: viewerId, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value, channelId: String(post!.args.channel), messageTs: String(post!.response.ts) });
+    await app.driver.blockAction({
+      userId: viewerId,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value,
+      channelId: String(post!.args.channel),
+      messageTs: String(post!.response.ts),
+    });
     const [answer] = (await app.driver.waitForResponses(answered + 1)).slice(answered);
     expect(textOf(answer!.body)).toContain("You do not have permission");
     expect(JSON.stringify(await app.keyward.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } }))).toBe(before);

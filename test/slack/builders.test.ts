@@ -38,10 +38,37 @@ const fullList = (page = 1): KeyListView => ({
 describe("Block Kit builders stay within Slack's limits at their extremes", () => {
   it.each([
     ["key list, full page of longest values", () => keyListMessage(fullList(7)).blocks],
-    ["help for an admin, after a bad command", () => helpMessage({ capabilities: capabilitiesOf(admin), roleName: "R".repeat(40), problem: "There is no `x` command." }).blocks],
-    ["roles message with 200 roles", () => rolesMessage({ roles: Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, name: `Role ${i} ${"n".repeat(30)}`, builtIn: i < 4, permissions: [...permissions] })), canEditRoles: true }).blocks],
-    ["audit message with 100 events", () => auditMessage(Array.from({ length: 100 }, (_, i) => ({ action: "api_key.update", actorId: "U0123456789", targetType: "api_key", targetName: `${longest}${i}`, targetId: "x", source: "slack", createdAt: new Date(0) }))).blocks],
-    ["secret message", () => secretMessage({ name: longest, roleName: "Admin", kind: "service", expiresAt: new Date(0), secret: "kw_" + "a".repeat(40) }).blocks],
+    [
+      "help for an admin, after a bad command",
+      () => helpMessage({ capabilities: capabilitiesOf(admin), roleName: "R".repeat(40), problem: "There is no `x` command." }).blocks,
+    ],
+    [
+      "roles message with 200 roles",
+      () =>
+        rolesMessage({
+          roles: Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, name: `Role ${i} ${"n".repeat(30)}`, builtIn: i < 4, permissions: [...permissions] })),
+          canEditRoles: true,
+        }).blocks,
+    ],
+    [
+      "audit message with 100 events",
+      () =>
+        auditMessage(
+          Array.from({ length: 100 }, (_, i) => ({
+            action: "api_key.update",
+            actorId: "U0123456789",
+            targetType: "api_key",
+            targetName: `${longest}${i}`,
+            targetId: "x",
+            source: "slack",
+            createdAt: new Date(0),
+          })),
+        ).blocks,
+    ],
+    [
+      "secret message",
+      () => secretMessage({ name: longest, roleName: "Admin", kind: "service", expiresAt: new Date(0), secret: `kw_${"a".repeat(40)}` }).blocks,
+    ],
     ["delete confirmation", () => deleteConfirmationMessage({ id: "x", name: longest, last4: "abcd" }).blocks],
     ["notice", () => noticeMessage("x".repeat(5000)).blocks],
   ])("%s", (_label, build) => {
@@ -51,7 +78,17 @@ describe("Block Kit builders stay within Slack's limits at their extremes", () =
   });
 
   it.each([
-    ["create form with 150 roles", () => createKeyModal({ roles: Array.from({ length: 150 }, (_, i) => ({ id: `id-${i}`, name: `Role ${i} ${"n".repeat(80)}` })), kinds: ["service", "personal"], defaultDay: "2027-02-25", timeZone: "Asia/Kathmandu", privateMetadata: JSON.stringify({ ch: "C1", ru: "https://hooks.slack.com/commands/T1/2/" + "x".repeat(200) }) })],
+    [
+      "create form with 150 roles",
+      () =>
+        createKeyModal({
+          roles: Array.from({ length: 150 }, (_, i) => ({ id: `id-${i}`, name: `Role ${i} ${"n".repeat(80)}` })),
+          kinds: ["service", "personal"],
+          defaultDay: "2027-02-25",
+          timeZone: "Asia/Kathmandu",
+          privateMetadata: JSON.stringify({ ch: "C1", ru: `https://hooks.slack.com/commands/T1/2/${"x".repeat(200)}` }),
+        }),
+    ],
     ["edit form", () => editKeyModal({ keyId: "k", name: longest, description: "d".repeat(500), roleName: "Admin", last4: "abcd" })],
     ["create role form", () => createRoleModal([...permissions])],
     ["assign role form", () => assignRoleModal(Array.from({ length: 120 }, (_, i) => ({ id: `r${i}`, name: `Role ${i}` })))],
@@ -75,13 +112,13 @@ describe("Block Kit builders stay within Slack's limits at their extremes", () =
 
   it("offers no change buttons for keys the reader cannot change", () => {
     const message = keyListMessage({ ...fullList(), keys: [key(1, { canChange: false }), key(2, { canChange: false, rolled: true })] });
-    for (const actionId of ["keyward.key.delete", "keyward.key.row_menu", "keyward.key.stop_old"]) expect(JSON.stringify(message.blocks)).not.toContain(actionId);
+    for (const actionId of ["keyward.key.delete", "keyward.key.row_menu", "keyward.key.stop_old"])
+      expect(JSON.stringify(message.blocks)).not.toContain(actionId);
   });
 });
 
 describe("modal parsers", () => {
-  const state = (entries: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(entries).map(([block, value]) => [block, { value: value as never }]));
+  const state = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).map(([block, value]) => [block, { value: value as never }]));
 
   it("reads the create form and validates it with the domain schema", () => {
     const ok = parseCreateKeyModal(
@@ -93,16 +130,35 @@ describe("modal parsers", () => {
       },
       "Europe/Paris",
     );
-    expect(ok).toEqual({ ok: true, input: { name: " ci ", description: "", role: "role-1", kind: "personal", expiresOn: "2027-01-31", timeZone: "Europe/Paris" } });
-    const bad = parseCreateKeyModal({ ...state({ name: { type: "plain_text_input", value: "" } }), expires_on: { value: { type: "datepicker", selected_date: null } } }, "UTC");
+    expect(ok).toEqual({
+      ok: true,
+      input: { name: " ci ", description: "", role: "role-1", kind: "personal", expiresOn: "2027-01-31", timeZone: "Europe/Paris" },
+    });
+    const bad = parseCreateKeyModal(
+      { ...state({ name: { type: "plain_text_input", value: "" } }), expires_on: { value: { type: "datepicker", selected_date: null } } },
+      "UTC",
+    );
     expect(bad.ok).toBe(false);
     expect(bad.ok ? {} : bad.errors).toMatchObject({ name: expect.any(String), role: expect.any(String), expires_on: expect.any(String) });
   });
 
   it("reads the edit, role and assignment forms", () => {
-    expect(parseEditKeyModal(state({ name: { type: "plain_text_input", value: "n" }, description: { type: "plain_text_input", value: "d" } }))).toEqual({ ok: true, input: { name: "n", description: "d" } });
-    expect(parseCreateRoleModal({ role_name: { value: { type: "plain_text_input", value: "Ops" } }, permissions: { value: { type: "checkboxes", selected_options: [] } } })).toMatchObject({ ok: false, errors: { permissions: expect.any(String) } });
-    expect(parseCreateRoleModal({ role_name: { value: { type: "plain_text_input", value: "" } }, permissions: { value: { type: "checkboxes", selected_options: [{ value: "audit.view" }] } } })).toMatchObject({ ok: false, errors: { role_name: expect.any(String) } });
+    expect(parseEditKeyModal(state({ name: { type: "plain_text_input", value: "n" }, description: { type: "plain_text_input", value: "d" } }))).toEqual({
+      ok: true,
+      input: { name: "n", description: "d" },
+    });
+    expect(
+      parseCreateRoleModal({
+        role_name: { value: { type: "plain_text_input", value: "Ops" } },
+        permissions: { value: { type: "checkboxes", selected_options: [] } },
+      }),
+    ).toMatchObject({ ok: false, errors: { permissions: expect.any(String) } });
+    expect(
+      parseCreateRoleModal({
+        role_name: { value: { type: "plain_text_input", value: "" } },
+        permissions: { value: { type: "checkboxes", selected_options: [{ value: "audit.view" }] } },
+      }),
+    ).toMatchObject({ ok: false, errors: { role_name: expect.any(String) } });
     expect(parseAssignRoleModal({})).toMatchObject({ ok: false, errors: { user: expect.any(String), role: expect.any(String) } });
     expect(editKeyIdFrom("not json")).toBeNull();
     expect(editKeyIdFrom(JSON.stringify({ keyId: 42 }))).toBeNull();
@@ -126,7 +182,10 @@ describe("/keys text parser", () => {
     expect(parseKeysCommand(text)).toEqual(expected);
   });
 
-  it.each(["list 0", "list -1", "list 1001", "list two", "list 1 2", "audit 101", "audit x", "edit", "delete", "create now", "launch", "`rm -rf`"])("answers %j with usage", (text) => {
-    expect(parseKeysCommand(text).kind).toBe("usage");
-  });
+  it.each(["list 0", "list -1", "list 1001", "list two", "list 1 2", "audit 101", "audit x", "edit", "delete", "create now", "launch", "`rm -rf`"])(
+    "answers %j with usage",
+    (text) => {
+      expect(parseKeysCommand(text).kind).toBe("usage");
+    },
+  );
 });

@@ -21,7 +21,16 @@ describe("a refused roll through the real receiver (rule 11)", () => {
     const admin = await app.keyward.services.access.actorForUser(app.fake.teamId, adminId, { isWorkspaceAdmin: true }, "slack");
     await app.keyward.services.roles.assign(admin, managerId, "Manager");
     const { key } = await app.keyward.services.keys.create(admin, { name: "admin-only-roll", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const view = { id: "VREFUSED01", ...rollKeyModal({ ...key, defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }) } as ModalView & { id: string };
+    const view = {
+      id: "VREFUSED01",
+      ...rollKeyModal({
+        ...key,
+        defaultDay: "2030-01-01",
+        lifetimeDays: 90,
+        timeZone: "UTC",
+        privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }),
+      }),
+    } as ModalView & { id: string };
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
     const auditBefore = await app.keyward.db.prisma.auditEvent.count();
 

@@ -31,15 +31,36 @@ const config = {
 /** Every form keyward opens, built as the app builds it, with the parser its submission runs first. */
 const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () => { ok: boolean; errors?: Record<string, string> } }> = {
   createKey: {
-    view: createKeyModal({ roles: [{ id: "r1", name: "Viewer" }], kinds: ["service", "personal"], defaultDay: "2027-02-25", timeZone: "UTC", privateMetadata: "{}" }),
+    view: createKeyModal({
+      roles: [{ id: "r1", name: "Viewer" }],
+      kinds: ["service", "personal"],
+      defaultDay: "2027-02-25",
+      timeZone: "UTC",
+      privateMetadata: "{}",
+    }),
     parseEmpty: () => parseCreateKeyModal({}, "UTC"),
   },
   editKey: { view: editKeyModal({ keyId: "k", name: "n", description: "", roleName: "Admin", last4: "abcd" }), parseEmpty: () => parseEditKeyModal({}) },
-  rollKey: { view: rollKeyModal({ name: "n", last4: "abcd", roleName: "Admin", expiresAt: new Date("2027-01-01"), defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: "{}" }), parseEmpty: () => parseRollKeyModal({}, "UTC") },
+  rollKey: {
+    view: rollKeyModal({
+      name: "n",
+      last4: "abcd",
+      roleName: "Admin",
+      expiresAt: new Date("2027-01-01"),
+      defaultDay: "2030-01-01",
+      lifetimeDays: 90,
+      timeZone: "UTC",
+      privateMetadata: "{}",
+    }),
+    parseEmpty: () => parseRollKeyModal({}, "UTC"),
+  },
   createRole: { view: createRoleModal([...permissions]), parseEmpty: () => parseCreateRoleModal({}) },
   assignRole: { view: assignRoleModal([{ id: "r1", name: "Viewer" }]), parseEmpty: () => parseAssignRoleModal({}) },
   addIntegration: { view: addIntegrationModal({ timeZone: "UTC", privateMetadata: "{}" }), parseEmpty: () => parseAddIntegrationModal({}, "UTC") },
-  rotateIntegration: { view: rotateIntegrationModal({ ...config, timeZone: "UTC", privateMetadata: "{}" } as never), parseEmpty: () => parseRotateIntegrationModal({}, "UTC") },
+  rotateIntegration: {
+    view: rotateIntegrationModal({ ...config, timeZone: "UTC", privateMetadata: "{}" } as never),
+    parseEmpty: () => parseRotateIntegrationModal({}, "UTC"),
+  },
   integrationChannel: { view: integrationChannelModal({ ...config, privateMetadata: "{}" } as never), parseEmpty: () => parseIntegrationChannelModal({}) },
 };
 
@@ -49,12 +70,35 @@ const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () =>
  * whole-input `_`, and one no form has.
  */
 const domainFields = [
-  "name", "description", "role", "kind", "expiresOn", "expiresAt", "timeZone", "graceUntil", "graceHours", "permissions", "permissions.0",
-  "user", "cursor", "limit", "integration", "alias", "secret", "isDefault", "reminderChannel", "_", "not_a_field",
+  "name",
+  "description",
+  "role",
+  "kind",
+  "expiresOn",
+  "expiresAt",
+  "timeZone",
+  "graceUntil",
+  "graceHours",
+  "permissions",
+  "permissions.0",
+  "user",
+  "cursor",
+  "limit",
+  "integration",
+  "alias",
+  "secret",
+  "isDefault",
+  "reminderChannel",
+  "_",
+  "not_a_field",
 ];
 
 /** The field sets each code is tried with: none, each field alone, and all together (mixed on- and off-form). */
-const fieldSets: Array<Record<string, string> | undefined> = [undefined, ...domainFields.map((f) => ({ [f]: `Fix ${f}.` })), Object.fromEntries(domainFields.map((f) => [f, `Fix ${f}.`]))];
+const fieldSets: Array<Record<string, string> | undefined> = [
+  undefined,
+  ...domainFields.map((f) => ({ [f]: `Fix ${f}.` })),
+  Object.fromEntries(domainFields.map((f) => [f, `Fix ${f}.`])),
+];
 
 function expectShownOnForm(submission: Submission, view: ModalView, error: DomainError): void {
   const inputs = inputBlocksOf(view);
@@ -81,7 +125,15 @@ describe("a refused submission is always shown where the user looks (rule 11)", 
   const table = (Object.keys(forms) as Array<keyof typeof forms>).flatMap((form) => errorCodes.map((code): [keyof typeof forms, ErrorCode] => [form, code]));
 
   it("covers every form keyward opens", () => {
-    expect(Object.keys(formViews).map((k) => callbackIds[k as keyof typeof callbackIds]).sort()).toEqual(Object.values(callbackIds).filter((id) => id !== callbackIds.notice).sort());
+    expect(
+      Object.keys(formViews)
+        .map((k) => callbackIds[k as keyof typeof callbackIds])
+        .sort(),
+    ).toEqual(
+      Object.values(callbackIds)
+        .filter((id) => id !== callbackIds.notice)
+        .sort(),
+    );
     for (const [name, { view }] of Object.entries(formViews)) expect(view.callback_id, name).toBe(callbackIds[name as keyof typeof callbackIds]);
   });
 
@@ -103,7 +155,9 @@ describe("a refused submission is always shown where the user looks (rule 11)", 
   });
 
   it("a roll refused for the key's role explains itself instead of naming a role block the roll form lacks", () => {
-    const error = new DomainError("role_exceeds_actor", "The role Admin grants permissions you do not hold: roles.edit.", { fields: { role: "Choose a role whose permissions you hold yourself." } });
+    const error = new DomainError("role_exceeds_actor", "The role Admin grants permissions you do not hold: roles.edit.", {
+      fields: { role: "Choose a role whose permissions you hold yourself." },
+    });
     const { view } = formViews.rollKey;
     const submission = refusal(deps, error, forms.rollKey, { id: "V1", ...view });
     expect(submission.response.response_action).toBe("update");
@@ -115,7 +169,16 @@ describe("a refused submission is always shown where the user looks (rule 11)", 
 
   it("keeps the form when some fields are on it, and carries the others in the text of one that is", () => {
     const { view } = formViews.createKey;
-    const submission = formErrors(forms.createKey, { id: "V1", ...view }, [["name", "Choose another name."], ["grace", "Not on this form."]], "Refused.", "Refused.");
+    const submission = formErrors(
+      forms.createKey,
+      { id: "V1", ...view },
+      [
+        ["name", "Choose another name."],
+        ["grace", "Not on this form."],
+      ],
+      "Refused.",
+      "Refused.",
+    );
     expect(submission.response).toEqual({ response_action: "errors", errors: { name: "Choose another name. Not on this form." } });
     expect(submission.late.text).toContain("Choose another name.");
   });
@@ -123,12 +186,20 @@ describe("a refused submission is always shown where the user looks (rule 11)", 
   it("puts a create's name conflict under the name field", () => {
     const error = new DomainError("conflict", 'A key named "x" already exists.', { fields: { name: "Choose a name no other live key has." } });
     const { view } = formViews.createKey;
-    expect(refusal(deps, error, forms.createKey, { id: "V1", ...view }).response).toEqual({ response_action: "errors", errors: { name: "Choose a name no other live key has." } });
+    expect(refusal(deps, error, forms.createKey, { id: "V1", ...view }).response).toEqual({
+      response_action: "errors",
+      errors: { name: "Choose a name no other live key has." },
+    });
   });
 
   it("puts a role's name and permissions under the role form's own blocks", () => {
-    const error = new DomainError("role_exceeds_actor", "You cannot grant permissions you do not hold: roles.edit.", { fields: { "permissions.0": "Only permissions you hold yourself can be granted." } });
+    const error = new DomainError("role_exceeds_actor", "You cannot grant permissions you do not hold: roles.edit.", {
+      fields: { "permissions.0": "Only permissions you hold yourself can be granted." },
+    });
     const { view } = formViews.createRole;
-    expect(refusal(deps, error, forms.createRole, { id: "V1", ...view }).response).toEqual({ response_action: "errors", errors: { permissions: "Only permissions you hold yourself can be granted." } });
+    expect(refusal(deps, error, forms.createRole, { id: "V1", ...view }).response).toEqual({
+      response_action: "errors",
+      errors: { permissions: "Only permissions you hold yourself can be granted." },
+    });
   });
 });

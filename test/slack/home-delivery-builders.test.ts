@@ -59,7 +59,9 @@ describe("where a new secret went: the notice that answers the create and roll f
     expect(text).toContain("direct messages with keyward");
     expect(text).toContain("<https://slack.com/app_redirect?channel=D0DM00001&team=T0TEAM001|Open that conversation>");
     // With the app's id, the DM link is the one Slack documents for a DM with an app: app=.
-    expect(deliveryNotice(delivered({ appId: "A0APP0001" })).text).toContain("<https://slack.com/app_redirect?app=A0APP0001&team=T0TEAM001|Open that conversation>");
+    expect(deliveryNotice(delivered({ appId: "A0APP0001" })).text).toContain(
+      "<https://slack.com/app_redirect?app=A0APP0001&team=T0TEAM001|Open that conversation>",
+    );
     expect(conversationLink("C0CHAN001", "T0TEAM001", "A0APP0001")).toBe("https://slack.com/app_redirect?channel=C0CHAN001&team=T0TEAM001");
     expect(conversationLink("D0DM00001", undefined, "A1&x")).toBe("https://slack.com/app_redirect?channel=D0DM00001");
     expect(text).toContain("gone once Slack reloads");
@@ -83,19 +85,29 @@ describe("where a new secret went: the notice that answers the create and roll f
   });
 
   it("says so when nothing worked (rule 4) or the key could not be switched on", () => {
-    expect(deliveryNotice(delivered({ outcome: { state: "undelivered" } }))).toMatchObject({ title: "Not created", text: expect.stringContaining("removed again") });
+    expect(deliveryNotice(delivered({ outcome: { state: "undelivered" } }))).toMatchObject({
+      title: "Not created",
+      text: expect.stringContaining("removed again"),
+    });
     const roll = deliveryNotice(delivered({ outcome: { state: "undelivered" }, replaces: { last4: "OLD1", worksUntil: new Date(0) } }));
     expect(roll).toMatchObject({ title: "Not rolled", text: expect.stringContaining("The old key works as before.") });
-    expect(deliveryNotice(delivered({ outcome: { state: "not_activated" } }))).toMatchObject({ title: "Not switched on", text: expect.stringContaining("do not use it") });
+    expect(deliveryNotice(delivered({ outcome: { state: "not_activated" } }))).toMatchObject({
+      title: "Not switched on",
+      text: expect.stringContaining("do not use it"),
+    });
     expect(deliveryStatus(delivered({ outcome: { state: "undelivered" } }))).toMatchObject({ tone: "refused" });
     // An undone roll whose old key could not come back (another key took the name meanwhile) says so, not "works as before".
-    const notBack = deliveryNotice(delivered({ outcome: { state: "undelivered", oldKeyStops: new Date(0) }, replaces: { last4: "OLD1", worksUntil: new Date(0) } }));
+    const notBack = deliveryNotice(
+      delivered({ outcome: { state: "undelivered", oldKeyStops: new Date(0) }, replaces: { last4: "OLD1", worksUntil: new Date(0) } }),
+    );
     expect(notBack.text).toContain("The old key was not brought back, because another key is named");
     expect(notBack.text).not.toContain("works as before");
   });
 
   it("escapes the key name, keeps the link to Slack's own host, and stays within a modal's limits", () => {
-    const notice = deliveryNotice(delivered({ keyName: hostile, outcome: { state: "delivered", route: "dm", channelId: "D0DM00001|<https://evil>" }, teamId: "T1&x=<y>" }));
+    const notice = deliveryNotice(
+      delivered({ keyName: hostile, outcome: { state: "delivered", route: "dm", channelId: "D0DM00001|<https://evil>" }, teamId: "T1&x=<y>" }),
+    );
     expect(notice.text).toContain(escapedHostile);
     expect(notice.text).not.toContain("<!channel>");
     expect(notice.text).not.toContain("evil>");
@@ -119,11 +131,24 @@ describe("where a new secret went: the notice that answers the create and roll f
 
 describe("the Home tab's status line and its actions", () => {
   it("puts the status line under the header, escaped unless formatted, and stays within 100 blocks at the fullest", () => {
-    const view = homeView({ roleName: "Admin", keys: fullKeys, canEditRoles: true, canCreate: true, integrations: fullIntegrations, status: { tone: "refused", text: hostile } });
+    const view = homeView({
+      roleName: "Admin",
+      keys: fullKeys,
+      canEditRoles: true,
+      canCreate: true,
+      integrations: fullIntegrations,
+      status: { tone: "refused", text: hostile },
+    });
     expect(blockKitViolations("home", view)).toEqual([]);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     expect(view.blocks[1]).toMatchObject({ block_id: "home_status", text: { text: `:no_entry: ${escapedHostile}` } });
-    const done = homeView({ roleName: "Admin", keys: null, canEditRoles: false, canCreate: false, status: { tone: "done", text: "Deleted *deploy-bot* `…DZSo`.", formatted: true } });
+    const done = homeView({
+      roleName: "Admin",
+      keys: null,
+      canEditRoles: false,
+      canCreate: false,
+      status: { tone: "done", text: "Deleted *deploy-bot* `…DZSo`.", formatted: true },
+    });
     expect(done.blocks[1]).toMatchObject({ text: { text: ":white_check_mark: Deleted *deploy-bot* `…DZSo`." } });
     const long = homeView({ roleName: "Admin", keys: null, canEditRoles: false, canCreate: false, status: { tone: "failed", text: "x".repeat(5000) } });
     expect(blockKitViolations("home", long)).toEqual([]);

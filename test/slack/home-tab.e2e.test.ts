@@ -80,7 +80,9 @@ describe("the Home tab through the real receiver", () => {
     await app.driver.blockAction({ userId: admin, actionId: "keyward.key.open_create", blockId: "home_actions", value: "create", view: home as never });
     const form = await modalAfter(app, opened);
     expect(form.callback_id).toBe("keyward.key.create");
-    const role = (findBlock(form, "role").element as { options: Array<{ value: string; text: { text: string } }> }).options.find((o) => o.text.text === "Viewer")!;
+    const role = (findBlock(form, "role").element as { options: Array<{ value: string; text: { text: string } }> }).options.find(
+      (o) => o.text.text === "Viewer",
+    )!;
     const publishedBefore = app.fake.callsTo("views.publish").length;
     const submitted = await app.driver.viewSubmission({ userId: admin, view: form, answers: { name: { value: name }, role: { value: role.value } } });
     expect(submitted.status).toBe(200);
@@ -144,7 +146,16 @@ describe("the Home tab through the real receiver", () => {
   it("a roll whose form was opened from the Home tab says where the replacement is and republishes Home", async () => {
     app.fake.reset();
     const { key, secret: old } = await newKey("home-roll");
-    const view = { id: "VHOMEROLL1", ...rollKeyModal({ ...key, defaultDay: "2030-06-01", lifetimeDays: 90, timeZone: "America/New_York", privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }) }) } as ModalView & { id: string };
+    const view = {
+      id: "VHOMEROLL1",
+      ...rollKeyModal({
+        ...key,
+        defaultDay: "2030-06-01",
+        lifetimeDays: 90,
+        timeZone: "America/New_York",
+        privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }),
+      }),
+    } as ModalView & { id: string };
     const submitted = await app.driver.viewSubmission({ userId: admin, view: view as never, answers: { grace: { value: "24" } } });
     const answer = submitted.json as { response_action: string; view: Json };
     expect(answer).toMatchObject({ response_action: "update", view: { title: { text: "Key rolled" } } });
@@ -179,7 +190,10 @@ describe("the Home tab through the real receiver", () => {
 
     const question = buttonOn(asked.view, "keyward.key.ask_delete");
     const { view, counts } = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
-    expect(statusOf(view)).toMatchObject({ block_id: "home_status", text: { text: `:white_check_mark: Deleted home-delete-me …${key.last4}. It is refused from now on.` } });
+    expect(statusOf(view)).toMatchObject({
+      block_id: "home_status",
+      text: { text: `:white_check_mark: Deleted home-delete-me …${key.last4}. It is refused from now on.` },
+    });
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
     expect((view.blocks as Json[]).some((b) => textOf(b).includes("*home-delete-me*"))).toBe(false);
     await expectNoSecondWindow(counts);

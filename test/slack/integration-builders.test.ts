@@ -68,7 +68,13 @@ const fullList = (page = 1, overrides: Partial<IntegrationListView> = {}): Integ
 });
 
 const keyRow = (i: number): KeyRowView => longKeyRow(i, { id: `0190b000-0000-7000-8000-${String(i).padStart(12, "0")}` });
-const fullKeys: KeyListView = { keys: Array.from({ length: 15 }, (_, i) => keyRow(i)), page: 2, cursor, nextCursor: cursor, capabilities: capabilitiesOf(admin) };
+const fullKeys: KeyListView = {
+  keys: Array.from({ length: 15 }, (_, i) => keyRow(i)),
+  page: 2,
+  cursor,
+  nextCursor: cursor,
+  capabilities: capabilitiesOf(admin),
+};
 
 const metadata = encodeIntegrationMetadata({ id: "0190a000-0000-7000-8000-000000000001", channel: "C0123456789", threadTs: "1790000000.000100", home: true });
 
@@ -84,11 +90,23 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     ["added notice", () => integrationNoticeMessage(addedText({ ...config(0), alias: longestAlias }), ":white_check_mark:").blocks],
     ["rotated notice", () => integrationNoticeMessage(rotatedText(config(1))).blocks],
     ["default notice", () => integrationNoticeMessage(madeDefaultText(config(1))).blocks],
-    ["channel notices", () => [...integrationNoticeMessage(channelText(config(1))).blocks, ...integrationNoticeMessage(channelText(config(0)), "x").blocks.map((b) => ({ ...b, block_id: "n2" }))]],
+    [
+      "channel notices",
+      () => [
+        ...integrationNoticeMessage(channelText(config(1))).blocks,
+        ...integrationNoticeMessage(channelText(config(0)), "x").blocks.map((b) => ({ ...b, block_id: "n2" })),
+      ],
+    ],
     ["deleted notice", () => integrationNoticeMessage(deletedText(config(0))).blocks],
     ["snoozed notice", () => integrationNoticeMessage(snoozedText(config(0), new Date(0)), ":zzz:").blocks],
-    ["API-key snooze notice", () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: new Date(0) }).blocks],
-    ["API-key snooze notice, key expired", () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: null }).blocks],
+    [
+      "API-key snooze notice",
+      () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: new Date(0) }).blocks,
+    ],
+    [
+      "API-key snooze notice, key expired",
+      () => keySnoozedMessage({ id: "0190a000-0000-7000-8000-000000000001", name: longestAlias, last4: "wxyz", until: null }).blocks,
+    ],
     ["thread follow-up", () => rotatedInThreadMessage("U0123456789", { ...config(0), alias: longestAlias }).blocks],
     ["help for an admin", () => helpMessage({ capabilities: capabilitiesOf(admin), roleName: "R".repeat(40), problem: "x" }).blocks],
   ])("%s", (_label, build) => {
@@ -99,7 +117,10 @@ describe("integration builders stay within Slack's limits at their extremes", ()
 
   it.each([
     ["add form", () => addIntegrationModal({ timeZone: "America/Argentina/ComodRivadavia", privateMetadata: metadata })],
-    ["rotate form, expiring default", () => rotateIntegrationModal({ ...config(0, { alias: longestAlias }), timeZone: "Asia/Kathmandu", privateMetadata: metadata })],
+    [
+      "rotate form, expiring default",
+      () => rotateIntegrationModal({ ...config(0, { alias: longestAlias }), timeZone: "Asia/Kathmandu", privateMetadata: metadata }),
+    ],
     ["rotate form, no expiry", () => rotateIntegrationModal({ ...config(3), timeZone: "UTC", privateMetadata: metadata })],
     ["channel form with a channel", () => integrationChannelModal({ ...config(1), privateMetadata: metadata })],
     ["channel form without one", () => integrationChannelModal({ ...config(0), privateMetadata: metadata })],
@@ -119,7 +140,13 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     expect(text).toContain("integrations list");
     // The Home tab shows the first page only: no integration paging buttons there.
     expect(text).not.toContain("keyward.integration.list_next");
-    const empty = homeView({ roleName: "Viewer", keys: null, canEditRoles: false, canCreate: false, integrations: fullList(1, { configs: [], nextCursor: null, canEdit: false }) });
+    const empty = homeView({
+      roleName: "Viewer",
+      keys: null,
+      canEditRoles: false,
+      canCreate: false,
+      integrations: fullList(1, { configs: [], nextCursor: null, canEdit: false }),
+    });
     expect(blockKitViolations("home", empty)).toEqual([]);
     expect(JSON.stringify(empty)).not.toContain("keyward.integration.open_add");
   });
@@ -131,7 +158,9 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     expect(text).toContain(":star: default");
     expect(text).toContain("<#C0123456789>");
     expect(text).toMatch(/<!date\^\d+\^/);
-    const actions = message.blocks.filter((b) => b.block_id?.startsWith("integration_actions_")) as Array<{ elements: Array<{ action_id: string; confirm?: unknown }> }>;
+    const actions = message.blocks.filter((b) => b.block_id?.startsWith("integration_actions_")) as Array<{
+      elements: Array<{ action_id: string; confirm?: unknown }>;
+    }>;
     // The default has no "Make default"; every row's Delete asks first.
     expect(actions[0]!.elements.map((e) => e.action_id)).not.toContain("keyward.integration.set_default");
     expect(actions[1]!.elements.map((e) => e.action_id)).toContain("keyward.integration.set_default");
@@ -151,15 +180,32 @@ describe("integration builders stay within Slack's limits at their extremes", ()
   });
 
   it("keeps ids and places in private_metadata and drops anything malformed", () => {
-    expect(decodeIntegrationMetadata(metadata)).toEqual({ id: "0190a000-0000-7000-8000-000000000001", channel: "C0123456789", threadTs: "1790000000.000100", home: true });
+    expect(decodeIntegrationMetadata(metadata)).toEqual({
+      id: "0190a000-0000-7000-8000-000000000001",
+      channel: "C0123456789",
+      threadTs: "1790000000.000100",
+      home: true,
+    });
     expect(decodeIntegrationMetadata("not json")).toEqual({});
-    expect(decodeIntegrationMetadata(JSON.stringify({ id: "x y", ch: "U123", ts: "now" }))).toEqual({ id: undefined, channel: undefined, threadTs: undefined, home: false });
+    expect(decodeIntegrationMetadata(JSON.stringify({ id: "x y", ch: "U123", ts: "now" }))).toEqual({
+      id: undefined,
+      channel: undefined,
+      threadTs: undefined,
+      home: false,
+    });
   });
 });
 
 describe("integration form parsers", () => {
   const text = (value: string | null) => ({ value: { type: "plain_text_input", value } });
-  const add = (answers: { integration?: string; alias?: string; secret?: string; day?: string | null; isDefault?: boolean; channel?: string | null }): StateValues => ({
+  const add = (answers: {
+    integration?: string;
+    alias?: string;
+    secret?: string;
+    day?: string | null;
+    isDefault?: boolean;
+    channel?: string | null;
+  }): StateValues => ({
     integration: text(answers.integration ?? "GitHub"),
     alias: text(answers.alias ?? "cortex-github"),
     secret: text(answers.secret ?? "ghp_abcdefgh1234"),
@@ -169,11 +215,22 @@ describe("integration form parsers", () => {
   });
 
   it("reads the add form with the domain's schemas", () => {
-    expect(parseAddIntegrationModal(add({}), "Europe/Paris")).toEqual({ ok: true, integration: "github", input: { alias: "cortex-github", secret: "ghp_abcdefgh1234" } });
+    expect(parseAddIntegrationModal(add({}), "Europe/Paris")).toEqual({
+      ok: true,
+      integration: "github",
+      input: { alias: "cortex-github", secret: "ghp_abcdefgh1234" },
+    });
     expect(parseAddIntegrationModal(add({ day: "2027-03-01", isDefault: true, channel: "C0PLATFORM" }), "Europe/Paris")).toEqual({
       ok: true,
       integration: "github",
-      input: { alias: "cortex-github", secret: "ghp_abcdefgh1234", isDefault: true, reminderChannel: "C0PLATFORM", expiresOn: "2027-03-01", timeZone: "Europe/Paris" },
+      input: {
+        alias: "cortex-github",
+        secret: "ghp_abcdefgh1234",
+        isDefault: true,
+        reminderChannel: "C0PLATFORM",
+        expiresOn: "2027-03-01",
+        timeZone: "Europe/Paris",
+      },
     });
   });
 
@@ -181,14 +238,25 @@ describe("integration form parsers", () => {
     const secret = "ghp_has a space_9876";
     const bad = parseAddIntegrationModal(add({ integration: "Git Hub!", alias: "Cortex GitHub", secret, channel: "U0PERSON1" }), "UTC");
     expect(bad.ok).toBe(false);
-    expect(bad.ok ? {} : bad.errors).toMatchObject({ integration: expect.any(String), alias: expect.any(String), secret: expect.stringMatching(/spaces/), channel: expect.any(String) });
+    expect(bad.ok ? {} : bad.errors).toMatchObject({
+      integration: expect.any(String),
+      alias: expect.any(String),
+      secret: expect.stringMatching(/spaces/),
+      channel: expect.any(String),
+    });
     expect(JSON.stringify(bad)).not.toContain("has a space");
     expect(parseAddIntegrationModal(add({ secret: "" }), "UTC")).toMatchObject({ ok: false, errors: { secret: expect.any(String) } });
   });
 
   it("reads the rotate form: a new secret, and its expiry or none", () => {
-    const values = (secret: string, day: string | null): StateValues => ({ secret: text(secret), expires_on: { value: { type: "datepicker", selected_date: day } } });
-    expect(parseRotateIntegrationModal(values("ghp_new_secret_1", "2027-06-30"), "Asia/Kathmandu")).toEqual({ ok: true, input: { secret: "ghp_new_secret_1", expiresOn: "2027-06-30", timeZone: "Asia/Kathmandu" } });
+    const values = (secret: string, day: string | null): StateValues => ({
+      secret: text(secret),
+      expires_on: { value: { type: "datepicker", selected_date: day } },
+    });
+    expect(parseRotateIntegrationModal(values("ghp_new_secret_1", "2027-06-30"), "Asia/Kathmandu")).toEqual({
+      ok: true,
+      input: { secret: "ghp_new_secret_1", expiresOn: "2027-06-30", timeZone: "Asia/Kathmandu" },
+    });
     expect(parseRotateIntegrationModal(values("ghp_new_secret_1", null), "UTC")).toEqual({ ok: true, input: { secret: "ghp_new_secret_1", expiresAt: null } });
     expect(parseRotateIntegrationModal(values("ab", null), "UTC")).toMatchObject({ ok: false, errors: { secret: expect.any(String) } });
   });
@@ -217,7 +285,14 @@ describe("/keys integrations text", () => {
     expect(parsed.kind === "integrations" ? parsed.command : null).toMatchObject(command);
   });
 
-  it.each(["integrations list a b", "integrations add github", "integrations rotate github", "integrations delete github a b", "integrations frob", "integrations default"])("answers %j with usage", (input) => {
+  it.each([
+    "integrations list a b",
+    "integrations add github",
+    "integrations rotate github",
+    "integrations delete github a b",
+    "integrations frob",
+    "integrations default",
+  ])("answers %j with usage", (input) => {
     const parsed = parseKeysCommand(input);
     expect(parsed.kind).toBe("usage");
     expect(parsed.kind === "usage" ? parsed.problem : "").toContain("integrations");

@@ -74,7 +74,15 @@ describe("/keys integrations through the real receiver", () => {
 
   async function press(userId: string, message: Json, actionId: string, value: string) {
     const { blockId } = buttonFor(message, actionId, value);
-    return app.driver.blockAction({ userId, actionId, blockId, value, channelId, messageTs: "1790000000.000100", message: { blocks: message.blocks } as never });
+    return app.driver.blockAction({
+      userId,
+      actionId,
+      blockId,
+      value,
+      channelId,
+      messageTs: "1790000000.000100",
+      message: { blocks: message.blocks } as never,
+    });
   }
 
   /** A reminder message as the reminder pass posts it: the two buttons carry the configuration id. */
@@ -103,32 +111,60 @@ describe("/keys integrations through the real receiver", () => {
     expect(view.callback_id).toBe("keyward.integration.add");
     expect(textOf(findBlock(view, "expires_on"))).toContain("Asia/Kathmandu");
 
-    const bad = ghToken().slice(0, 10) + " " + ghToken();
+    const bad = `${ghToken().slice(0, 10)} ${ghToken()}`;
     typed.push(bad);
-    const refused = await app.driver.viewSubmission({ userId: manager, view, answers: { integration: { value: "Git Hub" }, alias: { value: "Cortex GitHub!" }, secret: { value: bad } } });
+    const refused = await app.driver.viewSubmission({
+      userId: manager,
+      view,
+      answers: { integration: { value: "Git Hub" }, alias: { value: "Cortex GitHub!" }, secret: { value: bad } },
+    });
     expect(refused.status).toBe(200);
-    expect(refused.json).toMatchObject({ response_action: "errors", errors: { integration: expect.any(String), alias: expect.any(String), secret: expect.stringMatching(/spaces/) } });
+    expect(refused.json).toMatchObject({
+      response_action: "errors",
+      errors: { integration: expect.any(String), alias: expect.any(String), secret: expect.stringMatching(/spaces/) },
+    });
     const secret = ghToken();
     typed.push(secret);
-    const past = await app.driver.viewSubmission({ userId: manager, view, answers: { integration: { value: "github" }, alias: { value: "cortex-github" }, secret: { value: secret }, expires_on: { value: "2020-01-01" } } });
+    const past = await app.driver.viewSubmission({
+      userId: manager,
+      view,
+      answers: { integration: { value: "github" }, alias: { value: "cortex-github" }, secret: { value: secret }, expires_on: { value: "2020-01-01" } },
+    });
     expect(past.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.any(String) } });
     expect(await configs()).toHaveLength(0);
 
     const added = await app.driver.viewSubmission({
       userId: manager,
       view,
-      answers: { integration: { value: "github" }, alias: { value: "cortex-github" }, secret: { value: secret }, expires_on: { value: "2030-01-31" }, channel: { value: channelId } },
+      answers: {
+        integration: { value: "github" },
+        alias: { value: "cortex-github" },
+        secret: { value: secret },
+        expires_on: { value: "2030-01-31" },
+        channel: { value: channelId },
+      },
     });
     expect(added.json).toMatchObject({ response_action: "update" });
     expect(textOf(added.json)).toContain("cortex-github");
     expect(textOf(added.json)).toContain(secret.slice(-4));
     const [row] = await configs();
     // The first configuration of an integration becomes its default; the day ends in the adder's zone.
-    expect(row).toMatchObject({ integration: "github", alias: "cortex-github", last4: secret.slice(-4), isDefault: true, reminderChannel: channelId, createdBy: manager });
+    expect(row).toMatchObject({
+      integration: "github",
+      alias: "cortex-github",
+      last4: secret.slice(-4),
+      isDefault: true,
+      reminderChannel: channelId,
+      createdBy: manager,
+    });
     expect(row!.expiresAt!.toISOString()).toBe("2030-01-31T18:14:59.999Z");
     expect((await app.keyward.services.integrations.reveal(adminActor, "github", "cortex-github")).secret).toBe(secret);
 
-    const again = await app.driver.viewSubmission({ userId: manager, view, answers: { integration: { value: "github" }, alias: { value: "cortex-github" }, secret: { value: secret } } });
+    const again = await app.driver.viewSubmission({
+      userId: manager,
+      view,
+      answers: { integration: { value: "github" }, alias: { value: "cortex-github" }, secret: { value: secret } },
+    });
     expect(again.json).toMatchObject({ response_action: "errors", errors: { alias: expect.stringMatching(/rotate/) } });
     expect(await configs()).toHaveLength(1);
   });
@@ -142,7 +178,8 @@ describe("/keys integrations through the real receiver", () => {
     expect(text).toContain(":star: default");
     expect(text).toContain(`<#${channelId}>`);
     expect(text).toMatch(/<!date\^\d+\^/);
-    for (const actionId of ["keyward.integration.open_rotate", "keyward.integration.open_channel", "keyward.integration.delete"]) buttonFor(message, actionId, row.id);
+    for (const actionId of ["keyward.integration.open_rotate", "keyward.integration.open_channel", "keyward.integration.delete"])
+      buttonFor(message, actionId, row.id);
     expect(textOf(await listMessage(manager, "integrations list github"))).toContain("cortex-github");
     expect(textOf(await listMessage(manager, "integrations list pagerduty"))).toContain("No configurations for pagerduty yet");
     expect(textOf(await listMessage(manager, "integrations list Not_A_Slug"))).toContain("short name");
@@ -154,7 +191,14 @@ describe("/keys integrations through the real receiver", () => {
     const before = await find("cortex-github");
     const ts = await postReminder(before.id);
     const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: manager, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: before.id, channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: manager,
+      actionId: "keyward.reminder.rotate",
+      blockId: "reminder_actions",
+      value: before.id,
+      channelId,
+      messageTs: ts,
+    });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.integration.rotate");
     expect(textOf(view)).toContain(`…${before.last4}`);
@@ -169,7 +213,14 @@ describe("/keys integrations through the real receiver", () => {
     expect(rotated.json).toMatchObject({ response_action: "update" });
 
     const after = await find("cortex-github");
-    expect(after).toMatchObject({ id: before.id, alias: "cortex-github", isDefault: true, last4: secret.slice(-4), reminderChannel: channelId, rotatedBy: manager });
+    expect(after).toMatchObject({
+      id: before.id,
+      alias: "cortex-github",
+      isDefault: true,
+      last4: secret.slice(-4),
+      reminderChannel: channelId,
+      rotatedBy: manager,
+    });
     expect(after.expiresAt!.toISOString()).toBe("2031-06-30T18:14:59.999Z");
     expect((await app.keyward.services.integrations.reveal(adminActor, "github", "cortex-github")).secret).toBe(secret);
 
@@ -183,7 +234,14 @@ describe("/keys integrations through the real receiver", () => {
     const config = await find("cortex-github");
     const ts = await postReminder(config.id);
     const count = app.driver.responses.length;
-    await app.driver.blockAction({ userId: manager, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: config.id, channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: manager,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: config.id,
+      channelId,
+      messageTs: ts,
+    });
     const answer = await lastResponse(count + 1);
     expect(answer).toMatchObject({ response_type: "ephemeral", replace_original: false });
     expect(textOf(answer)).toContain("Snoozed");
@@ -193,7 +251,14 @@ describe("/keys integrations through the real receiver", () => {
     expect(await app.keyward.db.prisma.auditEvent.count({ where: { action: "integration.snooze", actorId: manager } })).toBe(1);
 
     // An API-key reminder's Snooze goes to the key (test/slack/api-key-reminders.e2e.test.ts); this one names no key.
-    await app.driver.blockAction({ userId: manager, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: "apikey.0190a000-0000-7000-8000-000000000001", channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: manager,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: "apikey.0190a000-0000-7000-8000-000000000001",
+      channelId,
+      messageTs: ts,
+    });
     expect(textOf(await lastResponse(count + 2))).toContain("The API key was not found");
   });
 
@@ -201,7 +266,14 @@ describe("/keys integrations through the real receiver", () => {
     const { key } = await app.keyward.services.keys.create(adminActor, { name: "reminded-key", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const ts = await postReminder(`apikey.${key.id}`);
     const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: `apikey.${key.id}`, channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.reminder.rotate",
+      blockId: "reminder_actions",
+      value: `apikey.${key.id}`,
+      channelId,
+      messageTs: ts,
+    });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.key.roll");
     expect(textOf(view)).toContain("reminded-key");
@@ -260,7 +332,11 @@ describe("/keys integrations through the real receiver", () => {
     const addForm = await openFromCommand(manager, "integrations add");
     const secret = ghToken();
     typed.push(secret);
-    const forgedAdd = await app.driver.viewSubmission({ userId: viewer, view: addForm, answers: { integration: { value: "github" }, alias: { value: "sneaky" }, secret: { value: secret } } });
+    const forgedAdd = await app.driver.viewSubmission({
+      userId: viewer,
+      view: addForm,
+      answers: { integration: { value: "github" }, alias: { value: "sneaky" }, secret: { value: secret } },
+    });
     expect(textOf(forgedAdd.json)).toContain("You do not have permission");
     const rotateForm = await openFromCommand(manager, "integrations rotate github cortex-github");
     const forgedRotate = await app.driver.viewSubmission({ userId: viewer, view: rotateForm, answers: { secret: { value: secret } } });
@@ -281,10 +357,24 @@ describe("/keys integrations through the real receiver", () => {
     await app.driver.command({ userId: viewer, text: "integrations default github backup-github", channelId });
     expect(textOf(await lastResponse(count + 4))).toContain("You do not have permission");
     const ts = await postReminder(cortex.id);
-    await app.driver.blockAction({ userId: viewer, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: cortex.id, channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: viewer,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: cortex.id,
+      channelId,
+      messageTs: ts,
+    });
     expect(textOf(await lastResponse(count + 5))).toContain("You do not have permission");
     const rotateOpened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: viewer, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: cortex.id, channelId, messageTs: ts });
+    await app.driver.blockAction({
+      userId: viewer,
+      actionId: "keyward.reminder.rotate",
+      blockId: "reminder_actions",
+      value: cortex.id,
+      channelId,
+      messageTs: ts,
+    });
     expect(await noticeIn(rotateOpened)).toContain("You do not have permission to edit integrations");
 
     expect(JSON.stringify(await configs())).toBe(before);
@@ -319,8 +409,10 @@ describe("/keys integrations through the real receiver", () => {
   });
 
   it("pages through many configurations, and shows the first page on the Home tab within 100 blocks", async () => {
-    for (let i = 0; i < 40; i++) await app.keyward.services.integrations.add(adminActor, "datadog", { alias: `dd-${String(i).padStart(2, "0")}`, secret: ghToken() });
-    for (let i = 0; i < 20; i++) await app.keyward.services.keys.create(adminActor, { name: `home-key-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    for (let i = 0; i < 40; i++)
+      await app.keyward.services.integrations.add(adminActor, "datadog", { alias: `dd-${String(i).padStart(2, "0")}`, secret: ghToken() });
+    for (let i = 0; i < 20; i++)
+      await app.keyward.services.keys.create(adminActor, { name: `home-key-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const seen = new Set<string>();
     let page = await listMessage(admin, "integrations list datadog");
     for (let n = 0; n < 10; n++) {
@@ -333,7 +425,15 @@ describe("/keys integrations through the real receiver", () => {
       const next = (nav?.elements as Button[] | undefined)?.find((e) => e.action_id === "keyward.integration.list_next");
       if (!next) break;
       const count = app.driver.responses.length;
-      await app.driver.blockAction({ userId: admin, actionId: next.action_id, blockId: "integrations_nav", value: next.value, channelId, messageTs: "1790000000.000100", message: { blocks: page.blocks } as never });
+      await app.driver.blockAction({
+        userId: admin,
+        actionId: next.action_id,
+        blockId: "integrations_nav",
+        value: next.value,
+        channelId,
+        messageTs: "1790000000.000100",
+        message: { blocks: page.blocks } as never,
+      });
       const response = (await app.driver.waitForResponses(count + 1)).at(-1)!;
       expect(response.violations).toEqual([]);
       page = response.body as Json;
@@ -356,7 +456,13 @@ describe("/keys integrations through the real receiver", () => {
     const homeView = app.fake.getHomeView(admin)!;
     const block = (homeView.blocks as Json[]).find((b) => textOf(b).includes(`"value":"${cortex.id}"`) && b.type === "actions")!;
     const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.integration.open_rotate", blockId: String(block.block_id), value: cortex.id, view: homeView });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.integration.open_rotate",
+      blockId: String(block.block_id),
+      value: cortex.id,
+      view: homeView,
+    });
     const form = await modalAfter(app, opened);
     const secret = ghToken();
     typed.push(secret);

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { createKeyThroughSlack, expectEveryMessageHasText, expectNoRawKeyIds, expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import {
+  createKeyThroughSlack,
+  expectEveryMessageHasText,
+  expectNoRawKeyIds,
+  expectSecretOnlyDeliveredOnce,
+  findBlock,
+  modalAfter,
+  secretIn,
+  textOf,
+  verifyWhenActive,
+} from "./slack-flow-helpers.ts";
 
 describe("key flows through the real receiver", () => {
   let app: TestApp;

@@ -27,7 +27,13 @@ describe("key list rows act in the list they are in, through the real receiver",
   const newKey = (name: string) => app.keyward.services.keys.create(adminActor, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
 
   /** Presses something in a list message; answers with what the app posted to that press's own response_url. */
-  async function press(userId: string, message: Json, actionId: string, blockId: string, value: string): Promise<{ sent: DriverResponse; answer: CollectedResponse }> {
+  async function press(
+    userId: string,
+    message: Json,
+    actionId: string,
+    blockId: string,
+    value: string,
+  ): Promise<{ sent: DriverResponse; answer: CollectedResponse }> {
     const count = app.driver.responses.length;
     const sent = await app.driver.blockAction({ userId, actionId, blockId, value, messageTs, message: { blocks: message.blocks } as never, channelId });
     expect(sent.status).toBe(200);
@@ -48,7 +54,9 @@ describe("key list rows act in the list they are in, through the real receiver",
     let page = await command(userId, "list");
     for (let n = 0; n < 20; n++) {
       if (rows(page).some((r) => row.test(r.text))) return page;
-      const next = ((page.blocks as Json[]).find((b) => b.block_id === "keys_nav")?.elements as Json[] | undefined)?.find((e) => e.action_id === "keyward.key.list_next");
+      const next = ((page.blocks as Json[]).find((b) => b.block_id === "keys_nav")?.elements as Json[] | undefined)?.find(
+        (e) => e.action_id === "keyward.key.list_next",
+      );
       if (!next) break;
       page = (await press(userId, page, "keyward.key.list_next", "keys_nav", next.value as string)).answer.body as Json;
     }
@@ -67,7 +75,8 @@ describe("key list rows act in the list they are in, through the real receiver",
     return row;
   }
 
-  const option = (row: { accessory?: Json }, label: string) => (row.accessory!.options as Array<{ text: { text: string }; value: string }>).find((o) => o.text.text === label)!.value;
+  const option = (row: { accessory?: Json }, label: string) =>
+    (row.accessory!.options as Array<{ text: { text: string }; value: string }>).find((o) => o.text.text === label)!.value;
   const buttonIn = (message: Json, blockId: string, actionId: string) =>
     ((message.blocks as Json[]).find((b) => b.block_id === blockId)!.elements as Json[]).find((e) => e.action_id === actionId)!.value as string;
   const pageLabel = (message: Json) => textOf((message.blocks as Json[]).find((b) => b.block_id === "keys_page"));
@@ -80,36 +89,52 @@ describe("key list rows act in the list they are in, through the real receiver",
     expect(pageLabel(page2)).toContain("Page 2");
     const victim = made[16]!;
 
-    const asked = (await press(admin, page2, "keyward.key.row_menu", rowOf(page2, "del-16").blockId, option(rowOf(page2, "del-16"), "Delete"))).answer.body as Json;
+    const asked = (await press(admin, page2, "keyward.key.row_menu", rowOf(page2, "del-16").blockId, option(rowOf(page2, "del-16"), "Delete"))).answer
+      .body as Json;
     expect(asked.replace_original).toBe(true);
     expect(textOf((asked.blocks as Json[]).find((b) => b.block_id === "delete_question"))).toContain("cannot be undone");
     expect(rows(asked).map((r) => r.text.split("*")[1])).toEqual(rows(page2).map((r) => r.text.split("*")[1]));
     expect((await app.keyward.services.keys.verify(victim.secret)).valid).toBe(true); // asked, not deleted
 
     // Cancel shows the same page again, nothing deleted.
-    const kept = (await press(admin, asked, "keyward.key.cancel_delete", "delete_actions", buttonIn(asked, "delete_actions", "keyward.key.cancel_delete"))).answer.body as Json;
+    const kept = (await press(admin, asked, "keyward.key.cancel_delete", "delete_actions", buttonIn(asked, "delete_actions", "keyward.key.cancel_delete")))
+      .answer.body as Json;
     expect(kept.replace_original).toBe(true);
     expect(textOf((kept.blocks as Json[])[0])).toContain("Nothing was deleted.");
     expect(rowOf(kept, "del-16").accessory).toMatchObject({ type: "overflow" });
     expect((await app.keyward.services.keys.verify(victim.secret)).valid).toBe(true);
 
-    const again = (await press(admin, kept, "keyward.key.row_menu", rowOf(kept, "del-16").blockId, option(rowOf(kept, "del-16"), "Delete"))).answer.body as Json;
-    const done = (await press(admin, again, "keyward.key.ask_delete", "delete_actions", buttonIn(again, "delete_actions", "keyward.key.ask_delete"))).answer.body as Json;
+    const again = (await press(admin, kept, "keyward.key.row_menu", rowOf(kept, "del-16").blockId, option(rowOf(kept, "del-16"), "Delete"))).answer
+      .body as Json;
+    const done = (await press(admin, again, "keyward.key.ask_delete", "delete_actions", buttonIn(again, "delete_actions", "keyward.key.ask_delete"))).answer
+      .body as Json;
     expect(done.replace_original).toBe(true);
-    expect((done.blocks as Json[])[0]).toMatchObject({ block_id: "keys_result", text: { text: `Deleted del-16 …${victim.key.last4}. It is refused from now on.` } });
+    expect((done.blocks as Json[])[0]).toMatchObject({
+      block_id: "keys_result",
+      text: { text: `Deleted del-16 …${victim.key.last4}. It is refused from now on.` },
+    });
     expect(done.text).toContain("Deleted del-16");
     expect(pageLabel(done)).toContain("Page 2");
     expect(rows(done).map((r) => r.text.split("*")[1])).toEqual(["del-15", "del-17", "del-18", "del-19"]);
     expect(await app.keyward.services.keys.verify(victim.secret)).toMatchObject({ valid: false, reason: "deleted" });
   });
 
-  it("tells the result of a delete done when Slack no longer takes the list's replacement, instead of \"nothing was changed\"", async () => {
+  it('tells the result of a delete done when Slack no longer takes the list\'s replacement, instead of "nothing was changed"', async () => {
     const { secret } = await newKey("dead-url");
     const page = await pageWith(admin, /^\*dead-url\*/);
-    const asked = (await press(admin, page, "keyward.key.row_menu", rowOf(page, "dead-url").blockId, option(rowOf(page, "dead-url"), "Delete"))).answer.body as Json;
+    const asked = (await press(admin, page, "keyward.key.row_menu", rowOf(page, "dead-url").blockId, option(rowOf(page, "dead-url"), "Delete"))).answer
+      .body as Json;
     const count = app.driver.responses.length;
     app.driver.failNextResponse(404); // the response_url is used up or past its 30 minutes
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: buttonIn(asked, "delete_actions", "keyward.key.ask_delete"), messageTs, message: { blocks: asked.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.ask_delete",
+      blockId: "delete_actions",
+      value: buttonIn(asked, "delete_actions", "keyward.key.ask_delete"),
+      messageTs,
+      message: { blocks: asked.blocks } as never,
+      channelId,
+    });
     const [refused, told] = (await app.driver.waitForResponses(count + 2)).slice(count);
     expect(refused!.status).toBe(404);
     expect(textOf(told!.body)).toContain("Deleted dead-url");
@@ -149,7 +174,15 @@ describe("key list rows act in the list they are in, through the real receiver",
   async function pressMenu(page: Json, name: string, label: string) {
     const count = app.driver.responses.length;
     const row = rowOf(page, name);
-    const sent = await app.driver.blockAction({ userId: admin, actionId: "keyward.key.row_menu", blockId: row.blockId, value: option(row, label), messageTs, message: { blocks: page.blocks } as never, channelId });
+    const sent = await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.row_menu",
+      blockId: row.blockId,
+      value: option(row, label),
+      messageTs,
+      message: { blocks: page.blocks } as never,
+      channelId,
+    });
     expect(sent.status).toBe(200);
     return { sent, count };
   }
@@ -191,7 +224,10 @@ describe("key list rows act in the list they are in, through the real receiver",
     const page = await pageWith(admin, new RegExp(`\`…${key.last4}\`.*being replaced`));
     const stale = rows(page).find((r) => r.text.includes(`\`…${key.last4}\``))!;
     // The new secret never reached its creator: the roll is undone and the old key is back in service.
-    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toMatchObject({ discarded: true, revertedRoll: { revived: true } });
+    expect(await app.keyward.services.keys.discardUndelivered(adminActor, rolled.key, "delivery_failed")).toMatchObject({
+      discarded: true,
+      revertedRoll: { revived: true },
+    });
     const { answer } = await press(admin, page, "keyward.key.stop_old", stale.blockId, stale.accessory!.value as string);
     expect(textOf(answer.body)).toContain("is not being replaced (its roll was undone), so nothing was stopped");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: true, key: { replacedBy: null } });
@@ -234,12 +270,24 @@ describe("key list rows act in the list they are in, through the real receiver",
     const menuRow = rows(home).find((r) => r.accessory?.type === "overflow")!;
     const name = menuRow.text.split("*")[1]!;
     count = published();
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.row_menu", blockId: menuRow.blockId, value: option(menuRow, "Delete"), view: app.fake.getHomeView(admin) });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.row_menu",
+      blockId: menuRow.blockId,
+      value: option(menuRow, "Delete"),
+      view: app.fake.getHomeView(admin),
+    });
     home = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
     expect(textOf((home.blocks as Json[]).find((b) => b.block_id === "delete_question"))).toContain(name);
     expect(await app.keyward.db.prisma.apiKey.count({ where: { name, deletedAt: null } })).toBe(1);
     count = published();
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: buttonIn(home, "delete_actions", "keyward.key.ask_delete"), view: app.fake.getHomeView(admin) });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.ask_delete",
+      blockId: "delete_actions",
+      value: buttonIn(home, "delete_actions", "keyward.key.ask_delete"),
+      view: app.fake.getHomeView(admin),
+    });
     const after = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!;
     expect(after.violations).toEqual([]);
     const view = after.args.view as Json;
@@ -255,7 +303,13 @@ describe("key list rows act in the list they are in, through the real receiver",
     const row = rows(home).find((r) => r.accessory?.type === "overflow")!;
     const name = row.text.split("*")[1]!;
     const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.row_menu", blockId: row.blockId, value: option(row, "Rename"), view: app.fake.getHomeView(admin) });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.row_menu",
+      blockId: row.blockId,
+      value: option(row, "Rename"),
+      view: app.fake.getHomeView(admin),
+    });
     const view = await modalAfter(app, opened);
     expect(JSON.parse(view.private_metadata as string)).toMatchObject({ home: 1, pg: 1 });
     count = app.fake.callsTo("views.publish").length;

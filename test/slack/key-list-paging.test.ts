@@ -40,7 +40,18 @@ describe.each(databaseKinds())("key list pages on %s", (kind) => {
     // Ids in creation order, as newId makes them (UUIDv7-shaped), so the list's order is known.
     ids = Array.from({ length: pages * keysPerPage }, (_, i) => `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`);
     await f.db.prisma.apiKey.createMany({
-      data: ids.map((id, i) => ({ id, workspaceId: ws, name: `bulk-${i}`, kind: "service" as const, roleId: viewer!.id, hash: `hash-${ws}-${i}`, last4: "abcd", createdBy: admin.userId, createdAt: f.clock.now(), expiresAt: new Date("2030-01-01T00:00:00Z") })),
+      data: ids.map((id, i) => ({
+        id,
+        workspaceId: ws,
+        name: `bulk-${i}`,
+        kind: "service" as const,
+        roleId: viewer!.id,
+        hash: `hash-${ws}-${i}`,
+        last4: "abcd",
+        createdBy: admin.userId,
+        createdAt: f.clock.now(),
+        expiresAt: new Date("2030-01-01T00:00:00Z"),
+      })),
     });
   });
   afterAll(async () => {

@@ -18,7 +18,13 @@ const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
 const graceEnds = new Date("2026-12-02T10:00:00Z");
 
 const key = (i: number, overrides: Partial<KeyRowView> = {}): KeyRowView =>
-  longKeyRow(i, { id: `0190a000-0000-7000-8000-${String(i).padStart(12, "f")}`, description: "<&>".repeat(100), last4: "DZSo", lastUsedAt: new Date("2026-11-01T00:00:00Z"), ...overrides });
+  longKeyRow(i, {
+    id: `0190a000-0000-7000-8000-${String(i).padStart(12, "f")}`,
+    description: "<&>".repeat(100),
+    last4: "DZSo",
+    lastUsedAt: new Date("2026-11-01T00:00:00Z"),
+    ...overrides,
+  });
 
 const list = (keys: KeyRowView[], overrides: Partial<KeyListView> = {}): KeyListView => ({
   keys,
@@ -31,7 +37,7 @@ const list = (keys: KeyRowView[], overrides: Partial<KeyListView> = {}): KeyList
 
 const rowOf = (blocks: unknown[], i: number) => (blocks as unknown as Json[]).find((b) => b.block_id === `key_${i}`)!;
 const accessoryOf = (blocks: unknown[], i: number) => rowOf(blocks, i).accessory as Json | undefined;
-const optionsOf = (menu: Json) => (menu.options as Array<{ text: { text: string }; value: string }>);
+const optionsOf = (menu: Json) => menu.options as Array<{ text: { text: string }; value: string }>;
 
 describe("key list rows: one menu per row, a grace row with Stop old key now", () => {
   it("gives each row one overflow menu (Rename / Roll / Delete) and no red button, with no menu-wide confirm", () => {
@@ -110,7 +116,14 @@ describe("key list rows: one menu per row, a grace row with Stop old key now", (
     expect(blockKitViolations("message", message.blocks)).toEqual([]);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(message)).not.toMatch(/key:[0-9a-f]{8}-/);
-    const home = homeView({ roleName: "Admin", keys: list(rows, { askingDelete: rows[0]!.id }), canEditRoles: true, canCreate: true, integrations: integrations(), status: { tone: "done", text: "Deleted x …DZSo." } });
+    const home = homeView({
+      roleName: "Admin",
+      keys: list(rows, { askingDelete: rows[0]!.id }),
+      canEditRoles: true,
+      canCreate: true,
+      integrations: integrations(),
+      status: { tone: "done", text: "Deleted x …DZSo." },
+    });
     expect(blockKitViolations("home", home)).toEqual([]);
     expect(home.blocks.length).toBeLessThanOrEqual(100);
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/domain/paging.ts";
-import { decodeRowValue, encodeEditMetadata, encodeRowValue, keyControlFrom, listOriginFrom, type RowOp, type RowValue } from "../../src/slack/key-row-values.ts";
+import {
+  decodeRowValue,
+  encodeEditMetadata,
+  encodeRowValue,
+  keyControlFrom,
+  listOriginFrom,
+  type RowOp,
+  type RowValue,
+} from "../../src/slack/key-row-values.ts";
 
 const keyId = "0190a000-1234-7abc-8def-0123456789ab";
 const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
@@ -31,7 +39,20 @@ describe("key row values (a wire format: messages in Slack carry them)", () => {
   });
 
   it("decodes nothing from forged or foreign values", () => {
-    for (const raw of ["", "dl", "dl.", "xx.AZCgABI0eryN7wEjRWeJqw", "dl.AZCgABI0eryN7wEjRWeJq", "dl.AZCgABI0eryN7wEjRWeJqw.0x", "dl.AZCgABI0eryN7wEjRWeJqw.12345", `key:${keyId}`, keyId, "dl.AZCgABI0eryN7wEjRWeJqw.1.short", undefined, null]) {
+    for (const raw of [
+      "",
+      "dl",
+      "dl.",
+      "xx.AZCgABI0eryN7wEjRWeJqw",
+      "dl.AZCgABI0eryN7wEjRWeJq",
+      "dl.AZCgABI0eryN7wEjRWeJqw.0x",
+      "dl.AZCgABI0eryN7wEjRWeJqw.12345",
+      `key:${keyId}`,
+      keyId,
+      "dl.AZCgABI0eryN7wEjRWeJqw.1.short",
+      undefined,
+      null,
+    ]) {
       expect(decodeRowValue(raw)).toBeNull();
     }
     // 16 bytes that are not a UUID's shape (version/variant nibbles are free here, but hex is lowercased): still an id.
@@ -55,7 +76,16 @@ describe("key row values (a wire format: messages in Slack carry them)", () => {
     const huge = encodeEditMetadata(keyId, { responseUrl: `https://hooks.slack.com/${"x".repeat(3000)}`, list: { page: 1 } });
     expect(huge.length).toBeLessThanOrEqual(3000);
     expect(listOriginFrom(huge)).toBeNull();
-    for (const raw of ["", "{", "null", "[]", '{"keyId":"x","pg":0,"ru":"u"}', '{"keyId":"x","pg":1}', '{"keyId":"x","pg":1.5,"ru":"u"}', '{"keyId":"x","pg":"1","ru":"u"}']) {
+    for (const raw of [
+      "",
+      "{",
+      "null",
+      "[]",
+      '{"keyId":"x","pg":0,"ru":"u"}',
+      '{"keyId":"x","pg":1}',
+      '{"keyId":"x","pg":1.5,"ru":"u"}',
+      '{"keyId":"x","pg":"1","ru":"u"}',
+    ]) {
       expect(listOriginFrom(raw)).toBeNull();
     }
     expect(listOriginFrom('{"keyId":"x","pg":1,"ru":"u","cur":"<bad>"}')).toEqual({ responseUrl: "u", list: { page: 1 } });

@@ -56,7 +56,15 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       const next = (nav?.elements as Json[] | undefined)?.find((e) => e.action_id === "keyward.key.list_next");
       if (!next) break;
       const count = app.driver.responses.length;
-      await app.driver.blockAction({ userId: admin, actionId: "keyward.key.list_next", blockId: "keys_nav", value: next.value, messageTs: "1790000000.000100", message: { blocks: page.blocks } as never, channelId });
+      await app.driver.blockAction({
+        userId: admin,
+        actionId: "keyward.key.list_next",
+        blockId: "keys_nav",
+        value: next.value,
+        messageTs: "1790000000.000100",
+        message: { blocks: page.blocks } as never,
+        channelId,
+      });
       page = (await lastResponse(count + 1)).body as Json;
       expect((page.blocks as unknown[]).length).toBeLessThanOrEqual(50);
     }
@@ -102,7 +110,15 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     const question = (await lastResponse(count + 1)).body as Json;
     expect(textOf(question)).toContain("cannot be undone");
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true); // nothing deleted yet
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.ask_delete", blockId: "delete_actions", value: key.id, messageTs: "1790000000.000100", message: { blocks: question.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.key.ask_delete",
+      blockId: "delete_actions",
+      value: key.id,
+      messageTs: "1790000000.000100",
+      message: { blocks: question.blocks } as never,
+      channelId,
+    });
     const done = (await lastResponse(count + 2)).body as Json;
     expect(textOf(done)).toContain("Deleted to-delete");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
@@ -111,7 +127,15 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
   it("refuses a delete button pressed by a viewer or carrying another workspace's key id", async () => {
     const { key } = await newKey("guarded");
     const count = app.driver.responses.length;
-    await app.driver.blockAction({ userId: viewer, actionId: "keyward.key.delete", blockId: "key_actions_0", value: key.id, messageTs: "1790000000.000100", message: { blocks: [] } as never, channelId });
+    await app.driver.blockAction({
+      userId: viewer,
+      actionId: "keyward.key.delete",
+      blockId: "key_actions_0",
+      value: key.id,
+      messageTs: "1790000000.000100",
+      message: { blocks: [] } as never,
+      channelId,
+    });
     expect(textOf((await lastResponse(count + 1)).body)).toContain("You do not have permission");
     // Another workspace's admin presses a button carrying this key's id: not found there.
     const otherTeam = await app.keyward.services.access.actorForUser("TOTHERWS1", "UOTHER01", { isWorkspaceAdmin: true }, "slack");
@@ -125,23 +149,53 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     const roles = (await lastResponse(count + 1)).body as Json;
     expect(textOf(roles)).toContain("Manager");
     const openedCreate = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.role.open_create", blockId: "roles_actions", value: "create", messageTs: "1790000000.000100", message: { blocks: roles.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.role.open_create",
+      blockId: "roles_actions",
+      value: "create",
+      messageTs: "1790000000.000100",
+      message: { blocks: roles.blocks } as never,
+      channelId,
+    });
     const form = await modalAfter(app, openedCreate);
     const bad = await app.driver.viewSubmission({ userId: admin, view: form, answers: { role_name: { value: "Rotator" }, permissions: { value: [] } } });
     expect(bad.json).toMatchObject({ response_action: "errors", errors: { permissions: expect.any(String) } });
-    const ok = await app.driver.viewSubmission({ userId: admin, view: form, answers: { role_name: { value: "Rotator" }, permissions: { value: ["api_keys.view", "api_keys.edit"] } } });
+    const ok = await app.driver.viewSubmission({
+      userId: admin,
+      view: form,
+      answers: { role_name: { value: "Rotator" }, permissions: { value: ["api_keys.view", "api_keys.edit"] } },
+    });
     expect(ok.json).toMatchObject({ response_action: "update" });
     const openedAssign = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.role.open_assign", blockId: "roles_actions", value: "assign", messageTs: "1790000000.000100", message: { blocks: roles.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.role.open_assign",
+      blockId: "roles_actions",
+      value: "assign",
+      messageTs: "1790000000.000100",
+      message: { blocks: roles.blocks } as never,
+      channelId,
+    });
     const assign = await modalAfter(app, openedAssign);
-    const rotator = ((assign.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }).options.find((o) => o.text.text === "Rotator")!;
+    const rotator = (
+      (assign.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }
+    ).options.find((o) => o.text.text === "Rotator")!;
     const assigned = await app.driver.viewSubmission({ userId: admin, view: assign, answers: { user: { value: nobody }, role: { value: rotator.value } } });
     expect(assigned.json).toMatchObject({ response_action: "update" });
     const now = await app.keyward.services.access.actorForUser(app.fake.teamId, nobody, { isWorkspaceAdmin: false }, "slack");
     expect(now.roleName).toBe("Rotator");
     // A viewer cannot open the role forms.
     const openedDenied = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: viewer, actionId: "keyward.role.open_create", blockId: "roles_actions", value: "create", messageTs: "1790000000.000100", message: { blocks: roles.blocks } as never, channelId });
+    await app.driver.blockAction({
+      userId: viewer,
+      actionId: "keyward.role.open_create",
+      blockId: "roles_actions",
+      value: "create",
+      messageTs: "1790000000.000100",
+      message: { blocks: roles.blocks } as never,
+      channelId,
+    });
     await app.fake.waitForCalls("views.open", openedDenied);
     const viewId = (app.fake.callsTo("views.open").at(-1)!.response.view as { id: string }).id;
     const deadline = Date.now() + 10_000;

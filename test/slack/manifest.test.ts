@@ -30,7 +30,15 @@ describe("manifest.yml", () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened", "user_change"]);
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(["channels:history", "chat:write", "commands", "groups:history", "im:history", "im:write", "users:read"]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      "channels:history",
+      "chat:write",
+      "commands",
+      "groups:history",
+      "im:history",
+      "im:write",
+      "users:read",
+    ]);
   });
 });
 
@@ -49,7 +57,14 @@ describe("every id Slack can send back has a listener", () => {
     const { registerHomeListeners } = await import("../../src/slack/listeners/home-listener.ts");
     const { registerUserChangeListener } = await import("../../src/slack/listeners/user-change-listener.ts");
     const { registerIntegrationListeners } = await import("../../src/slack/listeners/integration-listeners.ts");
-    for (const register of [registerCommandListener, registerKeyListeners, registerRoleListeners, registerHomeListeners, registerIntegrationListeners, registerUserChangeListener]) {
+    for (const register of [
+      registerCommandListener,
+      registerKeyListeners,
+      registerRoleListeners,
+      registerHomeListeners,
+      registerIntegrationListeners,
+      registerUserChangeListener,
+    ]) {
       register(fakeApp as never, {} as never);
     }
     for (const command of manifest.features.slash_commands) expect(registered.commands).toContain(command.command);

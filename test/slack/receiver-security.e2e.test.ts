@@ -34,7 +34,7 @@ describe("the Slack receiver refuses what Slack did not sign", () => {
     const body = commandBody();
     const now = Math.floor(Date.now() / 1000);
     const attempts = [
-      await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, signature: "v0=" + "0".repeat(64) }),
+      await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, signature: `v0=${"0".repeat(64)}` }),
       await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, signature: null }),
       await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, timestamp: null }),
       await app.driver.send(body, { contentType: FORM_CONTENT_TYPE, secret: "not-the-signing-secret" }),

@@ -29,9 +29,20 @@ const view = (over: Partial<ReminderMessageView> = {}): ReminderMessageView => (
 });
 
 const at = new Date("2030-01-24T17:30:00Z");
-const rotated: ReminderAfterView = { what: "rotated", last4: "wxyz", expiresAt: new Date("2031-06-30T23:59:59.999Z"), expiryTimeZone: "UTC", at, by: { userId: "UROTATOR1", source: "slack" } };
+const rotated: ReminderAfterView = {
+  what: "rotated",
+  last4: "wxyz",
+  expiresAt: new Date("2031-06-30T23:59:59.999Z"),
+  expiryTimeZone: "UTC",
+  at,
+  by: { userId: "UROTATOR1", source: "slack" },
+};
 const snoozed: ReminderAfterView = { what: "snoozed", until: new Date("2030-01-25T17:30:00Z"), at, by: { userId: "USNOOZER1", source: "slack" } };
-const deleted: ReminderAfterView = { what: "deleted", at, by: { userId: "key:0190a000-0000-7000-8000-0000000000k1", source: "api", keyLabel: "deploy-bot …DZSo" } };
+const deleted: ReminderAfterView = {
+  what: "deleted",
+  at,
+  by: { userId: "key:0190a000-0000-7000-8000-0000000000k1", source: "api", keyLabel: "deploy-bot …DZSo" },
+};
 
 const blockOf = (blocks: unknown[], id: string) => (blocks as Json[]).find((b) => b.block_id === id);
 const actionIdsOf = (blocks: unknown[]) => ((blockOf(blocks, "reminder_actions")?.elements as Json[] | undefined) ?? []).map((e) => e.action_id);
@@ -43,7 +54,9 @@ describe("the integration reminder", () => {
     // Notifications show text as it is: no <!date> token to render, no markup but the mention.
     expect(text).not.toContain("<!date");
     expect(reminderMessage(view({ expiryTimeZone: null })).text).toContain("on Feb 1, 2030 (UTC)");
-    expect(reminderMessage(view({ daysLeft: -1, threshold: -1 })).text).toMatch(/^github\/cortex-github has expired \(Jan 31, 2030\): rotate it with Rotate now/);
+    expect(reminderMessage(view({ daysLeft: -1, threshold: -1 })).text).toMatch(
+      /^github\/cortex-github has expired \(Jan 31, 2030\): rotate it with Rotate now/,
+    );
     expect(reminderMessage(view({ threshold: 0 })).text).toContain("expires today, on Jan 31, 2030");
   });
 
@@ -77,7 +90,15 @@ describe("the integration reminder", () => {
 
   it("begins the steps with the fastest safe path, Rotate now, and keeps the four manual steps below it", () => {
     const steps = String((blockOf(reminderMessage(view()).blocks, "reminder_steps")!.text as Json).text);
-    const order = ["*Fastest safe path: Rotate now* (in place, no gap)", "keeping the alias `cortex-github` and its default status", "*Or by hand:*", "1. Create a new key in *github*", "2. Note the alias", "3. Create a new configuration with the same alias", "4. Watch github"].map((s) => steps.indexOf(s));
+    const order = [
+      "*Fastest safe path: Rotate now* (in place, no gap)",
+      "keeping the alias `cortex-github` and its default status",
+      "*Or by hand:*",
+      "1. Create a new key in *github*",
+      "2. Note the alias",
+      "3. Create a new configuration with the same alias",
+      "4. Watch github",
+    ].map((s) => steps.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(String((blockOf(reminderMessage(view({ isDefault: false })).blocks, "reminder_steps")!.text as Json).text)).not.toContain("default status");
@@ -100,7 +121,9 @@ describe("the integration reminder, updated in place", () => {
 
   it("after a snooze: until when, and Rotate now stays", () => {
     const { text, blocks } = reminderMessage(view({ after: snoozed }));
-    expect(text).toBe("github/cortex-github expires on Jan 31, 2030: snoozed by <@USNOOZER1> until 2030-01-25 17:30 UTC; rotate it with Rotate now (in place, no gap).");
+    expect(text).toBe(
+      "github/cortex-github expires on Jan 31, 2030: snoozed by <@USNOOZER1> until 2030-01-25 17:30 UTC; rotate it with Rotate now (in place, no gap).",
+    );
     expect(JSON.stringify(blockOf(blocks, "reminder_outcome"))).toContain(`no sooner than <!date^${snoozed.until.getTime() / 1000}^`);
     expect(actionIdsOf(blocks)).toEqual(["keyward.reminder.rotate", "keyward.reminder.snooze"]);
     expect(JSON.stringify(blockOf(blocks, "reminder_actions"))).toContain(configId);
@@ -127,8 +150,12 @@ describe("the integration reminder, updated in place", () => {
   });
 
   it("rotated or deleted while it was being posted: what it is now, who and when left unsaid; no steps, no buttons", () => {
-    const rotatedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: { last4: "<&>1", expiresAt: new Date("2031-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" } } }));
-    expect(rotatedMeanwhile.text).toBe("github/cortex-github was rotated while this reminder was being posted: the secret is now …&lt;&amp;&gt;1 and expires on Jun 30, 2031. Nothing to do.");
+    const rotatedMeanwhile = reminderMessage(
+      view({ after: { what: "superseded", at, now: { last4: "<&>1", expiresAt: new Date("2031-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" } } }),
+    );
+    expect(rotatedMeanwhile.text).toBe(
+      "github/cortex-github was rotated while this reminder was being posted: the secret is now …&lt;&amp;&gt;1 and expires on Jun 30, 2031. Nothing to do.",
+    );
     expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_outcome"))).toContain("*Rotated* while this reminder was being posted");
     expect(JSON.stringify(blockOf(rotatedMeanwhile.blocks, "reminder_was"))).toContain("`…abcd`");
     const deletedMeanwhile = reminderMessage(view({ after: { what: "superseded", at, now: null } }));
@@ -146,7 +173,9 @@ describe("the integration reminder, updated in place", () => {
     ["snoozed", snoozed],
     ["deleted", deleted],
   ] as const)("stays within Block Kit at its extremes (%s)", (_label, after) => {
-    const message = reminderMessage(view({ integration: longestSlug, alias: longestAlias, name: `${longestSlug}/${longestAlias}`, after, note: after ? undefined : "n".repeat(2000) }));
+    const message = reminderMessage(
+      view({ integration: longestSlug, alias: longestAlias, name: `${longestSlug}/${longestAlias}`, after, note: after ? undefined : "n".repeat(2000) }),
+    );
     expect(blockKitViolations("message", message.blocks)).toEqual([]);
     expect(message.text.length).toBeGreaterThan(0);
     expect(message.text.length).toBeLessThanOrEqual(4000);

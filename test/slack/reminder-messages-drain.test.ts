@@ -11,7 +11,16 @@ const change = (subjectId: string): ReminderMessageChange => ({
   workspaceId: "T0DRAIN01",
   subjectType: "integration",
   subjectId,
-  subject: { integration: "github", alias: "drain", last4: "abcd", isDefault: false, expiresAt: new Date("2026-12-31T23:59:59.999Z"), expiryTimeZone: "UTC", createdBy: "U0OWNER01", rotatedBy: null },
+  subject: {
+    integration: "github",
+    alias: "drain",
+    last4: "abcd",
+    isDefault: false,
+    expiresAt: new Date("2026-12-31T23:59:59.999Z"),
+    expiryTimeZone: "UTC",
+    createdBy: "U0OWNER01",
+    rotatedBy: null,
+  },
   at: new Date("2026-12-24T09:00:00Z"),
   by: { userId: "U0OWNER01", source: "slack" },
 });

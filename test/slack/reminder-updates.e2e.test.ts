@@ -36,7 +36,13 @@ describe("reminder messages follow what happens to their configuration", () => {
 
   /** Adds a configuration expiring in 7 days and runs a reminder pass: the reminder's message in the channel. */
   async function remind(integration: string, alias: string): Promise<{ id: string; ts: string }> {
-    const config = await app.keyward.services.integrations.add(admin, integration, { alias, secret: ghToken(), expiresOn: "2026-12-31", timeZone: "UTC", reminderChannel: channel });
+    const config = await app.keyward.services.integrations.add(admin, integration, {
+      alias,
+      secret: ghToken(),
+      expiresOn: "2026-12-31",
+      timeZone: "UTC",
+      reminderChannel: channel,
+    });
     expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 1 });
     const row = await app.keyward.db.prisma.reminderDelivery.findFirstOrThrow({ where: { subjectId: config.id, status: "sent" } });
     expect(row.channel).toBe(channel);
@@ -50,7 +56,10 @@ describe("reminder messages follow what happens to their configuration", () => {
   async function updateOf(ts: string, after: number): Promise<RecordedCall> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const call = app.fake.callsTo("chat.update").slice(after).find((c) => c.args.ts === ts);
+      const call = app.fake
+        .callsTo("chat.update")
+        .slice(after)
+        .find((c) => c.args.ts === ts);
       if (call) return call;
       if (Date.now() > deadline) throw new Error(`no chat.update of ${ts}`);
       await new Promise((r) => setTimeout(r, 5));
@@ -85,7 +94,14 @@ describe("reminder messages follow what happens to their configuration", () => {
     const { id, ts } = await remind("github", "cortex-github");
     const opened = app.fake.callsTo("views.open").length + 1;
     const updates = app.fake.callsTo("chat.update").length;
-    await app.driver.blockAction({ userId: owner, actionId: "keyward.reminder.rotate", blockId: "reminder_actions", value: id, channelId: channel, messageTs: ts });
+    await app.driver.blockAction({
+      userId: owner,
+      actionId: "keyward.reminder.rotate",
+      blockId: "reminder_actions",
+      value: id,
+      channelId: channel,
+      messageTs: ts,
+    });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.integration.rotate");
     const secret = ghToken();
@@ -97,7 +113,9 @@ describe("reminder messages follow what happens to their configuration", () => {
     expect(update.violations).toEqual([]);
     expect(update.args.channel).toBe(channel);
     const message = app.fake.getMessage(channel, ts)!;
-    expect(message.text).toBe(`github/cortex-github was rotated by <@${owner}> on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Jun 30, 2027. Nothing to do.`);
+    expect(message.text).toBe(
+      `github/cortex-github was rotated by <@${owner}> on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Jun 30, 2027. Nothing to do.`,
+    );
     const outcome = textOf(block(message, "reminder_outcome"));
     expect(outcome).toContain(`*Rotated* by <@${owner}> ${dateOf(now)}`);
     expect(block(message, "reminder_actions")).toBeUndefined();
@@ -114,7 +132,14 @@ describe("reminder messages follow what happens to their configuration", () => {
     const { id, ts } = await remind("sentry", "errors");
     const updates = app.fake.callsTo("chat.update").length;
     const responses = app.driver.responses.length;
-    await app.driver.blockAction({ userId: owner, actionId: "keyward.reminder.snooze", blockId: "reminder_actions", value: id, channelId: channel, messageTs: ts });
+    await app.driver.blockAction({
+      userId: owner,
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: id,
+      channelId: channel,
+      messageTs: ts,
+    });
     expect(textOf((await app.driver.waitForResponses(responses + 1)).at(-1)!.body)).toContain("Snoozed");
 
     const update = await updateOf(ts, updates);
@@ -122,7 +147,9 @@ describe("reminder messages follow what happens to their configuration", () => {
     expect(update.violations).toEqual([]);
     const message = app.fake.getMessage(channel, ts)!;
     const until = new Date(now.getTime() + 24 * 3600_000);
-    expect(message.text).toBe(`sentry/errors expires on Dec 31, 2026: snoozed by <@${owner}> until 2026-12-25 09:00 UTC; rotate it with Rotate now (in place, no gap).`);
+    expect(message.text).toBe(
+      `sentry/errors expires on Dec 31, 2026: snoozed by <@${owner}> until 2026-12-25 09:00 UTC; rotate it with Rotate now (in place, no gap).`,
+    );
     expect(textOf(block(message, "reminder_outcome"))).toContain(`*Snoozed* by <@${owner}> ${dateOf(now)}`);
     expect(textOf(block(message, "reminder_outcome"))).toContain(`no sooner than ${dateOf(until)}`);
     const buttons = (block(message, "reminder_actions")!.elements as Json[]).map((e) => [e.action_id, e.value]);
@@ -150,7 +177,9 @@ describe("reminder messages follow what happens to their configuration", () => {
     expect(update.violations).toEqual([]);
     const message = app.fake.getMessage(channel, ts)!;
     const key = (await app.keyward.db.prisma.apiKey.findFirstOrThrow({ where: { name: "rotation-bot" } })).last4;
-    expect(message.text).toBe(`pagerduty/oncall was rotated by API key rotation-bot …${key} on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Dec 31, 2027. Nothing to do.`);
+    expect(message.text).toBe(
+      `pagerduty/oncall was rotated by API key rotation-bot …${key} on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Dec 31, 2027. Nothing to do.`,
+    );
     expect(textOf(block(message, "reminder_outcome"))).toContain(`*Rotated* by API key *rotation-bot …${key}* over the REST API ${dateOf(now)}`);
     expect(block(message, "reminder_actions")).toBeUndefined();
     expect(textOf(app.fake.callsTo("chat.update"))).not.toMatch(/key:[0-9a-f]{8}-/);
@@ -164,7 +193,15 @@ describe("reminder messages follow what happens to their configuration", () => {
     await app.driver.command({ userId: owner, text: "integrations delete datadog metrics", channelId: channel });
     const question = (await app.driver.waitForResponses(responses + 1)).at(-1)!.body as Json;
     const confirm = (question.blocks as Json[]).find((b) => textOf(b).includes("keyward.integration.delete"))!;
-    await app.driver.blockAction({ userId: owner, actionId: "keyward.integration.delete", blockId: String(confirm.block_id), value: fromSlack.id, channelId: channel, messageTs: "1790000000.000100", message: { blocks: question.blocks } as never });
+    await app.driver.blockAction({
+      userId: owner,
+      actionId: "keyward.integration.delete",
+      blockId: String(confirm.block_id),
+      value: fromSlack.id,
+      channelId: channel,
+      messageTs: "1790000000.000100",
+      message: { blocks: question.blocks } as never,
+    });
     expect((await rest("DELETE", "/integrations/opsgenie/configurations/pager")).status).toBe(204);
 
     for (const [ts, text, by] of [
@@ -194,7 +231,9 @@ describe("reminder messages follow what happens to their configuration", () => {
 
     const refused = await updateOf(ts, updates);
     expect(refused.response.error).toBe("message_not_found");
-    expect(await logged(id, "could not update a reminder message")).toMatchObject([{ slackError: "message_not_found", configId: id, channel, ts, change: "rotated" }]);
+    expect(await logged(id, "could not update a reminder message")).toMatchObject([
+      { slackError: "message_not_found", configId: id, channel, ts, change: "rotated" },
+    ]);
     // Not retried: once the refresh has finished, the one refused call is all there was.
     expect(await logged(id, "reminder messages updated after a change")).toMatchObject([{ updated: 0, of: 1 }]);
     expect(app.fake.callsTo("chat.update").filter((c) => c.args.ts === ts)).toHaveLength(1);
@@ -216,7 +255,9 @@ describe("reminder messages follow what happens to their configuration", () => {
     const update = await updateOf(ts, retried);
     expect(update.response.ok).toBe(true);
     expect(update.violations).toEqual([]);
-    expect(app.fake.getMessage(channel, ts)!.text).toBe(`vercel/deploys was rotated by API key rotation-bot …${(await app.keyward.db.prisma.apiKey.findFirstOrThrow({ where: { name: "rotation-bot" } })).last4} on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Dec 31, 2026. Nothing to do.`);
+    expect(app.fake.getMessage(channel, ts)!.text).toBe(
+      `vercel/deploys was rotated by API key rotation-bot …${(await app.keyward.db.prisma.apiKey.findFirstOrThrow({ where: { name: "rotation-bot" } })).last4} on 2026-12-24 09:00 UTC: the new secret …${secret.slice(-4)} expires on Dec 31, 2026. Nothing to do.`,
+    );
     expect(block(app.fake.getMessage(channel, ts), "reminder_actions")).toBeUndefined();
     const row = await app.keyward.db.prisma.reminderDelivery.findFirstOrThrow({ where: { subjectId: id, status: "sent" } });
     expect(row.settledAt).not.toBeNull();

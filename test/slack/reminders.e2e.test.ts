@@ -23,7 +23,13 @@ describe("reminders posted to Slack", () => {
   });
 
   it("posts the reminder with alias, last 4, expiry, default status, the four steps and the buttons", async () => {
-    await app.keyward.services.integrations.add(admin, "github", { alias: "cortex-github", secret, expiresOn: "2026-12-31", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.services.integrations.add(admin, "github", {
+      alias: "cortex-github",
+      secret,
+      expiresOn: "2026-12-31",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     clock.set("2026-12-24T09:00:00Z");
     const report = await app.keyward.reminders!.runPass();
     expect(report).toMatchObject({ claimed: 1, sent: 1 });
@@ -31,7 +37,20 @@ describe("reminders posted to Slack", () => {
     expect(post!.response.ok).toBe(true);
     expect(post!.violations).toEqual([]);
     const text = textOf(post!.args);
-    for (const expected of ["cortex-github", "…abcd", "expires in 7 days", "<!date^", "*Default:* yes", "1. Create a new key in *github*", "2. Note the alias", "3. Create a new configuration with the same alias", "make it the default", "4. Watch github", "keyward.reminder.rotate", "keyward.reminder.snooze"]) {
+    for (const expected of [
+      "cortex-github",
+      "…abcd",
+      "expires in 7 days",
+      "<!date^",
+      "*Default:* yes",
+      "1. Create a new key in *github*",
+      "2. Note the alias",
+      "3. Create a new configuration with the same alias",
+      "make it the default",
+      "4. Watch github",
+      "keyward.reminder.rotate",
+      "keyward.reminder.snooze",
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).not.toContain(secret);
@@ -41,7 +60,13 @@ describe("reminders posted to Slack", () => {
 
   it("reminds on the next pass about a key added with 2 days left, saying 2 days", async () => {
     clock.set("2026-12-24T09:00:00Z");
-    await app.keyward.services.integrations.add(admin, "github", { alias: "added-late", secret, expiresOn: "2026-12-26", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.services.integrations.add(admin, "github", {
+      alias: "added-late",
+      secret,
+      expiresOn: "2026-12-26",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     await app.keyward.reminders!.runPass();
     const posts = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("github/added-late"));
     expect(posts).toHaveLength(1);
@@ -50,23 +75,40 @@ describe("reminders posted to Slack", () => {
 
   it("does not post twice when an attempt got through but was never recorded (process died, call timed out)", async () => {
     clock.set("2026-11-27T15:00:00Z");
-    await app.keyward.services.integrations.add(admin, "sentry", { alias: "errors", secret, expiresOn: "2027-01-20", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.services.integrations.add(admin, "sentry", {
+      alias: "errors",
+      secret,
+      expiresOn: "2027-01-20",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     clock.set("2027-01-14T09:00:00Z");
     await app.keyward.reminders!.runPass();
     const posts = () => app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("sentry/errors"));
     expect(posts()).toHaveLength(1);
     // The ledger forgets that it was sent, as if the process had died right after Slack took it.
-    await app.keyward.db.prisma.reminderDelivery.updateMany({ where: { status: "sent", channel: "C0PLATFORM", threshold: 7 }, data: { status: "retry", sentAt: null } });
+    await app.keyward.db.prisma.reminderDelivery.updateMany({
+      where: { status: "sent", channel: "C0PLATFORM", threshold: 7 },
+      data: { status: "retry", sentAt: null },
+    });
     clock.advance(60_000);
     await app.keyward.reminders!.runPass();
     expect(posts()).toHaveLength(1);
-    const row = await app.keyward.db.prisma.reminderDelivery.findFirst({ where: { threshold: 7, channel: "C0PLATFORM", lastError: { contains: "earlier attempt" } } });
+    const row = await app.keyward.db.prisma.reminderDelivery.findFirst({
+      where: { threshold: 7, channel: "C0PLATFORM", lastError: { contains: "earlier attempt" } },
+    });
     expect(row?.status).toBe("sent");
   });
 
   it("retries on a later pass when Slack answers ratelimited or 5xx, posting once", async () => {
     clock.set("2026-11-27T15:00:00Z");
-    await app.keyward.services.integrations.add(admin, "pagerduty", { alias: "oncall", secret, expiresOn: "2027-01-10", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.services.integrations.add(admin, "pagerduty", {
+      alias: "oncall",
+      secret,
+      expiresOn: "2027-01-10",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     clock.set("2027-01-07T12:00:00Z");
     app.fake.failNext("chat.postMessage", { status: 429, retryAfter: 30 });
     expect((await app.keyward.reminders!.runPass()).retryLater).toBeGreaterThanOrEqual(1);
@@ -81,9 +123,15 @@ describe("reminders posted to Slack", () => {
     expect(posted).toHaveLength(1);
   });
 
-  it("after Slack failed \"expires today\" until past the expiry, posts \"has expired\" once", async () => {
+  it('after Slack failed "expires today" until past the expiry, posts "has expired" once', async () => {
     clock.set("2026-11-27T15:00:00Z");
-    await app.keyward.services.integrations.add(admin, "opsgenie", { alias: "pager", secret, expiresOn: "2027-03-10", timeZone: "UTC", reminderChannel: "C0PLATFORM" });
+    await app.keyward.services.integrations.add(admin, "opsgenie", {
+      alias: "pager",
+      secret,
+      expiresOn: "2027-03-10",
+      timeZone: "UTC",
+      reminderChannel: "C0PLATFORM",
+    });
     clock.set("2027-03-09T09:00:00Z");
     await app.keyward.reminders!.runPass(); // "expires tomorrow", and whatever else earlier tests left due
     clock.set("2027-03-10T09:00:00Z");
@@ -98,12 +146,20 @@ describe("reminders posted to Slack", () => {
 
   it("tells the owner by DM, instead of silence, when the app is not in the reminder channel", async () => {
     clock.set("2026-11-27T15:00:00Z");
-    await app.keyward.services.integrations.add(admin, "datadog", { alias: "metrics", secret, expiresOn: "2027-02-01", timeZone: "UTC", reminderChannel: "C0NOBOT01" });
+    await app.keyward.services.integrations.add(admin, "datadog", {
+      alias: "metrics",
+      secret,
+      expiresOn: "2027-02-01",
+      timeZone: "UTC",
+      reminderChannel: "C0NOBOT01",
+    });
     clock.set("2027-01-31T10:00:00Z");
     await app.keyward.reminders!.runPass();
     const refused = app.fake.callsTo("chat.postMessage").find((c) => c.args.channel === "C0NOBOT01");
     expect(refused?.response.error).toBe("not_in_channel");
-    const dm = app.fake.callsTo("chat.postMessage").find((c) => c.response.ok && String(c.args.channel).startsWith("D") && textOf(c.args).includes("datadog/metrics"));
+    const dm = app.fake
+      .callsTo("chat.postMessage")
+      .find((c) => c.response.ok && String(c.args.channel).startsWith("D") && textOf(c.args).includes("datadog/metrics"));
     expect(textOf(dm!.args)).toContain("could not post this reminder in <#C0NOBOT01>");
     expect(textOf(dm!.args)).toContain("/invite @keyward");
   });

@@ -26,11 +26,19 @@ const apiKeyReminder = (overrides: Partial<ReminderMessageView> = {}): ReminderM
 });
 
 type Json = Record<string, unknown>;
-const buttonsOf = (blocks: unknown[]) => ((blocks as Json[]).find((b) => b.block_id === "reminder_actions")!.elements as Json[]).map((e) => ({ action: e.action_id, text: (e.text as Json).text, value: e.value }));
+const buttonsOf = (blocks: unknown[]) =>
+  ((blocks as Json[]).find((b) => b.block_id === "reminder_actions")!.elements as Json[]).map((e) => ({
+    action: e.action_id,
+    text: (e.text as Json).text,
+    value: e.value,
+  }));
 
 describe("reminder button values (a wire format)", () => {
   it("round-trips both kinds, and still decodes the values of reminders posted before issue 10", () => {
-    for (const target of [{ type: "api_key", id: keyId }, { type: "integration", id: keyId }] as const) {
+    for (const target of [
+      { type: "api_key", id: keyId },
+      { type: "integration", id: keyId },
+    ] as const) {
       expect(decodeReminderValue(encodeReminderValue(target))).toEqual(target);
     }
     expect(encodeReminderValue({ type: "api_key", id: keyId })).toBe(`apikey.${keyId}`);
@@ -79,28 +87,57 @@ describe("API-key reminders", () => {
   it("answer Snooze with when the next one comes, or for an expired key with a way to replace it", () => {
     const snoozed = keySnoozedMessage({ id: keyId, name: "deploy-bot <&>", last4: "DZSo", until: new Date("2027-02-27T10:00:00Z") });
     expect(blockKitViolations("message", snoozed.blocks)).toEqual([]);
-    expect(snoozed.text).toBe("Snoozed *deploy-bot &lt;&amp;&gt;* (`…DZSo`): its next reminder comes no sooner than <!date^1803722400^{date_short_pretty} {time}|2027-02-27 10:00 UTC>.");
+    expect(snoozed.text).toBe(
+      "Snoozed *deploy-bot &lt;&amp;&gt;* (`…DZSo`): its next reminder comes no sooner than <!date^1803722400^{date_short_pretty} {time}|2027-02-27 10:00 UTC>.",
+    );
     const expired = keySnoozedMessage({ id: keyId, name: "deploy-bot", last4: "DZSo", until: null });
     expect(blockKitViolations("message", expired.blocks)).toEqual([]);
     expect(expired.text).toContain("has expired, so no reminder is left to snooze");
     expect(buttonsOf(expired.blocks)).toEqual([{ action: "keyward.reminder.rotate", text: "Create a replacement", value: `apikey.${keyId}` }]);
     // Nothing moved (a rolled key has no reminder left, or the next one comes later anyway): said so, not "Snoozed".
-    const rolled = keySnoozedMessage({ id: keyId, name: "deploy-bot", last4: "DZSo", until: new Date("2027-02-27T10:00:00Z"), snoozed: false, replacedBy: keyId });
+    const rolled = keySnoozedMessage({
+      id: keyId,
+      name: "deploy-bot",
+      last4: "DZSo",
+      until: new Date("2027-02-27T10:00:00Z"),
+      snoozed: false,
+      replacedBy: keyId,
+    });
     expect(blockKitViolations("message", rolled.blocks)).toEqual([]);
-    expect(rolled.text).toBe("Nothing changed: no reminder of *deploy-bot* (`…DZSo`) is left to snooze. It was rolled; its replacement has reminders of its own.");
-    const later = keySnoozedMessage({ id: keyId, name: "deploy-bot", last4: "DZSo", until: new Date("2027-02-27T10:00:00Z"), snoozed: false, replacedBy: null });
+    expect(rolled.text).toBe(
+      "Nothing changed: no reminder of *deploy-bot* (`…DZSo`) is left to snooze. It was rolled; its replacement has reminders of its own.",
+    );
+    const later = keySnoozedMessage({
+      id: keyId,
+      name: "deploy-bot",
+      last4: "DZSo",
+      until: new Date("2027-02-27T10:00:00Z"),
+      snoozed: false,
+      replacedBy: null,
+    });
     expect(later.text).toContain("no reminder of *deploy-bot* (`…DZSo`) is left to snooze. None comes before <!date^1803722400^");
   });
 });
 
 describe("the roll form", () => {
-  const view = rollKeyModal({ name: "W".repeat(64), last4: "abcd", roleName: "R".repeat(40), expiresAt: new Date("2027-01-31T22:59:59.999Z"), defaultDay: "2027-04-20", lifetimeDays: 65, timeZone: "America/Argentina/ComodRivadavia", privateMetadata: "{}" });
+  const view = rollKeyModal({
+    name: "W".repeat(64),
+    last4: "abcd",
+    roleName: "R".repeat(40),
+    expiresAt: new Date("2027-01-31T22:59:59.999Z"),
+    defaultDay: "2027-04-20",
+    lifetimeDays: 65,
+    timeZone: "America/Argentina/ComodRivadavia",
+    privateMetadata: "{}",
+  });
 
   it("asks for the replacement's expiry day, suggesting the old lifetime again in the roller's zone", () => {
     expect(blockKitViolations("modal", view)).toEqual([]);
     const expiry = (view.blocks as unknown as Json[]).find((b) => b.block_id === "expires_on")!;
     expect(expiry.element).toMatchObject({ type: "datepicker", action_id: "value", initial_date: "2027-04-20" });
-    expect((expiry.hint as Json).text).toBe("Suggested: 65 days from today, this key's lifetime again. 23:59:59 on that day in your time zone (America/Argentina/ComodRivadavia).");
+    expect((expiry.hint as Json).text).toBe(
+      "Suggested: 65 days from today, this key's lifetime again. 23:59:59 on that day in your time zone (America/Argentina/ComodRivadavia).",
+    );
     expect(JSON.stringify(view)).not.toContain("same name, role, kind and expiry");
   });
 
@@ -109,7 +146,10 @@ describe("the roll form", () => {
       expires_on: { value: { type: "datepicker", selected_date: day } },
       grace: { value: { type: "static_select", selected_option: grace === null ? null : { value: grace } } },
     });
-    expect(parseRollKeyModal(values("2027-06-30", "24"), "Europe/Paris")).toEqual({ ok: true, input: { graceHours: 24, expiresOn: "2027-06-30", timeZone: "Europe/Paris" } });
+    expect(parseRollKeyModal(values("2027-06-30", "24"), "Europe/Paris")).toEqual({
+      ok: true,
+      input: { graceHours: 24, expiresOn: "2027-06-30", timeZone: "Europe/Paris" },
+    });
     expect(parseRollKeyModal(values(null, null), "UTC")).toEqual({ ok: false, errors: { grace: expect.any(String), expires_on: expect.any(String) } });
     expect(parseRollKeyModal(values("2027-02-30", "24"), "UTC")).toEqual({ ok: false, errors: { expires_on: expect.any(String) } });
     expect(parseRollKeyModal(values("2027-06-30", "24"), "Not/AZone")).toEqual({ ok: false, errors: { expires_on: expect.any(String) } });
@@ -117,8 +157,18 @@ describe("the roll form", () => {
 });
 
 describe("the create form, filled in from an expired key", () => {
-  const roles = [{ id: "r-viewer", name: "Viewer" }, { id: "r-admin", name: "Admin" }];
-  const prefill = { name: "deploy-bot", description: "ships <it>", roleId: "r-admin", roleName: "Admin", kind: "personal" as const, replaces: { last4: "DZSo", expiresAt: new Date("2027-01-31T22:59:59.999Z") } };
+  const roles = [
+    { id: "r-viewer", name: "Viewer" },
+    { id: "r-admin", name: "Admin" },
+  ];
+  const prefill = {
+    name: "deploy-bot",
+    description: "ships <it>",
+    roleId: "r-admin",
+    roleName: "Admin",
+    kind: "personal" as const,
+    replaces: { last4: "DZSo", expiresAt: new Date("2027-01-31T22:59:59.999Z") },
+  };
 
   it("carries the name, role, kind and description, and says what it replaces", () => {
     const view = createKeyModal({ roles, kinds: ["service", "personal"], defaultDay: "2027-05-01", timeZone: "UTC", privateMetadata: "{}", prefill });
@@ -133,7 +183,14 @@ describe("the create form, filled in from an expired key", () => {
   });
 
   it("leaves the role to choose, and says why, when the person cannot grant the old one", () => {
-    const view = createKeyModal({ roles: roles.slice(0, 1), kinds: ["personal"], defaultDay: "2027-05-01", timeZone: "UTC", privateMetadata: "{}", prefill: { ...prefill, kind: "service" } });
+    const view = createKeyModal({
+      roles: roles.slice(0, 1),
+      kinds: ["personal"],
+      defaultDay: "2027-05-01",
+      timeZone: "UTC",
+      privateMetadata: "{}",
+      prefill: { ...prefill, kind: "service" },
+    });
     expect(blockKitViolations("modal", view)).toEqual([]);
     const block = (id: string) => (view.blocks as unknown as Json[]).find((b) => b.block_id === id)!;
     expect(block("role").element).not.toHaveProperty("initial_option");
@@ -143,7 +200,14 @@ describe("the create form, filled in from an expired key", () => {
 });
 
 it("the secret message of a roll says the new expiry", () => {
-  const message = secretMessage({ name: "deploy-bot", roleName: "Viewer", kind: "service", expiresAt: new Date("2027-06-30T23:59:59.999Z"), secret: "kw_" + "a".repeat(40), replaces: { last4: "DZSo", worksUntil: new Date("2027-01-21T15:00:00Z") } });
+  const message = secretMessage({
+    name: "deploy-bot",
+    roleName: "Viewer",
+    kind: "service",
+    expiresAt: new Date("2027-06-30T23:59:59.999Z"),
+    secret: `kw_${"a".repeat(40)}`,
+    replaces: { last4: "DZSo", worksUntil: new Date("2027-01-21T15:00:00Z") },
+  });
   expect(blockKitViolations("message", message.blocks)).toEqual([]);
   expect(JSON.stringify(message.blocks)).toContain("The new key expires <!date^1814399999^");
 });

@@ -19,12 +19,21 @@ describe("/keys roll through the real receiver", () => {
     await app.driver.command({ userId: admin, text: `roll ${name}`, channelId: where });
     const view = await modalAfter(app, opened);
     expect(view.callback_id).toBe("keyward.key.roll");
-    return app.driver.viewSubmission({ userId: admin, view, answers: { grace: { value: graceHours }, ...(expiresOn ? { expires_on: { value: expiresOn } } : {}) } });
+    return app.driver.viewSubmission({
+      userId: admin,
+      view,
+      answers: { grace: { value: graceHours }, ...(expiresOn ? { expires_on: { value: expiresOn } } : {}) },
+    });
   }
 
   it("issues a replacement shown once; the old key works through the grace period", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "rolled-in-slack", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const { key, secret: old } = await app.keyward.services.keys.create(actor, {
+      name: "rolled-in-slack",
+      role: "Manager",
+      expiresOn: "2030-01-01",
+      timeZone: "UTC",
+    });
     const submitted = await rollThroughSlack("rolled-in-slack", "24", channelId, "2031-06-30");
     expect(submitted.json).toEqual({ response_action: "clear" });
     const [delivery] = await app.fake.waitForCalls("chat.postEphemeral", 1);
@@ -61,14 +70,22 @@ describe("/keys roll through the real receiver", () => {
     const keys = await app.keyward.db.prisma.apiKey.count();
     // Today in the roller's zone, with 7 days of grace: the new key would expire first and free the name.
     const submitted = await rollThroughSlack("rolled-too-short", "168", channelId, dayIn(new Date(), "America/New_York"));
-    expect(submitted.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("or later: the old key works until then") } });
+    expect(submitted.json).toMatchObject({
+      response_action: "errors",
+      errors: { expires_on: expect.stringContaining("or later: the old key works until then") },
+    });
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keys);
     expect((await app.keyward.services.keys.get(actor, key.id)).replacedBy).toBeNull();
   });
 
   it("undoes the roll when the new secret cannot be delivered: the old key is back with its original expiry", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    const { key, secret: old } = await app.keyward.services.keys.create(actor, { name: "undeliverable-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    const { key, secret: old } = await app.keyward.services.keys.create(actor, {
+      name: "undeliverable-roll",
+      role: "Viewer",
+      expiresOn: "2030-01-01",
+      timeZone: "UTC",
+    });
     app.fake.reset();
     app.fake.addChannel({ id: "CNOBOT001", members: [admin], botIsMember: false });
     app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
@@ -76,7 +93,8 @@ describe("/keys roll through the real receiver", () => {
     // The replacement would have expired on a day of its own: the old key gets its own back, not that one.
     await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001", "2031-06-30");
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } }))) await new Promise((r) => setTimeout(r, 20));
+    while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } })))
+      await new Promise((r) => setTimeout(r, 20));
     const restored = await app.keyward.services.keys.verify(old);
     expect(restored).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });
     expect(restored.key!.expiresAt.toISOString()).toBe(key.expiresAt.toISOString());

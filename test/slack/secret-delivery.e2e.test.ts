@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
-import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { createKeyThroughSlack, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 /** SPEC rules 3 and 4: the secret reaches its creator once, by the first route that works, or the key dies. */
 describe("one-time delivery of a new key's secret", () => {

@@ -79,7 +79,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   // Last-used times are flushed by hand in tests (services.lastUsed.flush()), so database dumps are deterministic.
-  const keyward = await startKeyward({ config, logger: createLogger("trace", sink), clock: options.clock, lastUsedFlushMs: 24 * 3600_000, ackBudgetMs: options.ackBudgetMs ?? 20_000, reminderScheduler: options.reminderScheduler ?? false });
+  const keyward = await startKeyward({
+    config,
+    logger: createLogger("trace", sink),
+    clock: options.clock,
+    lastUsedFlushMs: 24 * 3600_000,
+    ackBudgetMs: options.ackBudgetMs ?? 20_000,
+    reminderScheduler: options.reminderScheduler ?? false,
+  });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });

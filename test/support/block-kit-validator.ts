@@ -1,23 +1,23 @@
 // Validates Block Kit payloads the way Slack would refuse them: the vendored community JSON schema
 // (test/schemas/slack-block-kit-schema, vendored) plus the documented limits the schema does not express
 // (per-surface block counts, unique block_ids) or that we want reported in plainer words.
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 // ajv-formats is CommonJS: under NodeNext the default import is module.exports, whose `.default`
 // is the plugin itself.
-import addFormatsModule from 'ajv-formats';
+import addFormatsModule from "ajv-formats";
 
 const addFormats = addFormatsModule.default;
 
-export type BlockKitSurface = 'message' | 'modal' | 'home';
+export type BlockKitSurface = "message" | "modal" | "home";
 
 export class BlockKitValidationError extends Error {
   constructor(
     readonly surface: BlockKitSurface,
     readonly violations: string[],
   ) {
-    super(`Invalid Block Kit ${surface}:\n- ${violations.join('\n- ')}`);
-    this.name = 'BlockKitValidationError';
+    super(`Invalid Block Kit ${surface}:\n- ${violations.join("\n- ")}`);
+    this.name = "BlockKitValidationError";
   }
 }
 
@@ -43,7 +43,7 @@ export function blockKitIssues(surface: BlockKitSurface, payload: unknown): Bloc
 
 /** The same as {@link blockKitIssues}, as human-readable "<json pointer>: <problem>" lines. */
 export function blockKitViolations(surface: BlockKitSurface, payload: unknown): string[] {
-  return blockKitIssues(surface, payload).map((v) => `${v.path || '/'}: ${v.message}`);
+  return blockKitIssues(surface, payload).map((v) => `${v.path || "/"}: ${v.message}`);
 }
 
 export function assertValidBlockKit(surface: BlockKitSurface, payload: unknown): void {
@@ -53,7 +53,7 @@ export function assertValidBlockKit(surface: BlockKitSurface, payload: unknown):
 
 /** The surface a view object is meant for, from its `type` (anything but 'home' is checked as a modal). */
 export function viewSurface(view: unknown): BlockKitSurface {
-  return isRecord(view) && view.type === 'home' ? 'home' : 'modal';
+  return isRecord(view) && view.type === "home" ? "home" : "modal";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,11 +62,11 @@ export function viewSurface(view: unknown): BlockKitSurface {
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
-const SCHEMA_URL = new URL('../schemas/slack-block-kit-schema/slack-block-kit.schema.json', import.meta.url);
+const SCHEMA_URL = new URL("../schemas/slack-block-kit-schema/slack-block-kit.schema.json", import.meta.url);
 const SURFACE_REF: Record<BlockKitSurface, string> = {
-  message: '', // the schema's root is a blocks array
-  modal: '#/$defs/modal_view',
-  home: '#/$defs/home_view',
+  message: "", // the schema's root is a blocks array
+  modal: "#/$defs/modal_view",
+  home: "#/$defs/home_view",
 };
 
 let validators: Record<BlockKitSurface, ValidateFunction> | undefined;
@@ -75,11 +75,11 @@ function schemaIssues(surface: BlockKitSurface, payload: unknown): BlockKitIssue
   validators ??= compileValidators();
   const validate = validators[surface];
   if (validate(payload)) return [];
-  return (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(toIssue);
+  return (validate.errors ?? []).filter((e) => e.keyword !== "if").map(toIssue);
 }
 
 function compileValidators(): Record<BlockKitSurface, ValidateFunction> {
-  const schema = discriminateUnions(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonObject);
+  const schema = discriminateUnions(JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as JsonObject);
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema(schema);
@@ -105,17 +105,17 @@ function discriminateUnions(schema: JsonObject): JsonObject {
     if (!isRecord(node)) return node;
     const out: JsonObject = {};
     for (const [key, value] of Object.entries(node)) out[key] = rewrite(value);
-    const plainUnion = Array.isArray(node.oneOf) && !('properties' in node || 'required' in node || 'allOf' in node);
+    const plainUnion = Array.isArray(node.oneOf) && !("properties" in node || "required" in node || "allOf" in node);
     const branches = plainUnion ? taggedBranches(node.oneOf as Json[], defs) : undefined;
     if (!branches) return out;
     delete out.oneOf;
     return {
       ...out,
-      type: 'object',
-      required: ['type'],
+      type: "object",
+      required: ["type"],
       properties: { type: { enum: branches.map((b) => b.tag) } },
       allOf: branches.map((b) => ({
-        if: { required: ['type'], properties: { type: { const: b.tag } } },
+        if: { required: ["type"], properties: { type: { const: b.tag } } },
         then: { $ref: b.ref },
       })),
     };
@@ -132,11 +132,11 @@ interface TaggedBranch {
 function taggedBranches(branches: Json[], defs: Record<string, JsonObject>): TaggedBranch[] | undefined {
   const out: TaggedBranch[] = [];
   for (const branch of branches) {
-    const ref = isRecord(branch) && typeof branch.$ref === 'string' ? branch.$ref : undefined;
-    const def = ref?.startsWith('#/$defs/') ? defs[ref.slice('#/$defs/'.length)] : undefined;
+    const ref = isRecord(branch) && typeof branch.$ref === "string" ? branch.$ref : undefined;
+    const def = ref?.startsWith("#/$defs/") ? defs[ref.slice("#/$defs/".length)] : undefined;
     if (!ref || !def) return undefined;
     const tag = (def.properties as JsonObject | undefined)?.type;
-    if (isRecord(tag) && typeof tag.const === 'string') {
+    if (isRecord(tag) && typeof tag.const === "string") {
       out.push({ tag: tag.const, ref });
       continue;
     }
@@ -150,13 +150,13 @@ function taggedBranches(branches: Json[], defs: Record<string, JsonObject>): Tag
 function toIssue(e: ErrorObject): BlockKitIssue {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'required':
-      return { path: `${e.instancePath}/${String(params.missingProperty)}`, message: 'is required' };
-    case 'additionalProperties':
+    case "required":
+      return { path: `${e.instancePath}/${String(params.missingProperty)}`, message: "is required" };
+    case "additionalProperties":
       return { path: e.instancePath, message: `unexpected property "${String(params.additionalProperty)}"` };
-    case 'enum':
+    case "enum":
       return { path: e.instancePath, message: `must be one of ${JSON.stringify(params.allowedValues)}` };
-    case 'const':
+    case "const":
       return { path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
     default:
       return { path: e.instancePath, message: e.message ?? e.keyword };
@@ -188,7 +188,7 @@ class LimitChecker {
   readonly issues: BlockKitIssue[] = [];
 
   maxLength(path: string, value: unknown, limit: number, what: string): void {
-    if (typeof value === 'string' && value.length > limit) {
+    if (typeof value === "string" && value.length > limit) {
       this.add(path, `${what} is ${value.length} characters; the limit is ${limit}`);
     }
   }
@@ -206,8 +206,8 @@ class LimitChecker {
 
 function limitIssues(surface: BlockKitSurface, payload: unknown): BlockKitIssue[] {
   const check = new LimitChecker();
-  if (surface === 'message') {
-    checkBlocks(check, '', payload, surface);
+  if (surface === "message") {
+    checkBlocks(check, "", payload, surface);
   } else if (isRecord(payload)) {
     checkView(check, payload, surface);
   }
@@ -215,18 +215,18 @@ function limitIssues(surface: BlockKitSurface, payload: unknown): BlockKitIssue[
 }
 
 function checkView(check: LimitChecker, view: JsonObject, surface: BlockKitSurface): void {
-  for (const key of ['title', 'submit', 'close'] as const) {
+  for (const key of ["title", "submit", "close"] as const) {
     const text = isRecord(view[key]) ? view[key].text : undefined;
     check.maxLength(`/${key}/text`, text, LIMITS.viewButtonText, `${key} text`);
   }
-  check.maxLength('/private_metadata', view.private_metadata, LIMITS.privateMetadata, 'private_metadata');
-  check.maxLength('/callback_id', view.callback_id, LIMITS.id, 'callback_id');
-  check.maxLength('/external_id', view.external_id, LIMITS.id, 'external_id');
+  check.maxLength("/private_metadata", view.private_metadata, LIMITS.privateMetadata, "private_metadata");
+  check.maxLength("/callback_id", view.callback_id, LIMITS.id, "callback_id");
+  check.maxLength("/external_id", view.external_id, LIMITS.id, "external_id");
   const blocks = view.blocks;
-  if (surface === 'modal' && Array.isArray(blocks) && view.submit === undefined) {
-    if (blocks.some((b) => isRecord(b) && b.type === 'input')) check.add('/submit', 'is required when the modal has an input block');
+  if (surface === "modal" && Array.isArray(blocks) && view.submit === undefined) {
+    if (blocks.some((b) => isRecord(b) && b.type === "input")) check.add("/submit", "is required when the modal has an input block");
   }
-  checkBlocks(check, '/blocks', blocks, surface);
+  checkBlocks(check, "/blocks", blocks, surface);
 }
 
 function checkBlocks(check: LimitChecker, path: string, blocks: unknown, surface: BlockKitSurface): void {
@@ -237,37 +237,37 @@ function checkBlocks(check: LimitChecker, path: string, blocks: unknown, surface
     if (!isRecord(block)) return;
     const at = `${path}/${i}`;
     const blockId = block.block_id;
-    if (typeof blockId === 'string') {
+    if (typeof blockId === "string") {
       const first = seen.get(blockId);
       if (first !== undefined) check.add(`${at}/block_id`, `duplicate block_id "${blockId}" (also block ${first})`);
       else seen.set(blockId, i);
     }
-    check.maxLength(`${at}/block_id`, blockId, LIMITS.id, 'block_id');
+    check.maxLength(`${at}/block_id`, blockId, LIMITS.id, "block_id");
     checkBlock(check, at, block);
   });
 }
 
 function checkBlock(check: LimitChecker, at: string, block: JsonObject): void {
   switch (block.type) {
-    case 'section':
-      check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.sectionText, 'section text');
-      check.maxItems(`${at}/fields`, block.fields, LIMITS.fields, 'section fields');
-      asArray(block.fields).forEach((f, i) => check.maxLength(`${at}/fields/${i}/text`, textOf(f), LIMITS.fieldText, 'field text'));
+    case "section":
+      check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.sectionText, "section text");
+      check.maxItems(`${at}/fields`, block.fields, LIMITS.fields, "section fields");
+      asArray(block.fields).forEach((f, i) => check.maxLength(`${at}/fields/${i}/text`, textOf(f), LIMITS.fieldText, "field text"));
       break;
-    case 'header':
-      check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.header, 'header text');
+    case "header":
+      check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.header, "header text");
       break;
-    case 'actions':
-      check.maxItems(`${at}/elements`, block.elements, LIMITS.actionsElements, 'elements in an actions block');
+    case "actions":
+      check.maxItems(`${at}/elements`, block.elements, LIMITS.actionsElements, "elements in an actions block");
       break;
-    case 'context':
-      check.maxItems(`${at}/elements`, block.elements, LIMITS.contextElements, 'elements in a context block');
+    case "context":
+      check.maxItems(`${at}/elements`, block.elements, LIMITS.contextElements, "elements in a context block");
       break;
   }
   const actionIds = new Set<string>();
   for (const [path, element] of interactiveElements(at, block)) {
     const actionId = element.action_id;
-    if (typeof actionId === 'string') {
+    if (typeof actionId === "string") {
       if (actionIds.has(actionId)) check.add(`${path}/action_id`, `duplicate action_id "${actionId}" in one block`);
       actionIds.add(actionId);
     }
@@ -279,7 +279,7 @@ function interactiveElements(at: string, block: JsonObject): Array<[string, Json
   const found: Array<[string, JsonObject]> = [];
   if (isRecord(block.accessory)) found.push([`${at}/accessory`, block.accessory]);
   if (isRecord(block.element)) found.push([`${at}/element`, block.element]);
-  if (block.type === 'actions' || block.type === 'context_actions') {
+  if (block.type === "actions" || block.type === "context_actions") {
     asArray(block.elements).forEach((e, i) => {
       if (isRecord(e)) found.push([`${at}/elements/${i}`, e]);
     });
@@ -288,18 +288,18 @@ function interactiveElements(at: string, block: JsonObject): Array<[string, Json
 }
 
 function checkElement(check: LimitChecker, at: string, element: JsonObject): void {
-  check.maxLength(`${at}/action_id`, element.action_id, LIMITS.id, 'action_id');
-  if (element.type === 'button') {
-    check.maxLength(`${at}/text/text`, textOf(element.text), LIMITS.buttonText, 'button text');
-    check.maxLength(`${at}/value`, element.value, LIMITS.buttonValue, 'button value');
+  check.maxLength(`${at}/action_id`, element.action_id, LIMITS.id, "action_id");
+  if (element.type === "button") {
+    check.maxLength(`${at}/text/text`, textOf(element.text), LIMITS.buttonText, "button text");
+    check.maxLength(`${at}/value`, element.value, LIMITS.buttonValue, "button value");
   }
-  if (element.type === 'static_select' || element.type === 'multi_static_select') {
-    check.maxItems(`${at}/options`, element.options, LIMITS.selectOptions, 'options');
-    check.maxItems(`${at}/option_groups`, element.option_groups, LIMITS.selectOptions, 'option groups');
+  if (element.type === "static_select" || element.type === "multi_static_select") {
+    check.maxItems(`${at}/options`, element.options, LIMITS.selectOptions, "options");
+    check.maxItems(`${at}/option_groups`, element.option_groups, LIMITS.selectOptions, "option groups");
   }
   for (const [path, option] of optionsOf(at, element)) {
-    check.maxLength(`${path}/text/text`, textOf(option.text), LIMITS.optionText, 'option text');
-    check.maxLength(`${path}/value`, option.value, LIMITS.optionValue, 'option value');
+    check.maxLength(`${path}/text/text`, textOf(option.text), LIMITS.optionText, "option text");
+    check.maxLength(`${path}/value`, option.value, LIMITS.optionValue, "option value");
   }
 }
 
@@ -321,7 +321,7 @@ function optionsOf(at: string, element: JsonObject): Array<[string, JsonObject]>
 // ---------------------------------------------------------------------------------------------
 
 function isRecord(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function asArray(value: unknown): unknown[] {

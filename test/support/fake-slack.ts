@@ -2,10 +2,10 @@
 // It answers with Slack's documented success shapes and error codes (SLACK-NOTES §2, §3, §6), refuses
 // what Slack would refuse (bad tokens, stale or reused trigger ids, invalid Block Kit, unknown
 // channels) and can be told to fail, rate-limit or stall the next calls of a method.
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { blockKitIssues, viewSurface, type BlockKitIssue, type BlockKitSurface } from './block-kit-validator.ts';
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { blockKitIssues, viewSurface, type BlockKitIssue, type BlockKitSurface } from "./block-kit-validator.ts";
 
 export interface FakeSlackOptions {
   /** The bot token every call must carry (default `xoxb-fake-bot-token`). */
@@ -149,7 +149,7 @@ interface ChannelState {
   isArchived: boolean;
 }
 
-const JSON_FIELDS = ['blocks', 'view', 'attachments'] as const;
+const JSON_FIELDS = ["blocks", "view", "attachments"] as const;
 const MAX_TEXT = 40_000;
 const MAX_VIEW_BYTES = 250 * 1024;
 const MAX_VIEW_STACK = 3;
@@ -173,7 +173,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly homeTabEnabled: boolean;
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly users = new Map<string, Required<Omit<FakeUserInit, 'enterpriseId'>> & { enterpriseId?: string }>();
+  private readonly users = new Map<string, Required<Omit<FakeUserInit, "enterpriseId">> & { enterpriseId?: string }>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly dmByUser = new Map<string, string>();
   private failures = new Map<string, PendingFailure[]>();
@@ -184,32 +184,32 @@ class FakeSlackServer implements FakeSlack {
   private messages = new Map<string, JsonObject>();
   private counter = 0;
   private lastTsMicros = 0;
-  private baseUrl = '';
+  private baseUrl = "";
 
   private readonly handlers: Record<string, Handler> = {
-    'auth.test': () => this.authTest(),
-    'users.info': (args) => this.usersInfo(args),
-    'conversations.open': (args) => this.conversationsOpen(args),
-    'chat.postEphemeral': (args, call) => this.postEphemeral(args, call),
-    'chat.postMessage': (args, call) => this.postMessage(args, call),
-    'chat.update': (args, call) => this.chatUpdate(args, call),
-    'conversations.history': (args) => this.conversationsHistory(args),
-    'views.open': (args, call) => this.viewsOpen(args, call, false),
-    'views.push': (args, call) => this.viewsOpen(args, call, true),
-    'views.update': (args, call) => this.viewsUpdate(args, call),
-    'views.publish': (args, call) => this.viewsPublish(args, call),
+    "auth.test": () => this.authTest(),
+    "users.info": (args) => this.usersInfo(args),
+    "conversations.open": (args) => this.conversationsOpen(args),
+    "chat.postEphemeral": (args, call) => this.postEphemeral(args, call),
+    "chat.postMessage": (args, call) => this.postMessage(args, call),
+    "chat.update": (args, call) => this.chatUpdate(args, call),
+    "conversations.history": (args) => this.conversationsHistory(args),
+    "views.open": (args, call) => this.viewsOpen(args, call, false),
+    "views.push": (args, call) => this.viewsOpen(args, call, true),
+    "views.update": (args, call) => this.viewsUpdate(args, call),
+    "views.publish": (args, call) => this.viewsPublish(args, call),
   };
 
   constructor(options: FakeSlackOptions) {
-    this.token = options.token ?? 'xoxb-fake-bot-token';
-    this.teamId = options.teamId ?? 'T00000001';
+    this.token = options.token ?? "xoxb-fake-bot-token";
+    this.teamId = options.teamId ?? "T00000001";
     this.enterpriseId = options.enterpriseId;
     this.isEnterpriseInstall = options.isEnterpriseInstall ?? false;
-    this.teamDomain = options.teamDomain ?? 'keyward-test';
-    this.teamName = options.teamName ?? 'Keyward Test';
-    this.appId = options.appId ?? 'A00000001';
-    this.botUserId = options.botUserId ?? 'U0BOT0001';
-    this.botId = options.botId ?? 'B00000001';
+    this.teamDomain = options.teamDomain ?? "keyward-test";
+    this.teamName = options.teamName ?? "Keyward Test";
+    this.appId = options.appId ?? "A00000001";
+    this.botUserId = options.botUserId ?? "U0BOT0001";
+    this.botId = options.botId ?? "B00000001";
     this.now = options.now ?? Date.now;
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     this.homeTabEnabled = options.homeTabEnabled ?? true;
@@ -220,7 +220,7 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}/api/`;
   }
@@ -263,7 +263,7 @@ class FakeSlackServer implements FakeSlack {
       teamId: this.teamId,
       name: user.id.toLowerCase(),
       realName: user.name ?? user.id,
-      tz: 'America/Los_Angeles',
+      tz: "America/Los_Angeles",
       isAdmin: false,
       isOwner: false,
       isPrimaryOwner: false,
@@ -288,7 +288,7 @@ class FakeSlackServer implements FakeSlack {
 
   issueTrigger(options: { viewId?: string } = {}): string {
     // Slack's shape, e.g. 12345.98765.abcd2358fdef3a3b4c7f (views.open reference)
-    const id = `${Math.floor(this.now() / 1000)}${++this.counter}.${randomDigits(10)}.${randomBytes(16).toString('hex')}`;
+    const id = `${Math.floor(this.now() / 1000)}${++this.counter}.${randomDigits(10)}.${randomBytes(16).toString("hex")}`;
     this.triggers.set(id, { issuedAt: this.now(), used: false, viewId: options.viewId });
     return id;
   }
@@ -314,17 +314,17 @@ class FakeSlackServer implements FakeSlack {
   // --- HTTP ----------------------------------------------------------------------------------
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    if (!url.pathname.startsWith('/api/')) {
+    const url = new URL(req.url ?? "/", this.url);
+    if (!url.pathname.startsWith("/api/")) {
       res.writeHead(404).end();
       return;
     }
     const raw = await readBody(req);
-    const args = parseArgs(String(req.headers['content-type'] ?? ''), raw, url.searchParams);
+    const args = parseArgs(String(req.headers["content-type"] ?? ""), raw, url.searchParams);
     const token = bearerToken(req.headers.authorization) ?? stringOrUndefined(args.token);
     delete args.token;
     const call: RecordedCall = {
-      method: url.pathname.slice('/api/'.length),
+      method: url.pathname.slice("/api/".length),
       args,
       token,
       time: this.now(),
@@ -332,28 +332,30 @@ class FakeSlackServer implements FakeSlack {
       response: { ok: false },
       violations: [],
     };
-    const answer = await this.answer(call).catch((error: unknown): Answer => ({
-      status: 500, // a bug in the fake itself: say so instead of leaving the client hanging
-      body: fail('fake_slack_internal_error', { detail: String(error) }),
-    }));
+    const answer = await this.answer(call).catch(
+      (error: unknown): Answer => ({
+        status: 500, // a bug in the fake itself: say so instead of leaving the client hanging
+        body: fail("fake_slack_internal_error", { detail: String(error) }),
+      }),
+    );
     call.status = answer.status;
     call.response = answer.body;
     this.calls.push(call);
     this.history.push(call);
     if (res.destroyed) return; // the client gave up (timeout test) or close() ran
-    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
+    res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", ...answer.headers });
     res.end(JSON.stringify(answer.body));
   }
 
   private async answer(call: RecordedCall): Promise<Answer> {
     const handler = this.handlers[call.method];
-    if (!handler) return ok200(fail('unknown_method'));
+    if (!handler) return ok200(fail("unknown_method"));
     const failure = this.takeFailure(call.method);
     if (failure?.delayMs) await this.sleep(failure.delayMs);
     const injected = failure && injectedAnswer(failure);
     if (injected) return injected;
-    if (!call.token) return ok200(fail('not_authed'));
-    if (call.token !== this.token) return ok200(fail('invalid_auth'));
+    if (!call.token) return ok200(fail("not_authed"));
+    if (call.token !== this.token) return ok200(fail("invalid_auth"));
     return ok200(handler(call.args, call));
   }
 
@@ -383,7 +385,7 @@ class FakeSlackServer implements FakeSlack {
       ok: true,
       url: `https://${this.teamDomain}.slack.com/`,
       team: this.teamName,
-      user: 'keyward',
+      user: "keyward",
       team_id: this.teamId,
       user_id: this.botUserId,
       bot_id: this.botId,
@@ -393,8 +395,8 @@ class FakeSlackServer implements FakeSlack {
   }
 
   private usersInfo(args: Args): SlackBody {
-    const user = this.users.get(String(args.user ?? ''));
-    if (!user) return fail('user_not_found');
+    const user = this.users.get(String(args.user ?? ""));
+    if (!user) return fail("user_not_found");
     const at = new Date(this.now());
     return {
       ok: true,
@@ -415,23 +417,37 @@ class FakeSlackServer implements FakeSlack {
         is_bot: user.isBot,
         is_app_user: false,
         ...(user.isStranger ? { is_stranger: true } : {}),
-        ...(user.enterpriseId ? { enterprise_user: { id: user.id, enterprise_id: user.enterpriseId, enterprise_name: 'Fake Grid', is_admin: false, is_owner: false, teams: [user.teamId] } } : {}),
+        ...(user.enterpriseId
+          ? {
+              enterprise_user: {
+                id: user.id,
+                enterprise_id: user.enterpriseId,
+                enterprise_name: "Fake Grid",
+                is_admin: false,
+                is_owner: false,
+                teams: [user.teamId],
+              },
+            }
+          : {}),
         profile: { real_name: user.realName, display_name: user.name, team: user.teamId },
       },
     };
   }
 
   private conversationsOpen(args: Args): SlackBody {
-    if (typeof args.channel === 'string') {
-      return this.channels.has(args.channel) ? { ok: true, channel: { id: args.channel } } : fail('channel_not_found');
+    if (typeof args.channel === "string") {
+      return this.channels.has(args.channel) ? { ok: true, channel: { id: args.channel } } : fail("channel_not_found");
     }
-    const ids = String(args.users ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (ids.length === 0) return fail('users_list_not_supplied');
-    if (ids.length > 8) return fail('too_many_users');
+    const ids = String(args.users ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (ids.length === 0) return fail("users_list_not_supplied");
+    if (ids.length > 8) return fail("too_many_users");
     for (const id of ids) {
       const user = this.users.get(id);
-      if (!user) return fail('user_not_found');
-      if (user.deleted) return fail('user_disabled');
+      if (!user) return fail("user_not_found");
+      if (user.deleted) return fail("user_disabled");
     }
     const [only] = ids;
     if (ids.length === 1 && only) {
@@ -444,27 +460,27 @@ class FakeSlackServer implements FakeSlack {
   }
 
   private postEphemeral(args: Args, call: RecordedCall): SlackBody {
-    const missing = missingArgs(args, ['channel', 'user']);
+    const missing = missingArgs(args, ["channel", "user"]);
     if (missing) return missing;
     const contentError = this.checkMessageContent(args, call);
     if (contentError) return contentError;
     const channel = this.postableChannel(String(args.channel));
-    if (typeof channel === 'string') return fail(channel);
-    if (!channel.members.has(String(args.user))) return fail('user_not_in_channel');
+    if (typeof channel === "string") return fail(channel);
+    if (!channel.members.has(String(args.user))) return fail("user_not_in_channel");
     // Ephemeral messages are not stored by Slack, so the fake does not store them either.
     return { ok: true, message_ts: this.nextTs() };
   }
 
   private postMessage(args: Args, call: RecordedCall): SlackBody {
-    const missing = missingArgs(args, ['channel']);
+    const missing = missingArgs(args, ["channel"]);
     if (missing) return missing;
     const contentError = this.checkMessageContent(args, call);
     if (contentError) return contentError;
     let channelId = String(args.channel);
     // A user id as channel posts to the app's DM with that user (the Home tab's Messages).
-    if (channelId.startsWith('U') && this.users.has(channelId)) channelId = this.openDm(channelId);
+    if (channelId.startsWith("U") && this.users.has(channelId)) channelId = this.openDm(channelId);
     const channel = this.postableChannel(channelId);
-    if (typeof channel === 'string') return fail(channel);
+    if (typeof channel === "string") return fail(channel);
     const ts = this.nextTs();
     const message = this.storeMessage(channel.id, ts, args);
     return { ok: true, channel: channel.id, ts, message };
@@ -472,11 +488,11 @@ class FakeSlackServer implements FakeSlack {
 
   /** Newest first; `metadata` only with include_all_metadata, as Slack does. */
   private conversationsHistory(args: Args): SlackBody {
-    const missing = missingArgs(args, ['channel']);
+    const missing = missingArgs(args, ["channel"]);
     if (missing) return missing;
     const channel = this.postableChannel(String(args.channel));
-    if (typeof channel === 'string') return fail(channel);
-    const withMetadata = String(args.include_all_metadata) === 'true';
+    if (typeof channel === "string") return fail(channel);
+    const withMetadata = String(args.include_all_metadata) === "true";
     const oldest = Number(args.oldest ?? 0);
     const limit = Math.min(Number(args.limit ?? 100), 999);
     const messages = [...this.messages.entries()]
@@ -485,29 +501,29 @@ class FakeSlackServer implements FakeSlack {
       .filter((m) => Number(m.ts) >= oldest)
       .sort((a, b) => Number(b.ts) - Number(a.ts))
       .slice(0, limit)
-      .map((m) => (withMetadata ? m : Object.fromEntries(Object.entries(m).filter(([k]) => k !== 'metadata'))));
+      .map((m) => (withMetadata ? m : Object.fromEntries(Object.entries(m).filter(([k]) => k !== "metadata"))));
     return { ok: true, messages, has_more: false };
   }
 
   private chatUpdate(args: Args, call: RecordedCall): SlackBody {
-    const missing = missingArgs(args, ['channel', 'ts']);
+    const missing = missingArgs(args, ["channel", "ts"]);
     if (missing) return missing;
     const contentError = this.checkMessageContent(args, call);
     if (contentError) return contentError;
     const channel = String(args.channel);
     const ts = String(args.ts);
-    if (!this.messages.has(`${channel}/${ts}`)) return fail('message_not_found');
+    if (!this.messages.has(`${channel}/${ts}`)) return fail("message_not_found");
     const message = this.storeMessage(channel, ts, args);
     return { ok: true, channel, ts, text: message.text, message };
   }
 
   private viewsOpen(args: Args, call: RecordedCall, push: boolean): SlackBody {
-    const missing = missingArgs(args, ['trigger_id', 'view']);
+    const missing = missingArgs(args, ["trigger_id", "view"]);
     if (missing) return missing;
-    const viewError = this.checkView(args.view, 'modal', call);
+    const viewError = this.checkView(args.view, "modal", call);
     if (viewError) return viewError;
     const trigger = this.exchangeTrigger(String(args.trigger_id));
-    if (typeof trigger === 'string') return fail(trigger);
+    if (typeof trigger === "string") return fail(trigger);
     const view = args.view as JsonObject;
     const duplicate = this.duplicateExternalId(view);
     if (duplicate) return duplicate;
@@ -515,10 +531,10 @@ class FakeSlackServer implements FakeSlack {
     // from elsewhere is not documented; invalid_trigger_id is the fake's guess.
     const parentId = push ? trigger.viewId : undefined;
     const parent = parentId ? this.views.get(parentId) : undefined;
-    if (push && parent?.type !== 'modal') return fail('invalid_trigger_id');
+    if (push && parent?.type !== "modal") return fail("invalid_trigger_id");
     const rootId = parent ? String(parent.root_view_id) : undefined;
     const stack = rootId ? (this.viewStacks.get(rootId) ?? []) : [];
-    if (stack.length >= MAX_VIEW_STACK) return fail('push_limit_reached');
+    if (stack.length >= MAX_VIEW_STACK) return fail("push_limit_reached");
     const stored = this.storeView(view, { rootId, previousId: parentId ?? null });
     stack.push(String(stored.id));
     this.viewStacks.set(String(stored.root_view_id), stack);
@@ -526,35 +542,38 @@ class FakeSlackServer implements FakeSlack {
   }
 
   private viewsUpdate(args: Args, call: RecordedCall): SlackBody {
-    const missing = missingArgs(args, ['view']);
+    const missing = missingArgs(args, ["view"]);
     if (missing) return missing;
-    if (typeof args.view_id !== 'string' && typeof args.external_id !== 'string') {
-      return invalidArguments(['[ERROR] either view_id or external_id is required']);
+    if (typeof args.view_id !== "string" && typeof args.external_id !== "string") {
+      return invalidArguments(["[ERROR] either view_id or external_id is required"]);
     }
     const existing = this.findView(args);
     const viewError = this.checkView(args.view, existing ? viewSurface(existing) : viewSurface(args.view), call);
     if (viewError) return viewError;
-    if (!existing) return fail('not_found');
-    if (typeof args.hash === 'string' && args.hash !== existing.hash) return fail('hash_conflict');
+    if (!existing) return fail("not_found");
+    if (typeof args.hash === "string" && args.hash !== existing.hash) return fail("hash_conflict");
     const view = args.view as JsonObject;
     // external_id names the view across updates, so an update that omits it keeps it.
-    const stored = this.storeView({ ...view, external_id: view.external_id ?? existing.external_id }, {
-      id: String(existing.id),
-      rootId: String(existing.root_view_id),
-      previousId: (existing.previous_view_id as string | null) ?? null,
-    });
+    const stored = this.storeView(
+      { ...view, external_id: view.external_id ?? existing.external_id },
+      {
+        id: String(existing.id),
+        rootId: String(existing.root_view_id),
+        previousId: (existing.previous_view_id as string | null) ?? null,
+      },
+    );
     return { ok: true, view: stored };
   }
 
   private viewsPublish(args: Args, call: RecordedCall): SlackBody {
-    const missing = missingArgs(args, ['user_id', 'view']);
+    const missing = missingArgs(args, ["user_id", "view"]);
     if (missing) return missing;
-    const viewError = this.checkView(args.view, 'home', call);
+    const viewError = this.checkView(args.view, "home", call);
     if (viewError) return viewError;
-    if (!this.homeTabEnabled) return fail('not_enabled');
+    if (!this.homeTabEnabled) return fail("not_enabled");
     const userId = String(args.user_id);
     const current = this.homeViews.get(userId);
-    if (typeof args.hash === 'string' && current && args.hash !== current.hash) return fail('hash_conflict');
+    if (typeof args.hash === "string" && current && args.hash !== current.hash) return fail("hash_conflict");
     const id = current ? String(current.id) : undefined;
     const stored = this.storeView(args.view as JsonObject, { id, rootId: id, previousId: null });
     this.homeViews.set(userId, stored);
@@ -564,28 +583,28 @@ class FakeSlackServer implements FakeSlack {
   // --- helpers -------------------------------------------------------------------------------
 
   private checkMessageContent(args: Args, call: RecordedCall): SlackBody | undefined {
-    if (typeof args.text === 'string' && args.text.length > MAX_TEXT) return fail('msg_too_long');
+    if (typeof args.text === "string" && args.text.length > MAX_TEXT) return fail("msg_too_long");
     const blocks = args.blocks;
-    if (blocks !== undefined && !Array.isArray(blocks)) return fail('invalid_blocks_format');
+    if (blocks !== undefined && !Array.isArray(blocks)) return fail("invalid_blocks_format");
     // An empty array means "no blocks" to Slack; the schema's minItems would wrongly refuse it.
     if (Array.isArray(blocks) && blocks.length > 0) {
-      const issues = blockKitIssues('message', blocks);
-      if (issues.length > 0) return this.refuse(call, issues, 'invalid_blocks', '/blocks');
+      const issues = blockKitIssues("message", blocks);
+      if (issues.length > 0) return this.refuse(call, issues, "invalid_blocks", "/blocks");
     }
     const hasContent = nonEmpty(args.text) || nonEmptyArray(blocks) || nonEmptyArray(args.attachments);
-    return hasContent ? undefined : fail('no_text');
+    return hasContent ? undefined : fail("no_text");
   }
 
   private checkView(view: unknown, surface: BlockKitSurface, call: RecordedCall): SlackBody | undefined {
-    if (typeof view !== 'object' || view === null) return invalidArguments(['[ERROR] failed to parse view [json-pointer:/view]']);
-    if (Buffer.byteLength(JSON.stringify(view)) > MAX_VIEW_BYTES) return fail('view_too_large');
+    if (typeof view !== "object" || view === null) return invalidArguments(["[ERROR] failed to parse view [json-pointer:/view]"]);
+    if (Buffer.byteLength(JSON.stringify(view)) > MAX_VIEW_BYTES) return fail("view_too_large");
     const issues = blockKitIssues(surface, view);
-    return issues.length > 0 ? this.refuse(call, issues, 'invalid_arguments', '/view') : undefined;
+    return issues.length > 0 ? this.refuse(call, issues, "invalid_arguments", "/view") : undefined;
   }
 
   /** Slack's refusal of a payload: the error code plus one "[ERROR] … [json-pointer:…]" line per problem. */
   private refuse(call: RecordedCall, issues: BlockKitIssue[], error: string, root: string): SlackBody {
-    call.violations = issues.map((i) => `${i.path || '/'}: ${i.message}`);
+    call.violations = issues.map((i) => `${i.path || "/"}: ${i.message}`);
     return fail(error, {
       response_metadata: { messages: issues.map((i) => `[ERROR] ${i.message} [json-pointer:${root}${i.path}]`) },
     });
@@ -594,46 +613,46 @@ class FakeSlackServer implements FakeSlack {
   /** The channel a bot may post in, or the error Slack gives for it. */
   private postableChannel(id: string): ChannelState | string {
     const channel = this.channels.get(id);
-    if (!channel) return 'channel_not_found';
-    if (channel.isArchived) return 'is_archived';
-    if (!channel.botIsMember) return 'not_in_channel';
+    if (!channel) return "channel_not_found";
+    if (channel.isArchived) return "is_archived";
+    if (!channel.botIsMember) return "not_in_channel";
     return channel;
   }
 
   private exchangeTrigger(id: string): Trigger | string {
     const trigger = TRIGGER_FORMAT.test(id) ? this.triggers.get(id) : undefined;
-    if (!trigger) return 'invalid_trigger_id';
-    if (trigger.used) return 'exchanged_trigger_id';
-    if (this.now() - trigger.issuedAt > this.triggerTtlMs) return 'expired_trigger_id';
+    if (!trigger) return "invalid_trigger_id";
+    if (trigger.used) return "exchanged_trigger_id";
+    if (this.now() - trigger.issuedAt > this.triggerTtlMs) return "expired_trigger_id";
     trigger.used = true;
     return trigger;
   }
 
   private findView(args: Args): JsonObject | undefined {
-    if (typeof args.view_id === 'string') return this.views.get(args.view_id);
+    if (typeof args.view_id === "string") return this.views.get(args.view_id);
     return [...this.views.values()].find((v) => v.external_id && v.external_id === args.external_id);
   }
 
   private duplicateExternalId(view: JsonObject): SlackBody | undefined {
     const externalId = view.external_id;
-    if (typeof externalId !== 'string' || externalId === '') return undefined;
-    return this.findView({ external_id: externalId }) ? fail('duplicate_external_id') : undefined;
+    if (typeof externalId !== "string" || externalId === "") return undefined;
+    return this.findView({ external_id: externalId }) ? fail("duplicate_external_id") : undefined;
   }
 
   /** Stores a view the way Slack echoes it back (ViewOutput): ids, hash, defaults, empty state. */
   private storeView(view: JsonObject, place: { id?: string; rootId?: string; previousId: string | null }): JsonObject {
     const id = place.id ?? `V${this.nextId()}`;
-    const type = view.type === 'home' ? 'home' : 'modal';
+    const type = view.type === "home" ? "home" : "modal";
     const stored: JsonObject = {
       id,
       team_id: this.teamId,
       type,
       blocks: this.withGeneratedIds(view.blocks),
-      private_metadata: view.private_metadata ?? '',
-      callback_id: view.callback_id ?? '',
+      private_metadata: view.private_metadata ?? "",
+      callback_id: view.callback_id ?? "",
       state: { values: {} },
-      hash: `${Math.floor(this.now() / 1000)}.${randomBytes(6).toString('base64url')}`,
-      ...(type === 'modal'
+      hash: `${Math.floor(this.now() / 1000)}.${randomBytes(6).toString("base64url")}`,
+      ...(type === "modal"
         ? {
             title: view.title,
             close: view.close ?? null,
@@ -645,7 +664,7 @@ class FakeSlackServer implements FakeSlack {
       previous_view_id: place.previousId,
       root_view_id: place.rootId ?? id,
       app_id: this.appId,
-      external_id: view.external_id ?? '',
+      external_id: view.external_id ?? "",
       app_installed_team_id: this.teamId,
       bot_id: this.botId,
     };
@@ -655,16 +674,16 @@ class FakeSlackServer implements FakeSlack {
 
   private storeMessage(channel: string, ts: string, args: Args): JsonObject {
     const message: JsonObject = {
-      type: 'message',
+      type: "message",
       user: this.botUserId,
       bot_id: this.botId,
       app_id: this.appId,
       team: this.teamId,
       ts,
-      text: typeof args.text === 'string' ? args.text : '',
+      text: typeof args.text === "string" ? args.text : "",
       ...(Array.isArray(args.blocks) && args.blocks.length > 0 ? { blocks: this.withGeneratedIds(args.blocks) } : {}),
       ...(Array.isArray(args.attachments) ? { attachments: args.attachments } : {}),
-      ...(args.metadata !== undefined ? { metadata: typeof args.metadata === 'string' ? JSON.parse(args.metadata) : args.metadata } : {}),
+      ...(args.metadata !== undefined ? { metadata: typeof args.metadata === "string" ? JSON.parse(args.metadata) : args.metadata } : {}),
     };
     this.messages.set(`${channel}/${ts}`, message);
     return message;
@@ -675,9 +694,9 @@ class FakeSlackServer implements FakeSlack {
     const copy = structuredClone(Array.isArray(blocks) ? blocks : []) as JsonObject[];
     for (const block of copy) {
       block.block_id ??= `b${this.nextId()}`;
-      const elements = [block.accessory, block.element, ...(block.type === 'actions' ? asArray(block.elements) : [])];
+      const elements = [block.accessory, block.element, ...(block.type === "actions" ? asArray(block.elements) : [])];
       for (const element of elements) {
-        if (isRecord(element) && element.type !== 'image') element.action_id ??= `a${this.nextId()}`;
+        if (isRecord(element) && element.type !== "image") element.action_id ??= `a${this.nextId()}`;
       }
     }
     return copy;
@@ -693,14 +712,14 @@ class FakeSlackServer implements FakeSlack {
   }
 
   private nextId(): string {
-    return String(++this.counter).padStart(8, '0');
+    return String(++this.counter).padStart(8, "0");
   }
 
   /** Message timestamps: Slack's "seconds.micros" strings, strictly increasing even within one ms. */
   private nextTs(): string {
     this.lastTsMicros = Math.max(this.lastTsMicros + 1, this.now() * 1000);
     const seconds = Math.floor(this.lastTsMicros / 1e6);
-    return `${seconds}.${String(this.lastTsMicros % 1e6).padStart(6, '0')}`;
+    return `${seconds}.${String(this.lastTsMicros % 1e6).padStart(6, "0")}`;
   }
 }
 
@@ -719,11 +738,11 @@ function fail(error: string, extra: JsonObject = {}): SlackBody {
 }
 
 function invalidArguments(messages: string[]): SlackBody {
-  return fail('invalid_arguments', { response_metadata: { messages } });
+  return fail("invalid_arguments", { response_metadata: { messages } });
 }
 
 function missingArgs(args: Args, names: string[]): SlackBody | undefined {
-  const missing = names.filter((n) => args[n] === undefined || args[n] === '');
+  const missing = names.filter((n) => args[n] === undefined || args[n] === "");
   return missing.length > 0 ? invalidArguments(missing.map((n) => `[ERROR] missing required field: ${n}`)) : undefined;
 }
 
@@ -731,26 +750,26 @@ function missingArgs(args: Args, names: string[]): SlackBody | undefined {
 function injectedAnswer(failure: FailureSpec): Answer | undefined {
   const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
   if (status === 200 && failure.error === undefined) return undefined;
-  const error = failure.error ?? (status === 429 ? 'ratelimited' : 'fatal_error');
-  const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {};
+  const error = failure.error ?? (status === 429 ? "ratelimited" : "fatal_error");
+  const headers: Record<string, string> = failure.retryAfter !== undefined ? { "retry-after": String(failure.retryAfter) } : {};
   return { status, body: fail(error), headers };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseArgs(contentType: string, raw: string, query: URLSearchParams): Args {
   const args: Args = Object.fromEntries(query);
-  if (contentType.startsWith('application/json')) {
-    Object.assign(args, tryJson(raw || '{}'));
+  if (contentType.startsWith("application/json")) {
+    Object.assign(args, tryJson(raw || "{}"));
   } else {
     for (const [key, value] of new URLSearchParams(raw)) args[key] = value;
   }
   for (const key of JSON_FIELDS) {
-    if (typeof args[key] === 'string') args[key] = tryJson(args[key]);
+    if (typeof args[key] === "string") args[key] = tryJson(args[key]);
   }
   return args;
 }
@@ -764,16 +783,16 @@ function tryJson(text: string): unknown {
 }
 
 function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
   return match?.[1];
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function nonEmpty(value: unknown): boolean {
-  return typeof value === 'string' && value.trim() !== '';
+  return typeof value === "string" && value.trim() !== "";
 }
 
 function nonEmptyArray(value: unknown): boolean {
@@ -781,7 +800,7 @@ function nonEmptyArray(value: unknown): boolean {
 }
 
 function isRecord(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function asArray(value: unknown): unknown[] {
@@ -789,23 +808,23 @@ function asArray(value: unknown): unknown[] {
 }
 
 function randomDigits(count: number): string {
-  return Array.from(randomBytes(count), (b) => String(b % 10)).join('');
+  return Array.from(randomBytes(count), (b) => String(b % 10)).join("");
 }
 
 /** users.info's tz_offset: seconds east of UTC at the given instant (so it follows DST). */
 function zoneOffsetSeconds(timeZone: string, at: Date): number {
-  const name = zonePart(timeZone, at, 'longOffset'); // "GMT-07:00", or "GMT" at UTC
+  const name = zonePart(timeZone, at, "longOffset"); // "GMT-07:00", or "GMT" at UTC
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   if (!match) return 0;
   const seconds = Number(match[2]) * 3600 + Number(match[3]) * 60;
-  return match[1] === '-' ? -seconds : seconds;
+  return match[1] === "-" ? -seconds : seconds;
 }
 
 function zoneLabel(timeZone: string, at: Date): string {
-  return zonePart(timeZone, at, 'long');
+  return zonePart(timeZone, at, "long");
 }
 
-function zonePart(timeZone: string, at: Date, timeZoneName: 'long' | 'longOffset'): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName }).formatToParts(at);
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+function zonePart(timeZone: string, at: Date, timeZoneName: "long" | "longOffset"): string {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName }).formatToParts(at);
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? "";
 }

@@ -37,7 +37,7 @@ export function seededRandom(seed: string): RandomSource {
 export function legacyKey(random30: string): string {
   if (!/^[0-9A-Za-z]{30}$/.test(random30)) throw new Error("legacyKey takes 30 base62 characters");
   const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  const body = "kw_" + random30;
+  const body = `kw_${random30}`;
   let value = crc32(body);
   let checksum = "";
   for (let i = 0; i < 6; i++) {

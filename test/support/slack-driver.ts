@@ -1,14 +1,14 @@
 // Plays Slack's side of the HTTP conversation with a running app: signed slash commands,
 // interactivity payloads and Events API callbacks posted to the app's Bolt endpoint, shaped as in
 // SLACK-NOTES §1–§3, plus a loopback `response_url` that records what the app answers there.
-import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { blockKitViolations } from './block-kit-validator.ts';
-import type { FakeSlack } from './fake-slack.ts';
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { blockKitViolations } from "./block-kit-validator.ts";
+import type { FakeSlack } from "./fake-slack.ts";
 
-export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-export const JSON_CONTENT_TYPE = 'application/json';
+export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
+export const JSON_CONTENT_TYPE = "application/json";
 
 export interface SlackDriverOptions {
   /** The app's Bolt endpoint, e.g. http://127.0.0.1:PORT/slack/events */
@@ -128,7 +128,7 @@ export interface SlackDriver {
 
 /** Slack's request signature: v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}")). */
 export function signSlackRequest(secret: string, timestamp: number, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
 
 export async function createSlackDriver(options: SlackDriverOptions): Promise<SlackDriver> {
@@ -145,30 +145,30 @@ interface StateField {
   field: string;
   /** The element property holding its initial value. */
   initial: string;
-  kind: 'scalar' | 'list' | 'option' | 'options';
+  kind: "scalar" | "list" | "option" | "options";
 }
 
 // SLACK-NOTES §3 (bolt-js ViewStateValue)
 const STATE_FIELDS: Record<string, StateField> = {
-  plain_text_input: { field: 'value', initial: 'initial_value', kind: 'scalar' },
-  email_text_input: { field: 'value', initial: 'initial_value', kind: 'scalar' },
-  url_text_input: { field: 'value', initial: 'initial_value', kind: 'scalar' },
-  number_input: { field: 'value', initial: 'initial_value', kind: 'scalar' },
-  datepicker: { field: 'selected_date', initial: 'initial_date', kind: 'scalar' },
-  timepicker: { field: 'selected_time', initial: 'initial_time', kind: 'scalar' },
-  datetimepicker: { field: 'selected_date_time', initial: 'initial_date_time', kind: 'scalar' },
-  users_select: { field: 'selected_user', initial: 'initial_user', kind: 'scalar' },
-  conversations_select: { field: 'selected_conversation', initial: 'initial_conversation', kind: 'scalar' },
-  channels_select: { field: 'selected_channel', initial: 'initial_channel', kind: 'scalar' },
-  multi_users_select: { field: 'selected_users', initial: 'initial_users', kind: 'list' },
-  multi_conversations_select: { field: 'selected_conversations', initial: 'initial_conversations', kind: 'list' },
-  multi_channels_select: { field: 'selected_channels', initial: 'initial_channels', kind: 'list' },
-  static_select: { field: 'selected_option', initial: 'initial_option', kind: 'option' },
-  external_select: { field: 'selected_option', initial: 'initial_option', kind: 'option' },
-  radio_buttons: { field: 'selected_option', initial: 'initial_option', kind: 'option' },
-  multi_static_select: { field: 'selected_options', initial: 'initial_options', kind: 'options' },
-  multi_external_select: { field: 'selected_options', initial: 'initial_options', kind: 'options' },
-  checkboxes: { field: 'selected_options', initial: 'initial_options', kind: 'options' },
+  plain_text_input: { field: "value", initial: "initial_value", kind: "scalar" },
+  email_text_input: { field: "value", initial: "initial_value", kind: "scalar" },
+  url_text_input: { field: "value", initial: "initial_value", kind: "scalar" },
+  number_input: { field: "value", initial: "initial_value", kind: "scalar" },
+  datepicker: { field: "selected_date", initial: "initial_date", kind: "scalar" },
+  timepicker: { field: "selected_time", initial: "initial_time", kind: "scalar" },
+  datetimepicker: { field: "selected_date_time", initial: "initial_date_time", kind: "scalar" },
+  users_select: { field: "selected_user", initial: "initial_user", kind: "scalar" },
+  conversations_select: { field: "selected_conversation", initial: "initial_conversation", kind: "scalar" },
+  channels_select: { field: "selected_channel", initial: "initial_channel", kind: "scalar" },
+  multi_users_select: { field: "selected_users", initial: "initial_users", kind: "list" },
+  multi_conversations_select: { field: "selected_conversations", initial: "initial_conversations", kind: "list" },
+  multi_channels_select: { field: "selected_channels", initial: "initial_channels", kind: "list" },
+  static_select: { field: "selected_option", initial: "initial_option", kind: "option" },
+  external_select: { field: "selected_option", initial: "initial_option", kind: "option" },
+  radio_buttons: { field: "selected_option", initial: "initial_option", kind: "option" },
+  multi_static_select: { field: "selected_options", initial: "initial_options", kind: "options" },
+  multi_external_select: { field: "selected_options", initial: "initial_options", kind: "options" },
+  checkboxes: { field: "selected_options", initial: "initial_options", kind: "options" },
 };
 
 /**
@@ -209,16 +209,16 @@ function elementState(element: JsonObject, answer: unknown): JsonObject {
   const preset = element[spec.initial];
   const value = answer === undefined ? preset : answer;
   switch (spec.kind) {
-    case 'scalar': {
+    case "scalar": {
       const scalar = value ?? null;
       // number_input values travel as strings (SLACK-NOTES §3)
-      return { type, [spec.field]: type === 'number_input' && scalar !== null ? String(scalar) : scalar };
+      return { type, [spec.field]: type === "number_input" && scalar !== null ? String(scalar) : scalar };
     }
-    case 'list':
+    case "list":
       return { type, [spec.field]: value ?? [] };
-    case 'option':
+    case "option":
       return { type, [spec.field]: answer === undefined || answer === null ? (value ?? null) : findOption(element, answer) };
-    case 'options':
+    case "options":
       return { type, [spec.field]: answer === undefined || answer === null ? (value ?? []) : asArray(answer).map((v) => findOption(element, v)) };
   }
 }
@@ -227,12 +227,12 @@ function findOption(element: JsonObject, value: unknown): JsonObject {
   const options = [...asArray(element.options), ...asArray(element.option_groups).flatMap((g) => asArray(isRecord(g) ? g.options : []))];
   if (options.length === 0) {
     // external selects have no options in the view; Slack echoes the one the options endpoint gave.
-    return { text: { type: 'plain_text', text: String(value), emoji: true }, value: String(value) };
+    return { text: { type: "plain_text", text: String(value), emoji: true }, value: String(value) };
   }
   const option = options.find((o) => isRecord(o) && o.value === value);
   if (!isRecord(option)) throw new Error(`stateValues: ${String(element.action_id)} has no option with value ${JSON.stringify(value)}`);
   const copy = structuredClone(option);
-  if (isRecord(copy.text) && copy.text.type === 'plain_text') copy.text.emoji ??= true;
+  if (isRecord(copy.text) && copy.text.type === "plain_text") copy.text.emoji ??= true;
   return copy;
 }
 
@@ -245,11 +245,11 @@ interface LocatedElement {
 function statefulElements(blocks: unknown): LocatedElement[] {
   const found: LocatedElement[] = [];
   for (const block of asArray(blocks)) {
-    if (!isRecord(block) || typeof block.block_id !== 'string') continue;
-    const elements = [block.accessory, block.element, ...(block.type === 'actions' ? asArray(block.elements) : [])];
+    if (!isRecord(block) || typeof block.block_id !== "string") continue;
+    const elements = [block.accessory, block.element, ...(block.type === "actions" ? asArray(block.elements) : [])];
     for (const element of elements) {
-      if (isRecord(element) && typeof element.action_id === 'string') {
-        found.push({ blockId: block.block_id, element, inInput: block.type === 'input' });
+      if (isRecord(element) && typeof element.action_id === "string") {
+        found.push({ blockId: block.block_id, element, inInput: block.type === "input" });
       }
     }
   }
@@ -276,17 +276,17 @@ class ResponseCollector {
   readonly responses: CollectedResponse[] = [];
   private readonly server = createServer((req, res) => void this.serve(req, res));
   private readonly failures: number[] = [];
-  private base = '';
+  private base = "";
   private counter = 0;
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** A fresh response_url, shaped like Slack's hooks.slack.com/commands/T…/… ones. */
   newUrl(teamId: string): string {
-    return `${this.base}/commands/${teamId}/${++this.counter}/${randomBytes(12).toString('hex')}`;
+    return `${this.base}/commands/${teamId}/${++this.counter}/${randomBytes(12).toString("hex")}`;
   }
 
   failNext(status: number): void {
@@ -310,16 +310,16 @@ class ResponseCollector {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = `${this.base}${req.url ?? '/'}`;
+    const url = `${this.base}${req.url ?? "/"}`;
     const raw = await readBody(req);
     const body = parseJson(raw) ?? raw;
     const blocks = isRecord(body) ? body.blocks : undefined;
-    const violations = Array.isArray(blocks) && blocks.length > 0 ? blockKitViolations('message', blocks) : [];
+    const violations = Array.isArray(blocks) && blocks.length > 0 ? blockKitViolations("message", blocks) : [];
     const earlier = this.responses.filter((r) => r.url === url).length;
     const status = this.failures.shift() ?? (earlier >= MAX_RESPONSES_PER_URL ? 404 : violations.length > 0 ? 400 : 200);
     this.responses.push({ url, status, body, violations, receivedAt: Date.now() });
-    const text = status === 200 ? 'ok' : status === 404 ? 'used_url' : violations.length > 0 ? 'invalid_blocks' : 'error';
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+    const text = status === 200 ? "ok" : status === 404 ? "used_url" : violations.length > 0 ? "invalid_blocks" : "error";
+    res.writeHead(status, { "content-type": "text/plain" }).end(text);
   }
 }
 
@@ -329,16 +329,16 @@ class Driver implements SlackDriver {
   private readonly teamId: string;
   private readonly teamDomain: string;
   private readonly apiAppId: string;
-  private readonly verificationToken = 'fake-verification-token';
+  private readonly verificationToken = "fake-verification-token";
   readonly acks: string[] = [];
 
   constructor(
     private readonly options: SlackDriverOptions,
     private readonly collector: ResponseCollector,
   ) {
-    this.teamId = options.teamId ?? options.fakeSlack?.teamId ?? 'T00000001';
-    this.teamDomain = options.teamDomain ?? options.fakeSlack?.teamDomain ?? 'keyward-test';
-    this.apiAppId = options.apiAppId ?? options.fakeSlack?.appId ?? 'A00000001';
+    this.teamId = options.teamId ?? options.fakeSlack?.teamId ?? "T00000001";
+    this.teamDomain = options.teamDomain ?? options.fakeSlack?.teamDomain ?? "keyward-test";
+    this.apiAppId = options.apiAppId ?? options.fakeSlack?.appId ?? "A00000001";
   }
 
   get responses(): readonly CollectedResponse[] {
@@ -362,19 +362,19 @@ class Driver implements SlackDriver {
   }
 
   command(input: CommandInput): Promise<DriverResponse> {
-    const channelId = input.channelId ?? 'C00000001';
+    const channelId = input.channelId ?? "C00000001";
     const fields: JsonObject = {
       token: this.verificationToken,
       team_id: this.teamId,
       team_domain: this.teamDomain,
       channel_id: channelId,
-      channel_name: channelId.startsWith('D') ? 'directmessage' : channelId.toLowerCase(),
+      channel_name: channelId.startsWith("D") ? "directmessage" : channelId.toLowerCase(),
       user_id: input.userId,
       user_name: input.userId.toLowerCase(),
-      command: input.command ?? '/keys',
-      text: input.text ?? '',
+      command: input.command ?? "/keys",
+      text: input.text ?? "",
       api_app_id: this.apiAppId,
-      is_enterprise_install: 'false', // a string in real payloads
+      is_enterprise_install: "false", // a string in real payloads
       response_url: this.responseUrl(),
       trigger_id: this.trigger(),
     };
@@ -385,12 +385,12 @@ class Driver implements SlackDriver {
     const stored = this.storedMessage(input.channelId, input.messageTs);
     const ephemeral = input.ephemeral ?? (input.messageTs !== undefined && stored === undefined);
     const message = input.message ?? stored;
-    const element = findElement(input.view?.blocks ?? message?.blocks, input.blockId, input.actionId) ?? { type: 'button' };
+    const element = findElement(input.view?.blocks ?? message?.blocks, input.blockId, input.actionId) ?? { type: "button" };
     const values = input.values ?? (input.view ? stateValues(input.view) : {});
     const view = input.view ? this.viewOutput(input.view, values) : undefined;
     const viewId = view ? String(view.id) : undefined;
     const payload: JsonObject = {
-      type: 'block_actions',
+      type: "block_actions",
       user: this.user(input.userId),
       api_app_id: this.apiAppId,
       token: this.verificationToken,
@@ -414,12 +414,12 @@ class Driver implements SlackDriver {
   viewSubmission(input: ViewSubmissionInput): Promise<DriverResponse> {
     const values = input.values ?? stateValues(input.view, input.answers);
     return this.postInteraction({
-      type: 'view_submission',
+      type: "view_submission",
       team: this.team(),
       user: this.user(input.userId),
       api_app_id: this.apiAppId,
       token: this.verificationToken,
-      trigger_id: this.trigger(typeof input.view.id === 'string' ? input.view.id : undefined),
+      trigger_id: this.trigger(typeof input.view.id === "string" ? input.view.id : undefined),
       view: this.viewOutput(input.view, values),
       response_urls: [],
       is_enterprise_install: false,
@@ -429,7 +429,7 @@ class Driver implements SlackDriver {
 
   viewClosed(input: ViewClosedInput): Promise<DriverResponse> {
     return this.postInteraction({
-      type: 'view_closed',
+      type: "view_closed",
       team: this.team(),
       user: this.user(input.userId),
       api_app_id: this.apiAppId,
@@ -443,21 +443,21 @@ class Driver implements SlackDriver {
 
   event(event: { type: string } & JsonObject, options: EventOptions = {}): Promise<DriverResponse> {
     const nowSec = Math.floor(Date.now() / 1000);
-    const user = typeof event.user === 'string' ? event.user : undefined;
-    const homeView = event.type === 'app_home_opened' && user ? this.options.fakeSlack?.getHomeView(user) : undefined;
+    const user = typeof event.user === "string" ? event.user : undefined;
+    const homeView = event.type === "app_home_opened" && user ? this.options.fakeSlack?.getHomeView(user) : undefined;
     const envelope: JsonObject = {
       token: this.verificationToken,
       team_id: this.teamId,
       api_app_id: this.apiAppId,
       event: { ...(homeView ? { view: homeView } : {}), event_ts: `${nowSec}.000100`, ...event },
-      type: 'event_callback',
-      event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+      type: "event_callback",
+      event_id: `Ev${randomBytes(5).toString("hex").toUpperCase()}`,
       event_time: nowSec,
       authorizations: [
         {
           enterprise_id: null,
           team_id: this.teamId,
-          user_id: this.options.fakeSlack?.botUserId ?? 'U0BOT0001',
+          user_id: this.options.fakeSlack?.botUserId ?? "U0BOT0001",
           is_bot: true,
           is_enterprise_install: false,
         },
@@ -465,13 +465,13 @@ class Driver implements SlackDriver {
       is_ext_shared_channel: false,
     };
     const headers: Record<string, string> = {};
-    if (options.retryNum !== undefined) headers['x-slack-retry-num'] = String(options.retryNum);
-    if (options.retryReason !== undefined) headers['x-slack-retry-reason'] = options.retryReason;
+    if (options.retryNum !== undefined) headers["x-slack-retry-num"] = String(options.retryNum);
+    if (options.retryReason !== undefined) headers["x-slack-retry-reason"] = options.retryReason;
     return this.post(envelope, JSON_CONTENT_TYPE, envelope, headers);
   }
 
   send(body: string | JsonObject, options: SendOptions): Promise<DriverResponse> {
-    return this.deliver(typeof body === 'string' ? body : encodeBody(body, options.contentType), options, isRecord(body) ? body : {});
+    return this.deliver(typeof body === "string" ? body : encodeBody(body, options.contentType), options, isRecord(body) ? body : {});
   }
 
   // --- plumbing ------------------------------------------------------------------------------
@@ -486,15 +486,15 @@ class Driver implements SlackDriver {
 
   private async deliver(raw: string, options: SendOptions, sent: JsonObject): Promise<DriverResponse> {
     const timestamp = options.timestamp === undefined ? Math.floor(Date.now() / 1000) : options.timestamp;
-    const headers: Record<string, string> = { 'content-type': options.contentType, ...options.headers };
-    if (timestamp !== null) headers['x-slack-request-timestamp'] = String(timestamp);
+    const headers: Record<string, string> = { "content-type": options.contentType, ...options.headers };
+    if (timestamp !== null) headers["x-slack-request-timestamp"] = String(timestamp);
     const signature =
       options.signature === undefined && timestamp !== null
         ? signSlackRequest(options.secret ?? this.options.signingSecret, timestamp, raw)
         : options.signature;
-    if (signature) headers['x-slack-signature'] = signature;
+    if (signature) headers["x-slack-signature"] = signature;
     const started = performance.now();
-    const response = await fetch(this.options.appUrl, { method: 'POST', headers, body: raw });
+    const response = await fetch(this.options.appUrl, { method: "POST", headers, body: raw });
     const body = await response.text();
     const elapsedMs = performance.now() - started;
     this.acks.push(body);
@@ -512,7 +512,7 @@ class Driver implements SlackDriver {
   private trigger(viewId?: string): string {
     const fake = this.options.fakeSlack;
     if (fake) return fake.issueTrigger({ viewId });
-    return `${Date.now()}.${Math.floor(Math.random() * 1e10)}.${randomBytes(16).toString('hex')}`;
+    return `${Date.now()}.${Math.floor(Math.random() * 1e10)}.${randomBytes(16).toString("hex")}`;
   }
 
   private storedMessage(channelId?: string, ts?: string): JsonObject | undefined {
@@ -529,33 +529,33 @@ class Driver implements SlackDriver {
   }
 
   private container(input: BlockActionInput, viewId: string | undefined, ephemeral: boolean): JsonObject {
-    if (viewId) return { type: 'view', view_id: viewId };
-    return { type: 'message', message_ts: input.messageTs, channel_id: input.channelId, is_ephemeral: ephemeral };
+    if (viewId) return { type: "view", view_id: viewId };
+    return { type: "message", message_ts: input.messageTs, channel_id: input.channelId, is_ephemeral: ephemeral };
   }
 
   private action(element: JsonObject, input: BlockActionInput): JsonObject {
     const base = { block_id: input.blockId, action_id: input.actionId, action_ts: `${(Date.now() / 1000).toFixed(6)}` };
-    if (element.type === 'button') {
+    if (element.type === "button") {
       return {
-        type: 'button',
-        text: element.text ?? { type: 'plain_text', text: 'Button', emoji: true },
+        type: "button",
+        text: element.text ?? { type: "plain_text", text: "Button", emoji: true },
         value: input.value ?? element.value,
         ...(element.style ? { style: element.style } : {}),
         ...base,
       };
     }
-    if (element.type === 'overflow') return { type: 'overflow', selected_option: findOption(element, input.value), ...base };
+    if (element.type === "overflow") return { type: "overflow", selected_option: findOption(element, input.value), ...base };
     return { ...elementState(element, input.value), ...base };
   }
 
   /** The view as Slack sends it back in payloads (ViewOutput), filling what the app's view lacks. */
   private viewOutput(view: JsonObject, values: StateValues): JsonObject {
-    const id = typeof view.id === 'string' ? view.id : `V${randomBytes(5).toString('hex').toUpperCase()}`;
+    const id = typeof view.id === "string" ? view.id : `V${randomBytes(5).toString("hex").toUpperCase()}`;
     return {
       team_id: this.teamId,
-      private_metadata: '',
-      callback_id: '',
-      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+      private_metadata: "",
+      callback_id: "",
+      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString("hex")}`,
       clear_on_close: false,
       notify_on_close: false,
       close: null,
@@ -563,9 +563,9 @@ class Driver implements SlackDriver {
       previous_view_id: null,
       root_view_id: id,
       app_id: this.apiAppId,
-      external_id: '',
+      external_id: "",
       app_installed_team_id: this.teamId,
-      bot_id: this.options.fakeSlack?.botId ?? 'B00000001',
+      bot_id: this.options.fakeSlack?.botId ?? "B00000001",
       ...view,
       id,
       state: { values },
@@ -578,26 +578,26 @@ class Driver implements SlackDriver {
 function encodeBody(body: JsonObject, contentType: string): string {
   if (contentType !== FORM_CONTENT_TYPE) return JSON.stringify(body);
   const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(body)) form.set(key, typeof value === 'string' ? value : JSON.stringify(value));
+  for (const [key, value] of Object.entries(body)) form.set(key, typeof value === "string" ? value : JSON.stringify(value));
   return form.toString();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseJson(text: string): unknown {
   try {
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
   } catch {
     return undefined;
   }
 }
 
 function isRecord(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function asArray(value: unknown): unknown[] {

@@ -42,11 +42,24 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
   const caller = { workspaceId: r.workspaceId, userId: r.command.user_id };
   switch (parsed.kind) {
     case "create":
-      return openCreateKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id, responseUrl: r.command.response_url });
+      return openCreateKeyForm(r.deps, {
+        client: r.client,
+        triggerId: r.command.trigger_id,
+        ...caller,
+        channelId: r.command.channel_id,
+        responseUrl: r.command.response_url,
+      });
     case "edit":
       return openEditKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref });
     case "roll":
-      return openRollKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref, channelId: r.command.channel_id, responseUrl: r.command.response_url });
+      return openRollKeyForm(r.deps, {
+        client: r.client,
+        triggerId: r.command.trigger_id,
+        ...caller,
+        ref: parsed.ref,
+        channelId: r.command.channel_id,
+        responseUrl: r.command.response_url,
+      });
     case "list":
       return showKeyPage(r.deps, { client: r.client, respond: r.respond }, caller, parsed.page, undefined, false);
     case "delete": {
@@ -58,7 +71,9 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
     case "roles": {
       const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);
       const roles = await r.deps.services.roles.list(actor);
-      await ephemeral(rolesMessage({ roles: roles.map((role) => ({ ...role, builtIn: role.builtIn !== null })), canEditRoles: capabilitiesOf(actor).editRoles }));
+      await ephemeral(
+        rolesMessage({ roles: roles.map((role) => ({ ...role, builtIn: role.builtIn !== null })), canEditRoles: capabilitiesOf(actor).editRoles }),
+      );
       return;
     }
     case "audit": {
@@ -67,7 +82,11 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
       return;
     }
     case "integrations":
-      return runIntegrationsCommand(r.deps, { client: r.client, respond: r.respond, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id }, parsed.command);
+      return runIntegrationsCommand(
+        r.deps,
+        { client: r.client, respond: r.respond, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id },
+        parsed.command,
+      );
     case "help":
     case "usage": {
       const { actor } = await callerOf(r.deps, r.client, r.workspaceId, r.command.user_id);

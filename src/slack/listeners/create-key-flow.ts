@@ -22,7 +22,14 @@ import { answerSubmission, invalidForm, noticeView, type Notice, type Submission
  * is removed again
  * (rule 4: no live key whose secret nobody saw) and the creator is told, without the secret.
  */
-export async function deliverOrUndo(deps: SlackDeps, client: WebClient, target: DeliveryTarget, message: DeliveryMessage, key: ApiKey, actor: Actor): Promise<DeliveryOutcome> {
+export async function deliverOrUndo(
+  deps: SlackDeps,
+  client: WebClient,
+  target: DeliveryTarget,
+  message: DeliveryMessage,
+  key: ApiKey,
+  actor: Actor,
+): Promise<DeliveryOutcome> {
   const keyName = key.name;
   const delivered = await deliverEphemeral(client, target, message, deps);
   if (delivered) {
@@ -119,11 +126,27 @@ export interface Handover {
  */
 export async function handOverSecret(deps: SlackDeps, client: WebClient, handover: Handover): Promise<Submission> {
   const { origin, key } = handover;
-  const outcome = await deliverOrUndo(deps, client, { userId: handover.userId, channelId: origin.channelId, responseUrl: origin.responseUrl }, handover.message, key, handover.actor);
-  const view: DeliveryNoticeView = { keyName: key.name, last4: key.last4, outcome, teamId: handover.teamId, appId: handover.appId, replaces: handover.replaces };
+  const outcome = await deliverOrUndo(
+    deps,
+    client,
+    { userId: handover.userId, channelId: origin.channelId, responseUrl: origin.responseUrl },
+    handover.message,
+    key,
+    handover.actor,
+  );
+  const view: DeliveryNoticeView = {
+    keyName: key.name,
+    last4: key.last4,
+    outcome,
+    teamId: handover.teamId,
+    appId: handover.appId,
+    replaces: handover.replaces,
+  };
   const notice: Notice = { ...deliveryNotice(view), formatted: true };
   const seenInPlace = outcome.state === "delivered" && outcome.route !== "dm" && !origin.home;
-  const after = origin.home ? () => refreshHome(deps, { client, workspaceId: handover.actor.workspaceId, userId: handover.userId }, deliveryStatus(view)) : undefined;
+  const after = origin.home
+    ? () => refreshHome(deps, { client, workspaceId: handover.actor.workspaceId, userId: handover.userId }, deliveryStatus(view))
+    : undefined;
   return { response: seenInPlace ? { response_action: "clear" } : { response_action: "update", view: noticeView(notice) }, late: notice, after };
 }
 
@@ -174,7 +197,15 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
       // Permission and role are checked again here, whatever held when the form opened (rule 1).
       const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
       const message = secretMessage({ ...created.key, secret: created.secret });
-      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId, teamId: context.teamId, appId: body.api_app_id, actor, key: created.key, message });
+      return handOverSecret(deps, client, {
+        origin: decodeMetadata(view.private_metadata),
+        userId,
+        teamId: context.teamId,
+        appId: body.api_app_id,
+        actor,
+        key: created.key,
+        message,
+      });
     });
   });
 }

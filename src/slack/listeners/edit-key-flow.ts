@@ -13,19 +13,30 @@ import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 /** Opens the rename form for a key the person may change; `origin`: the list it was opened from, replaced on submit. */
-export async function openEditKeyForm(deps: SlackDeps, args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; origin?: ListOrigin }) {
+export async function openEditKeyForm(
+  deps: SlackDeps,
+  args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; origin?: ListOrigin },
+) {
   const viewId = await openLoading(args.client, args.triggerId, loadingModal("Rename an API key"));
   try {
     const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
     const key = await deps.services.keys.findForChange(actor, args.ref);
-    await args.client.views.update({ view_id: viewId, view: editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditMetadata(key.id, args.origin) }) });
+    await args.client.views.update({
+      view_id: viewId,
+      view: editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditMetadata(key.id, args.origin) }),
+    });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);
   }
 }
 
 /** Shows the list the form came from again, with the result on top; false when it could not be. */
-async function showInOrigin(deps: SlackDeps, origin: ListOrigin, who: { client: WebClient; workspaceId: string; userId: string; actor: Actor }, result: string): Promise<boolean> {
+async function showInOrigin(
+  deps: SlackDeps,
+  origin: ListOrigin,
+  who: { client: WebClient; workspaceId: string; userId: string; actor: Actor },
+  result: string,
+): Promise<boolean> {
   if (origin.home) {
     await publishHome(deps, who.client, who.workspaceId, who.userId, origin.list.page, origin.list.cursor, { result });
     return true;

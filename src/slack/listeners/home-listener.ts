@@ -21,13 +21,29 @@ export interface HomeExtras {
 }
 
 /** Builds and publishes one person's Home tab, at the given page of keys. */
-export async function publishHome(deps: SlackDeps, client: WebClient, workspaceId: string, userId: string, page = 1, cursor?: string, extras: HomeExtras = {}): Promise<void> {
+export async function publishHome(
+  deps: SlackDeps,
+  client: WebClient,
+  workspaceId: string,
+  userId: string,
+  page = 1,
+  cursor?: string,
+  extras: HomeExtras = {},
+): Promise<void> {
   const { actor } = await callerOf(deps, client, workspaceId, userId);
   const caps = capabilitiesOf(actor);
   const pages = await homePages(deps, actor, page, cursor);
   const keys = pages.keys ? { ...pages.keys, askingDelete: extras.askingDelete } : null;
   const status = extras.status ?? (extras.result ? { tone: "done" as const, text: extras.result } : undefined);
-  const view = homeView({ roleName: actor.roleName, keys, canEditRoles: caps.editRoles, canCreate: caps.createKinds.length > 0, integrations: pages.integrations, admins: pages.admins, status });
+  const view = homeView({
+    roleName: actor.roleName,
+    keys,
+    canEditRoles: caps.editRoles,
+    canCreate: caps.createKinds.length > 0,
+    integrations: pages.integrations,
+    admins: pages.admins,
+    status,
+  });
   await client.views.publish({ user_id: userId, view });
 }
 
@@ -85,7 +101,11 @@ export async function actOnHome(deps: SlackDeps, viewer: HomeViewer, change: (ac
   await refreshHome(deps, viewer, status);
 }
 
-export const homeViewer = ({ body, client, context }: Pick<ButtonArgs, "body" | "client" | "context">): HomeViewer => ({ client, workspaceId: workspaceOf(context), userId: body.user.id });
+export const homeViewer = ({ body, client, context }: Pick<ButtonArgs, "body" | "client" | "context">): HomeViewer => ({
+  client,
+  workspaceId: workspaceOf(context),
+  userId: body.user.id,
+});
 
 export function registerHomeListeners(app: App, deps: SlackDeps): void {
   app.event("app_home_opened", async ({ event, client, context }) => {

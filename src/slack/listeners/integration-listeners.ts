@@ -10,7 +10,12 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
-import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage, parseIntegrationPageValue } from "../views/integration-list-blocks.ts";
+import {
+  deleteConfirmationBlockId,
+  deleteIntegrationConfirmation,
+  integrationListMessage,
+  parseIntegrationPageValue,
+} from "../views/integration-list-blocks.ts";
 import {
   addedText,
   channelText,
@@ -72,7 +77,10 @@ export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): P
 }
 
 /** The rotate form; from a reminder, `reminder` names the message whose thread gets the follow-up. */
-export function openRotateIntegrationForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> }): Promise<void> {
+export function openRotateIntegrationForm(
+  deps: SlackDeps,
+  request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> },
+): Promise<void> {
   return openForm(deps, request, "Rotate a secret", async (actor, timeZone) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
@@ -85,7 +93,11 @@ export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest
   return openForm(deps, request, "Reminder channel", async (actor) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
-    return integrationChannelModal({ ...config, privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }), currentChannel: request.channelId });
+    return integrationChannelModal({
+      ...config,
+      privateMetadata: encodeIntegrationMetadata({ id: config.id, home: request.home }),
+      currentChannel: request.channelId,
+    });
   });
 }
 
@@ -144,7 +156,14 @@ export function registerIntegrationListeners(app: App, deps: SlackDeps): void {
 }
 
 function formRequest({ body, client, context }: ButtonArgs): FormRequest {
-  return { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, home: body.view?.type === "home", channelId: body.channel?.id };
+  return {
+    client,
+    triggerId: body.trigger_id,
+    workspaceId: workspaceOf(context),
+    userId: body.user.id,
+    home: body.view?.type === "home",
+    channelId: body.channel?.id,
+  };
 }
 
 function registerFormButtons(app: App, deps: SlackDeps): void {
@@ -165,7 +184,13 @@ function registerFormButtons(app: App, deps: SlackDeps): void {
       await ack();
       const { page, integration, cursor } = parseIntegrationPageValue(action.value);
       try {
-        await showIntegrationPage(deps, { client, respond }, { workspaceId: workspaceOf(context), userId: body.user.id }, { number: page, integration, cursor }, true);
+        await showIntegrationPage(
+          deps,
+          { client, respond },
+          { workspaceId: workspaceOf(context), userId: body.user.id },
+          { number: page, integration, cursor },
+          true,
+        );
       } catch (error) {
         await tellFailure(deps, { client, respond }, error);
       }
@@ -192,7 +217,14 @@ function registerReminderButtons(app: App, deps: SlackDeps): void {
     await ack();
     const target = decodeReminderValue(action.value);
     if (target.type === "api_key") {
-      return snoozeKeyReminder(deps, { client, respond: body.response_url ? respond : undefined, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, keyId: target.id });
+      return snoozeKeyReminder(deps, {
+        client,
+        respond: body.response_url ? respond : undefined,
+        triggerId: body.trigger_id,
+        workspaceId: workspaceOf(context),
+        userId: body.user.id,
+        keyId: target.id,
+      });
     }
     const reply = replyTo({ body, client, respond });
     try {
@@ -279,7 +311,9 @@ async function submitAdd(deps: SlackDeps, args: SubmitArgs): Promise<void> {
     if (!parsed.ok) return invalidForm(forms.addIntegration, view, parsed.errors);
     // Permission is checked again here, whatever held when the form opened (rule 1).
     const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
-    return answered({ title: "Added", text: addedText(added), formatted: true }, () => afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor));
+    return answered({ title: "Added", text: addedText(added), formatted: true }, () =>
+      afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor),
+    );
   });
 }
 
@@ -317,7 +351,14 @@ async function updateFromForm(deps: SlackDeps, actor: Actor, metadata: Integrati
 }
 
 /** The reminder's thread hears who rotated and what to watch; a failure here does not undo the rotation. */
-async function followUpInThread(deps: SlackDeps, client: WebClient, channel: string, threadTs: string, userId: string, config: IntegrationConfig): Promise<void> {
+async function followUpInThread(
+  deps: SlackDeps,
+  client: WebClient,
+  channel: string,
+  threadTs: string,
+  userId: string,
+  config: IntegrationConfig,
+): Promise<void> {
   try {
     await client.chat.postMessage({ channel, thread_ts: threadTs, ...rotatedInThreadMessage(userId, config) });
   } catch (error) {

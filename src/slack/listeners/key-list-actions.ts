@@ -32,7 +32,9 @@ function surfaceOf(press: Press): ListSurface | null {
 
 /** Refusals go where the person is, as a message of their own: the list they were reading stays. */
 function replyOf(press: Press): Reply {
-  return press.body.view?.type === "home" || !press.respond ? { client: press.client, triggerId: press.body.trigger_id } : { client: press.client, respond: press.respond };
+  return press.body.view?.type === "home" || !press.respond
+    ? { client: press.client, triggerId: press.body.trigger_id }
+    : { client: press.client, respond: press.respond };
 }
 
 const callerOfPress = (deps: SlackDeps, press: Press) => callerOf(deps, press.client, workspaceOf(press.context), press.body.user.id);
@@ -82,12 +84,19 @@ const outOfDate = "That control is out of date; nothing was changed. Run `/keys 
 
 /** The row menu: Rename and Roll open their forms; Delete asks first, in the row. */
 async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
-  const args = { client: press.client, triggerId: press.body.trigger_id, workspaceId: workspaceOf(press.context), userId: press.body.user.id, ref: control.keyId };
+  const args = {
+    client: press.client,
+    triggerId: press.body.trigger_id,
+    workspaceId: workspaceOf(press.context),
+    userId: press.body.user.id,
+    ref: control.keyId,
+  };
   const list = control.list ?? { page: 1 };
   switch (control.op) {
     case "rename": {
       const surface = surfaceOf(press);
-      const origin: ListOrigin | undefined = surface?.kind === "home" ? { home: true, list } : surface ? { responseUrl: press.body.response_url, list } : undefined;
+      const origin: ListOrigin | undefined =
+        surface?.kind === "home" ? { home: true, list } : surface ? { responseUrl: press.body.response_url, list } : undefined;
       return openEditKeyForm(deps, { ...args, origin });
     }
     case "roll":
@@ -147,7 +156,9 @@ async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Pro
       throw error;
     }
     const expired = key.expiresAt.getTime() <= deps.clock.now().getTime();
-    const result = expired ? `Removed the old ${keyLabel(key)}; its replacement keeps working.` : `Stopped the old ${keyLabel(key)} now; its replacement keeps working.`;
+    const result = expired
+      ? `Removed the old ${keyLabel(key)}; its replacement keeps working.`
+      : `Stopped the old ${keyLabel(key)} now; its replacement keeps working.`;
     await showDone(deps, press, actor, control.list ?? { page: 1 }, result);
   });
 }
@@ -165,7 +176,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
     await ack();
     const press: Press = { body, client, context, respond };
     const control = decodeRowValue(valueOf(action));
-    if (!control || control.op !== "stop") return say(deps, press, outOfDate, ":warning:");
+    if (control?.op !== "stop") return say(deps, press, outOfDate, ":warning:");
     await stopOldKey(deps, press, control);
   });
 
@@ -174,7 +185,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
     await ack();
     const press: Press = { body, client, context, respond };
     const control = keyControlFrom(valueOf(action), "delete");
-    if (!control || control.op !== "delete") return say(deps, press, outOfDate, ":warning:");
+    if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
     await confirmDelete(deps, press, control, false);
   });
 
@@ -183,7 +194,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
     await ack();
     const press: Press = { body, client, context, respond };
     const control = keyControlFrom(valueOf(action), "delete");
-    if (!control || control.op !== "delete") return say(deps, press, outOfDate, ":warning:");
+    if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
     await confirmDelete(deps, press, control, true);
   });
 

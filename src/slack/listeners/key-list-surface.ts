@@ -23,9 +23,19 @@ export async function keyPageMessage(deps: SlackDeps, actor: Actor, list: ListPo
 }
 
 /** Shows the list again where it was, at the same page. */
-export async function showListAgain(deps: SlackDeps, surface: ListSurface, actor: Actor, list: ListPosition, extras: { result?: string; askingDelete?: string }): Promise<void> {
+export async function showListAgain(
+  deps: SlackDeps,
+  surface: ListSurface,
+  actor: Actor,
+  list: ListPosition,
+  extras: { result?: string; askingDelete?: string },
+): Promise<void> {
   if (surface.kind === "home") return publishHome(deps, surface.client, surface.workspaceId, surface.userId, list.page, list.cursor, extras);
-  await surface.respond({ response_type: "ephemeral", replace_original: true, ...(await keyPageMessage(deps, actor, list, extras.result, extras.askingDelete)) });
+  await surface.respond({
+    response_type: "ephemeral",
+    replace_original: true,
+    ...(await keyPageMessage(deps, actor, list, extras.result, extras.askingDelete)),
+  });
 }
 
 /** Replaces a list message from outside its interaction (a form submitted later): false when Slack refused or the URL is not Slack's. */

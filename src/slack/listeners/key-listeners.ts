@@ -9,7 +9,14 @@ import { parsePageValue, tellFailure, type Reply } from "./listener-support.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
 
 /** The message a list page is shown in: a command's response, or the message that was paged. */
-export async function showKeyPage(deps: SlackDeps, reply: Reply & { respond: NonNullable<Reply["respond"]> }, caller: { workspaceId: string; userId: string }, page: number, cursor: string | undefined, replace: boolean) {
+export async function showKeyPage(
+  deps: SlackDeps,
+  reply: Reply & { respond: NonNullable<Reply["respond"]> },
+  caller: { workspaceId: string; userId: string },
+  page: number,
+  cursor: string | undefined,
+  replace: boolean,
+) {
   const { actor } = await callerOf(deps, reply.client, caller.workspaceId, caller.userId);
   const message = await keyPageMessage(deps, actor, { page, ...(cursor ? { cursor } : {}) });
   await reply.respond({ response_type: "ephemeral", replace_original: replace, ...message });

@@ -16,13 +16,20 @@ import { loadKeyPage } from "./listener-support.ts";
 export async function keyPageView(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<KeyListView> {
   const result = await loadKeyPage(deps, actor, page, cursor);
   const [names, total] = await Promise.all([
-    deps.services.directory.actorNames(actor, result.data.map((k) => k.createdBy)),
+    deps.services.directory.actorNames(
+      actor,
+      result.data.map((k) => k.createdBy),
+    ),
     deps.services.directory.keyCount(actor),
   ]);
   return keyListView(actor, result, page, deps.clock.now(), cursor, { names, total });
 }
 
-export async function integrationPageView(deps: SlackDeps, actor: Actor, page: { number: number; integration?: string; cursor?: string }): Promise<IntegrationListView> {
+export async function integrationPageView(
+  deps: SlackDeps,
+  actor: Actor,
+  page: { number: number; integration?: string; cursor?: string },
+): Promise<IntegrationListView> {
   const result = await deps.services.integrations.list(actor, page.integration, { cursor: page.cursor, limit: integrationsPerPage });
   const [names, total] = await Promise.all([
     deps.services.directory.actorNames(actor, integrationActorIds(result.data)),
@@ -32,7 +39,12 @@ export async function integrationPageView(deps: SlackDeps, actor: Actor, page: {
 }
 
 /** The Home tab's two lists (each only for a reader who may see it), with one look-up of names for both. */
-export async function homePages(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<{ keys: KeyListView | null; integrations: IntegrationListView | null; admins?: string[] }> {
+export async function homePages(
+  deps: SlackDeps,
+  actor: Actor,
+  page: number,
+  cursor?: string,
+): Promise<{ keys: KeyListView | null; integrations: IntegrationListView | null; admins?: string[] }> {
   const caps = capabilitiesOf(actor);
   const keyPage = caps.viewKeys ? await loadKeyPage(deps, actor, page, cursor) : null;
   // The Home tab shows the first page of configurations only; the command pages through the rest.
@@ -58,7 +70,10 @@ export async function auditPageView(deps: SlackDeps, actor: Actor, count: number
   // A person acting with a personal key; a service key acts as itself, so it is the actor already.
   const viaOf = (e: { actorId: string; details: Record<string, unknown> | null }) =>
     typeof e.details?.viaKeyId === "string" && `key:${e.details.viaKeyId}` !== e.actorId ? `key:${e.details.viaKeyId}` : null;
-  const names = await deps.services.directory.actorNames(actor, events.flatMap((e) => [e.actorId, ...(viaOf(e) ? [viaOf(e)!] : [])]));
+  const names = await deps.services.directory.actorNames(
+    actor,
+    events.flatMap((e) => [e.actorId, ...(viaOf(e) ? [viaOf(e)!] : [])]),
+  );
   return events.map((e) => {
     const via = viaOf(e);
     const viaKey = via ? names.get(via) : undefined;

@@ -53,7 +53,16 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
       const rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
       const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };
       const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces });
-      return handOverSecret(deps, client, { origin: decodeMetadata(view.private_metadata), userId: body.user.id, teamId: context.teamId, appId: body.api_app_id, actor, key: rolled.key, message, replaces });
+      return handOverSecret(deps, client, {
+        origin: decodeMetadata(view.private_metadata),
+        userId: body.user.id,
+        teamId: context.teamId,
+        appId: body.api_app_id,
+        actor,
+        key: rolled.key,
+        message,
+        replaces,
+      });
     });
   });
 }

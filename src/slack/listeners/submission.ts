@@ -57,7 +57,11 @@ export interface SubmittedView {
 export const noticeView = (notice: Notice): ModalView => noticeModal(notice.title, notice.text, { formatted: notice.formatted });
 
 /** A submission that replaces the form with a notice, then maybe does more. */
-export const answered = (notice: Notice, after?: Submission["after"]): Submission => ({ response: { response_action: "update", view: noticeView(notice) }, late: notice, after });
+export const answered = (notice: Notice, after?: Submission["after"]): Submission => ({
+  response: { response_action: "update", view: noticeView(notice) },
+  late: notice,
+  after,
+});
 
 /** The input blocks of a view, by block id, with their labels. */
 export function inputBlocksOf(view: { blocks?: unknown }): Map<string, string> {
@@ -189,7 +193,12 @@ async function finishLate(deps: SlackDeps, args: SubmissionArgs, outcome: Submis
   } catch (error) {
     deps.logger.warn({ err: error }, "could not show a late form outcome in its modal; sending it by DM");
     const text = notice.formatted ? notice.text : escapeMrkdwn(notice.text);
-    const delivered = await deliverEphemeral(args.client, { userId: args.body.user.id }, { text: `${escapeMrkdwn(notice.title)}: ${text}`, blocks: [{ type: "section", text: mrkdwn(text) }] }, deps);
+    const delivered = await deliverEphemeral(
+      args.client,
+      { userId: args.body.user.id },
+      { text: `${escapeMrkdwn(notice.title)}: ${text}`, blocks: [{ type: "section", text: mrkdwn(text) }] },
+      deps,
+    );
     if (!delivered) deps.logger.warn("a late form outcome reached nobody");
   }
 }

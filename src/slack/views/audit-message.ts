@@ -61,7 +61,8 @@ function describeAction(e: AuditEventView, name: NameStyle): string {
   }
   if (e.action === "api_key.update" && d.descriptionChanged) return `changed the description of key ${target}`;
   if (e.action === "role.assign" && text(d.role)) return `assigned role ${name(text(d.role)!)} to ${target}`;
-  if (e.action === "role.unassign" && text(d.previous)) return `removed role ${name(text(d.previous)!)} from ${target}${text(d.reason) ? ` (${escapeMrkdwn(text(d.reason)!)})` : ""}`;
+  if (e.action === "role.unassign" && text(d.previous))
+    return `removed role ${name(text(d.previous)!)} from ${target}${text(d.reason) ? ` (${escapeMrkdwn(text(d.reason)!)})` : ""}`;
   // An action from a newer or older release than this one is shown by its code.
   const verb = isAuditAction(e.action) ? auditVerbs[e.action] : literal(e.action);
   return `${verb} ${target}`;
@@ -84,6 +85,8 @@ export function auditMessage(events: AuditEventView[]): { text: string; blocks: 
   const title = events.length === 1 ? "The latest audit event" : `The latest ${events.length} audit events`;
   const blocks: KnownBlock[] = [{ type: "header", block_id: "audit_header", text: plain(events.length === 0 ? "Audit log" : title, 150) }];
   if (events.length === 0) blocks.push({ type: "section", block_id: "audit_empty", text: mrkdwn("Nothing has happened yet.") });
-  chunkLines(events.map(line), 2900).slice(0, 45).forEach((chunk, i) => blocks.push({ type: "section", block_id: `audit_${i}`, text: mrkdwn(chunk) }));
+  chunkLines(events.map(line), 2900)
+    .slice(0, 45)
+    .forEach((chunk, i) => blocks.push({ type: "section", block_id: `audit_${i}`, text: mrkdwn(chunk) }));
   return { text: summary(events), blocks };
 }

@@ -33,10 +33,15 @@ const kindLabels: Record<KeyKind, string> = {
   personal: "Personal key (acts for you, never with more than you hold)",
 };
 
-const option = (text: string, value: string, description?: string) => ({ text: plain(text, 75), value, ...(description ? { description: plain(description, 75) } : {}) });
+const option = (text: string, value: string, description?: string) => ({
+  text: plain(text, 75),
+  value,
+  ...(description ? { description: plain(description, 75) } : {}),
+});
 
 /** A role as a select option: its name, and what it lets a key do. */
-export const roleOption = (r: { id: string; name: string; permissions?: readonly string[] }) => option(r.name, r.id, r.permissions ? roleSummary(r.permissions) : undefined);
+export const roleOption = (r: { id: string; name: string; permissions?: readonly string[] }) =>
+  option(r.name, r.id, r.permissions ? roleSummary(r.permissions) : undefined);
 
 export function createKeyModal(view: CreateKeyModalView): ModalView {
   const roleOptions = view.roles.slice(0, 100).map(roleOption);
@@ -51,7 +56,13 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       block_id: b.name,
       label: plain("Name"),
       hint: plain(`What the key is for, unique among live keys; at most ${nameLimits.max} characters. /keys edit, roll and delete take it.`),
-      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy"), ...(p ? { initial_value: p.name.slice(0, nameLimits.max) } : {}) },
+      element: {
+        type: "plain_text_input",
+        action_id: inputActionId,
+        max_length: nameLimits.max,
+        placeholder: plain("ci-deploy"),
+        ...(p ? { initial_value: p.name.slice(0, nameLimits.max) } : {}),
+      },
     },
     {
       type: "input",
@@ -59,14 +70,27 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       optional: true,
       label: plain("Description"),
       hint: plain("Who uses the key and where it is stored, so whoever rotates it later knows where to look."),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax, placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"), ...(p?.description ? { initial_value: p.description.slice(0, descriptionMax) } : {}) },
+      element: {
+        type: "plain_text_input",
+        action_id: inputActionId,
+        multiline: true,
+        max_length: descriptionMax,
+        placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"),
+        ...(p?.description ? { initial_value: p.description.slice(0, descriptionMax) } : {}),
+      },
     },
     {
       type: "input",
       block_id: b.role,
       label: plain("Role"),
       hint: plain("What programs using the key may do. Only roles whose permissions you hold yourself are offered."),
-      element: { type: "static_select", action_id: inputActionId, options: roleOptions, placeholder: plain("Choose a role"), ...(initialRole ? { initial_option: initialRole } : {}) },
+      element: {
+        type: "static_select",
+        action_id: inputActionId,
+        options: roleOptions,
+        placeholder: plain("Choose a role"),
+        ...(initialRole ? { initial_option: initialRole } : {}),
+      },
     },
     {
       type: "input",

@@ -1,5 +1,5 @@
 import type { DeliveryRoute } from "../secret-delivery.ts";
-import { escapeMrkdwn, slackDate, strong } from "./format.ts";
+import { slackDate, strong } from "./format.ts";
 import type { HomeStatus } from "./home-view.ts";
 
 /** What became of a new secret's one delivery (never the secret itself). */
@@ -35,7 +35,8 @@ export function conversationLink(channelId: string, teamId?: string, appId?: str
 
 /** Where the message is, in words, with a link when the conversation is known. */
 function whereText(outcome: Extract<DeliveryOutcome, { state: "delivered" }>, teamId?: string, appId?: string): string {
-  const link = (label: string) => (outcome.channelId && /^[CDG][A-Z0-9]+$/.test(outcome.channelId) ? `<${conversationLink(outcome.channelId, teamId, appId)}|${label}>` : "");
+  const link = (label: string) =>
+    outcome.channelId && /^[CDG][A-Z0-9]+$/.test(outcome.channelId) ? `<${conversationLink(outcome.channelId, teamId, appId)}|${label}>` : "";
   if (outcome.route === "dm") {
     const open = link("Open that conversation");
     return `Its secret is in your direct messages with keyward (the app's *Messages* tab).${open ? ` ${open}.` : ""}`;
@@ -64,7 +65,10 @@ export function deliveryNotice(view: DeliveryNoticeView): { title: string; text:
   }
   if (outcome.state === "not_activated") {
     const again = roll ? "Roll the key again" : "Please create a new one";
-    return { title: "Not switched on", text: `The new secret of ${name} was shown to you but the key could not be switched on; it will be removed shortly, so do not use it. ${again}.` };
+    return {
+      title: "Not switched on",
+      text: `The new secret of ${name} was shown to you but the key could not be switched on; it will be removed shortly, so do not use it. ${again}.`,
+    };
   }
   const notBack = outcome.state === "undelivered" && outcome.oldKeyStops;
   const undone = !roll
@@ -72,7 +76,10 @@ export function deliveryNotice(view: DeliveryNoticeView): { title: string; text:
     : notBack
       ? ` The old key was not brought back, because another key is named ${name} now: it stops ${slackDate(notBack)}, as the roll set.`
       : " The old key works as before.";
-  return { title: roll ? "Not rolled" : "Not created", text: `The new secret of ${name} could not be shown to you, so it was removed again. Nothing new is live.${undone}` };
+  return {
+    title: roll ? "Not rolled" : "Not created",
+    text: `The new secret of ${name} could not be shown to you, so it was removed again. Nothing new is live.${undone}`,
+  };
 }
 
 /** The Home tab's status line after a create or roll from it: what happened and where the secret is. */
@@ -80,7 +87,8 @@ export function deliveryStatus(view: DeliveryNoticeView): HomeStatus {
   const { outcome } = view;
   const name = `${strong(view.keyName)} \`…${view.last4}\``;
   if (outcome.state === "delivered") {
-    const where = outcome.route === "dm" ? "your direct messages with keyward (until Slack reloads)" : "the conversation where you typed the command (until Slack reloads)";
+    const where =
+      outcome.route === "dm" ? "your direct messages with keyward (until Slack reloads)" : "the conversation where you typed the command (until Slack reloads)";
     return { tone: "done", text: `${view.replaces ? "Rolled" : "Created"} ${name}. Its secret was shown to you once, in ${where}.`, formatted: true };
   }
   return { tone: "refused", text: deliveryNotice(view).text, formatted: true };

@@ -9,7 +9,7 @@ export function escapeMrkdwn(text: string): string {
 /** `<!date^…>` so each reader sees the instant in their own zone; the fallback is UTC. */
 export function slackDate(at: Date, format = "{date_short_pretty} {time}"): string {
   const seconds = Math.floor(at.getTime() / 1000);
-  const fallback = at.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  const fallback = `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
   return `<!date^${seconds}^${format}|${fallback}>`;
 }
 

@@ -37,7 +37,8 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
     );
   }
   if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
-  if (c.viewIntegrations) lines.push(`\`${slashCommand} integrations [list [integration]]\` third-party keys: alias, last 4, default, expiry, reminder channel`);
+  if (c.viewIntegrations)
+    lines.push(`\`${slashCommand} integrations [list [integration]]\` third-party keys: alias, last 4, default, expiry, reminder channel`);
   if (c.editIntegrations) {
     lines.push(
       `\`${slashCommand} integrations add\` store a third-party key under an alias`,

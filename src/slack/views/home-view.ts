@@ -45,7 +45,8 @@ export function homeView(view: HomeTabView): HomeView {
     },
   ];
   const buttons = [];
-  if (view.canCreate) buttons.push({ type: "button" as const, action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary" as const, value: "create" });
+  if (view.canCreate)
+    buttons.push({ type: "button" as const, action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary" as const, value: "create" });
   if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openCreateRole, text: plain("Create role", 75), value: "create" });
   if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openAssignRole, text: plain("Assign role", 75), value: "assign" });
   if (buttons.length > 0) blocks.push({ type: "actions", block_id: "home_actions", elements: buttons });
@@ -67,7 +68,11 @@ export function homeUnavailableView(status: HomeStatus): HomeView {
     blocks: [
       { type: "header", block_id: "home_header", text: plain("keyward", 150) },
       homeStatusBlock(status),
-      { type: "actions", block_id: "home_retry", elements: [{ type: "button", action_id: actionIds.homeFirstPage, text: plain("Try again", 75), value: "first" }] },
+      {
+        type: "actions",
+        block_id: "home_retry",
+        elements: [{ type: "button", action_id: actionIds.homeFirstPage, text: plain("Try again", 75), value: "first" }],
+      },
     ],
   };
 }

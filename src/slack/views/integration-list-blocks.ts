@@ -44,12 +44,17 @@ function rowText(c: IntegrationRowView): string {
   const first = `${strong(c.integration)}  ·  \`${escapeMrkdwn(c.alias)}\`  \`…${escapeMrkdwn(c.last4)}\`${c.isDefault ? "  ·  :star: default" : ""}${c.expired ? "  ·  :warning: *expired*" : ""}`;
   const expiry = c.expiresAt ? `${c.expired ? "Expired" : "Expires"} ${slackDate(c.expiresAt)}` : "No expiry";
   const channel = c.reminderChannel ? `Reminders in <#${c.reminderChannel}>` : "No reminder channel";
-  const origin = c.rotatedAt && c.rotatedBy ? `Rotated ${slackDate(c.rotatedAt)} by ${actorText(c.rotator ?? c.rotatedBy)}` : `Added by ${actorText(c.creator ?? c.createdBy)}`;
+  const origin =
+    c.rotatedAt && c.rotatedBy
+      ? `Rotated ${slackDate(c.rotatedAt)} by ${actorText(c.rotator ?? c.rotatedBy)}`
+      : `Added by ${actorText(c.creator ?? c.createdBy)}`;
   return `${first}\n${expiry}  ·  ${channel}  ·  ${origin}`;
 }
 
 export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "isDefault">) {
-  const fallback = c.isDefault ? `${escapeMrkdwn(c.integration)} then has no default until you make another configuration the default.` : `References to this alias then fall back to the default.`;
+  const fallback = c.isDefault
+    ? `${escapeMrkdwn(c.integration)} then has no default until you make another configuration the default.`
+    : `References to this alias then fall back to the default.`;
   return {
     type: "button" as const,
     action_id: actionIds.deleteIntegration,
@@ -75,7 +80,10 @@ export function makeDefaultButton(c: Pick<IntegrationRowView, "id" | "integratio
     value: c.id,
     confirm: {
       title: plain("Make this the default?", 100),
-      text: mrkdwn(`*${name(c)}* (\`…${escapeMrkdwn(c.last4)}\`) becomes the default for ${escapeMrkdwn(c.integration)}: references without an alias use it from now on.`, 300),
+      text: mrkdwn(
+        `*${name(c)}* (\`…${escapeMrkdwn(c.last4)}\`) becomes the default for ${escapeMrkdwn(c.integration)}: references without an alias use it from now on.`,
+        300,
+      ),
       confirm: plain("Make default", 30),
       deny: plain("Cancel", 30),
     },
@@ -107,13 +115,23 @@ export function parseIntegrationPageValue(value: string | undefined): { page: nu
 export function integrationListBlocks(view: IntegrationListView, paged: boolean): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   if (view.configs.length === 0) {
-    const empty = view.page > 1 ? "No more configurations." : view.integration ? `No configurations for ${escapeMrkdwn(view.integration)} yet.` : "No integration configurations yet.";
+    const empty =
+      view.page > 1
+        ? "No more configurations."
+        : view.integration
+          ? `No configurations for ${escapeMrkdwn(view.integration)} yet.`
+          : "No integration configurations yet.";
     blocks.push({ type: "section", block_id: "integrations_empty", text: mrkdwn(empty) });
   }
   view.configs.slice(0, integrationsPerPage).forEach((c, i) => blocks.push(...rowBlocks(c, i, view.canEdit)));
   if (!paged) {
     // The Home tab shares its 100 blocks with the key list, so it shows the first page only.
-    if (view.nextCursor) blocks.push({ type: "context", block_id: "integrations_more", elements: [mrkdwn(`The first ${integrationsPerPage} are shown; \`${slashCommand} integrations list\` pages through all of them.`)] });
+    if (view.nextCursor)
+      blocks.push({
+        type: "context",
+        block_id: "integrations_more",
+        elements: [mrkdwn(`The first ${integrationsPerPage} are shown; \`${slashCommand} integrations list\` pages through all of them.`)],
+      });
     return blocks;
   }
   blocks.push({ type: "context", block_id: "integrations_page", elements: [mrkdwn(integrationPageLine(view))] });
@@ -125,10 +143,20 @@ export function integrationListBlocks(view: IntegrationListView, paged: boolean)
 function pagingButtons(view: IntegrationListView) {
   const nav = [];
   if (view.page > 1) {
-    nav.push({ type: "button" as const, action_id: actionIds.integrationsFirstPage, text: plain("First page", 75), value: integrationPageValue(1, view.integration, null) });
+    nav.push({
+      type: "button" as const,
+      action_id: actionIds.integrationsFirstPage,
+      text: plain("First page", 75),
+      value: integrationPageValue(1, view.integration, null),
+    });
   }
   if (view.nextCursor) {
-    nav.push({ type: "button" as const, action_id: actionIds.integrationsNextPage, text: plain(`Page ${view.page + 1} →`, 75), value: integrationPageValue(view.page + 1, view.integration, view.nextCursor) });
+    nav.push({
+      type: "button" as const,
+      action_id: actionIds.integrationsNextPage,
+      text: plain(`Page ${view.page + 1} →`, 75),
+      value: integrationPageValue(view.page + 1, view.integration, view.nextCursor),
+    });
   }
   return nav;
 }
@@ -148,7 +176,8 @@ function integrationPageLine(view: IntegrationListView): string {
 /** The message's top-level text: "4 github configurations, page 1 of 1". */
 export function integrationListSummary(view: IntegrationListView): string {
   const of = view.integration ? ` for ${escapeMrkdwn(view.integration)}` : "";
-  if (view.total === 0 || (view.configs.length === 0 && view.page === 1)) return view.integration ? `No configurations${of} yet.` : "No integration configurations yet.";
+  if (view.total === 0 || (view.configs.length === 0 && view.page === 1))
+    return view.integration ? `No configurations${of} yet.` : "No integration configurations yet.";
   if (view.configs.length === 0) return `No more configurations${of} after page ${view.page - 1}.`;
   if (view.total === undefined) return `${configsCounted(view.configs.length)}${of} on page ${view.page}${view.nextCursor ? ", more on the next page" : ""}`;
   return `${configsCounted(view.total)}${of}, page ${view.page} of ${integrationPages(view)}`;
@@ -163,8 +192,13 @@ export function integrationListMessage(view: IntegrationListView): { text: strin
 }
 
 /** `/keys integrations delete <integration> <alias>`: nothing is deleted until the button is pressed. */
-export function deleteIntegrationConfirmation(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "last4" | "isDefault">): { text: string; blocks: KnownBlock[] } {
-  const consequence = c.isDefault ? `It is the default for ${escapeMrkdwn(c.integration)}, which then has no default.` : "References to this alias then fall back to the default.";
+export function deleteIntegrationConfirmation(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "last4" | "isDefault">): {
+  text: string;
+  blocks: KnownBlock[];
+} {
+  const consequence = c.isDefault
+    ? `It is the default for ${escapeMrkdwn(c.integration)}, which then has no default.`
+    : "References to this alias then fall back to the default.";
   return {
     text: `Delete ${escapeMrkdwn(c.integration)}/${escapeMrkdwn(c.alias)} (…${escapeMrkdwn(c.last4)}) and its secret? Confirm or cancel below.`,
     blocks: [

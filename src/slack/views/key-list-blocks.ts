@@ -10,7 +10,10 @@ export const keysPerPage = 15;
 
 /** What a row says about its state: expired, or (rolled) being replaced until its grace ends. */
 function stateText(key: KeyRowView): string {
-  if (key.rolled) return key.expired ? `  ·  replaced; stopped ${slackDate(key.expiresAt)}` : `  ·  :hourglass_flowing_sand: being replaced, works until ${slackDate(key.expiresAt)}`;
+  if (key.rolled)
+    return key.expired
+      ? `  ·  replaced; stopped ${slackDate(key.expiresAt)}`
+      : `  ·  :hourglass_flowing_sand: being replaced, works until ${slackDate(key.expiresAt)}`;
   return key.expired ? "  ·  :warning: *expired*" : "";
 }
 
@@ -137,5 +140,8 @@ export function keyListMessage(view: KeyListView, result?: string): { text: stri
   const asking = view.keys.find((k) => k.id === view.askingDelete);
   const lead = asking ? `Delete ${asking.name} (…${asking.last4})? This cannot be undone.` : result;
   const summary = keyListSummary(view);
-  return { text: lead ? `${escapeMrkdwn(lead)} ${summary}` : summary, blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })] };
+  return {
+    text: lead ? `${escapeMrkdwn(lead)} ${summary}` : summary,
+    blocks: [...header, ...keyListBlocks(view, { next: actionIds.listNextPage, first: actionIds.listFirstPage })],
+  };
 }

@@ -39,7 +39,15 @@ export function keySnoozedMessage(v: KeySnoozeView): { text: string; blocks: Kno
       {
         type: "actions",
         block_id: "reminder_actions",
-        elements: [{ type: "button", action_id: actionIds.rotateFromReminder, text: plain("Create a replacement", 75), style: "primary", value: encodeReminderValue({ type: "api_key", id: v.id }) }],
+        elements: [
+          {
+            type: "button",
+            action_id: actionIds.rotateFromReminder,
+            text: plain("Create a replacement", 75),
+            style: "primary",
+            value: encodeReminderValue({ type: "api_key", id: v.id }),
+          },
+        ],
       },
     ],
   };

@@ -45,7 +45,10 @@ export function noticeModal(title: string, text: string, options: { formatted?: 
  * whose row menu asked for it (then `list` names the page, and both answers re-render it).
  */
 export function deleteConfirmationMessage(key: { id: string; name: string; last4: string }, list?: ListPosition): { text: string; blocks: KnownBlock[] } {
-  return { text: `Delete ${escapeMrkdwn(key.name)} (…${escapeMrkdwn(key.last4)})? It stops working at once; confirm or cancel below.`, blocks: deleteQuestionBlocks(key, list) };
+  return {
+    text: `Delete ${escapeMrkdwn(key.name)} (…${escapeMrkdwn(key.last4)})? It stops working at once; confirm or cancel below.`,
+    blocks: deleteQuestionBlocks(key, list),
+  };
 }
 
 export function deleteQuestionBlocks(key: { id: string; name: string; last4: string }, list?: ListPosition): KnownBlock[] {

@@ -45,7 +45,7 @@ function integrationSteps(v: ReminderMessageView): string[] {
     `*Or by hand:*`,
     `1. Create a new key in *${integration}*.`,
     `2. Note the alias \`${alias}\` and remove the old configuration: \`${slashCommand} integrations delete ${integration} ${alias}\`.`,
-    `3. Create a new configuration with the same alias \`${alias}\` (\`${slashCommand} integrations add\`)${v.isDefault ? ", and make it the default: this one is the default for " + integration : ""}.`,
+    `3. Create a new configuration with the same alias \`${alias}\` (\`${slashCommand} integrations add\`)${v.isDefault ? `, and make it the default: this one is the default for ${integration}` : ""}.`,
     `4. Watch ${integration} afterwards for failed calls that still use the old key.`,
   ];
 }
@@ -76,7 +76,8 @@ function reminderText(v: ReminderMessageView, left: number): string {
   const subject = v.subjectType === "integration" ? `${escapeMrkdwn(v.integration ?? "")}/${escapeMrkdwn(v.alias ?? "")}` : escapeMrkdwn(v.name);
   const day = plainDay(v.expiresAt, v.expiryTimeZone);
   const when = left < 0 ? `${thresholdLabel(left)} (${day})` : `${thresholdLabel(left)}, on ${day}`;
-  if (v.subjectType !== "integration") return `${subject} ${when}: ${left < 0 ? "create a replacement with Create a replacement" : "roll it with Roll now (a new expiry), or Snooze"}.`;
+  if (v.subjectType !== "integration")
+    return `${subject} ${when}: ${left < 0 ? "create a replacement with Create a replacement" : "roll it with Roll now (a new expiry), or Snooze"}.`;
   const person = responsiblePerson(v);
   return `${subject} ${when}: rotate it with Rotate now (in place, no gap).${person ? ` <@${person.userId}> ${person.did}.` : ""}`;
 }
@@ -100,14 +101,23 @@ export function reminderMessage(v: ReminderMessageView): { text: string; blocks:
   const facts =
     v.subjectType === "integration"
       ? integrationFacts(v, left)
-      : [`*Key:* ${escapeMrkdwn(v.name)}`, `*Owner:* ${mention(v.ownerId)}`, `*Last 4:* \`…${escapeMrkdwn(v.last4)}\``, `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`];
+      : [
+          `*Key:* ${escapeMrkdwn(v.name)}`,
+          `*Owner:* ${mention(v.ownerId)}`,
+          `*Last 4:* \`…${escapeMrkdwn(v.last4)}\``,
+          `*${left < 0 ? "Expired" : "Expires"}:* ${slackDate(v.expiresAt)}`,
+        ];
   const blocks: KnownBlock[] = [
     { type: "header", block_id: "reminder_header", text: plain(`:hourglass: ${headline}`, 150) },
     { type: "section", block_id: "reminder_facts", fields: facts.map((f) => mrkdwn(f, 2000)) },
     {
       type: "section",
       block_id: "reminder_steps",
-      text: mrkdwn(v.subjectType === "integration" ? `*To rotate ${what}:*\n${integrationSteps(v).join("\n")}` : `*To ${expired ? "replace" : "rotate"}* ${what}:\n${apiKeySteps(v, expired).join("\n")}`),
+      text: mrkdwn(
+        v.subjectType === "integration"
+          ? `*To rotate ${what}:*\n${integrationSteps(v).join("\n")}`
+          : `*To ${expired ? "replace" : "rotate"}* ${what}:\n${apiKeySteps(v, expired).join("\n")}`,
+      ),
     },
     { type: "actions", block_id: "reminder_actions", elements: reminderButtons(v, expired) },
   ];
@@ -149,7 +159,11 @@ function updatedIntegrationReminder(v: ReminderMessageView, after: ReminderAfter
   } else {
     blocks.push(
       { type: "section", block_id: "reminder_facts", fields: integrationFacts(v, left).map((f) => mrkdwn(f, 2000)) },
-      { type: "section", block_id: "reminder_steps", text: mrkdwn(`*To rotate ${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`:*\n${integrationSteps(v).join("\n")}`) },
+      {
+        type: "section",
+        block_id: "reminder_steps",
+        text: mrkdwn(`*To rotate ${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`:*\n${integrationSteps(v).join("\n")}`),
+      },
       {
         type: "actions",
         block_id: "reminder_actions",

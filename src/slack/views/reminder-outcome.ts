@@ -27,7 +27,11 @@ function actor(by: ReminderChangedBy): string {
 }
 
 /** The header (plain text) of an updated reminder. */
-export function outcomeHeadline(subject: string, after: ReminderAfterView, expiry: { expiresAt: Date; timeZone: string | null | undefined; expired: boolean }): string {
+export function outcomeHeadline(
+  subject: string,
+  after: ReminderAfterView,
+  expiry: { expiresAt: Date; timeZone: string | null | undefined; expired: boolean },
+): string {
   if (after.what === "rotated") return `:white_check_mark: ${subject} rotated`;
   if (after.what === "deleted") return `:wastebasket: ${subject} deleted`;
   if (after.what === "superseded") return after.now ? `:white_check_mark: ${subject} rotated` : `:wastebasket: ${subject} deleted`;
@@ -37,7 +41,8 @@ export function outcomeHeadline(subject: string, after: ReminderAfterView, expir
 /** The line that says who did what, when (each reader sees the time in their own zone). */
 export function outcomeLine(after: ReminderAfterView, integration: string): string {
   if (after.what === "superseded") {
-    if (!after.now) return `:wastebasket: *Deleted* while this reminder was being posted: the configuration and its secret are gone, so there is nothing left to rotate.`;
+    if (!after.now)
+      return `:wastebasket: *Deleted* while this reminder was being posted: the configuration and its secret are gone, so there is nothing left to rotate.`;
     const expiry = after.now.expiresAt ? `expires ${slackDate(after.now.expiresAt, "{date_long_pretty}")}` : "has no expiry";
     return `:white_check_mark: *Rotated* while this reminder was being posted: the secret is now \`…${escapeMrkdwn(after.now.last4)}\` and ${expiry}. Nothing left to do here.`;
   }
@@ -60,13 +65,23 @@ export function settledContext(last4: string, expiresAt: Date, expired: boolean)
 }
 
 /** The top-level text of an updated reminder: plain dates, as notifications and previews show it. `subject` is escaped already. */
-export function outcomeText(subject: string, after: ReminderAfterView, expiry: { expiresAt: Date; timeZone: string | null | undefined; expired: boolean }): string {
+export function outcomeText(
+  subject: string,
+  after: ReminderAfterView,
+  expiry: { expiresAt: Date; timeZone: string | null | undefined; expired: boolean },
+): string {
   if (after.what === "superseded") {
     if (!after.now) return `${subject} was deleted while this reminder was being posted: nothing left to rotate.`;
     const expires = after.now.expiresAt ? `expires on ${plainDay(after.now.expiresAt, after.now.expiryTimeZone)}` : "has no expiry";
     return `${subject} was rotated while this reminder was being posted: the secret is now …${escapeMrkdwn(after.now.last4)} and ${expires}. Nothing to do.`;
   }
-  const who = isPerson(after.by.userId) ? `<@${after.by.userId}>` : after.by.keyLabel ? `API key ${escapeMrkdwn(after.by.keyLabel)}` : after.by.source === "api" ? "a program" : "keyward";
+  const who = isPerson(after.by.userId)
+    ? `<@${after.by.userId}>`
+    : after.by.keyLabel
+      ? `API key ${escapeMrkdwn(after.by.keyLabel)}`
+      : after.by.source === "api"
+        ? "a program"
+        : "keyward";
   const when = plainInstant(after.at);
   switch (after.what) {
     case "rotated": {

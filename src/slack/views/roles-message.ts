@@ -9,7 +9,9 @@ export function rolesMessage(view: { roles: RoleView[]; canEditRoles: boolean })
   const lines = view.roles.map(
     (r) => `${strong(r.name)}${r.builtIn ? " (built-in)" : ""}: ${r.permissions.map((p) => `\`${p}\``).join(" ") || "no permissions"}`,
   );
-  chunkLines(lines, 2900).slice(0, 45).forEach((text, i) => blocks.push({ type: "section", block_id: `roles_${i}`, text: mrkdwn(text) }));
+  chunkLines(lines, 2900)
+    .slice(0, 45)
+    .forEach((text, i) => blocks.push({ type: "section", block_id: `roles_${i}`, text: mrkdwn(text) }));
   if (view.canEditRoles) {
     blocks.push({
       type: "actions",

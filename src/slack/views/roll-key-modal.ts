@@ -57,7 +57,7 @@ export function rollKeyModal(view: RollKeyModalView): ModalView {
         type: "input",
         block_id: b.grace,
         label: plain("Keep the old key working for"),
-        hint: plain("Time to put the new secret everywhere the old one is used. Choose \"Stop it now\" if the old secret leaked."),
+        hint: plain('Time to put the new secret everywhere the old one is used. Choose "Stop it now" if the old secret leaked.'),
         element: { type: "static_select", action_id: inputActionId, options, initial_option: options[2], placeholder: plain("Choose a grace period") },
       },
     ],

@@ -29,14 +29,20 @@ export function secretMessage(view: SecretDeliveryView): { text: string; blocks:
             {
               type: "context" as const,
               block_id: "secret_replaces",
-              elements: [mrkdwn(`Replaces \`…${view.replaces.last4}\`, which keeps working until ${slackDate(view.replaces.worksUntil)}. The new key expires ${slackDate(view.expiresAt)}.`)],
+              elements: [
+                mrkdwn(
+                  `Replaces \`…${view.replaces.last4}\`, which keeps working until ${slackDate(view.replaces.worksUntil)}. The new key expires ${slackDate(view.expiresAt)}.`,
+                ),
+              ],
             },
           ]
         : []),
       {
         type: "context",
         block_id: "secret_warning",
-        elements: [mrkdwn(":warning: Copy it now: this key *will not be shown again*, and keyward keeps only its last 4 characters. Only you can see this message.")],
+        elements: [
+          mrkdwn(":warning: Copy it now: this key *will not be shown again*, and keyward keeps only its last 4 characters. Only you can see this message."),
+        ],
       },
     ],
   };
