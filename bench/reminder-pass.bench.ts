@@ -29,7 +29,12 @@ export async function benchReminderPass(rows: number, due: number, kind: "pglite
     );
     await db.sql.exec(`ANALYZE "IntegrationConfig"`);
     let delivered = 0;
-    const notifier: ReminderNotifier = { deliver: async (claim) => (delivered++, { status: "sent", channel: "C0BENCH", ts: claim.deliveryId }) };
+    const notifier: ReminderNotifier = {
+      deliver: async (claim) => {
+        delivered++;
+        return { status: "sent", channel: "C0BENCH", ts: claim.deliveryId };
+      },
+    };
     const service = new ReminderService(new PrismaReminderRepository(db.prisma), notifier, new ManualClock(now), days);
     const start = performance.now();
     const report = await service.runPass();

@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig } from "./config/config.ts";
+import { type Config, ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger } from "./logger.ts";
 import { startKeyward } from "./server/keyward.ts";
 
 /** `npm start`: configuration, then the whole app; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -25,6 +25,7 @@ export const keyDescriptionSchema = z
   .trim()
   .max(descriptionMax, `Keep the description to ${descriptionMax} characters or fewer.`)
   // Line breaks and tabs are fine in a description; other control characters are not.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this rule's purpose
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The description cannot contain control characters.");
 
 /** An instant with an explicit offset (`2027-01-31T23:59:59Z`), as JSON carries one. */

@@ -14,7 +14,8 @@ export class ReminderScheduler {
 
   start(firstDelayMs = 5_000): void {
     const tick = () => {
-      this.runOnce();
+      // runOnce logs its own failures; the next tick is scheduled whatever the outcome.
+      void this.runOnce();
       this.timer = setTimeout(tick, this.intervalMs);
       this.timer.unref();
     };

@@ -315,11 +315,10 @@ function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void
   const path = (req.url ?? "/").split("?")[0]!;
   if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
     const ready = deps.isReady();
-    return sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
-  }
-  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) return deps.api(req, res);
-  if (path.startsWith("/slack/") && deps.slack?.httpHandler) return deps.slack.httpHandler(req, res);
-  sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
+    sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
+  } else if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) deps.api(req, res);
+  else if (path.startsWith("/slack/") && deps.slack?.httpHandler) deps.slack.httpHandler(req, res);
+  else sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -50,9 +50,9 @@ function kindOf(body: SlackBody): string {
  * above are matched first and these only catch what none of them takes.
  */
 function registerFallbacks(app: App, deps: SlackDeps): void {
-  const escape = (ids: string[]) => ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  const unknownAction = new RegExp(`^(?!(?:${escape(Object.values(actionIds))})$)`);
-  const unknownView = new RegExp(`^(?!(?:${escape(Object.values(callbackIds).filter((id) => id !== callbackIds.notice))})$)`);
+  const anyOf = (ids: string[]) => ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const unknownAction = new RegExp(`^(?!(?:${anyOf(Object.values(actionIds))})$)`);
+  const unknownView = new RegExp(`^(?!(?:${anyOf(Object.values(callbackIds).filter((id) => id !== callbackIds.notice))})$)`);
   app.action(unknownAction, async ({ ack, body }) => {
     await ack();
     deps.logger.info(

@@ -227,7 +227,13 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
     const store = new Proxy(f.ctx.store, {
       get(target, prop) {
         if (prop === "apiKeys") {
-          return { ...target.apiKeys, findByHash: async (h: string) => (lookups++, target.apiKeys.findByHash(h)) };
+          return {
+            ...target.apiKeys,
+            findByHash: async (h: string) => {
+              lookups++;
+              return target.apiKeys.findByHash(h);
+            },
+          };
         }
         return Reflect.get(target, prop);
       },

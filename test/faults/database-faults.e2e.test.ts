@@ -34,7 +34,12 @@ describe.runIf(databaseKinds().includes("postgres"))("the database going away", 
       PORT: "0",
       DATA_DIR: await mkdtemp(join(tmpdir(), "keyward-fault-")),
     });
-    const sink = new Writable({ write: (chunk, _e, done) => (logs.push(String(chunk)), done()) });
+    const sink = new Writable({
+      write: (chunk, _e, done) => {
+        logs.push(String(chunk));
+        done();
+      },
+    });
     return startKeyward({ config, logger: createLogger("info", sink), databaseRetry: retry, reminderScheduler: false });
   }
 

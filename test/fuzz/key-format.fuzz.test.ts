@@ -115,7 +115,9 @@ const scrambled = fc
   )
   .map(([key, positions, chars]) => {
     const out = [...key];
-    positions.forEach((p, i) => (out[p] = chars[i]!));
+    positions.forEach((p, i) => {
+      out[p] = chars[i]!;
+    });
     return out.join("");
   });
 

@@ -136,7 +136,10 @@ function stateValuesArb(text: fc.Arbitrary<string>, users: fc.Arbitrary<string>)
   const actionId = fc.oneof({ weight: 8, arbitrary: fc.constant(inputActionId) }, { weight: 1, arbitrary: text });
   return fc.array(fc.tuple(blockId, actionId, element), { maxLength: 8 }).map((entries) => {
     const values: StateValues = {};
-    for (const [b, a, e] of entries) (values[b] ??= {})[a] = e;
+    for (const [b, a, e] of entries) {
+      values[b] ??= {};
+      values[b][a] = e;
+    }
     return values;
   });
 }

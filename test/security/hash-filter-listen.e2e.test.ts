@@ -39,7 +39,10 @@ describe.runIf(databaseKinds().includes("postgres"))("verify's hash filter acros
   const until = async (done: () => boolean) => {
     while (!done()) {
       await new Promise<void>((r) => {
-        const wake = () => (waiters.delete(wake), r());
+        const wake = () => {
+          waiters.delete(wake);
+          r();
+        };
         waiters.add(wake);
       });
     }

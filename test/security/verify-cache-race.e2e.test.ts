@@ -43,7 +43,7 @@ describe.runIf(databaseKinds().includes("postgres"))("verify races on PostgreSQL
     b = new KeyService({ ...ctxB, store: bStore.store }, new LastUsedTracker(ctxB.store.apiKeys));
     // What src/server/keyward.ts does, with a way to wait for a given key's notification.
     await other.listen(keyChangedChannel, (keyId) => {
-      b.forget(keyId);
+      void b.forget(keyId);
       heard.set(keyId, (heard.get(keyId) ?? 0) + 1);
       for (const wake of waiters) wake();
     });
@@ -58,7 +58,10 @@ describe.runIf(databaseKinds().includes("postgres"))("verify races on PostgreSQL
   const notified = async (keyId: string, count: number) => {
     while ((heard.get(keyId) ?? 0) < count) {
       await new Promise<void>((r) => {
-        const wake = () => (waiters.delete(wake), r());
+        const wake = () => {
+          waiters.delete(wake);
+          r();
+        };
         waiters.add(wake);
       });
     }

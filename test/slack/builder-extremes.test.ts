@@ -451,11 +451,11 @@ function expectEscaped(where: string, text: string): void {
 
 /** Every mrkdwn text object in a payload. */
 function mrkdwnTexts(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v) => mrkdwnTexts(v, out));
+  if (Array.isArray(value)) for (const v of value) mrkdwnTexts(v, out);
   else if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
     if (o.type === "mrkdwn" && typeof o.text === "string") out.push(o.text);
-    Object.values(o).forEach((v) => mrkdwnTexts(v, out));
+    for (const v of Object.values(o)) mrkdwnTexts(v, out);
   }
   return out;
 }

@@ -28,17 +28,29 @@ const change = (subjectId: string): ReminderMessageChange => ({
 /** A Slack whose chat.update never answers, and a ledger that counts what it was asked. */
 function setUp() {
   const lines: string[] = [];
-  const logger = createLogger("debug", new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+  const write = (chunk: unknown, _enc: unknown, done: () => void) => {
+    lines.push(String(chunk));
+    done();
+  };
+  const logger = createLogger("debug", new Writable({ write }));
   let updating: () => void = () => undefined;
   const updateStarted = new Promise<void>((resolve) => (updating = resolve));
-  const client = { chat: { update: () => (updating(), new Promise(() => {})) } } as unknown as WebClient;
+  const update = () => {
+    updating();
+    return new Promise(() => {});
+  };
+  const client = { chat: { update } } as unknown as WebClient;
   const asked: string[] = [];
+  const note = <T>(what: string, answer: T): T => {
+    asked.push(what);
+    return answer;
+  };
   const message: PostedReminder = { deliveryId: "d1", channel: "C0REMIND", ts: "1.0001", expiresAt: new Date("2026-12-31T23:59:59.999Z"), threshold: 7 };
   const ledger = {
-    postedMessages: async () => (asked.push("posted"), [message]),
-    settleMessages: async () => (asked.push("settle"), [message]),
-    deferUpdate: async () => void asked.push("defer"),
-    takeDeferredUpdates: async () => (asked.push("take"), []),
+    postedMessages: async () => note("posted", [message]),
+    settleMessages: async () => note("settle", [message]),
+    deferUpdate: async () => void note("defer", undefined),
+    takeDeferredUpdates: async () => note("take", []),
   };
   const messages = createSlackReminderMessages(client, ledger, logger, { drainTimeoutMs: 50 });
   return { messages, asked, lines, updateStarted };

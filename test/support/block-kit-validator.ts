@@ -116,6 +116,7 @@ function discriminateUnions(schema: JsonObject): JsonObject {
       properties: { type: { enum: branches.map((b) => b.tag) } },
       allOf: branches.map((b) => ({
         if: { required: ["type"], properties: { type: { const: b.tag } } },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
         then: { $ref: b.ref },
       })),
     };
@@ -252,7 +253,9 @@ function checkBlock(check: LimitChecker, at: string, block: JsonObject): void {
     case "section":
       check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.sectionText, "section text");
       check.maxItems(`${at}/fields`, block.fields, LIMITS.fields, "section fields");
-      asArray(block.fields).forEach((f, i) => check.maxLength(`${at}/fields/${i}/text`, textOf(f), LIMITS.fieldText, "field text"));
+      asArray(block.fields).forEach((f, i) => {
+        check.maxLength(`${at}/fields/${i}/text`, textOf(f), LIMITS.fieldText, "field text");
+      });
       break;
     case "header":
       check.maxLength(`${at}/text/text`, textOf(block.text), LIMITS.header, "header text");

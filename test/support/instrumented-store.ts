@@ -14,7 +14,7 @@ export function instrumentedStore(store: Store) {
         hooks.lookups++;
         const row = await target.findByHash(hash);
         const hold = hooks.hold;
-        if (hold) {
+        if (hold !== null) {
           hooks.readDone();
           await hold;
         }

@@ -42,7 +42,7 @@ const callerOfPress = (deps: SlackDeps, press: Press) => callerOf(deps, press.cl
 const keyLabel = (key: Pick<ApiKey, "name" | "last4">) => `${key.name} …${key.last4}`;
 
 /** The value of what was pressed: an overflow's chosen option, or a button's value. */
-function valueOf(action: BlockElementAction): string | undefined {
+function pressedValue(action: BlockElementAction): string | undefined {
   const a = action as { selected_option?: { value?: unknown } | null; value?: unknown };
   const value = a.selected_option?.value ?? a.value;
   return typeof value === "string" ? value : undefined;
@@ -167,7 +167,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction<BlockElementAction>>(actionIds.keyRowMenu, async ({ ack, body, action, client, context, respond }) => {
     await ack();
     const press: Press = { body, client, context, respond };
-    const control = decodeRowValue(valueOf(action));
+    const control = decodeRowValue(pressedValue(action));
     if (!control) return say(deps, press, outOfDate, ":warning:");
     await onRowMenu(deps, press, control);
   });
@@ -175,7 +175,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction<BlockElementAction>>(actionIds.stopOldKey, async ({ ack, body, action, client, context, respond }) => {
     await ack();
     const press: Press = { body, client, context, respond };
-    const control = decodeRowValue(valueOf(action));
+    const control = decodeRowValue(pressedValue(action));
     if (control?.op !== "stop") return say(deps, press, outOfDate, ":warning:");
     await stopOldKey(deps, press, control);
   });
@@ -184,7 +184,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction<BlockElementAction>>(actionIds.askDeleteKey, async ({ ack, body, action, client, context, respond }) => {
     await ack();
     const press: Press = { body, client, context, respond };
-    const control = keyControlFrom(valueOf(action), "delete");
+    const control = keyControlFrom(pressedValue(action), "delete");
     if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
     await confirmDelete(deps, press, control, false);
   });
@@ -193,7 +193,7 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
   app.action<BlockAction<BlockElementAction>>(actionIds.deleteKey, async ({ ack, body, action, client, context, respond }) => {
     await ack();
     const press: Press = { body, client, context, respond };
-    const control = keyControlFrom(valueOf(action), "delete");
+    const control = keyControlFrom(pressedValue(action), "delete");
     if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
     await confirmDelete(deps, press, control, true);
   });
@@ -201,6 +201,6 @@ export function registerKeyListActions(app: App, deps: SlackDeps): void {
   // Shared with the integrations' delete question, whose value is a configuration id: no list, so a notice.
   app.action<BlockAction<BlockElementAction>>(actionIds.cancelDelete, async ({ ack, body, action, client, context, respond }) => {
     await ack();
-    await cancelDelete(deps, { body, client, context, respond }, decodeRowValue(valueOf(action)));
+    await cancelDelete(deps, { body, client, context, respond }, decodeRowValue(pressedValue(action)));
   });
 }

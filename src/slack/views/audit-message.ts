@@ -87,6 +87,8 @@ export function auditMessage(events: AuditEventView[]): { text: string; blocks: 
   if (events.length === 0) blocks.push({ type: "section", block_id: "audit_empty", text: mrkdwn("Nothing has happened yet.") });
   chunkLines(events.map(line), 2900)
     .slice(0, 45)
-    .forEach((chunk, i) => blocks.push({ type: "section", block_id: `audit_${i}`, text: mrkdwn(chunk) }));
+    .forEach((chunk, i) => {
+      blocks.push({ type: "section", block_id: `audit_${i}`, text: mrkdwn(chunk) });
+    });
   return { text: summary(events), blocks };
 }

@@ -123,7 +123,9 @@ export function integrationListBlocks(view: IntegrationListView, paged: boolean)
           : "No integration configurations yet.";
     blocks.push({ type: "section", block_id: "integrations_empty", text: mrkdwn(empty) });
   }
-  view.configs.slice(0, integrationsPerPage).forEach((c, i) => blocks.push(...rowBlocks(c, i, view.canEdit)));
+  view.configs.slice(0, integrationsPerPage).forEach((c, i) => {
+    blocks.push(...rowBlocks(c, i, view.canEdit));
+  });
   if (!paged) {
     // The Home tab shares its 100 blocks with the key list, so it shows the first page only.
     if (view.nextCursor)

@@ -89,7 +89,9 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
     blocks.push({ type: "section", block_id: "keys_empty", text: mrkdwn(view.page > 1 ? "No more keys." : "No API keys yet.") });
   }
   const list = positionOf(view);
-  view.keys.slice(0, keysPerPage).forEach((key, i) => blocks.push(...keyBlocks(key, i, list, key.id === view.askingDelete)));
+  view.keys.slice(0, keysPerPage).forEach((key, i) => {
+    blocks.push(...keyBlocks(key, i, list, key.id === view.askingDelete));
+  });
   const nav = [];
   if (view.page > 1) nav.push({ type: "button" as const, action_id: paging.first, text: plain("First page", 75), value: "first" });
   if (view.nextCursor) {

@@ -11,7 +11,9 @@ export function rolesMessage(view: { roles: RoleView[]; canEditRoles: boolean })
   );
   chunkLines(lines, 2900)
     .slice(0, 45)
-    .forEach((text, i) => blocks.push({ type: "section", block_id: `roles_${i}`, text: mrkdwn(text) }));
+    .forEach((text, i) => {
+      blocks.push({ type: "section", block_id: `roles_${i}`, text: mrkdwn(text) });
+    });
   if (view.canEditRoles) {
     blocks.push({
       type: "actions",
