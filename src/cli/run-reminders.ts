@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { readLiveHolder } from "../db/data-dir-lock.ts";
 import { systemClock } from "../domain/runtime.ts";
 import { createLogger } from "../logger.ts";
-import { createReminderService } from "../server/keyward.ts";
+import { createReminderClient, createReminderService } from "../server/keyward.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
 /**
@@ -15,9 +15,9 @@ async function main(): Promise<void> {
   // Only a pass run here needs the token: a running keyward on the embedded database posts with its own.
   const noToken = () => new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
   if (!config.slack.botToken && (config.databaseUrl || !(await readLiveHolder(config.dataDir)))) throw noToken();
-  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, (db) => {
+  const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, async (db) => {
     if (!config.slack.botToken) throw noToken();
-    return createReminderService(config, db, systemClock, logger).runPass();
+    return createReminderService(config, db, systemClock, logger, await createReminderClient(config, logger)).runPass();
   });
   logger.info({ report: result, ranBy }, "reminder pass done");
 }

@@ -14,6 +14,7 @@ import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
 import { createSecretCipher, keyFingerprint } from "../../src/domain/secret-cipher.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import { packageScript } from "../support/package-script.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const token = "xoxb-data-dir-lock";
@@ -29,10 +30,12 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function run(script: string, dataDir: string, env: Record<string, string>): Proc {
+/** An npm script (`start`, `rekey`, `reminders`) as package.json runs it, without npm. */
+function run(npmScript: string, dataDir: string, env: Record<string, string>): Proc {
   let output = "";
   let stderr = "";
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const { command, args } = packageScript(npmScript);
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "info", KEYWARD_PEPPER: pepper, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,7 +51,7 @@ function run(script: string, dataDir: string, env: Record<string, string>): Proc
 /** `npm start` as its own process, healthy. */
 async function startServer(dataDir: string, env: Record<string, string>): Promise<Proc> {
   const port = 45_000 + Math.floor(Math.random() * 5000);
-  const app = run("src/main.ts", dataDir, { PORT: String(port), ...env });
+  const app = run("start", dataDir, { PORT: String(port), ...env });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (app.child.exitCode !== null) throw new Error(`exited early: ${app.output()}`);
@@ -143,13 +146,13 @@ describe("one process owns an embedded database", () => {
     const first = await startServer(dir, env);
     try {
       const started = performance.now();
-      const second = run("src/main.ts", dir, { ...env, PORT: "0" });
+      const second = run("start", dir, { ...env, PORT: "0" });
       expect(await second.exited).toBe(1);
       const ms = Math.round(performance.now() - started);
       const lines = second.stderr().trim().split("\n");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toBe(
-        `keyward could not start: ${dir} is in use by keyward pid ${first.child.pid} (src/main.ts, since ${JSON.parse(await readFile(join(dir, lockFileName), "utf8")).since}): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database.`,
+        `keyward could not start: ${dir} is in use by keyward pid ${first.child.pid} (${packageScript("start").script}, since ${JSON.parse(await readFile(join(dir, lockFileName), "utf8")).since}): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database.`,
       );
       console.info(`second npm start refused after ${ms} ms (process start included)`);
       expect(first.child.exitCode).toBe(null);
@@ -180,11 +183,11 @@ describe("one process owns an embedded database", () => {
     const lockPath = join(dir, lockFileName);
     const left = { ...JSON.parse(await readFile(lockPath, "utf8")), hostname: "keyward-5d8f-old-pod" };
     await writeFile(lockPath, JSON.stringify(left));
-    const early = run("src/main.ts", dir, { ...env, PORT: "0" });
+    const early = run("start", dir, { ...env, PORT: "0" });
     expect(await early.exited).toBe(1);
     expect(early.stderr().trim()).toMatch(
       new RegExp(
-        `^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(src/main\\.ts, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`,
+        `^keyward could not start: .+ is in use by keyward pid ${first.child.pid} on host keyward-5d8f-old-pod \\(dist/main\\.js, since .+\\): stop it first, or point DATA_DIR elsewhere; only one process may open an embedded database\\. Unless that keyward refreshes its lock, it counts as stale in \\d+ s\\.$`,
       ),
     );
     expect(JSON.parse(await readFile(lockPath, "utf8"))).toEqual(left);
@@ -211,7 +214,7 @@ describe("one process owns an embedded database", () => {
         [`${ringV2},3:${key(3)}`, 3],
         [otherV2, 2],
       ] as const) {
-        const wrong = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: wrongRing });
+        const wrong = run("rekey", dir, { KEYWARD_ENCRYPTION_KEYS: wrongRing });
         expect(await wrong.exited).toBe(1);
         expect(wrong.stderr().trim()).toBe(
           `re-encryption failed: The running keyward (pid ${server.child.pid}) and this command have different key rings: keyward seals with key version 2 (fingerprint ${fingerprintOf(ringV2)}), this command's KEYWARD_ENCRYPTION_KEYS ends at version ${version} (fingerprint ${fingerprintOf(wrongRing)}). Restart keyward with the same key ring, then run npm run rekey again.`,
@@ -219,7 +222,7 @@ describe("one process owns an embedded database", () => {
         // The fingerprint names the key without being it.
         expect(wrong.stderr()).not.toContain(key(9));
       }
-      const rekey = run("src/cli/rekey.ts", dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
+      const rekey = run("rekey", dir, { KEYWARD_ENCRYPTION_KEYS: ringV2 });
       expect(await rekey.exited, rekey.output()).toBe(0);
       expect(logLine(rekey.output(), "re-encryption done")).toMatchObject({ reencrypted: 1, skipped: 0, keyVersion: 2, ranBy: server.child.pid });
       expect(server.output()).toContain('"command":"rekey"');
@@ -238,7 +241,7 @@ describe("one process owns an embedded database", () => {
 
     const silent = await startServer(dir, { KEYWARD_ENCRYPTION_KEYS: ringV1 });
     try {
-      const refused = run("src/cli/run-reminders.ts", dir, env);
+      const refused = run("reminders", dir, env);
       expect(await refused.exited).toBe(1);
       expect(refused.stderr().trim()).toBe(
         `reminder pass failed: The running keyward (pid ${silent.child.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`,
@@ -250,7 +253,7 @@ describe("one process owns an embedded database", () => {
 
     const server = await startServer(dir, env);
     try {
-      const pass = run("src/cli/run-reminders.ts", dir, env);
+      const pass = run("reminders", dir, env);
       expect(await pass.exited, pass.output()).toBe(0);
       expect(logLine(pass.output(), "reminder pass done")).toMatchObject({ ranBy: server.child.pid, report: { retryLater: 0, undeliverable: 0 } });
       // The server's own timer may have run the pass first; either way it was posted once, by the server.

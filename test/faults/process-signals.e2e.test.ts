@@ -5,11 +5,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botToken, signingSecret } from "../support/app-harness.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import { packageScript } from "../support/package-script.ts";
 import { createSlackDriver } from "../support/slack-driver.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-// `node --import tsx` (what `npm start` runs) is one process: a signal reaches the app itself.
-const appCommand = [process.execPath, ["--import", "tsx", "src/main.ts"]] as const;
+// `node dist/main.js` (what `npm start` runs) is one process: a signal reaches the app itself.
+const start = packageScript("start");
+const appCommand = [start.command, start.args] as const;
 
 interface Started {
   child: ChildProcess;

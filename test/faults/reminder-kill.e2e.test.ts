@@ -2,9 +2,11 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import { packageScript } from "../support/package-script.ts";
 import { databaseKinds } from "../support/test-database.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
+const reminders = packageScript("reminders");
 const token = "xoxb-reminder-kill";
 
 /**
@@ -25,7 +27,7 @@ describe.runIf(databaseKinds().includes("postgres"))("a reminder pass killed hal
   });
 
   function runPass() {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run-reminders.ts"], {
+    const child = spawn(reminders.command, reminders.args, {
       cwd: root,
       stdio: "ignore",
       env: {
