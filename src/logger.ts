@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
-import { LogLevel, type Logger as BoltLogger } from "@slack/bolt";
+import type { Logger as BoltLogger, LogLevel } from "@slack/bolt";
 
 export type Logger = PinoLogger;
 
@@ -51,7 +51,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 /** Bolt's logger interface over pino, so Bolt's own lines go through the same redaction. */
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: "bolt" });
-  let level: LogLevel = LogLevel.INFO;
+  // Bolt's LogLevel is a string enum; importing its value would load all of Bolt with the logger.
+  let level = "info" as LogLevel;
   const toText = (msg: unknown[]) => msg.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" ");
   return {
     // Bolt, web-api and socket-mode log whole payloads at debug level (request bodies carrying the

@@ -16,7 +16,7 @@ import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secr
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { boltLogger, type Logger } from "../logger.ts";
-import { WebClient } from "@slack/web-api";
+import type { WebClient } from "@slack/web-api";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
@@ -25,7 +25,7 @@ import { startControlChannel, type ControlHandlers } from "./control-channel.ts"
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
-import { createSlackApp, type SlackApp } from "../slack/slack-app.ts";
+import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
 
@@ -89,7 +89,7 @@ async function startOn(
   const store = createPrismaStore(db.prisma);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.
-  const reminderClient = config.slack.botToken ? createReminderClient(config, logger) : null;
+  const reminderClient = config.slack.botToken ? await createReminderClient(config, logger) : null;
   const reminderMessages = reminderClient
     ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, {
         describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
@@ -205,6 +205,8 @@ function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, 
 async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock): Promise<SlackApp | null> {
   const { slack } = options.config;
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
+  // Bolt and the Web API client load only when Slack is configured (about 25 MB and 120 ms of a start).
+  const [{ WebClient }, { createSlackApp }] = await Promise.all([import("@slack/web-api"), import("../slack/slack-app.ts")]);
   // The bot token's own workspace is the only one served: a signed payload naming another is refused.
   const client = new WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
@@ -275,7 +277,8 @@ export async function openDatabaseWithRetry(config: Config, logger: Logger, retr
 }
 
 /** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
-export function createReminderClient(config: Config, logger: Logger): WebClient {
+export async function createReminderClient(config: Config, logger: Logger): Promise<WebClient> {
+  const { WebClient } = await import("@slack/web-api");
   return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
@@ -290,7 +293,7 @@ export function createReminderService(
   db: Database,
   clock: Clock,
   logger: Logger,
-  client = createReminderClient(config, logger),
+  client: WebClient,
   messages?: ReminderMessages,
 ): ReminderService {
   return new ReminderService(
