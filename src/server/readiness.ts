@@ -59,9 +59,9 @@ export class Readiness {
     return { ready: failed.length === 0, checks, failed };
   }
 
-  /** For keyward_database_up: the same cached answer /readyz gives. */
+  /** For keyward_database_up: the same cached answer /readyz gives (the last one, once close() began: the database may be closed). */
   async databaseUp(): Promise<boolean> {
-    return (await this.database()) === "ok";
+    return (this.stopping ? this.last?.database : await this.database()) === "ok";
   }
 
   private database(): Promise<DatabaseState> {

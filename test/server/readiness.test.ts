@@ -115,6 +115,7 @@ describe("readiness", () => {
     db.readiness.stop();
     db.advance(5000);
     expect(await db.readiness.check()).toEqual({ ready: false, failed: ["shutdown"], checks: { database: "ok", migrations: "ok", shutdown: "stopping" } });
+    expect(await db.readiness.databaseUp()).toBe(true); // the last answer: the database may be closing
     expect(db.pings).toHaveLength(1);
   });
 });
