@@ -28,16 +28,21 @@ interface CompiledRoute {
   names: string[];
 }
 
+export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** The route a request is for, as its template (`/api/v1/api-keys/{id}`), whatever its key; undefined for no route. For metrics. */
+  routeOf(req: IncomingMessage): string | undefined;
+};
+
 /**
  * `/api/v1/…`. Authentication comes before any look-up or routing, so a caller without a valid
  * key learns nothing (not even whether a path or id exists); the key's role authorises.
  */
-export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createApiHandler(deps: ApiDeps): ApiHandler {
   const routes = apiRoutes(deps.services).map(compile);
   const openapi = JSON.stringify(openApiDocument(routes.map((r) => r.def)));
   const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
   const trustedProxies = new TrustedProxies(deps.trustProxy);
-  return (req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       // Authentication runs outside the route's own try: a database outage there is a 503 too.
       const failure = errorResponse(error);
@@ -45,6 +50,14 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       if (!res.headersSent) send(res, failure.status, failure.body);
     });
   };
+  const routeOf = (req: IncomingMessage) => {
+    const path = new URL(req.url ?? "/", "http://keyward.invalid").pathname.slice(apiPrefix.length) || "/";
+    if (path === "/openapi.json") return `${apiPrefix}${path}`;
+    const method = (req.method ?? "GET").toUpperCase();
+    const route = routes.find((r) => r.def.method === method && r.pattern.test(path)) ?? routes.find((r) => r.pattern.test(path));
+    return route && `${apiPrefix}${route.def.path}`;
+  };
+  return Object.assign(handler, { routeOf });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://keyward.invalid");

@@ -181,7 +181,7 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
       responses: { 200: { description: "The verdict", schema: verifyResponseSchema } },
       async handle(req) {
         const { key } = parseInput(verifyRequestSchema, req.body);
-        const auth = await services.access.actorForKey(key);
+        const auth = await services.access.actorForKey(key, "verify");
         if (!auth.ok)
           return { status: 200, body: { valid: false, reason: auth.reason, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null } };
         return {

@@ -59,6 +59,17 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     return n;
   });
 
+/** METRICS_PORT: unset (the default) serves no metrics at all; 0 picks a free port (tests). */
+const optionalPort = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    ctx.addIssue({ code: "custom", message: "must be a port number from 0 to 65535" });
+    return z.NEVER;
+  }
+  return n;
+});
+
 const reminderDays = optionalText.transform((v, ctx) => {
   const days = (v ?? "30,14,7,3,1,0").split(",").map((s) => Number(s.trim()));
   if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 365)) {
@@ -104,6 +115,7 @@ const envSchema = z
     SLACK_STATE_SECRET: optionalText,
     SLACK_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()).default("https://slack.com/api/"),
     PORT: wholeNumber(0, 65535, 3000),
+    METRICS_PORT: optionalPort,
     DATA_DIR: optionalText.default("./data"),
     DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
     KEYWARD_PEPPER: secretBytes("the pepper"),
@@ -121,6 +133,9 @@ const envSchema = z
     const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET].filter(Boolean).length;
     if (oauth > 0 && oauth < 3) {
       ctx.addIssue({ code: "custom", path: ["SLACK_CLIENT_ID"], message: "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together" });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "must differ from PORT (metrics are never served beside the Slack endpoint)" });
     }
     if (env.DATABASE_URL && !env.KEYWARD_PEPPER) {
       ctx.addIssue({ code: "custom", path: ["KEYWARD_PEPPER"], message: "is required with DATABASE_URL (every instance must share it)" });
@@ -141,6 +156,8 @@ export interface Config {
     apiUrl: string;
   };
   port: number;
+  /** METRICS_PORT: GET /metrics on its own server; undefined (the default): no metrics, prom-client not even loaded. */
+  metricsPort?: number;
   dataDir: string;
   databaseUrl?: string;
   /** Undefined only on the embedded database, where local-secrets.ts generates them. */
@@ -175,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
     },
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     pepper: e.KEYWARD_PEPPER,

@@ -2,6 +2,7 @@ import { recordAudit, type DomainContext } from "./context.ts";
 import { builtInRoleKeys, builtInRoles, type Permission } from "./permissions.ts";
 import { newId } from "./runtime.ts";
 import type { KeyService, VerifyFailure } from "./key-service.ts";
+import type { KeyUse } from "./telemetry.ts";
 import type { Actor, Role, Source, StoredKey } from "./types.ts";
 
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
@@ -90,8 +91,20 @@ export class AccessService {
    * creator and never with more than the creator holds now (their role as last seen from Slack).
    * A personal key left with nothing, or whose creator Slack said is deactivated, is refused:
    * services that check only `valid` must not keep accepting a departed person's key.
+   * `use` only labels the count telemetry keeps.
    */
-  async actorForKey(secret: string): Promise<KeyAuthentication> {
+  async actorForKey(secret: string, use: KeyUse = "bearer"): Promise<KeyAuthentication> {
+    try {
+      const auth = await this.authenticateKey(secret);
+      this.ctx.telemetry?.keyChecked(use, auth.ok ? "valid" : auth.reason);
+      return auth;
+    } catch (error) {
+      this.ctx.telemetry?.keyChecked(use, "error");
+      throw error;
+    }
+  }
+
+  private async authenticateKey(secret: string): Promise<KeyAuthentication> {
     const result = await this.keys.verify(secret);
     if (!result.valid) return { ok: false, reason: result.reason };
     const { key } = result;

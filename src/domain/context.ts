@@ -2,6 +2,7 @@ import type { AuditAction } from "./audit-actions.ts";
 import type { KeyHasher } from "./key-hasher.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
+import type { DomainTelemetry } from "./telemetry.ts";
 import type { Repositories, Store } from "./repositories.ts";
 import { newId, type Clock, type RandomSource } from "./runtime.ts";
 import type { Actor, AuditEvent } from "./types.ts";
@@ -20,6 +21,8 @@ export interface DomainContext {
   reminderDays: readonly number[];
   /** Updates reminder messages already posted after a rotation, snooze or deletion (absent: nothing to update). */
   reminderMessages?: ReminderMessages;
+  /** Counts verifications and cache look-ups for metrics (absent: nothing is counted). */
+  telemetry?: DomainTelemetry;
 }
 
 export interface AuditTarget {

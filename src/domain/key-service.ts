@@ -218,9 +218,11 @@ export class KeyService {
     if (checkKeyShape(secret) !== "ok") return { valid: false, reason: "malformed" };
     const hash = this.ctx.hasher.hash(secret);
     let key = this.cache.get(hash)?.key;
+    // "filtered": no key row has this hash (a forged key, say): answered from memory, nothing read or cached.
+    const lookup = key !== undefined ? "hit" : this.filter.mayExist(hash) ? "miss" : "filtered";
+    this.ctx.telemetry?.verifyLookup(lookup);
+    if (lookup === "filtered") return { valid: false, reason: "unknown" };
     if (key === undefined) {
-      // No key row has this hash (a forged key, say): answered from memory, nothing read or cached.
-      if (!this.filter.mayExist(hash)) return { valid: false, reason: "unknown" };
       const ticket = this.cache.ticket();
       key = await this.ctx.store.apiKeys.findByHash(hash);
       this.cache.set(hash, key, ticket);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "./runtime.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
+import { noTelemetry, type DomainTelemetry } from "./telemetry.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type {
   ReminderClaim,
@@ -54,6 +55,8 @@ export class ReminderService {
     private readonly giveUpAfterMs = 24 * 3600_000,
     /** Reminder messages whose update after a change Slack refused for a passing reason: each pass tries them again. */
     private readonly messages?: Pick<ReminderMessages, "retryDeferred">,
+    /** Told each pass's report (or its failure), for metrics. */
+    private readonly telemetry: Pick<DomainTelemetry, "reminderPass" | "reminderPassFailed"> = noTelemetry,
   ) {}
 
   plan(subject: ReminderSubject, now: Date) {
@@ -63,6 +66,17 @@ export class ReminderService {
   }
 
   async runPass(): Promise<PassReport> {
+    try {
+      const report = await this.pass();
+      this.telemetry.reminderPass(report);
+      return report;
+    } catch (error) {
+      this.telemetry.reminderPassFailed();
+      throw error;
+    }
+  }
+
+  private async pass(): Promise<PassReport> {
     const passStart = this.clock.now();
     // Retries that failed before this moment are tried again; it is the database's time, as the ledger's are.
     const retriesBefore = await this.repo.databaseNow();

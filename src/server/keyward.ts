@@ -16,7 +16,7 @@ import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secr
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { boltLogger, type Logger } from "../logger.ts";
-import type { WebClient } from "@slack/web-api";
+import type { FetchFunction, WebClient } from "@slack/web-api";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
@@ -28,6 +28,7 @@ import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
+import { createObservability, type Observability } from "./observability.ts";
 
 export interface KeywardOptions {
   config: Config;
@@ -52,12 +53,13 @@ export interface Keyward {
   slack: SlackApp | null;
   /** Null without a bot token: reminders go to Slack. */
   reminders: ReminderService | null;
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
 /**
  * The composition root: secrets, database (migrated), domain, Slack, one HTTP server.
- * Routes: POST /slack/events (Bolt), GET /healthz, /api/v1/… (REST).
+ * Routes: POST /slack/events (Bolt), GET /healthz, GET /readyz, /api/v1/… (REST); GET /metrics only on METRICS_PORT.
  */
 export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
@@ -86,10 +88,11 @@ async function startOn(
 ): Promise<Keyward> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  const observed = await createObservability(config.metricsPort, db.sql, logger);
   const store = createPrismaStore(db.prisma);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.
-  const reminderClient = config.slack.botToken ? await createReminderClient(config, logger) : null;
+  const reminderClient = config.slack.botToken ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
   const reminderMessages = reminderClient
     ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, {
         describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
@@ -104,6 +107,7 @@ async function startOn(
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,
     reminderMessages,
+    telemetry: observed.metrics?.telemetry,
   };
   const services = createDomainServices(ctx);
   await upgradeBindings(ctx, logger);
@@ -117,12 +121,11 @@ async function startOn(
     onListening: (listening) => void services.keys.notificationsHeard(listening).catch(reloadFilter("after reconnecting")),
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
-  const slack = await startSlack(options, services, clock);
-  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient, reminderMessages ?? undefined) : null;
+  const slack = await startSlack(options, services, clock, observed);
+  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient, reminderMessages, observed.metrics?.telemetry) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
-  let ready = true;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
-  const server = createServer((req, res) => route(req, res, { slack, api, isReady: () => ready }));
+  const server = createServer(observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api));
   // Slack retries after 3 s; nothing we serve should hold a socket much longer.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -137,6 +140,8 @@ async function startOn(
   undo.push(() => slack?.stop());
   scheduler?.start();
   undo.push(() => scheduler?.stop());
+  const metricsUrl = await observed.listen();
+  undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
   const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
@@ -158,9 +163,10 @@ async function startOn(
     services,
     slack,
     reminders,
+    metricsUrl,
     close: () =>
       (closed ??= (async () => {
-        ready = false;
+        observed.readiness.stop();
         clearInterval(flush);
         clearInterval(filterReload);
         await control?.close();
@@ -173,6 +179,7 @@ async function startOn(
         await reminderMessages?.drain();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
+        await observed.close();
       })()),
   };
 }
@@ -202,7 +209,7 @@ function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, 
   };
 }
 
-async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock): Promise<SlackApp | null> {
+async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp | null> {
   const { slack } = options.config;
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
   // Bolt and the Web API client load only when Slack is configured (about 25 MB and 120 ms of a start).
@@ -229,6 +236,7 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       served,
       botUserId,
       botId,
+      telemetry: observed.metrics?.slack("bolt"),
     },
     {
       services,
@@ -277,7 +285,7 @@ export async function openDatabaseWithRetry(config: Config, logger: Logger, retr
 }
 
 /** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
-export async function createReminderClient(config: Config, logger: Logger): Promise<WebClient> {
+export async function createReminderClient(config: Config, logger: Logger, fetch?: FetchFunction): Promise<WebClient> {
   const { WebClient } = await import("@slack/web-api");
   return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
@@ -285,6 +293,7 @@ export async function createReminderClient(config: Config, logger: Logger): Prom
     rejectRateLimitedCalls: true,
     timeout: reminderSlackTimeoutMs,
     logger: boltLogger(logger),
+    fetch,
   });
 }
 
@@ -295,6 +304,7 @@ export function createReminderService(
   logger: Logger,
   client: WebClient,
   messages?: ReminderMessages,
+  telemetry?: DomainContext["telemetry"],
 ): ReminderService {
   return new ReminderService(
     new PrismaReminderRepository(db.prisma),
@@ -305,6 +315,7 @@ export function createReminderService(
     config.reminders.leaseSeconds * 1000,
     undefined,
     messages,
+    telemetry,
   );
 }
 

@@ -9,6 +9,7 @@ import { registerKeyListeners } from "./listeners/key-listeners.ts";
 import { registerRoleListeners } from "./listeners/role-listeners.ts";
 import type { SlackDeps } from "./slack-deps.ts";
 import { actionIds, callbackIds } from "./ids.ts";
+import { observedFetch, timedReceiver, type SlackTelemetry } from "./slack-telemetry.ts";
 import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
 
 /**
@@ -80,6 +81,8 @@ export interface SlackAppOptions {
   /** From the same auth.test, so Bolt need not call it again. */
   botUserId?: string;
   botId?: string;
+  /** Times acks and counts Web API calls (METRICS_PORT); absent: nothing is wrapped. */
+  telemetry?: SlackTelemetry;
 }
 
 export interface SlackApp {
@@ -100,9 +103,10 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   const receiver: Receiver = options.appToken
     ? new SocketModeReceiver({ appToken: options.appToken, logger })
     : new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: ["/slack/events"], logger, unhandledRequestTimeoutMillis: 3001 });
+  const { telemetry } = options;
   const app = new App({
     token: options.botToken,
-    receiver,
+    receiver: telemetry ? timedReceiver(receiver, telemetry) : receiver,
     ...(options.botUserId && options.botId ? { botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: false } : {}),
     logger,
     deferInitialization: true,
@@ -111,6 +115,7 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
       retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
       timeout: 10_000,
       rejectRateLimitedCalls: false,
+      ...(telemetry ? { fetch: observedFetch(options.apiUrl, telemetry) } : {}),
     },
   });
   // When the request arrived: form submissions measure their ack budget from here (rule 12).

@@ -15,6 +15,14 @@ describe("configuration", () => {
     expect(config).toMatchObject({ port: 3000, dataDir: "./data", logLevel: "info", reminders: { intervalSeconds: 300, days: [30, 14, 7, 3, 1, 0] } });
     expect(config.slack.apiUrl).toBe("https://slack.com/api/");
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.metricsPort).toBeUndefined();
+  });
+
+  it("serves metrics only on a METRICS_PORT that is set, and never on PORT", () => {
+    expect(loadConfig({ METRICS_PORT: "" }).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: " 9464 " }).metricsPort).toBe(9464);
+    // 0 is "any free port" for both, so they cannot clash.
+    expect(loadConfig({ PORT: "0", METRICS_PORT: "0" })).toMatchObject({ port: 0, metricsPort: 0 });
   });
 
   it("keeps the reminder claim lease above every Slack call one delivery can make", () => {
@@ -49,6 +57,10 @@ describe("configuration", () => {
   it.each([
     [{ PORT: "http" }, "PORT"],
     [{ PORT: "70000" }, "PORT"],
+    [{ METRICS_PORT: "metrics" }, "METRICS_PORT"],
+    [{ METRICS_PORT: "-1" }, "METRICS_PORT"],
+    [{ METRICS_PORT: "3000" }, "METRICS_PORT"],
+    [{ PORT: "8080", METRICS_PORT: "8080" }, "METRICS_PORT"],
     [{ SLACK_BOT_TOKEN: "xoxp-user" }, "SLACK_BOT_TOKEN"],
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ DATABASE_URL: "postgres://x/db" }, "KEYWARD_PEPPER"],

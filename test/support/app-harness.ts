@@ -47,6 +47,8 @@ export interface TestAppOptions {
    * sends such payloads itself on purpose (a message as an older release posted it) turns this off.
    */
   skipWireChecks?: boolean;
+  /** Serve GET /metrics on a port of its own (METRICS_PORT=0: any free one); keyward.metricsUrl says where. */
+  metrics?: boolean;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
@@ -76,6 +78,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         }
       : {}),
     LOG_LEVEL: "trace",
+    ...(options.metrics ? { METRICS_PORT: "0" } : {}),
     ...options.env,
   });
   // Last-used times are flushed by hand in tests (services.lastUsed.flush()), so database dumps are deterministic.
