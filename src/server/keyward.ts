@@ -22,6 +22,7 @@ import { ReminderService } from "../domain/reminder-service.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
+import { keyCommandHandlers } from "./key-commands.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
@@ -138,7 +139,8 @@ async function startOn(
   scheduler?.start();
   undo.push(() => scheduler?.stop());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
-  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
+  const control =
+    db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -177,9 +179,10 @@ async function startOn(
   };
 }
 
-function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
+function controlHandlers(ctx: DomainContext, services: DomainServices, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
   const fingerprint = keyFingerprint(ring);
   return {
+    ...keyCommandHandlers(services.operator, ctx.clock),
     "reminders.run": async () => {
       if (!reminders)
         throw new DomainError(
@@ -315,11 +318,10 @@ function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void
   const path = (req.url ?? "/").split("?")[0]!;
   if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
     const ready = deps.isReady();
-    return sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
-  }
-  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) return deps.api(req, res);
-  if (path.startsWith("/slack/") && deps.slack?.httpHandler) return deps.slack.httpHandler(req, res);
-  sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
+    sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
+  } else if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) deps.api(req, res);
+  else if (path.startsWith("/slack/") && deps.slack?.httpHandler) deps.slack.httpHandler(req, res);
+  else sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
