@@ -26,8 +26,9 @@ async function main(argv: string[]): Promise<void> {
   const args = parseKeysArgs(argv);
   if (args.command === "help") return void (await write(process.stdout, `${usage}\n`));
   const config = loadConfig();
-  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)`.
-  const logger = createLogger(config.logLevel, process.stderr);
+  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)`. Unless LOG_LEVEL says
+  // otherwise, only warnings: migrations and "database open" would bury the one line that matters.
+  const logger = createLogger(config.logLevelSet ? config.logLevel : "warn", process.stderr);
   const session = await openOwnerOrHere<KeyCommand>(config, logger, (db) => handlersHere(config, db));
   try {
     await run(args, session, config);
@@ -114,17 +115,13 @@ function operatorName(): string | undefined {
   }
 }
 
-/** Resolves once the text reached the stream (a pipe closed under us rejects instead of crashing the process). */
+// A failed write is reported to its callback, and then again as an 'error' event, which would crash
+// the process before it could remove a key whose secret nobody saw: the callback is the one that counts.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+
+/** Resolves once the text reached the stream; a pipe closed under us (EPIPE) rejects. */
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const failed = (error: Error) => reject(error);
-    stream.once("error", failed);
-    stream.write(text, (error) => {
-      stream.off("error", failed);
-      if (error) reject(error);
-      else resolve();
-    });
-  });
+  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
