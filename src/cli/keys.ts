@@ -37,22 +37,25 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-async function run(args: Exclude<KeysArgs, { command: "help" }>, session: ControlSession<KeyCommand>, config: Config): Promise<void> {
+type Session = ControlSession<KeyCommand>;
+type Args<C extends KeysArgs["command"]> = Extract<KeysArgs, { command: C }>;
+
+async function run(args: Exclude<KeysArgs, { command: "help" }>, session: Session, config: Config): Promise<void> {
   const osUser = operatorName();
   const by = session.ranBy === "this process" ? "" : ` (done by the running keyward, pid ${session.ranBy})`;
   if (args.command === "list") return list(session, osUser, args.workspace, by);
-  if (args.command === "delete") {
-    const { key, workspaceId } = await session.send({ command: "keys.delete", osUser, workspace: args.workspace, ref: args.ref, endGrace: args.endGrace });
-    return write(process.stdout, `Deleted API key ${JSON.stringify(key.name)} …${key.last4} in workspace ${workspaceId}${by}.\n`);
-  }
-  const { command: _, workspace, timeZone, ...input } = args;
-  const zone = timeZone ?? config.defaultTimeZone;
-  const created = await session.send({ command: "keys.create", osUser, workspace, ...input, timeZone: zone });
+  if (args.command === "delete") return remove(session, osUser, args, by);
+  return create(session, osUser, { ...args, timeZone: args.timeZone ?? config.defaultTimeZone }, by);
+}
+
+/** Created pending, printed, then switched on: a secret nobody saw never works (SPEC rule 4). */
+async function create(session: Session, osUser: string | undefined, args: Args<"create"> & { timeZone: string }, by: string): Promise<void> {
+  const { command: _, workspace, ...input } = args;
+  const created = await session.send({ command: "keys.create", osUser, workspace, ...input });
   const settle = { osUser, workspace: created.workspaceId, keyId: created.key.id };
   try {
     await write(process.stdout, `${created.secret}\n`);
   } catch (error) {
-    // Nobody saw it (stdout closed): the key must not live on (SPEC rule 4).
     await session.send({ command: "keys.discard", ...settle }).catch(() => undefined);
     throw new CliError(`The secret could not be printed (${messageOf(error)}), so the key was removed again; run this again.`);
   }
@@ -65,11 +68,22 @@ async function run(args: Exclude<KeysArgs, { command: "help" }>, session: Contro
   const { key } = created;
   await write(
     process.stderr,
-    `Created API key ${JSON.stringify(key.name)} …${key.last4} (role ${key.role}) in workspace ${created.workspaceId}; it expires at the end of ${input.expiresOn} in ${zone}${by}. Its secret, on stdout, is shown this once: keyward keeps only a keyed hash and the last 4.\n`,
+    `Created API key ${JSON.stringify(key.name)} …${key.last4} (role ${key.role}) in workspace ${created.workspaceId}; it expires at the end of ${input.expiresOn} in ${input.timeZone}${by}. Its secret, on stdout, is shown this once: keyward keeps only a keyed hash and the last 4.\n`,
   );
 }
 
-async function list(session: ControlSession<KeyCommand>, osUser: string | undefined, workspace: string | undefined, by: string): Promise<void> {
+async function remove(session: Session, osUser: string | undefined, args: Args<"delete">, by: string): Promise<void> {
+  const request = { command: "keys.delete" as const, osUser, workspace: args.workspace, ref: args.ref, endGrace: args.endGrace };
+  const { key, workspaceId } = await session.send(request).catch((error: unknown) => {
+    // Slack's rule: several keys of one name are not guessed between; the id says which (list shows ids).
+    const severalKeys =
+      (error instanceof ControlError || error instanceof DomainError) && error.code === "ambiguous_reference" && error.message.startsWith("Several keys");
+    throw severalKeys ? new ControlError("ambiguous_reference", `${error.message} Give its id instead (npm run keys -- list shows them).`) : error;
+  });
+  await write(process.stdout, `Deleted API key ${JSON.stringify(key.name)} …${key.last4} in workspace ${workspaceId}${by}.\n`);
+}
+
+async function list(session: Session, osUser: string | undefined, workspace: string | undefined, by: string): Promise<void> {
   const keys: OperatorKeyView[] = [];
   let cursor: string | undefined;
   let workspaceId = workspace;

@@ -125,8 +125,11 @@ describe("npm run keys", () => {
     const app = await startTestApp({ env: { DATA_DIR: dataDir } });
     try {
       // Slack has been used: its team is the only workspace with data, so the command needs no --workspace.
+      // A key of the same name expired there: the name is free again, but a delete by name must not guess.
       const admin = app.addUser({ id: "UKEYSADMIN", isOwner: true });
-      await app.keyward.services.access.ensureWorkspace(app.fake.teamId);
+      const adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+      const expired = await app.keyward.services.keys.create(adminActor, { name: "first", role: "Viewer", expiresOn: day(1), timeZone: "UTC" });
+      await app.keyward.db.prisma.apiKey.update({ where: { id: expired.key.id }, data: { expiresAt: new Date(Date.now() - 86_400_000) } });
       const created = await keys(["create", "--name", "first", "--role", "viewer", "--expires", day(30)], { DATA_DIR: dataDir });
       expect(created.code, created.stderr).toBe(0);
       const secret = expectSecretOnlyOnStdout(created, app.logs.join(""), await app.dump());
@@ -137,7 +140,7 @@ describe("npm run keys", () => {
       expect(requests).toEqual(["keys.create", "keys.activate"]);
       // The running keyward made the key itself: its verify filter and cache know it already, no retry needed.
       expect((await rest(app, secret, "GET", "/roles")).status).toBe(200);
-      const row = await app.keyward.db.prisma.auditEvent.findFirstOrThrow({ where: { action: "api_key.create" } });
+      const row = await app.keyward.db.prisma.auditEvent.findFirstOrThrow({ where: { action: "api_key.create", source: "cli" } });
       expect(row).toMatchObject({ actorId: operator, source: "cli", workspaceId: app.fake.teamId });
 
       // Slack shows who did it as a reader would say it, in the audit log and the key list.
@@ -150,16 +153,27 @@ describe("npm run keys", () => {
 
       const listed = await keys(["list"], { DATA_DIR: dataDir });
       expect(listed.code, listed.stderr).toBe(0);
-      expect(listed.stdout).toContain(`Workspace ${app.fake.teamId} (done by the running keyward, pid ${process.pid}): 1 key`);
-      expect(listed.stdout).toMatch(new RegExp(`  first  …${secret.slice(-4)}  Viewer  ${day(30)} UTC  active\n$`));
+      expect(listed.stdout).toContain(`Workspace ${app.fake.teamId} (done by the running keyward, pid ${process.pid}): 2 keys`);
+      expect(listed.stdout).toMatch(new RegExp(`\n${expired.key.id}  first  …${expired.key.last4}  Viewer  ${day(-1)} UTC  expired\n`));
+      const id = new RegExp(`\n([0-9a-f-]{36})  first  …${secret.slice(-4)}  Viewer  ${day(30)} UTC  active\n`).exec(listed.stdout)?.[1];
+      expect(id).toBeDefined();
 
-      const deleted = await keys(["delete", "first"], { DATA_DIR: dataDir });
+      const ambiguous = await keys(["delete", "first"], { DATA_DIR: dataDir });
+      expect(ambiguous.code).toBe(2);
+      const refusal = lastLine(ambiguous.stderr);
+      expect(refusal).toMatch(/^Several keys are named "first": …\w{4} \(expire[sd] .+\)\. Give its id instead \(npm run keys -- list shows them\)\.$/);
+      expect(refusal).toContain(`…${secret.slice(-4)} (expires `);
+      expect(refusal).toContain(`…${expired.key.last4} (expired `);
+      expect((await rest(app, secret, "GET", "/roles")).status).toBe(200);
+      const deleted = await keys(["delete", id!], { DATA_DIR: dataDir });
       expect(deleted.code, deleted.stderr).toBe(0);
       expect(deleted.stdout).toBe(
         `Deleted API key "first" …${secret.slice(-4)} in workspace ${app.fake.teamId} (done by the running keyward, pid ${process.pid}).\n`,
       );
       expect((await rest(app, secret, "GET", "/roles")).status).toBe(401);
-      expect(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.delete" } })).toMatchObject({ actorId: operator, source: "cli" });
+      expect(await app.keyward.db.prisma.auditEvent.findMany({ where: { action: "api_key.delete" } })).toMatchObject([
+        { actorId: operator, source: "cli", targetId: id },
+      ]);
       expect(app.logs.join("")).not.toContain(secret.slice(3, 30));
     } finally {
       await app.close();
