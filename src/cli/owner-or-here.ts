@@ -3,10 +3,12 @@ import { DataDirLockedError } from "../db/data-dir-lock.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import {
+  controlRequestSchema,
   controlSocketPath,
   notServing,
   sendControlRequest,
   type ControlCommand,
+  type ControlHandlers,
   type ControlRequestOf,
   type ControlResults,
 } from "../server/control-channel.ts";
@@ -47,6 +49,46 @@ export async function runOnOwnerOrHere<C extends ControlCommand>(
   }
 }
 
+/** Several requests on one footing: the running keyward's control channel, or one database opened here. */
+export interface ControlSession<K extends ControlCommand> {
+  ranBy: "this process" | number;
+  send<C extends K>(request: ControlRequestOf<C>): Promise<ControlResults[C]>;
+  close(): Promise<void>;
+}
+
+/**
+ * runOnOwnerOrHere for a command that sends several requests (`npm run keys create`: create, then
+ * activate once the secret is printed). Here, the requests are checked against the channel's own
+ * schema and run by the same handlers the running keyward would use.
+ */
+export async function openOwnerOrHere<K extends ControlCommand>(
+  config: Config,
+  logger: Logger,
+  handlersOn: (db: Database) => Promise<Pick<ControlHandlers, K>>,
+): Promise<ControlSession<K>> {
+  let db: Database;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    return { ranBy: error.holder.pid, send: (request) => askOwner(config.dataDir, error, request), close: async () => {} };
+  }
+  try {
+    const handlers = await handlersOn(db);
+    return {
+      ranBy: "this process",
+      send: <C extends K>(request: ControlRequestOf<C>) => {
+        const checked = controlRequestSchema.parse(request) as ControlRequestOf<C>;
+        return (handlers[checked.command as K] as unknown as (r: ControlRequestOf<C>) => Promise<ControlResults[C]>)(checked);
+      },
+      close: () => db.close(),
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
 async function askOwner<C extends ControlCommand>(dataDir: string, locked: DataDirLockedError, request: ControlRequestOf<C>): Promise<ControlResults[C]> {
   const { holder } = locked;
   const who = `DATA_DIR ${dataDir} is in use by keyward pid ${holder.pid} (${holder.command}, since ${holder.since})`;
@@ -55,6 +97,8 @@ async function askOwner<C extends ControlCommand>(dataDir: string, locked: DataD
   try {
     return await sendControlRequest(socket.path, request);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EACCES")
+      throw new CliError(`${who}, whose control channel ${socket.path} only its own user can open: run this as that user.`);
     if (!notServing(error)) throw error;
     throw new CliError(
       `${who}, which does not answer on ${socket.path} (only a fully started npm start does): wait until it has started or finished, then run this again.`,

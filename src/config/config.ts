@@ -124,7 +124,7 @@ const envSchema = z
     REMINDER_INTERVAL_SECONDS: wholeNumber(10, 86_400, 300),
     REMINDER_DAYS: reminderDays,
     REMINDER_CLAIM_LEASE_SECONDS: wholeNumber(minReminderLeaseSeconds, 3600, 120),
-    LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()).default("info"),
+    LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional()),
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
     TRUST_PROXY: proxyRanges,
@@ -167,6 +167,8 @@ export interface Config {
   /** leaseSeconds: how long a claimed reminder is trusted to its claimant before another pass takes it over. */
   reminders: { intervalSeconds: number; days: number[]; leaseSeconds: number };
   logLevel: string;
+  /** LOG_LEVEL was set: a command that prints its own output (npm run keys) logs below warn only when asked. */
+  logLevelSet: boolean;
   defaultTimeZone: string;
   /** trustProxy: the proxies (TRUST_PROXY) whose X-Forwarded-For is believed; empty by default. */
   api: { authFailuresPerMinute: number; trustProxy: AddressRange[] };
@@ -199,7 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKeys: e.KEYWARD_ENCRYPTION_KEYS,
     adminUserIds: new Set(e.KEYWARD_ADMINS),
     reminders: { intervalSeconds: e.REMINDER_INTERVAL_SECONDS, days: e.REMINDER_DAYS, leaseSeconds: e.REMINDER_CLAIM_LEASE_SECONDS },
-    logLevel: e.LOG_LEVEL,
+    logLevel: e.LOG_LEVEL ?? "info",
+    logLevelSet: e.LOG_LEVEL !== undefined,
     defaultTimeZone: e.DEFAULT_TIME_ZONE,
     api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE, trustProxy: e.TRUST_PROXY },
   };

@@ -29,6 +29,11 @@ export class PrismaWorkspaceRepository implements WorkspaceRepository {
       await this.db.role.updateMany({ where: { workspaceId, builtIn: r.key }, data: { permissions: r.permissions, name: r.name } });
     }
   }
+
+  async list(limit: number): Promise<string[]> {
+    const rows = await this.db.workspace.findMany({ select: { id: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit });
+    return rows.map((r) => r.id);
+  }
 }
 
 export class PrismaRoleRepository implements RoleRepository {

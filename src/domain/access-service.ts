@@ -1,6 +1,7 @@
 import { recordAudit, type DomainContext } from "./context.ts";
 import { builtInRoleKeys, builtInRoles, type Permission } from "./permissions.ts";
 import { newId } from "./runtime.ts";
+import { operatorActorId } from "./directory-service.ts";
 import type { KeyService, VerifyFailure } from "./key-service.ts";
 import type { KeyUse } from "./telemetry.ts";
 import type { Actor, Role, Source, StoredKey } from "./types.ts";
@@ -126,6 +127,17 @@ export class AccessService {
       keyId: key.id,
     };
     return { ok: true, actor, key };
+  }
+
+  /**
+   * An operator on the machine (`npm run keys`): whoever can run it can read DATA_DIR's secrets and
+   * database (or holds DATABASE_URL and the pepper), so nothing keyward could check would stop
+   * them; they act as Admin, under source `cli`, recorded as `cli:<os user>`. Nothing is read or
+   * written here: a command that only reads must not create the workspace.
+   */
+  actorForOperator(workspaceId: string, osUser: string | undefined): Actor {
+    const admin = builtInRoles.admin;
+    return { workspaceId, userId: operatorActorId(osUser), roleName: admin.name, permissions: new Set<Permission>(admin.permissions), source: "cli" };
   }
 
   /**

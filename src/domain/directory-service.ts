@@ -6,7 +6,8 @@ import type { Actor } from "./types.ts";
 
 /**
  * Who an actor id stands for, as people read it. Actors are stored as ids: a Slack user (`U…`),
- * an API key acting over REST (`key:<uuid>`, see AccessService.actorForKey), or keyward itself
+ * an API key acting over REST (`key:<uuid>`, see AccessService.actorForKey), an operator on the
+ * machine (`cli:<os user>` or `cli`, see AccessService.actorForOperator), or keyward itself
  * (`keyward` for the scheduler, `slack` for what Slack told us). A key is shown by its name and
  * last 4, never by its id; `name` is null when the reader may not see keys, or the key is unknown.
  */
@@ -16,12 +17,25 @@ export type ActorName =
   | { kind: "system"; name: string };
 
 const keyPrefix = "key:";
-const systemNames: Record<string, string> = { keyward: "keyward", slack: "Slack" };
+const operatorPrefix = "cli:";
+const systemNames: Record<string, string> = { keyward: "keyward", slack: "Slack", cli: "an operator" };
+
+/** An OS user name as a label: what a login name may hold, and short. Anything else is left out. */
+const operatorNamePattern = /^[A-Za-z0-9._-]{1,32}$/;
+export const isOperatorName = (name: string): boolean => operatorNamePattern.test(name);
+
+/**
+ * The actor id of an operator acting from the machine: `cli:<os user>`, or `cli` when the user has
+ * no usable name. The name is a label for the audit, not a proof: whoever runs the command can
+ * already read DATA_DIR (or holds the database URL and the pepper).
+ */
+export const operatorActorId = (osUser: string | undefined): string => (osUser && isOperatorName(osUser) ? `${operatorPrefix}${osUser}` : "cli");
 
 /** What an id says by itself, without a look-up (a key then has no name yet). */
 export function actorNameOf(actorId: string): ActorName {
   if (/^[UW][A-Z0-9]+$/.test(actorId)) return { kind: "person", userId: actorId };
   if (actorId.startsWith(keyPrefix)) return { kind: "key", name: null, last4: null, deleted: false };
+  if (actorId.startsWith(operatorPrefix)) return { kind: "system", name: `operator ${actorId.slice(operatorPrefix.length, operatorPrefix.length + 32)}` };
   return { kind: "system", name: systemNames[actorId] ?? actorId.slice(0, 60) };
 }
 

@@ -6,6 +6,7 @@ import { IntegrationService } from "./integration-service.ts";
 import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
+import { OperatorService } from "./operator-service.ts";
 import { RoleService } from "./role-service.ts";
 
 /** The domain's services, wired once per process from a context. */
@@ -20,13 +21,16 @@ export interface DomainServices {
   /** Names for actor ids, list counts, who the Admins are: what lists and help texts show. */
   directory: DirectoryService;
   lastUsed: LastUsedTracker;
+  /** `npm run keys`: an operator on the machine, without Slack. */
+  operator: OperatorService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
   const lastUsed = new LastUsedTracker(ctx.store.apiKeys);
   const keys = new KeyService(ctx, lastUsed);
+  const access = new AccessService(ctx, keys);
   return {
-    access: new AccessService(ctx, keys),
+    access,
     keys,
     keyReminders: new KeyReminderService(ctx),
     roles: new RoleService(ctx),
@@ -34,5 +38,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     integrations: new IntegrationService(ctx),
     directory: new DirectoryService(ctx),
     lastUsed,
+    operator: new OperatorService(ctx, access, keys),
   };
 }

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { canChangeKey, capabilitiesOf } from "./capabilities.ts";
 import { recordAudit, type DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
@@ -59,14 +60,7 @@ export class KeyService {
     const input = parseInput(createKeyInputSchema, rawInput);
     this.requireEdit(actor, input.kind, actor.userId);
     const now = this.ctx.clock.now();
-    const expiresAt = checkExpiryHorizon(
-      input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!,
-      now,
-      input.expiresOn ? "expiresOn" : "expiresAt",
-    );
-    if (expiresAt.getTime() <= now.getTime()) {
-      throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
-    }
+    const expiresAt = expiryOfCreate(input, now);
     const secret = generateKey(this.ctx.random);
     const hash = this.ctx.hasher.hash(secret);
     // Before the row can exist: if the transaction fails, a stray prefix only costs a read.
@@ -383,6 +377,19 @@ export class KeyService {
       throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
     }
   }
+}
+
+/** The expiry a create asks for, or the refusal (past, too far ahead): checked before anything is written. */
+export function expiryOfCreate(input: z.output<typeof createKeyInputSchema>, now: Date): Date {
+  const expiresAt = checkExpiryHorizon(
+    input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!,
+    now,
+    input.expiresOn ? "expiresOn" : "expiresAt",
+  );
+  if (expiresAt.getTime() <= now.getTime()) {
+    throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
+  }
+  return expiresAt;
 }
 
 /** A locked row as the domain's ApiKey: what callers get back must not carry storage-only fields. */

@@ -9,6 +9,8 @@ import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 export interface WorkspaceRepository {
   /** Creates the workspace and its built-in roles if absent; brings built-in permissions up to date. */
   ensure(workspaceId: string, builtIns: Array<{ id: string; key: BuiltInRoleKey; name: string; permissions: Permission[] }>): Promise<void>;
+  /** Up to `limit` workspace ids, oldest first. */
+  list(limit: number): Promise<string[]>;
 }
 
 export interface RoleRepository {

@@ -1,6 +1,7 @@
 import type { BuiltInRoleKey, Permission } from "./permissions.ts";
 
-export type Source = "slack" | "api" | "scheduler";
+/** Where a change came from: a Slack user, a program over REST, keyward itself, or an operator on the machine (`npm run keys`). */
+export type Source = "slack" | "api" | "scheduler" | "cli";
 export type KeyKind = "service" | "personal";
 
 export interface Role {

@@ -1,28 +1,59 @@
 // The local control channel: the process that owns an embedded database (it holds DATA_DIR's lock)
 // serves a Unix domain socket in DATA_DIR, so that commands which would otherwise open the database
-// a second time (`npm run reminders`, `npm run rekey`) ask it to do their work instead.
-// Protocol: one JSON request per line, one JSON response per line. Nothing secret crosses it.
+// a second time (`npm run reminders`, `npm run rekey`, `npm run keys`) ask it to do their work instead.
+// Protocol: one JSON request per line, one JSON response per line.
+// One secret crosses it, on purpose: the answer to `keys.create` carries the new key's secret, once,
+// to the operator who asked (its one delivery; the key stays inert until that command says, with
+// `keys.activate`, that it printed it). Nothing else secret does, and nothing logs it: this channel
+// logs command names only and writes answers to the socket alone. Only the server's own user (and
+// root) can connect: the socket is bound in a fresh 0700 directory, made 0600, and only then moved to
+// DATA_DIR/keyward.sock, so no other user can reach it at any moment, whatever the umask or DATA_DIR's
+// mode. That user can read DATA_DIR/secrets and the database anyway: the channel grants nothing more.
+// (Rejected: the CLI making the secret and sending only its hash. The domain would then store hashes
+// it did not make, of secrets it cannot know are random, and a CLI with another pepper would mint keys
+// that never verify.)
 // One request at a time per connection: a line that arrives before the previous request is answered
 // is not run; it is answered at once with `rate_limited` (so a client cannot queue thousands of
 // commands in one buffer). A client sends a request, reads its answer, then may send the next.
-import { chmod, unlink } from "node:fs/promises";
+import { chmod, mkdtemp, rename, rm, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { errorCodes, isDomainError, type ErrorCode } from "../domain/errors.ts";
 import type { PassReport } from "../domain/reminder-service.ts";
+import { isOperatorName } from "../domain/directory-service.ts";
+import type { KeyCommandResults } from "./key-commands.ts";
+
+/** Who runs `npm run keys` (their OS user name), for the audit; and the workspace, when they named one. */
+const osUser = z.string().refine(isOperatorName).optional();
+const workspace = z.string().max(40);
 
 export const controlRequestSchema = z.discriminatedUnion("command", [
   z.object({ command: z.literal("reminders.run") }),
   /** keyVersion, keyFingerprint: the caller's newest key (see keyFingerprint), which the server must seal with too. */
   z.object({ command: z.literal("rekey"), keyVersion: z.number().int().positive(), keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
+  // Field by field as the domain's create takes them; the domain validates them (again).
+  z.object({
+    command: z.literal("keys.create"),
+    osUser,
+    workspace: workspace.optional(),
+    name: z.string().max(1000),
+    description: z.string().max(2000).optional(),
+    role: z.string().max(200),
+    expiresOn: z.string().max(40),
+    timeZone: z.string().max(100),
+  }),
+  z.object({ command: z.literal("keys.activate"), osUser, workspace, keyId: z.string().max(100) }),
+  z.object({ command: z.literal("keys.discard"), osUser, workspace, keyId: z.string().max(100) }),
+  z.object({ command: z.literal("keys.list"), osUser, workspace: workspace.optional(), cursor: z.string().max(100).optional() }),
+  z.object({ command: z.literal("keys.delete"), osUser, workspace: workspace.optional(), ref: z.string().max(1000), endGrace: z.boolean().optional() }),
 ]);
 
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 export type ControlCommand = ControlRequest["command"];
 export type ControlRequestOf<C extends ControlCommand> = Extract<ControlRequest, { command: C }>;
 
-export interface ControlResults {
+export interface ControlResults extends KeyCommandResults {
   "reminders.run": PassReport;
   rekey: { reencrypted: number; skipped: number; keyVersion: number };
 }
@@ -77,7 +108,7 @@ export interface ControlChannel {
 export async function startControlChannel(dataDir: string, handlers: ControlHandlers, logger: ControlLogger): Promise<ControlChannel | null> {
   const where = controlSocketPath(dataDir);
   if (!where.usable) {
-    logger.warn({ reason: where.reason }, "control channel off: npm run reminders and npm run rekey cannot reach this process");
+    logger.warn({ reason: where.reason }, offMessage);
     return null;
   }
   await unlink(where.path).catch((error: NodeJS.ErrnoException) => {
@@ -91,13 +122,11 @@ export async function startControlChannel(dataDir: string, handlers: ControlHand
     serveConnection(socket, handlers, logger, inFlight);
   });
   try {
-    await listen(server, where.path);
-    // DATA_DIR is the owner's; the socket is too, whatever the umask.
-    await chmod(where.path, 0o600);
+    await listenPrivately(server, where.path);
   } catch (error) {
     // The app serves Slack and REST without it; only the CLIs lose their way in, and they say so.
     server.close();
-    logger.warn({ err: error, path: where.path }, "control channel off: npm run reminders and npm run rekey cannot reach this process");
+    logger.warn({ err: error, path: where.path }, offMessage);
     return null;
   }
   logger.info({ path: where.path }, "control channel listening");
@@ -110,8 +139,31 @@ export async function startControlChannel(dataDir: string, handlers: ControlHand
         await Promise.all(inFlight);
         for (const socket of sockets) socket.destroy();
         await stopped;
+        // Closing removes the path it was bound at (the private one); the moved socket goes here.
+        // Nobody else can have bound it since: the next owner binds only once we give back the lock.
+        await unlink(where.path).catch(() => undefined);
       })()),
   };
+}
+
+const offMessage = "control channel off: npm run reminders, npm run rekey and npm run keys cannot reach this process";
+
+/**
+ * Binds in a fresh directory only the owner can enter, makes the socket owner-only, then moves it
+ * into place: binding at the final path would leave it, until the chmod, as open as the umask lets
+ * it (0775 under umask 002), and a connection accepted then would stay open after the chmod.
+ */
+async function listenPrivately(server: Server, socketPath: string): Promise<void> {
+  // `.kwXXXXXX/s` is no longer than `keyward.sock`, so it fits whenever the final path does.
+  const dir = await mkdtemp(path.join(path.dirname(socketPath), ".kw"));
+  const bound = path.join(dir, "s");
+  try {
+    await listen(server, bound);
+    await chmod(bound, 0o600);
+    await rename(bound, socketPath);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function listen(server: Server, socketPath: string): Promise<void> {

@@ -22,6 +22,7 @@ import { ReminderService } from "../domain/reminder-service.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
+import { keyCommandHandlers } from "./key-commands.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
@@ -143,7 +144,8 @@ async function startOn(
   const metricsUrl = await observed.listen();
   undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
-  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, reminders, secrets.encryptionKeys), logger) : null;
+  const control =
+    db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, reminders, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -184,9 +186,10 @@ async function startOn(
   };
 }
 
-function controlHandlers(ctx: DomainContext, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
+function controlHandlers(ctx: DomainContext, services: DomainServices, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
   const fingerprint = keyFingerprint(ring);
   return {
+    ...keyCommandHandlers(services.operator, ctx.clock),
     "reminders.run": async () => {
       if (!reminders)
         throw new DomainError(

@@ -13,6 +13,10 @@ describe("configuration", () => {
   it("has working defaults for a newcomer", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 3000, dataDir: "./data", logLevel: "info", reminders: { intervalSeconds: 300, days: [30, 14, 7, 3, 1, 0] } });
+    // Said apart from a LOG_LEVEL given: npm run keys then logs only warnings.
+    expect(config.logLevelSet).toBe(false);
+    expect(loadConfig({ LOG_LEVEL: "info" })).toMatchObject({ logLevel: "info", logLevelSet: true });
+    expect(loadConfig({ LOG_LEVEL: " " })).toMatchObject({ logLevel: "info", logLevelSet: false });
     expect(config.slack.apiUrl).toBe("https://slack.com/api/");
     expect(config.databaseUrl).toBeUndefined();
     expect(config.metricsPort).toBeUndefined();

@@ -1,12 +1,20 @@
-import { statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection } from "node:net";
+import { readdirSync, statSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { createConnection, Server } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DomainError } from "../../src/domain/errors.ts";
 import type { PassReport } from "../../src/domain/reminder-service.ts";
-import { ControlError, controlSocketPath, sendControlRequest, startControlChannel, type ControlHandlers } from "../../src/server/control-channel.ts";
+import {
+  ControlError,
+  controlSocketPath,
+  sendControlRequest,
+  startControlChannel,
+  type ControlChannel,
+  type ControlHandlers,
+} from "../../src/server/control-channel.ts";
+import type { KeyCommand } from "../../src/server/key-commands.ts";
 
 const tempDirs: string[] = [];
 afterAll(async () => {
@@ -18,6 +26,18 @@ async function tempDir(): Promise<string> {
   tempDirs.push(dir);
   return dir;
 }
+
+/** The key commands, for tests about the channel itself: none of them is meant to be called. */
+const unused = async (): Promise<never> => {
+  throw new Error("not part of this test");
+};
+const keyStubs: Pick<ControlHandlers, KeyCommand> = {
+  "keys.create": unused,
+  "keys.activate": unused,
+  "keys.discard": unused,
+  "keys.list": unused,
+  "keys.delete": unused,
+};
 
 const report: PassReport = { claimed: 1, takenOver: 0, sent: 1, retryLater: 0, undeliverable: 0, obsolete: 0, ms: 3 };
 
@@ -56,6 +76,7 @@ describe("the control channel", () => {
     const dir = await tempDir();
     const calls: string[] = [];
     const handlers: ControlHandlers = {
+      ...keyStubs,
       "reminders.run": async () => {
         calls.push("reminders");
         return report;
@@ -110,6 +131,7 @@ describe("the control channel", () => {
     let calls = 0;
     let finish!: () => void;
     const handlers: ControlHandlers = {
+      ...keyStubs,
       "reminders.run": () => {
         calls++;
         return new Promise<PassReport>((resolve) => (finish = () => resolve(report)));
@@ -147,6 +169,7 @@ describe("the control channel", () => {
     const dir = await tempDir();
     const logger = recordingLogger();
     const handlers: ControlHandlers = {
+      ...keyStubs,
       "reminders.run": async () => {
         throw new Error("connection to /internal/path lost");
       },
@@ -166,6 +189,7 @@ describe("the control channel", () => {
     const dir = await tempDir();
     let finish!: () => void;
     const handlers: ControlHandlers = {
+      ...keyStubs,
       "reminders.run": () => new Promise<PassReport>((resolve) => (finish = () => resolve(report))),
       rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }),
     };
@@ -181,16 +205,47 @@ describe("the control channel", () => {
     await closing;
   });
 
+  it("binds the socket where only its owner can reach it and only then moves it into DATA_DIR, however open DATA_DIR is", async () => {
+    const dir = await tempDir();
+    // A DATA_DIR the operator made by hand, anyone may enter: the socket's own mode is all that guards it.
+    await chmod(dir, 0o777);
+    const original = Server.prototype.listen;
+    const seen: Array<{ at: string; dirMode: number }> = [];
+    const spy = vi.spyOn(Server.prototype, "listen").mockImplementation(function (this: Server, ...args: unknown[]) {
+      if (typeof args[0] === "string") seen.push({ at: args[0], dirMode: statSync(path.dirname(args[0])).mode & 0o777 });
+      return (original as (...a: unknown[]) => Server).apply(this, args);
+    });
+    let channel: ControlChannel;
+    try {
+      channel = (await startControlChannel(dir, { ...keyStubs, "reminders.run": async () => report, rekey: unused }, recordingLogger()))!;
+    } finally {
+      spy.mockRestore();
+    }
+    try {
+      // Bound in a directory no one else may enter, so no connection can come before the socket is 0600.
+      expect(seen).toHaveLength(1);
+      expect(path.dirname(seen[0]!.at)).not.toBe(dir);
+      expect(seen[0]!.dirMode).toBe(0o700);
+      expect(channel.path).toBe(path.join(dir, "keyward.sock"));
+      expect(statSync(channel.path).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir)).toEqual(["keyward.sock"]);
+      expect(await sendControlRequest(channel.path, { command: "reminders.run" })).toEqual(report);
+    } finally {
+      await channel.close();
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("stays off, saying why, when DATA_DIR is too long for a Unix socket path", async () => {
     const dir = path.join(await tempDir(), "d".repeat(120));
     const where = controlSocketPath(dir);
     expect(where.usable).toBe(false);
     expect(where.reason).toMatch(/^its path .+keyward\.sock is \d+ bytes, over the 10[37]-byte limit of Unix sockets; use a shorter DATA_DIR$/);
     const logger = recordingLogger();
-    const handlers: ControlHandlers = { "reminders.run": async () => report, rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }) };
+    const handlers: ControlHandlers = { ...keyStubs, "reminders.run": async () => report, rekey: async () => ({ reencrypted: 0, skipped: 0, keyVersion: 1 }) };
     expect(await startControlChannel(dir, handlers, logger)).toBeNull();
     expect(logger.lines).toEqual([
-      { level: "warn", obj: { reason: where.reason }, msg: "control channel off: npm run reminders and npm run rekey cannot reach this process" },
+      { level: "warn", obj: { reason: where.reason }, msg: "control channel off: npm run reminders, npm run rekey and npm run keys cannot reach this process" },
     ]);
   });
 });
