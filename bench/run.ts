@@ -61,7 +61,14 @@ if (!only || only === "reminders") {
   console.log("reminders", JSON.stringify(runs, null, 2));
 }
 if (!only || only === "startup") {
-  results.startup = await benchStartup();
+  if (process.env.TEST_DATABASE_URL) {
+    const db = await createTestDatabase("postgres");
+    try {
+      results.startup = await benchStartup({ databaseUrl: db.url });
+    } finally {
+      await db.close();
+    }
+  } else results.startup = await benchStartup();
   console.log("startup", JSON.stringify(results.startup, null, 2));
 }
 

@@ -1,58 +1,187 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { round } from "./stats.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { resolveServerSecrets } from "../src/config/local-secrets.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { createPrismaStore } from "../src/db/prisma-store.ts";
+import type { DomainContext } from "../src/domain/context.ts";
+import { createDomainServices } from "../src/domain/index.ts";
+import { createKeyHasher } from "../src/domain/key-hasher.ts";
+import { cryptoRandom, systemClock } from "../src/domain/runtime.ts";
+import { createSecretCipher } from "../src/domain/secret-cipher.ts";
+import { packageScript } from "../test/support/package-script.ts";
+import { median, round } from "./stats.ts";
 
 const root = new URL("..", import.meta.url).pathname;
+/** After /healthz answers, the process settles (timers, lazy compilation) before its memory is read. */
+const settleMs = 2000;
 
-/** Spawns a command and returns ms until GET <url> answers 200 (then stops it). */
-async function timeToHealthy(command: string, args: string[], env: Record<string, string>, url: string): Promise<number> {
-  const start = performance.now();
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}`);
-      try {
-        if ((await fetch(url)).status === 200) return performance.now() - start;
-      } catch {
-        // not listening yet
-      }
-      if (performance.now() - start > 60_000) throw new Error("never became healthy");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+interface Running {
+  child: ChildProcess;
+  url: string;
+  msToHealthy: number;
+}
+
+/** Spawns a command and waits for GET <url>/healthz (or /) to answer 200; ms from spawn. */
+async function startUntilHealthy(command: string, args: string[], env: Record<string, string>, port: number, path = "/healthz"): Promise<Running> {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(" ")} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}${path}`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return { child, url, msToHealthy: performance.now() - started };
+    if (performance.now() - started > 60_000) throw new Error("never became healthy");
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-/**
- * Cold start of `npm start`'s command to a 200 from /healthz on the embedded database (first
- * start with initdb, and a restart on existing data), beside a bare node:http server started
- * the same way; and resident memory idle and after 10k keys.
- */
-export async function benchStartup() {
-  const port = 39_000 + Math.floor(Math.random() * 1000);
-  const bareSrc = `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port})`;
-  const bare = await timeToHealthy(process.execPath, ["-e", bareSrc], {}, `http://127.0.0.1:${port}/`);
-  const dataDir = await mkdtemp(join(tmpdir(), "keyward-start-"));
-  const env = { DATA_DIR: dataDir, PORT: String(port + 1), LOG_LEVEL: "warn" };
-  const start = ["--import", "tsx", "src/main.ts"];
-  const first = await timeToHealthy(process.execPath, start, env, `http://127.0.0.1:${port + 1}/healthz`);
-  const again = await timeToHealthy(process.execPath, start, env, `http://127.0.0.1:${port + 1}/healthz`);
-  await rm(dataDir, { recursive: true, force: true });
+async function stop(running: Running): Promise<void> {
+  const exited = new Promise((r) => running.child.once("exit", r));
+  running.child.kill("SIGTERM");
+  await exited;
+}
 
-  // Memory in a fresh process of its own, so earlier benchmarks in this one do not count.
-  const probe = spawnSync(process.execPath, ["--import", "tsx", "bench/memory-probe.ts"], { cwd: root, encoding: "utf8", timeout: 600_000 });
-  const memoryMb = JSON.parse(probe.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
-  return {
-    coldStart: {
-      command: "node --import tsx src/main.ts (npm start)",
-      firstStartMs: round(first, 0),
-      restartMs: round(again, 0),
-      bareNodeHttpMs: round(bare, 0),
-    },
-    memoryMb,
+/** Resident memory of a process in MB, from /proc (Linux, where this runs). */
+function rssMb(child: ChildProcess): number {
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1]);
+  return round(kb / 1024, 1);
+}
+
+async function settledRss(running: Running): Promise<number> {
+  await new Promise((r) => setTimeout(r, settleMs));
+  return rssMb(running.child);
+}
+
+/** One Admin key, made before the server starts (as `npm run keys -- create` would), to drive its REST API. */
+async function bootstrapAdminKey(env: Record<string, string>): Promise<string> {
+  const config = loadConfig({ ...env, PORT: "0" });
+  const secrets = await resolveServerSecrets(config);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const ctx: DomainContext = {
+      store: createPrismaStore(db.prisma),
+      clock: systemClock,
+      random: cryptoRandom,
+      hasher: createKeyHasher(secrets.pepper),
+      adminUserIds: new Set(),
+      cipher: createSecretCipher(secrets.encryptionKeys),
+      reminderDays: config.reminders.days,
+    };
+    const services = createDomainServices(ctx);
+    const admin = await services.access.actorForUser("TBENCH", "UBENCH", { isWorkspaceAdmin: true }, "slack");
+    const created = await services.keys.create(admin, { name: "bench-admin", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
+    return created.secret;
+  } finally {
+    await db.close();
+  }
+}
+
+/** 10,000 keys created through the running server's REST API (4 at a time), then 1,000 verifies of them. */
+async function load(url: string, adminKey: string): Promise<void> {
+  const secrets: string[] = [];
+  const headers = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
+  let next = 0;
+  const worker = async () => {
+    while (next < 10_000) {
+      const i = next++;
+      const body = JSON.stringify({ name: `k${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const res = await fetch(`${url}/api/v1/api-keys`, { method: "POST", headers, body });
+      if (res.status !== 201 && res.status !== 200) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+      const { secret } = (await res.json()) as { secret: string };
+      if (secrets.length < 1000) secrets.push(secret);
+    }
   };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  for (const key of secrets) {
+    const res = await fetch(`${url}/api/v1/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+    if (res.status !== 200) throw new Error(`verify answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+}
+
+/** A bare node:http server started the same way: the floor every figure is read against. */
+async function bareNode(port: number) {
+  const src = `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port})`;
+  const times: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < 3; i++) {
+    const running = await startUntilHealthy(process.execPath, ["-e", src], {}, port, "/");
+    times.push(running.msToHealthy);
+    if (i === 2) rss = await settledRss(running);
+    await stop(running);
+  }
+  return { msToHealthy: round(median(times), 0), idleRssMb: rss };
+}
+
+/** `npm start`'s command (node on the compiled build) on one database: first start, restarts, idle, after load. */
+async function keyward(env: Record<string, string>, port: number, withFirstStart: boolean) {
+  const start = packageScript("start");
+  const args = [...start.args];
+  let firstStart: { msToHealthy: number; idleRssMb: number } | undefined;
+  if (withFirstStart) {
+    const first = await startUntilHealthy(start.command, args, env, port);
+    firstStart = { msToHealthy: round(first.msToHealthy, 0), idleRssMb: await settledRss(first) };
+    await stop(first);
+  } else {
+    await stop(await startUntilHealthy(start.command, args, env, port)); // migrates the new database
+  }
+  const adminKey = await bootstrapAdminKey(env);
+  const restarts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const again = await startUntilHealthy(start.command, args, env, port);
+    restarts.push(again.msToHealthy);
+    await stop(again);
+  }
+  const running = await startUntilHealthy(start.command, args, env, port);
+  restarts.push(running.msToHealthy);
+  const idle = await settledRss(running);
+  const loadStarted = performance.now();
+  await load(running.url, adminKey);
+  const loadSeconds = round((performance.now() - loadStarted) / 1000, 1);
+  const afterLoad = await settledRss(running);
+  await stop(running);
+  return {
+    command: `${start.script} (npm start)`,
+    firstStart,
+    restartMs: round(median(restarts), 0),
+    restartsMs: restarts.map((t) => round(t, 0)),
+    idleRssMb: idle,
+    after10kKeys1kVerifiesRssMb: afterLoad,
+    growthMb: round(afterLoad - idle, 1),
+    loadSeconds,
+  };
+}
+
+/**
+ * Footprint of `npm start` (node on dist/, no transpiler): time from spawn to a 200 from /healthz,
+ * on an empty DATA_DIR and on existing data, and resident memory idle and after 10,000 keys were
+ * created and 1,000 verified through its REST API; beside a bare node:http process started the
+ * same way in the same run. On PostgreSQL too when `databaseUrl` is given.
+ */
+export async function benchStartup(options: { databaseUrl?: string } = {}) {
+  const port = 39_000 + Math.floor(Math.random() * 1000);
+  const bare = await bareNode(port);
+  const dataDir = await mkdtemp(join(tmpdir(), "keyward-start-"));
+  try {
+    // The embedded database makes its own secrets in DATA_DIR; PostgreSQL needs them given.
+    const base = { LOG_LEVEL: "warn" };
+    const serverSecrets = { KEYWARD_PEPPER: "b".repeat(64), KEYWARD_ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 7).toString("base64")}` };
+    const pglite = await keyward({ ...base, DATA_DIR: dataDir }, port + 1, true);
+    const postgres = options.databaseUrl ? await keyward({ ...base, ...serverSecrets, DATABASE_URL: options.databaseUrl }, port + 2, false) : undefined;
+    const ratio = (ms: number) => round(ms / bare.msToHealthy, 1);
+    return {
+      bareNode: bare,
+      pglite: { ...pglite, restartOfBareNode: ratio(pglite.restartMs) },
+      ...(postgres ? { postgres: { ...postgres, restartOfBareNode: ratio(postgres.restartMs) } } : {}),
+    };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }

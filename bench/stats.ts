@@ -23,3 +23,9 @@ export async function timeEach(n: number, op: (i: number) => Promise<unknown> | 
   }
   return out;
 }
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
