@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from "../config/config.ts";
 import { readLiveHolder } from "../db/data-dir-lock.ts";
 import { systemClock } from "../domain/runtime.ts";
 import { createLogger } from "../logger.ts";
-import { createReminderClient, createReminderService } from "../server/keyward.ts";
+import { createReminderClient, createReminderService } from "../reminders/reminder-wiring.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { reminderSlackTimeoutMs, type Config } from "../config/config.ts";
+import { type Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
@@ -16,14 +16,12 @@ import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secr
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { boltLogger, type Logger } from "../logger.ts";
-import type { FetchFunction, WebClient } from "@slack/web-api";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
-import { ReminderService } from "../domain/reminder-service.ts";
-import type { ReminderMessages } from "../domain/reminder-messages.ts";
+import type { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { createReminderClient, createReminderService } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { keyCommandHandlers } from "./key-commands.ts";
-import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
@@ -285,41 +283,6 @@ export async function openDatabaseWithRetry(config: Config, logger: Logger, retr
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-}
-
-/** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
-export async function createReminderClient(config: Config, logger: Logger, fetch?: FetchFunction): Promise<WebClient> {
-  const { WebClient } = await import("@slack/web-api");
-  return new WebClient(config.slack.botToken, {
-    slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: reminderSlackTimeoutMs,
-    logger: boltLogger(logger),
-    fetch,
-  });
-}
-
-export function createReminderService(
-  config: Config,
-  db: Database,
-  clock: Clock,
-  logger: Logger,
-  client: WebClient,
-  messages?: ReminderMessages,
-  telemetry?: DomainContext["telemetry"],
-): ReminderService {
-  return new ReminderService(
-    new PrismaReminderRepository(db.prisma),
-    createSlackReminderNotifier(client, logger),
-    clock,
-    config.reminders.days,
-    200,
-    config.reminders.leaseSeconds * 1000,
-    undefined,
-    messages,
-    telemetry,
-  );
 }
 
 interface RouteDeps {
