@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Config } from "../config/config.ts";
+import type { Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
@@ -28,6 +28,9 @@ import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
 import { createObservability, type Observability } from "./observability.ts";
+
+/** How long requests in flight at shutdown may take (main.ts exits regardless after 10 s). */
+const inFlightGraceMs = 5_000;
 
 export interface KeywardOptions {
   config: Config;
@@ -124,7 +127,15 @@ async function startOn(
   const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient, reminderMessages, observed.metrics?.telemetry) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
-  const server = createServer(observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api));
+  const served = observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api);
+  const server = createServer((req, res) => {
+    // Once stopping, every answer ends its connection, so clients reconnect to another instance; a
+    // request already in flight when shutdown began leaves its keep-alive connection idle
+    // afterwards, and it is closed as soon as it is (else close() would wait for the client).
+    if (observed.readiness.stopped) res.setHeader("connection", "close");
+    res.once("finish", () => observed.readiness.stopped && setImmediate(() => server.closeIdleConnections()));
+    served(req, res);
+  });
   // Slack retries after 3 s; nothing we serve should hold a socket much longer.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -174,7 +185,12 @@ async function startOn(
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // A keep-alive connection busy at this moment would stay open until its client's idle
+        // timeout (responses now say Connection: close, but a client may ignore it): requests in
+        // flight get a grace period, then whatever is still open is closed.
+        const cut = setTimeout(() => server.closeAllConnections(), inFlightGraceMs);
         await drained;
+        clearTimeout(cut);
         await slack?.stop();
         await reminderMessages?.drain();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));

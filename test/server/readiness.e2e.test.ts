@@ -46,8 +46,8 @@ describe("/readyz and /healthz on the embedded database", () => {
     let received = "";
     socket.on("data", (chunk) => {
       received += String(chunk);
-      // All three answered: hang up, as a client would (the server keeps an idle keep-alive connection open).
-      if ((received.match(/HTTP\/1\.1 /g) ?? []).length === 3 && received.endsWith("}")) socket.end();
+      // Both answered: hang up, as a client would.
+      if ((received.match(/HTTP\/1\.1 /g) ?? []).length === 2 && received.endsWith("}")) socket.end();
     });
     const ended = new Promise((resolve) => socket.on("close", resolve));
     const arrived = new Promise((resolve) => app!.keyward.server.once("request", resolve));
@@ -62,12 +62,43 @@ describe("/readyz and /healthz on the embedded database", () => {
     await closing;
     await ended;
     const responses = received.split(/(?=HTTP\/1\.1 )/);
-    expect(responses.map((r) => r.slice(0, 12))).toEqual(["HTTP/1.1 200", "HTTP/1.1 503", "HTTP/1.1 503"]);
+    // The answer given while stopping ends the connection (Connection: close): a client sends what
+    // it pipelined behind it again, on a new connection, to another instance.
+    expect(responses.map((r) => r.slice(0, 12))).toEqual(["HTTP/1.1 200", "HTTP/1.1 503"]);
+    expect(responses[1]).toMatch(/\r\nconnection: close\r\n/i);
     expect(JSON.parse(responses[1]!.split("\r\n\r\n")[1]!)).toEqual({
       status: "not_ready",
       failed: ["shutdown"],
       checks: { database: "unchecked", migrations: "unchecked", shutdown: "stopping" },
     });
+  });
+});
+
+describe("shutdown with a keep-alive client that never hangs up", () => {
+  it("answers what arrives on an open connection with Connection: close and closes it itself, so close() does not wait for the client", async () => {
+    const app = await startTestApp();
+    const { port } = new URL(app.keyward.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += String(chunk);
+    });
+    // The client keeps its side open (no socket.end()): only the server can close this connection.
+    const closedByServer = new Promise<void>((resolve) => socket.once("end", () => resolve()));
+    const arrived = new Promise((resolve) => app.keyward.server.once("request", resolve));
+    const body = JSON.stringify({ key: "kw_not-a-key" });
+    socket.write(
+      `POST /api/v1/verify HTTP/1.1\r\nHost: keyward\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await arrived;
+    const closing = app.close();
+    // The in-flight request completes, and the client sends one more on the same connection.
+    socket.write(`${body.slice(5)}GET /api/v1/openapi.json HTTP/1.1\r\nHost: keyward\r\n\r\n`);
+    await closedByServer;
+    await closing;
+    expect(received.startsWith("HTTP/1.1 200")).toBe(true);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    socket.destroy();
   });
 });
 
