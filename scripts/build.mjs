@@ -1,8 +1,9 @@
 // `npm run build` (and a step of `npm install`): compiles src/ to plain JavaScript in dist/, which
 // `npm start`, `npm run reminders`, `npm run rekey` and `npm run keys` run with node alone.
 // dist/ is emptied first, so a source file that was renamed or removed leaves nothing behind.
-// `--if-stale` (the test suite's global set-up) builds only when a file under src/ is newer than
-// the last build, so tests that start the compiled app never run yesterday's code.
+// `--if-stale` (before `npm start`, and the test suite's global set-up) builds only when a file
+// under src/ is newer than the last build, so a `git pull` without `npm install`, or a test that
+// starts the compiled app, never runs yesterday's code.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
@@ -13,10 +14,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const stamp = join(root, "dist", ".built");
 const tsc = join(root, "node_modules/typescript/bin/tsc");
 
-if (process.argv.includes("--if-stale") && existsSync(stamp) && newestMtime(join(root, "src")) <= statSync(stamp).mtimeMs) process.exit(0);
+const ifStale = process.argv.includes("--if-stale");
+// An image that ships dist/ without src/ has nothing to compare with.
+if (ifStale && existsSync(stamp) && (!existsSync(join(root, "src")) || newestMtime(join(root, "src")) <= statSync(stamp).mtimeMs)) process.exit(0);
 if (!existsSync(tsc)) {
   // An install without dev dependencies (npm ci --omit=dev) cannot compile: it must ship dist/.
-  if (existsSync(join(root, "dist/main.js"))) process.exit(0);
+  if (existsSync(join(root, "dist/main.js"))) {
+    if (ifStale) console.warn("keyward: src/ is newer than dist/, and TypeScript is not installed to rebuild it: running the existing build.");
+    process.exit(0);
+  }
   console.error("keyward: TypeScript is not installed, so dist/ cannot be built: run npm install (with dev dependencies), or copy a built dist/.");
   process.exit(1);
 }

@@ -1,8 +1,7 @@
 // Opens keyward's storage: PGlite (embedded, in memory or under a data dir) or a PostgreSQL server.
 // Prisma and the raw SQL connection share one PGlite instance or one pg.Pool, and the schema is
 // migrated before anything is returned, so no caller ever sees an unmigrated database.
-import { access, cp, mkdir, readFile, rename, rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { access, chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
@@ -12,6 +11,7 @@ type PgModule = typeof import("pg").default;
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrator.ts";
+import { copySeed } from "./seed-directory.ts";
 import { pgliteConnection, pgPoolConnection, type SqlConnection } from "./sql-connection.ts";
 
 export interface DatabaseLogger {
@@ -97,25 +97,29 @@ async function openPglite(dataDir: string | undefined, image: Blob | undefined):
   if (dataDir !== undefined && image) throw new Error("openDatabase: pgliteImage is for in-memory PGlite; it cannot seed a dataDir");
   const postgresqlconf = pgliteSettings;
   // Each driver loads only when it is used: a process on PostgreSQL never loads PGlite, and back.
-  const { PGlite } = await import("@electric-sql/pglite");
-  if (dataDir === undefined) return pgliteDriver(await PGlite.create(image ? { loadDataDir: image, postgresqlconf } : { postgresqlconf }), async () => {});
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
+  const driver = (pglite: PGlite, release: () => Promise<void>) => pgliteDriver(pglite, new PrismaPGlite(pglite), release);
+  if (dataDir === undefined) return driver(await PGlite.create(image ? { loadDataDir: image, postgresqlconf } : { postgresqlconf }), async () => {});
   // Two PGlite instances writing one directory corrupt it: the lock comes before anything is read or copied.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lock = await acquireDataDirLock(dataDir);
   try {
     const dir = path.join(dataDir, "pglite");
-    if (!(await exists(dir))) await seedDataDirectory(dir);
-    return pgliteDriver(await PGlite.create(dir, { postgresqlconf }), lock.release);
+    // A first start copies the install's migrated seed (src/db/seed-directory.ts), else runs initdb.
+    if (!(await exists(dir)) && !(await copySeed(dir))) await mkdir(dir, { recursive: true, mode: 0o700 });
+    // PGlite writes its files world-readable and -writable: only this directory's mode keeps other
+    // users out, whatever mode DATA_DIR was given by whoever made it.
+    await chmod(dir, 0o700);
+    return driver(await PGlite.create(dir, { postgresqlconf }), lock.release);
   } catch (error) {
     await lock.release();
     throw error;
   }
 }
 
-async function pgliteDriver(pglite: PGlite, release: () => Promise<void>): Promise<Driver> {
-  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+function pgliteDriver(pglite: PGlite, adapter: SqlDriverAdapterFactory, release: () => Promise<void>): Driver {
   // One process owns a PGlite directory (the lock), so there is no other instance to hear from.
-  return { kind: "pglite", sql: pgliteConnection(pglite), adapter: new PrismaPGlite(pglite), listen: async () => {}, stopListening: async () => {}, release };
+  return { kind: "pglite", sql: pgliteConnection(pglite), adapter, listen: async () => {}, stopListening: async () => {}, release };
 }
 
 async function openPostgres(connectionString: string, logger: DatabaseLogger | undefined): Promise<Driver> {
@@ -208,24 +212,6 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/**
- * A first start copies the install's initialised data directory (scripts/pglite-seed.mjs) rather
- * than running initdb: a file copy, into a side directory renamed into place, so that a start
- * killed half-way leaves no half-copied directory behind. Without a seed, PGlite runs initdb.
- */
-async function seedDataDirectory(dir: string): Promise<void> {
-  const root = fileURLToPath(new URL("../../", import.meta.url));
-  const seed = await readFile(path.join(root, "node_modules/@electric-sql/pglite/package.json"), "utf8").then(
-    (text) => path.join(root, `node_modules/.cache/keyward/pglite-${(JSON.parse(text) as { version: string }).version}-initdb`),
-    () => undefined,
-  );
-  if (!seed || !(await exists(path.join(seed, "PG_VERSION")))) return void (await mkdir(dir, { recursive: true }));
-  const copying = `${dir}.seeding`;
-  await rm(copying, { recursive: true, force: true });
-  await cp(seed, copying, { recursive: true });
-  await rename(copying, dir);
 }
 
 async function closeAll(prisma: PrismaClient, sql: SqlConnection): Promise<void> {
