@@ -116,6 +116,8 @@ const envSchema = z
     SLACK_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()).default("https://slack.com/api/"),
     PORT: wholeNumber(0, 65535, 3000),
     METRICS_PORT: optionalPort,
+    // An address to bind metrics to (e.g. 127.0.0.1 for a scraper on the same host); default: all interfaces, like PORT.
+    METRICS_HOST: optionalText.refine((v) => v === undefined || /^[0-9A-Za-z.:-]{1,253}$/.test(v), "must be a host name or an IP address"),
     DATA_DIR: optionalText.default("./data"),
     DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
     KEYWARD_PEPPER: secretBytes("the pepper"),
@@ -158,6 +160,8 @@ export interface Config {
   port: number;
   /** METRICS_PORT: GET /metrics on its own server; undefined (the default): no metrics, prom-client not even loaded. */
   metricsPort?: number;
+  /** METRICS_HOST: the address the metrics server binds; undefined: all interfaces. */
+  metricsHost?: string;
   dataDir: string;
   databaseUrl?: string;
   /** Undefined only on the embedded database, where local-secrets.ts generates them. */
@@ -195,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     pepper: e.KEYWARD_PEPPER,

@@ -90,7 +90,7 @@ async function startOn(
 ): Promise<Keyward> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const observed = await createObservability(config.metricsPort, db.sql, logger);
+  const observed = await createObservability(config, db.sql, logger);
   const store = createPrismaStore(db.prisma);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.

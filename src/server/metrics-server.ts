@@ -12,7 +12,7 @@ export interface MetricsServer {
  * GET /metrics on METRICS_PORT, a server of its own: the port a load balancer or Slack reaches
  * never serves metrics, and this one serves nothing else.
  */
-export async function startMetricsServer(port: number, metrics: Pick<AppMetrics, "render">, logger: Logger): Promise<MetricsServer> {
+export async function startMetricsServer(port: number, host: string | undefined, metrics: Pick<AppMetrics, "render">, logger: Logger): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
@@ -34,12 +34,13 @@ export async function startMetricsServer(port: number, metrics: Pick<AppMetrics,
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
-  logger.info({ port: bound }, "metrics are served on this port at GET /metrics");
+  logger.info({ port: bound, host: host ?? "all interfaces" }, "metrics are served on this port at GET /metrics");
+  const reachAt = host === undefined || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: `http://${reachAt}:${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

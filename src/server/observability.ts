@@ -25,7 +25,11 @@ export interface Observability {
   close(): Promise<void>;
 }
 
-export async function createObservability(metricsPort: number | undefined, sql: SqlConnection, logger: Logger): Promise<Observability> {
+export async function createObservability(
+  { metricsPort, metricsHost }: { metricsPort?: number; metricsHost?: string },
+  sql: SqlConnection,
+  logger: Logger,
+): Promise<Observability> {
   const metrics = metricsPort === undefined ? null : await loadMetrics();
   const readiness = databaseReadiness(sql);
   metrics?.watchDatabase(() => readiness.databaseUp());
@@ -43,7 +47,7 @@ export async function createObservability(metricsPort: number | undefined, sql: 
       return metrics ? observeRequests(withReadiness, metrics, (req) => routeLabel(req, api.routeOf)) : withReadiness;
     },
     async listen() {
-      if (metrics && metricsPort !== undefined) server = await startMetricsServer(metricsPort, metrics, logger);
+      if (metrics && metricsPort !== undefined) server = await startMetricsServer(metricsPort, metricsHost, metrics, logger);
       return server?.url;
     },
     close: async () => server?.close(),

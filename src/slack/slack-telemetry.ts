@@ -72,7 +72,7 @@ const slackError = /^[a-z][a-z0-9_]{0,63}$/;
 export function slackMethodOf(url: string, apiUrl: string): string {
   if (!url.startsWith(apiUrl)) return "non_api";
   const method = url.slice(apiUrl.length).split(/[?#]/)[0]!;
-  return methodName.test(method) ? method : "non_api";
+  return method.length <= 64 && methodName.test(method) ? method : "non_api";
 }
 
 /** `ok`, Slack's error code, `ratelimited`, or the HTTP status class; a code that does not look like Slack's is not passed on. */

@@ -27,6 +27,8 @@ describe("configuration", () => {
     expect(loadConfig({ METRICS_PORT: " 9464 " }).metricsPort).toBe(9464);
     // 0 is "any free port" for both, so they cannot clash.
     expect(loadConfig({ PORT: "0", METRICS_PORT: "0" })).toMatchObject({ port: 0, metricsPort: 0 });
+    expect(loadConfig({ METRICS_PORT: "9464" }).metricsHost).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "9464", METRICS_HOST: "127.0.0.1" }).metricsHost).toBe("127.0.0.1");
   });
 
   it("keeps the reminder claim lease above every Slack call one delivery can make", () => {
@@ -65,6 +67,7 @@ describe("configuration", () => {
     [{ METRICS_PORT: "-1" }, "METRICS_PORT"],
     [{ METRICS_PORT: "3000" }, "METRICS_PORT"],
     [{ PORT: "8080", METRICS_PORT: "8080" }, "METRICS_PORT"],
+    [{ METRICS_HOST: "0.0.0.0/0" }, "METRICS_HOST"],
     [{ SLACK_BOT_TOKEN: "xoxp-user" }, "SLACK_BOT_TOKEN"],
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ DATABASE_URL: "postgres://x/db" }, "KEYWARD_PEPPER"],
