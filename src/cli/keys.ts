@@ -8,6 +8,7 @@ import { DomainError, type ErrorCode } from "../domain/errors.ts";
 import { dayIn } from "../domain/expiry.ts";
 import { createDomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
+import { checkPepper } from "../domain/pepper-check.ts";
 import { cryptoRandom, systemClock } from "../domain/runtime.ts";
 import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { createLogger } from "../logger.ts";
@@ -117,6 +118,8 @@ async function handlersHere(config: Config, db: Database) {
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,
   };
+  // A key hashed with another pepper than the running instances' would never verify: refused first.
+  await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false });
   return keyCommandHandlers(createDomainServices(ctx).operator, ctx.clock);
 }
 
