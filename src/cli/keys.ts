@@ -15,6 +15,7 @@ import { createLogger } from "../logger.ts";
 import { ControlError } from "../server/control-channel.ts";
 import { keyCommandHandlers, type KeyCommand, type OperatorKeyView } from "../server/key-commands.ts";
 import { parseKeysArgs, usage, UsageError, type KeysArgs } from "./keys-args.ts";
+import { createKey, type CliOutput } from "./keys-create.ts";
 import { CliError, openOwnerOrHere, type ControlSession } from "./owner-or-here.ts";
 
 /**
@@ -46,31 +47,7 @@ async function run(args: Exclude<KeysArgs, { command: "help" }>, session: Sessio
   const by = session.ranBy === "this process" ? "" : ` (done by the running keyward, pid ${session.ranBy})`;
   if (args.command === "list") return list(session, osUser, args.workspace, by);
   if (args.command === "delete") return remove(session, osUser, args, by);
-  return create(session, osUser, { ...args, timeZone: args.timeZone ?? config.defaultTimeZone }, by);
-}
-
-/** Created pending, printed, then switched on: a secret nobody saw never works (SPEC rule 4). */
-async function create(session: Session, osUser: string | undefined, args: Args<"create"> & { timeZone: string }, by: string): Promise<void> {
-  const { command: _, workspace, ...input } = args;
-  const created = await session.send({ command: "keys.create", osUser, workspace, ...input });
-  const settle = { osUser, workspace: created.workspaceId, keyId: created.key.id };
-  try {
-    await write(process.stdout, `${created.secret}\n`);
-  } catch (error) {
-    await session.send({ command: "keys.discard", ...settle }).catch(() => undefined);
-    throw new CliError(`The secret could not be printed (${messageOf(error)}), so the key was removed again; run this again.`);
-  }
-  try {
-    await session.send({ command: "keys.activate", ...settle });
-  } catch (error) {
-    await session.send({ command: "keys.discard", ...settle }).catch(() => undefined);
-    throw new CliError(`The key could not be switched on (${messageOf(error)}): the secret printed does not work and is being removed; run this again.`);
-  }
-  const { key } = created;
-  await write(
-    process.stderr,
-    `Created API key ${JSON.stringify(key.name)} …${key.last4} (role ${key.role}) in workspace ${created.workspaceId}; it expires at the end of ${input.expiresOn} in ${input.timeZone}${by}. Its secret, on stdout, is shown this once: keyward keeps only a keyed hash and the last 4.\n`,
-  );
+  return createKey(session, osUser, { ...args, timeZone: args.timeZone ?? config.defaultTimeZone }, by, output);
 }
 
 async function remove(session: Session, osUser: string | undefined, args: Args<"delete">, by: string): Promise<void> {
@@ -140,6 +117,8 @@ for (const stream of [process.stdout, process.stderr]) stream.on("error", () => 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
+
+const output: CliOutput = { stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
