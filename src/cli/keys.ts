@@ -1,4 +1,3 @@
-import os from "node:os";
 import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import type { Database } from "../db/database.ts";
@@ -16,6 +15,7 @@ import { ControlError } from "../server/control-channel.ts";
 import { keyCommandHandlers, type KeyCommand, type OperatorKeyView } from "../server/key-commands.ts";
 import { parseKeysArgs, usage, UsageError, type KeysArgs } from "./keys-args.ts";
 import { createKey, type CliOutput } from "./keys-create.ts";
+import { operatorName } from "./operator-name.ts";
 import { CliError, openOwnerOrHere, type ControlSession } from "./owner-or-here.ts";
 
 /**
@@ -98,15 +98,6 @@ async function handlersHere(config: Config, db: Database) {
   // A key hashed with another pepper than the running instances' would never verify: refused first.
   await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false });
   return keyCommandHandlers(createDomainServices(ctx).operator, ctx.clock);
-}
-
-/** The OS user, for the audit (`cli:<user>`); none when the system knows no name for this uid. */
-function operatorName(): string | undefined {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
 
 // A failed write is reported to its callback, and then again as an 'error' event, which would crash
