@@ -19,7 +19,7 @@ import { operatorName } from "./operator-name.ts";
 import { CliError, openOwnerOrHere, type ControlSession } from "./owner-or-here.ts";
 
 /**
- * `npm run keys -- create|list|delete …`: keys for an operator on the machine, without Slack (the
+ * `npm run -s keys -- create|list|delete …`: keys for an operator on the machine, without Slack (the
  * first key of an install). Output: the secret (once) and lists on stdout; what happened, and any
  * failure, in one line on stderr; logs (JSON) on stderr. While `npm start` runs on the embedded
  * database, the running keyward does the work over its control channel.
@@ -28,8 +28,9 @@ async function main(argv: string[]): Promise<void> {
   const args = parseKeysArgs(argv);
   if (args.command === "help") return void (await write(process.stdout, `${usage}\n`));
   const config = loadConfig();
-  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)`. Unless LOG_LEVEL says
-  // otherwise, only warnings: migrations and "database open" would bury the one line that matters.
+  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)` (with `npm run -s keys`
+  // or `node dist/cli/keys.js`: a plain `npm run` prints its banner on stdout first). Unless LOG_LEVEL
+  // says otherwise, only warnings: migrations and "database open" would bury the one line that matters.
   const logger = createLogger(config.logLevelSet ? config.logLevel : "warn", process.stderr);
   const session = await openOwnerOrHere<KeyCommand>(config, logger, (db) => handlersHere(config, db));
   try {
