@@ -32,12 +32,14 @@ const allowed: Record<"create" | "list" | "delete", Option[]> = {
   delete: ["end-grace", "workspace"],
 };
 
-export const usage = `Usage: npm run keys -- <command> [options]
+export const usage = `Usage: npm run -s keys -- <command> [options]    (or: node dist/cli/keys.js <command> [options])
 
   create --name <name> --role <role> --expires <YYYY-MM-DD> [--tz <zone>] [--description <text>] [--workspace <id>]
       Issues a service key and prints its secret once, on stdout (keyward keeps only a keyed hash and
-      the last 4). It expires at the end of that day in --tz, an IANA zone (default DEFAULT_TIME_ZONE,
-      UTC unless set). Roles: Viewer, Member, Manager, Admin, or a custom role of the workspace.
+      the last 4). Keep the -s: without it npm prints its own banner on stdout ahead of the secret,
+      and > key.txt or $(…) would catch more than the secret. It expires at the end of that day in
+      --tz, an IANA zone (default DEFAULT_TIME_ZONE, UTC unless set).
+      Roles: Viewer, Member, Manager, Admin, or a custom role of the workspace.
   list [--workspace <id>]
       The workspace's keys: id, name, last 4, role, expiry, status. Never a secret.
   delete <name|id> [--end-grace] [--workspace <id>]

@@ -1,4 +1,3 @@
-import os from "node:os";
 import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import type { Database } from "../db/database.ts";
@@ -8,16 +7,19 @@ import { DomainError, type ErrorCode } from "../domain/errors.ts";
 import { dayIn } from "../domain/expiry.ts";
 import { createDomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
+import { checkPepper } from "../domain/pepper-check.ts";
 import { cryptoRandom, systemClock } from "../domain/runtime.ts";
 import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { createLogger } from "../logger.ts";
 import { ControlError } from "../server/control-channel.ts";
 import { keyCommandHandlers, type KeyCommand, type OperatorKeyView } from "../server/key-commands.ts";
 import { parseKeysArgs, usage, UsageError, type KeysArgs } from "./keys-args.ts";
+import { createKey, type CliOutput } from "./keys-create.ts";
+import { operatorName } from "./operator-name.ts";
 import { CliError, openOwnerOrHere, type ControlSession } from "./owner-or-here.ts";
 
 /**
- * `npm run keys -- create|list|delete …`: keys for an operator on the machine, without Slack (the
+ * `npm run -s keys -- create|list|delete …`: keys for an operator on the machine, without Slack (the
  * first key of an install). Output: the secret (once) and lists on stdout; what happened, and any
  * failure, in one line on stderr; logs (JSON) on stderr. While `npm start` runs on the embedded
  * database, the running keyward does the work over its control channel.
@@ -26,8 +28,9 @@ async function main(argv: string[]): Promise<void> {
   const args = parseKeysArgs(argv);
   if (args.command === "help") return void (await write(process.stdout, `${usage}\n`));
   const config = loadConfig();
-  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)`. Unless LOG_LEVEL says
-  // otherwise, only warnings: migrations and "database open" would bury the one line that matters.
+  // Logs go to stderr: stdout carries the secret alone, for `> file` or `$(…)` (with `npm run -s keys`
+  // or `node dist/cli/keys.js`: a plain `npm run` prints its banner on stdout first). Unless LOG_LEVEL
+  // says otherwise, only warnings: migrations and "database open" would bury the one line that matters.
   const logger = createLogger(config.logLevelSet ? config.logLevel : "warn", process.stderr);
   const session = await openOwnerOrHere<KeyCommand>(config, logger, (db) => handlersHere(config, db));
   try {
@@ -45,31 +48,7 @@ async function run(args: Exclude<KeysArgs, { command: "help" }>, session: Sessio
   const by = session.ranBy === "this process" ? "" : ` (done by the running keyward, pid ${session.ranBy})`;
   if (args.command === "list") return list(session, osUser, args.workspace, by);
   if (args.command === "delete") return remove(session, osUser, args, by);
-  return create(session, osUser, { ...args, timeZone: args.timeZone ?? config.defaultTimeZone }, by);
-}
-
-/** Created pending, printed, then switched on: a secret nobody saw never works (SPEC rule 4). */
-async function create(session: Session, osUser: string | undefined, args: Args<"create"> & { timeZone: string }, by: string): Promise<void> {
-  const { command: _, workspace, ...input } = args;
-  const created = await session.send({ command: "keys.create", osUser, workspace, ...input });
-  const settle = { osUser, workspace: created.workspaceId, keyId: created.key.id };
-  try {
-    await write(process.stdout, `${created.secret}\n`);
-  } catch (error) {
-    await session.send({ command: "keys.discard", ...settle }).catch(() => undefined);
-    throw new CliError(`The secret could not be printed (${messageOf(error)}), so the key was removed again; run this again.`);
-  }
-  try {
-    await session.send({ command: "keys.activate", ...settle });
-  } catch (error) {
-    await session.send({ command: "keys.discard", ...settle }).catch(() => undefined);
-    throw new CliError(`The key could not be switched on (${messageOf(error)}): the secret printed does not work and is being removed; run this again.`);
-  }
-  const { key } = created;
-  await write(
-    process.stderr,
-    `Created API key ${JSON.stringify(key.name)} …${key.last4} (role ${key.role}) in workspace ${created.workspaceId}; it expires at the end of ${input.expiresOn} in ${input.timeZone}${by}. Its secret, on stdout, is shown this once: keyward keeps only a keyed hash and the last 4.\n`,
-  );
+  return createKey(session, osUser, { ...args, timeZone: args.timeZone ?? config.defaultTimeZone }, by, output);
 }
 
 async function remove(session: Session, osUser: string | undefined, args: Args<"delete">, by: string): Promise<void> {
@@ -117,16 +96,9 @@ async function handlersHere(config: Config, db: Database) {
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,
   };
+  // A key hashed with another pepper than the running instances' would never verify: refused first.
+  await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false });
   return keyCommandHandlers(createDomainServices(ctx).operator, ctx.clock);
-}
-
-/** The OS user, for the audit (`cli:<user>`); none when the system knows no name for this uid. */
-function operatorName(): string | undefined {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
 
 // A failed write is reported to its callback, and then again as an 'error' event, which would crash
@@ -137,6 +109,8 @@ for (const stream of [process.stdout, process.stderr]) stream.on("error", () => 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
+
+const output: CliOutput = { stdout: (text) => write(process.stdout, text), stderr: (text) => write(process.stderr, text) };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 

@@ -3,7 +3,7 @@ import { DataDirLockedError } from "../db/data-dir-lock.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import {
-  controlRequestSchema,
+  checkControlRequest,
   controlSocketPath,
   notServing,
   sendControlRequest,
@@ -77,8 +77,9 @@ export async function openOwnerOrHere<K extends ControlCommand>(
     const handlers = await handlersOn(db);
     return {
       ranBy: "this process",
-      send: <C extends K>(request: ControlRequestOf<C>) => {
-        const checked = controlRequestSchema.parse(request) as ControlRequestOf<C>;
+      send: async <C extends K>(request: ControlRequestOf<C>) => {
+        // Checked as the running keyward would: a request it would refuse is refused here too, in the same words.
+        const checked = checkControlRequest(request) as ControlRequestOf<C>;
         return (handlers[checked.command as K] as unknown as (r: ControlRequestOf<C>) => Promise<ControlResults[C]>)(checked);
       },
       close: () => db.close(),

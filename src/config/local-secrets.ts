@@ -11,6 +11,8 @@ import { ConfigError, decodeSecret, formatKeyRing, parseKeyRing, type Config, ty
 export interface ServerSecrets {
   pepper: Buffer;
   encryptionKeys: EncryptionKeyRing;
+  /** Where the pepper was read from when KEYWARD_PEPPER is unset (absent: from KEYWARD_PEPPER). */
+  pepperFile?: string;
 }
 
 export async function resolveServerSecrets(config: Config): Promise<ServerSecrets> {
@@ -18,10 +20,11 @@ export async function resolveServerSecrets(config: Config): Promise<ServerSecret
   if (config.databaseUrl) throw new ConfigError("Configuration error: KEYWARD_PEPPER and KEYWARD_ENCRYPTION_KEYS are required with DATABASE_URL.");
   const dir = join(config.dataDir, "secrets");
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pepperFile = join(dir, "pepper");
   const pepper =
     config.pepper ??
     (await readOrCreate(
-      join(dir, "pepper"),
+      pepperFile,
       () => randomBytes(32).toString("base64"),
       (text) => {
         const bytes = decodeSecret(text);
@@ -31,7 +34,7 @@ export async function resolveServerSecrets(config: Config): Promise<ServerSecret
   const encryptionKeys =
     config.encryptionKeys ??
     (await readOrCreate(join(dir, "encryption-keys"), () => formatKeyRing({ current: 1, keys: new Map([[1, randomBytes(32)]]) }), parseKeyRing));
-  return { pepper, encryptionKeys };
+  return { pepper, encryptionKeys, ...(config.pepper ? {} : { pepperFile }) };
 }
 
 async function readOrCreate<T>(path: string, create: () => string, parse: (text: string) => T | string | undefined): Promise<T> {

@@ -4,6 +4,7 @@ import { isDatabaseUnreachable } from "./database-errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
+import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
 import { PrismaRoleRepository, PrismaWorkspaceRepository } from "./prisma-role-repository.ts";
@@ -18,6 +19,7 @@ function repositoriesOver(db: Db): Repositories {
     audit: translated(new PrismaAuditRepository(db)),
     members: translated(new PrismaMemberRepository(db)),
     integrations: translated(new PrismaIntegrationRepository(db)),
+    installation: translated(new PrismaInstallationRepository(db)),
   };
 }
 

@@ -1,11 +1,11 @@
 import type { AccessService } from "./access-service.ts";
 import type { DomainContext } from "./context.ts";
-import { DomainError, notFound } from "./errors.ts";
+import { DomainError, isDomainError, notFound } from "./errors.ts";
 import { expiryOfCreate, type CreatedKey, type KeyService } from "./key-service.ts";
 import { builtInRoleKeys, builtInRoles } from "./permissions.ts";
 import { looksLikeId } from "./runtime.ts";
 import { createKeyInputSchema } from "./schemas.ts";
-import type { ApiKey, Page } from "./types.ts";
+import type { ApiKey, Page, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /**
@@ -72,11 +72,20 @@ export class OperatorService {
     return { ...(await this.keys.create(actor, wanted, { pendingDelivery: true })), workspaceId };
   }
 
-  /** The secret was printed: the key starts working. Only a pending key this operator created. */
+  /**
+   * The secret was printed: the key starts working. Only a key this operator created, pending or
+   * already active: the command asks again when an answer was lost, and the first ask may have
+   * switched it on (then, or while this one runs).
+   */
   async activateKey(osUser: string | undefined, workspaceId: string, keyId: string): Promise<void> {
     const actor = this.access.actorForOperator(workspaceId, osUser);
-    await this.ownPending(actor.workspaceId, actor.userId, keyId);
-    await this.keys.activate(actor, keyId);
+    const key = await this.ownKey(actor.workspaceId, actor.userId, keyId);
+    if (!key.pendingSince) return;
+    await this.keys.activate(actor, keyId).catch(async (error: unknown) => {
+      const switchedOnMeanwhile =
+        isDomainError(error) && error.code === "not_found" && !(await this.ownKey(actor.workspaceId, actor.userId, keyId)).pendingSince;
+      if (!switchedOnMeanwhile) throw error;
+    });
   }
 
   /** The secret could not be printed: the key goes again, audited (rule 4). */
@@ -118,9 +127,16 @@ export class OperatorService {
   }
 
   private async ownPending(workspaceId: string, actorId: string, keyId: string): Promise<ApiKey> {
+    const key = await this.ownKey(workspaceId, actorId, keyId);
+    if (!key.pendingSince) throw notFound("The pending API key");
+    return key;
+  }
+
+  /** A key this operator created, not deleted: pending or active. */
+  private async ownKey(workspaceId: string, actorId: string, keyId: string): Promise<StoredKey> {
     const key = looksLikeId(keyId) ? await this.ctx.store.apiKeys.findStored(workspaceId, keyId) : null;
     // A key another surface is delivering (a Slack create in flight) is not this command's to settle.
-    if (!key || key.deletedAt || !key.pendingSince || key.createdBy !== actorId) throw notFound("The pending API key");
+    if (!key || key.deletedAt || key.createdBy !== actorId) throw notFound("The pending API key");
     return key;
   }
 }

@@ -4,7 +4,8 @@ import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 
 /**
  * What the domain needs from storage. Every method takes the workspace and filters by it,
- * so another workspace's record is simply not found. Implementations live in src/db.
+ * so another workspace's record is simply not found (InstallationRepository is the exception:
+ * what it holds belongs to the whole installation). Implementations live in src/db.
  */
 export interface WorkspaceRepository {
   /** Creates the workspace and its built-in roles if absent; brings built-in permissions up to date. */
@@ -125,6 +126,20 @@ export interface AuditRepository {
   latest(workspaceId: string, limit: number): Promise<AuditEvent[]>;
 }
 
+/**
+ * Facts about the whole installation, not one workspace: the one repository that takes no
+ * workspace, since a pepper serves every workspace alike.
+ */
+export interface InstallationRepository {
+  /** The stored pepper check (src/domain/pepper-check.ts); null until the first open wrote it. */
+  pepperCheck(): Promise<string | null>;
+  /**
+   * Stores this pepper check unless one is stored already (a concurrent first open may win), and
+   * returns the one stored: this one, or the first writer's.
+   */
+  claimPepperCheck(value: string, at: Date): Promise<string>;
+}
+
 export interface Repositories {
   workspaces: WorkspaceRepository;
   roles: RoleRepository;
@@ -132,6 +147,7 @@ export interface Repositories {
   audit: AuditRepository;
   members: MemberRepository;
   integrations: IntegrationRepository;
+  installation: InstallationRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

@@ -207,10 +207,25 @@ function serveConnection(socket: Socket, handlers: ControlHandlers, logger: Cont
   });
 }
 
+/**
+ * A request checked against the schema, or refused with a ControlError that says which field is
+ * wrong (zod's messages name the rule broken, never the value given).
+ */
+export function checkControlRequest(raw: unknown): ControlRequest {
+  const parsed = controlRequestSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  throw new ControlError("malformed_request", `Unknown or malformed control request (${`${where}${issue?.message ?? "not a request"}`.slice(0, 200)}).`);
+}
+
 async function answer(line: string, handlers: ControlHandlers, logger: ControlLogger): Promise<ControlResponse> {
-  const parsed = controlRequestSchema.safeParse(parseJson(line));
-  if (!parsed.success) return failure("malformed_request", "Unknown or malformed control request.");
-  const request = parsed.data;
+  let request: ControlRequest;
+  try {
+    request = checkControlRequest(parseJson(line));
+  } catch (error) {
+    return failure("malformed_request", (error as ControlError).message);
+  }
   logger.info({ command: request.command }, "control request");
   try {
     const handler = handlers[request.command] as (r: ControlRequest) => Promise<ControlResults[ControlCommand]>;

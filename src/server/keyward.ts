@@ -11,6 +11,7 @@ import { DomainError } from "../domain/errors.ts";
 import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { createKeyHasher } from "../domain/key-hasher.ts";
+import { checkPepper } from "../domain/pepper-check.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
 import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
@@ -90,8 +91,11 @@ async function startOn(
 ): Promise<Keyward> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const observed = await createObservability(config, db.sql, logger);
   const store = createPrismaStore(db.prisma);
+  const hasher = createKeyHasher(secrets.pepper);
+  // Before anything is served or written: with another pepper than the database's, no key would verify.
+  await checkPepper({ store, hasher, clock }, { pepperFile: secrets.pepperFile, mayClaimUpgraded: true });
+  const observed = await createObservability(config, db.sql, logger);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.
   const reminderClient = config.slack.botToken ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
@@ -104,7 +108,7 @@ async function startOn(
     store,
     clock,
     random: options.random ?? cryptoRandom,
-    hasher: createKeyHasher(secrets.pepper),
+    hasher,
     adminUserIds: config.adminUserIds,
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,

@@ -1,7 +1,8 @@
 // `npm run keys` (issue 11 item 6) as an operator runs it: a child process, on the embedded database
 // with no server (it opens DATA_DIR itself), beside a running keyward (through its control channel),
 // and on PostgreSQL. The secret is printed once, on stdout, and found nowhere else: not in stderr, the
-// logs, the database (rows and files), the audit. Bad input: one line, exit 2, nothing written.
+// logs, the database (rows and files), the audit. Bad input: one line, exit 2, nothing written; so is
+// a pepper other than the one the database was set up with.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -21,6 +22,11 @@ const operator = operatorActorId(os.userInfo().username);
 const operatorShown = operator === "cli" ? "an operator" : `operator ${operator.slice(4)}`;
 const day = (daysAhead: number) => new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
 const secretShape = /^kw_[0-9A-Za-z]{40}$/;
+const pepperA = "a1".repeat(32);
+const pepperB = "b2".repeat(32);
+const mismatch = "KEYWARD_PEPPER differs from the one this database was set up with: use the same pepper as the running instances.";
+/** Every form a pepper could be printed in (hex as given, its bytes in base64, a prefix). */
+const pepperForms = (hex: string) => [hex, Buffer.from(hex, "hex").toString("base64"), hex.slice(0, 16)];
 
 interface Run {
   code: number | null;
@@ -269,6 +275,50 @@ describe("npm run keys", () => {
     }
   }, 180_000);
 
+  it("refuses, with no server on the embedded database, a pepper other than the one the database was set up with: one line, exit 2, nothing written, no pepper shown", async () => {
+    const dataDir = await tempDir();
+    const good = ["create", "--name", "first", "--role", "Admin", "--expires", day(30)];
+    // The service's unit gives it KEYWARD_PEPPER; its first start writes the database's pepper check.
+    const server = await startTestApp({ env: { DATA_DIR: dataDir, KEYWARD_PEPPER: pepperA } });
+    await server.close();
+    const runs = {
+      other: await keys(good, { DATA_DIR: dataDir, KEYWARD_PEPPER: pepperB }),
+      // An operator's shell without the unit's variable: the command would make DATA_DIR/secrets/pepper.
+      unset: await keys(good, { DATA_DIR: dataDir }),
+      quiet: await keys(good, { DATA_DIR: dataDir, KEYWARD_PEPPER: pepperB, LOG_LEVEL: "warn" }),
+    };
+    const pepperFile = path.join(dataDir, "secrets", "pepper");
+    expect(lastLine(runs.other.stderr)).toBe(mismatch);
+    expect(lastLine(runs.unset.stderr)).toBe(
+      `KEYWARD_PEPPER is unset here, and the pepper in ${pepperFile} differs from the one this database was set up with: set KEYWARD_PEPPER to the same pepper as the running instances.`,
+    );
+    // Without trace logs, the refusal is all there is.
+    expect(runs.quiet.stderr).toBe(`${mismatch}\n`);
+    const made = readFileSync(pepperFile, "utf8").trim();
+    for (const run of Object.values(runs)) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      for (const shown of [...pepperForms(pepperA), ...pepperForms(pepperB), made]) expect(run.stderr).not.toContain(shown);
+    }
+    const db = await openDatabase({ dataDir });
+    try {
+      const p = db.prisma;
+      expect(await Promise.all([p.workspace.count(), p.apiKey.count(), p.auditEvent.count(), p.installation.count()])).toEqual([0, 0, 0, 1]);
+    } finally {
+      await db.close();
+    }
+    // With the server's pepper, the command works, and so does its key on the server.
+    const created = await keys(good, { DATA_DIR: dataDir, KEYWARD_PEPPER: pepperA });
+    expect(created.code, created.stderr).toBe(0);
+    const secret = expectSecretOnlyOnStdout(created);
+    const app = await startTestApp({ env: { DATA_DIR: dataDir, KEYWARD_PEPPER: pepperA } });
+    try {
+      expect((await rest(app, secret, "GET", "/roles")).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+
   describe.runIf(databaseKinds().includes("postgres"))("on PostgreSQL", () => {
     it("opens the database itself; a running instance hears of the key and of its deletion", async () => {
       const db = await createTestDatabase("postgres");
@@ -284,6 +334,14 @@ describe("npm run keys", () => {
         const unpeppered = await keys(["create", "--name", "first", "--role", "Admin", "--expires", day(30)], { ...env, KEYWARD_PEPPER: "" });
         expect(unpeppered.code).toBe(2);
         expect(lastLine(unpeppered.stderr)).toBe("Configuration error: KEYWARD_PEPPER is required with DATABASE_URL (every instance must share it).");
+
+        // Another pepper than the instances': refused before anything is hashed or written.
+        const otherPepper = await keys(["create", "--name", "first", "--role", "Admin", "--expires", day(30)], { ...env, KEYWARD_PEPPER: pepperB });
+        expect(otherPepper.code).toBe(2);
+        expect(otherPepper.stdout).toBe("");
+        expect(lastLine(otherPepper.stderr)).toBe(mismatch);
+        for (const shown of [...pepperForms(env.KEYWARD_PEPPER), ...pepperForms(pepperB)]) expect(otherPepper.stderr).not.toContain(shown);
+        expect(await Promise.all([db.prisma.apiKey.count(), db.prisma.auditEvent.count()])).toEqual([0, 0]);
 
         const created = await keys(["create", "--name", "first", "--role", "Admin", "--expires", day(30), "--workspace", app.fake.teamId], env);
         expect(created.code, created.stderr).toBe(0);

@@ -113,6 +113,25 @@ describe.each(databaseKinds())("OperatorService on %s", (kind) => {
     expect((await f.services.keys.verify(shown.secret)).valid).toBe(true);
   });
 
+  it("confirms activating again a key of its own already on (the first answer was lost), and nobody else's", async () => {
+    const ws = f.workspace();
+    const mine = await f.services.operator.createKey("alice", ws, { ...input, name: "twice" });
+    await f.services.operator.activateKey("alice", ws, mine.key.id);
+    const audit = await f.db.prisma.auditEvent.count({ where: { workspaceId: ws } });
+    await f.services.operator.activateKey("alice", ws, mine.key.id);
+    // Two asks at once (the retry and a first one still on its way): both confirmed, the key on once.
+    const again = await f.services.operator.createKey("alice", ws, { ...input, name: "racing" });
+    await Promise.all([f.services.operator.activateKey("alice", ws, again.key.id), f.services.operator.activateKey("alice", ws, again.key.id)]);
+    expect((await f.services.keys.verify(mine.secret)).valid).toBe(true);
+    expect((await f.services.keys.verify(again.secret)).valid).toBe(true);
+    expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws } })).toBe(audit + 1);
+    // Another operator's, a deleted one, another workspace's: still not found.
+    await expect(f.services.operator.activateKey("bob", ws, mine.key.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(f.services.operator.activateKey("alice", f.workspace(), mine.key.id)).rejects.toMatchObject({ code: "not_found" });
+    await f.services.operator.deleteKey("alice", ws, mine.key.id);
+    await expect(f.services.operator.activateKey("alice", ws, mine.key.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+
   it("lists a workspace's keys and deletes by id or name, refusing a name two live keys share", async () => {
     const ws = f.workspace();
     const old = await f.services.operator.createKey("alice", ws, { ...input, name: "dup", expiresOn: "2026-11-28", timeZone: "UTC" });
