@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<void> {
   // or `node dist/cli/keys.js`: a plain `npm run` prints its banner on stdout first). Unless LOG_LEVEL
   // says otherwise, only warnings: migrations and "database open" would bury the one line that matters.
   const logger = createLogger(config.logLevelSet ? config.logLevel : "warn", process.stderr);
-  const session = await openOwnerOrHere<KeyCommand>(config, logger, (db) => handlersHere(config, db));
+  const session = await openOwnerOrHere<KeyCommand>(config, logger, (db) => handlersHere(config, db, args.command === "create"));
   try {
     await run(args, session, config);
   } finally {
@@ -85,7 +85,7 @@ const expiry = (key: OperatorKeyView): string => {
 };
 
 /** No server holds the database: this process opens it, with the same secrets a server would read. */
-async function handlersHere(config: Config, db: Database) {
+async function handlersHere(config: Config, db: Database, creates: boolean) {
   const secrets = await resolveServerSecrets(config);
   const ctx: DomainContext = {
     store: createPrismaStore(db.prisma),
@@ -97,7 +97,8 @@ async function handlersHere(config: Config, db: Database) {
     reminderDays: config.reminders.days,
   };
   // A key hashed with another pepper than the running instances' would never verify: refused first.
-  await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false });
+  // Only create hashes anything: list and delete compare with a check that exists, and write none.
+  await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false, mayClaim: creates });
   return keyCommandHandlers(createDomainServices(ctx).operator, ctx.clock);
 }
 

@@ -30,6 +30,13 @@ export interface PepperCheckOptions {
    * the stray one, and writing it would lock the server out. On a fresh install, anyone may.
    */
   mayClaimUpgraded: boolean;
+  /**
+   * False: compare with a check that exists, but write none (a command that hashes nothing, such as
+   * `npm run keys -- list`, must not bind a fresh install to the pepper of the shell it ran in).
+   */
+  mayClaim?: boolean;
+  /** Told when this process wrote the installation's check (never its value). */
+  onClaimed?: () => void;
 }
 
 /**
@@ -41,12 +48,14 @@ export async function checkPepper(ctx: Pick<DomainContext, "store" | "hasher" | 
   const ours = ctx.hasher.hash(pepperCheckInput);
   let stored = await ctx.store.installation.pepperCheck();
   if (stored === null) {
+    if (options.mayClaim === false) return;
     if (!options.mayClaimUpgraded && (await ctx.store.workspaces.list(1)).length > 0)
       throw new DomainError(
         "unavailable",
         "This database was upgraded and has no pepper check yet: start keyward once (npm start) so that it records its pepper, then run this again.",
       );
     stored = await ctx.store.installation.claimPepperCheck(ours, ctx.clock.now());
+    if (sameHex(stored, ours)) options.onClaimed?.();
   }
   if (!sameHex(stored, ours)) throw new PepperMismatchError(mismatchMessage(options.pepperFile));
 }

@@ -94,7 +94,15 @@ async function startOn(
   const store = createPrismaStore(db.prisma);
   const hasher = createKeyHasher(secrets.pepper);
   // Before anything is served or written: with another pepper than the database's, no key would verify.
-  await checkPepper({ store, hasher, clock }, { pepperFile: secrets.pepperFile, mayClaimUpgraded: true });
+  await checkPepper(
+    { store, hasher, clock },
+    {
+      pepperFile: secrets.pepperFile,
+      mayClaimUpgraded: true,
+      onClaimed: () =>
+        logger.warn("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
+    },
+  );
   const observed = await createObservability(config, db.sql, logger);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.

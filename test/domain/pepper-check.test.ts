@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
+import { checkKeyShape } from "../../src/domain/key-format.ts";
 import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { checkPepper, pepperCheckInput, PepperMismatchError } from "../../src/domain/pepper-check.ts";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/test-database.ts";
@@ -41,6 +42,19 @@ describe.each(databaseKinds())("pepper check on %s", (kind) => {
     await checkPepper({ ...processWith(db, pepper), clock: new ManualClock(new Date("2027-01-01T00:00:00Z")) }, { mayClaimUpgraded: false });
     await checkPepper(processWith(db, Buffer.from(pepper)), { mayClaimUpgraded: true });
     expect(await rows(db)).toEqual([{ id: 1, pepperCheck: expectedCheck(pepper), createdAt: at }]);
+  });
+
+  it("a command that hashes nothing (mayClaim: false) writes no check on a fresh install, and still compares with one that exists", async () => {
+    const db = await database();
+    const stray = randomBytes(32);
+    await checkPepper(processWith(db, stray), { mayClaimUpgraded: false, mayClaim: false });
+    expect(await rows(db)).toEqual([]);
+    const real = randomBytes(32);
+    let claimed = 0;
+    await checkPepper(processWith(db, real), { mayClaimUpgraded: true, onClaimed: () => claimed++ });
+    expect(claimed).toBe(1);
+    const refused = await checkPepper(processWith(db, stray), { mayClaimUpgraded: false, mayClaim: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PepperMismatchError);
   });
 
   it("refuses another pepper with one line naming what to do, and shows neither pepper nor check value", async () => {
@@ -99,5 +113,11 @@ describe.each(databaseKinds())("pepper check on %s", (kind) => {
     expect(await rows(db)).toEqual([{ id: 1, pepperCheck: expectedCheck(pepper), createdAt: at }]);
     // Once written, the command passes with the same pepper.
     await checkPepper(processWith(db, pepper), { mayClaimUpgraded: false });
+  });
+});
+
+describe("the pepper check's constant", () => {
+  it("can never be presented as a key: its MAC is the hash a key with that secret would have, and the key shape refuses it", () => {
+    expect(checkKeyShape(pepperCheckInput)).not.toBe("ok");
   });
 });
