@@ -6,13 +6,13 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import type pg from "pg";
-
-type PgModule = typeof import("pg").default;
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrator.ts";
 import { copySeed } from "./seed-directory.ts";
 import { pgliteConnection, pgPoolConnection, type SqlConnection } from "./sql-connection.ts";
+
+type PgModule = typeof import("pg").default;
 
 export interface DatabaseLogger {
   info(obj: object, msg?: string): void;
