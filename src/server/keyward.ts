@@ -100,7 +100,7 @@ async function startOn(
       pepperFile: secrets.pepperFile,
       mayClaimUpgraded: true,
       onClaimed: () =>
-        logger.warn("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
+        logger.info("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
     },
   );
   const observed = await createObservability(config, db.sql, logger);
