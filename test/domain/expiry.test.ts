@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayAfter, dayIn, endOfDayIn, expiryFromDay } from "../../src/domain/expiry.ts";
+import { checkExpiryHorizon, dayAfter, dayIn, endOfDayIn, expiryFromDay, isCalendarDay, isValidTimeZone, maxExpiryYears } from "../../src/domain/expiry.ts";
 
 describe("end of a calendar day in a time zone", () => {
   it.each([
@@ -21,6 +21,18 @@ describe("end of a calendar day in a time zone", () => {
     ["2024-04-06", "America/Santiago", "2024-04-07T03:59:59.999Z"],
     // Clocks spring forward at 24:00 (the next midnight does not exist).
     ["2026-09-05", "America/Santiago", "2026-09-06T03:59:59.999Z"],
+    // Havana and Beirut spring forward at 00:00: the next day begins at 01:00, in daylight time.
+    ["2026-03-07", "America/Havana", "2026-03-08T04:59:59.999Z"],
+    ["2026-03-28", "Asia/Beirut", "2026-03-28T21:59:59.999Z"],
+    // Havana falls back at 01:00 to 00:00: midnight happens twice, and the day ends at the first.
+    ["2026-10-31", "America/Havana", "2026-11-01T03:59:59.999Z"],
+    // Beirut falls back at 00:00 to 23:00: the day ends after its repeated last hour.
+    ["2026-10-24", "Asia/Beirut", "2026-10-24T21:59:59.999Z"],
+    // Amman (2021) and Gaza (2020) fell back at 01:00 to 00:00: the first guess of the next
+    // midnight lands on the second one, an hour late.
+    ["2021-10-28", "Asia/Amman", "2021-10-28T20:59:59.999Z"],
+    ["2021-10-29", "Asia/Amman", "2021-10-29T21:59:59.999Z"],
+    ["2020-10-23", "Asia/Gaza", "2020-10-23T20:59:59.999Z"],
     // A leap day.
     ["2028-02-29", "Europe/Paris", "2028-02-29T22:59:59.999Z"],
   ])("%s in %s ends at %s", (day, zone, instant) => {
@@ -59,8 +71,53 @@ describe("end of a calendar day in a time zone", () => {
     expect(() => endOfDayIn(day, "UTC")).toThrowError(expect.objectContaining({ code: "validation_failed" }));
   });
 
+  it("says which day it refused, on the expiry field", () => {
+    expect(() => endOfDayIn("2027-02-29", "UTC")).toThrowError(
+      expect.objectContaining({
+        code: "validation_failed",
+        message: expect.stringContaining('"2027-02-29"'),
+        details: { fields: { expiresOn: expect.stringMatching(/\S/) } },
+      }),
+    );
+  });
+
   it.each(["Mars/Olympus", "", "EST5EDT/x"])("refuses %j as a time zone", (zone) => {
-    expect(() => endOfDayIn("2026-06-01", zone)).toThrowError(expect.objectContaining({ code: "invalid_time_zone" }));
+    expect(() => endOfDayIn("2026-06-01", zone)).toThrowError(
+      expect.objectContaining({
+        code: "invalid_time_zone",
+        message: expect.stringContaining(`"${zone}"`),
+        details: { fields: { timeZone: expect.stringMatching(/\S/) } },
+      }),
+    );
+  });
+
+  it("tells a time zone from a name that is none", () => {
+    expect(["Europe/Paris", "America/Santiago", "UTC"].map(isValidTimeZone)).toEqual([true, true, true]);
+    expect(["Mars/Olympus", "", "Europe/Paris "].map(isValidTimeZone)).toEqual([false, false, false]);
+  });
+});
+
+describe("calendar days", () => {
+  it.each(["2028-02-29", "2024-02-29", "2000-02-29", "2027-02-28", "2026-04-30", "2026-12-31", "2026-01-01"])("%s is a calendar day", (day) => {
+    expect(isCalendarDay(day)).toBe(true);
+  });
+
+  it.each([
+    "2027-02-29", // not a leap year
+    "2100-02-29", // a century that is not a leap year
+    "2028-02-30",
+    "2026-04-31",
+    "2026-06-00",
+    "2026-00-10",
+    "2026-13-01",
+    "0050-01-01", // Date.UTC reads years 0–99 as 1900–1999: not taken for another day
+    "x2026-06-01",
+    "2026-06-01x",
+    "12026-06-01",
+    "2026-06-01T00:00",
+  ])("%s is not", (day) => {
+    expect(isCalendarDay(day)).toBe(false);
+    expect(() => endOfDayIn(day, "Europe/Paris")).toThrowError(expect.objectContaining({ code: "validation_failed" }));
   });
 });
 
@@ -80,7 +137,11 @@ describe("expiry chosen by a person", () => {
       expiryFromDay("2026-11-26", "America/New_York", now);
       expect.unreachable();
     } catch (error) {
-      expect(error).toMatchObject({ code: "expiry_in_past", details: { fields: { expiresOn: expect.any(String) } } });
+      expect(error).toMatchObject({
+        code: "expiry_in_past",
+        message: expect.stringMatching(/2026-11-26.*America\/New_York/),
+        details: { fields: { expiresOn: expect.stringMatching(/\S/) } },
+      });
     }
   });
 
@@ -88,5 +149,42 @@ describe("expiry chosen by a person", () => {
     const now = new Date("2026-11-27T23:30:00Z");
     expect(dayAfter(now, "UTC", 90)).toBe("2027-02-25");
     expect(dayAfter(now, "Asia/Kathmandu", 90)).toBe("2027-02-26");
+  });
+});
+
+describe("the expiry horizon", () => {
+  const now = new Date("2026-06-15T09:30:00.000Z");
+
+  it("accepts an expiry exactly ten years ahead, to the millisecond, and refuses one a millisecond later", () => {
+    expect(maxExpiryYears).toBe(10);
+    const limit = new Date("2036-06-15T09:30:00.000Z");
+    expect(checkExpiryHorizon(limit, now, "expiresAt")).toBe(limit);
+    expect(checkExpiryHorizon(now, now, "expiresAt")).toBe(now);
+    expect(() => checkExpiryHorizon(new Date(limit.getTime() + 1), now, "expiresAt")).toThrowError(
+      expect.objectContaining({
+        code: "validation_failed",
+        message: "The expiry is at most 10 years ahead.",
+        details: { fields: { expiresAt: "Choose a date before 2036-06-15." } },
+      }),
+    );
+  });
+
+  it("puts the error on the field it is told, and refuses a date that is not one", () => {
+    expect(() => checkExpiryHorizon(new Date(Number.NaN), now, "expiresOn")).toThrowError(
+      expect.objectContaining({ code: "validation_failed", details: { fields: { expiresOn: "Choose a date before 2036-06-15." } } }),
+    );
+  });
+
+  it("counts ten calendar years from a leap day: 29 February 2028 reaches 1 March 2038", () => {
+    const leapNow = new Date("2028-02-29T12:00:00.000Z");
+    expect(checkExpiryHorizon(new Date("2038-03-01T12:00:00.000Z"), leapNow, "expiresAt").toISOString()).toBe("2038-03-01T12:00:00.000Z");
+    expect(() => checkExpiryHorizon(new Date("2038-03-01T12:00:00.001Z"), leapNow, "expiresAt")).toThrowError(
+      expect.objectContaining({ details: { fields: { expiresAt: "Choose a date before 2038-03-01." } } }),
+    );
+  });
+
+  it("leaves any expiry in the past to other rules", () => {
+    const past = new Date("2016-06-15T09:29:59.999Z");
+    expect(checkExpiryHorizon(past, now, "expiresAt")).toBe(past);
   });
 });

@@ -9,7 +9,7 @@ import {
   thresholdLabel,
   type ExpiryPoint,
 } from "../../src/domain/reminder-schedule.ts";
-import { endOfDayIn } from "../../src/domain/expiry.ts";
+import { dayIn, endOfDayIn } from "../../src/domain/expiry.ts";
 
 const days = [30, 14, 7, 3, 1, 0];
 /** An expiry day chosen in `timeZone`, as the create and rotate forms make it. */
@@ -110,6 +110,70 @@ describe("reminder schedule", () => {
     expect(daysLeft(newYork, new Date("2026-10-31T03:59:59.999Z"))).toBe(4);
     expect(daysLeft(newYork, new Date("2026-10-31T04:00:00.000Z"))).toBe(3);
     expect(daysLeft(newYork, new Date("2026-11-02T04:30:00.000Z"))).toBe(2); // 23:30 on Nov 1, after the 25-hour day
+  });
+
+  it("counts the same instant in the zone its day was chosen in", () => {
+    // 2027-01-31T22:59:59.999Z ends 31 January in Paris; in New York it is 17:59 that day.
+    const at = new Date("2027-01-31T22:59:59.999Z");
+    expect(iso({ expiresAt: at, timeZone: "Europe/Paris" }, 0)).toBe("2027-01-30T23:00:00.000Z");
+    expect(iso({ expiresAt: at, timeZone: "America/New_York" }, 0)).toBe("2027-01-31T05:00:00.000Z");
+    // Given as an instant, it ends a day at UTC+1 and keeps that offset's midnights.
+    expect(iso({ expiresAt: at, timeZone: null }, 0)).toBe("2027-01-30T23:00:00.000Z");
+  });
+
+  it("counts an expiry whose zone the runtime does not know like an instant", () => {
+    // A row keeps its zone; should tzdata drop it, reminders still fall due (at that offset's midnights).
+    const dayEnd = new Date("2026-11-02T04:59:59.999Z");
+    expect(iso({ expiresAt: dayEnd, timeZone: "Mars/Olympus" }, 0)).toBe("2026-11-01T05:00:00.000Z");
+    expect(iso({ expiresAt: dayEnd, timeZone: "Mars/Olympus" }, 3)).toBe("2026-10-29T05:00:00.000Z");
+  });
+
+  it("after downtime, schedules past every threshold that went by unposted", () => {
+    // The 7-day reminder was posted; the 3- and 1-day thresholds passed while nothing ran.
+    const now = new Date("2027-01-30T10:00:00Z");
+    expect(nextReminderAt(expiry, now, days, 7)?.toISOString()).toBe("2027-01-31T00:00:00.000Z");
+    expect(nextReminderAt(expiry, new Date("2027-02-02T00:00:00Z"), days, 7)).toBeNull();
+  });
+
+  it("has expired from the expiry instant itself", () => {
+    expect(daysLeft(expiry, new Date(expiry.expiresAt.getTime() - 1))).toBe(0);
+    expect(daysLeft(expiry, expiry.expiresAt)).toBe(expiredThreshold);
+  });
+
+  it("counts days left as calendar days in the chosen zone, across daylight-saving changes at midnight", () => {
+    // Each zone changes its clocks at or next to midnight within the 10 days before the expiry day.
+    const cases: [string, string][] = [
+      ["America/Santiago", "2026-04-08"], // falls back at 24:00 on 4 April
+      ["America/Santiago", "2026-09-10"], // springs forward at 24:00 on 5 September
+      ["America/Havana", "2026-03-12"], // springs forward at 00:00 on 8 March
+      ["America/Havana", "2026-11-04"], // falls back at 01:00 on 1 November
+      ["Asia/Beirut", "2026-03-31"], // springs forward at 00:00 on 29 March
+      ["Asia/Beirut", "2026-10-27"], // falls back at 00:00 on 25 October
+      ["UTC", "2027-01-31"],
+    ];
+    const failures: string[] = [];
+    for (const [zone, day] of cases) {
+      const expiry = chosen(day, zone);
+      const end = expiry.expiresAt.getTime();
+      for (let t = end - 10 * 86_400_000; t < end; t += 15 * 60_000) {
+        for (const now of [t, t - 1]) {
+          const expected = (Date.parse(day) - Date.parse(dayIn(new Date(now), zone))) / 86_400_000;
+          const got = daysLeft(expiry, new Date(now));
+          if (got !== expected) failures.push(`${zone} ${day} at ${new Date(now).toISOString()}: ${got}, not ${expected}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("counts days left to an instant in UTC days, whatever its time of day", () => {
+    // An expiry at noon: late the evening before, one day is left; from midnight, none.
+    const noon: ExpiryPoint = { expiresAt: new Date("2027-01-31T12:00:00.000Z"), timeZone: null };
+    expect(daysLeft(noon, new Date("2027-01-30T23:00:00.000Z"))).toBe(1);
+    expect(daysLeft(noon, new Date("2027-01-30T11:00:00.000Z"))).toBe(1);
+    expect(daysLeft(noon, new Date("2027-01-29T23:59:59.999Z"))).toBe(2);
+    expect(daysLeft(noon, new Date("2027-01-31T00:00:00.000Z"))).toBe(0);
+    expect(daysLeft(noon, new Date("2027-01-31T11:59:59.999Z"))).toBe(0);
   });
 
   it("names thresholds for people", () => {
