@@ -75,13 +75,13 @@ export type RouteDef = OpenRoute | AuthenticatedRoute;
 export function openRoute<P extends string, Q = undefined, B = undefined>(
   spec: RouteSpec<P, Q, B> & { handle(req: RouteRequest<P, Q, B>): Promise<ApiResult> },
 ): OpenRoute {
-  return { ...doc(spec), authenticated: false, serve: (raw) => spec.handle(readRequest(spec, raw)) };
+  return { ...doc(spec), authenticated: false, serve: async (raw) => spec.handle(readRequest(spec, raw)) };
 }
 
 export function authenticatedRoute<P extends string, Q = undefined, B = undefined>(
   spec: RouteSpec<P, Q, B> & { handle(req: RouteRequest<P, Q, B> & { actor: Actor }): Promise<ApiResult> },
 ): AuthenticatedRoute {
-  return { ...doc(spec), authenticated: true, serve: (raw, actor) => spec.handle({ ...readRequest(spec, raw), actor }) };
+  return { ...doc(spec), authenticated: true, serve: async (raw, actor) => spec.handle({ ...readRequest(spec, raw), actor }) };
 }
 
 function doc<P extends string, Q, B>(spec: RouteSpec<P, Q, B>): RouteDoc {
