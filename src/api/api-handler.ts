@@ -4,11 +4,13 @@ import { DomainError } from "../domain/errors.ts";
 import type { Clock } from "../domain/runtime.ts";
 import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
-import { apiRoutes, type RouteDef } from "./api-routes.ts";
+import { apiRoutes } from "./api-routes.ts";
 import { AuthFailureLimiter } from "./auth-failure-limiter.ts";
 import { clientAddress, limiterKey, TrustedProxies, type AddressRange } from "./client-address.ts";
-import { errorResponse } from "./http-errors.ts";
+import { errorResponse, sendError as sendHttpError } from "./http-errors.ts";
+import { sendJson, sendJsonText } from "./http-json.ts";
 import { openApiDocument } from "./openapi.ts";
+import type { ApiResult, AuthenticatedRoute, OpenRoute, RawRequest, RouteDef } from "./route-types.ts";
 
 export const apiPrefix = "/api/v1";
 const maxBodyBytes = 64 * 1024;
@@ -22,8 +24,8 @@ export interface ApiDeps {
   trustProxy: readonly AddressRange[];
 }
 
-interface CompiledRoute {
-  def: RouteDef;
+interface CompiledRoute<D extends RouteDef = RouteDef> {
+  def: D;
   pattern: RegExp;
   names: string[];
 }
@@ -39,6 +41,8 @@ export type ApiHandler = ((req: IncomingMessage, res: ServerResponse) => void) &
  */
 export function createApiHandler(deps: ApiDeps): ApiHandler {
   const routes = apiRoutes(deps.services).map(compile);
+  const openRoutes = routes.filter((r): r is CompiledRoute<OpenRoute> => !r.def.authenticated);
+  const authenticatedRoutes = routes.filter((r): r is CompiledRoute<AuthenticatedRoute> => r.def.authenticated);
   const openapi = JSON.stringify(openApiDocument(routes.map((r) => r.def)));
   const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
   const trustedProxies = new TrustedProxies(deps.trustProxy);
@@ -63,35 +67,43 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     const url = new URL(req.url ?? "/", "http://keyward.invalid");
     const path = url.pathname.slice(apiPrefix.length) || "/";
     const method = (req.method ?? "GET").toUpperCase();
-    if (path === "/openapi.json" && method === "GET") return sendRaw(res, 200, openapi);
-    const open = routes.find((r) => !r.def.authenticated && r.def.method === method && r.pattern.test(path));
-    let actor: Actor | null = null;
-    if (!open) {
-      // Authenticate first: a valid key is served whatever other callers from its address did.
-      const auth = await authenticate(req);
-      if (!auth.ok) {
-        const client = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies) ?? "unknown";
-        const wait = limiter.recordFailure(limiterKey(client));
-        if (wait > 0) {
-          res.setHeader("retry-after", String(wait));
-          return send(res, 429, { error: { code: "rate_limited", message: `Too many failed authentications; try again in ${wait} s.` } });
-        }
-        res.setHeader("www-authenticate", 'Bearer realm="keyward"');
-        return send(res, 401, { error: { code: "unauthenticated", message: auth.message } });
+    if (path === "/openapi.json" && method === "GET") return sendJsonText(res, 200, openapi, noStore);
+    const open = openRoutes.find((r) => r.def.method === method && r.pattern.test(path));
+    if (open) return serve(req, res, url, path, open, (raw) => open.def.serve(raw));
+    // Authenticate first: a valid key is served whatever other callers from its address did.
+    const auth = await authenticate(req);
+    if (!auth.ok) {
+      const client = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies) ?? "unknown";
+      const wait = limiter.recordFailure(limiterKey(client));
+      if (wait > 0) {
+        res.setHeader("retry-after", String(wait));
+        return sendError(res, new DomainError("rate_limited", `Too many failed authentications; try again in ${wait} s.`));
       }
-      actor = auth.actor;
+      res.setHeader("www-authenticate", 'Bearer realm="keyward"');
+      return sendError(res, new DomainError("unauthenticated", auth.message));
     }
-    const match = open ?? routes.find((r) => r.def.method === method && r.pattern.test(path));
+    const match = authenticatedRoutes.find((r) => r.def.method === method && r.pattern.test(path));
     if (!match) {
       const pathExists = routes.some((r) => r.pattern.test(path));
-      return send(res, pathExists ? 405 : 404, {
-        error: { code: pathExists ? "method_not_allowed" : "not_found", message: pathExists ? `${method} is not allowed here.` : "There is no such endpoint." },
-      });
+      return sendError(
+        res,
+        pathExists ? new DomainError("method_not_allowed", `${method} is not allowed here.`) : new DomainError("not_found", "There is no such endpoint."),
+      );
     }
+    return serve(req, res, url, path, match, (raw) => match.def.serve(raw, auth.actor));
+  }
+
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    route: CompiledRoute,
+    run: (raw: RawRequest) => Promise<ApiResult>,
+  ): Promise<void> {
     try {
       const body = await readJson(req);
-      const params = paramsOf(match, path);
-      const result = await match.def.handle({ params, query: Object.fromEntries(url.searchParams), body, actor });
+      const result = await run({ params: paramsOf(route, path), query: Object.fromEntries(url.searchParams), body });
       if (result.status === 204) {
         res.writeHead(204).end();
         return;
@@ -99,7 +111,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       send(res, result.status, result.body);
     } catch (error) {
       const failure = errorResponse(error);
-      if (failure.reference) deps.logger.error({ err: error, reference: failure.reference, route: `${method} ${match.def.path}` }, "API handler failed");
+      if (failure.reference)
+        deps.logger.error({ err: error, reference: failure.reference, route: `${route.def.method} ${route.def.path}` }, "API handler failed");
       if (failure.body.error.details?.closeConnection) {
         res.setHeader("connection", "close");
         delete failure.body.error.details;
@@ -169,11 +182,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+// API answers are never cached: they hold keys' state, and once a secret.
+const noStore = { "cache-control": "no-store" };
+
 function send(res: ServerResponse, status: number, body: unknown): void {
-  sendRaw(res, status, JSON.stringify(body));
+  sendJson(res, status, body, noStore);
 }
 
-function sendRaw(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
-  res.end(text);
+function sendError(res: ServerResponse, error: unknown): void {
+  sendHttpError(res, error, noStore);
 }

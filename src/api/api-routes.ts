@@ -9,8 +9,7 @@ import {
   updateKeyInputSchema,
 } from "../domain/schemas.ts";
 import type { IntegrationConfig } from "../domain/integration-types.ts";
-import type { Actor, ApiKey, Role } from "../domain/types.ts";
-import { parseInput } from "../domain/validation.ts";
+import type { ApiKey, Role } from "../domain/types.ts";
 import {
   apiKeyPageSchema,
   configPageSchema,
@@ -27,32 +26,9 @@ import {
   verifyRequestSchema,
   verifyResponseSchema,
 } from "./api-schemas.ts";
+import { authenticatedRoute, domainChecked, openRoute, parsed, type RouteDef } from "./route-types.ts";
 
-export interface ApiRequest {
-  params: Record<string, string>;
-  query: Record<string, string>;
-  body: unknown;
-  /** Null only on routes that do not authenticate. */
-  actor: Actor | null;
-}
-
-export interface ApiResult {
-  status: number;
-  body?: unknown;
-}
-
-export interface RouteDef {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** OpenAPI form, relative to /api/v1: `/api-keys/{id}`. */
-  path: string;
-  summary: string;
-  authenticated: boolean;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  /** Success responses; error responses are added to the document for every route. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handle(req: ApiRequest): Promise<ApiResult>;
-}
+export type { ApiResult, AuthenticatedRoute, OpenRoute, RouteDef } from "./route-types.ts";
 
 export function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
   return {
@@ -88,99 +64,90 @@ const roleDto = (role: Role) => ({ id: role.id, name: role.name, builtIn: role.b
 
 /** Every REST route, as data: the router serves them and the OpenAPI document describes them. */
 export function apiRoutes(services: DomainServices): RouteDef[] {
-  const actor = (req: ApiRequest) => req.actor!;
   return [
-    {
+    authenticatedRoute({
       method: "GET",
       path: "/api-keys",
       summary: "List the workspace's API keys (cursor pagination, stable order)",
-      authenticated: true,
-      query: pageInputSchema,
+      query: domainChecked(pageInputSchema),
       responses: { 200: { description: "A page of keys", schema: apiKeyPageSchema } },
       async handle(req) {
-        const page = await services.keys.list(actor(req), req.query);
+        const page = await services.keys.list(req.actor, req.query);
         return { status: 200, body: { data: page.data.map(apiKeyDto), nextCursor: page.nextCursor } };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "POST",
       path: "/api-keys",
       summary: "Create an API key; the answer holds its secret, once",
-      authenticated: true,
-      body: createKeyInputSchema,
+      body: domainChecked(createKeyInputSchema),
       responses: { 201: { description: "The new key, with its secret", schema: createdApiKeySchema } },
       async handle(req) {
-        const { key, secret } = await services.keys.create(actor(req), req.body as never);
+        const { key, secret } = await services.keys.create(req.actor, req.body);
         return { status: 201, body: { ...apiKeyDto(key), secret } };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "GET",
       path: "/api-keys/{id}",
       summary: "One API key",
-      authenticated: true,
       responses: { 200: { description: "The key", schema: apiKeySchema } },
       async handle(req) {
-        return { status: 200, body: apiKeyDto(await services.keys.get(actor(req), req.params.id!)) };
+        return { status: 200, body: apiKeyDto(await services.keys.get(req.actor, req.params.id)) };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "PATCH",
       path: "/api-keys/{id}",
       summary: "Rename or re-describe a key (nothing else can change)",
-      authenticated: true,
-      body: updateKeyInputSchema,
+      body: domainChecked(updateKeyInputSchema),
       responses: { 200: { description: "The updated key", schema: apiKeySchema } },
       async handle(req) {
-        return { status: 200, body: apiKeyDto(await services.keys.update(actor(req), req.params.id!, req.body as never)) };
+        return { status: 200, body: apiKeyDto(await services.keys.update(req.actor, req.params.id, req.body)) };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "DELETE",
       path: "/api-keys/{id}",
       summary: "Delete a key; it is refused from the next request on. A rolled key needs ?endGrace=true (else 409), and its replacement keeps working",
-      authenticated: true,
-      query: deleteKeyQuerySchema,
+      query: parsed(deleteKeyQuerySchema),
       responses: { 204: { description: "Deleted" } },
       async handle(req) {
-        const { endGrace } = parseInput(deleteKeyQuerySchema, req.query);
-        await services.keys.delete(actor(req), req.params.id!, { endGrace: endGrace === "true" });
+        const { endGrace } = req.query;
+        await services.keys.delete(req.actor, req.params.id, { endGrace: endGrace === "true" });
         return { status: 204 };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "POST",
       path: "/api-keys/{id}/roll",
       summary:
         "Replace a key: same name, role and kind, and a new expiry (expiresOn with timeZone, or expiresAt; default: the old key's lifetime again from today, to the end of that day in timeZone or the old key's zone). The old one works until graceUntil (default 24 h, at most 7 days)",
-      authenticated: true,
-      body: rollKeyInputSchema,
+      body: domainChecked(rollKeyInputSchema),
       responses: { 201: { description: "The replacement, with its secret, and the old key", schema: rolledApiKeySchema } },
       async handle(req) {
-        const rolled = await services.keys.roll(actor(req), req.params.id!, (req.body ?? {}) as never);
+        const rolled = await services.keys.roll(req.actor, req.params.id, req.body ?? {});
         return { status: 201, body: { ...apiKeyDto(rolled.key), secret: rolled.secret, previous: apiKeyDto(rolled.previous) } };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "GET",
       path: "/roles",
       summary: "The workspace's roles and their permissions",
-      authenticated: true,
       responses: { 200: { description: "Roles", schema: roleListSchema } },
       async handle(req) {
-        return { status: 200, body: { data: (await services.roles.list(actor(req))).map(roleDto) } };
+        return { status: 200, body: { data: (await services.roles.list(req.actor)).map(roleDto) } };
       },
-    },
+    }),
     ...integrationRoutes(services),
-    {
+    openRoute({
       method: "POST",
       path: "/verify",
       summary: "For other services: is this key valid, whose workspace is it, and what may it do?",
-      authenticated: false,
-      body: verifyRequestSchema,
+      body: parsed(verifyRequestSchema),
       responses: { 200: { description: "The verdict", schema: verifyResponseSchema } },
       async handle(req) {
-        const { key } = parseInput(verifyRequestSchema, req.body);
+        const { key } = req.body;
         const auth = await services.access.actorForKey(key, "verify");
         if (!auth.ok)
           return { status: 200, body: { valid: false, reason: auth.reason, workspaceId: null, keyId: null, role: null, permissions: [], expiresAt: null } };
@@ -196,87 +163,80 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
           },
         };
       },
-    },
+    }),
   ];
 }
 
 function integrationRoutes(services: DomainServices): RouteDef[] {
-  const actor = (req: ApiRequest) => req.actor!;
   const base = "/integrations/{integration}/configurations";
   return [
-    {
+    authenticatedRoute({
       method: "GET",
       path: base,
       summary: "An integration's configurations (never their secrets)",
-      authenticated: true,
-      query: pageInputSchema,
+      query: domainChecked(pageInputSchema),
       responses: { 200: { description: "A page of configurations", schema: configPageSchema } },
       async handle(req) {
-        const page = await services.integrations.list(actor(req), req.params.integration!, req.query);
+        const page = await services.integrations.list(req.actor, req.params.integration, req.query);
         return { status: 200, body: { data: page.data.map(configDto), nextCursor: page.nextCursor } };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "POST",
       path: base,
       summary: "Store a third-party secret under an alias (the first of an integration becomes its default)",
-      authenticated: true,
-      body: addConfigInputSchema,
+      body: domainChecked(addConfigInputSchema),
       responses: { 201: { description: "The configuration", schema: integrationConfigSchema } },
       async handle(req) {
-        return { status: 201, body: configDto(await services.integrations.add(actor(req), req.params.integration!, req.body as never)) };
+        return { status: 201, body: configDto(await services.integrations.add(req.actor, req.params.integration, req.body)) };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "GET",
       path: `${base}/{alias}`,
       summary: "One configuration; with ?reveal=true (needs integrations.secrets.read, audited) its secret",
-      authenticated: true,
-      query: revealQuerySchema,
+      query: parsed(revealQuerySchema),
       responses: { 200: { description: "The configuration", schema: revealedConfigSchema } },
       async handle(req) {
-        const { reveal } = parseInput(revealQuerySchema, req.query);
+        const { reveal } = req.query;
         if (reveal === "true") {
-          const { config, secret } = await services.integrations.reveal(actor(req), req.params.integration!, req.params.alias!);
+          const { config, secret } = await services.integrations.reveal(req.actor, req.params.integration, req.params.alias);
           return { status: 200, body: { ...configDto(config), secret } };
         }
-        return { status: 200, body: configDto(await services.integrations.get(actor(req), req.params.integration!, req.params.alias!)) };
+        return { status: 200, body: configDto(await services.integrations.get(req.actor, req.params.integration, req.params.alias)) };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "PATCH",
       path: `${base}/{alias}`,
       summary: "Rotate the secret in place (keeps alias and default status), make it the default, or set its reminder channel",
-      authenticated: true,
-      body: updateConfigInputSchema,
+      body: domainChecked(updateConfigInputSchema),
       responses: { 200: { description: "The configuration", schema: integrationConfigSchema } },
       async handle(req) {
-        return { status: 200, body: configDto(await services.integrations.update(actor(req), req.params.integration!, req.params.alias!, req.body as never)) };
+        return { status: 200, body: configDto(await services.integrations.update(req.actor, req.params.integration, req.params.alias, req.body)) };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "DELETE",
       path: `${base}/{alias}`,
       summary: "Delete a configuration",
-      authenticated: true,
       responses: { 204: { description: "Deleted" } },
       async handle(req) {
-        await services.integrations.delete(actor(req), req.params.integration!, req.params.alias!);
+        await services.integrations.delete(req.actor, req.params.integration, req.params.alias);
         return { status: 204 };
       },
-    },
-    {
+    }),
+    authenticatedRoute({
       method: "GET",
       path: "/integrations/{integration}/resolve",
       summary: "The configuration an alias names, falling back to the integration's default",
-      authenticated: true,
-      query: resolveQuerySchema,
+      query: parsed(resolveQuerySchema),
       responses: { 200: { description: "The configuration, and whether the alias or the default answered", schema: resolvedConfigSchema } },
       async handle(req) {
-        const { alias } = parseInput(resolveQuerySchema, req.query);
-        const resolved = await services.integrations.resolve(actor(req), req.params.integration!, alias);
+        const { alias } = req.query;
+        const resolved = await services.integrations.resolve(req.actor, req.params.integration, alias);
         return { status: 200, body: { ...configDto(resolved), resolvedBy: resolved.resolvedBy } };
       },
-    },
+    }),
   ];
 }

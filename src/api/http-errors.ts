@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import { isDomainError, type ErrorCode } from "../domain/errors.ts";
+import { sendJson } from "./http-json.ts";
 
 /** The one mapping from domain error codes to HTTP statuses. */
 export const statusByCode: Record<ErrorCode, number> = {
@@ -8,6 +10,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   permission_denied: 403,
   role_exceeds_actor: 403,
   not_found: 404,
+  method_not_allowed: 405,
   ambiguous_reference: 409,
   conflict: 409,
   role_in_use: 409,
@@ -35,4 +38,10 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     reference,
     body: { error: { code: "internal", message: `Something went wrong on our side; nothing was changed. Reference ${reference}.` } },
   };
+}
+
+/** Every error answer on the main port (401, 404, 405, 429, 503, …): status from the code, the body from errorResponse. */
+export function sendError(res: ServerResponse, error: unknown, extraHeaders: Record<string, string> = {}): void {
+  const failure = errorResponse(error);
+  sendJson(res, failure.status, failure.body, extraHeaders);
 }

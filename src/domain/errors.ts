@@ -15,6 +15,7 @@ export const errorCodes = [
   "expiry_in_past",
   "invalid_time_zone",
   "unauthenticated",
+  "method_not_allowed",
   "rate_limited",
   "unavailable",
 ] as const;

@@ -16,6 +16,8 @@ import { upgradeSecretBindings } from "../domain/rekey-service.ts";
 import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
+import { sendError } from "../api/http-errors.ts";
+import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
@@ -326,11 +328,5 @@ function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void
     sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
   } else if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) deps.api(req, res);
   else if (path.startsWith("/slack/") && deps.slack?.httpHandler) deps.slack.httpHandler(req, res);
-  else sendJson(res, 404, { error: { code: "not_found", message: "There is nothing here." } });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+  else sendError(res, new DomainError("not_found", "There is nothing here."));
 }

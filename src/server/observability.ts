@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FetchFunction } from "@slack/web-api";
 import type { ApiHandler } from "../api/api-handler.ts";
+import { sendJson } from "../api/http-json.ts";
 import type { SqlConnection } from "../db/sql-connection.ts";
 import type { Logger } from "../logger.ts";
 import { observedFetch } from "../slack/slack-telemetry.ts";
@@ -56,11 +57,6 @@ export async function createObservability(
 
 /** 200 or 503 with which checks failed, as codes: never an error's text, a host or a connection string. */
 function answerReadiness(res: ServerResponse, report: Awaited<ReturnType<Readiness["check"]>>): void {
-  const text = JSON.stringify({ status: report.ready ? "ready" : "not_ready", failed: report.failed, checks: report.checks });
-  res.writeHead(report.ready ? 200 : 503, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
+  const body = { status: report.ready ? "ready" : "not_ready", failed: report.failed, checks: report.checks };
+  sendJson(res, report.ready ? 200 : 503, body, { "cache-control": "no-store" });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiRoutes } from "../../src/api/api-routes.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 
@@ -10,6 +11,7 @@ import { startTestApp, type TestApp } from "../support/app-harness.ts";
 describe("security cases against every route", () => {
   let app: TestApp;
   let target: string;
+  const integrationAlias = "table-github";
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -20,6 +22,7 @@ describe("security cases against every route", () => {
     keys.viewer = await make(admin, "viewer", "Viewer");
     keys.admin = await make(admin, "admin", "Admin");
     target = (await app.keyward.services.keys.find(admin, "viewer")).id;
+    await app.keyward.services.integrations.add(admin, "github", { alias: integrationAlias, secret: "ghp_securityTableSecret0123456789" });
     keys.deleted = await make(admin, "deleted", "Admin");
     await app.keyward.services.keys.delete(admin, (await app.keyward.services.keys.find(admin, "deleted")).id);
     keys.expired = (
@@ -44,17 +47,37 @@ describe("security cases against every route", () => {
   });
 
   const valid = () => keys.viewer!;
-  const routes = () => [
-    { method: "GET", path: "/api-keys" },
-    { method: "POST", path: "/api-keys", body: { name: "x", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" } },
-    { method: "GET", path: `/api-keys/${target}` },
-    { method: "PATCH", path: `/api-keys/${target}`, body: { name: "changed" } },
-    { method: "DELETE", path: `/api-keys/${target}` },
-    { method: "POST", path: `/api-keys/${target}/roll`, body: {} },
-    { method: "GET", path: "/roles" },
+  // Every authenticated route from the definitions themselves, so a new route is in the table the day it exists;
+  // then ids that exist nowhere and paths that are no route.
+  const routes = (): Array<{ method: string; path: string; body?: unknown }> => [
+    ...apiRoutes({} as never)
+      .filter((r) => r.authenticated)
+      .map((r) => ({ method: r.method, path: concrete(r.path), ...(r.body ? { body: sampleBody(r.method, r.path) } : {}) })),
     { method: "GET", path: "/api-keys/00000000-0000-7000-8000-000000000000" },
     { method: "GET", path: "/no/such/route" },
   ];
+  const concrete = (template: string) =>
+    template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      const value = ({ id: target, integration: "github", alias: integrationAlias } as Record<string, string>)[name];
+      if (value === undefined) throw new Error(`The security table has no value for {${name}} in ${template}: add one.`);
+      return value;
+    });
+  // A valid body for each route that takes one: the refusals must not be input errors.
+  const sampleBody = (method: string, template: string) => {
+    const bodies: Record<string, unknown> = {
+      "POST /api-keys": { name: "x", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" },
+      "PATCH /api-keys/{id}": { name: "changed" },
+      "POST /api-keys/{id}/roll": {},
+      "POST /integrations/{integration}/configurations": { alias: "table-new", secret: "ghp_securityTableNew0123456789" },
+      "PATCH /integrations/{integration}/configurations/{alias}": { secret: "ghp_securityTableRotated0123456789" },
+    };
+    const body = bodies[`${method} ${template}`];
+    if (body === undefined) throw new Error(`The security table has no body for ${method} ${template}: add one.`);
+    return body;
+  };
+  // Another workspace's Admin key: this workspace's configurations do not exist for it; its own are its business.
+  const otherWorkspaceIntegration = (m: string, p: string) =>
+    p.endsWith("/configurations") ? (m === "GET" ? [200] : [201, 422]) : p.includes("/resolve") ? [200, 404] : [404];
 
   const cases: Array<[string, () => Record<string, string>, (method: string, path: string) => number[]]> = [
     ["no key", () => ({}), () => [401]],
@@ -70,7 +93,15 @@ describe("security cases against every route", () => {
       "another workspace's key",
       () => ({ authorization: `Bearer ${keys.otherWorkspace}` }),
       (m, p) =>
-        p.startsWith("/api-keys/") || p.startsWith("/no/") ? [404, 405] : p === "/api-keys" && m === "GET" ? [200] : p === "/roles" ? [200] : [201, 422],
+        p.startsWith("/integrations/")
+          ? otherWorkspaceIntegration(m, p)
+          : p.startsWith("/api-keys/") || p.startsWith("/no/")
+            ? [404, 405]
+            : p === "/api-keys" && m === "GET"
+              ? [200]
+              : p === "/roles"
+                ? [200]
+                : [201, 422],
     ],
     // Valid key, missing permission.
     [
@@ -102,6 +133,12 @@ describe("security cases against every route", () => {
         expect(await app.dump()).toBe(before);
       }
     }
+  });
+
+  it("covers every route but the open ones, which are named here so that opening a route is a decision", () => {
+    const open = apiRoutes({} as never).filter((r) => !r.authenticated);
+    expect(open.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /verify"]);
+    expect(routes().filter((r) => r.path.startsWith("/integrations/"))).toHaveLength(6);
   });
 
   it("never reveals to an unauthenticated caller whether a path or id exists", async () => {
