@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAddressRange, type AddressRange } from "../api/client-address.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
+import { slackUserIdPattern } from "../domain/schemas.ts";
 
 /**
  * The one reader of process.env. Everything else receives a parsed Config, so a wrong or missing
@@ -122,7 +123,7 @@ const envSchema = z
     DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
     KEYWARD_PEPPER: secretBytes("the pepper"),
     KEYWARD_ENCRYPTION_KEYS: keyRing,
-    KEYWARD_ADMINS: csv.refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), "must be Slack user ids (U…), comma-separated"),
+    KEYWARD_ADMINS: csv.refine((ids) => ids.every((id) => slackUserIdPattern.test(id)), "must be Slack user ids (U…), comma-separated"),
     REMINDER_INTERVAL_SECONDS: wholeNumber(10, 86_400, 300),
     REMINDER_DAYS: reminderDays,
     REMINDER_CLAIM_LEASE_SECONDS: wholeNumber(minReminderLeaseSeconds, 3600, 120),

@@ -1,7 +1,7 @@
 import type { DomainContext } from "./context.ts";
 import { denied } from "./errors.ts";
 import { looksLikeId } from "./runtime.ts";
-import { integrationSlugSchema } from "./schemas.ts";
+import { integrationSlugSchema, slackUserIdPattern } from "./schemas.ts";
 import type { Actor } from "./types.ts";
 
 /**
@@ -33,7 +33,7 @@ export const operatorActorId = (osUser: string | undefined): string => (osUser &
 
 /** What an id says by itself, without a look-up (a key then has no name yet). */
 export function actorNameOf(actorId: string): ActorName {
-  if (/^[UW][A-Z0-9]+$/.test(actorId)) return { kind: "person", userId: actorId };
+  if (slackUserIdPattern.test(actorId)) return { kind: "person", userId: actorId };
   if (actorId.startsWith(keyPrefix)) return { kind: "key", name: null, last4: null, deleted: false };
   if (actorId.startsWith(operatorPrefix)) return { kind: "system", name: `operator ${actorId.slice(operatorPrefix.length, operatorPrefix.length + 32)}` };
   return { kind: "system", name: systemNames[actorId] ?? actorId.slice(0, 60) };

@@ -6,7 +6,7 @@ import type { CreatedKey } from "./key-service.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { newId } from "./runtime.ts";
-import { rollKeyInputSchema, type RollKeyInput } from "./schemas.ts";
+import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.ts";
 import type { Actor, ApiKey, KeyKind, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
@@ -17,7 +17,7 @@ import { parseInput } from "./validation.ts";
  * secret reached nobody (rule 4).
  */
 export const defaultGraceMs = 24 * 3600_000;
-export const maxGraceMs = 7 * 24 * 3600_000;
+export const maxGraceMs = maxGraceHours * 3600_000;
 const dayMs = 24 * 3600_000;
 
 export interface RolledKey extends CreatedKey {

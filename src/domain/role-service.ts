@@ -3,7 +3,7 @@ import { denied, DomainError, notFound } from "./errors.ts";
 import { builtInRoles, missingPermissions, permissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
 import { looksLikeId, newId } from "./runtime.ts";
-import { createRoleInputSchema, type CreateRoleInput } from "./schemas.ts";
+import { type CreateRoleInput, createRoleInputSchema, slackUserIdPattern } from "./schemas.ts";
 import type { Actor, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
@@ -67,7 +67,7 @@ export class RoleService {
 
   async assign(actor: Actor, userId: string, roleRef: string): Promise<Role> {
     this.requireRolesEdit(actor);
-    if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) {
+    if (!slackUserIdPattern.test(userId)) {
       throw new DomainError("validation_failed", "That is not a Slack user.", { fields: { user: "Choose a person." } });
     }
     return this.ctx.store.transaction(async (tx) => {

@@ -67,7 +67,8 @@ export const updateKeyInputSchema = z
   .refine((v) => v.name !== undefined || v.description !== undefined, "Change the name or the description.");
 export type UpdateKeyInput = z.input<typeof updateKeyInputSchema>;
 
-export const maxGraceHours = 168;
+/** A rolled key works at most 7 days after its replacement is made. */
+export const maxGraceHours = 7 * 24;
 /** The replacement's expiry as create takes it; none given: the old key's lifetime again, from today (src/domain/key-roll.ts). */
 export const rollKeyInputSchema = z
   .object({
@@ -132,7 +133,12 @@ export const integrationSecretSchema = z
   .min(12, "The secret is at least 12 characters.")
   .max(4096, "The secret is at most 4096 characters.")
   .regex(/^[^\s\p{Cc}]+$/u, "The secret cannot contain spaces, line breaks or control characters.");
-export const channelIdSchema = z.string().regex(/^[CG][A-Z0-9]{2,}$/, "Choose a channel.");
+/** A Slack person (U…, or W… on Enterprise Grid): the one test of "is this actor a person" everywhere. */
+export const slackUserIdPattern = /^[UW][A-Z0-9]+$/;
+/** A public (C…) or private (G…) Slack channel. */
+export const slackChannelIdPattern = /^[CG][A-Z0-9]{2,}$/;
+
+export const channelIdSchema = z.string().regex(slackChannelIdPattern, "Choose a channel.");
 
 const expiryFields = {
   expiresOn: calendarDaySchema.optional(),

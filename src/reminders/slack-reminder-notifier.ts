@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
 import type { Logger } from "../logger.ts";
 import { reminderMessage } from "../slack/views/reminder-message.ts";
+import { slackUserIdPattern } from "../domain/schemas.ts";
 
 /** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
 const passing = new Set([
@@ -48,7 +49,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     if (claim.attempts === 0) return null;
     const candidates = [
       claim.subject.channel,
-      /^[UW][A-Z0-9]+$/.test(claim.subject.ownerId) ? await dmChannel(claim.subject.ownerId).catch(() => undefined) : undefined,
+      slackUserIdPattern.test(claim.subject.ownerId) ? await dmChannel(claim.subject.ownerId).catch(() => undefined) : undefined,
     ];
     for (const channel of candidates) {
       if (!channel) continue;
@@ -67,7 +68,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
   }
 
   async function dm(userId: string, message: { text: string; blocks: unknown[] }, claim: ReminderClaim): Promise<ReminderOutcome> {
-    if (!/^[UW][A-Z0-9]+$/.test(userId)) return { status: "undeliverable", error: "no person to remind (created by a program)" };
+    if (!slackUserIdPattern.test(userId)) return { status: "undeliverable", error: "no person to remind (created by a program)" };
     try {
       const channel = await dmChannel(userId);
       if (!channel) return { status: "retry", error: "conversations.open returned no channel" };

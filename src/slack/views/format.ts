@@ -1,5 +1,6 @@
 /** Small pure helpers shared by the Block Kit builders. */
 import { actorNameOf, type ActorName } from "../../domain/directory-service.ts";
+import { slackUserIdPattern } from "../../domain/schemas.ts";
 
 /** Escapes user text for mrkdwn (Slack's three control characters). */
 export function escapeMrkdwn(text: string): string {
@@ -91,4 +92,4 @@ export const plainDayCacheSize = (): number => plainDayFormats.size;
 export const plainInstant = (at: Date): string => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
 
 /** Slack user ids are people; anything else (`key:<id>`, "slack", "setup") is a program or keyward itself. */
-export const isPerson = (userId: string | null | undefined): userId is string => typeof userId === "string" && /^[UW][A-Z0-9]+$/.test(userId);
+export const isPerson = (userId: string | null | undefined): userId is string => typeof userId === "string" && slackUserIdPattern.test(userId);

@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { inputActionId, inputBlockIds as b } from "../ids.ts";
 import { plain } from "./format.ts";
+import { slackChannelIdPattern } from "../../domain/schemas.ts";
 
 /**
  * Inputs and private_metadata shared by the add, rotate and channel modals. The secret input
@@ -36,7 +37,7 @@ export function expiryInput(timeZone: string, label: string): KnownBlock {
  * a form opened from the Home tab has no conversation at all, so those start empty.
  */
 export function currentChannelOf(channelId: string | null | undefined): string | null {
-  return channelId && /^[CG][A-Z0-9]{2,}$/.test(channelId) ? channelId : null;
+  return channelId && slackChannelIdPattern.test(channelId) ? channelId : null;
 }
 
 export function channelInput(initial: string | null, optional: boolean): KnownBlock {
@@ -84,7 +85,7 @@ export function decodeIntegrationMetadata(text: string): IntegrationMetadata {
   const str = (v: unknown, pattern: RegExp) => (typeof v === "string" && pattern.test(v) ? v : undefined);
   return {
     id: str(raw.id, /^[0-9A-Za-z-]{1,64}$/),
-    channel: str(raw.ch, /^[CG][A-Z0-9]{2,}$/),
+    channel: str(raw.ch, slackChannelIdPattern),
     threadTs: str(raw.ts, /^\d{1,12}\.\d{1,8}$/),
     home: raw.home === 1,
   };

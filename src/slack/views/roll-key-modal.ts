@@ -1,5 +1,5 @@
 import type { ModalView } from "@slack/types";
-import { rollKeyInputSchema, type RollKeyInput } from "../../domain/schemas.ts";
+import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
@@ -23,7 +23,7 @@ const graceChoices: Array<[string, number]> = [
   ["1 hour", 1],
   ["24 hours", 24],
   ["3 days", 72],
-  ["7 days", 168],
+  ["7 days", maxGraceHours],
 ];
 
 const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;

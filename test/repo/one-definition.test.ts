@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const src = new URL("../../src", import.meta.url).pathname;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === "generated" ? [] : sources(join(dir, e.name))) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Issue 12 item 4: a rule that is written out once cannot drift (the user-id test once differed in one of six copies). */
+describe("rules defined in one place", () => {
+  it.each([
+    ["the Slack user id pattern", /\[UW\]\[A-Z0-9\]/],
+    ["the Slack channel id pattern", /\[CG\]\[A-Z0-9\]/],
+    ["the 7-day grace limit", /\b168\b|7 \* 24 \* 3600/],
+  ])("%s appears once in src/", (_what, pattern) => {
+    const hits = sources(src).filter((f) => pattern.test(readFileSync(f, "utf8")));
+    expect(hits.map((f) => f.slice(src.length + 1))).toHaveLength(1);
+  });
+});
