@@ -1,17 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../src/config/config.ts";
-import { resolveServerSecrets } from "../src/config/local-secrets.ts";
-import { openDatabase } from "../src/db/database.ts";
-import { createPrismaStore } from "../src/db/prisma-store.ts";
-import type { DomainContext } from "../src/domain/context.ts";
-import { createDomainServices } from "../src/domain/index.ts";
-import { createKeyHasher } from "../src/domain/key-hasher.ts";
-import { cryptoRandom, systemClock } from "../src/domain/runtime.ts";
-import { createSecretCipher } from "../src/domain/secret-cipher.ts";
 import { packageScript } from "../test/support/package-script.ts";
 import { median, round } from "./stats.ts";
 
@@ -59,28 +50,13 @@ async function settledRss(running: Running): Promise<number> {
   return rssMb(running.child);
 }
 
-/** One Admin key, made before the server starts (as `npm run keys -- create` would), to drive its REST API. */
+/** One Admin key, made with `npm run keys -- create` while the server is stopped, to drive its REST API. */
 async function bootstrapAdminKey(env: Record<string, string>): Promise<string> {
-  const config = loadConfig({ ...env, PORT: "0" });
-  const secrets = await resolveServerSecrets(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const ctx: DomainContext = {
-      store: createPrismaStore(db.prisma),
-      clock: systemClock,
-      random: cryptoRandom,
-      hasher: createKeyHasher(secrets.pepper),
-      adminUserIds: new Set(),
-      cipher: createSecretCipher(secrets.encryptionKeys),
-      reminderDays: config.reminders.days,
-    };
-    const services = createDomainServices(ctx);
-    const admin = await services.access.actorForUser("TBENCH", "UBENCH", { isWorkspaceAdmin: true }, "slack");
-    const created = await services.keys.create(admin, { name: "bench-admin", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
-    return created.secret;
-  } finally {
-    await db.close();
-  }
+  const keys = packageScript("keys");
+  const args = [...keys.args, "create", "--name", "bench-admin", "--role", "Admin", "--expires", "2030-01-01"];
+  const { status, stdout, stderr } = spawnSync(keys.command, args, { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+  if (status !== 0) throw new Error(`npm run keys -- create failed (${status}): ${stderr}`);
+  return stdout.trim();
 }
 
 /** `count` keys created through the running server's REST API (4 at a time), then up to 1,000 verifies of them. */
