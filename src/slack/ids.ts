@@ -20,7 +20,7 @@ export const callbackIds = {
 export const actionIds = {
   openCreateKey: "keyward.key.open_create",
   openEditKey: "keyward.key.open_edit",
-  /** A key-list row's overflow menu (Rename / Roll / Delete); option values: key-row-values.ts. */
+  /** A key-list row's overflow menu (Rename / Roll / Delete); option values: wire/key-row-values.ts. */
   keyRowMenu: "keyward.key.row_menu",
   /** A rolled key's row: end its grace period now (its replacement keeps working). */
   stopOldKey: "keyward.key.stop_old",

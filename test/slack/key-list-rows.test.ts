@@ -3,7 +3,7 @@ import { capabilitiesOf } from "../../src/domain/capabilities.ts";
 import { encodeCursor } from "../../src/domain/paging.ts";
 import { permissions } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
-import { decodeRowValue } from "../../src/slack/key-row-values.ts";
+import { decodeRowValue } from "../../src/slack/wire/key-row-values.ts";
 import { homeView } from "../../src/slack/views/home-view.ts";
 import { integrationsPerPage, type IntegrationRowView } from "../../src/slack/views/integration-list-blocks.ts";
 import { keyListMessage, keysPerPage } from "../../src/slack/views/key-list-blocks.ts";

@@ -8,7 +8,8 @@ import {
   listOriginFrom,
   type RowOp,
   type RowValue,
-} from "../../src/slack/key-row-values.ts";
+  rowValueSchema,
+} from "../../src/slack/wire/key-row-values.ts";
 
 const keyId = "0190a000-1234-7abc-8def-0123456789ab";
 const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
@@ -28,6 +29,7 @@ describe("key row values (a wire format: messages in Slack carry them)", () => {
       expect(wire).not.toMatch(/key:[0-9a-f]{8}-/);
       expect(wire).not.toContain(keyId);
       expect(decodeRowValue(wire)).toEqual(value);
+      expect(rowValueSchema.parse(decodeRowValue(wire))).toEqual(value);
     }
   });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { decodeReminderValue, encodeReminderValue } from "../../src/slack/reminder-values.ts";
 import { createKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
 import { reminderMessage, type ReminderMessageView } from "../../src/slack/views/reminder-message.ts";
@@ -32,23 +31,6 @@ const buttonsOf = (blocks: unknown[]) =>
     text: (e.text as Json).text,
     value: e.value,
   }));
-
-describe("reminder button values (a wire format)", () => {
-  it("round-trips both kinds, and still decodes the values of reminders posted before issue 10", () => {
-    for (const target of [
-      { type: "api_key", id: keyId },
-      { type: "integration", id: keyId },
-    ] as const) {
-      expect(decodeReminderValue(encodeReminderValue(target))).toEqual(target);
-    }
-    expect(encodeReminderValue({ type: "api_key", id: keyId })).toBe(`apikey.${keyId}`);
-    expect(encodeReminderValue({ type: "integration", id: keyId })).toBe(keyId);
-    expect(encodeReminderValue({ type: "api_key", id: keyId })).not.toMatch(legacyKeyValue);
-    expect(decodeReminderValue(`key:${keyId}`)).toEqual({ type: "api_key", id: keyId });
-    expect(decodeReminderValue(undefined)).toEqual({ type: "integration", id: "" });
-    expect(decodeReminderValue(null)).toEqual({ type: "integration", id: "" });
-  });
-});
 
 describe("API-key reminders", () => {
   it("offer Roll now and a working Snooze while the key works, and say what each does", () => {

@@ -2,7 +2,7 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Actor } from "../../domain/types.ts";
 import { callbackIds } from "../ids.ts";
-import { encodeEditMetadata, listOriginFrom, type ListOrigin } from "../key-row-values.ts";
+import { encodeEditMetadata, listOriginFrom, type ListOrigin } from "../wire/key-row-values.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { loadingModal } from "../views/notices.ts";

@@ -36,7 +36,7 @@ import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
-import { decodeReminderValue } from "../reminder-values.ts";
+import { decodeReminderValue } from "../wire/reminder-values.ts";
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -210,7 +210,7 @@ function registerReminderButtons(app: App, deps: SlackDeps): void {
     }
     // A reminder in a thread is answered in that thread; a top-level one starts its own.
     const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts ?? body.container?.message_ts;
-    await openRotateIntegrationForm(deps, { ...request, target: { id: action.value ?? "" }, reminder: { channel: body.channel?.id, threadTs } });
+    await openRotateIntegrationForm(deps, { ...request, target: { id: target.id }, reminder: { channel: body.channel?.id, threadTs } });
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.snoozeReminder, async ({ ack, body, action, client, context, respond }) => {
@@ -229,7 +229,7 @@ function registerReminderButtons(app: App, deps: SlackDeps): void {
     const reply = replyTo({ body, client, respond });
     try {
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const config = await deps.services.integrations.snooze(actor, action.value ?? "", snoozeHours);
+      const config = await deps.services.integrations.snooze(actor, target.id, snoozeHours);
       const until = config.expiresAt ? new Date(deps.clock.now().getTime() + snoozeHours * 3600_000) : null;
       await answer(deps, reply, snoozedText(config, until), ":zzz:");
     } catch (error) {

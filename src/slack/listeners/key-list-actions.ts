@@ -3,7 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import { isDomainError } from "../../domain/errors.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
 import { actionIds } from "../ids.ts";
-import { decodeRowValue, keyControlFrom, type ListOrigin, type ListPosition, type RowValue } from "../key-row-values.ts";
+import { decodeRowValue, keyControlFrom, type ListOrigin, type ListPosition, type RowValue } from "../wire/key-row-values.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { noticeMessage } from "../views/notices.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";

@@ -10,7 +10,7 @@ export interface EditKeyModalView {
   description: string;
   roleName: string;
   last4: string;
-  /** Default `{"keyId":…}`; a form opened from a list carries where it came from too (key-row-values.ts). */
+  /** Default `{"keyId":…}`; a form opened from a list carries where it came from too (wire/key-row-values.ts). */
   privateMetadata?: string;
 }
 

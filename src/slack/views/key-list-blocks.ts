@@ -1,6 +1,6 @@
 import type { Button, KnownBlock, Overflow } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { encodeRowValue, type ListPosition, type RowOp } from "../key-row-values.ts";
+import { encodeRowValue, type ListPosition, type RowOp } from "../wire/key-row-values.ts";
 import { actorText, clip, escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { deleteQuestionBlocks } from "./notices.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";

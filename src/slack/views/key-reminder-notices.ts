@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { encodeReminderValue } from "../reminder-values.ts";
+import { encodeReminderValue } from "../wire/reminder-values.ts";
 import { escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
 export interface KeySnoozeView {

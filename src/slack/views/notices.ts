@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { actionIds, callbackIds } from "../ids.ts";
-import { encodeRowValue, type ListPosition } from "../key-row-values.ts";
+import { encodeRowValue, type ListPosition } from "../wire/key-row-values.ts";
 import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 
 /** A one-line ephemeral answer (result, refusal or problem). */

@@ -2,7 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import { thresholdLabel } from "../../domain/reminder-schedule.ts";
 import { slashCommand } from "../ids.ts";
 import { actionIds } from "../ids.ts";
-import { encodeReminderValue } from "../reminder-values.ts";
+import { encodeReminderValue } from "../wire/reminder-values.ts";
 import { escapeMrkdwn, isPerson, mention, mrkdwn, plain, plainDay, slackDate, strong } from "./format.ts";
 import { isSettled, outcomeHeadline, outcomeLine, outcomeText, settledContext, type ReminderAfterView } from "./reminder-outcome.ts";
 
@@ -83,8 +83,10 @@ function reminderText(v: ReminderMessageView, left: number): string {
 }
 
 /** The reminder's buttons; an expired API key gets only "Create a replacement" (no reminder is left to snooze). */
+const reminderValue = (v: ReminderMessageView) => encodeReminderValue({ type: v.subjectType, id: v.subjectId });
+
 function reminderButtons(v: ReminderMessageView, expired: boolean) {
-  const value = encodeReminderValue({ type: v.subjectType, id: v.subjectId });
+  const value = reminderValue(v);
   const primary = v.subjectType === "integration" ? "Rotate now" : expired ? "Create a replacement" : "Roll now";
   const rotate = { type: "button" as const, action_id: actionIds.rotateFromReminder, text: plain(primary, 75), style: "primary" as const, value };
   const snooze = { type: "button" as const, action_id: actionIds.snoozeReminder, text: plain("Snooze", 75), value };
@@ -168,8 +170,8 @@ function updatedIntegrationReminder(v: ReminderMessageView, after: ReminderAfter
         type: "actions",
         block_id: "reminder_actions",
         elements: [
-          { type: "button", action_id: actionIds.rotateFromReminder, text: plain("Rotate now", 75), style: "primary", value: v.subjectId },
-          { type: "button", action_id: actionIds.snoozeReminder, text: plain("Snooze another day", 75), value: v.subjectId },
+          { type: "button", action_id: actionIds.rotateFromReminder, text: plain("Rotate now", 75), style: "primary", value: reminderValue(v) },
+          { type: "button", action_id: actionIds.snoozeReminder, text: plain("Snooze another day", 75), value: reminderValue(v) },
         ],
       },
     );

@@ -1,27 +1,27 @@
-import { decodeCursor, encodeCursor } from "../domain/paging.ts";
-import { looksLikeId } from "../domain/runtime.ts";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../../domain/paging.ts";
+import { looksLikeId } from "../../domain/runtime.ts";
 
 /**
- * Wire formats of the key list's row controls. Messages in Slack keep these values for as long as
- * they live, and open forms keep their private_metadata, so a change here must keep old values
- * decodable (as the bare key ids of the buttons posted before row values existed still are).
+ * WIRE FORMAT, echoed back by Slack: the values of the key list's row controls (the row menu's
+ * options, Stop old key now, the delete question's Delete and Cancel). A message keeps the values
+ * it was posted with for as long as it lives, and a click brings them back, so renaming an op
+ * code or changing the layout strands every list already in Slack: add forms, keep decoding the
+ * old ones (as the bare key ids of the buttons posted before row values existed still are).
  */
 
-/** What a row control asks for. */
-export type RowOp = "rename" | "roll" | "delete" | "stop";
-
 /** Which page of the list a control sat on: its number, and the cursor it was loaded from (none for a typed page number). */
-export interface ListPosition {
-  page: number;
-  cursor?: string;
-}
+export const listPositionSchema = z.object({ page: z.number().int().min(1).max(9999), cursor: z.string().optional() });
+export type ListPosition = z.infer<typeof listPositionSchema>;
 
-export interface RowValue {
-  op: RowOp;
-  keyId: string;
-  /** Absent for a control outside a list (`/keys delete <name>`'s question). */
-  list?: ListPosition;
-}
+/** What a row control asks for, which key, and (absent for `/keys delete <name>`'s question) on which page. */
+export const rowValueSchema = z.object({
+  op: z.enum(["rename", "roll", "delete", "stop"]),
+  keyId: z.string().refine(looksLikeId),
+  list: listPositionSchema.optional(),
+});
+export type RowValue = z.infer<typeof rowValueSchema>;
+export type RowOp = RowValue["op"];
 
 const opCodes: Record<RowOp, string> = { rename: "rn", roll: "rl", delete: "dl", stop: "st" };
 const opsByCode = new Map(Object.entries(opCodes).map(([op, code]) => [code, op as RowOp]));
