@@ -12,9 +12,7 @@ import { decodeIntegrationMetadata, encodeIntegrationMetadata } from "../../src/
 import {
   deleteIntegrationConfirmation,
   integrationListMessage,
-  integrationPageValue,
   integrationsPerPage,
-  parseIntegrationPageValue,
   type IntegrationListView,
   type IntegrationRowView,
 } from "../../src/slack/views/integration-list-blocks.ts";
@@ -168,15 +166,6 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     const forViewer = JSON.stringify(integrationListMessage(fullList(1, { canEdit: false })).blocks);
     expect(forViewer).not.toContain("keyward.integration.delete");
     expect(forViewer).not.toContain("keyward.integration.open_add");
-  });
-
-  it("round-trips paging values, and reads nonsense as the first page", () => {
-    const value = integrationPageValue(12, longestSlug, cursor);
-    expect(value.length).toBeLessThanOrEqual(2000);
-    expect(parseIntegrationPageValue(value)).toEqual({ page: 12, integration: longestSlug, cursor });
-    expect(parseIntegrationPageValue(integrationPageValue(1, undefined, null))).toEqual({ page: 1, integration: undefined, cursor: undefined });
-    expect(parseIntegrationPageValue("x:y:z")).toEqual({ page: 1 });
-    expect(parseIntegrationPageValue(undefined)).toEqual({ page: 1 });
   });
 
   it("keeps ids and places in private_metadata and drops anything malformed", () => {

@@ -9,7 +9,8 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
-import { parsePageValue, type ButtonArgs } from "./listener-support.ts";
+import { decodeKeyPageValue } from "../wire/paging-values.ts";
+import type { ButtonArgs } from "./listener-support.ts";
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
@@ -116,7 +117,7 @@ export function registerHomeListeners(app: App, deps: SlackDeps): void {
   for (const actionId of [actionIds.homeNextPage, actionIds.homeFirstPage]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context }) => {
       await ack();
-      const { page, cursor } = parsePageValue(action.value);
+      const { page, cursor } = decodeKeyPageValue(action.value);
       await refreshHome(deps, homeViewer({ body, client, context }), undefined, page, cursor);
     });
   }

@@ -10,12 +10,7 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
-import {
-  deleteConfirmationBlockId,
-  deleteIntegrationConfirmation,
-  integrationListMessage,
-  parseIntegrationPageValue,
-} from "../views/integration-list-blocks.ts";
+import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage } from "../views/integration-list-blocks.ts";
 import {
   addedText,
   channelText,
@@ -36,6 +31,7 @@ import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
+import { decodeIntegrationPageValue } from "../wire/paging-values.ts";
 import { decodeReminderValue } from "../wire/reminder-values.ts";
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -182,7 +178,7 @@ function registerFormButtons(app: App, deps: SlackDeps): void {
   for (const actionId of [actionIds.integrationsNextPage, actionIds.integrationsFirstPage]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context, respond }) => {
       await ack();
-      const { page, integration, cursor } = parseIntegrationPageValue(action.value);
+      const { page, integration, cursor } = decodeIntegrationPageValue(action.value);
       try {
         await showIntegrationPage(
           deps,

@@ -1,7 +1,7 @@
 import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Actor } from "../../domain/types.ts";
-import type { ListPosition } from "../wire/key-row-values.ts";
+import type { ListPosition } from "../wire/paging-values.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { keyListMessage } from "../views/key-list-blocks.ts";
 import { publishHome } from "./home-listener.ts";

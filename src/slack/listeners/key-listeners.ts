@@ -5,7 +5,8 @@ import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flo
 import { openEditKeyForm, registerEditKeySubmission } from "./edit-key-flow.ts";
 import { registerKeyListActions } from "./key-list-actions.ts";
 import { keyPageMessage } from "./key-list-surface.ts";
-import { parsePageValue, tellFailure, type Reply } from "./listener-support.ts";
+import { decodeKeyPageValue } from "../wire/paging-values.ts";
+import { tellFailure, type Reply } from "./listener-support.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
 
 /** The message a list page is shown in: a command's response, or the message that was paged. */
@@ -50,7 +51,7 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
   for (const actionId of [actionIds.listNextPage, actionIds.listFirstPage]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context, respond }) => {
       await ack();
-      const { page, cursor } = parsePageValue(action.value);
+      const { page, cursor } = decodeKeyPageValue(action.value);
       try {
         await showKeyPage(deps, { client, respond }, { workspaceId: workspaceOf(context), userId: body.user.id }, page, cursor, true);
       } catch (error) {

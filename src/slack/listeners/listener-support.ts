@@ -60,10 +60,3 @@ export async function loadKeyPage(deps: SlackDeps, actor: Actor, page: number, c
   if (cursor) return deps.services.keys.list(actor, { cursor, limit: keysPerPage });
   return deps.services.keys.listAt(actor, { page, limit: keysPerPage });
 }
-
-/** Button values for paging: `<page>:<cursor>`. */
-export function parsePageValue(value: string | undefined): { page: number; cursor?: string } {
-  const match = /^(\d{1,4}):(.*)$/.exec(value ?? "");
-  if (!match) return { page: 1 };
-  return { page: Math.max(1, Number(match[1])), cursor: match[2] || undefined };
-}

@@ -1,5 +1,6 @@
 import type { HomeView, KnownBlock } from "@slack/types";
 import { actionIds } from "../ids.ts";
+import { encodeKeyPageValue } from "../wire/paging-values.ts";
 import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 import { noRoleLine } from "./help-message.ts";
 import { addIntegrationButton, integrationListBlocks, type IntegrationListView } from "./integration-list-blocks.ts";
@@ -71,7 +72,7 @@ export function homeUnavailableView(status: HomeStatus): HomeView {
       {
         type: "actions",
         block_id: "home_retry",
-        elements: [{ type: "button", action_id: actionIds.homeFirstPage, text: plain("Try again", 75), value: "first" }],
+        elements: [{ type: "button", action_id: actionIds.homeFirstPage, text: plain("Try again", 75), value: encodeKeyPageValue({ page: 1 }) }],
       },
     ],
   };

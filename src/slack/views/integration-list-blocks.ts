@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { actionIds, slashCommand } from "../ids.ts";
+import { encodeIntegrationPageValue } from "../wire/paging-values.ts";
 import type { ActorName } from "../../domain/directory-service.ts";
 import { actorText, escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
@@ -100,17 +101,6 @@ function rowBlocks(c: IntegrationRowView, index: number, canEdit: boolean): Know
   return [section, { type: "actions", block_id: `integration_actions_${index}`, elements: [...buttons, deleteIntegrationButton(c)] }];
 }
 
-/** Paging values: `<page>:<integration filter>:<cursor>` (a slug holds no colon, a cursor is base64url). */
-export function integrationPageValue(page: number, integration: string | undefined, cursor: string | null): string {
-  return `${page}:${integration ?? ""}:${cursor ?? ""}`;
-}
-
-export function parseIntegrationPageValue(value: string | undefined): { page: number; integration?: string; cursor?: string } {
-  const match = /^(\d{1,4}):([a-z0-9-]{0,40}):([A-Za-z0-9_-]{0,200})$/.exec(value ?? "");
-  if (!match) return { page: 1 };
-  return { page: Math.max(1, Number(match[1])), integration: match[2] || undefined, cursor: match[3] || undefined };
-}
-
 /** The rows and, when `paged`, the Next/First buttons; the Home tab shows only the first page. */
 export function integrationListBlocks(view: IntegrationListView, paged: boolean): KnownBlock[] {
   const blocks: KnownBlock[] = [];
@@ -149,7 +139,7 @@ function pagingButtons(view: IntegrationListView) {
       type: "button" as const,
       action_id: actionIds.integrationsFirstPage,
       text: plain("First page", 75),
-      value: integrationPageValue(1, view.integration, null),
+      value: encodeIntegrationPageValue({ page: 1, integration: view.integration }),
     });
   }
   if (view.nextCursor) {
@@ -157,7 +147,7 @@ function pagingButtons(view: IntegrationListView) {
       type: "button" as const,
       action_id: actionIds.integrationsNextPage,
       text: plain(`Page ${view.page + 1} →`, 75),
-      value: integrationPageValue(view.page + 1, view.integration, view.nextCursor),
+      value: encodeIntegrationPageValue({ page: view.page + 1, integration: view.integration, cursor: view.nextCursor }),
     });
   }
   return nav;

@@ -1,6 +1,7 @@
 import type { Button, KnownBlock, Overflow } from "@slack/types";
 import { actionIds } from "../ids.ts";
-import { encodeRowValue, type ListPosition, type RowOp } from "../wire/key-row-values.ts";
+import { encodeRowValue, type RowOp } from "../wire/key-row-values.ts";
+import { encodeKeyPageValue, type ListPosition } from "../wire/paging-values.ts";
 import { actorText, clip, escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { deleteQuestionBlocks } from "./notices.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";
@@ -93,9 +94,14 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
     blocks.push(...keyBlocks(key, i, list, key.id === view.askingDelete));
   });
   const nav = [];
-  if (view.page > 1) nav.push({ type: "button" as const, action_id: paging.first, text: plain("First page", 75), value: "first" });
+  if (view.page > 1) nav.push({ type: "button" as const, action_id: paging.first, text: plain("First page", 75), value: encodeKeyPageValue({ page: 1 }) });
   if (view.nextCursor) {
-    nav.push({ type: "button" as const, action_id: paging.next, text: plain(`Page ${view.page + 1} →`, 75), value: `${view.page + 1}:${view.nextCursor}` });
+    nav.push({
+      type: "button" as const,
+      action_id: paging.next,
+      text: plain(`Page ${view.page + 1} →`, 75),
+      value: encodeKeyPageValue({ page: view.page + 1, cursor: view.nextCursor }),
+    });
   }
   blocks.push({ type: "context", block_id: "keys_page", elements: [mrkdwn(pageLine(view))] });
   if (nav.length > 0) blocks.push({ type: "actions", block_id: "keys_nav", elements: nav });

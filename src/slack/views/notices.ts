@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView } from "@slack/types";
 import { actionIds, callbackIds } from "../ids.ts";
-import { encodeRowValue, type ListPosition } from "../wire/key-row-values.ts";
+import { encodeRowValue } from "../wire/key-row-values.ts";
+import type { ListPosition } from "../wire/paging-values.ts";
 import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 
 /** A one-line ephemeral answer (result, refusal or problem). */

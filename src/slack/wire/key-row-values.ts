@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../../domain/paging.ts";
 import { looksLikeId } from "../../domain/runtime.ts";
+import { type ListPosition, listPositionSchema } from "./paging-values.ts";
 
 /**
  * WIRE FORMAT, echoed back by Slack: the values of the key list's row controls (the row menu's
@@ -10,11 +11,7 @@ import { looksLikeId } from "../../domain/runtime.ts";
  * old ones (as the bare key ids of the buttons posted before row values existed still are).
  */
 
-/** Which page of the list a control sat on: its number, and the cursor it was loaded from (none for a typed page number). */
-export const listPositionSchema = z.object({ page: z.number().int().min(1).max(9999), cursor: z.string().optional() });
-export type ListPosition = z.infer<typeof listPositionSchema>;
-
-/** What a row control asks for, which key, and (absent for `/keys delete <name>`'s question) on which page. */
+/** What a row control asks for, which key, and (absent for `/keys delete <name>`'s question) on which page of the list it sat. */
 export const rowValueSchema = z.object({
   op: z.enum(["rename", "roll", "delete", "stop"]),
   keyId: z.string().refine(looksLikeId),
