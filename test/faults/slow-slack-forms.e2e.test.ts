@@ -6,9 +6,9 @@ import { createKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { assignRoleModal } from "../../src/slack/views/role-modals.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
-import { encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
+import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { defaultAckBudgetMs } from "../../src/slack/listeners/submission.ts";
-import { encodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
+import { encodeIntegrationMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { botToken, channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import type { DriverResponse } from "../support/slack-driver.ts";
 import { expectSecretOnlyDeliveredOnce, secretIn, textOf, verifyWhenActive } from "../slack/slack-flow-helpers.ts";
@@ -85,7 +85,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
         kinds,
         defaultDay: "2030-01-01",
         timeZone: "UTC",
-        privateMetadata: encodeMetadata({ channelId }),
+        privateMetadata: encodeSecretFormMetadata({ channelId }),
       }),
     );
   }
@@ -123,7 +123,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
         kinds,
         defaultDay: "2030-01-01",
         timeZone: "UTC",
-        privateMetadata: encodeMetadata({ channelId: "CSLOWNOBOT" }),
+        privateMetadata: encodeSecretFormMetadata({ channelId: "CSLOWNOBOT" }),
       }),
     );
     app.fake.failNext("users.info", { delayMs: 4000 });
@@ -185,7 +185,13 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     const userId = await freshAdmin();
     const { key, secret: old } = await app.keyward.services.keys.create(admin, { name: "slow-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const view = await openInFake(
-      rollKeyModal({ ...key, defaultDay: "2030-01-01", lifetimeDays: 90, timeZone: "UTC", privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }) }),
+      rollKeyModal({
+        ...key,
+        defaultDay: "2030-01-01",
+        lifetimeDays: 90,
+        timeZone: "UTC",
+        privateMetadata: encodeSecretFormMetadata({ channelId }, { keyId: key.id }),
+      }),
     );
     app.fake.failNext("users.info", { delayMs: 4000 });
     const submitted = await app.driver.viewSubmission({ userId, view, answers: { grace: { value: "24" } } });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { permissions } from "../../src/domain/permissions.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
-import { decodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
+import { decodeFormKeyId, decodeIntegrationMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { parseRotateIntegrationModal, rotateIntegrationModal } from "../../src/slack/views/rotate-integration-modal.ts";
 import {
   addConfigInputSchema,
@@ -20,7 +20,7 @@ import {
 } from "../../src/domain/schemas.ts";
 import { inputActionId, inputBlockIds } from "../../src/slack/ids.ts";
 import { createKeyModal, parseCreateKeyModal } from "../../src/slack/views/create-key-modal.ts";
-import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
+import { editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { readValues, type StateValues } from "../../src/slack/views/modal-state.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../../src/slack/views/role-modals.ts";
 import { parseRollKeyModal, rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
@@ -431,7 +431,7 @@ describe("modal parsers under hostile state.values", () => {
     expect(added).toBeGreaterThan(0);
   });
 
-  it("editKeyIdFrom never throws and yields a string of at most 64 characters or null", () => {
+  it("decodeFormKeyId never throws and yields a string of at most 64 characters or null", () => {
     const metadata = fc.oneof(
       text,
       fc.json(),
@@ -440,7 +440,7 @@ describe("modal parsers under hostile state.values", () => {
     );
     fc.assert(
       fc.property(metadata, (privateMetadata) => {
-        const id = editKeyIdFrom(privateMetadata);
+        const id = decodeFormKeyId(privateMetadata);
         if (id !== null) {
           expect(typeof id).toBe("string");
           expect(id.length).toBeLessThanOrEqual(64);
@@ -476,7 +476,7 @@ describe("modal parsers under hostile state.values", () => {
     );
   });
 
-  // Regression (found by fuzzing): decodeIntegrationMetadata (src/slack/views/integration-inputs.ts) catches only JSON.parse;
+  // Regression (found by fuzzing): decodeIntegrationMetadata (then in src/slack/views/integration-inputs.ts, now src/slack/wire/form-metadata.ts) caught only JSON.parse;
   // private_metadata "null" parses to null and `raw.id` then throws "Cannot read properties of null"
   // outside the try, so the rotate/channel submission listener throws instead of answering.
   it("decodeIntegrationMetadata answers {} for the JSON text null", () => {

@@ -6,7 +6,7 @@ import type { Actor } from "../../src/domain/types.ts";
 import { parseKeysCommand } from "../../src/slack/command-parser.ts";
 import { auditMessage } from "../../src/slack/views/audit-message.ts";
 import { createKeyModal, parseCreateKeyModal } from "../../src/slack/views/create-key-modal.ts";
-import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
+import { editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { helpMessage } from "../../src/slack/views/help-message.ts";
 import { homeView } from "../../src/slack/views/home-view.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
@@ -160,9 +160,6 @@ describe("modal parsers", () => {
       }),
     ).toMatchObject({ ok: false, errors: { role_name: expect.any(String) } });
     expect(parseAssignRoleModal({})).toMatchObject({ ok: false, errors: { user: expect.any(String), role: expect.any(String) } });
-    expect(editKeyIdFrom("not json")).toBeNull();
-    expect(editKeyIdFrom(JSON.stringify({ keyId: 42 }))).toBeNull();
-    expect(editKeyIdFrom(JSON.stringify({ keyId: "abc" }))).toBe("abc");
   });
 });
 

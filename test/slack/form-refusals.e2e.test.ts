@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModalView } from "@slack/types";
-import { encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
+import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { inputBlocksOf } from "../../src/slack/listeners/submission.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
@@ -28,7 +28,7 @@ describe("a refused roll through the real receiver (rule 11)", () => {
         defaultDay: "2030-01-01",
         lifetimeDays: 90,
         timeZone: "UTC",
-        privateMetadata: encodeMetadata({ channelId }, { keyId: key.id }),
+        privateMetadata: encodeSecretFormMetadata({ channelId }, { keyId: key.id }),
       }),
     } as ModalView & { id: string };
     const keysBefore = await app.keyward.db.prisma.apiKey.count();

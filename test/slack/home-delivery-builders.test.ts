@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { capabilitiesOf } from "../../src/domain/capabilities.ts";
 import { permissions } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
-import { decodeMetadata, encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
 import { conversationLink, deliveryNotice, deliveryStatus, type DeliveryNoticeView } from "../../src/slack/views/delivery-notice.ts";
 import { homeUnavailableView, homeView } from "../../src/slack/views/home-view.ts";
 import { integrationListMessage, makeDefaultButton, type IntegrationListView } from "../../src/slack/views/integration-list-blocks.ts";
@@ -118,14 +117,6 @@ describe("where a new secret went: the notice that answers the create and roll f
       expect(blockKitViolations("modal", modal)).toEqual([]);
     }
     expect(deliveryStatus(delivered({ keyName: hostile })).text).toContain(escapedHostile);
-  });
-
-  it("the form's origin travels in private_metadata; old forms without it still decode", () => {
-    const metadata = encodeMetadata({ channelId: "C0CHAN001", responseUrl: "https://hooks.slack.com/commands/T1/2/3", home: true }, { keyId: "k" });
-    expect(decodeMetadata(metadata)).toEqual({ channelId: "C0CHAN001", responseUrl: "https://hooks.slack.com/commands/T1/2/3", home: true });
-    expect(JSON.parse(metadata)).toMatchObject({ keyId: "k", ch: "C0CHAN001", home: 1 });
-    expect(decodeMetadata(JSON.stringify({ ch: "C0CHAN001" }))).toEqual({ channelId: "C0CHAN001", responseUrl: undefined, home: false });
-    expect(decodeMetadata("not json")).toEqual({ home: false });
   });
 });
 

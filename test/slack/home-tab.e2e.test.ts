@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ModalView } from "@slack/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/types.ts";
-import { encodeMetadata } from "../../src/slack/listeners/create-key-flow.ts";
+import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
@@ -153,7 +153,7 @@ describe("the Home tab through the real receiver", () => {
         defaultDay: "2030-06-01",
         lifetimeDays: 90,
         timeZone: "America/New_York",
-        privateMetadata: encodeMetadata({ home: true }, { keyId: key.id }),
+        privateMetadata: encodeSecretFormMetadata({ home: true }, { keyId: key.id }),
       }),
     } as ModalView & { id: string };
     const submitted = await app.driver.viewSubmission({ userId: admin, view: view as never, answers: { grace: { value: "24" } } });

@@ -8,7 +8,7 @@ import { helpMessage } from "../../src/slack/views/help-message.ts";
 import { homeView } from "../../src/slack/views/home-view.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
-import { decodeIntegrationMetadata, encodeIntegrationMetadata } from "../../src/slack/views/integration-inputs.ts";
+import { encodeIntegrationMetadata } from "../../src/slack/wire/form-metadata.ts";
 import {
   deleteIntegrationConfirmation,
   integrationListMessage,
@@ -166,22 +166,6 @@ describe("integration builders stay within Slack's limits at their extremes", ()
     const forViewer = JSON.stringify(integrationListMessage(fullList(1, { canEdit: false })).blocks);
     expect(forViewer).not.toContain("keyward.integration.delete");
     expect(forViewer).not.toContain("keyward.integration.open_add");
-  });
-
-  it("keeps ids and places in private_metadata and drops anything malformed", () => {
-    expect(decodeIntegrationMetadata(metadata)).toEqual({
-      id: "0190a000-0000-7000-8000-000000000001",
-      channel: "C0123456789",
-      threadTs: "1790000000.000100",
-      home: true,
-    });
-    expect(decodeIntegrationMetadata("not json")).toEqual({});
-    expect(decodeIntegrationMetadata(JSON.stringify({ id: "x y", ch: "U123", ts: "now" }))).toEqual({
-      id: undefined,
-      channel: undefined,
-      threadTs: undefined,
-      home: false,
-    });
   });
 });
 

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/domain/paging.ts";
-import {
-  decodeRowValue,
-  encodeEditMetadata,
-  encodeRowValue,
-  keyControlFrom,
-  listOriginFrom,
-  type RowOp,
-  type RowValue,
-  rowValueSchema,
-} from "../../src/slack/wire/key-row-values.ts";
+import { decodeRowValue, encodeRowValue, keyControlFrom, type RowOp, type RowValue, rowValueSchema } from "../../src/slack/wire/key-row-values.ts";
 
 const keyId = "0190a000-1234-7abc-8def-0123456789ab";
 const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
@@ -65,31 +56,5 @@ describe("key row values (a wire format: messages in Slack carry them)", () => {
     expect(keyControlFrom(keyId, "delete")).toEqual({ op: "delete", keyId });
     expect(keyControlFrom(encodeRowValue({ op: "delete", keyId, list: { page: 2 } }), "delete")).toEqual({ op: "delete", keyId, list: { page: 2 } });
     expect(keyControlFrom("not-an-id", "delete")).toBeNull();
-  });
-
-  it("carries a rename form's origin in private_metadata, within 3000 characters, and drops what is malformed", () => {
-    const responseUrl = "https://hooks.slack.com/actions/T1/2/abc";
-    const metadata = encodeEditMetadata(keyId, { responseUrl, list: { page: 2, cursor } });
-    expect(JSON.parse(metadata).keyId).toBe(keyId);
-    expect(listOriginFrom(metadata)).toEqual({ responseUrl, list: { page: 2, cursor } });
-    expect(listOriginFrom(encodeEditMetadata(keyId, { home: true, list: { page: 1 } }))).toEqual({ home: true, list: { page: 1 } });
-    expect(listOriginFrom(encodeEditMetadata(keyId))).toBeNull();
-    // A response_url too long for Slack's 3000 is dropped rather than the form refused.
-    const huge = encodeEditMetadata(keyId, { responseUrl: `https://hooks.slack.com/${"x".repeat(3000)}`, list: { page: 1 } });
-    expect(huge.length).toBeLessThanOrEqual(3000);
-    expect(listOriginFrom(huge)).toBeNull();
-    for (const raw of [
-      "",
-      "{",
-      "null",
-      "[]",
-      '{"keyId":"x","pg":0,"ru":"u"}',
-      '{"keyId":"x","pg":1}',
-      '{"keyId":"x","pg":1.5,"ru":"u"}',
-      '{"keyId":"x","pg":"1","ru":"u"}',
-    ]) {
-      expect(listOriginFrom(raw)).toBeNull();
-    }
-    expect(listOriginFrom('{"keyId":"x","pg":1,"ru":"u","cur":"<bad>"}')).toEqual({ responseUrl: "u", list: { page: 1 } });
   });
 });

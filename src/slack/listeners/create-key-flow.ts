@@ -6,6 +6,7 @@ import { defaultReplacementDay } from "../../domain/key-roll.ts";
 import { callbackIds } from "../ids.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
+import { decodeSecretFormOrigin, encodeSecretFormMetadata, type FormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { escapeMrkdwn, slackDate } from "../views/format.ts";
@@ -69,38 +70,6 @@ async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): 
     }
   }
   return false;
-}
-
-/** Where the secret goes, carried through the modal. Never the secret itself. */
-interface CreateMetadata {
-  ch?: string;
-  ru?: string;
-  /** Opened from the Home tab: the answer says where the secret went, and the tab is republished. */
-  home?: 1;
-}
-
-/** Where a create or roll form was opened from. */
-export interface FormOrigin {
-  channelId?: string;
-  responseUrl?: string;
-  home?: boolean;
-}
-
-export function encodeMetadata(origin: FormOrigin, extra: Record<string, string> = {}): string {
-  return JSON.stringify({ ...extra, ch: origin.channelId, ru: origin.responseUrl, home: origin.home ? 1 : undefined } satisfies CreateMetadata);
-}
-
-export function decodeMetadata(text: string): FormOrigin & { home: boolean } {
-  try {
-    const m = JSON.parse(text) as CreateMetadata;
-    return {
-      channelId: typeof m.ch === "string" && /^[CDG][A-Z0-9]+$/.test(m.ch) ? m.ch : undefined,
-      responseUrl: typeof m.ru === "string" ? m.ru : undefined,
-      home: m.home === 1,
-    };
-  } catch {
-    return { home: false };
-  }
 }
 
 /** What a create or roll form hands over: the key, its one-time message, and where it came from. */
@@ -175,7 +144,7 @@ export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: str
     // A replacement is suggested its predecessor's lifetime again, as a roll is.
     defaultDay: replacing ? defaultReplacementDay(replacing, now, timeZone) : dayAfter(now, timeZone, deps.defaultExpiryDays),
     timeZone,
-    privateMetadata: encodeMetadata(target),
+    privateMetadata: encodeSecretFormMetadata(target),
     prefill: replacing && {
       name: replacing.name,
       description: replacing.description,
@@ -198,7 +167,7 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
       const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
       const message = secretMessage({ ...created.key, secret: created.secret });
       return handOverSecret(deps, client, {
-        origin: decodeMetadata(view.private_metadata),
+        origin: decodeSecretFormOrigin(view.private_metadata),
         userId,
         teamId: context.teamId,
         appId: body.api_app_id,

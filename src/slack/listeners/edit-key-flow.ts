@@ -2,9 +2,9 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Actor } from "../../domain/types.ts";
 import { callbackIds } from "../ids.ts";
-import { encodeEditMetadata, listOriginFrom, type ListOrigin } from "../wire/key-row-values.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { editKeyIdFrom, editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
+import { editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
+import { decodeEditFormOrigin, decodeFormKeyId, encodeEditFormMetadata, type ListOrigin } from "../wire/form-metadata.ts";
 import { loadingModal } from "../views/notices.ts";
 import { forms } from "./forms.ts";
 import { publishHome } from "./home-listener.ts";
@@ -23,7 +23,7 @@ export async function openEditKeyForm(
     const key = await deps.services.keys.findForChange(actor, args.ref);
     await args.client.views.update({
       view_id: viewId,
-      view: editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditMetadata(key.id, args.origin) }),
+      view: editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditFormMetadata(key.id, args.origin) }),
     });
   } catch (error) {
     await tellFailure(deps, { client: args.client, viewId }, error);
@@ -53,8 +53,8 @@ export function registerEditKeySubmission(app: App, deps: SlackDeps): void {
       const workspaceId = workspaceOf(context);
       const { actor } = await callerOf(deps, client, workspaceId, body.user.id);
       // The id from private_metadata is looked up in the submitter's own workspace, with their permissions now.
-      const keyId = editKeyIdFrom(view.private_metadata) ?? "";
-      const origin = listOriginFrom(view.private_metadata);
+      const keyId = decodeFormKeyId(view.private_metadata) ?? "";
+      const origin = decodeEditFormOrigin(view.private_metadata);
       // The old name, for the result line only; the update below does every check.
       const before = origin ? await deps.services.keys.get(actor, keyId).catch(() => null) : null;
       const updated = await deps.services.keys.update(actor, keyId, parsed.input);

@@ -9,7 +9,6 @@ import { actionIds, callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
-import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../views/integration-inputs.ts";
 import { deleteConfirmationBlockId, deleteIntegrationConfirmation, integrationListMessage } from "../views/integration-list-blocks.ts";
 import {
   addedText,
@@ -31,6 +30,7 @@ import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
+import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../wire/form-metadata.ts";
 import { decodeIntegrationPageValue } from "../wire/paging-values.ts";
 import { decodeReminderValue } from "../wire/reminder-values.ts";
 

@@ -3,11 +3,11 @@ import type { WebClient } from "@slack/web-api";
 import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { loadingModal } from "../views/notices.ts";
-import { editKeyIdFrom } from "../views/edit-key-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
-import { createKeyForm, decodeMetadata, encodeMetadata, handOverSecret } from "./create-key-flow.ts";
+import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
+import { createKeyForm, handOverSecret } from "./create-key-flow.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
@@ -32,7 +32,7 @@ export async function openRollKeyForm(
       await args.client.views.update({ view_id: viewId, view: await createKeyForm(deps, actor, user.tz, target, key) });
       return;
     }
-    const privateMetadata = encodeMetadata(target, { keyId: key.id });
+    const privateMetadata = encodeSecretFormMetadata(target, { keyId: key.id });
     // The form's grace is 24 hours unless changed: its default day outlasts that (the service refuses a day that does not).
     const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)));
     const view = rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
@@ -50,11 +50,11 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
       const parsed = parseRollKeyModal(view.state.values, user.tz);
       if (!parsed.ok) return invalidForm(forms.rollKey, view, parsed.errors);
       // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
-      const rolled = await deps.services.keys.roll(actor, editKeyIdFrom(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
+      const rolled = await deps.services.keys.roll(actor, decodeFormKeyId(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
       const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };
       const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces });
       return handOverSecret(deps, client, {
-        origin: decodeMetadata(view.private_metadata),
+        origin: decodeSecretFormOrigin(view.private_metadata),
         userId: body.user.id,
         teamId: context.teamId,
         appId: body.api_app_id,

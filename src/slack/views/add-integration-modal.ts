@@ -7,7 +7,7 @@ import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state
 
 export interface AddIntegrationModalView {
   timeZone: string;
-  /** Opaque to the builder (integration-inputs.ts encodes it); never a secret. */
+  /** Opaque to the builder (wire/form-metadata.ts encodes it); never a secret. */
   privateMetadata: string;
   /** Where the form was opened from (the command's channel); the reminder channel starts there. None from the Home tab. */
   currentChannel?: string | null;

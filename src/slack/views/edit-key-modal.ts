@@ -1,6 +1,7 @@
 import type { ModalView } from "@slack/types";
 import { descriptionMax, nameLimits, updateKeyInputSchema } from "../../domain/schemas.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
+import { encodeEditFormMetadata } from "../wire/form-metadata.ts";
 import { literal, mrkdwn, plain } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
@@ -10,7 +11,7 @@ export interface EditKeyModalView {
   description: string;
   roleName: string;
   last4: string;
-  /** Default `{"keyId":…}`; a form opened from a list carries where it came from too (wire/key-row-values.ts). */
+  /** Default `{"keyId":…}`; a form opened from a list carries where it came from too (wire/form-metadata.ts). */
   privateMetadata?: string;
 }
 
@@ -22,7 +23,7 @@ export function editKeyModal(view: EditKeyModalView): ModalView {
     title: plain("Rename an API key", 24),
     submit: plain("Save", 24),
     close: plain("Cancel", 24),
-    private_metadata: view.privateMetadata ?? JSON.stringify({ keyId: view.keyId }),
+    private_metadata: view.privateMetadata ?? encodeEditFormMetadata(view.keyId),
     blocks: [
       {
         type: "context",
@@ -60,14 +61,4 @@ export function parseEditKeyModal(values: StateValues) {
   const result = updateKeyInputSchema.safeParse({ name: raw[b.name] ?? "", description: raw[b.description] ?? "" });
   if (result.success) return { ok: true as const, input: result.data };
   return { ok: false as const, errors: fieldErrorsToBlocks(result.error.issues) };
-}
-
-/** The key id travels in private_metadata (edit and roll forms); it is re-checked against the workspace on submit. */
-export function editKeyIdFrom(privateMetadata: string): string | null {
-  try {
-    const parsed = JSON.parse(privateMetadata) as { keyId?: unknown };
-    return typeof parsed.keyId === "string" && parsed.keyId.length <= 64 ? parsed.keyId : null;
-  } catch {
-    return null;
-  }
 }

@@ -4,7 +4,7 @@ import { plain } from "./format.ts";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 
 /**
- * Inputs and private_metadata shared by the add, rotate and channel modals. The secret input
+ * Inputs shared by the add, rotate and channel modals (their private_metadata: wire/form-metadata.ts). The secret input
  * never has an initial value: a secret goes from the person to the service and nowhere else.
  */
 /** Slack caps a plain_text_input at 3000 characters; longer secrets (the domain takes 4096) go through REST. */
@@ -54,40 +54,6 @@ export function channelInput(initial: string | null, optional: boolean): KnownBl
       filter: { include: ["public", "private"], exclude_bot_users: true },
       ...(initial ? { initial_conversation: initial } : {}),
     },
-  };
-}
-
-/** What a modal carries between opening and submission: ids and places, never a secret. */
-export interface IntegrationMetadata {
-  /** The configuration, for rotate and channel (looked up again, in the submitter's workspace). */
-  id?: string;
-  /** The reminder message a "Rotate now" came from: its channel and thread. */
-  channel?: string;
-  threadTs?: string;
-  /** Opened from the Home tab: republish it after the change. */
-  home?: boolean;
-}
-
-export function encodeIntegrationMetadata(m: IntegrationMetadata): string {
-  return JSON.stringify({ id: m.id, ch: m.channel, ts: m.threadTs, home: m.home ? 1 : undefined });
-}
-
-export function decodeIntegrationMetadata(text: string): IntegrationMetadata {
-  let raw: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    // A forged submission can carry any JSON: only an object is read.
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
-    raw = parsed as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-  const str = (v: unknown, pattern: RegExp) => (typeof v === "string" && pattern.test(v) ? v : undefined);
-  return {
-    id: str(raw.id, /^[0-9A-Za-z-]{1,64}$/),
-    channel: str(raw.ch, slackChannelIdPattern),
-    threadTs: str(raw.ts, /^\d{1,12}\.\d{1,8}$/),
-    home: raw.home === 1,
   };
 }
 

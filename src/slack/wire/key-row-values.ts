@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../../domain/paging.ts";
 import { looksLikeId } from "../../domain/runtime.ts";
-import { type ListPosition, listPositionSchema } from "./paging-values.ts";
+import { listPositionSchema } from "./paging-values.ts";
 
 /**
  * WIRE FORMAT, echoed back by Slack: the values of the key list's row controls (the row menu's
@@ -84,59 +84,4 @@ export function keyControlFrom(raw: string | undefined | null, op: RowOp): RowVa
   if (decoded) return decoded;
   const id = (raw ?? "").trim();
   return looksLikeId(id) ? { op, keyId: id } : null;
-}
-
-/**
- * Where a rename form came from, carried in its private_metadata so that its submission can
- * replace the list it was opened from: the list message's response_url (or the Home tab) and
- * the page. Never a secret. JSON, beside the `keyId` the form always carried.
- */
-export interface ListOrigin {
-  /** The list message's response_url; checked against the allowed hosts before use. */
-  responseUrl?: string;
-  /** The form was opened from the Home tab: republish it. */
-  home?: boolean;
-  list: ListPosition;
-}
-
-interface OriginMetadata {
-  keyId: string;
-  ru?: string;
-  home?: 1;
-  pg?: number;
-  cur?: string;
-}
-
-/** Slack's limit for private_metadata. */
-const metadataMax = 3000;
-
-export function encodeEditMetadata(keyId: string, origin?: ListOrigin): string {
-  const base: OriginMetadata = { keyId };
-  if (!origin) return JSON.stringify(base);
-  const full: OriginMetadata = {
-    ...base,
-    ...(origin.responseUrl ? { ru: origin.responseUrl } : {}),
-    ...(origin.home ? { home: 1 } : {}),
-    pg: origin.list.page,
-    ...(origin.list.cursor ? { cur: origin.list.cursor } : {}),
-  };
-  const text = JSON.stringify(full);
-  // A response_url is short; one that is not is dropped rather than the form refused by Slack.
-  return text.length <= metadataMax ? text : JSON.stringify(base);
-}
-
-/** The origin a rename form carried, if any; anything malformed counts as none. */
-export function listOriginFrom(privateMetadata: string): ListOrigin | null {
-  let m: Partial<Record<keyof OriginMetadata, unknown>>;
-  try {
-    m = JSON.parse(privateMetadata) as typeof m;
-  } catch {
-    return null;
-  }
-  if (!m || typeof m !== "object" || typeof m.pg !== "number" || !Number.isInteger(m.pg) || m.pg < 1 || m.pg > 9999) return null;
-  const responseUrl = typeof m.ru === "string" && m.ru.length <= 2000 ? m.ru : undefined;
-  const home = m.home === 1;
-  if (!responseUrl && !home) return null;
-  const cursor = typeof m.cur === "string" && /^[A-Za-z0-9_-]{1,100}$/.test(m.cur) ? m.cur : undefined;
-  return { ...(responseUrl ? { responseUrl } : {}), ...(home ? { home } : {}), list: { page: m.pg, ...(cursor ? { cursor } : {}) } };
 }
