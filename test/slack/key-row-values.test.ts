@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/domain/paging.ts";
-import { decodeRowValue, encodeRowValue, keyControlFrom, type RowOp, type RowValue, rowValueSchema } from "../../src/slack/wire/key-row-values.ts";
+import {
+  decodeRowValue,
+  encodeRowValue,
+  keyControlFrom,
+  legacyRenameRefFrom,
+  type RowOp,
+  type RowValue,
+  rowValueSchema,
+} from "../../src/slack/wire/key-row-values.ts";
 
 const keyId = "0190a000-1234-7abc-8def-0123456789ab";
 const cursor = encodeCursor("0190a000-ffff-7fff-bfff-ffffffffffff");
@@ -56,5 +64,12 @@ describe("key row values (a wire format: messages in Slack carry them)", () => {
     expect(keyControlFrom(keyId, "delete")).toEqual({ op: "delete", keyId });
     expect(keyControlFrom(encodeRowValue({ op: "delete", keyId, list: { page: 2 } }), "delete")).toEqual({ op: "delete", keyId, list: { page: 2 } });
     expect(keyControlFrom("not-an-id", "delete")).toBeNull();
+  });
+
+  it("passes the bare reference of an old list's Rename button on as it came", () => {
+    expect(legacyRenameRefFrom(keyId)).toBe(keyId);
+    expect(legacyRenameRefFrom("deploy-bot")).toBe("deploy-bot");
+    expect(legacyRenameRefFrom(undefined)).toBe("");
+    expect(legacyRenameRefFrom(7 as unknown as string)).toBe("");
   });
 });

@@ -30,6 +30,7 @@ import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
+import { decodeConfigValue } from "../wire/config-values.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../wire/form-metadata.ts";
 import { decodeIntegrationPageValue } from "../wire/paging-values.ts";
 import { decodeReminderValue } from "../wire/reminder-values.ts";
@@ -169,11 +170,11 @@ function registerFormButtons(app: App, deps: SlackDeps): void {
   });
   app.action<BlockAction<ButtonAction>>(actionIds.openRotateIntegration, async (args) => {
     await args.ack();
-    await openRotateIntegrationForm(deps, { ...formRequest(args as ButtonArgs), target: { id: args.action.value ?? "" } });
+    await openRotateIntegrationForm(deps, { ...formRequest(args as ButtonArgs), target: decodeConfigValue(args.action.value) });
   });
   app.action<BlockAction<ButtonAction>>(actionIds.openIntegrationChannel, async (args) => {
     await args.ack();
-    await openIntegrationChannelForm(deps, { ...formRequest(args as ButtonArgs), target: { id: args.action.value ?? "" } });
+    await openIntegrationChannelForm(deps, { ...formRequest(args as ButtonArgs), target: decodeConfigValue(args.action.value) });
   });
   for (const actionId of [actionIds.integrationsNextPage, actionIds.integrationsFirstPage]) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context, respond }) => {
@@ -260,7 +261,7 @@ type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: strin
 /** A button whose value is a configuration id: look it up in the presser's workspace, change it, answer. */
 async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: boolean, change: Change): Promise<void> {
   const { body, action, client, context, respond } = args;
-  const find = (actor: Actor) => deps.services.integrations.findById(actor, action.value ?? "");
+  const find = (actor: Actor) => deps.services.integrations.findById(actor, decodeConfigValue(action.value).id);
   // On the Home tab the button's confirm dialog has asked; the answer is the republished tab's status line, not a modal.
   if (body.view?.type === "home") {
     return actOnHome(deps, homeViewer(args), async (actor) => ({ tone: "done", text: (await change(actor, await find(actor))).text, formatted: true }));

@@ -5,6 +5,7 @@ import { openCreateKeyForm, registerCreateKeySubmission } from "./create-key-flo
 import { openEditKeyForm, registerEditKeySubmission } from "./edit-key-flow.ts";
 import { registerKeyListActions } from "./key-list-actions.ts";
 import { keyPageMessage } from "./key-list-surface.ts";
+import { legacyRenameRefFrom } from "../wire/key-row-values.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
 import { tellFailure, type Reply } from "./listener-support.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
@@ -45,7 +46,13 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
   // The Rename button of lists posted before the row menu (and of any message that still has one).
   app.action<BlockAction<ButtonAction>>(actionIds.openEditKey, async ({ ack, body, action, client, context }) => {
     await ack();
-    await openEditKeyForm(deps, { client, triggerId: body.trigger_id, workspaceId: workspaceOf(context), userId: body.user.id, ref: action.value ?? "" });
+    await openEditKeyForm(deps, {
+      client,
+      triggerId: body.trigger_id,
+      workspaceId: workspaceOf(context),
+      userId: body.user.id,
+      ref: legacyRenameRefFrom(action.value),
+    });
   });
 
   for (const actionId of [actionIds.listNextPage, actionIds.listFirstPage]) {

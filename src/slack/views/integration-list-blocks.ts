@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { actionIds, slashCommand } from "../ids.ts";
+import { encodeConfigValue } from "../wire/config-values.ts";
 import { encodeIntegrationPageValue } from "../wire/paging-values.ts";
 import type { ActorName } from "../../domain/directory-service.ts";
 import { actorText, escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
@@ -61,7 +62,7 @@ export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "inte
     action_id: actionIds.deleteIntegration,
     text: plain("Delete", 75),
     style: "danger" as const,
-    value: c.id,
+    value: encodeConfigValue(c),
     confirm: {
       title: plain("Delete this configuration?", 100),
       text: mrkdwn(`${name(c)} and its secret are deleted. ${fallback} This cannot be undone.`, 300),
@@ -78,7 +79,7 @@ export function makeDefaultButton(c: Pick<IntegrationRowView, "id" | "integratio
     type: "button" as const,
     action_id: actionIds.setDefaultIntegration,
     text: plain("Make default", 75),
-    value: c.id,
+    value: encodeConfigValue(c),
     confirm: {
       title: plain("Make this the default?", 100),
       text: mrkdwn(
@@ -94,7 +95,7 @@ export function makeDefaultButton(c: Pick<IntegrationRowView, "id" | "integratio
 function rowBlocks(c: IntegrationRowView, index: number, canEdit: boolean): KnownBlock[] {
   const section: KnownBlock = { type: "section", block_id: `integration_${index}`, text: mrkdwn(rowText(c)) };
   if (!canEdit) return [section];
-  const button = (actionId: string, text: string) => ({ type: "button" as const, action_id: actionId, text: plain(text, 75), value: c.id });
+  const button = (actionId: string, text: string) => ({ type: "button" as const, action_id: actionId, text: plain(text, 75), value: encodeConfigValue(c) });
   const buttons: Array<ReturnType<typeof button> | ReturnType<typeof makeDefaultButton>> = [button(actionIds.openRotateIntegration, "Rotate")];
   if (!c.isDefault) buttons.push(makeDefaultButton(c));
   buttons.push(button(actionIds.openIntegrationChannel, "Set channel"));
@@ -203,8 +204,8 @@ export function deleteIntegrationConfirmation(c: Pick<IntegrationRowView, "id" |
         type: "actions",
         block_id: deleteConfirmationBlockId,
         elements: [
-          { type: "button", action_id: actionIds.deleteIntegration, text: plain("Delete", 75), style: "danger", value: c.id },
-          { type: "button", action_id: actionIds.cancelDelete, text: plain("Cancel", 75), value: c.id },
+          { type: "button", action_id: actionIds.deleteIntegration, text: plain("Delete", 75), style: "danger", value: encodeConfigValue(c) },
+          { type: "button", action_id: actionIds.cancelDelete, text: plain("Cancel", 75), value: encodeConfigValue(c) },
         ],
       },
     ],

@@ -85,3 +85,12 @@ export function keyControlFrom(raw: string | undefined | null, op: RowOp): RowVa
   const id = (raw ?? "").trim();
   return looksLikeId(id) ? { op, keyId: id } : null;
 }
+
+/**
+ * The Rename button of lists posted before the row menu (`actionIds.openEditKey`) carried the key's
+ * id, bare; no longer written. Passed on as the reference it always was: the service finds the key
+ * in the presser's workspace, or refuses.
+ */
+export function legacyRenameRefFrom(raw: string | undefined | null): string {
+  return typeof raw === "string" ? raw : "";
+}
