@@ -5,72 +5,17 @@ import { dayAfter } from "../../domain/expiry.ts";
 import { defaultReplacementDay } from "../../domain/key-roll.ts";
 import { callbackIds } from "../ids.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
-import { deliverEphemeral, type DeliveryMessage, type DeliveryTarget } from "../secret-delivery.ts";
+import { deliverOrUndo, type DeliveryMessage } from "../secret-delivery.ts";
 import { decodeSecretFormOrigin, encodeSecretFormMetadata, type FormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { createKeyModal, parseCreateKeyModal } from "../views/create-key-modal.ts";
-import { escapeMrkdwn, slackDate } from "../views/format.ts";
 import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { deliveryNotice, deliveryStatus, type DeliveryNoticeView, type DeliveryOutcome } from "../views/delivery-notice.ts";
+import { deliveryNotice, deliveryStatus, type DeliveryNoticeView } from "../views/delivery-notice.ts";
 import { forms } from "./forms.ts";
 import { refreshHome } from "./home-listener.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm, noticeView, type Notice, type Submission } from "./submission.ts";
-
-/**
- * Delivers a new secret to its creator and then activates the key; when no route works, the key
- * is removed again
- * (rule 4: no live key whose secret nobody saw) and the creator is told, without the secret.
- */
-export async function deliverOrUndo(
-  deps: SlackDeps,
-  client: WebClient,
-  target: DeliveryTarget,
-  message: DeliveryMessage,
-  key: ApiKey,
-  actor: Actor,
-): Promise<DeliveryOutcome> {
-  const keyName = key.name;
-  const delivered = await deliverEphemeral(client, target, message, deps);
-  if (delivered) {
-    if (await activateWithRetry(deps, actor, key.id)) return { state: "delivered", ...delivered };
-    // Shown but never switched on: the sweep removes it; the creator must not rely on it.
-    const text = `Your key ${escapeMrkdwn(keyName)} was shown to you but could not be switched on; it will be removed shortly. Please create a new one.`;
-    await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-    return { state: "not_activated" };
-  }
-  let oldKeyNote = "";
-  let oldKeyStops: Date | undefined;
-  try {
-    const outcome = await deps.services.keys.discardUndelivered(actor, key, "delivery_failed");
-    deps.logger.warn({ keyName }, "secret could not be delivered; the key was removed again");
-    // An undone roll normally brings the old key back; not when another key took its name meanwhile.
-    const reverted = outcome.discarded ? outcome.revertedRoll : null;
-    if (reverted && !reverted.revived) {
-      oldKeyStops = reverted.worksUntil;
-      oldKeyNote = ` The key it was to replace was not brought back, because another key is named ${escapeMrkdwn(keyName)} now: it stops ${slackDate(reverted.worksUntil)}, as the roll set.`;
-    }
-  } catch (error) {
-    deps.logger.error({ err: error, keyName }, "could not remove an undelivered key");
-  }
-  const text = `Your key ${escapeMrkdwn(keyName)} could not be shown to you, so it was removed again. Nothing new is live; try again from a channel the app is in, or from the app's Home tab.${oldKeyNote}`;
-  await deliverEphemeral(client, target, { text, blocks: [] }, deps).catch(() => null);
-  return oldKeyStops ? { state: "undelivered", oldKeyStops } : { state: "undelivered" };
-}
-
-async function activateWithRetry(deps: SlackDeps, actor: Actor, keyId: string): Promise<boolean> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      await deps.services.keys.activate(actor, keyId);
-      return true;
-    } catch (error) {
-      deps.logger.warn({ err: error, keyId, attempt }, "could not activate a delivered key");
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
-  return false;
-}
 
 /** What a create or roll form hands over: the key, its one-time message, and where it came from. */
 export interface Handover {

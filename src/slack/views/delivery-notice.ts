@@ -1,14 +1,6 @@
-import type { DeliveryRoute } from "../secret-delivery.ts";
+import type { DeliveryOutcome } from "../secret-delivery.ts";
 import { slackDate, strong } from "./format.ts";
 import type { HomeStatus } from "./home-view.ts";
-
-/** What became of a new secret's one delivery (never the secret itself). */
-export type DeliveryOutcome =
-  | { state: "delivered"; route: DeliveryRoute; channelId?: string }
-  /** No route worked: the key was removed again (rule 4). `oldKeyStops`: an undone roll could not bring the old key back (another key took its name). */
-  | { state: "undelivered"; oldKeyStops?: Date }
-  /** Shown, but the key could not be switched on: the sweep removes it. */
-  | { state: "not_activated" };
 
 export interface DeliveryNoticeView {
   keyName: string;
