@@ -7,7 +7,7 @@ import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
-import { createKeyForm, handOverSecret } from "./create-key-flow.ts";
+import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { forms } from "./forms.ts";
 import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
