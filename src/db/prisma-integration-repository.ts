@@ -1,4 +1,5 @@
-import type { IntegrationConfig, IntegrationRepository, NewIntegrationConfig } from "../domain/integration-types.ts";
+import type { IntegrationConfig } from "../domain/integration-types.ts";
+import type { IntegrationRepository, NewIntegrationConfig } from "../domain/repositories.ts";
 import type { Sealed } from "../domain/secret-cipher.ts";
 import type { IntegrationConfig as Row } from "./generated/client.ts";
 import type { Db } from "./prisma-store.ts";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { decodeChange, encodeChange, type ReminderMessageChange } from "../domain/reminder-messages.ts";
-import type { PostedReminder, ReminderClaim, ReminderRepository, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
+import type { PostedReminder, ReminderClaim, ReminderSubject, ReminderSubjectType } from "../domain/reminder-types.ts";
+import type { ReminderRepository } from "../domain/repositories.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import type { Db } from "./prisma-store.ts";
 

@@ -3,15 +3,8 @@ import type { Clock } from "./runtime.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
 import { noTelemetry, type DomainTelemetry } from "./telemetry.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
-import type {
-  ReminderClaim,
-  ReminderNotifier,
-  ReminderOutcome,
-  ReminderRepository,
-  ReminderSubject,
-  ReminderSubjectNow,
-  ReminderSubjectType,
-} from "./reminder-types.ts";
+import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
+import type { ReminderRepository } from "./repositories.ts";
 
 /** The claim's snapshot no longer says what the subject is: deleted, or rotated (another secret or expiry). */
 const staleFor = (claim: ReminderClaim, now: ReminderSubjectNow | null): boolean =>

@@ -1,5 +1,16 @@
-import type { IntegrationRepository } from "./integration-types.ts";
+import type { IntegrationConfig } from "./integration-types.ts";
 import type { BuiltInRoleKey, Permission } from "./permissions.ts";
+import type { ReminderMessageChange } from "./reminder-messages.ts";
+import type {
+  PostedReminder,
+  ReminderClaim,
+  ReminderOutcome,
+  ReminderPlan,
+  ReminderSubject,
+  ReminderSubjectNow,
+  ReminderSubjectType,
+} from "./reminder-types.ts";
+import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 
 /**
@@ -138,6 +149,107 @@ export interface InstallationRepository {
    * returns the one stored: this one, or the first writer's.
    */
   claimPepperCheck(value: string, at: Date): Promise<string>;
+}
+
+export interface NewIntegrationConfig extends Omit<IntegrationConfig, "isDefault" | "rotatedAt" | "rotatedBy"> {
+  sealed: Sealed;
+  isDefault: boolean;
+  nextReminderAt: Date | null;
+}
+
+export interface IntegrationRepository {
+  list(workspaceId: string, page: { integration?: string; after?: string; limit: number }): Promise<IntegrationConfig[]>;
+  /** How many configurations `list` pages through, in one count. */
+  count(workspaceId: string, integration?: string): Promise<number>;
+  find(workspaceId: string, integration: string, alias: string): Promise<IntegrationConfig | null>;
+  findById(workspaceId: string, id: string): Promise<IntegrationConfig | null>;
+  findDefault(workspaceId: string, integration: string): Promise<IntegrationConfig | null>;
+  sealedSecret(workspaceId: string, id: string): Promise<Sealed | null>;
+  create(config: NewIntegrationConfig): Promise<IntegrationConfig>;
+  replaceSecret(
+    workspaceId: string,
+    id: string,
+    change: { sealed: Sealed; last4: string; expiresAt: Date | null; expiryTimeZone: string | null; at: Date; by: string; nextReminderAt: Date | null },
+  ): Promise<IntegrationConfig | null>;
+  /** Makes `id` the integration's only default (the database refuses two). */
+  makeDefault(workspaceId: string, integration: string, id: string): Promise<void>;
+  setChannel(workspaceId: string, id: string, channel: string | null): Promise<IntegrationConfig | null>;
+  postponeReminder(workspaceId: string, id: string, until: Date): Promise<void>;
+  delete(workspaceId: string, id: string): Promise<boolean>;
+  /**
+   * For re-encryption, across workspaces, by id: rows sealed under a key version below `keyVersion`
+   * (when given) or with a binding below `binding`.
+   */
+  sealedBelow(below: { keyVersion?: number; binding: number }, after: string | undefined, limit: number): Promise<Array<SecretOwner & { sealed: Sealed }>>;
+  /** Compare-and-set on the row's ciphertext, key version and binding. */
+  reseal(id: string, from: Sealed, to: Sealed): Promise<boolean>;
+}
+
+/**
+ * The ledger and the due rows. Implementations claim in the database (row locks that skip rows
+ * another instance holds, and a unique ledger row per subject, expiry and threshold), so that
+ * each threshold is posted once across restarts and instances.
+ */
+export interface ReminderRepository {
+  /** Claims due subjects of one type with id > after, at most `limit`; moves their next reminder on. */
+  claimDue(input: {
+    type: ReminderSubjectType;
+    now: Date;
+    after?: string;
+    limit: number;
+    instance: string;
+    plan: (subject: ReminderSubject) => ReminderPlan;
+  }): Promise<{ claims: ReminderClaim[]; lastId: string | null }>;
+  /**
+   * The database's clock. Claims and their leases are timed on it, not on any instance's clock, so
+   * that one instance whose clock runs ahead (or jumps) cannot take over another's live claim.
+   */
+  databaseNow(): Promise<Date>;
+  /**
+   * Re-claims deliveries that failed for a passing reason before `passStart` (database time), or
+   * whose claimant died: claimed or renewed more than `leaseMs` ago on the database's clock.
+   */
+  claimRetries(input: {
+    passStart: Date;
+    leaseMs: number;
+    limit: number;
+    instance: string;
+    /** The subject's most urgent threshold due now; a retry of a less urgent one comes back obsolete (the due phase posts that one). */
+    mostUrgentDue: (subject: ReminderSubject) => number | null;
+  }): Promise<Array<ReminderClaim | { deliveryId: string; obsolete: string }>>;
+  /**
+   * Renews this instance's claim just before posting; false when another pass took the claim
+   * over meanwhile (then this one must not post). The lease counts from here (database time), not from the claim.
+   */
+  renew(deliveryId: string, instance: string): Promise<boolean>;
+  /**
+   * Records the outcome (`at`: when it was sent); with `instance`, only while this instance still
+   * holds the claim. A "retry" keeps the time of the first failure (the database's now() if there
+   * was none), so giving up is timed on the database's clock, like the leases.
+   */
+  finish(deliveryId: string, outcome: ReminderOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
+  /**
+   * The reminder messages posted about a subject of this workspace and its expiry `expiresAt` (the
+   * one before the change: messages about an earlier one are not rewritten with today's facts) and not settled yet, oldest
+   * first; the caller applies a newer change, so an update of theirs still waiting for a retry is dropped.
+   */
+  postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
+  /**
+   * Marks those messages settled (the subject was rotated or deleted) and returns them: only the
+   * caller that settled a message updates it, so a later change cannot rewrite what happened.
+   */
+  settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]>;
+  /** The subject's last 4 and expiry as stored now (null: deleted); read outside any claim. */
+  subjectNow(type: ReminderSubjectType, subjectId: string): Promise<ReminderSubjectNow | null>;
+  /**
+   * Keeps a change whose chat.update Slack refused for a passing reason on its message's row, so a
+   * later pass re-applies it (the row stays settled: no other change rewrites it meanwhile).
+   */
+  deferUpdate(deliveryId: string, change: ReminderMessageChange): Promise<void>;
+  /** Takes (and clears) up to `limit` deferred updates, of any workspace: each goes to one caller only. */
+  takeDeferredUpdates(limit: number): Promise<Array<{ message: PostedReminder; change: ReminderMessageChange }>>;
+  /** Settles one delivery's message; true only for the caller that settled it (so it alone rewrites it). */
+  settleDelivery(deliveryId: string): Promise<boolean>;
 }
 
 export interface Repositories {

@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { ReminderChangeOutcome, ReminderMessageChange, ReminderMessages } from "../domain/reminder-messages.ts";
-import type { PostedReminder, ReminderRepository } from "../domain/reminder-types.ts";
+import type { PostedReminder } from "../domain/reminder-types.ts";
+import type { ReminderRepository } from "../domain/repositories.ts";
 import type { Logger } from "../logger.ts";
 import type { ReminderChangedBy } from "../slack/views/reminder-outcome.ts";
 import { reminderMessage } from "../slack/views/reminder-message.ts";
