@@ -1,4 +1,5 @@
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { builtInRoleKeys, builtInRoles, type Permission } from "./permissions.ts";
 import { newId } from "./runtime.ts";
 import { operatorActorId } from "./directory-service.ts";

@@ -1,5 +1,5 @@
 import { AccessService } from "./access-service.ts";
-import { AuditService } from "./audit-service.ts";
+import { AuditService } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { DirectoryService } from "./directory-service.ts";
 import { IntegrationService } from "./integration-service.ts";

@@ -1,4 +1,5 @@
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import type { IntegrationConfig } from "./integration-types.ts";

@@ -1,5 +1,6 @@
 import { canChangeKey } from "./capabilities.ts";
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { denied, notFound } from "./errors.ts";
 import { looksLikeId } from "./runtime.ts";
 import type { Actor, ApiKey } from "./types.ts";

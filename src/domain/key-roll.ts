@@ -1,5 +1,6 @@
 import { denied, DomainError } from "./errors.ts";
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
 import { generateKey, lastFour } from "./key-format.ts";
 import type { CreatedKey } from "./key-service.ts";

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { canChangeKey, capabilitiesOf } from "./capabilities.ts";
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";

@@ -1,4 +1,5 @@
-import { recordAudit, type DomainContext } from "./context.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { builtInRoles, missingPermissions, permissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";

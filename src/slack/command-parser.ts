@@ -1,4 +1,4 @@
-import { auditListMax } from "../domain/audit-service.ts";
+import { auditListMax } from "../domain/audit.ts";
 
 /** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
 export type KeysCommand =

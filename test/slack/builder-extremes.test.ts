@@ -4,7 +4,7 @@
 // secret (but in the one secret message, and never in its text), no `key:<uuid>`, valid Block Kit.
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { auditActions } from "../../src/domain/audit-actions.ts";
+import { auditActions } from "../../src/domain/audit.ts";
 import { capabilitiesOf } from "../../src/domain/capabilities.ts";
 import type { ActorName } from "../../src/domain/directory-service.ts";
 import { permissions, type Permission } from "../../src/domain/permissions.ts";

@@ -1,5 +1,5 @@
 import type { KnownBlock } from "@slack/types";
-import { isAuditAction, type AuditAction } from "../../domain/audit-actions.ts";
+import { isAuditAction, type AuditAction } from "../../domain/audit.ts";
 import type { ActorName } from "../../domain/directory-service.ts";
 import { actorText, escapeMrkdwn, literal, mention, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { chunkLines } from "./roles-message.ts";
