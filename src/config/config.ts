@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseAddressRange, type AddressRange } from "../api/client-address.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
+import type { KeyRing } from "../domain/secret-cipher.ts";
 
 /**
  * The one reader of process.env. Everything else receives a parsed Config, so a wrong or missing
@@ -148,8 +149,6 @@ const envSchema = z
     }
   });
 
-export type EncryptionKeyRing = { current: number; keys: ReadonlyMap<number, Buffer> };
-
 export interface Config {
   slack: {
     signingSecret?: string;
@@ -167,7 +166,7 @@ export interface Config {
   databaseUrl?: string;
   /** Undefined only on the embedded database, where local-secrets.ts generates them. */
   pepper?: Buffer;
-  encryptionKeys?: EncryptionKeyRing;
+  encryptionKeys?: KeyRing;
   adminUserIds: ReadonlySet<string>;
   /** leaseSeconds: how long a claimed reminder is trusted to its claimant before another pass takes it over. */
   reminders: { intervalSeconds: number; days: number[]; leaseSeconds: number };
@@ -221,7 +220,7 @@ export function decodeSecret(text: string): Buffer | undefined {
 }
 
 /** Parses `version:base64,…`; returns a message naming what is wrong, or the ring. */
-export function parseKeyRing(text: string): EncryptionKeyRing | string {
+export function parseKeyRing(text: string): KeyRing | string {
   const keys = new Map<number, Buffer>();
   for (const entry of text
     .split(",")
@@ -239,6 +238,6 @@ export function parseKeyRing(text: string): EncryptionKeyRing | string {
   return { current: Math.max(...keys.keys()), keys };
 }
 
-export function formatKeyRing(ring: EncryptionKeyRing): string {
+export function formatKeyRing(ring: KeyRing): string {
   return [...ring.keys].map(([v, k]) => `${v}:${k.toString("base64")}`).join(",");
 }

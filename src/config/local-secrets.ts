@@ -1,7 +1,8 @@
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { ConfigError, decodeSecret, formatKeyRing, parseKeyRing, type Config, type EncryptionKeyRing } from "./config.ts";
+import type { KeyRing } from "../domain/secret-cipher.ts";
+import { ConfigError, decodeSecret, formatKeyRing, parseKeyRing, type Config } from "./config.ts";
 
 /**
  * On the embedded database a newcomer should not have to invent secrets: the pepper and the
@@ -10,7 +11,7 @@ import { ConfigError, decodeSecret, formatKeyRing, parseKeyRing, type Config, ty
  */
 export interface ServerSecrets {
   pepper: Buffer;
-  encryptionKeys: EncryptionKeyRing;
+  encryptionKeys: KeyRing;
   /** Where the pepper was read from when KEYWARD_PEPPER is unset (absent: from KEYWARD_PEPPER). */
   pepperFile?: string;
 }

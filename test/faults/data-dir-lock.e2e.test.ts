@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseKeyRing, type EncryptionKeyRing } from "../../src/config/config.ts";
+import { parseKeyRing } from "../../src/config/config.ts";
 import { lockFileName, lockLeaseMs } from "../../src/db/data-dir-lock.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
@@ -12,7 +12,7 @@ import type { DomainContext } from "../../src/domain/context.ts";
 import { createDomainServices } from "../../src/domain/index.ts";
 import { createKeyHasher } from "../../src/domain/key-hasher.ts";
 import { cryptoRandom } from "../../src/domain/runtime.ts";
-import { createSecretCipher, keyFingerprint } from "../../src/domain/secret-cipher.ts";
+import { createSecretCipher, keyFingerprint, type KeyRing } from "../../src/domain/secret-cipher.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 import { packageScript } from "../support/package-script.ts";
 
@@ -78,7 +78,7 @@ function logLine(output: string, msg: string): Record<string, unknown> {
 /** Data put into DATA_DIR before any server runs: one GitHub secret, sealed with the ring's newest key. */
 async function seedIntegration(
   dataDir: string,
-  ring: EncryptionKeyRing,
+  ring: KeyRing,
   input: { alias: string; expiresOn: string; reminderChannel?: string; addedDaysAgo?: number },
 ): Promise<string> {
   const db = await openDatabase({ dataDir });
@@ -121,7 +121,7 @@ async function keyVersionOf(dataDir: string, id: string): Promise<number | undef
   }
 }
 
-const ring = (text: string) => parseKeyRing(text) as EncryptionKeyRing;
+const ring = (text: string) => parseKeyRing(text) as KeyRing;
 const dayFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 describe("one process owns an embedded database", () => {
