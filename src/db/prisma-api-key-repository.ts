@@ -5,10 +5,13 @@ import { toRole } from "./prisma-role-repository.ts";
 import type { Db } from "./prisma-store.ts";
 
 type Row = ApiKeyRow & { role: RoleRow };
+/** What every read gets, from Prisma's include or the list's join: the key's public columns and its role's name. */
+type KeyRow = Omit<ApiKey, "roleName"> & { role: Pick<RoleRow, "name"> };
 
 export const keyChangedChannel = "keyward_key_changed";
 
-function toApiKey(row: Row): ApiKey {
+/** The one mapping of a key row to the domain's ApiKey: its public fields only (never the hash). */
+function toApiKey(row: KeyRow): ApiKey {
   return {
     id: row.id,
     workspaceId: row.workspaceId,
@@ -19,10 +22,11 @@ function toApiKey(row: Row): ApiKey {
     roleName: row.role.name,
     last4: row.last4,
     createdBy: row.createdBy,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
+    // Copied: the list's raw query hands timestamps over as the adapter gives them.
+    createdAt: new Date(row.createdAt),
+    expiresAt: new Date(row.expiresAt),
     expiryTimeZone: row.expiryTimeZone,
-    lastUsedAt: row.lastUsedAt,
+    lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt) : null,
     replacedBy: row.replacedBy,
   };
 }
@@ -61,12 +65,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
          AND (${page.after ?? null}::text IS NULL OR k.id > ${page.after ?? ""})
        ORDER BY k.id
        LIMIT ${page.limit} OFFSET ${page.skip ?? 0}`;
-    return rows.map((r) => ({
-      ...r,
-      createdAt: new Date(r.createdAt),
-      expiresAt: new Date(r.expiresAt),
-      lastUsedAt: r.lastUsedAt ? new Date(r.lastUsedAt) : null,
-    }));
+    return rows.map(({ roleName, ...row }) => toApiKey({ ...row, role: { name: roleName } }));
   }
 
   async findById(workspaceId: string, id: string): Promise<ApiKey | null> {
