@@ -2,13 +2,11 @@ import { denied, DomainError } from "./errors.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
-import { generateKey, lastFour } from "./key-format.ts";
-import type { CreatedKey } from "./key-service.ts";
+import { mintSecret, newKeyRow, requireHeld, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
-import { newId } from "./runtime.ts";
 import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.ts";
-import type { Actor, ApiKey, KeyKind, Role, StoredKey } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /**
@@ -24,15 +22,6 @@ const dayMs = 24 * 3600_000;
 export interface RolledKey extends CreatedKey {
   /** The old key, with its (possibly shortened) expiry. */
   previous: ApiKey;
-}
-
-/** What a roll needs from KeyService: its row lock, its rule 2 check, its hash filter and its cache. */
-export interface RollSupport {
-  ctx: DomainContext;
-  loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey>;
-  requireHeld(actor: Actor, role: Role): void;
-  rememberHash(hash: string): void;
-  evict(keyId: string): void;
 }
 
 type RollInput = ReturnType<typeof rollKeyInputSchema.parse>;
@@ -143,14 +132,19 @@ function graceEnd(input: RollInput, now: Date): Date {
  * Issues a replacement with the same name, description, role and kind and a new expiry; the old
  * key keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
  */
-export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput: RollKeyInput, options: { pendingDelivery?: boolean }): Promise<RolledKey> {
+export async function rollKey(
+  s: KeyChangeSupport,
+  actor: Actor,
+  id: string,
+  rawInput: RollKeyInput,
+  options: { pendingDelivery?: boolean },
+): Promise<RolledKey> {
   const { ctx } = s;
   const input = parseInput(rollKeyInputSchema, rawInput);
   const now = ctx.clock.now();
   const graceUntil = graceEnd(input, now);
-  const secret = generateKey(ctx.random);
-  const hash = ctx.hasher.hash(secret);
-  s.rememberHash(hash);
+  const minted = mintSecret(ctx);
+  s.rememberHash(minted.hash);
   const result = await ctx.store.transaction(async (tx) => {
     const old = await s.loadForChange(tx, actor, id);
     if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
@@ -159,25 +153,10 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
     if (old.expiresAt.getTime() <= now.getTime()) throw new DomainError("expiry_in_past", `${old.name} has expired; create a new key instead.`);
     const role = await tx.roles.findById(actor.workspaceId, old.roleId);
     if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
-    s.requireHeld(actor, role);
+    requireHeld(actor, role);
     const oldEnds = oldKeyEnds(old, graceUntil);
     const expiry = replacementExpiry(old, input, now, oldEnds);
-    const key = await tx.apiKeys.create({
-      id: newId(ctx.clock, ctx.random),
-      workspaceId: actor.workspaceId,
-      name: old.name,
-      description: old.description,
-      kind: old.kind,
-      roleId: old.roleId,
-      hash,
-      last4: lastFour(secret),
-      createdBy: actor.userId,
-      createdAt: now,
-      expiresAt: expiry.expiresAt,
-      expiryTimeZone: expiry.timeZone,
-      nextReminderAt: nextReminderAt(expiry, now, ctx.reminderDays),
-      pendingSince: options.pendingDelivery ? now : null,
-    });
+    const key = await tx.apiKeys.create(newKeyRow(ctx, minted, { ...old, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
     await tx.apiKeys.announceChange(old.id);
     // The replacement is a new hash: other instances' filters learn it from its own notice.
@@ -201,7 +180,7 @@ export async function rollKey(s: RollSupport, actor: Actor, id: string, rawInput
     return { key, previous: { ...old, replacedBy: key.id, expiresAt: oldEnds } };
   });
   s.evict(id);
-  return { ...result, secret };
+  return { ...result, secret: minted.secret };
 }
 
 /** What undoing a roll did to the old key: brought back, or left stopped because another key took its name meanwhile. */

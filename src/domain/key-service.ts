@@ -1,23 +1,19 @@
-import type { z } from "zod";
 import { canChangeKey, capabilitiesOf } from "./capabilities.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
-import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
-import { checkKeyShape, generateKey, lastFour } from "./key-format.ts";
+import { checkKeyShape } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
 import { HashFilter } from "./hash-filter.ts";
+import { createKey, requireUniqueName, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
 import { VerifyCache } from "./verify-cache.ts";
-import { nextReminderAt } from "./reminder-schedule.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
-import { resolveRole } from "./role-service.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
-import { looksLikeId, newId } from "./runtime.ts";
+import { looksLikeId } from "./runtime.ts";
 import { pickByName, type NameReading } from "./key-reference.ts";
 import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
 import {
-  createKeyInputSchema,
   pageInputSchema,
   pageNumberInputSchema,
   updateKeyInputSchema,
@@ -34,13 +30,7 @@ import { parseInput } from "./validation.ts";
 export type VerifyFailure = "malformed" | "unknown" | "expired" | "deleted";
 export type VerifyResult = { valid: true; key: StoredKey; permissions: Permission[] } | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
-export type { Discarded, RevertedRoll, RolledKey };
-
-export interface CreatedKey {
-  key: ApiKey;
-  /** Shown once to the creator; never stored, logged or audited. */
-  secret: string;
-}
+export type { CreatedKey, Discarded, RevertedRoll, RolledKey };
 
 /** API keys: issue, list, rename, delete, verify. Every permission rule of SPEC rules 1, 2, 6, 7. */
 export class KeyService {
@@ -52,58 +42,9 @@ export class KeyService {
     private readonly filter: HashFilter = new HashFilter(() => ctx.store.apiKeys.listHashPrefixes()),
   ) {}
 
-  /**
-   * `pendingDelivery`: the key stays inert until `activate` (called once its secret reached the
-   * creator), so that a process dying between creation and delivery leaves no live key whose
-   * secret nobody saw (rule 4); `sweepUndelivered` removes such keys.
-   */
-  async create(actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean } = {}): Promise<CreatedKey> {
-    const input = parseInput(createKeyInputSchema, rawInput);
-    this.requireEdit(actor, input.kind, actor.userId);
-    const now = this.ctx.clock.now();
-    const expiresAt = expiryOfCreate(input, now);
-    const secret = generateKey(this.ctx.random);
-    const hash = this.ctx.hasher.hash(secret);
-    // Before the row can exist: if the transaction fails, a stray prefix only costs a read.
-    this.filter.add(hash);
-    const created = await this.ctx.store.transaction(async (tx) => {
-      const role = await resolveRole(tx, actor.workspaceId, input.role);
-      this.requireHeld(actor, role);
-      await this.requireUniqueName(tx, actor.workspaceId, input.name);
-      const key = await tx.apiKeys.create({
-        id: newId(this.ctx.clock, this.ctx.random),
-        workspaceId: actor.workspaceId,
-        name: input.name,
-        description: input.description,
-        kind: input.kind,
-        roleId: role.id,
-        hash,
-        last4: lastFour(secret),
-        createdBy: actor.userId,
-        createdAt: now,
-        expiresAt,
-        expiryTimeZone: input.expiresOn ? input.timeZone! : null,
-        nextReminderAt: nextReminderAt({ expiresAt, timeZone: input.expiresOn ? input.timeZone! : null }, now, this.ctx.reminderDays),
-        pendingSince: options.pendingDelivery ? now : null,
-      });
-      await recordAudit(
-        this.ctx,
-        tx,
-        actor,
-        "api_key.create",
-        { type: "api_key", id: key.id, name: key.name },
-        {
-          role: role.name,
-          kind: key.kind,
-          expiresAt: expiresAt.toISOString(),
-        },
-      );
-      // Other instances forget the hashes they remembered as unknown: this one may be among them.
-      await tx.apiKeys.announceChange(key.id);
-      return key;
-    });
-    this.cache.evictKey(created.id);
-    return { key: created, secret };
+  /** Issues a key (src/domain/new-key.ts); `pendingDelivery`: inert until `activate` (rule 4). */
+  create(actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean } = {}): Promise<CreatedKey> {
+    return createKey(this.support, actor, rawInput, options);
   }
 
   /** What the create form may offer this actor: the roles they can grant and the kinds they can make. */
@@ -175,7 +116,7 @@ export class KeyService {
         throw new DomainError("conflict", `${current.name} was rolled; change its replacement (${current.replacedBy}) instead.`, {
           replacedBy: current.replacedBy,
         });
-      if (changes.name !== undefined && changes.name !== current.name) await this.requireUniqueName(tx, actor.workspaceId, changes.name);
+      if (changes.name !== undefined && changes.name !== current.name) await requireUniqueName(this.ctx, tx, actor.workspaceId, changes.name);
       const updated = await tx.apiKeys.update(actor.workspaceId, id, changes);
       if (!updated) throw notFound("The API key");
       const diff: Record<string, unknown> = {};
@@ -233,19 +174,7 @@ export class KeyService {
 
   /** Replaces the key: same name, description, role and kind, a new expiry (src/domain/key-roll.ts). */
   roll(actor: Actor, id: string, rawInput: RollKeyInput = {}, options: { pendingDelivery?: boolean } = {}): Promise<RolledKey> {
-    return rollKey(
-      {
-        ctx: this.ctx,
-        loadForChange: (tx, a, keyId) => this.loadForChange(tx, a, keyId),
-        requireHeld: (a, role) => this.requireHeld(a, role),
-        rememberHash: (hash) => this.filter.add(hash),
-        evict: (keyId) => this.cache.evictKey(keyId),
-      },
-      actor,
-      id,
-      rawInput,
-      options,
-    );
+    return rollKey(this.support, actor, id, rawInput, options);
   }
 
   /**
@@ -331,6 +260,17 @@ export class KeyService {
     return removed;
   }
 
+  /** What create and roll need from this service (src/domain/new-key.ts, src/domain/key-roll.ts). */
+  private get support(): KeyChangeSupport {
+    return {
+      ctx: this.ctx,
+      requireEdit: (actor, kind, ownerId) => this.requireEdit(actor, kind, ownerId),
+      loadForChange: (tx, actor, id) => this.loadForChange(tx, actor, id),
+      rememberHash: (hash) => this.filter.add(hash),
+      evict: (keyId) => this.cache.evictKey(keyId),
+    };
+  }
+
   private async loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey> {
     // Someone who cannot even see keys learns nothing about which ids exist.
     if (!actor.permissions.has("api_keys.view") && !actor.permissions.has("personal_tokens.edit")) throw denied("manage API keys");
@@ -356,41 +296,9 @@ export class KeyService {
     if (!canChangeKey(actor, { kind, createdBy: ownerId })) throw denied(kind === "personal" ? "manage this personal key" : "edit API keys");
   }
 
-  /** Rule 2: nobody mints a key whose role grants what they do not hold. */
-  private requireHeld(actor: Actor, role: Role): void {
-    const beyond = missingPermissions(actor.permissions, role.permissions);
-    if (beyond.length > 0) {
-      throw new DomainError("role_exceeds_actor", `The role ${role.name} grants permissions you do not hold: ${beyond.join(", ")}.`, {
-        fields: { role: "Choose a role whose permissions you hold yourself." },
-        missing: beyond,
-      });
-    }
-  }
-
   private requireView(actor: Actor): void {
     if (!actor.permissions.has("api_keys.view")) throw denied("view API keys");
   }
-
-  /** Serialised on the name, so two creates (or a rename and a create) of one name cannot both pass. */
-  private async requireUniqueName(tx: Repositories, workspaceId: string, name: string): Promise<void> {
-    await tx.apiKeys.lockName(workspaceId, name);
-    if (await tx.apiKeys.nameInUse(workspaceId, name, this.ctx.clock.now())) {
-      throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
-    }
-  }
-}
-
-/** The expiry a create asks for, or the refusal (past, too far ahead): checked before anything is written. */
-export function expiryOfCreate(input: z.output<typeof createKeyInputSchema>, now: Date): Date {
-  const expiresAt = checkExpiryHorizon(
-    input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!,
-    now,
-    input.expiresOn ? "expiresOn" : "expiresAt",
-  );
-  if (expiresAt.getTime() <= now.getTime()) {
-    throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
-  }
-  return expiresAt;
 }
 
 /** A locked row as the domain's ApiKey: what callers get back must not carry storage-only fields. */

@@ -1,7 +1,8 @@
 import type { AccessService } from "./access-service.ts";
 import type { DomainContext } from "./context.ts";
 import { DomainError, isDomainError, notFound } from "./errors.ts";
-import { expiryOfCreate, type CreatedKey, type KeyService } from "./key-service.ts";
+import type { KeyService } from "./key-service.ts";
+import { expiryOfCreate, type CreatedKey } from "./new-key.ts";
 import { builtInRoleKeys, builtInRoles } from "./permissions.ts";
 import { looksLikeId } from "./runtime.ts";
 import { createKeyInputSchema } from "./schemas.ts";

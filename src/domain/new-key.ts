@@ -1,0 +1,129 @@
+import type { z } from "zod";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
+import { DomainError } from "./errors.ts";
+import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
+import { generateKey, lastFour } from "./key-format.ts";
+import { missingPermissions } from "./permissions.ts";
+import { nextReminderAt } from "./reminder-schedule.ts";
+import type { NewApiKey, Repositories } from "./repositories.ts";
+import { resolveRole } from "./role-service.ts";
+import { newId } from "./runtime.ts";
+import { createKeyInputSchema, type CreateKeyInput } from "./schemas.ts";
+import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import { parseInput } from "./validation.ts";
+
+/**
+ * Issuing a key, created (`/keys create`, `POST /api-keys`) or a roll's replacement
+ * (src/domain/key-roll.ts): its secret, the row it is stored as, and the rules every new key obeys.
+ */
+export interface CreatedKey {
+  key: ApiKey;
+  /** Shown once to the creator; never stored, logged or audited. */
+  secret: string;
+}
+
+/** What issuing a key needs from KeyService: its rule checks, its row lock, its hash filter and its verify cache. */
+export interface KeyChangeSupport {
+  ctx: DomainContext;
+  requireEdit(actor: Actor, kind: KeyKind, ownerId: string): void;
+  loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey>;
+  rememberHash(hash: string): void;
+  evict(keyId: string): void;
+}
+
+/** A new secret and its keyed hash: made before the transaction, so the hash filter learns the hash before the row can exist. */
+export function mintSecret(ctx: Pick<DomainContext, "random" | "hasher">): { secret: string; hash: string } {
+  const secret = generateKey(ctx.random);
+  return { secret, hash: ctx.hasher.hash(secret) };
+}
+
+/** The one shape a new key is stored in, created or a replacement: its reminders planned, pending until delivered if asked. */
+export function newKeyRow(
+  ctx: Pick<DomainContext, "clock" | "random" | "reminderDays">,
+  minted: { secret: string; hash: string },
+  key: Pick<ApiKey, "workspaceId" | "name" | "description" | "kind" | "roleId" | "createdBy">,
+  expiry: { expiresAt: Date; timeZone: string | null },
+  now: Date,
+  pendingDelivery: boolean | undefined,
+): NewApiKey {
+  return {
+    id: newId(ctx.clock, ctx.random),
+    workspaceId: key.workspaceId,
+    name: key.name,
+    description: key.description,
+    kind: key.kind,
+    roleId: key.roleId,
+    hash: minted.hash,
+    last4: lastFour(minted.secret),
+    createdBy: key.createdBy,
+    createdAt: now,
+    expiresAt: expiry.expiresAt,
+    expiryTimeZone: expiry.timeZone,
+    nextReminderAt: nextReminderAt(expiry, now, ctx.reminderDays),
+    pendingSince: pendingDelivery ? now : null,
+  };
+}
+
+/**
+ * `pendingDelivery`: the key stays inert until `activate` (called once its secret reached the
+ * creator), so that a process dying between creation and delivery leaves no live key whose
+ * secret nobody saw (rule 4); `sweepUndelivered` removes such keys.
+ */
+export async function createKey(s: KeyChangeSupport, actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean }): Promise<CreatedKey> {
+  const { ctx } = s;
+  const input = parseInput(createKeyInputSchema, rawInput);
+  s.requireEdit(actor, input.kind, actor.userId);
+  const now = ctx.clock.now();
+  const expiresAt = expiryOfCreate(input, now);
+  const minted = mintSecret(ctx);
+  // Before the row can exist: if the transaction fails, a stray prefix only costs a read.
+  s.rememberHash(minted.hash);
+  const created = await ctx.store.transaction(async (tx) => {
+    const role = await resolveRole(tx, actor.workspaceId, input.role);
+    requireHeld(actor, role);
+    await requireUniqueName(ctx, tx, actor.workspaceId, input.name);
+    const expiry = { expiresAt, timeZone: input.expiresOn ? input.timeZone! : null };
+    const fields = { workspaceId: actor.workspaceId, name: input.name, description: input.description, kind: input.kind, roleId: role.id };
+    const key = await tx.apiKeys.create(newKeyRow(ctx, minted, { ...fields, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
+    const details = { role: role.name, kind: key.kind, expiresAt: expiresAt.toISOString() };
+    await recordAudit(ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, details);
+    // Other instances forget the hashes they remembered as unknown: this one may be among them.
+    await tx.apiKeys.announceChange(key.id);
+    return key;
+  });
+  s.evict(created.id);
+  return { key: created, secret: minted.secret };
+}
+
+/** Rule 2: nobody mints a key whose role grants what they do not hold. */
+export function requireHeld(actor: Actor, role: Role): void {
+  const beyond = missingPermissions(actor.permissions, role.permissions);
+  if (beyond.length > 0) {
+    throw new DomainError("role_exceeds_actor", `The role ${role.name} grants permissions you do not hold: ${beyond.join(", ")}.`, {
+      fields: { role: "Choose a role whose permissions you hold yourself." },
+      missing: beyond,
+    });
+  }
+}
+
+/** Serialised on the name, so two creates (or a rename and a create) of one name cannot both pass. */
+export async function requireUniqueName(ctx: Pick<DomainContext, "clock">, tx: Repositories, workspaceId: string, name: string): Promise<void> {
+  await tx.apiKeys.lockName(workspaceId, name);
+  if (await tx.apiKeys.nameInUse(workspaceId, name, ctx.clock.now())) {
+    throw new DomainError("conflict", `A key named "${name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
+  }
+}
+
+/** The expiry a create asks for, or the refusal (past, too far ahead): checked before anything is written. */
+export function expiryOfCreate(input: z.output<typeof createKeyInputSchema>, now: Date): Date {
+  const expiresAt = checkExpiryHorizon(
+    input.expiresOn ? expiryFromDay(input.expiresOn, input.timeZone!, now) : input.expiresAt!,
+    now,
+    input.expiresOn ? "expiresOn" : "expiresAt",
+  );
+  if (expiresAt.getTime() <= now.getTime()) {
+    throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
+  }
+  return expiresAt;
+}
