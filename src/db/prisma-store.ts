@@ -7,6 +7,7 @@ import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
 import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
+import { PrismaReminderRepository } from "./prisma-reminder-repository.ts";
 import { PrismaRoleRepository, PrismaWorkspaceRepository } from "./prisma-role-repository.ts";
 
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -60,10 +61,11 @@ function translated<T extends object>(repository: T): T {
   });
 }
 
-/** The domain's Store over Prisma: repositories, and transactions that hand the same repositories a tx client. */
+/** The domain's Store over Prisma: repositories, the reminder ledger, and transactions that hand the same repositories a tx client. */
 export function createPrismaStore(prisma: PrismaClient): Store {
   return {
     ...repositoriesOver(prisma),
+    reminders: translated(new PrismaReminderRepository(prisma)),
     async transaction(work) {
       try {
         return await prisma.$transaction((tx) => work(repositoriesOver(tx)), { timeout: 15_000, maxWait: 10_000 });

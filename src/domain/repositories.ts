@@ -264,5 +264,7 @@ export interface Repositories {
 
 /** Repositories plus a way to run several changes atomically. */
 export interface Store extends Repositories {
+  /** The reminder ledger: outside transactions, since its claims open transactions of their own. */
+  reminders: ReminderRepository;
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
 }

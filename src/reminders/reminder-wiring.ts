@@ -3,7 +3,7 @@
 import type { FetchFunction, WebClient } from "@slack/web-api";
 import { type Config, reminderSlackTimeoutMs } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
-import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
+import { createPrismaStore } from "../db/prisma-store.ts";
 import type { DomainContext } from "../domain/context.ts";
 import type { ReminderMessages } from "../domain/reminder-messages.ts";
 import { ReminderService } from "../domain/reminder-service.ts";
@@ -34,7 +34,7 @@ export function createReminderService(
   telemetry?: DomainContext["telemetry"],
 ): ReminderService {
   return new ReminderService(
-    new PrismaReminderRepository(db.prisma),
+    createPrismaStore(db.prisma).reminders,
     createSlackReminderNotifier(client, logger),
     clock,
     config.reminders.days,

@@ -19,7 +19,6 @@ import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
-import { PrismaReminderRepository } from "../db/prisma-reminder-repository.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { createReminderClient, createReminderService } from "../reminders/reminder-wiring.ts";
@@ -110,7 +109,7 @@ async function startOn(
   // REST alike, through the domain) the messages already posted are updated on the same client.
   const reminderClient = config.slack.botToken ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
   const reminderMessages = reminderClient
-    ? createSlackReminderMessages(reminderClient, new PrismaReminderRepository(db.prisma), logger, {
+    ? createSlackReminderMessages(reminderClient, store.reminders, logger, {
         describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
       })
     : undefined;
