@@ -1,17 +1,13 @@
 import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import type { Database } from "../db/database.ts";
-import { createPrismaStore } from "../db/prisma-store.ts";
-import type { DomainContext } from "../domain/context.ts";
 import { DomainError, type ErrorCode } from "../domain/errors.ts";
 import { dayIn } from "../domain/expiry.ts";
 import { createDomainServices } from "../domain/index.ts";
-import { createKeyHasher } from "../domain/key-hasher.ts";
 import { checkPepper } from "../domain/pepper-check.ts";
-import { cryptoRandom, systemClock } from "../domain/runtime.ts";
-import { createSecretCipher } from "../domain/secret-cipher.ts";
 import { createLogger } from "../logger.ts";
 import { ControlError } from "../server/control-channel.ts";
+import { createDomainContext } from "../server/domain-wiring.ts";
 import { keyCommandHandlers, type KeyCommand, type OperatorKeyView } from "../server/key-commands.ts";
 import { parseKeysArgs, usage, UsageError, type KeysArgs } from "./keys-args.ts";
 import { createKey, type CliOutput } from "./keys-create.ts";
@@ -87,15 +83,7 @@ const expiry = (key: OperatorKeyView): string => {
 /** No server holds the database: this process opens it, with the same secrets a server would read. */
 async function handlersHere(config: Config, db: Database, creates: boolean) {
   const secrets = await resolveServerSecrets(config);
-  const ctx: DomainContext = {
-    store: createPrismaStore(db.prisma),
-    clock: systemClock,
-    random: cryptoRandom,
-    hasher: createKeyHasher(secrets.pepper),
-    adminUserIds: config.adminUserIds,
-    cipher: createSecretCipher(secrets.encryptionKeys),
-    reminderDays: config.reminders.days,
-  };
+  const ctx = createDomainContext(config, db, secrets);
   // A key hashed with another pepper than the running instances' would never verify: refused first.
   // Only create hashes anything: list and delete compare with a check that exists, and write none.
   await checkPepper(ctx, { pepperFile: secrets.pepperFile, mayClaimUpgraded: false, mayClaim: creates });

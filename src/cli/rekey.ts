@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
-import { createPrismaStore } from "../db/prisma-store.ts";
 import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createSecretCipher, keyFingerprint } from "../domain/secret-cipher.ts";
 import { createLogger } from "../logger.ts";
+import { createDomainContext } from "../server/domain-wiring.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
 /**
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     logger,
     { command: "rekey", keyVersion: cipher.currentVersion, keyFingerprint: keyFingerprint(secrets.encryptionKeys) },
     async (db) => ({
-      ...(await reencryptSecrets({ store: createPrismaStore(db.prisma), cipher })),
+      ...(await reencryptSecrets(createDomainContext(config, db, secrets))),
       keyVersion: cipher.currentVersion,
     }),
   );

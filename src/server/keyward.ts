@@ -4,17 +4,15 @@ import type { Config } from "../config/config.ts";
 import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { openDatabase, type Database } from "../db/database.ts";
 import { describeDatabaseUrl, isDatabaseUnreachable } from "../db/database-errors.ts";
-import { createPrismaStore } from "../db/prisma-store.ts";
 import { keyChangedChannel } from "../db/prisma-api-key-repository.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { DomainError } from "../domain/errors.ts";
 import { reencryptSecrets } from "../domain/rekey-service.ts";
 import { createDomainServices, type DomainServices } from "../domain/index.ts";
-import { createKeyHasher } from "../domain/key-hasher.ts";
 import { checkPepper } from "../domain/pepper-check.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
-import { createSecretCipher, keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
-import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../domain/runtime.ts";
+import { keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
+import type { Clock, RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
@@ -29,6 +27,7 @@ import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
+import { createDomainContext } from "./domain-wiring.ts";
 import { createObservability, type Observability } from "./observability.ts";
 
 /** How long requests in flight at shutdown may take (main.ts exits regardless after 10 s). */
@@ -91,19 +90,14 @@ async function startOn(
   undo: Array<() => Promise<unknown> | void>,
 ): Promise<Keyward> {
   const { config, logger } = options;
-  const clock = options.clock ?? systemClock;
-  const store = createPrismaStore(db.prisma);
-  const hasher = createKeyHasher(secrets.pepper);
+  const ctx = createDomainContext(config, db, secrets, options);
+  const { clock, store } = ctx;
   // Before anything is served or written: with another pepper than the database's, no key would verify.
-  await checkPepper(
-    { store, hasher, clock },
-    {
-      pepperFile: secrets.pepperFile,
-      mayClaimUpgraded: true,
-      onClaimed: () =>
-        logger.info("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
-    },
-  );
+  await checkPepper(ctx, {
+    pepperFile: secrets.pepperFile,
+    mayClaimUpgraded: true,
+    onClaimed: () => logger.info("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
+  });
   const observed = await createObservability(config, db.sql, logger);
   // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
   // REST alike, through the domain) the messages already posted are updated on the same client.
@@ -113,18 +107,7 @@ async function startOn(
         describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
       })
     : undefined;
-  const ctx: DomainContext = {
-    store,
-    clock,
-    random: options.random ?? cryptoRandom,
-    hasher,
-    adminUserIds: config.adminUserIds,
-    cipher: createSecretCipher(secrets.encryptionKeys),
-    reminderDays: config.reminders.days,
-    reminderMessages,
-    telemetry: observed.metrics?.telemetry,
-  };
-  const services = createDomainServices(ctx);
+  const services = createDomainServices({ ...ctx, reminderMessages, telemetry: observed.metrics?.telemetry });
   await upgradeBindings(ctx, logger);
   // Other instances' creations, deletions, rolls and activations reach this one's verify cache and
   // hash-prefix filter within milliseconds (the payload is a key id). A lost notification could hide

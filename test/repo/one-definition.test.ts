@@ -20,6 +20,7 @@ describe("rules defined in one place", () => {
     ["writing and reading the audit log", /\b(tx|store)\.audit\./],
     ["the key ring type", /ReadonlyMap<number, Buffer>/],
     ["the new-key builder", /last4: lastFour\(/],
+    ["the domain context's wiring", /hasher: createKeyHasher\(/],
   ])("%s appears once in src/", (_what, pattern) => {
     const hits = sources(src).filter((f) => pattern.test(readFileSync(f, "utf8")));
     expect(hits.map((f) => f.slice(src.length + 1))).toHaveLength(1);
