@@ -1,4 +1,4 @@
-import { PrismaReminderRepository } from "../src/db/prisma-reminder-repository.ts";
+import { createPrismaStore } from "../src/db/prisma-store.ts";
 import { ReminderService } from "../src/domain/reminder-service.ts";
 import type { ReminderNotifier } from "../src/domain/reminder-types.ts";
 import { createTestDatabase } from "../test/support/test-database.ts";
@@ -35,7 +35,7 @@ export async function benchReminderPass(rows: number, due: number, kind: "pglite
         return { status: "sent", channel: "C0BENCH", ts: claim.deliveryId };
       },
     };
-    const service = new ReminderService(new PrismaReminderRepository(db.prisma), notifier, new ManualClock(now), days);
+    const service = new ReminderService({ store: createPrismaStore(db.prisma), reminderNotifier: notifier, clock: new ManualClock(now), reminderDays: days });
     const start = performance.now();
     const report = await service.runPass();
     const withDue = performance.now() - start;

@@ -1,8 +1,11 @@
 import { ConfigError, loadConfig } from "../config/config.ts";
 import { readLiveHolder } from "../db/data-dir-lock.ts";
-import { systemClock } from "../domain/runtime.ts";
+import { resolveServerSecrets } from "../config/local-secrets.ts";
+import { createDomainServices } from "../domain/index.ts";
 import { createLogger } from "../logger.ts";
-import { createReminderClient, createReminderService } from "../reminders/reminder-wiring.ts";
+import { createReminderClient } from "../reminders/reminder-wiring.ts";
+import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
+import { createDomainContext } from "../server/domain-wiring.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
 /**
@@ -17,7 +20,10 @@ async function main(): Promise<void> {
   if (!config.slack.botToken && (config.databaseUrl || !(await readLiveHolder(config.dataDir)))) throw noToken();
   const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, async (db) => {
     if (!config.slack.botToken) throw noToken();
-    return createReminderService(config, db, systemClock, logger, await createReminderClient(config, logger)).runPass();
+    // The pass alone, as before: reminder messages whose update Slack deferred are retried by a server's passes.
+    const reminderNotifier = createSlackReminderNotifier(await createReminderClient(config, logger), logger);
+    const { reminders } = createDomainServices({ ...createDomainContext(config, db, await resolveServerSecrets(config)), reminderNotifier });
+    return reminders!.runPass();
   });
   logger.info({ report: result, ranBy }, "reminder pass done");
 }

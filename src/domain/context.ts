@@ -1,5 +1,6 @@
 import type { KeyHasher } from "./key-hasher.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
+import type { ReminderNotifier } from "./reminder-types.ts";
 import type { SecretCipher } from "./secret-cipher.ts";
 import type { DomainTelemetry } from "./telemetry.ts";
 import type { Store } from "./repositories.ts";
@@ -17,6 +18,10 @@ export interface DomainContext {
   cipher: SecretCipher;
   /** REMINDER_DAYS: the thresholds, in days before the expiry day. */
   reminderDays: readonly number[];
+  /** REMINDER_CLAIM_LEASE_SECONDS, in ms: how long a claimed reminder is its claimant's alone (absent: 2 minutes). */
+  reminderLeaseMs?: number;
+  /** Posts reminders (to Slack); absent without a bot token, and then there are no reminder passes. */
+  reminderNotifier?: ReminderNotifier;
   /** Updates reminder messages already posted after a rotation, snooze or deletion (absent: nothing to update). */
   reminderMessages?: ReminderMessages;
   /** Counts verifications and cache look-ups for metrics (absent: nothing is counted). */

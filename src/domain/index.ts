@@ -7,6 +7,7 @@ import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
+import { ReminderService } from "./reminder-service.ts";
 import { RoleService } from "./role-service.ts";
 
 /** The domain's services, wired once per process from a context. */
@@ -23,6 +24,8 @@ export interface DomainServices {
   lastUsed: LastUsedTracker;
   /** `npm run keys`: an operator on the machine, without Slack. */
   operator: OperatorService;
+  /** Reminder passes (SPEC rule 10); null without a reminder notifier (no bot token: reminders go to Slack). */
+  reminders: ReminderService | null;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -39,5 +42,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     directory: new DirectoryService(ctx),
     lastUsed,
     operator: new OperatorService(ctx, access, keys),
+    reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
   };
 }

@@ -1,10 +1,24 @@
 import { randomUUID } from "node:crypto";
-import type { Clock } from "./runtime.ts";
-import type { ReminderMessages } from "./reminder-messages.ts";
-import { noTelemetry, type DomainTelemetry } from "./telemetry.ts";
+import type { DomainContext } from "./context.ts";
+import { noTelemetry } from "./telemetry.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
-import type { ReminderRepository } from "./repositories.ts";
+import type { Store } from "./repositories.ts";
+
+/**
+ * What a pass takes from the context: the ledger, the notifier (Slack), time, the thresholds and
+ * the claim lease; the reminder messages port (retried each pass) and telemetry (told each report) if any.
+ */
+export type ReminderContext = Pick<DomainContext, "clock" | "reminderDays" | "reminderLeaseMs" | "reminderMessages" | "telemetry"> & {
+  store: Pick<Store, "reminders">;
+  reminderNotifier: ReminderNotifier;
+};
+
+/**
+ * How long a claim is its claimant's alone: longer than one delivery can take (all its Slack calls
+ * at their timeout), so a live claim is never taken over; measured on the database's clock (config enforces the floor).
+ */
+const defaultClaimLeaseMs = 2 * 60_000;
 
 /** The claim's snapshot no longer says what the subject is: deleted, or rotated (another secret or expiry). */
 const staleFor = (claim: ReminderClaim, now: ReminderSubjectNow | null): boolean =>
@@ -34,43 +48,35 @@ export class ReminderService {
   private readonly instance = randomUUID();
 
   constructor(
-    private readonly repo: ReminderRepository,
-    private readonly notifier: ReminderNotifier,
-    private readonly clock: Clock,
-    private readonly days: readonly number[],
+    private readonly ctx: ReminderContext,
     private readonly batchSize = 200,
-    /**
-     * Longer than one delivery can take (all its Slack calls at their timeout), so a live claim is
-     * never taken over; measured on the database's clock (config enforces the floor).
-     */
-    private readonly claimLeaseMs = 2 * 60_000,
     /** How long after its first failure a threshold is still retried: a Slack outage of hours loses nothing. */
     private readonly giveUpAfterMs = 24 * 3600_000,
-    /** Reminder messages whose update after a change Slack refused for a passing reason: each pass tries them again. */
-    private readonly messages?: Pick<ReminderMessages, "retryDeferred">,
-    /** Told each pass's report (or its failure), for metrics. */
-    private readonly telemetry: Pick<DomainTelemetry, "reminderPass" | "reminderPassFailed"> = noTelemetry,
   ) {}
+
+  private get repo() {
+    return this.ctx.store.reminders;
+  }
 
   plan(subject: ReminderSubject, now: Date) {
     const expiry = { expiresAt: subject.expiresAt, timeZone: subject.expiryTimeZone };
-    const threshold = mostUrgentDue(expiry, now, this.days);
-    return { threshold, next: nextReminderAt(expiry, now, this.days, threshold ?? undefined) };
+    const threshold = mostUrgentDue(expiry, now, this.ctx.reminderDays);
+    return { threshold, next: nextReminderAt(expiry, now, this.ctx.reminderDays, threshold ?? undefined) };
   }
 
   async runPass(): Promise<PassReport> {
     try {
       const report = await this.pass();
-      this.telemetry.reminderPass(report);
+      (this.ctx.telemetry ?? noTelemetry).reminderPass(report);
       return report;
     } catch (error) {
-      this.telemetry.reminderPassFailed();
+      (this.ctx.telemetry ?? noTelemetry).reminderPassFailed();
       throw error;
     }
   }
 
   private async pass(): Promise<PassReport> {
-    const passStart = this.clock.now();
+    const passStart = this.ctx.clock.now();
     // Retries that failed before this moment are tried again; it is the database's time, as the ledger's are.
     const retriesBefore = await this.repo.databaseNow();
     const started = performance.now();
@@ -78,7 +84,7 @@ export class ReminderService {
     for (;;) {
       const retries = await this.repo.claimRetries({
         passStart: retriesBefore,
-        leaseMs: this.claimLeaseMs,
+        leaseMs: this.ctx.reminderLeaseMs ?? defaultClaimLeaseMs,
         limit: this.batchSize,
         instance: this.instance,
         // Judged at the due phase's time, so what a retry gives way to is what that phase claims.
@@ -87,7 +93,7 @@ export class ReminderService {
       if (retries.length === 0) break;
       for (const claim of retries) {
         if ("obsolete" in claim) {
-          await this.repo.finish(claim.deliveryId, { status: "obsolete", error: claim.obsolete }, this.clock.now());
+          await this.repo.finish(claim.deliveryId, { status: "obsolete", error: claim.obsolete }, this.ctx.clock.now());
           report.obsolete++;
         } else {
           await this.deliver(claim, report);
@@ -110,8 +116,9 @@ export class ReminderService {
         after = batch.lastId;
       }
     }
-    // Best effort (it never rejects): a message still stale after this waits for the next pass.
-    await this.messages?.retryDeferred?.();
+    // Best effort (it never rejects): reminder messages whose update after a change Slack refused
+    // for a passing reason are tried again; one still stale after this waits for the next pass.
+    await this.ctx.reminderMessages?.retryDeferred?.();
     report.ms = Math.round(performance.now() - started);
     return report;
   }
@@ -128,7 +135,7 @@ export class ReminderService {
       await this.repo.finish(
         claim.deliveryId,
         { status: "obsolete", error: "the key or configuration was deleted or rotated after it was claimed" },
-        this.clock.now(),
+        this.ctx.clock.now(),
         this.instance,
       );
       report.obsolete++;
@@ -137,7 +144,7 @@ export class ReminderService {
     let outcome: ReminderOutcome;
     try {
       const expiry = { expiresAt: claim.subject.expiresAt, timeZone: claim.subject.expiryTimeZone };
-      outcome = await this.notifier.deliver({ ...claim, daysLeft: daysLeft(expiry, this.clock.now()) });
+      outcome = await this.ctx.reminderNotifier.deliver({ ...claim, daysLeft: daysLeft(expiry, this.ctx.clock.now()) });
     } catch (error) {
       outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
     }
@@ -151,7 +158,7 @@ export class ReminderService {
         };
       }
     }
-    await this.repo.finish(claim.deliveryId, outcome, this.clock.now(), this.instance);
+    await this.repo.finish(claim.deliveryId, outcome, this.ctx.clock.now(), this.instance);
     if (outcome.status === "sent") await this.settleIfChangedMeanwhile(claim, outcome);
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
@@ -167,6 +174,6 @@ export class ReminderService {
     if (!posted.ts) return;
     const now = await this.repo.subjectNow(claim.subject.type, claim.subject.id);
     if (!staleFor(claim, now) || !(await this.repo.settleDelivery(claim.deliveryId))) return;
-    await this.notifier.withdraw?.(claim, posted, now, this.clock.now()).catch(() => undefined);
+    await this.ctx.reminderNotifier.withdraw?.(claim, posted, now, this.ctx.clock.now()).catch(() => undefined);
   }
 }

@@ -1,14 +1,12 @@
-// How reminder passes are wired: their own Web API client and the service over the database. Used
-// by the server (src/server/keyward.ts) and by `npm run reminders` when it runs the pass itself.
+// How reminders reach Slack: their own Web API client, the notifier that posts them, and the port
+// that updates those already posted. Used by the server (src/server/keyward.ts) and by
+// `npm run reminders` when it runs the pass itself; the pass is the domain's (createDomainServices).
 import type { FetchFunction, WebClient } from "@slack/web-api";
 import { type Config, reminderSlackTimeoutMs } from "../config/config.ts";
-import type { Database } from "../db/database.ts";
-import { createPrismaStore } from "../db/prisma-store.ts";
-import type { DomainContext } from "../domain/context.ts";
-import type { ReminderMessages } from "../domain/reminder-messages.ts";
-import { ReminderService } from "../domain/reminder-service.ts";
-import type { Clock } from "../domain/runtime.ts";
+import type { ReminderNotifier } from "../domain/reminder-types.ts";
+import type { Store } from "../domain/repositories.ts";
 import { boltLogger, type Logger } from "../logger.ts";
+import { createSlackReminderMessages, type SlackReminderMessages } from "./slack-reminder-messages.ts";
 import { createSlackReminderNotifier } from "./slack-reminder-notifier.ts";
 
 /** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
@@ -24,24 +22,20 @@ export async function createReminderClient(config: Config, logger: Logger, fetch
   });
 }
 
-export function createReminderService(
-  config: Config,
-  db: Database,
-  clock: Clock,
-  logger: Logger,
+/**
+ * A server's reminder ports on one client: the notifier posts reminders, and after a rotation,
+ * snooze or deletion (from Slack or REST alike, through the domain) the messages already posted
+ * are updated on the same client.
+ */
+export function slackReminderPorts(
   client: WebClient,
-  messages?: ReminderMessages,
-  telemetry?: DomainContext["telemetry"],
-): ReminderService {
-  return new ReminderService(
-    createPrismaStore(db.prisma).reminders,
-    createSlackReminderNotifier(client, logger),
-    clock,
-    config.reminders.days,
-    200,
-    config.reminders.leaseSeconds * 1000,
-    undefined,
-    messages,
-    telemetry,
-  );
+  store: Pick<Store, "reminders" | "apiKeys">,
+  logger: Logger,
+): { reminderNotifier: ReminderNotifier; reminderMessages: SlackReminderMessages } {
+  return {
+    reminderNotifier: createSlackReminderNotifier(client, logger),
+    reminderMessages: createSlackReminderMessages(client, store.reminders, logger, {
+      describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
+    }),
+  };
 }

@@ -28,5 +28,6 @@ export function createDomainContext(config: Config, db: Database, secrets: Serve
     adminUserIds: config.adminUserIds,
     cipher: createSecretCipher(secrets.encryptionKeys),
     reminderDays: config.reminders.days,
+    reminderLeaseMs: config.reminders.leaseSeconds * 1000,
   };
 }

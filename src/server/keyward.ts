@@ -19,10 +19,9 @@ import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
-import { createReminderClient, createReminderService } from "../reminders/reminder-wiring.ts";
+import { createReminderClient, slackReminderPorts } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { keyCommandHandlers } from "./key-commands.ts";
-import { createSlackReminderMessages } from "../reminders/slack-reminder-messages.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
@@ -91,7 +90,7 @@ async function startOn(
 ): Promise<Keyward> {
   const { config, logger } = options;
   const ctx = createDomainContext(config, db, secrets, options);
-  const { clock, store } = ctx;
+  const { clock } = ctx;
   // Before anything is served or written: with another pepper than the database's, no key would verify.
   await checkPepper(ctx, {
     pepperFile: secrets.pepperFile,
@@ -99,15 +98,11 @@ async function startOn(
     onClaimed: () => logger.info("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
   });
   const observed = await createObservability(config, db.sql, logger);
-  // With a bot token, reminders go to Slack; after a rotation, snooze or deletion (from Slack or
-  // REST alike, through the domain) the messages already posted are updated on the same client.
+  // With a bot token, reminders go to Slack (and the domain has reminder passes); without one, none.
   const reminderClient = config.slack.botToken ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
-  const reminderMessages = reminderClient
-    ? createSlackReminderMessages(reminderClient, store.reminders, logger, {
-        describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
-      })
-    : undefined;
-  const services = createDomainServices({ ...ctx, reminderMessages, telemetry: observed.metrics?.telemetry });
+  const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger) : undefined;
+  const services = createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry });
+  const { reminders } = services;
   await upgradeBindings(ctx, logger);
   // Other instances' creations, deletions, rolls and activations reach this one's verify cache and
   // hash-prefix filter within milliseconds (the payload is a key id). A lost notification could hide
@@ -120,7 +115,6 @@ async function startOn(
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock, observed);
-  const reminders = reminderClient ? createReminderService(config, db, clock, logger, reminderClient, reminderMessages, observed.metrics?.telemetry) : null;
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
   const served = observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api);
@@ -149,8 +143,7 @@ async function startOn(
   const metricsUrl = await observed.listen();
   undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
-  const control =
-    db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, reminders, secrets.encryptionKeys), logger) : null;
+  const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, secrets.encryptionKeys), logger) : null;
   // Housekeeping: last-used times in one write, and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
@@ -188,7 +181,7 @@ async function startOn(
         await drained;
         clearTimeout(cut);
         await slack?.stop();
-        await reminderMessages?.drain();
+        await reminderPorts?.reminderMessages.drain();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
         await observed.close();
@@ -196,17 +189,17 @@ async function startOn(
   };
 }
 
-function controlHandlers(ctx: DomainContext, services: DomainServices, reminders: ReminderService | null, ring: KeyRing): ControlHandlers {
+function controlHandlers(ctx: DomainContext, services: DomainServices, ring: KeyRing): ControlHandlers {
   const fingerprint = keyFingerprint(ring);
   return {
     ...keyCommandHandlers(services.operator, ctx.clock),
     "reminders.run": async () => {
-      if (!reminders)
+      if (!services.reminders)
         throw new DomainError(
           "unavailable",
           `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`,
         );
-      return reminders.runPass();
+      return services.reminders.runPass();
     },
     rekey: async ({ keyVersion, keyFingerprint: theirs }) => {
       const current = ctx.cipher.currentVersion;

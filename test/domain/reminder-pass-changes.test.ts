@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repository.ts";
 import { ReminderService } from "../../src/domain/reminder-service.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderSubjectNow } from "../../src/domain/reminder-types.ts";
 import type { Actor } from "../../src/domain/types.ts";
@@ -43,7 +42,7 @@ describe.each(databaseKinds())("a reminder pass and changes made while it runs, 
     return admin;
   }
 
-  const service = (notifier: ReminderNotifier) => new ReminderService(new PrismaReminderRepository(f.db.prisma), notifier, f.clock, days);
+  const service = (notifier: ReminderNotifier) => new ReminderService({ ...f.ctx, reminderNotifier: notifier, reminderDays: days });
   const ledgerOf = async (alias: string) => {
     const config = await f.db.prisma.integrationConfig.findFirstOrThrow({ where: { alias } });
     return f.db.prisma.reminderDelivery.findFirstOrThrow({ where: { subjectId: config.id, threshold: 7 } });

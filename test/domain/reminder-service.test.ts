@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repository.ts";
+import { createPrismaStore } from "../../src/db/prisma-store.ts";
 import { ReminderService } from "../../src/domain/reminder-service.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
@@ -35,7 +36,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   });
 
   function service(notifier: ReminderNotifier) {
-    return new ReminderService(new PrismaReminderRepository(f.db.prisma), notifier, f.clock, days);
+    return new ReminderService({ ...f.ctx, reminderNotifier: notifier, reminderDays: days });
   }
 
   /** Time passes on the database's clock, which leases are measured on: the pending claims grow older. */
@@ -159,7 +160,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
       },
     });
     const slow = new RecordingNotifier();
-    const stuck = new ReminderService(stalling, slow, f.clock, days).runPass();
+    const stuck = new ReminderService({ store: { reminders: stalling }, reminderNotifier: slow, clock: f.clock, reminderDays: days }).runPass();
     await new Promise((r) => setTimeout(r, 300));
     await ageClaims(5 * 60_000); // longer than the lease: pass B takes slow-b over
     const other = new RecordingNotifier();
@@ -354,7 +355,7 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     const notifier = new RecordingNotifier();
     notifier.down.add("github/clock-ahead");
     const ahead = new ManualClock(new Date(dbNow.getTime() + 25 * 3600_000)); // an instance whose clock is 25 h ahead
-    const aheadInstance = new ReminderService(repo, notifier, ahead, days);
+    const aheadInstance = new ReminderService({ store: { reminders: repo }, reminderNotifier: notifier, clock: ahead, reminderDays: days });
     await aheadInstance.runPass(); // the first failure: stamped by the database, not by this instance
     const first = await ledgerOf("clock-ahead", 30);
     expect(first.status).toBe("retry");
@@ -424,8 +425,8 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances on one Postg
       }
       const a = new RecordingNotifier();
       const b = new RecordingNotifier();
-      const instanceA = new ReminderService(new PrismaReminderRepository(f.db.prisma), a, f.clock, days, 25);
-      const instanceB = new ReminderService(new PrismaReminderRepository(second.prisma), b, f.clock, days, 25);
+      const instanceA = new ReminderService({ ...f.ctx, reminderNotifier: a, reminderDays: days }, 25);
+      const instanceB = new ReminderService({ store: createPrismaStore(second.prisma), reminderNotifier: b, clock: f.clock, reminderDays: days }, 25);
       for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
         f.clock.set(at);
         await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
