@@ -40,7 +40,7 @@ export class AccessService {
   private readonly recorded = new Map<string, { isWorkspaceAdmin: boolean; deactivated?: boolean; until: number }>();
 
   constructor(
-    private readonly ctx: DomainContext,
+    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "adminUserIds" | "telemetry">,
     private readonly keys: Pick<KeyService, "verify">,
   ) {}
 

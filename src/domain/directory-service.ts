@@ -50,7 +50,7 @@ export const adminsShown = 5;
 
 /** Names for the ids lists show, counts for their summaries, and who the Admins are. */
 export class DirectoryService {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "adminUserIds">) {}
 
   /**
    * What each actor id stands for, for a page of rows: one query for all the keys among them,

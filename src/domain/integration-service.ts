@@ -28,7 +28,7 @@ import type { Permission } from "./permissions.ts";
  * default, reading a secret back only with integrations.secrets.read, and audited.
  */
 export class IntegrationService {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "cipher" | "reminderDays" | "reminderMessages">) {}
 
   /** For forms that would otherwise be refused on submit: throws unless the actor may edit integrations. */
   requireEditor(actor: Actor): void {

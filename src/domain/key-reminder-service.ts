@@ -18,7 +18,7 @@ export interface SnoozedKey {
 
 /** The API-key side of reminders that people act on: "Snooze" on an API key's reminder DM. */
 export class KeyReminderService {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "clock" | "random">) {}
 
   /**
    * The key's next reminder comes no sooner than `hours` from now (never sooner than planned), as

@@ -235,7 +235,7 @@ export type Discarded = { discarded: false } | { discarded: true; revertedRoll: 
  * stopping at its grace end. Null when the replacement replaced nothing.
  */
 export async function revertRoll(
-  ctx: DomainContext,
+  ctx: Pick<DomainContext, "clock" | "random" | "reminderDays">,
   tx: Repositories,
   actor: Pick<Actor, "workspaceId" | "userId" | "source">,
   replacement: Pick<ApiKey, "id" | "expiresAt">,

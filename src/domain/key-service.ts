@@ -5,7 +5,7 @@ import { denied, DomainError, notFound } from "./errors.ts";
 import { checkKeyShape } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
 import { HashFilter } from "./hash-filter.ts";
-import { createKey, requireUniqueName, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
+import { createKey, requireUniqueName, type CreatedKey, type KeyChangeSupport, type NewKeyContext } from "./new-key.ts";
 import { VerifyCache } from "./verify-cache.ts";
 import { missingPermissions, type Permission } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
@@ -35,7 +35,7 @@ export type { CreatedKey, Discarded, RevertedRoll, RolledKey };
 /** API keys: issue, list, rename, delete, verify. Every permission rule of SPEC rules 1, 2, 6, 7. */
 export class KeyService {
   constructor(
-    private readonly ctx: DomainContext,
+    private readonly ctx: NewKeyContext & Pick<DomainContext, "telemetry">,
     private readonly lastUsed: LastUsedTracker,
     private readonly cache: VerifyCache = new VerifyCache(ctx.clock),
     // Untrusted (every miss asks the database) until loadHashFilter() first succeeds.

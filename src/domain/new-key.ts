@@ -23,9 +23,12 @@ export interface CreatedKey {
   secret: string;
 }
 
+/** What issuing a key takes from the context: storage, time, randomness, the hasher and the reminder thresholds. */
+export type NewKeyContext = Pick<DomainContext, "store" | "clock" | "random" | "hasher" | "reminderDays">;
+
 /** What issuing a key needs from KeyService: its rule checks, its row lock, its hash filter and its verify cache. */
 export interface KeyChangeSupport {
-  ctx: DomainContext;
+  ctx: NewKeyContext;
   requireEdit(actor: Actor, kind: KeyKind, ownerId: string): void;
   loadForChange(tx: Repositories, actor: Actor, id: string): Promise<ApiKey>;
   rememberHash(hash: string): void;

@@ -37,7 +37,7 @@ export interface OperatorKeyInput {
  */
 export class OperatorService {
   constructor(
-    private readonly ctx: DomainContext,
+    private readonly ctx: Pick<DomainContext, "store" | "clock">,
     private readonly access: AccessService,
     private readonly keys: KeyService,
   ) {}

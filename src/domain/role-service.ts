@@ -20,7 +20,7 @@ export async function resolveRole(repos: Repositories, workspaceId: string, ref:
 
 /** Roles and who holds them. Nobody grants, through a role, a permission they lack (rule 2). */
 export class RoleService {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "clock" | "random">) {}
 
   /** Anyone who holds a role may see the roles (they are needed to read the key list). */
   async list(actor: Actor): Promise<Role[]> {

@@ -26,3 +26,10 @@ describe("rules defined in one place", () => {
     expect(hits.map((f) => f.slice(src.length + 1))).toHaveLength(1);
   });
 });
+
+describe("domain services", () => {
+  it("take only the parts of the context they use, not the whole of it", () => {
+    const whole = sources(join(src, "domain")).filter((f) => /readonly ctx: DomainContext\b/.test(readFileSync(f, "utf8")));
+    expect(whole.map((f) => f.slice(src.length + 1))).toEqual([]);
+  });
+});
