@@ -23,7 +23,9 @@ async function main(): Promise<void> {
       "SLACK_CLIENT_ID/SECRET/STATE_SECRET are set, but multi-workspace OAuth installs are not supported yet: keyward serves the one workspace of SLACK_BOT_TOKEN.",
     );
   }
-  const app = await startKeyward({ config, logger });
+  // The handlers go on before the start: /healthz answers before startKeyward returns (reminders and
+  // metrics start after the port), and a signal in that window must wait for the start, then close.
+  const started = startKeyward({ config, logger });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -31,16 +33,19 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .then((app) => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  await started;
 }
 
 main().catch((error: unknown) => {
