@@ -21,6 +21,8 @@ describe("rules defined in one place", () => {
     ["the key ring type", /ReadonlyMap<number, Buffer>/],
     ["the new-key builder", /last4: lastFour\(/],
     ["the domain context's wiring", /hasher: createKeyHasher\(/],
+    // Issue 12 item 1: "was this pressed on the Home tab" is asked of one helper (listener-support.ts).
+    ["the Home-tab check", /type === "home"/],
   ])("%s appears once in src/", (_what, pattern) => {
     const hits = sources(src).filter((f) => pattern.test(readFileSync(f, "utf8")));
     expect(hits.map((f) => f.slice(src.length + 1))).toHaveLength(1);

@@ -4,10 +4,9 @@ import { callbackIds } from "../ids.ts";
 import { decodeSecretFormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseCreateKeyModal } from "../views/create-key-modal.ts";
-import { loadingModal } from "../views/notices.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { forms } from "./forms.ts";
-import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { openForm, type ViewAck } from "./listener-support.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
 
@@ -16,14 +15,9 @@ export async function openCreateKeyForm(
   deps: SlackDeps,
   args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
-  const viewId = await openLoading(args.client, args.triggerId, loadingModal("Create an API key"));
-  try {
-    const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
-    const view = await createKeyForm(deps, actor, user.tz, { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home });
-    await args.client.views.update({ view_id: viewId, view });
-  } catch (error) {
-    await tellFailure(deps, { client: args.client, viewId }, error);
-  }
+  await openForm(deps, args, "Create an API key", ({ actor, user }) =>
+    createKeyForm(deps, actor, user.tz, { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }),
+  );
 }
 
 export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {

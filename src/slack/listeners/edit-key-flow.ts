@@ -5,11 +5,10 @@ import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { decodeEditFormOrigin, decodeFormKeyId, encodeEditFormMetadata, type ListOrigin } from "../wire/form-metadata.ts";
-import { loadingModal } from "../views/notices.ts";
 import { forms } from "./forms.ts";
 import { publishHome } from "./home-listener.ts";
 import { keyPageMessage, replaceThroughResponseUrl } from "./key-list-surface.ts";
-import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { openForm, type ViewAck } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 /** Opens the rename form for a key the person may change; `origin`: the list it was opened from, replaced on submit. */
@@ -17,17 +16,10 @@ export async function openEditKeyForm(
   deps: SlackDeps,
   args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; origin?: ListOrigin },
 ) {
-  const viewId = await openLoading(args.client, args.triggerId, loadingModal("Rename an API key"));
-  try {
-    const { actor } = await callerOf(deps, args.client, args.workspaceId, args.userId);
+  await openForm(deps, args, "Rename an API key", async ({ actor }) => {
     const key = await deps.services.keys.findForChange(actor, args.ref);
-    await args.client.views.update({
-      view_id: viewId,
-      view: editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditFormMetadata(key.id, args.origin) }),
-    });
-  } catch (error) {
-    await tellFailure(deps, { client: args.client, viewId }, error);
-  }
+    return editKeyModal({ ...key, keyId: key.id, privateMetadata: encodeEditFormMetadata(key.id, args.origin) });
+  });
 }
 
 /** Shows the list the form came from again, with the result on top; false when it could not be. */

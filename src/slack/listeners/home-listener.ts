@@ -10,7 +10,6 @@ import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
-import type { ButtonArgs } from "./listener-support.ts";
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
@@ -102,7 +101,16 @@ export async function actOnHome(deps: SlackDeps, viewer: HomeViewer, change: (ac
   await refreshHome(deps, viewer, status);
 }
 
-export const homeViewer = ({ body, client, context }: Pick<ButtonArgs, "body" | "client" | "context">): HomeViewer => ({
+/** The person who pressed a button on their Home tab. */
+export const homeViewer = ({
+  body,
+  client,
+  context,
+}: {
+  body: { user: { id: string } };
+  client: WebClient;
+  context: Parameters<typeof workspaceOf>[0];
+}): HomeViewer => ({
   client,
   workspaceId: workspaceOf(context),
   userId: body.user.id,

@@ -1,5 +1,4 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
-import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
@@ -15,17 +14,15 @@ import {
   channelText,
   deletedText,
   integrationNoticeMessage,
-  integrationNoticeModal,
   madeDefaultText,
   rotatedInThreadMessage,
   rotatedText,
   snoozedText,
 } from "../views/integration-notices.ts";
-import { loadingModal } from "../views/notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
-import { openLoading, tellFailure, type Reply, type ViewAck, type ButtonArgs } from "./listener-support.ts";
+import { fromHome, openForm, replyTo, tell, tellFailure, triggerOf, type ButtonArgs, type FormTrigger, type ViewAck } from "./listener-support.ts";
 import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
@@ -38,11 +35,7 @@ import { decodeReminderValue } from "../wire/reminder-values.ts";
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /** Who asked, and where a form opened from a trigger should come back to. */
-interface FormRequest {
-  client: WebClient;
-  triggerId: string;
-  workspaceId: string;
-  userId: string;
+interface FormRequest extends FormTrigger {
   /** Opened from the Home tab: republish it after the change. */
   home?: boolean;
   /** The conversation the command was typed in, or whose message held the button (none from the Home tab). */
@@ -55,21 +48,10 @@ type ConfigTarget = { id: string } | { integration: string; alias: string };
 const findConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promise<IntegrationConfig> =>
   "id" in target ? deps.services.integrations.findById(actor, target.id) : deps.services.integrations.get(actor, target.integration, target.alias);
 
-/** Opens a form: a placeholder first (trigger ids last 3 s), then the real view, or the reason there is none. */
-async function openForm(deps: SlackDeps, request: FormRequest, title: string, build: (actor: Actor, tz: string) => Promise<ModalView>) {
-  const viewId = await openLoading(request.client, request.triggerId, loadingModal(title));
-  try {
-    const { actor, user } = await callerOf(deps, request.client, request.workspaceId, request.userId);
-    await request.client.views.update({ view_id: viewId, view: await build(actor, user.tz) });
-  } catch (error) {
-    await tellFailure(deps, { client: request.client, viewId }, error);
-  }
-}
-
 export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
-  return openForm(deps, request, "Add an integration key", async (actor, timeZone) => {
+  return openForm(deps, request, "Add an integration key", async ({ actor, user }) => {
     deps.services.integrations.requireEditor(actor);
-    return addIntegrationModal({ timeZone, privateMetadata: encodeIntegrationMetadata({ home: request.home }), currentChannel: request.channelId });
+    return addIntegrationModal({ timeZone: user.tz, privateMetadata: encodeIntegrationMetadata({ home: request.home }), currentChannel: request.channelId });
   });
 }
 
@@ -78,16 +60,16 @@ export function openRotateIntegrationForm(
   deps: SlackDeps,
   request: FormRequest & { target: ConfigTarget; reminder?: Pick<IntegrationMetadata, "channel" | "threadTs"> },
 ): Promise<void> {
-  return openForm(deps, request, "Rotate a secret", async (actor, timeZone) => {
+  return openForm(deps, request, "Rotate a secret", async ({ actor, user }) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
     const privateMetadata = encodeIntegrationMetadata({ id: config.id, ...request.reminder, home: request.home });
-    return rotateIntegrationModal({ ...config, timeZone, privateMetadata });
+    return rotateIntegrationModal({ ...config, timeZone: user.tz, privateMetadata });
   });
 }
 
 export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
-  return openForm(deps, request, "Reminder channel", async (actor) => {
+  return openForm(deps, request, "Reminder channel", async ({ actor }) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
     return integrationChannelModal({
@@ -152,15 +134,8 @@ export function registerIntegrationListeners(app: App, deps: SlackDeps): void {
   app.view<ViewSubmitAction>(callbackIds.integrationChannel, (args) => submitChannel(deps, args));
 }
 
-function formRequest({ body, client, context }: ButtonArgs): FormRequest {
-  return {
-    client,
-    triggerId: body.trigger_id,
-    workspaceId: workspaceOf(context),
-    userId: body.user.id,
-    home: body.view?.type === "home",
-    channelId: body.channel?.id,
-  };
+function formRequest(args: ButtonArgs): FormRequest {
+  return { ...triggerOf(args), home: fromHome(args.body), channelId: args.body.channel?.id };
 }
 
 function registerFormButtons(app: App, deps: SlackDeps): void {
@@ -228,7 +203,7 @@ function registerReminderButtons(app: App, deps: SlackDeps): void {
       const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       const config = await deps.services.integrations.snooze(actor, target.id, snoozeHours);
       const until = config.expiresAt ? new Date(deps.clock.now().getTime() + snoozeHours * 3600_000) : null;
-      await answer(deps, reply, snoozedText(config, until), ":zzz:");
+      await tell(deps, reply, snoozedText(config, until), { emoji: ":zzz:", formatted: true });
     } catch (error) {
       await tellFailure(deps, reply, error);
     }
@@ -263,38 +238,16 @@ async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: bool
   const { body, action, client, context, respond } = args;
   const find = (actor: Actor) => deps.services.integrations.findById(actor, decodeConfigValue(action.value).id);
   // On the Home tab the button's confirm dialog has asked; the answer is the republished tab's status line, not a modal.
-  if (body.view?.type === "home") {
+  if (fromHome(body)) {
     return actOnHome(deps, homeViewer(args), async (actor) => ({ tone: "done", text: (await change(actor, await find(actor))).text, formatted: true }));
   }
   const reply = replyTo({ body, client, respond }, replace);
   try {
     const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
     const result = await change(actor, await find(actor));
-    await answer(deps, reply, result.text, result.emoji);
+    await tell(deps, reply, result.text, { emoji: result.emoji, formatted: true });
   } catch (error) {
     await tellFailure(deps, reply, error);
-  }
-}
-
-interface IntegrationReply extends Reply {
-  replace?: boolean;
-}
-
-function replyTo({ body, client, respond }: { body: BlockAction<ButtonAction>; client: WebClient; respond?: RespondFn }, replace = false): IntegrationReply {
-  if (body.view?.type === "home" || !respond || !body.response_url) return { client, triggerId: body.trigger_id };
-  return { client, respond, replace };
-}
-
-/** Like `tell`, for texts that are mrkdwn already (channel links and dates must render). */
-async function answer(deps: SlackDeps, reply: IntegrationReply, text: string, emoji: string): Promise<void> {
-  try {
-    if (reply.respond) {
-      await reply.respond({ response_type: "ephemeral", replace_original: reply.replace ?? false, ...integrationNoticeMessage(text, emoji) });
-    } else if (reply.triggerId) {
-      await reply.client.views.open({ trigger_id: reply.triggerId, view: integrationNoticeModal("keyward", text) });
-    }
-  } catch (error) {
-    deps.logger.warn({ err: error }, "could not show an integration notice to the user");
   }
 }
 

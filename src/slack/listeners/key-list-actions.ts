@@ -9,9 +9,9 @@ import type { ListPosition } from "../wire/paging-values.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { noticeMessage } from "../views/notices.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
-import { failureStatus, publishHome, refreshHome, type HomeViewer } from "./home-listener.ts";
+import { failureStatus, homeViewer, publishHome, refreshHome } from "./home-listener.ts";
 import { showListAgain, type ListSurface } from "./key-list-surface.ts";
-import { tell, tellFailure, type Reply } from "./listener-support.ts";
+import { fromHome, replyTo, tell, tellFailure } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 /**
@@ -28,15 +28,8 @@ interface Press {
 }
 
 function surfaceOf(press: Press): ListSurface | null {
-  if (press.body.view?.type === "home") return { kind: "home", client: press.client, workspaceId: workspaceOf(press.context), userId: press.body.user.id };
+  if (fromHome(press.body)) return { kind: "home", ...homeViewer(press) };
   return press.respond && press.body.response_url ? { kind: "message", respond: press.respond } : null;
-}
-
-/** Refusals go where the person is, as a message of their own: the list they were reading stays. */
-function replyOf(press: Press): Reply {
-  return press.body.view?.type === "home" || !press.respond
-    ? { client: press.client, triggerId: press.body.trigger_id }
-    : { client: press.client, respond: press.respond };
 }
 
 const callerOfPress = (deps: SlackDeps, press: Press) => callerOf(deps, press.client, workspaceOf(press.context), press.body.user.id);
@@ -50,21 +43,19 @@ function pressedValue(action: BlockElementAction): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-const onHome = (press: Press) => press.body.view?.type === "home";
-const homeViewer = (press: Press): HomeViewer => ({ client: press.client, workspaceId: workspaceOf(press.context), userId: press.body.user.id });
-
 /** Tells the person where they are: on the Home tab as its status line (no modal), elsewhere as a message. */
 async function say(deps: SlackDeps, press: Press, text: string, emoji?: string): Promise<void> {
-  if (onHome(press)) return refreshHome(deps, homeViewer(press), { tone: "refused", text });
-  await tell(deps, replyOf(press), text, emoji);
+  if (fromHome(press.body)) return refreshHome(deps, homeViewer(press), { tone: "refused", text });
+  // Refusals go where the person is, as a message of their own: the list they were reading stays.
+  await tell(deps, replyTo(press), text, { emoji });
 }
 
 async function answering(deps: SlackDeps, press: Press, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    if (onHome(press)) return refreshHome(deps, homeViewer(press), failureStatus(deps, error, "a Home tab action failed"));
-    await tellFailure(deps, replyOf(press), error);
+    if (fromHome(press.body)) return refreshHome(deps, homeViewer(press), failureStatus(deps, error, "a Home tab action failed"));
+    await tellFailure(deps, replyTo(press), error);
   }
 }
 
@@ -102,7 +93,7 @@ async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Prom
       return openEditKeyForm(deps, { ...args, origin });
     }
     case "roll":
-      return openRollKeyForm(deps, { ...args, channelId: press.body.channel?.id, responseUrl: press.body.response_url, home: onHome(press) });
+      return openRollKeyForm(deps, { ...args, channelId: press.body.channel?.id, responseUrl: press.body.response_url, home: fromHome(press.body) });
     case "delete":
       return answering(deps, press, async () => {
         const { actor } = await callerOfPress(deps, press);
@@ -123,12 +114,9 @@ async function confirmDelete(deps: SlackDeps, press: Press, control: RowValue, l
     const { actor } = await callerOfPress(deps, press);
     const key = await deps.services.keys.delete(actor, control.keyId);
     const result = `Deleted ${keyLabel(key)}. It is refused from now on.`;
-    if (control.list || press.body.view?.type === "home") return showDone(deps, press, actor, control.list ?? { page: 1 }, result);
+    if (control.list || fromHome(press.body)) return showDone(deps, press, actor, control.list ?? { page: 1 }, result);
     // `/keys delete`'s question is replaced by the answer; an old list's red button answers below it.
-    if (!press.respond) return tell(deps, replyOf(press), result, ":wastebasket:");
-    await press.respond({ response_type: "ephemeral", replace_original: !legacyButton, ...noticeMessage(result, ":wastebasket:") }).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, "could not answer a delete in its message");
-    });
+    await tell(deps, replyTo(press, !legacyButton), result, { emoji: ":wastebasket:" });
   });
 }
 

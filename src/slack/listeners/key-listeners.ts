@@ -7,7 +7,7 @@ import { registerKeyListActions } from "./key-list-actions.ts";
 import { keyPageMessage } from "./key-list-surface.ts";
 import { legacyRenameRefFrom } from "../wire/key-row-values.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
-import { tellFailure, type Reply } from "./listener-support.ts";
+import { fromHome, tellFailure, type Reply } from "./listener-support.ts";
 import { registerRollKeySubmission } from "./roll-key-flow.ts";
 
 /** The message a list page is shown in: a command's response, or the message that was paged. */
@@ -39,7 +39,7 @@ export function registerKeyListeners(app: App, deps: SlackDeps): void {
       userId: body.user.id,
       channelId: body.channel?.id,
       responseUrl: body.response_url,
-      home: body.view?.type === "home",
+      home: fromHome(body),
     });
   });
 

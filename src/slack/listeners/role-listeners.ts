@@ -1,36 +1,25 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { actionIds, callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { loadingModal } from "../views/notices.ts";
 import { escapeMrkdwn, mention } from "../views/format.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../views/role-modals.ts";
 import { forms } from "./forms.ts";
-import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { openForm, triggerOf, type ViewAck } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 export function registerRoleListeners(app: App, deps: SlackDeps): void {
   app.action<BlockAction<ButtonAction>>(actionIds.openCreateRole, async ({ ack, body, client, context }) => {
     await ack();
-    const viewId = await openLoading(client, body.trigger_id, loadingModal("Create a role"));
-    try {
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const grantable = deps.services.roles.grantablePermissions(actor);
-      await client.views.update({ view_id: viewId, view: createRoleModal(grantable) });
-    } catch (error) {
-      await tellFailure(deps, { client, viewId }, error);
-    }
+    await openForm(deps, triggerOf({ body, client, context }), "Create a role", async ({ actor }) =>
+      createRoleModal(deps.services.roles.grantablePermissions(actor)),
+    );
   });
 
   app.action<BlockAction<ButtonAction>>(actionIds.openAssignRole, async ({ ack, body, client, context }) => {
     await ack();
-    const viewId = await openLoading(client, body.trigger_id, loadingModal("Assign a role"));
-    try {
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const roles = await deps.services.roles.assignable(actor);
-      await client.views.update({ view_id: viewId, view: assignRoleModal(roles) });
-    } catch (error) {
-      await tellFailure(deps, { client, viewId }, error);
-    }
+    await openForm(deps, triggerOf({ body, client, context }), "Assign a role", async ({ actor }) =>
+      assignRoleModal(await deps.services.roles.assignable(actor)),
+    );
   });
 
   app.view(callbackIds.createRole, async ({ ack, body, view, client, context }) => {

@@ -2,14 +2,13 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
-import { loadingModal } from "../views/notices.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { forms } from "./forms.ts";
-import { openLoading, tellFailure, type ViewAck } from "./listener-support.ts";
+import { openForm, type ViewAck } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
 
 /**
@@ -21,25 +20,17 @@ export async function openRollKeyForm(
   deps: SlackDeps,
   args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; ref: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
-  const viewId = await openLoading(args.client, args.triggerId, loadingModal("Roll an API key"));
-  try {
-    const { actor, user } = await callerOf(deps, args.client, args.workspaceId, args.userId);
+  await openForm(deps, args, "Roll an API key", async ({ actor, user }) => {
     // By name, the working key of that name: only it can be rolled (an expired one of that name opens the create form only when alone).
     const key = await deps.services.keys.findForChange(actor, args.ref, { preferWorking: true });
     const target = { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home };
     const now = deps.clock.now();
-    if (key.expiresAt.getTime() <= now.getTime()) {
-      await args.client.views.update({ view_id: viewId, view: await createKeyForm(deps, actor, user.tz, target, key) });
-      return;
-    }
+    if (key.expiresAt.getTime() <= now.getTime()) return createKeyForm(deps, actor, user.tz, target, key);
     const privateMetadata = encodeSecretFormMetadata(target, { keyId: key.id });
     // The form's grace is 24 hours unless changed: its default day outlasts that (the service refuses a day that does not).
     const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)));
-    const view = rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
-    await args.client.views.update({ view_id: viewId, view });
-  } catch (error) {
-    await tellFailure(deps, { client: args.client, viewId }, error);
-  }
+    return rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
+  });
 }
 
 export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
