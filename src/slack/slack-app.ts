@@ -1,14 +1,8 @@
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from "@slack/bolt";
 import type { Logger } from "../logger.ts";
 import { boltLogger } from "../logger.ts";
-import { registerCommandListener } from "./listeners/command-listener.ts";
-import { registerHomeListeners } from "./listeners/home-listener.ts";
-import { registerUserChangeListener } from "./listeners/user-change-listener.ts";
-import { registerIntegrationListeners } from "./listeners/integration-listeners.ts";
-import { registerKeyListeners } from "./listeners/key-listeners.ts";
-import { registerRoleListeners } from "./listeners/role-listeners.ts";
+import { registerListeners } from "./listeners/listener-registry.ts";
 import type { SlackDeps } from "./slack-deps.ts";
-import { actionIds, callbackIds } from "./ids.ts";
 import { observedFetch, timedReceiver, type SlackTelemetry } from "./slack-telemetry.ts";
 import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
 
@@ -43,30 +37,6 @@ function refusalOf(served: ServedWorkspace, body: SlackBody, context: Parameters
 function kindOf(body: SlackBody): string {
   const kind = body.event ? `event ${String(body.event.type)}` : String(body.type ?? body.command ?? "request");
   return kind.slice(0, 40);
-}
-
-/**
- * Buttons and forms with ids no listener knows (an old message from an earlier release, a forged
- * payload) are still acknowledged at once (rule 12), so Slack shows no error; the listeners
- * above are matched first and these only catch what none of them takes.
- */
-function registerFallbacks(app: App, deps: SlackDeps): void {
-  const anyOf = (ids: string[]) => ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  const unknownAction = new RegExp(`^(?!(?:${anyOf(Object.values(actionIds))})$)`);
-  const unknownView = new RegExp(`^(?!(?:${anyOf(Object.values(callbackIds).filter((id) => id !== callbackIds.notice))})$)`);
-  app.action(unknownAction, async ({ ack, body }) => {
-    await ack();
-    deps.logger.info(
-      { actionId: (body as { actions?: Array<{ action_id?: string }> }).actions?.[0]?.action_id?.slice(0, 100) },
-      "button with no listener acknowledged",
-    );
-  });
-  app.view({ callback_id: unknownView, type: "view_submission" }, async ({ ack }) => {
-    await ack({ response_action: "clear" });
-  });
-  app.view({ callback_id: /.*/, type: "view_closed" }, async ({ ack }) => {
-    await ack();
-  });
 }
 
 export interface SlackAppOptions {
@@ -124,13 +94,8 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
     await next();
   });
   registerServedWorkspaceGuard(app, options.served, deps);
-  registerCommandListener(app, deps);
-  registerKeyListeners(app, deps);
-  registerRoleListeners(app, deps);
-  registerHomeListeners(app, deps);
-  registerUserChangeListener(app, deps);
-  registerIntegrationListeners(app, deps);
-  registerFallbacks(app, deps);
+  // Every command, button, form and event: one table (listeners/listener-registry.ts).
+  registerListeners(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, "unhandled Slack listener error");
   });

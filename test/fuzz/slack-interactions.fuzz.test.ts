@@ -464,7 +464,7 @@ describe("Slack bugs found by fuzzing", () => {
 
   // Regression (found by fuzzing): a rotate (or channel) form submitted with private_metadata "null" makes
   // decodeIntegrationMetadata (then in src/slack/views/integration-inputs.ts, now src/slack/wire/form-metadata.ts) throw before the listener
-  // acks (submitRotation, src/slack/listeners/integration-listeners.ts): Bolt answers 404 after 3 s
+  // acks (then submitRotation, now rotateIntegrationSubmission, src/slack/listeners/integration-listeners.ts): Bolt answers 404 after 3 s
   // and logs the error. Even a person without a role hits it (the parse comes before any check).
   it("a rotate submission with private_metadata null is answered within 3 s", async () => {
     await withFreshApp(async (app, userId) => {

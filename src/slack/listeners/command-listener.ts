@@ -1,8 +1,7 @@
-import type { App, RespondFn, SlashCommand } from "@slack/bolt";
+import type { RespondFn, SlashCommand } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { parseKeysCommand, type KeysCommand } from "../command-parser.ts";
-import { slashCommand } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { auditMessage } from "../views/audit-message.ts";
 import { helpMessage } from "../views/help-message.ts";
@@ -12,7 +11,7 @@ import { openCreateKeyForm } from "./create-key-flow.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
 import { showKeyPage } from "./key-listeners.ts";
 import { runIntegrationsCommand } from "./integration-listeners.ts";
-import { tellFailure } from "./listener-support.ts";
+import { tellFailure, type CommandArgs } from "./listener-support.ts";
 import { auditPageView } from "./page-views.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
@@ -25,8 +24,9 @@ interface CommandRequest {
 }
 
 /** `/keys …`: ack at once (Slack allows 3 s), then answer through response_url or a modal. */
-export function registerCommandListener(app: App, deps: SlackDeps): void {
-  app.command(slashCommand, async ({ ack, command, client, respond, context }) => {
+export const keysCommand =
+  (deps: SlackDeps) =>
+  async ({ ack, command, client, respond, context }: CommandArgs): Promise<void> => {
     await ack();
     const request = { deps, command, client, respond, workspaceId: workspaceOf(context) };
     try {
@@ -34,8 +34,7 @@ export function registerCommandListener(app: App, deps: SlackDeps): void {
     } catch (error) {
       await tellFailure(deps, { client, respond }, error);
     }
-  });
-}
+  };
 
 async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
   const ephemeral = (message: { text: string; blocks: unknown[] }) => r.respond({ response_type: "ephemeral", ...(message as { text: string }) });

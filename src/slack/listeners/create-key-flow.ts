@@ -1,12 +1,10 @@
-import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import { callbackIds } from "../ids.ts";
 import { decodeSecretFormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { forms } from "./forms.ts";
-import { openForm, type ViewAck } from "./listener-support.ts";
+import { openForm, type SubmitArgs } from "./listener-support.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
 
@@ -20,10 +18,13 @@ export async function openCreateKeyForm(
   );
 }
 
-export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
-  app.view(callbackIds.createKey, async ({ ack, body, view, client, context }) => {
-    const userId = body.user.id;
-    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.createKey, async () => {
+/** The create form, submitted. */
+export const createKeySubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> =>
+    answerSubmission(deps, args, forms.createKey, async () => {
+      const { body, view, client, context } = args;
+      const userId = body.user.id;
       const { actor, user } = await callerOf(deps, client, workspaceOf(context), userId);
       const parsed = parseCreateKeyModal(view.state.values, user.tz);
       if (!parsed.ok) return invalidForm(forms.createKey, view, parsed.errors);
@@ -40,5 +41,3 @@ export function registerCreateKeySubmission(app: App, deps: SlackDeps): void {
         message,
       });
     });
-  });
-}

@@ -1,14 +1,12 @@
-import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Actor } from "../../domain/types.ts";
-import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { editKeyModal, parseEditKeyModal } from "../views/edit-key-modal.ts";
 import { decodeEditFormOrigin, decodeFormKeyId, encodeEditFormMetadata, type ListOrigin } from "../wire/form-metadata.ts";
 import { forms } from "./forms.ts";
 import { publishHome } from "./home-listener.ts";
 import { keyPageMessage, replaceThroughResponseUrl } from "./key-list-surface.ts";
-import { openForm, type ViewAck } from "./listener-support.ts";
+import { openForm, type SubmitArgs } from "./listener-support.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
 
 /** Opens the rename form for a key the person may change; `origin`: the list it was opened from, replaced on submit. */
@@ -37,9 +35,12 @@ async function showInOrigin(
   return replaceThroughResponseUrl(deps, origin.responseUrl, await keyPageMessage(deps, who.actor, origin.list, result));
 }
 
-export function registerEditKeySubmission(app: App, deps: SlackDeps): void {
-  app.view(callbackIds.editKey, async ({ ack, body, view, client, context }) => {
-    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.editKey, async () => {
+/** The rename form, submitted: the list it was opened from shows the result when it can. */
+export const editKeySubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> =>
+    answerSubmission(deps, args, forms.editKey, async () => {
+      const { body, view, client, context } = args;
       const parsed = parseEditKeyModal(view.state.values);
       if (!parsed.ok) return invalidForm(forms.editKey, view, parsed.errors);
       const workspaceId = workspaceOf(context);
@@ -61,5 +62,3 @@ export function registerEditKeySubmission(app: App, deps: SlackDeps): void {
       }
       return answered({ title: "Saved", text: `The key is now called ${updated.name}.` });
     });
-  });
-}

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { isDomainError } from "../../domain/errors.ts";
 import type { Actor } from "../../domain/types.ts";
-import { actionIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
+import type { ButtonArgs, EventArgs } from "./listener-support.ts";
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
@@ -116,17 +115,19 @@ export const homeViewer = ({
   userId: body.user.id,
 });
 
-export function registerHomeListeners(app: App, deps: SlackDeps): void {
-  app.event("app_home_opened", async ({ event, client, context }) => {
+/** The person opened their Home tab: it is built for them as they are now. */
+export const homeOpened =
+  (deps: SlackDeps) =>
+  async ({ event, client, context }: EventArgs<"app_home_opened">): Promise<void> => {
     if (event.tab !== "home") return;
     await refreshHome(deps, { client, workspaceId: workspaceOf(context), userId: event.user });
-  });
+  };
 
-  for (const actionId of [actionIds.homeNextPage, actionIds.homeFirstPage]) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context }) => {
-      await ack();
-      const { page, cursor } = decodeKeyPageValue(action.value);
-      await refreshHome(deps, homeViewer({ body, client, context }), undefined, page, cursor);
-    });
-  }
-}
+/** The Home tab's Next and First page of keys. */
+export const homePageButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const { page, cursor } = decodeKeyPageValue(args.action.value);
+    await refreshHome(deps, homeViewer(args), undefined, page, cursor);
+  };

@@ -1,10 +1,9 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { IntegrationConfig } from "../../domain/integration-types.ts";
 import type { Actor } from "../../domain/types.ts";
 import type { UpdateConfigInput } from "../../domain/schemas.ts";
 import type { IntegrationsCommand } from "../command-parser.ts";
-import { actionIds, callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { addIntegrationModal, parseAddIntegrationModal } from "../views/add-integration-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../views/integration-channel-modal.ts";
@@ -17,22 +16,16 @@ import {
   madeDefaultText,
   rotatedInThreadMessage,
   rotatedText,
-  snoozedText,
 } from "../views/integration-notices.ts";
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
-import { fromHome, openForm, replyTo, tell, tellFailure, triggerOf, type ButtonArgs, type FormTrigger, type ViewAck } from "./listener-support.ts";
+import { fromHome, openForm, replyTo, tell, tellFailure, triggerOf, type ButtonArgs, type FormTrigger, type SubmitArgs } from "./listener-support.ts";
 import { integrationPageView } from "./page-views.ts";
 import { answered, answerSubmission, invalidForm } from "./submission.ts";
-import { openRollKeyForm } from "./roll-key-flow.ts";
-import { snoozeKeyReminder } from "./key-reminder-listeners.ts";
 import { decodeConfigValue } from "../wire/config-values.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../wire/form-metadata.ts";
 import { decodeIntegrationPageValue } from "../wire/paging-values.ts";
-import { decodeReminderValue } from "../wire/reminder-values.ts";
-
-type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /** Who asked, and where a form opened from a trigger should come back to. */
 interface FormRequest extends FormTrigger {
@@ -125,111 +118,72 @@ export async function runIntegrationsCommand(
   }
 }
 
-export function registerIntegrationListeners(app: App, deps: SlackDeps): void {
-  registerFormButtons(app, deps);
-  registerReminderButtons(app, deps);
-  registerChangeButtons(app, deps);
-  app.view<ViewSubmitAction>(callbackIds.addIntegration, (args) => submitAdd(deps, args));
-  app.view<ViewSubmitAction>(callbackIds.rotateIntegration, (args) => submitRotation(deps, args));
-  app.view<ViewSubmitAction>(callbackIds.integrationChannel, (args) => submitChannel(deps, args));
-}
-
-function formRequest(args: ButtonArgs): FormRequest {
+/** Where a form opened by a button comes back to: the Home tab, or the conversation it was pressed in. */
+export function formRequest(args: ButtonArgs): FormRequest {
   return { ...triggerOf(args), home: fromHome(args.body), channelId: args.body.channel?.id };
 }
 
-function registerFormButtons(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(actionIds.openAddIntegration, async (args) => {
+export const openAddIntegrationButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    await openAddIntegrationForm(deps, formRequest(args as ButtonArgs));
-  });
-  app.action<BlockAction<ButtonAction>>(actionIds.openRotateIntegration, async (args) => {
-    await args.ack();
-    await openRotateIntegrationForm(deps, { ...formRequest(args as ButtonArgs), target: decodeConfigValue(args.action.value) });
-  });
-  app.action<BlockAction<ButtonAction>>(actionIds.openIntegrationChannel, async (args) => {
-    await args.ack();
-    await openIntegrationChannelForm(deps, { ...formRequest(args as ButtonArgs), target: decodeConfigValue(args.action.value) });
-  });
-  for (const actionId of [actionIds.integrationsNextPage, actionIds.integrationsFirstPage]) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client, context, respond }) => {
-      await ack();
-      const { page, integration, cursor } = decodeIntegrationPageValue(action.value);
-      try {
-        await showIntegrationPage(
-          deps,
-          { client, respond },
-          { workspaceId: workspaceOf(context), userId: body.user.id },
-          { number: page, integration, cursor },
-          true,
-        );
-      } catch (error) {
-        await tellFailure(deps, { client, respond }, error);
-      }
-    });
-  }
-}
+    await openAddIntegrationForm(deps, formRequest(args));
+  };
 
-function registerReminderButtons(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(actionIds.rotateFromReminder, async (args) => {
+export const openRotateIntegrationButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    const { body, action } = args;
-    const request = formRequest(args as ButtonArgs);
-    const target = decodeReminderValue(action.value);
-    // An API key's reminder: the roll form, or for an expired key the create form filled in from it.
-    if (target.type === "api_key") {
-      return openRollKeyForm(deps, { ...request, ref: target.id, channelId: body.channel?.id, responseUrl: body.response_url });
-    }
-    // A reminder in a thread is answered in that thread; a top-level one starts its own.
-    const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts ?? body.container?.message_ts;
-    await openRotateIntegrationForm(deps, { ...request, target: { id: target.id }, reminder: { channel: body.channel?.id, threadTs } });
-  });
+    await openRotateIntegrationForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
+  };
 
-  app.action<BlockAction<ButtonAction>>(actionIds.snoozeReminder, async ({ ack, body, action, client, context, respond }) => {
+export const openIntegrationChannelButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    await openIntegrationChannelForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
+  };
+
+/** A list message's Next and First page: the page replaces the message. */
+export const integrationPageButton =
+  (deps: SlackDeps) =>
+  async ({ ack, body, action, client, context, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const target = decodeReminderValue(action.value);
-    if (target.type === "api_key") {
-      return snoozeKeyReminder(deps, {
-        client,
-        respond: body.response_url ? respond : undefined,
-        triggerId: body.trigger_id,
-        workspaceId: workspaceOf(context),
-        userId: body.user.id,
-        keyId: target.id,
-      });
-    }
-    const reply = replyTo({ body, client, respond });
+    const { page, integration, cursor } = decodeIntegrationPageValue(action.value);
     try {
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const config = await deps.services.integrations.snooze(actor, target.id, snoozeHours);
-      const until = config.expiresAt ? new Date(deps.clock.now().getTime() + snoozeHours * 3600_000) : null;
-      await tell(deps, reply, snoozedText(config, until), { emoji: ":zzz:", formatted: true });
+      await showIntegrationPage(
+        deps,
+        { client, respond },
+        { workspaceId: workspaceOf(context), userId: body.user.id },
+        { number: page, integration, cursor },
+        true,
+      );
     } catch (error) {
-      await tellFailure(deps, reply, error);
+      await tellFailure(deps, { client, respond }, error);
     }
-  });
-}
+  };
 
-const snoozeHours = 24;
-
-function registerChangeButtons(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<ButtonAction>>(actionIds.setDefaultIntegration, async (args) => {
+export const setDefaultIntegrationButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    await changeFromButton(deps, args as ButtonArgs, false, async (actor, config) => {
+    await changeFromButton(deps, args, false, async (actor, config) => {
       const updated = await deps.services.integrations.update(actor, config.integration, config.alias, { isDefault: true });
       return { text: madeDefaultText(updated), emoji: ":star:" };
     });
-  });
-  // From a list or the Home tab Slack's confirm dialog has asked; from the command, the question's own button.
-  app.action<BlockAction<ButtonAction>>(actionIds.deleteIntegration, async (args) => {
+  };
+
+/** From a list or the Home tab Slack's confirm dialog has asked; from the command, the question's own button (whose message it replaces). */
+export const deleteIntegrationButton =
+  (deps: SlackDeps) =>
+  async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const replace = args.action.block_id === deleteConfirmationBlockId;
-    await changeFromButton(deps, args as ButtonArgs, replace, async (actor, config) => {
+    await changeFromButton(deps, args, replace, async (actor, config) => {
       const deleted = await deps.services.integrations.delete(actor, config.integration, config.alias);
       return { text: deletedText(deleted), emoji: ":wastebasket:" };
     });
-  });
-}
+  };
 
 type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: string; emoji: string }>;
 
@@ -251,48 +205,52 @@ async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: bool
   }
 }
 
-const submissionArgs = ({ ack, body, view, client, context }: SubmitArgs) => ({ ack: ack as ViewAck, body, view, client, context });
-
-async function submitAdd(deps: SlackDeps, args: SubmitArgs): Promise<void> {
-  const { body, view, client, context } = args;
-  await answerSubmission(deps, submissionArgs(args), forms.addIntegration, async () => {
-    const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-    const parsed = parseAddIntegrationModal(view.state.values, user.tz);
-    if (!parsed.ok) return invalidForm(forms.addIntegration, view, parsed.errors);
-    // Permission is checked again here, whatever held when the form opened (rule 1).
-    const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
-    return answered({ title: "Added", text: addedText(added), formatted: true }, () =>
-      afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor),
-    );
-  });
-}
-
-async function submitRotation(deps: SlackDeps, args: SubmitArgs): Promise<void> {
-  const { body, view, client, context } = args;
-  const metadata = decodeIntegrationMetadata(view.private_metadata);
-  await answerSubmission(deps, submissionArgs(args), forms.rotateIntegration, async () => {
-    const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-    const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
-    if (!parsed.ok) return invalidForm(forms.rotateIntegration, view, parsed.errors);
-    const rotated = await updateFromForm(deps, actor, metadata, parsed.input);
-    return answered({ title: "Rotated", text: rotatedText(rotated), formatted: true }, async () => {
-      if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
-      await afterChange(deps, client, metadata, actor);
+export const addIntegrationSubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> =>
+    answerSubmission(deps, args, forms.addIntegration, async () => {
+      const { body, view, client, context } = args;
+      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+      const parsed = parseAddIntegrationModal(view.state.values, user.tz);
+      if (!parsed.ok) return invalidForm(forms.addIntegration, view, parsed.errors);
+      // Permission is checked again here, whatever held when the form opened (rule 1).
+      const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
+      return answered({ title: "Added", text: addedText(added), formatted: true }, () =>
+        afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor),
+      );
     });
-  });
-}
 
-async function submitChannel(deps: SlackDeps, args: SubmitArgs): Promise<void> {
-  const { body, view, client, context } = args;
-  const metadata = decodeIntegrationMetadata(view.private_metadata);
-  await answerSubmission(deps, submissionArgs(args), forms.integrationChannel, async () => {
-    const parsed = parseIntegrationChannelModal(view.state.values);
-    if (!parsed.ok) return invalidForm(forms.integrationChannel, view, parsed.errors);
-    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-    const updated = await updateFromForm(deps, actor, metadata, parsed.input);
-    return answered({ title: "Saved", text: channelText(updated), formatted: true }, () => afterChange(deps, client, metadata, actor));
-  });
-}
+/** From a reminder, the rotation is also told in the reminder's thread. */
+export const rotateIntegrationSubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> => {
+    const { body, view, client, context } = args;
+    const metadata = decodeIntegrationMetadata(view.private_metadata);
+    return answerSubmission(deps, args, forms.rotateIntegration, async () => {
+      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+      const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
+      if (!parsed.ok) return invalidForm(forms.rotateIntegration, view, parsed.errors);
+      const rotated = await updateFromForm(deps, actor, metadata, parsed.input);
+      return answered({ title: "Rotated", text: rotatedText(rotated), formatted: true }, async () => {
+        if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
+        await afterChange(deps, client, metadata, actor);
+      });
+    });
+  };
+
+export const integrationChannelSubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> => {
+    const { body, view, client, context } = args;
+    const metadata = decodeIntegrationMetadata(view.private_metadata);
+    return answerSubmission(deps, args, forms.integrationChannel, async () => {
+      const parsed = parseIntegrationChannelModal(view.state.values);
+      if (!parsed.ok) return invalidForm(forms.integrationChannel, view, parsed.errors);
+      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+      const updated = await updateFromForm(deps, actor, metadata, parsed.input);
+      return answered({ title: "Saved", text: channelText(updated), formatted: true }, () => afterChange(deps, client, metadata, actor));
+    });
+  };
 
 /** The id from private_metadata is looked up in the submitter's own workspace, with their permissions now. */
 async function updateFromForm(deps: SlackDeps, actor: Actor, metadata: IntegrationMetadata, input: UpdateConfigInput): Promise<IntegrationConfig> {

@@ -1,8 +1,7 @@
-import type { App, BlockAction, BlockElementAction, RespondFn } from "@slack/bolt";
+import type { BlockAction, BlockElementAction, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { isDomainError } from "../../domain/errors.ts";
 import type { Actor, ApiKey } from "../../domain/types.ts";
-import { actionIds } from "../ids.ts";
 import type { ListOrigin } from "../wire/form-metadata.ts";
 import { decodeRowValue, keyControlFrom, type RowValue } from "../wire/key-row-values.ts";
 import type { ListPosition } from "../wire/paging-values.ts";
@@ -11,7 +10,7 @@ import { noticeMessage } from "../views/notices.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
 import { failureStatus, homeViewer, publishHome, refreshHome } from "./home-listener.ts";
 import { showListAgain, type ListSurface } from "./key-list-surface.ts";
-import { fromHome, replyTo, tell, tellFailure } from "./listener-support.ts";
+import { fromHome, replyTo, tell, tellFailure, type ElementArgs } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 /**
@@ -153,44 +152,46 @@ async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Pro
   });
 }
 
-export function registerKeyListActions(app: App, deps: SlackDeps): void {
-  app.action<BlockAction<BlockElementAction>>(actionIds.keyRowMenu, async ({ ack, body, action, client, context, respond }) => {
-    await ack();
-    const press: Press = { body, client, context, respond };
-    const control = decodeRowValue(pressedValue(action));
+/** A row's overflow menu: Rename, Roll, Delete (asks first) or Stop old key now. */
+export const rowMenuPick =
+  (deps: SlackDeps) =>
+  async (press: ElementArgs): Promise<void> => {
+    await press.ack();
+    const control = decodeRowValue(pressedValue(press.action));
     if (!control) return say(deps, press, outOfDate, ":warning:");
     await onRowMenu(deps, press, control);
-  });
+  };
 
-  app.action<BlockAction<BlockElementAction>>(actionIds.stopOldKey, async ({ ack, body, action, client, context, respond }) => {
-    await ack();
-    const press: Press = { body, client, context, respond };
-    const control = decodeRowValue(pressedValue(action));
+export const stopOldKeyButton =
+  (deps: SlackDeps) =>
+  async (press: ElementArgs): Promise<void> => {
+    await press.ack();
+    const control = decodeRowValue(pressedValue(press.action));
     if (control?.op !== "stop") return say(deps, press, outOfDate, ":warning:");
     await stopOldKey(deps, press, control);
-  });
+  };
 
-  // The question's Delete: from a row menu (value names the page) or from `/keys delete` (a bare id before row values).
-  app.action<BlockAction<BlockElementAction>>(actionIds.askDeleteKey, async ({ ack, body, action, client, context, respond }) => {
-    await ack();
-    const press: Press = { body, client, context, respond };
-    const control = keyControlFrom(pressedValue(action), "delete");
+/** A Delete that deletes: the question's button, or (`legacyButton`) the red button of an old list, whose confirm dialog asked already. */
+const deleteButton =
+  (legacyButton: boolean) =>
+  (deps: SlackDeps) =>
+  async (press: ElementArgs): Promise<void> => {
+    await press.ack();
+    // From a row menu the value names the page; from `/keys delete`, a bare id (before row values).
+    const control = keyControlFrom(pressedValue(press.action), "delete");
     if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
-    await confirmDelete(deps, press, control, false);
-  });
+    await confirmDelete(deps, press, control, legacyButton);
+  };
 
-  // The red Delete button of lists posted before the row menu: Slack's confirm dialog asked already.
-  app.action<BlockAction<BlockElementAction>>(actionIds.deleteKey, async ({ ack, body, action, client, context, respond }) => {
-    await ack();
-    const press: Press = { body, client, context, respond };
-    const control = keyControlFrom(pressedValue(action), "delete");
-    if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
-    await confirmDelete(deps, press, control, true);
-  });
+/** The Delete question's Delete. */
+export const askDeleteButton = deleteButton(false);
+/** The red Delete button of lists posted before the row menu. */
+export const legacyDeleteButton = deleteButton(true);
 
-  // Shared with the integrations' delete question, whose value is a configuration id: no list, so a notice.
-  app.action<BlockAction<BlockElementAction>>(actionIds.cancelDelete, async ({ ack, body, action, client, context, respond }) => {
-    await ack();
-    await cancelDelete(deps, { body, client, context, respond }, decodeRowValue(pressedValue(action)));
-  });
-}
+/** Shared with the integrations' delete question, whose value is a configuration id: no list, so a notice. */
+export const cancelDeleteButton =
+  (deps: SlackDeps) =>
+  async (press: ElementArgs): Promise<void> => {
+    await press.ack();
+    await cancelDelete(deps, press, decodeRowValue(pressedValue(press.action)));
+  };

@@ -1,6 +1,4 @@
-import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import { callbackIds } from "../ids.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
@@ -8,7 +6,7 @@ import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from 
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { forms } from "./forms.ts";
-import { openForm, type ViewAck } from "./listener-support.ts";
+import { openForm, type SubmitArgs } from "./listener-support.ts";
 import { answerSubmission, invalidForm } from "./submission.ts";
 
 /**
@@ -33,9 +31,12 @@ export async function openRollKeyForm(
   });
 }
 
-export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
-  app.view(callbackIds.rollKey, async ({ ack, body, view, client, context }) => {
-    await answerSubmission(deps, { ack: ack as ViewAck, body, view, client, context }, forms.rollKey, async () => {
+/** The roll form, submitted: the replacement's secret is handed over as a new key's is. */
+export const rollKeySubmission =
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> =>
+    answerSubmission(deps, args, forms.rollKey, async () => {
+      const { body, view, client, context } = args;
       const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
       // The chosen day ends in the roller's zone (rule 5), as the form's hint says.
       const parsed = parseRollKeyModal(view.state.values, user.tz);
@@ -55,5 +56,3 @@ export function registerRollKeySubmission(app: App, deps: SlackDeps): void {
         replaces,
       });
     });
-  });
-}

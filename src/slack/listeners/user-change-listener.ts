@@ -1,6 +1,6 @@
-import type { App } from "@slack/bolt";
 import type { SlackUserOrigin } from "../served-workspace.ts";
 import { workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import type { EventArgs } from "./listener-support.ts";
 
 /**
  * user_change: a person was made or unmade admin, or deactivated. Their cached facts go, and
@@ -8,8 +8,9 @@ import { workspaceOf, type SlackDeps } from "../slack-deps.ts";
  * another organisation never gets here: the served-workspace guard drops such events; a sister
  * workspace's admin on Grid is not an admin here, as with users.info.)
  */
-export function registerUserChangeListener(app: App, deps: SlackDeps): void {
-  app.event("user_change", async ({ event, context }) => {
+export const userChanged =
+  (deps: SlackDeps) =>
+  async ({ event, context }: EventArgs<"user_change">): Promise<void> => {
     const user = event.user as SlackUserOrigin & { id?: string; deleted?: boolean };
     if (!user?.id) return;
     const workspaceId = workspaceOf(context);
@@ -19,5 +20,4 @@ export function registerUserChangeListener(app: App, deps: SlackDeps): void {
     } catch (error) {
       deps.logger.error({ err: error, userId: user.id }, "could not record a Slack user change");
     }
-  });
-}
+  };
