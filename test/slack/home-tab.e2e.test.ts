@@ -252,4 +252,27 @@ describe("the Home tab through the real receiver", () => {
     expect(textOf(again.view)).toContain("API keys");
     expect(textOf(again.view)).not.toContain("home_status");
   });
+
+  it("a Home-tab button whose service call fails, on a tab Slack will not republish, tells the person in a notice", async () => {
+    const home = await openHome(admin);
+    // The cursor is refused while the page is built, so the short tab with the reason is published: Slack refuses that too.
+    app.fake.failNext("views.publish", { error: "internal_error" });
+    const published = app.fake.callsTo("views.publish").length;
+    const opened = app.fake.callsTo("views.open").length;
+    const pressed = await app.driver.blockAction({
+      userId: admin,
+      actionId: "keyward.home.next",
+      blockId: "keys_nav",
+      value: "2:not-a-cursor",
+      view: home as never,
+    });
+    expect(pressed.status).toBe(200);
+    const [notice] = (await app.fake.waitForCalls("views.open", opened + 1)).slice(opened);
+    const publishes = app.fake.callsTo("views.publish").slice(published);
+    expect(publishes.map((c) => c.response.ok)).toEqual([false]);
+    expect(notice!.response.ok).toBe(true);
+    expect(notice!.violations).toEqual([]);
+    expect(notice!.args.view).toMatchObject({ type: "modal", callback_id: "keyward.notice" });
+    expect(textOf(notice!.args.view)).toContain("The cursor is not valid.");
+  });
 });

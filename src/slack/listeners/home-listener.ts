@@ -8,7 +8,7 @@ import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
-import type { ButtonArgs, EventArgs } from "./listener-support.ts";
+import { tell, type ButtonArgs, type EventArgs } from "./listener-support.ts";
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
@@ -51,6 +51,8 @@ export interface HomeViewer {
   client: WebClient;
   workspaceId: string;
   userId: string;
+  /** A button's trigger: when the tab cannot be published at all, the person is told in a modal instead. */
+  triggerId?: string;
 }
 
 /** What a failure reads as on the Home tab; unexpected ones are logged with a reference the person can quote. */
@@ -64,8 +66,9 @@ export function failureStatus(deps: SlackDeps, error: unknown, what: string): Ho
 /**
  * Republishes the Home tab with `status` on top. When the tab itself cannot be built (Slack or the
  * database failing), a short tab with the reason and a Try again button replaces it, so the
- * person is told rather than left looking at a tab that no longer matches; only when even that
- * cannot be published is it logged alone.
+ * person is told rather than left looking at a tab that no longer matches. When even that cannot
+ * be published, a button's press is still answered, in a notice modal as anywhere else; only a
+ * tab being opened (no trigger) is then logged alone.
  */
 export async function refreshHome(deps: SlackDeps, viewer: HomeViewer, status?: HomeStatus, page = 1, cursor?: string): Promise<void> {
   try {
@@ -79,6 +82,7 @@ export async function refreshHome(deps: SlackDeps, viewer: HomeViewer, status?: 
       await viewer.client.views.publish({ user_id: viewer.userId, view: homeUnavailableView({ tone: problem.tone, text, formatted: true }) });
     } catch (again) {
       deps.logger.warn({ err: again }, "could not publish even the short Home tab");
+      if (viewer.triggerId) await tell(deps, { client: viewer.client, triggerId: viewer.triggerId }, text, { formatted: true });
     }
   }
 }
@@ -106,13 +110,14 @@ export const homeViewer = ({
   client,
   context,
 }: {
-  body: { user: { id: string } };
+  body: { user: { id: string }; trigger_id: string };
   client: WebClient;
   context: Parameters<typeof workspaceOf>[0];
 }): HomeViewer => ({
   client,
   workspaceId: workspaceOf(context),
   userId: body.user.id,
+  triggerId: body.trigger_id,
 });
 
 /** The person opened their Home tab: it is built for them as they are now. */
