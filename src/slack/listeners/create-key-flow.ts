@@ -4,9 +4,9 @@ import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { forms } from "./forms.ts";
-import { openForm, type SubmitArgs } from "./listener-support.ts";
+import { openForm } from "./listener-support.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
-import { answerSubmission, invalidForm } from "./submission.ts";
+import { invalidForm, submissionListener } from "./submission.ts";
 
 /** Opens the create form: a placeholder first (trigger ids last 3 s), then the real form. */
 export async function openCreateKeyForm(
@@ -19,25 +19,21 @@ export async function openCreateKeyForm(
 }
 
 /** The create form, submitted. */
-export const createKeySubmission =
-  (deps: SlackDeps) =>
-  (args: SubmitArgs): Promise<void> =>
-    answerSubmission(deps, args, forms.createKey, async () => {
-      const { body, view, client, context } = args;
-      const userId = body.user.id;
-      const { actor, user } = await callerOf(deps, client, workspaceOf(context), userId);
-      const parsed = parseCreateKeyModal(view.state.values, user.tz);
-      if (!parsed.ok) return invalidForm(forms.createKey, view, parsed.errors);
-      // Permission and role are checked again here, whatever held when the form opened (rule 1).
-      const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
-      const message = secretMessage({ ...created.key, secret: created.secret });
-      return handOverSecret(deps, client, {
-        origin: decodeSecretFormOrigin(view.private_metadata),
-        userId,
-        teamId: context.teamId,
-        appId: body.api_app_id,
-        actor,
-        key: created.key,
-        message,
-      });
-    });
+export const createKeySubmission = submissionListener(forms.createKey, async (deps, { body, view, client, context }) => {
+  const userId = body.user.id;
+  const { actor, user } = await callerOf(deps, client, workspaceOf(context), userId);
+  const parsed = parseCreateKeyModal(view.state.values, user.tz);
+  if (!parsed.ok) return invalidForm(forms.createKey, view, parsed.errors);
+  // Permission and role are checked again here, whatever held when the form opened (rule 1).
+  const created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
+  const message = secretMessage({ ...created.key, secret: created.secret });
+  return handOverSecret(deps, client, {
+    origin: decodeSecretFormOrigin(view.private_metadata),
+    userId,
+    teamId: context.teamId,
+    appId: body.api_app_id,
+    actor,
+    key: created.key,
+    message,
+  });
+});

@@ -8,7 +8,7 @@ import { slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn } from "../views/format.ts";
 import { homeUnavailableView, homeView, type HomeStatus } from "../views/home-view.ts";
 import { decodeKeyPageValue } from "../wire/paging-values.ts";
-import { tell, type ButtonArgs, type EventArgs } from "./listener-support.ts";
+import { pressListener, tell, type ButtonArgs, type EventArgs, type Sender } from "./listener-support.ts";
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
@@ -105,15 +105,7 @@ export async function actOnHome(deps: SlackDeps, viewer: HomeViewer, change: (ac
 }
 
 /** The person who pressed a button on their Home tab. */
-export const homeViewer = ({
-  body,
-  client,
-  context,
-}: {
-  body: { user: { id: string }; trigger_id: string };
-  client: WebClient;
-  context: Parameters<typeof workspaceOf>[0];
-}): HomeViewer => ({
+export const homeViewer = ({ body, client, context }: Sender & { body: { trigger_id: string } }): HomeViewer => ({
   client,
   workspaceId: workspaceOf(context),
   userId: body.user.id,
@@ -129,10 +121,7 @@ export const homeOpened =
   };
 
 /** The Home tab's Next and First page of keys. */
-export const homePageButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const { page, cursor } = decodeKeyPageValue(args.action.value);
-    await refreshHome(deps, homeViewer(args), undefined, page, cursor);
-  };
+export const homePageButton = pressListener(async (deps, args: ButtonArgs) => {
+  const { page, cursor } = decodeKeyPageValue(args.action.value);
+  await refreshHome(deps, homeViewer(args), undefined, page, cursor);
+});

@@ -20,9 +20,20 @@ import {
 import { rotateIntegrationModal, parseRotateIntegrationModal } from "../views/rotate-integration-modal.ts";
 import { actOnHome, homeViewer, refreshHome } from "./home-listener.ts";
 import { forms } from "./forms.ts";
-import { fromHome, openForm, replyTo, tell, tellFailure, triggerOf, type ButtonArgs, type FormTrigger, type SubmitArgs } from "./listener-support.ts";
+import {
+  callerOfRequest,
+  fromHome,
+  openForm,
+  pressListener,
+  replyTo,
+  tell,
+  tellFailure,
+  triggerOf,
+  type ButtonArgs,
+  type FormTrigger,
+} from "./listener-support.ts";
 import { integrationPageView } from "./page-views.ts";
-import { answered, answerSubmission, invalidForm } from "./submission.ts";
+import { answered, invalidForm, submissionListener } from "./submission.ts";
 import { decodeConfigValue } from "../wire/config-values.ts";
 import { decodeIntegrationMetadata, encodeIntegrationMetadata, type IntegrationMetadata } from "../wire/form-metadata.ts";
 import { decodeIntegrationPageValue } from "../wire/paging-values.ts";
@@ -123,81 +134,63 @@ export function formRequest(args: ButtonArgs): FormRequest {
   return { ...triggerOf(args), home: fromHome(args.body), channelId: args.body.channel?.id };
 }
 
-export const openAddIntegrationButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    await openAddIntegrationForm(deps, formRequest(args));
-  };
+export const openAddIntegrationButton = pressListener(async (deps, args: ButtonArgs) => {
+  await openAddIntegrationForm(deps, formRequest(args));
+});
 
-export const openRotateIntegrationButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    await openRotateIntegrationForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
-  };
+export const openRotateIntegrationButton = pressListener(async (deps, args: ButtonArgs) => {
+  await openRotateIntegrationForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
+});
 
-export const openIntegrationChannelButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    await openIntegrationChannelForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
-  };
+export const openIntegrationChannelButton = pressListener(async (deps, args: ButtonArgs) => {
+  await openIntegrationChannelForm(deps, { ...formRequest(args), target: decodeConfigValue(args.action.value) });
+});
 
 /** A list message's Next and First page: the page replaces the message. */
-export const integrationPageButton =
-  (deps: SlackDeps) =>
-  async ({ ack, body, action, client, context, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const { page, integration, cursor } = decodeIntegrationPageValue(action.value);
-    try {
-      await showIntegrationPage(
-        deps,
-        { client, respond },
-        { workspaceId: workspaceOf(context), userId: body.user.id },
-        { number: page, integration, cursor },
-        true,
-      );
-    } catch (error) {
-      await tellFailure(deps, { client, respond }, error);
-    }
-  };
+export const integrationPageButton = pressListener(async (deps, { body, action, client, context, respond }: ButtonArgs) => {
+  const { page, integration, cursor } = decodeIntegrationPageValue(action.value);
+  try {
+    await showIntegrationPage(
+      deps,
+      { client, respond },
+      { workspaceId: workspaceOf(context), userId: body.user.id },
+      { number: page, integration, cursor },
+      true,
+    );
+  } catch (error) {
+    await tellFailure(deps, { client, respond }, error);
+  }
+});
 
-export const setDefaultIntegrationButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    await changeFromButton(deps, args, false, async (actor, config) => {
-      const updated = await deps.services.integrations.update(actor, config.integration, config.alias, { isDefault: true });
-      return { text: madeDefaultText(updated), emoji: ":star:" };
-    });
-  };
+export const setDefaultIntegrationButton = pressListener(async (deps, args: ButtonArgs) => {
+  await changeFromButton(deps, args, false, async (actor, config) => {
+    const updated = await deps.services.integrations.update(actor, config.integration, config.alias, { isDefault: true });
+    return { text: madeDefaultText(updated), emoji: ":star:" };
+  });
+});
 
 /** From a list or the Home tab Slack's confirm dialog has asked; from the command, the question's own button (whose message it replaces). */
-export const deleteIntegrationButton =
-  (deps: SlackDeps) =>
-  async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const replace = args.action.block_id === deleteConfirmationBlockId;
-    await changeFromButton(deps, args, replace, async (actor, config) => {
-      const deleted = await deps.services.integrations.delete(actor, config.integration, config.alias);
-      return { text: deletedText(deleted), emoji: ":wastebasket:" };
-    });
-  };
+export const deleteIntegrationButton = pressListener(async (deps, args: ButtonArgs) => {
+  const replace = args.action.block_id === deleteConfirmationBlockId;
+  await changeFromButton(deps, args, replace, async (actor, config) => {
+    const deleted = await deps.services.integrations.delete(actor, config.integration, config.alias);
+    return { text: deletedText(deleted), emoji: ":wastebasket:" };
+  });
+});
 
 type Change = (actor: Actor, config: IntegrationConfig) => Promise<{ text: string; emoji: string }>;
 
 /** A button whose value is a configuration id: look it up in the presser's workspace, change it, answer. */
 async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: boolean, change: Change): Promise<void> {
-  const { body, action, client, context, respond } = args;
+  const { body, action } = args;
   const find = (actor: Actor) => deps.services.integrations.findById(actor, decodeConfigValue(action.value).id);
   // On the Home tab the button's confirm dialog has asked; the answer is the republished tab's status line, not a modal.
   if (fromHome(body)) {
     return actOnHome(deps, homeViewer(args), async (actor) => ({ tone: "done", text: (await change(actor, await find(actor))).text, formatted: true }));
   }
-  const reply = replyTo({ body, client, respond }, replace);
+  const reply = replyTo(args, replace);
   try {
-    const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+    const { actor } = await callerOfRequest(deps, args);
     const result = await change(actor, await find(actor));
     await tell(deps, reply, result.text, { emoji: result.emoji, formatted: true });
   } catch (error) {
@@ -205,52 +198,38 @@ async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: bool
   }
 }
 
-export const addIntegrationSubmission =
-  (deps: SlackDeps) =>
-  (args: SubmitArgs): Promise<void> =>
-    answerSubmission(deps, args, forms.addIntegration, async () => {
-      const { body, view, client, context } = args;
-      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const parsed = parseAddIntegrationModal(view.state.values, user.tz);
-      if (!parsed.ok) return invalidForm(forms.addIntegration, view, parsed.errors);
-      // Permission is checked again here, whatever held when the form opened (rule 1).
-      const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
-      return answered({ title: "Added", text: addedText(added), formatted: true }, () =>
-        afterChange(deps, client, decodeIntegrationMetadata(view.private_metadata), actor),
-      );
-    });
+export const addIntegrationSubmission = submissionListener(forms.addIntegration, async (deps, args) => {
+  const { actor, user } = await callerOfRequest(deps, args);
+  const parsed = parseAddIntegrationModal(args.view.state.values, user.tz);
+  if (!parsed.ok) return invalidForm(forms.addIntegration, args.view, parsed.errors);
+  // Permission is checked again here, whatever held when the form opened (rule 1).
+  const added = await deps.services.integrations.add(actor, parsed.integration, parsed.input);
+  return answered({ title: "Added", text: addedText(added), formatted: true }, () =>
+    afterChange(deps, args.client, decodeIntegrationMetadata(args.view.private_metadata), actor),
+  );
+});
 
 /** From a reminder, the rotation is also told in the reminder's thread. */
-export const rotateIntegrationSubmission =
-  (deps: SlackDeps) =>
-  (args: SubmitArgs): Promise<void> => {
-    const { body, view, client, context } = args;
-    const metadata = decodeIntegrationMetadata(view.private_metadata);
-    return answerSubmission(deps, args, forms.rotateIntegration, async () => {
-      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const parsed = parseRotateIntegrationModal(view.state.values, user.tz);
-      if (!parsed.ok) return invalidForm(forms.rotateIntegration, view, parsed.errors);
-      const rotated = await updateFromForm(deps, actor, metadata, parsed.input);
-      return answered({ title: "Rotated", text: rotatedText(rotated), formatted: true }, async () => {
-        if (metadata.channel && metadata.threadTs) await followUpInThread(deps, client, metadata.channel, metadata.threadTs, body.user.id, rotated);
-        await afterChange(deps, client, metadata, actor);
-      });
-    });
-  };
+export const rotateIntegrationSubmission = submissionListener(forms.rotateIntegration, async (deps, args) => {
+  const metadata = decodeIntegrationMetadata(args.view.private_metadata);
+  const { actor, user } = await callerOfRequest(deps, args);
+  const parsed = parseRotateIntegrationModal(args.view.state.values, user.tz);
+  if (!parsed.ok) return invalidForm(forms.rotateIntegration, args.view, parsed.errors);
+  const rotated = await updateFromForm(deps, actor, metadata, parsed.input);
+  return answered({ title: "Rotated", text: rotatedText(rotated), formatted: true }, async () => {
+    if (metadata.channel && metadata.threadTs) await followUpInThread(deps, args.client, metadata.channel, metadata.threadTs, args.body.user.id, rotated);
+    await afterChange(deps, args.client, metadata, actor);
+  });
+});
 
-export const integrationChannelSubmission =
-  (deps: SlackDeps) =>
-  (args: SubmitArgs): Promise<void> => {
-    const { body, view, client, context } = args;
-    const metadata = decodeIntegrationMetadata(view.private_metadata);
-    return answerSubmission(deps, args, forms.integrationChannel, async () => {
-      const parsed = parseIntegrationChannelModal(view.state.values);
-      if (!parsed.ok) return invalidForm(forms.integrationChannel, view, parsed.errors);
-      const { actor } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      const updated = await updateFromForm(deps, actor, metadata, parsed.input);
-      return answered({ title: "Saved", text: channelText(updated), formatted: true }, () => afterChange(deps, client, metadata, actor));
-    });
-  };
+export const integrationChannelSubmission = submissionListener(forms.integrationChannel, async (deps, args) => {
+  const metadata = decodeIntegrationMetadata(args.view.private_metadata);
+  const parsed = parseIntegrationChannelModal(args.view.state.values);
+  if (!parsed.ok) return invalidForm(forms.integrationChannel, args.view, parsed.errors);
+  const { actor } = await callerOfRequest(deps, args);
+  const updated = await updateFromForm(deps, actor, metadata, parsed.input);
+  return answered({ title: "Saved", text: channelText(updated), formatted: true }, () => afterChange(deps, args.client, metadata, actor));
+});
 
 /** The id from private_metadata is looked up in the submitter's own workspace, with their permissions now. */
 async function updateFromForm(deps: SlackDeps, actor: Actor, metadata: IntegrationMetadata, input: UpdateConfigInput): Promise<IntegrationConfig> {

@@ -5,12 +5,12 @@ import type { Actor, ApiKey } from "../../domain/types.ts";
 import type { ListOrigin } from "../wire/form-metadata.ts";
 import { decodeRowValue, keyControlFrom, type RowValue } from "../wire/key-row-values.ts";
 import type { ListPosition } from "../wire/paging-values.ts";
-import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
+import type { SlackDeps } from "../slack-deps.ts";
 import { noticeMessage } from "../views/notices.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
 import { failureStatus, homeViewer, publishHome, refreshHome } from "./home-listener.ts";
 import { showListAgain, type ListSurface } from "./key-list-surface.ts";
-import { fromHome, replyTo, tell, tellFailure, type ElementArgs } from "./listener-support.ts";
+import { callerOfRequest, fromHome, pressListener, replyTo, tell, tellFailure, triggerOf, type ElementArgs } from "./listener-support.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 /**
@@ -30,8 +30,6 @@ function surfaceOf(press: Press): ListSurface | null {
   if (fromHome(press.body)) return { kind: "home", ...homeViewer(press) };
   return press.respond && press.body.response_url ? { kind: "message", respond: press.respond } : null;
 }
-
-const callerOfPress = (deps: SlackDeps, press: Press) => callerOf(deps, press.client, workspaceOf(press.context), press.body.user.id);
 
 const keyLabel = (key: Pick<ApiKey, "name" | "last4">) => `${key.name} …${key.last4}`;
 
@@ -76,13 +74,7 @@ const outOfDate = "That control is out of date; nothing was changed. Run `/keys 
 
 /** The row menu: Rename and Roll open their forms; Delete asks first, in the row. */
 async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
-  const args = {
-    client: press.client,
-    triggerId: press.body.trigger_id,
-    workspaceId: workspaceOf(press.context),
-    userId: press.body.user.id,
-    ref: control.keyId,
-  };
+  const args = { ...triggerOf(press), ref: control.keyId };
   const list = control.list ?? { page: 1 };
   switch (control.op) {
     case "rename": {
@@ -95,7 +87,7 @@ async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Prom
       return openRollKeyForm(deps, { ...args, channelId: press.body.channel?.id, responseUrl: press.body.response_url, home: fromHome(press.body) });
     case "delete":
       return answering(deps, press, async () => {
-        const { actor } = await callerOfPress(deps, press);
+        const { actor } = await callerOfRequest(deps, press);
         // Refused here already (a Viewer, another's personal key), before any question is asked.
         const key = await deps.services.keys.findForChange(actor, control.keyId);
         const surface = surfaceOf(press);
@@ -110,7 +102,7 @@ async function onRowMenu(deps: SlackDeps, press: Press, control: RowValue): Prom
 /** The question's Delete (or an old message's red Delete button): delete, then show the list without the key. */
 async function confirmDelete(deps: SlackDeps, press: Press, control: RowValue, legacyButton: boolean): Promise<void> {
   await answering(deps, press, async () => {
-    const { actor } = await callerOfPress(deps, press);
+    const { actor } = await callerOfRequest(deps, press);
     const key = await deps.services.keys.delete(actor, control.keyId);
     const result = `Deleted ${keyLabel(key)}. It is refused from now on.`;
     if (control.list || fromHome(press.body)) return showDone(deps, press, actor, control.list ?? { page: 1 }, result);
@@ -123,7 +115,7 @@ async function cancelDelete(deps: SlackDeps, press: Press, control: RowValue | n
   await answering(deps, press, async () => {
     const surface = surfaceOf(press);
     if (control?.list && surface) {
-      const { actor } = await callerOfPress(deps, press);
+      const { actor } = await callerOfRequest(deps, press);
       return showListAgain(deps, surface, actor, control.list, { result: "Nothing was deleted." });
     }
     if (surface?.kind === "home") return publishHome(deps, surface.client, surface.workspaceId, surface.userId);
@@ -134,7 +126,7 @@ async function cancelDelete(deps: SlackDeps, press: Press, control: RowValue | n
 /** A rolled key's Stop old key now (or Remove, once its grace is over): ends its grace at once; its replacement keeps working. */
 async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Promise<void> {
   await answering(deps, press, async () => {
-    const { actor } = await callerOfPress(deps, press);
+    const { actor } = await callerOfRequest(deps, press);
     let key: ApiKey;
     try {
       // The service refuses, under the key's lock, a key no longer rolled: a button from before a roll was undone.
@@ -153,35 +145,26 @@ async function stopOldKey(deps: SlackDeps, press: Press, control: RowValue): Pro
 }
 
 /** A row's overflow menu: Rename, Roll, Delete (asks first) or Stop old key now. */
-export const rowMenuPick =
-  (deps: SlackDeps) =>
-  async (press: ElementArgs): Promise<void> => {
-    await press.ack();
-    const control = decodeRowValue(pressedValue(press.action));
-    if (!control) return say(deps, press, outOfDate, ":warning:");
-    await onRowMenu(deps, press, control);
-  };
+export const rowMenuPick = pressListener(async (deps, press: ElementArgs) => {
+  const control = decodeRowValue(pressedValue(press.action));
+  if (!control) return say(deps, press, outOfDate, ":warning:");
+  await onRowMenu(deps, press, control);
+});
 
-export const stopOldKeyButton =
-  (deps: SlackDeps) =>
-  async (press: ElementArgs): Promise<void> => {
-    await press.ack();
-    const control = decodeRowValue(pressedValue(press.action));
-    if (control?.op !== "stop") return say(deps, press, outOfDate, ":warning:");
-    await stopOldKey(deps, press, control);
-  };
+export const stopOldKeyButton = pressListener(async (deps, press: ElementArgs) => {
+  const control = decodeRowValue(pressedValue(press.action));
+  if (control?.op !== "stop") return say(deps, press, outOfDate, ":warning:");
+  await stopOldKey(deps, press, control);
+});
 
 /** A Delete that deletes: the question's button, or (`legacyButton`) the red button of an old list, whose confirm dialog asked already. */
-const deleteButton =
-  (legacyButton: boolean) =>
-  (deps: SlackDeps) =>
-  async (press: ElementArgs): Promise<void> => {
-    await press.ack();
+const deleteButton = (legacyButton: boolean) =>
+  pressListener(async (deps, press: ElementArgs) => {
     // From a row menu the value names the page; from `/keys delete`, a bare id (before row values).
     const control = keyControlFrom(pressedValue(press.action), "delete");
     if (control?.op !== "delete") return say(deps, press, outOfDate, ":warning:");
     await confirmDelete(deps, press, control, legacyButton);
-  };
+  });
 
 /** The Delete question's Delete. */
 export const askDeleteButton = deleteButton(false);
@@ -189,9 +172,6 @@ export const askDeleteButton = deleteButton(false);
 export const legacyDeleteButton = deleteButton(true);
 
 /** Shared with the integrations' delete question, whose value is a configuration id: no list, so a notice. */
-export const cancelDeleteButton =
-  (deps: SlackDeps) =>
-  async (press: ElementArgs): Promise<void> => {
-    await press.ack();
-    await cancelDelete(deps, press, decodeRowValue(pressedValue(press.action)));
-  };
+export const cancelDeleteButton = pressListener(async (deps, press: ElementArgs) => {
+  await cancelDelete(deps, press, decodeRowValue(pressedValue(press.action)));
+});

@@ -32,6 +32,25 @@ export type EventArgs<Type extends string> = SlackEventMiddlewareArgs<Type> & Al
 
 export type ViewAck = (response?: ViewResponseAction) => Promise<void>;
 
+/** What a press, a submission or an event says of who sent it, and the client to answer with. */
+export interface Sender {
+  body: { user: { id: string } };
+  client: WebClient;
+  context: Parameters<typeof workspaceOf>[0];
+}
+
+/**
+ * A press's listener: acknowledged at once (Slack allows 3 s, and the answer goes elsewhere: a
+ * response_url, a modal, the Home tab), then `work` parses it, asks the service and answers.
+ */
+export const pressListener =
+  <Press extends ButtonArgs | ElementArgs>(work: (deps: SlackDeps, press: Press) => Promise<void>) =>
+  (deps: SlackDeps) =>
+  async (press: Press): Promise<void> => {
+    await press.ack();
+    await work(deps, press);
+  };
+
 /** Was this pressed on the Home tab (rather than in a message or a modal)? */
 export const fromHome = (body: { view?: { type?: string } }): boolean => body.view?.type === "home";
 
@@ -93,8 +112,12 @@ export interface FormTrigger {
   userId: string;
 }
 
+/** The person behind a press or a submission, with the permissions they hold right now. */
+export const callerOfRequest = (deps: SlackDeps, { body, client, context }: Sender): Promise<SlackCaller> =>
+  callerOf(deps, client, workspaceOf(context), body.user.id);
+
 /** The person who pressed, and the press's trigger. */
-export const triggerOf = ({ body, client, context }: Pick<ElementArgs, "body" | "client" | "context">): FormTrigger => ({
+export const triggerOf = ({ body, client, context }: Sender & { body: { trigger_id: string } }): FormTrigger => ({
   client,
   triggerId: body.trigger_id,
   workspaceId: workspaceOf(context),

@@ -6,8 +6,8 @@ import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from 
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { forms } from "./forms.ts";
-import { openForm, type SubmitArgs } from "./listener-support.ts";
-import { answerSubmission, invalidForm } from "./submission.ts";
+import { openForm } from "./listener-support.ts";
+import { invalidForm, submissionListener } from "./submission.ts";
 
 /**
  * `/keys roll <name|id>` and a reminder's "Roll now": the form for the replacement's expiry and the
@@ -32,27 +32,23 @@ export async function openRollKeyForm(
 }
 
 /** The roll form, submitted: the replacement's secret is handed over as a new key's is. */
-export const rollKeySubmission =
-  (deps: SlackDeps) =>
-  (args: SubmitArgs): Promise<void> =>
-    answerSubmission(deps, args, forms.rollKey, async () => {
-      const { body, view, client, context } = args;
-      const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
-      // The chosen day ends in the roller's zone (rule 5), as the form's hint says.
-      const parsed = parseRollKeyModal(view.state.values, user.tz);
-      if (!parsed.ok) return invalidForm(forms.rollKey, view, parsed.errors);
-      // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
-      const rolled = await deps.services.keys.roll(actor, decodeFormKeyId(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
-      const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };
-      const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces });
-      return handOverSecret(deps, client, {
-        origin: decodeSecretFormOrigin(view.private_metadata),
-        userId: body.user.id,
-        teamId: context.teamId,
-        appId: body.api_app_id,
-        actor,
-        key: rolled.key,
-        message,
-        replaces,
-      });
-    });
+export const rollKeySubmission = submissionListener(forms.rollKey, async (deps, { body, view, client, context }) => {
+  const { actor, user } = await callerOf(deps, client, workspaceOf(context), body.user.id);
+  // The chosen day ends in the roller's zone (rule 5), as the form's hint says.
+  const parsed = parseRollKeyModal(view.state.values, user.tz);
+  if (!parsed.ok) return invalidForm(forms.rollKey, view, parsed.errors);
+  // The key id comes from private_metadata: looked up in the submitter's workspace, with their permissions now.
+  const rolled = await deps.services.keys.roll(actor, decodeFormKeyId(view.private_metadata) ?? "", parsed.input, { pendingDelivery: true });
+  const replaces = { last4: rolled.previous.last4, worksUntil: rolled.previous.expiresAt };
+  const message = secretMessage({ ...rolled.key, secret: rolled.secret, replaces });
+  return handOverSecret(deps, client, {
+    origin: decodeSecretFormOrigin(view.private_metadata),
+    userId: body.user.id,
+    teamId: context.teamId,
+    appId: body.api_app_id,
+    actor,
+    key: rolled.key,
+    message,
+    replaces,
+  });
+});

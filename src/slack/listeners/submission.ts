@@ -9,7 +9,7 @@ import { domainFieldErrors, slackErrorText } from "../slack-errors.ts";
 import { escapeMrkdwn, mrkdwn } from "../views/format.ts";
 import { blockForField } from "../views/modal-state.ts";
 import { noticeModal, workingModal } from "../views/notices.ts";
-import type { ViewAck } from "./listener-support.ts";
+import type { SubmitArgs, ViewAck } from "./listener-support.ts";
 
 /**
  * Slack gives a view submission 3 s for its answer and drops the answer after that (rule 12). A
@@ -149,6 +149,13 @@ export async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, fo
   deps.logger.warn({ budgetMs: deps.ackBudgetMs ?? defaultAckBudgetMs }, "form answer not ready within the ack budget; finishing after ack");
   await finishLate(deps, args, await outcome);
 }
+
+/** A form's submission listener: `work` decides the answer, which reaches Slack within the ack budget (answerSubmission). */
+export const submissionListener =
+  (form: FormSpec, work: (deps: SlackDeps, args: SubmitArgs) => Promise<Submission>) =>
+  (deps: SlackDeps) =>
+  (args: SubmitArgs): Promise<void> =>
+    answerSubmission(deps, args, form, () => work(deps, args));
 
 function remainingBudget(deps: SlackDeps, context: Record<string, unknown>): number {
   const budget = deps.ackBudgetMs ?? defaultAckBudgetMs;
