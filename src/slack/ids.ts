@@ -11,7 +11,7 @@
  *   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
  *   wire/reminder-values.ts  the buttons of reminder messages
  *   wire/config-values.ts    the buttons that act on one integration configuration
- * A button whose value is never read carries a constant ("create", "assign", "add"); a form's inputs
+ * A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
  * come back in its state, read by the form's own parser in views/ against the domain's schemas.
  */
 export const slashCommand = "/keys";
@@ -40,6 +40,8 @@ export const actionIds = {
   /** The Delete button of a delete question (from `/keys delete` or a row menu). */
   askDeleteKey: "keyward.key.ask_delete",
   cancelDelete: "keyward.key.cancel_delete",
+  /** "I've stored it" on the one-time secret message: removes that message (its value is a constant). */
+  secretStored: "keyward.key.secret_stored",
   listNextPage: "keyward.key.list_next",
   listFirstPage: "keyward.key.list_first",
   homeNextPage: "keyward.home.next",

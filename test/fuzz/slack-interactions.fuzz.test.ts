@@ -186,6 +186,7 @@ const messageOnly = new Set<string>([
   actionIds.integrationsFirstPage,
   actionIds.rotateFromReminder,
   actionIds.snoozeReminder,
+  actionIds.secretStored,
 ]);
 const placeFor = (actionId: string, home: boolean) => (home && !messageOnly.has(actionId) ? "home" : "message");
 

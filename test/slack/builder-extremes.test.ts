@@ -33,7 +33,7 @@ import { roleSummary } from "../../src/slack/views/role-summary.ts";
 import { rolesMessage } from "../../src/slack/views/roles-message.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { rotateIntegrationModal } from "../../src/slack/views/rotate-integration-modal.ts";
-import { secretMessage } from "../../src/slack/views/secret-message.ts";
+import { secretMessage, secretNotRemovedMessage } from "../../src/slack/views/secret-message.ts";
 import type { KeyListView, KeyRowView } from "../../src/slack/views/view-models.ts";
 import { blockKitViolations, type BlockKitSurface } from "../support/block-kit-validator.ts";
 
@@ -204,6 +204,11 @@ const messages: MessageCase[] = [
     build: () => secretMessage({ name: evilName, roleName: evilRole, kind: "personal", expiresAt: at, secret, replaces: { last4: "abcd", worksUntil: at } }),
     summary: /^Your new API key .*, replacing …abcd\. Copy it now: it will not be shown again\.$/,
     carriesSecret: true,
+  },
+  {
+    label: "secretNotRemovedMessage",
+    build: () => secretNotRemovedMessage(),
+    summary: /^Slack did not let keyward remove the message with your new key\. Dismiss it yourself/,
   },
   {
     label: "deleteConfirmationMessage",

@@ -22,6 +22,7 @@ import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-lis
 import { rotateFromReminderButton, snoozeReminderButton } from "./reminder-listeners.ts";
 import { assignRoleSubmission, createRoleSubmission, openAssignRoleButton, openCreateRoleButton } from "./role-listeners.ts";
 import { rollKeySubmission } from "./roll-key-flow.ts";
+import { secretStoredButton } from "./secret-stored-listener.ts";
 import { userChanged } from "./user-change-listener.ts";
 
 /**
@@ -52,6 +53,7 @@ export const listeners: readonly ListenerEntry[] = [
   { kind: "action", id: action.openEditKey, handler: openEditKeyButton },
   { kind: "view", id: form.editKey, handler: editKeySubmission },
   { kind: "view", id: form.rollKey, handler: rollKeySubmission },
+  { kind: "action", id: action.secretStored, handler: secretStoredButton },
   { kind: "action", id: action.listNextPage, handler: keyPageButton },
   { kind: "action", id: action.listFirstPage, handler: keyPageButton },
 

@@ -1,5 +1,7 @@
 import type { KnownBlock } from "@slack/types";
+import { actionIds } from "../ids.ts";
 import { escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
+import { noticeMessage } from "./notices.ts";
 
 export interface SecretDeliveryView {
   name: string;
@@ -11,7 +13,11 @@ export interface SecretDeliveryView {
   replaces?: { last4: string; worksUntil: Date };
 }
 
-/** The one message that ever carries a secret: ephemeral, to its creator (SPEC rule 3). */
+/**
+ * The one message that ever carries a secret: ephemeral, to its creator (SPEC rule 3). Its button
+ * removes it (secret-stored-listener.ts), so the secret does not stay on screen; the button's value
+ * is a constant that is never read: nothing of the key travels back with a press.
+ */
 export function secretMessage(view: SecretDeliveryView): { text: string; blocks: KnownBlock[] } {
   return {
     // Never the secret: this text is what notifications and previews show.
@@ -41,9 +47,27 @@ export function secretMessage(view: SecretDeliveryView): { text: string; blocks:
         type: "context",
         block_id: "secret_warning",
         elements: [
-          mrkdwn(":warning: Copy it now: this key *will not be shown again*, and keyward keeps only its last 4 characters. Only you can see this message."),
+          mrkdwn(
+            ":warning: Copy it now: this key *will not be shown again*, and keyward keeps only its last 4 characters. Only you can see this message; press *I've stored it* once the key is safe, and it is removed.",
+          ),
         ],
+      },
+      {
+        type: "actions",
+        block_id: "secret_stored",
+        elements: [{ type: "button", action_id: actionIds.secretStored, text: plain("I've stored it", 75), style: "primary", value: "stored" }],
       },
     ],
   };
+}
+
+/**
+ * Said when "I've stored it" could not remove the secret message (a response_url serves 30
+ * minutes and 5 posts). Names no key: the press carries nothing of it.
+ */
+export function secretNotRemovedMessage(): { text: string; blocks: KnownBlock[] } {
+  return noticeMessage(
+    "Slack did not let keyward remove the message with your new key. Dismiss it yourself, or reload Slack: that message is visible only to you and does not survive a reload.",
+    ":broom:",
+  );
 }
