@@ -29,7 +29,7 @@ const redact = [
 
 /** Anything shaped like a keyward key, wherever it appears in a message string. */
 const keyShaped = /kw_[0-9A-Za-z]{20,}/g;
-export const scrubKeys = (text: string): string => text.replace(keyShaped, "kw_[redacted]");
+const scrubKeys = (text: string): string => text.replace(keyShaped, "kw_[redacted]");
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(

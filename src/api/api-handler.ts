@@ -15,7 +15,7 @@ import type { ApiResult, AuthenticatedRoute, OpenRoute, RawRequest, RouteDef } f
 export const apiPrefix = "/api/v1";
 const maxBodyBytes = 64 * 1024;
 
-export interface ApiDeps {
+interface ApiDeps {
   services: DomainServices;
   clock: Clock;
   logger: Logger;

@@ -28,9 +28,7 @@ import {
 } from "./api-schemas.ts";
 import { authenticatedRoute, domainChecked, openRoute, parsed, type RouteDef } from "./route-types.ts";
 
-export type { ApiResult, AuthenticatedRoute, OpenRoute, RouteDef } from "./route-types.ts";
-
-export function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
+function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
   return {
     id: key.id,
     name: key.name,
@@ -45,7 +43,7 @@ export function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
   };
 }
 
-export function configDto(c: IntegrationConfig) {
+function configDto(c: IntegrationConfig) {
   return {
     id: c.id,
     integration: c.integration,

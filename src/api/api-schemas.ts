@@ -29,7 +29,7 @@ export const apiKeyPageSchema = z
   .strict()
   .meta({ id: "ApiKeyPage" });
 
-export const roleSchema = z
+const roleSchema = z
   .object({ id: z.string(), name: z.string(), builtIn: z.boolean(), permissions: z.array(z.enum(permissions)) })
   .strict()
   .meta({ id: "Role" });

@@ -18,6 +18,7 @@ interface ParsedAddress {
 /**
  * Parses one IP address. IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a dual-stack socket reports for
  * IPv4 clients) becomes the IPv4 address, so one client has one spelling; an IPv6 zone is dropped.
+ * Exported for its test.
  */
 export function parseAddress(text: string): ParsedAddress | undefined {
   const bare = text.trim();

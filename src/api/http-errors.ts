@@ -4,7 +4,7 @@ import { isDomainError, type ErrorCode } from "../domain/errors.ts";
 import { sendJson } from "./http-json.ts";
 
 /** The one mapping from domain error codes to HTTP statuses. */
-export const statusByCode: Record<ErrorCode, number> = {
+const statusByCode: Record<ErrorCode, number> = {
   malformed_request: 400,
   unauthenticated: 401,
   permission_denied: 403,
@@ -22,7 +22,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { errorSchema } from "./api-schemas.ts";
-import type { RouteDef } from "./api-routes.ts";
+import type { RouteDef } from "./route-types.ts";
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate and answer. */
 export function openApiDocument(routes: RouteDef[], serverUrl = "/api/v1"): Record<string, unknown> {

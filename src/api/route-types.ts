@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Actor } from "../domain/types.ts";
 import { parseInput } from "../domain/validation.ts";
 
-/** The names in a path template: `/a/{id}/b/{alias}` → "id" | "alias". */
+/** The names in a path template: `/a/{id}/b/{alias}` → "id" | "alias" (exported for its type-level test). */
 export type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
 
 /** What the router hands a route before its inputs are read: decoded path params, the query string, the JSON body. */
@@ -22,7 +22,7 @@ export interface ApiResult {
  * domain service validates it; some of them check the permission first, so parsing here would turn their 403
  * into a 422 (and the 403 must not depend on the input).
  */
-export interface RouteInput<T> {
+interface RouteInput<T> {
   schema: z.ZodType;
   read(raw: unknown): T;
 }
@@ -32,7 +32,7 @@ export const parsed = <S extends z.ZodType>(schema: S): RouteInput<z.output<S>> 
 // The one place unvalidated JSON takes the input's type: the service it goes to parses it with this schema.
 export const domainChecked = <S extends z.ZodType>(schema: S): RouteInput<z.input<S>> => ({ schema, read: (raw) => raw as z.input<S> });
 
-export interface RouteRequest<P extends string, Q, B> {
+interface RouteRequest<P extends string, Q, B> {
   params: Record<ParamNames<P>, string>;
   query: Q;
   body: B;

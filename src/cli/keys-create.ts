@@ -10,6 +10,7 @@ export interface CliOutput {
   stderr(text: string): Promise<void>;
 }
 
+/** `npm run keys create`, as parsed, in the operator's zone (exported for the tests, which build them). */
 export type CreateArgs = Extract<KeysArgs, { command: "create" }> & { timeZone: string };
 
 interface Settle {

@@ -18,7 +18,7 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
-export interface Outcome<C extends ControlCommand> {
+interface Outcome<C extends ControlCommand> {
   result: ControlResults[C];
   /** "this process", or the pid of the running keyward that did the work. */
   ranBy: "this process" | number;

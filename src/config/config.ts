@@ -47,6 +47,7 @@ export const reminderSlackTimeoutMs = 10_000;
  * claim (conversations.open and two conversations.history to find an earlier post, the post, and
  * on a refused channel conversations.open and the DM), each up to the timeout, plus a margin. A
  * shorter lease would let another pass take over a claim still being posted, and post it twice.
+ * Exported for the tests.
  */
 export const minReminderLeaseSeconds = (6 * reminderSlackTimeoutMs) / 1000 + 30;
 

@@ -12,6 +12,7 @@ import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
+/** What the lock file says about its holder (exported for the tests, which write stale and foreign ones). */
 export interface LockHolder {
   pid: number;
   hostname: string;
@@ -25,7 +26,7 @@ export interface LockHolder {
   nonce: string;
 }
 
-export interface DataDirLock {
+interface DataDirLock {
   path: string;
   holder: LockHolder;
   /** Removes the lock if it is still ours. Safe to call twice. */
@@ -44,13 +45,14 @@ export class DataDirLockedError extends Error {
   }
 }
 
+// The lock's name and timings are exported for the tests, which find, age and take over locks.
 export const lockFileName = "pglite.lock";
 
 /** How often the holder refreshes its lock's mtime, and how old an unverifiable lock may be before it is stale. */
 export const lockHeartbeatMs = 10_000;
 export const lockLeaseMs = 60_000;
 
-export interface LockOptions {
+interface LockOptions {
   /** Milliseconds since the epoch, compared with the lock's mtime (default Date.now). */
   now?: () => number;
   leaseMs?: number;
@@ -261,7 +263,7 @@ function linuxIdentity(pid: number): { bootId?: string; startTicks?: string } {
 }
 
 /** `npm start`, `npm run rekey` when npm ran it; else the script (`src/main.ts`), not node's flags. */
-export function describeCommand(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
+function describeCommand(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
   const arg = argv.slice(1).find((a) => /\.(ts|js|mjs)$/.test(a));
   const script = arg ? path.relative(process.cwd(), arg) || arg : undefined;
   // npm's variables are inherited by everything below it: they name us only if npm's script runs this very file.

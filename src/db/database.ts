@@ -14,12 +14,12 @@ import { pgliteConnection, pgPoolConnection, type SqlConnection } from "./sql-co
 
 type PgModule = typeof import("pg").default;
 
-export interface DatabaseLogger {
+interface DatabaseLogger {
   info(obj: object, msg?: string): void;
   warn?(obj: object, msg?: string): void;
 }
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   /** postgres://… : use that server. Wins over dataDir. */
   databaseUrl?: string;
   /** PGlite keeps its files under <dataDir>/pglite. Neither option: in-memory PGlite. */
@@ -91,7 +91,7 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
  * MB, so 8 MB of buffers hold it; measured here, resident memory of a PGlite on existing data
  * fell from 310 MB to 153 MB, and 10,000 keys plus 1,000 look-ups added 36 MB either way.
  */
-export const pgliteSettings = ["shared_buffers = 8MB", "work_mem = 2MB", "maintenance_work_mem = 8MB", "wal_buffers = 256kB"];
+const pgliteSettings = ["shared_buffers = 8MB", "work_mem = 2MB", "maintenance_work_mem = 8MB", "wal_buffers = 256kB"];
 
 async function openPglite(dataDir: string | undefined, image: Blob | undefined): Promise<Driver> {
   if (dataDir !== undefined && image) throw new Error("openDatabase: pgliteImage is for in-memory PGlite; it cannot seed a dataDir");

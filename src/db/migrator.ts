@@ -8,17 +8,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SqlConnection } from "./sql-connection.ts";
 
-export interface MigrationLogger {
+interface MigrationLogger {
   info(obj: object, msg?: string): void;
 }
 
-export interface MigrateOptions {
+interface MigrateOptions {
   /** Defaults to <repo>/prisma/migrations. */
   migrationsDir?: string;
   logger?: MigrationLogger;
 }
 
-export interface MigrationFile {
+interface MigrationFile {
   /** The folder name, e.g. 20261127000000_init; what _prisma_migrations.migration_name holds. */
   name: string;
   script: string;
@@ -38,7 +38,7 @@ interface MigrationRow {
 export const defaultMigrationsDir = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
 
 /** The advisory lock key Prisma Migrate takes, so this migrator and `prisma migrate deploy` exclude each other. */
-export const MIGRATION_LOCK_KEY = 72707369;
+const MIGRATION_LOCK_KEY = 72707369;
 
 // Prisma's own DDL for the history table (schema engine, PostgreSQL connector).
 const CREATE_MIGRATIONS_TABLE = `
@@ -86,13 +86,13 @@ export async function readMigrations(dir: string): Promise<MigrationFile[]> {
   return Promise.all(names.map((name) => readMigration(dir, name)));
 }
 
-export function checksumOf(script: string): string {
+function checksumOf(script: string): string {
   return createHash("sha256").update(script, "utf8").digest("hex");
 }
 
 /**
  * Prisma's comparison: a checkout that only changed line endings (git on Windows) still matches,
- * and so do the unpadded hex checksums an old Prisma version wrote.
+ * and so do the unpadded hex checksums an old Prisma version wrote. Exported for its test.
  */
 export function scriptMatchesChecksum(script: string, checksum: string): boolean {
   const variants = [script, script.replaceAll("\r\n", "\n"), script.replaceAll("\n", "\r\n")];

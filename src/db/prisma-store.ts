@@ -81,7 +81,7 @@ export function createPrismaStore(prisma: PrismaClient): Store {
  * "unavailable" (503 over REST, "try again" in Slack), not as a 500. The transaction that
  * failed was rolled back, so nothing is half-written.
  */
-export function translateStorageError(error: unknown): unknown {
+function translateStorageError(error: unknown): unknown {
   if (error instanceof DomainError || !error || typeof error !== "object") return error;
   if ((error as { code?: string }).code === "P2002") return new DomainError("conflict", "That conflicts with a record that was just written. Try again.");
   const sqlState = sqlStateOf(error);

@@ -3,6 +3,8 @@
 // running initdb and every migration. Its name carries the PGlite version and a digest of the
 // migrations it holds, so a checkout whose migrations changed never copies a seed whose history
 // the migrator would refuse: it finds no seed and runs initdb. A seed is never changed in place.
+// scripts/pglite-seed.mjs imports seedsDir, seedPath and closeTree from dist/, where no import in
+// src/ shows them: keep their exports.
 import { createHash } from "node:crypto";
 import { access, chmod, cp, lstat, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -44,7 +46,7 @@ export async function copySeed(dir: string, seed?: string): Promise<boolean> {
 }
 
 /** No file of the seed may be writable by group or others, or belong to another user. */
-export async function ownedAndClosed(dir: string): Promise<boolean> {
+async function ownedAndClosed(dir: string): Promise<boolean> {
   const uid = process.getuid?.();
   const stat = await lstat(dir);
   if ((uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0 || stat.isSymbolicLink()) return false;

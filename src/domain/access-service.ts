@@ -8,7 +8,7 @@ import type { KeyUse } from "./telemetry.ts";
 import type { Actor, Role, Source, StoredKey } from "./types.ts";
 
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
-export interface UserFacts {
+interface UserFacts {
   isWorkspaceAdmin: boolean;
   /**
    * Slack places the person outside the served workspace (another team or org, a Slack Connect
@@ -25,7 +25,7 @@ export interface UserFacts {
  * Turns "who is this" into an Actor with the permissions they hold right now. The only place
  * that decides a person's role, so every surface gets the same answer.
  */
-export type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: KeyRefusal };
+type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: KeyRefusal };
 
 /** `owner_inactive`: a personal key whose creator holds nothing now, or is known to be deactivated in Slack. */
 export type KeyRefusal = VerifyFailure | "owner_inactive";
@@ -193,7 +193,7 @@ export class AccessService {
   }
 }
 
-export function actorOf(workspaceId: string, userId: string, role: Role | null, source: Source, keyId?: string): Actor {
+function actorOf(workspaceId: string, userId: string, role: Role | null, source: Source, keyId?: string): Actor {
   const permissions = new Set<Permission>(role?.permissions ?? []);
   return { workspaceId, userId, roleName: role?.name ?? null, permissions, source, ...(keyId ? { keyId } : {}) };
 }

@@ -37,7 +37,7 @@ export function isAuditAction(value: string): value is AuditAction {
   return (auditActions as readonly string[]).includes(value);
 }
 
-export interface AuditTarget {
+interface AuditTarget {
   type: string;
   id: string;
   name?: string | null;

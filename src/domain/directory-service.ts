@@ -40,13 +40,13 @@ export function actorNameOf(actorId: string): ActorName {
 }
 
 /** The key id inside an actor id, if it is a key's. */
-export function keyIdOfActor(actorId: string): string | null {
+function keyIdOfActor(actorId: string): string | null {
   const id = actorId.startsWith(keyPrefix) ? actorId.slice(keyPrefix.length) : "";
   return looksLikeId(id) ? id : null;
 }
 
 /** How many Admins to name to someone who has no role: enough to find one, few enough to read. */
-export const adminsShown = 5;
+const adminsShown = 5;
 
 /** Names for the ids lists show, counts for their summaries, and who the Admins are. */
 export class DirectoryService {

@@ -3,7 +3,7 @@
  * Float64Array (8 bytes a key). With a million keys a random hash matches one by chance about
  * once in 4·10⁹ tries, and a match only costs the database read it would have cost anyway.
  */
-export function hashPrefix(hexHash: string): number {
+function hashPrefix(hexHash: string): number {
   return parseInt(hexHash.slice(0, 13), 16);
 }
 

@@ -9,7 +9,8 @@ import type { RandomSource } from "./runtime.ts";
  * The last 4 characters, which every viewer of the key list sees, are checksum digits: they tell
  * at most log2(62^4) ≈ 23.8 bits about the random part, so ≈178.6 bits stay unknown (SPEC rule 3
  * asks for 160). Keys issued before had 30 random characters (≈155 bits left after the last 4):
- * they keep working, and new keys are never that short.
+ * they keep working, and new keys are never that short. The prefix and the lengths below are
+ * exported for the tests, which build keys of each shape from them.
  */
 export const keyPrefix = "kw_";
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -23,7 +24,7 @@ export const keyLength = keyPrefix.length + randomLength + checksumLength;
 export const legacyKeyLength = keyPrefix.length + legacyRandomLength + checksumLength;
 const keyPattern = new RegExp(`^${keyPrefix}(?:[0-9A-Za-z]{${legacyRandomLength + checksumLength}}|[0-9A-Za-z]{${randomLength + checksumLength}})$`);
 
-export type KeyShape = "ok" | "malformed" | "bad_checksum";
+type KeyShape = "ok" | "malformed" | "bad_checksum";
 
 function base62Checksum(body: string): string {
   let value = crc32(body);

@@ -10,7 +10,7 @@ import type { Actor, ApiKey } from "./types.ts";
  * `snoozed` is false when nothing changed: no reminder was left before `until` (a rolled key has
  * none, its replacement has its own; or the next one already comes later).
  */
-export interface SnoozedKey {
+interface SnoozedKey {
   key: ApiKey;
   until: Date | null;
   snoozed: boolean;

@@ -16,7 +16,7 @@ import { parseInput } from "./validation.ts";
  * secret reached nobody (rule 4).
  */
 export const defaultGraceMs = 24 * 3600_000;
-export const maxGraceMs = maxGraceHours * 3600_000;
+const maxGraceMs = maxGraceHours * 3600_000;
 const dayMs = 24 * 3600_000;
 
 export interface RolledKey extends CreatedKey {
@@ -30,7 +30,7 @@ type Lifetime = Pick<ApiKey, "createdAt" | "expiresAt" | "expiryTimeZone" | "kin
 /**
  * The latest expiry a replacement may get. Today only the global horizon (10 years, as create);
  * issue 14 (policies) puts the workspace's maximum lifetime per kind HERE: the default is clamped
- * to it and a chosen expiry past it is refused, for every surface at once.
+ * to it and a chosen expiry past it is refused, for every surface at once. Exported for its test.
  */
 export function latestReplacementExpiry(now: Date, _kind: KeyKind): Date {
   const limit = new Date(now);
@@ -60,7 +60,7 @@ export function oldKeyEnds(old: Pick<ApiKey, "expiresAt">, graceUntil: Date): Da
 }
 
 /** The first day whose end (in `timeZone`) is after `instant`: the earliest expiry day a replacement may have. */
-export function firstDayAfter(instant: Date, timeZone: string): string {
+function firstDayAfter(instant: Date, timeZone: string): string {
   return dayIn(new Date(instant.getTime() + 1), timeZone);
 }
 
@@ -82,7 +82,7 @@ export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string
  * The replacement's expiry: the caller's day (end of it, in its zone, as create: rule 5) or
  * instant; none given, the default day in the caller's zone, else the old key's, else UTC.
  */
-export function replacementExpiry(
+function replacementExpiry(
   old: Lifetime,
   input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">,
   now: Date,

@@ -12,7 +12,7 @@ import type { Repositories } from "./repositories.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { looksLikeId } from "./runtime.ts";
 import { pickByName, type NameReading } from "./key-reference.ts";
-import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RevertedRoll, type RolledKey } from "./key-roll.ts";
+import { checkRolledDelete, revertRoll, rollKey, type Discarded, type RolledKey } from "./key-roll.ts";
 import {
   pageInputSchema,
   pageNumberInputSchema,
@@ -28,9 +28,7 @@ import type { Actor, ApiKey, KeyKind, Page, Role, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 export type VerifyFailure = "malformed" | "unknown" | "expired" | "deleted";
-export type VerifyResult = { valid: true; key: StoredKey; permissions: Permission[] } | { valid: false; reason: VerifyFailure; key?: StoredKey };
-
-export type { CreatedKey, Discarded, RevertedRoll, RolledKey };
+type VerifyResult = { valid: true; key: StoredKey; permissions: Permission[] } | { valid: false; reason: VerifyFailure; key?: StoredKey };
 
 /** API keys: issue, list, rename, delete, verify. Every permission rule of SPEC rules 1, 2, 6, 7. */
 export class KeyService {

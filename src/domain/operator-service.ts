@@ -12,7 +12,7 @@ import { parseInput } from "./validation.ts";
 /**
  * The workspace keys go to on an install that has none yet (no Slack app has been used): Slack
  * never issues this id, so these keys never mix with a real team's. They work over REST like any
- * other; `/keys` in Slack shows only its own team's keys.
+ * other; `/keys` in Slack shows only its own team's keys. Exported for the tests.
  */
 export const localWorkspaceId = "T0LOCAL";
 
@@ -21,7 +21,7 @@ const workspaceIdPattern = /^[TE][A-Z0-9]{2,31}$/;
 export const isWorkspaceId = (id: string): boolean => workspaceIdPattern.test(id);
 
 /** What an operator on the machine gives to create a key: always a service key, its expiry a day in a zone. */
-export interface OperatorKeyInput {
+interface OperatorKeyInput {
   name: string;
   description?: string;
   role: string;

@@ -9,10 +9,11 @@ import { DomainError } from "./errors.ts";
  * the pepper's MAC of this constant, and each process that hashes compares its own before it starts.
  * A keyed MAC of a public constant reveals nothing about the key (HMAC is a pseudo-random function):
  * the row tells a reader of the database no more than the key hashes beside it already do.
+ * Exported for the tests, which check that it never looks like a key.
  */
 export const pepperCheckInput = "keyward pepper check v1";
 
-/** This process's pepper is not the one the database was set up with. */
+/** This process's pepper is not the one the database was set up with (exported for the tests, which expect it). */
 export class PepperMismatchError extends DomainError {
   constructor(message: string) {
     super("conflict", message);
@@ -20,7 +21,7 @@ export class PepperMismatchError extends DomainError {
   }
 }
 
-export interface PepperCheckOptions {
+interface PepperCheckOptions {
   /** The file the pepper was read from (KEYWARD_PEPPER unset), for the refusal; never its content. */
   pepperFile?: string;
   /**

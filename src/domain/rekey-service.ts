@@ -1,7 +1,7 @@
 import type { DomainContext } from "./context.ts";
 import { currentBinding } from "./secret-cipher.ts";
 
-export interface ReencryptResult {
+interface ReencryptResult {
   reencrypted: number;
   /** Rows changed meanwhile (a rotation won the compare-and-set). */
   skipped: number;

@@ -10,7 +10,7 @@ export const expiredThreshold = -1;
 const day = 24 * 3600_000;
 const quarterHour = 15 * 60_000;
 
-/** An expiry instant and the zone its day was chosen in (null: given as an instant). */
+/** An expiry instant and the zone its day was chosen in (null: given as an instant). Exported for the tests. */
 export interface ExpiryPoint {
   expiresAt: Date;
   timeZone: string | null;
@@ -56,7 +56,7 @@ function startOfDayIn(isoDay: string, timeZone: string): Date {
   return new Date(endOfDayIn(calendarDayBefore(isoDay, 1), timeZone).getTime() + 1);
 }
 
-/** Thresholds from least to most urgent, "expired" last. */
+/** Thresholds from least to most urgent, "expired" last. Exported for its test. */
 export function scheduleOf(days: readonly number[]): number[] {
   return [...new Set(days)].sort((a, b) => b - a).concat(expiredThreshold);
 }

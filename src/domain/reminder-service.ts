@@ -9,7 +9,7 @@ import type { Store } from "./repositories.ts";
  * What a pass takes from the context: the ledger, the notifier (Slack), time, the thresholds and
  * the claim lease; the reminder messages port (retried each pass) and telemetry (told each report) if any.
  */
-export type ReminderContext = Pick<DomainContext, "clock" | "reminderDays" | "reminderLeaseMs" | "reminderMessages" | "telemetry"> & {
+type ReminderContext = Pick<DomainContext, "clock" | "reminderDays" | "reminderLeaseMs" | "reminderMessages" | "telemetry"> & {
   store: Pick<Store, "reminders">;
   reminderNotifier: ReminderNotifier;
 };

@@ -13,14 +13,14 @@ export const roleNameLimits = { min: 1, max: 40 } as const;
 // No control characters: names end up in Slack messages, logs and CSV exports.
 const printable = /^[^\p{Cc}\p{Cf}]*$/u;
 
-export const keyNameSchema = z
+const keyNameSchema = z
   .string()
   .trim()
   .min(nameLimits.min, "Give the key a name.")
   .max(nameLimits.max, `Keep the name to ${nameLimits.max} characters or fewer.`)
   .regex(printable, "The name cannot contain control characters.");
 
-export const keyDescriptionSchema = z
+const keyDescriptionSchema = z
   .string()
   .trim()
   .max(descriptionMax, `Keep the description to ${descriptionMax} characters or fewer.`)
@@ -29,15 +29,15 @@ export const keyDescriptionSchema = z
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "The description cannot contain control characters.");
 
 /** An instant with an explicit offset (`2027-01-31T23:59:59Z`), as JSON carries one. */
-export const instantSchema = z.iso.datetime({ offset: true, error: "Use an ISO 8601 instant such as 2027-01-31T23:59:59Z." }).transform((v) => new Date(v));
+const instantSchema = z.iso.datetime({ offset: true, error: "Use an ISO 8601 instant such as 2027-01-31T23:59:59Z." }).transform((v) => new Date(v));
 
-export const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.").meta({ format: "date" });
-export const timeZoneSchema = z.string().refine(isValidTimeZone, "Use an IANA time zone such as Europe/Paris.");
-export const keyKindSchema = z.enum(["service", "personal"]);
-export const permissionSchema = z.enum(permissions);
+const calendarDaySchema = z.string().refine(isCalendarDay, "Use a calendar date like 2027-01-31.").meta({ format: "date" });
+const timeZoneSchema = z.string().refine(isValidTimeZone, "Use an IANA time zone such as Europe/Paris.");
+const keyKindSchema = z.enum(["service", "personal"]);
+const permissionSchema = z.enum(permissions);
 
 /** A role is referred to by id or by name (case-insensitive). */
-export const roleRefSchema = z.string().trim().min(1, "Choose a role.").max(100).regex(printable, "Choose one of the workspace's roles.");
+const roleRefSchema = z.string().trim().min(1, "Choose a role.").max(100).regex(printable, "Choose one of the workspace's roles.");
 
 export const createKeyInputSchema = z
   .object({
@@ -126,7 +126,7 @@ export const aliasSchema = z
   .string()
   .trim()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "Use lowercase letters, digits, dots, dashes or underscores, at most 64 (cortex-github).");
-export const integrationSecretSchema = z
+const integrationSecretSchema = z
   .string()
   .trim()
   // Its last 4 characters are shown in lists and reminders: a short secret would be shown whole.
@@ -138,7 +138,7 @@ export const slackUserIdPattern = /^[UW][A-Z0-9]+$/;
 /** A public (C…) or private (G…) Slack channel. */
 export const slackChannelIdPattern = /^[CG][A-Z0-9]{2,}$/;
 
-export const channelIdSchema = z.string().regex(slackChannelIdPattern, "Choose a channel.");
+const channelIdSchema = z.string().regex(slackChannelIdPattern, "Choose a channel.");
 
 const expiryFields = {
   expiresOn: calendarDaySchema.optional(),

@@ -31,7 +31,7 @@ export interface SecretOwner {
  * another workspace, or renamed to another alias, still decrypted. 2: workspace, integration,
  * alias and id. Version-1 rows still open until re-encrypted (at start-up, and by `npm run rekey`).
  */
-export const legacyBinding = 1;
+const legacyBinding = 1;
 export const currentBinding = 2;
 
 export interface Sealed {
@@ -41,7 +41,7 @@ export interface Sealed {
 }
 
 /** The associated data of a binding version; JSON of an array, so no two owners encode alike. */
-export function associatedData(owner: SecretOwner, binding: number): string {
+function associatedData(owner: SecretOwner, binding: number): string {
   if (binding === legacyBinding) return owner.id;
   if (binding === currentBinding) return JSON.stringify(["keyward/integration-secret/2", owner.workspaceId, owner.integration, owner.alias, owner.id]);
   throw new DomainError("unavailable", `A stored secret has an unknown binding version ${binding} and cannot be read.`);

@@ -22,7 +22,7 @@ export interface SlackReminderMessages extends ReminderMessages {
   drain(): Promise<void>;
 }
 
-export interface ReminderMessageOptions {
+interface ReminderMessageOptions {
   /** A program's key by name and last 4 (never its id); absent or null: "a program". */
   describeKey?: (workspaceId: string, keyId: string) => Promise<{ name: string; last4: string } | null>;
   /** How long drain() waits for the updates under way (default 5 s). */

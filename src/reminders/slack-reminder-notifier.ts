@@ -30,7 +30,7 @@ export function errorCode(error: unknown): string {
  * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
  * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
  */
-export const reminderEventType = "keyward_reminder";
+const reminderEventType = "keyward_reminder";
 
 export function createSlackReminderNotifier(client: WebClient, logger: Logger): ReminderNotifier {
   /** Every reminder carries its ledger id, so a retry can tell whether an earlier attempt got through. */

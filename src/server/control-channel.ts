@@ -28,6 +28,7 @@ import type { KeyCommandResults } from "./key-commands.ts";
 const osUser = z.string().refine(isOperatorName).optional();
 const workspace = z.string().max(40);
 
+/** What a control request may say (exported for the tests, which check what the CLI sends against it). */
 export const controlRequestSchema = z.discriminatedUnion("command", [
   z.object({ command: z.literal("reminders.run") }),
   /** keyVersion, keyFingerprint: the caller's newest key (see keyFingerprint), which the server must seal with too. */
@@ -77,7 +78,7 @@ export class ControlError extends Error {
   }
 }
 
-export interface ControlLogger {
+interface ControlLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
@@ -98,6 +99,7 @@ export function controlSocketPath(dataDir: string): { path: string; usable: bool
   };
 }
 
+/** A listening control channel (exported for the tests, which start and close one). */
 export interface ControlChannel {
   path: string;
   /** Stops accepting, lets requests in flight finish, then drops the connections. */

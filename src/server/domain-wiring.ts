@@ -8,7 +8,7 @@ import { cryptoRandom, systemClock, type Clock, type RandomSource } from "../dom
 import { createSecretCipher } from "../domain/secret-cipher.ts";
 
 /** Time and randomness: the system's, unless a test or benchmark injects its own. */
-export interface DomainRuntime {
+interface DomainRuntime {
   clock?: Clock;
   random?: RandomSource;
 }

@@ -8,7 +8,7 @@ const methods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
 /** The main port's own paths; every other one outside the API is `unmatched`. */
 const ownRoutes = new Set(["/healthz", "/readyz", "/slack/events"]);
 
-/** A request's method as a label: anything a client may invent beyond the usual ones is `other`. */
+/** A request's method as a label: anything a client may invent beyond the usual ones is `other`. Exported for its test. */
 export function methodLabel(method: string | undefined): string {
   const upper = (method ?? "").toUpperCase();
   return methods.has(upper) ? upper : "other";

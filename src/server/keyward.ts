@@ -32,7 +32,7 @@ import { createObservability, type Observability } from "./observability.ts";
 /** How long requests in flight at shutdown may take (main.ts exits regardless after 10 s). */
 const inFlightGraceMs = 5_000;
 
-export interface KeywardOptions {
+interface KeywardOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
@@ -47,6 +47,7 @@ export interface KeywardOptions {
   ackBudgetMs?: number;
 }
 
+/** The running app, as startKeyward returns it (exported for the tests, which hold one). */
 export interface Keyward {
   url: string;
   server: Server;
@@ -275,7 +276,7 @@ async function upgradeBindings(ctx: DomainContext, logger: Logger): Promise<void
  * A PostgreSQL server that is still starting (or briefly unreachable) is waited for with
  * exponential backoff; anything else, or running out of attempts, stops start-up with one line.
  */
-export async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { attempts: number; baseDelayMs: number }): Promise<Database> {
+async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { attempts: number; baseDelayMs: number }): Promise<Database> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });

@@ -1,16 +1,17 @@
 import { defaultMigrationsDir, readMigrations } from "../db/migrator.ts";
 import type { SqlConnection } from "../db/sql-connection.ts";
 
-export type DatabaseState = "ok" | "unreachable" | "timeout" | "unchecked";
-export type MigrationState = "ok" | "pending" | "unchecked";
+type DatabaseState = "ok" | "unreachable" | "timeout" | "unchecked";
+type MigrationState = "ok" | "pending" | "unchecked";
 
-export interface ReadinessReport {
+interface ReadinessReport {
   ready: boolean;
   checks: { database: DatabaseState; migrations: MigrationState; shutdown: "ok" | "stopping" };
   /** The checks that are not "ok", by name: what a 503 from /readyz says (codes only, never an error's text). */
   failed: Array<"database" | "migrations" | "shutdown">;
 }
 
+/** What Readiness checks, and how (exported for the tests, which stub each check). */
 export interface ReadinessOptions {
   /** One cheap round trip (SELECT 1); rejects when the database does not answer. */
   ping(): Promise<unknown>;

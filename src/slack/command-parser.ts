@@ -22,6 +22,7 @@ export type IntegrationsCommand =
 const integrationsUsage =
   "`integrations` takes `list [integration]`, `add`, or `rotate`, `default`, `delete` or `channel` followed by `<integration> <alias>`.";
 
+// The limits are exported for the fuzz tests, which check that a parsed page or count stays within them.
 export const maxListPage = 1000;
 /** The audit service's own limit: one number for both. */
 export const maxAuditCount = auditListMax;

@@ -6,7 +6,7 @@ import type { PageExtras } from "./presenters.ts";
 import type { IntegrationListView, IntegrationRowView } from "./views/integration-list-blocks.ts";
 
 /** Domain configurations → the plain view models the integration builders take. */
-export function integrationRowView(config: IntegrationConfig, now: Date, names?: ReadonlyMap<string, ActorName>): IntegrationRowView {
+function integrationRowView(config: IntegrationConfig, now: Date, names?: ReadonlyMap<string, ActorName>): IntegrationRowView {
   const creator = names?.get(config.createdBy);
   const rotator = config.rotatedBy ? names?.get(config.rotatedBy) : undefined;
   return {

@@ -10,7 +10,7 @@ export interface PageExtras {
 }
 
 /** Domain records → the plain view models the builders take. */
-export function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>): KeyRowView {
+function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>): KeyRowView {
   return {
     id: key.id,
     name: key.name,

@@ -7,7 +7,7 @@ import { escapeMrkdwn, slackDate } from "./views/format.ts";
 
 export type DeliveryRoute = "channel" | "dm" | "response_url";
 
-export interface DeliveryTarget {
+interface DeliveryTarget {
   userId: string;
   /** Where the person typed the command, if they did. */
   channelId?: string;
@@ -21,7 +21,7 @@ export interface DeliveryMessage {
 }
 
 /** Where a delivered message went: the route, and the conversation it is in (for a link to it). */
-export interface Delivered {
+interface Delivered {
   route: DeliveryRoute;
   /** The conversation holding the message: the channel typed in, or the DM. Unknown for a response_url of a command typed nowhere we were told of. */
   channelId?: string;

@@ -13,7 +13,7 @@ export interface ServedWorkspace {
 }
 
 /** The teams and enterprises a request names, wherever its payload names them. */
-export interface NamedTeams {
+interface NamedTeams {
   teamIds: string[];
   enterpriseIds: string[];
   isEnterpriseInstall: boolean;

@@ -22,6 +22,7 @@ const kindsByType: Record<string, SlackRequestKind> = {
   event_callback: "event",
 };
 
+/** What kind of Slack request a body is, as a label (exported for the label tests). */
 export function requestKindOf(body: unknown): SlackRequestKind {
   const { command, type } = (body ?? {}) as { command?: unknown; type?: unknown };
   if (typeof command === "string") return "command";
@@ -68,14 +69,14 @@ function withTimedAcks(app: App, telemetry: SlackTelemetry): App {
 const methodName = /^[a-z][a-zA-Z]*(\.[a-zA-Z]+){1,3}$/;
 const slackError = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** The Web API method a URL calls; anything else (a response_url, an upload URL) is `non_api`: its path is never a label. */
+/** The Web API method a URL calls; anything else (a response_url, an upload URL) is `non_api`: its path is never a label. Exported for the label tests. */
 export function slackMethodOf(url: string, apiUrl: string): string {
   if (!url.startsWith(apiUrl)) return "non_api";
   const method = url.slice(apiUrl.length).split(/[?#]/)[0]!;
   return method.length <= 64 && methodName.test(method) ? method : "non_api";
 }
 
-/** `ok`, Slack's error code, `ratelimited`, or the HTTP status class; a code that does not look like Slack's is not passed on. */
+/** `ok`, Slack's error code, `ratelimited`, or the HTTP status class; a code that does not look like Slack's is not passed on. Exported for the label tests. */
 export async function slackCodeOf(response: Response, isApi: boolean): Promise<string> {
   if (response.status === 429) return "ratelimited";
   if (response.status < 200 || response.status > 299) return `http_${Math.floor(response.status / 100)}xx`;

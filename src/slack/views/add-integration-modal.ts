@@ -5,7 +5,7 @@ import { plain } from "./format.ts";
 import { channelInput, currentChannelOf, expiryInput, secretInput, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface AddIntegrationModalView {
+interface AddIntegrationModalView {
   timeZone: string;
   /** Opaque to the builder (wire/form-metadata.ts encodes it); never a secret. */
   privateMetadata: string;
@@ -54,7 +54,7 @@ export function addIntegrationModal(view: AddIntegrationModalView): ModalView {
   };
 }
 
-export type ParsedAddIntegration = { ok: true; integration: string; input: AddConfigInput } | { ok: false; errors: Record<string, string> };
+type ParsedAddIntegration = { ok: true; integration: string; input: AddConfigInput } | { ok: false; errors: Record<string, string> };
 
 /** Validates with the domain's schemas; errors are keyed by input block for `response_action: "errors"`. */
 export function parseAddIntegrationModal(values: StateValues, timeZone: string): ParsedAddIntegration {

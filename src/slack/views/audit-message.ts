@@ -20,7 +20,7 @@ export interface AuditEventView {
   viaKey?: ActorName;
 }
 
-/** Every audit action as a verb phrase; the target follows it ("rolled key *ci-deploy*"). */
+/** Every audit action as a verb phrase; the target follows it ("rolled key *ci-deploy*"). Exported for the tests, which check every action has one. */
 export const auditVerbs: Record<AuditAction, string> = {
   "api_key.create": "created key",
   "api_key.update": "edited key",

@@ -6,7 +6,7 @@ import { escapeMrkdwn, mrkdwn, plain, slackDate } from "./format.ts";
 import { roleSummary } from "./role-summary.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface CreateKeyModalView {
+interface CreateKeyModalView {
   /** With their permissions, each option says what the role may do. */
   roles: Array<{ id: string; name: string; permissions?: readonly string[] }>;
   kinds: KeyKind[];
@@ -18,7 +18,7 @@ export interface CreateKeyModalView {
   prefill?: CreateKeyPrefill;
 }
 
-export interface CreateKeyPrefill {
+interface CreateKeyPrefill {
   name: string;
   description: string;
   roleId: string;
@@ -124,8 +124,6 @@ function replacesBlock(p: CreateKeyPrefill, roleOffered: boolean): KnownBlock {
   const text = `:information_source: *${escapeMrkdwn(p.name)}* (\`…${escapeMrkdwn(p.replaces.last4)}\`) expired ${slackDate(p.replaces.expiresAt)} and cannot be rolled, so this creates a new key in its place, filled in from it.${role} The expired key stays listed until you delete it.`;
   return { type: "section", block_id: "replaces", text: mrkdwn(text) };
 }
-
-export type ParsedForm<T> = { ok: true; input: T } | { ok: false; errors: Record<string, string> };
 
 /** Reads the submitted form and validates it with the domain's schema; errors are keyed by input block. */
 export function parseCreateKeyModal(values: StateValues, timeZone: string) {

@@ -17,6 +17,7 @@ export interface DeliveryNoticeView {
 /**
  * A link that opens a conversation in Slack: `app_redirect` is an https URL, so it works in the
  * desktop app, on mobile and in a browser (a `slack://` link needs the desktop client installed).
+ * Exported for its test.
  */
 export function conversationLink(channelId: string, teamId?: string, appId?: string): string {
   const team = teamId && /^T[A-Z0-9]+$/.test(teamId) ? `&team=${teamId}` : "";

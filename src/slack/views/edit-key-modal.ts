@@ -5,7 +5,7 @@ import { encodeEditFormMetadata } from "../wire/form-metadata.ts";
 import { literal, mrkdwn, plain } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface EditKeyModalView {
+interface EditKeyModalView {
   keyId: string;
   name: string;
   description: string;

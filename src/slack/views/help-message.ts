@@ -3,7 +3,7 @@ import type { Capabilities } from "../../domain/capabilities.ts";
 import { slashCommand } from "../ids.ts";
 import { escapeMrkdwn, mention, mrkdwn, strong } from "./format.ts";
 
-export interface HelpView {
+interface HelpView {
   capabilities: Capabilities;
   roleName: string | null;
   /** Set when the help answers a command we could not read. */

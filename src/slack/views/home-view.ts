@@ -7,7 +7,7 @@ import { addIntegrationButton, integrationListBlocks, type IntegrationListView }
 import { keyListBlocks } from "./key-list-blocks.ts";
 import type { KeyListView } from "./view-models.ts";
 
-export interface HomeTabView {
+interface HomeTabView {
   roleName: string | null;
   /** Null when the person may not see keys. */
   keys: KeyListView | null;
@@ -31,7 +31,7 @@ export interface HomeStatus {
 
 const toneEmoji: Record<HomeStatus["tone"], string> = { done: ":white_check_mark:", refused: ":no_entry:", failed: ":warning:" };
 
-export function homeStatusBlock(status: HomeStatus): KnownBlock {
+function homeStatusBlock(status: HomeStatus): KnownBlock {
   return { type: "section", block_id: "home_status", text: mrkdwn(`${toneEmoji[status.tone]} ${status.formatted ? status.text : escapeMrkdwn(status.text)}`) };
 }
 

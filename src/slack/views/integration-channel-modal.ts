@@ -5,7 +5,7 @@ import { mrkdwn, plain, strong } from "./format.ts";
 import { channelInput, currentChannelOf, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface IntegrationChannelModalView {
+interface IntegrationChannelModalView {
   integration: string;
   alias: string;
   reminderChannel: string | null;
@@ -35,7 +35,7 @@ export function integrationChannelModal(view: IntegrationChannelModalView): Moda
   };
 }
 
-export type ParsedChannel = { ok: true; input: UpdateConfigInput } | { ok: false; errors: Record<string, string> };
+type ParsedChannel = { ok: true; input: UpdateConfigInput } | { ok: false; errors: Record<string, string> };
 
 export function parseIntegrationChannelModal(values: StateValues): ParsedChannel {
   const channel = textAnswer(readValues(values)[b.channel]);

@@ -8,7 +8,7 @@ import { slackChannelIdPattern } from "../../domain/schemas.ts";
  * never has an initial value: a secret goes from the person to the service and nowhere else.
  */
 /** Slack caps a plain_text_input at 3000 characters; longer secrets (the domain takes 4096) go through REST. */
-export const secretMaxLength = 3000;
+const secretMaxLength = 3000;
 
 export function secretInput(label: string): KnownBlock {
   return {

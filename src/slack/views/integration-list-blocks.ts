@@ -53,7 +53,7 @@ function rowText(c: IntegrationRowView): string {
   return `${first}\n${expiry}  ·  ${channel}  ·  ${origin}`;
 }
 
-export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "isDefault">) {
+function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "isDefault">) {
   const fallback = c.isDefault
     ? `${escapeMrkdwn(c.integration)} then has no default until you make another configuration the default.`
     : `References to this alias then fall back to the default.`;
@@ -73,7 +73,7 @@ export function deleteIntegrationButton(c: Pick<IntegrationRowView, "id" | "inte
   };
 }
 
-/** Make default acts on the click (no form), so Slack's confirm dialog asks first, naming the configuration. */
+/** Make default acts on the click (no form), so Slack's confirm dialog asks first, naming the configuration. Exported for its test. */
 export function makeDefaultButton(c: Pick<IntegrationRowView, "id" | "integration" | "alias" | "last4">) {
   return {
     type: "button" as const,
@@ -167,7 +167,7 @@ function integrationPageLine(view: IntegrationListView): string {
 }
 
 /** The message's top-level text: "4 github configurations, page 1 of 1". */
-export function integrationListSummary(view: IntegrationListView): string {
+function integrationListSummary(view: IntegrationListView): string {
   const of = view.integration ? ` for ${escapeMrkdwn(view.integration)}` : "";
   if (view.total === 0 || (view.configs.length === 0 && view.page === 1))
     return view.integration ? `No configurations${of} yet.` : "No integration configurations yet.";

@@ -75,13 +75,13 @@ function keyBlocks(key: KeyRowView, index: number, list: ListPosition, askingDel
   return [{ ...section, accessory: key.rolled ? stopButton(key, list) : rowMenu(key, list) }];
 }
 
-export interface PagingActions {
+interface PagingActions {
   next: string;
   first: string;
 }
 
 /** The page a view shows, as its row controls carry it. */
-export const positionOf = (view: Pick<KeyListView, "page" | "cursor">): ListPosition => ({ page: view.page, ...(view.cursor ? { cursor: view.cursor } : {}) });
+const positionOf = (view: Pick<KeyListView, "page" | "cursor">): ListPosition => ({ page: view.page, ...(view.cursor ? { cursor: view.cursor } : {}) });
 
 /** The key list shared by `/keys list` and the Home tab; `paging` names the surface's page buttons. */
 export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBlock[] {
@@ -109,7 +109,7 @@ export function keyListBlocks(view: KeyListView, paging: PagingActions): KnownBl
 }
 
 /** A one-line result above a list it changed ("Deleted deploy-bot …DZSo."); plain text, escaped here. */
-export function resultBlock(result: string): KnownBlock {
+function resultBlock(result: string): KnownBlock {
   return { type: "section", block_id: "keys_result", text: mrkdwn(escapeMrkdwn(result)) };
 }
 
@@ -122,7 +122,7 @@ function pageLine(view: KeyListView): string {
 }
 
 /** The message's top-level text (what notifications and screen readers get): "17 keys, page 1 of 2". */
-export function keyListSummary(view: KeyListView): string {
+function keyListSummary(view: KeyListView): string {
   if (view.total === 0 || (view.keys.length === 0 && view.page === 1)) return "No API keys yet.";
   if (view.total === undefined) {
     if (view.keys.length === 0) return `No more keys after page ${view.page - 1}.`;

@@ -3,7 +3,7 @@ import { actionIds } from "../ids.ts";
 import { encodeReminderValue } from "../wire/reminder-values.ts";
 import { escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
-export interface KeySnoozeView {
+interface KeySnoozeView {
   id: string;
   name: string;
   last4: string;

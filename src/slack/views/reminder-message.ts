@@ -6,6 +6,7 @@ import { encodeReminderValue } from "../wire/reminder-values.ts";
 import { escapeMrkdwn, isPerson, mention, mrkdwn, plain, plainDay, slackDate, strong } from "./format.ts";
 import { isSettled, outcomeHeadline, outcomeLine, outcomeText, settledContext, type ReminderAfterView } from "./reminder-outcome.ts";
 
+/** The view model of a reminder message (exported for the tests, which build one). */
 export interface ReminderMessageView {
   subjectType: "integration" | "api_key";
   /** The configuration id, or the API key's id. */

@@ -4,7 +4,7 @@ import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface RollKeyModalView {
+interface RollKeyModalView {
   name: string;
   last4: string;
   roleName: string;

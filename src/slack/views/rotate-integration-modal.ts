@@ -5,7 +5,7 @@ import { escapeMrkdwn, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { expiryInput, secretInput, textAnswer } from "./integration-inputs.ts";
 import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state.ts";
 
-export interface RotateIntegrationModalView {
+interface RotateIntegrationModalView {
   integration: string;
   alias: string;
   last4: string;
@@ -42,7 +42,7 @@ export function rotateIntegrationModal(view: RotateIntegrationModalView): ModalV
   };
 }
 
-export type ParsedRotation = { ok: true; input: UpdateConfigInput } | { ok: false; errors: Record<string, string> };
+type ParsedRotation = { ok: true; input: UpdateConfigInput } | { ok: false; errors: Record<string, string> };
 
 export function parseRotateIntegrationModal(values: StateValues, timeZone: string): ParsedRotation {
   const raw = readValues(values);

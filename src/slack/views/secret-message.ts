@@ -3,6 +3,7 @@ import { actionIds } from "../ids.ts";
 import { escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { noticeMessage } from "./notices.ts";
 
+/** The view model of the one-time secret message (exported for the tests, which build one). */
 export interface SecretDeliveryView {
   name: string;
   roleName: string;

@@ -6,10 +6,11 @@ import { z } from "zod";
  * question's Delete and Cancel): the configuration's id, bare. Messages and the Home tab keep these
  * buttons for as long as they live, so the layout must stay readable for good: add forms, keep
  * decoding this one. Any value decodes; one naming nothing in the presser's workspace is not found
- * by the service that looks it up.
+ * by the service that looks it up. The schema is exported for the tests, which check that anything
+ * decodes to its shape.
  */
 export const configButtonTargetSchema = z.object({ id: z.string() });
-export type ConfigButtonTarget = z.infer<typeof configButtonTargetSchema>;
+type ConfigButtonTarget = z.infer<typeof configButtonTargetSchema>;
 
 export function encodeConfigValue(config: ConfigButtonTarget): string {
   return config.id;

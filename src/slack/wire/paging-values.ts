@@ -16,9 +16,9 @@ import { z } from "zod";
 export const listPositionSchema = z.object({ page: z.number().int().min(1).max(9999), cursor: z.string().optional() });
 export type ListPosition = z.infer<typeof listPositionSchema>;
 
-/** Which page of the integrations list, and the integration it is filtered to. */
+/** Which page of the integrations list, and the integration it is filtered to (exported for the tests, which check that anything decodes to its shape). */
 export const integrationPositionSchema = listPositionSchema.extend({ integration: z.string().optional() });
-export type IntegrationPosition = z.infer<typeof integrationPositionSchema>;
+type IntegrationPosition = z.infer<typeof integrationPositionSchema>;
 
 const firstKeyPage = "first";
 

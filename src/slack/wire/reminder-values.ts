@@ -11,9 +11,11 @@ import { z } from "zod";
  *   API key                    `apikey.<key id>`
  *   API key, before issue 10   `key:<key id>`: still decoded; no longer written, since no message
  *                              or view sent to Slack may carry `key:` followed by a UUID.
+ *
+ * The schema is exported for the tests, which check that anything decodes to its shape.
  */
 export const reminderButtonTargetSchema = z.object({ type: z.enum(["integration", "api_key"]), id: z.string() });
-export type ReminderButtonTarget = z.infer<typeof reminderButtonTargetSchema>;
+type ReminderButtonTarget = z.infer<typeof reminderButtonTargetSchema>;
 
 const apiKeyPrefix = "apikey.";
 const legacyApiKeyPrefix = "key:";
