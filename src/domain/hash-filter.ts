@@ -86,11 +86,6 @@ export class HashFilter {
       this.lookups--;
     }
   }
-
-  /** For measurements: how many prefixes are held. */
-  get size(): number {
-    return this.base.length + this.added.size;
-  }
 }
 
 function sortedHas(sorted: Float64Array, value: number): boolean {

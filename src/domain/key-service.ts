@@ -205,11 +205,6 @@ export class KeyService {
     if (listening) await this.loadHashFilter();
   }
 
-  /** For measurements and tests: whether a filter miss is answered from memory now. */
-  get hashFilterTrusted(): boolean {
-    return this.filter.trusted;
-  }
-
   /** The secret reached its creator: the key starts working. */
   async activate(actor: Actor, keyId: string): Promise<void> {
     await this.ctx.store.transaction(async (tx) => {
