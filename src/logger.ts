@@ -4,8 +4,8 @@ import type { Logger as BoltLogger, LogLevel } from "@slack/bolt";
 export type Logger = PinoLogger;
 
 /**
- * pino, with every field that could carry a secret censored by name, at any depth we log.
- * Code never logs a secret on purpose; this is the second fence (tests grep the output).
+ * Every field that could carry a secret, censored by name at any depth we log. Code never logs a
+ * secret on purpose; this is the second fence (tests grep the output).
  */
 const redact = [
   "secret",
@@ -31,6 +31,7 @@ const redact = [
 const keyShaped = /kw_[0-9A-Za-z]{20,}/g;
 const scrubKeys = (text: string): string => text.replace(keyShaped, "kw_[redacted]");
 
+/** pino, with the fields of `redact` censored and anything shaped like a key scrubbed from message strings. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {

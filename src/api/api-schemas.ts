@@ -1,7 +1,7 @@
+// What the REST API answers: the response half of the OpenAPI document, and the tests' contract.
 import { z } from "zod";
 import { permissions } from "../domain/permissions.ts";
 
-/** What the REST API answers: the response half of the OpenAPI document, and the tests' contract. */
 const instant = z.iso.datetime({ offset: true });
 
 export const apiKeySchema = z

@@ -1,13 +1,12 @@
+// The one reader of process.env. Everything else receives a parsed Config, so a wrong or missing
+// value stops start-up with one line naming it, before anything listens or writes.
 import { z } from "zod";
 import { parseAddressRange, type AddressRange } from "../api/client-address.ts";
 import { isValidTimeZone } from "../domain/expiry.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
 import type { KeyRing } from "../domain/secret-cipher.ts";
 
-/**
- * The one reader of process.env. Everything else receives a parsed Config, so a wrong or missing
- * value stops start-up with one line naming it, before anything listens or writes.
- */
+/** A wrong or missing setting: its message is the one line that names it. */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

@@ -4,11 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { KeyRing } from "../domain/secret-cipher.ts";
 import { ConfigError, decodeSecret, formatKeyRing, parseKeyRing, type Config } from "./config.ts";
 
-/**
- * On the embedded database a newcomer should not have to invent secrets: the pepper and the
- * encryption key ring are generated once into DATA_DIR/secrets, readable by the owner only.
- * With PostgreSQL they are required (config.ts), since every instance must share them.
- */
+/** The pepper that key hashes are keyed with, and the key ring that encrypts integration secrets. */
 export interface ServerSecrets {
   pepper: Buffer;
   encryptionKeys: KeyRing;
@@ -16,6 +12,11 @@ export interface ServerSecrets {
   pepperFile?: string;
 }
 
+/**
+ * On the embedded database a newcomer should not have to invent secrets: the pepper and the
+ * encryption key ring are generated once into DATA_DIR/secrets, readable by the owner only.
+ * With PostgreSQL they are required (config.ts), since every instance must share them.
+ */
 export async function resolveServerSecrets(config: Config): Promise<ServerSecrets> {
   if (config.pepper && config.encryptionKeys) return { pepper: config.pepper, encryptionKeys: config.encryptionKeys };
   if (config.databaseUrl) throw new ConfigError("Configuration error: KEYWARD_PEPPER and KEYWARD_ENCRYPTION_KEYS are required with DATABASE_URL.");

@@ -144,8 +144,9 @@ async function openPostgres(connectionString: string, logger: DatabaseLogger | u
 
 /**
  * LISTEN on a dedicated connection (a pooled one would be handed to queries). If the connection
- * drops it is re-opened after a second; notifications sent meanwhile are lost, which the callers
- * tolerate (their caches also expire on their own).
+ * drops it is re-opened after a second; notifications sent meanwhile are lost, and listen()'s
+ * onListening says when that may have happened (the key service then asks the database on every
+ * filter miss until its hash filter is reloaded; its verify cache's rows age out on their own).
  */
 class PostgresListeners {
   private client: pg.Client | undefined;

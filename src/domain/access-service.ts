@@ -21,10 +21,7 @@ interface UserFacts {
   verified?: boolean;
 }
 
-/**
- * Turns "who is this" into an Actor with the permissions they hold right now. The only place
- * that decides a person's role, so every surface gets the same answer.
- */
+/** A presented bearer key: the actor it acts as, or why it is refused. */
 type KeyAuthentication = { ok: true; actor: Actor; key: StoredKey } | { ok: false; reason: KeyRefusal };
 
 /** `owner_inactive`: a personal key whose creator holds nothing now, or is known to be deactivated in Slack. */
@@ -32,11 +29,17 @@ export type KeyRefusal = VerifyFailure | "owner_inactive";
 
 const memoMs = 5 * 60_000;
 
+/**
+ * Turns "who is this" into an Actor with the permissions they hold right now. The only place
+ * that decides a person's role, so every surface gets the same answer.
+ */
 export class AccessService {
   private readonly ensured = new Set<string>();
-  /** Facts last written per person, so that unchanged ones cost no write. */
-  // Per instance and only for 5 minutes (like the users.info cache): another instance may have
-  // changed the row meanwhile, and a remembered fact must not hide a write for long.
+  /**
+   * Facts last written per person, so that unchanged ones cost no write. Per instance and only for
+   * 5 minutes (like the users.info cache): another instance may have changed the row meanwhile, and
+   * a remembered fact must not hide a write for long.
+   */
   private readonly recorded = new Map<string, { isWorkspaceAdmin: boolean; deactivated?: boolean; until: number }>();
 
   constructor(

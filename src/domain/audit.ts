@@ -1,3 +1,4 @@
+// The audit log: what may be written to it, how it is written, and how it is read.
 import type { DomainContext } from "./context.ts";
 import { denied } from "./errors.ts";
 import type { Repositories } from "./repositories.ts";
@@ -5,8 +6,6 @@ import { newId } from "./runtime.ts";
 import type { Actor, AuditEvent } from "./types.ts";
 
 /**
- * The audit log: what may be written to it, how it is written, and how it is read.
- *
  * Every audit action the domain records. recordAudit takes only these, so a new action cannot
  * be written without being listed here, and the surfaces that read the log (Slack's audit
  * message maps each to a verb) are checked against this list.

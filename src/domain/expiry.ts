@@ -1,9 +1,7 @@
+// An expiry is a calendar day chosen by a person; the key expires at the end of that day
+// (23:59:59.999) in that person's time zone (SPEC rule 5), daylight-saving days included.
 import { DomainError } from "./errors.ts";
 
-/**
- * An expiry is a calendar day chosen by a person; the key expires at the end of that day
- * (23:59:59.999) in that person's time zone (SPEC rule 5), daylight-saving days included.
- */
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 // One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and the

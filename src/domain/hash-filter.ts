@@ -10,7 +10,7 @@ function hashPrefix(hexHash: string): number {
 /**
  * The hash prefixes of every key row that exists (deleted, expired and pending ones included, so
  * their reasons come from the row as before), so that a well-formed key matching none is refused
- * from memory: a flood of never-repeated forged keys costs neither an HMAC-cache miss's database
+ * from memory: a flood of never-repeated forged keys costs neither a verify-cache miss's database
  * read nor cache space. A superset is always safe (a stray prefix only costs a read); a missing
  * one would refuse a real key, so a miss is trusted only while nothing can have been missed:
  * the set is loaded, the change notifications have been heard without a gap since the load began,

@@ -1,17 +1,15 @@
+// Key format, after GitHub's token scheme: a recognisable prefix (so secret scanners find leaked
+// keys), 34 base62 characters of randomness (≈202.4 bits), and a 6-character base62 CRC32 of what
+// precedes it, so that a mistyped key is refused without touching the database.
+//
+// The last 4 characters, which every viewer of the key list sees, are checksum digits: they tell
+// at most log2(62^4) ≈ 23.8 bits about the random part, so ≈178.6 bits stay unknown (SPEC rule 3
+// asks for 160). Keys issued before had 30 random characters (≈155 bits left after the last 4):
+// they keep working, and new keys are never that short.
 import { crc32 } from "node:zlib";
 import type { RandomSource } from "./runtime.ts";
 
-/**
- * Key format, after GitHub's token scheme: a recognisable prefix (so secret scanners find leaked
- * keys), 34 base62 characters of randomness (≈202.4 bits), and a 6-character base62 CRC32 of what
- * precedes it, so that a mistyped key is refused without touching the database.
- *
- * The last 4 characters, which every viewer of the key list sees, are checksum digits: they tell
- * at most log2(62^4) ≈ 23.8 bits about the random part, so ≈178.6 bits stay unknown (SPEC rule 3
- * asks for 160). Keys issued before had 30 random characters (≈155 bits left after the last 4):
- * they keep working, and new keys are never that short. The prefix and the lengths below are
- * exported for the tests, which build keys of each shape from them.
- */
+/** The recognisable prefix. It and the lengths below are exported for the tests, which build keys of each shape from them. */
 export const keyPrefix = "kw_";
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export const randomLength = 34;

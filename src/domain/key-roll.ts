@@ -1,3 +1,7 @@
+// Rolling a key (`/keys roll`, `POST /api-keys/{id}/roll`): a replacement with the old key's name,
+// description, role and kind, and an expiry of its own, so that following a reminder renews the
+// key; the old key keeps working for a grace period. Undone by revertRoll when the replacement's
+// secret reached nobody (rule 4).
 import { denied, DomainError } from "./errors.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
@@ -9,12 +13,7 @@ import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.
 import type { Actor, ApiKey, KeyKind, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
-/**
- * Rolling a key (`/keys roll`, `POST /api-keys/{id}/roll`): a replacement with the old key's name,
- * description, role and kind, and an expiry of its own, so that following a reminder renews the
- * key; the old key keeps working for a grace period. Undone by revertRoll when the replacement's
- * secret reached nobody (rule 4).
- */
+/** How long the old key keeps working when the roll names no grace period: a day. */
 export const defaultGraceMs = 24 * 3600_000;
 const maxGraceMs = maxGraceHours * 3600_000;
 const dayMs = 24 * 3600_000;

@@ -1,3 +1,5 @@
+// Issuing a key, created (`/keys create`, `POST /api-keys`) or a roll's replacement
+// (src/domain/key-roll.ts): its secret, the row it is stored as, and the rules every new key obeys.
 import type { z } from "zod";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
@@ -13,10 +15,7 @@ import { createKeyInputSchema, type CreateKeyInput } from "./schemas.ts";
 import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
-/**
- * Issuing a key, created (`/keys create`, `POST /api-keys`) or a roll's replacement
- * (src/domain/key-roll.ts): its secret, the row it is stored as, and the rules every new key obeys.
- */
+/** A key just issued, with its secret. */
 export interface CreatedKey {
   key: ApiKey;
   /** Shown once to the creator; never stored, logged or audited. */

@@ -1,11 +1,6 @@
 import { dayIn, endOfDayIn, isValidTimeZone } from "./expiry.ts";
 
-/**
- * When expiry reminders fall due. A threshold of d days is due from the start of the local day
- * that is d days before the expiry day, in the time zone the expiry was chosen in (SPEC rule 5):
- * 0 = "expires today", 1 = "expires tomorrow". Local midnights, not d × 24 h, so a 23- or 25-hour
- * day in between moves nothing. The "expired" reminder (threshold -1) is due at the expiry instant.
- */
+/** The "expired" reminder's threshold (exported for the tests). */
 export const expiredThreshold = -1;
 const day = 24 * 3600_000;
 const quarterHour = 15 * 60_000;
@@ -26,6 +21,13 @@ function calendarDayBefore(isoDay: string, days: number): string {
 // while); working one out takes a few time-zone conversions, so keep the recent ones.
 const dueCache = new Map<string, number>();
 
+/**
+ * When an expiry reminder falls due. A threshold of d days is due from the start of the local day
+ * that is d days before the expiry day, in the time zone the expiry was chosen in (SPEC rule 5):
+ * 0 = "expires today", 1 = "expires tomorrow". Local midnights, not d × 24 h, so a 23- or 25-hour
+ * day in between moves nothing. The "expired" reminder (threshold -1) is due at the expiry instant.
+ * Exported for the tests.
+ */
 export function dueAt(expiry: ExpiryPoint, threshold: number): Date {
   const key = `${expiry.expiresAt.getTime()}|${expiry.timeZone ?? ""}|${threshold}`;
   let at = dueCache.get(key);

@@ -1,3 +1,6 @@
+// What the domain needs from storage. Every method takes the workspace and filters by it,
+// so another workspace's record is simply not found (InstallationRepository is the exception:
+// what it holds belongs to the whole installation). Implementations live in src/db.
 import type { IntegrationConfig } from "./integration-types.ts";
 import type { BuiltInRoleKey, Permission } from "./permissions.ts";
 import type { ReminderMessageChange } from "./reminder-messages.ts";
@@ -13,11 +16,7 @@ import type {
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 
-/**
- * What the domain needs from storage. Every method takes the workspace and filters by it,
- * so another workspace's record is simply not found (InstallationRepository is the exception:
- * what it holds belongs to the whole installation). Implementations live in src/db.
- */
+/** The workspaces keyward has served. */
 export interface WorkspaceRepository {
   /** Creates the workspace and its built-in roles if absent; brings built-in permissions up to date. */
   ensure(workspaceId: string, builtIns: Array<{ id: string; key: BuiltInRoleKey; name: string; permissions: Permission[] }>): Promise<void>;

@@ -1,6 +1,6 @@
+// Time and randomness are injected so that expiry, reminders and key generation test exactly.
 import { randomBytes } from "node:crypto";
 
-/** Time and randomness are injected so that expiry, reminders and key generation test exactly. */
 export interface Clock {
   now(): Date;
 }
@@ -12,14 +12,15 @@ export interface RandomSource {
 export const systemClock: Clock = { now: () => new Date() };
 export const cryptoRandom: RandomSource = { bytes: (length) => randomBytes(length) };
 
+// The millisecond of the last id made in this process, and its counter within that millisecond.
+let lastMs = -1;
+let counter = 0;
+
 /**
  * UUIDv7 (RFC 9562) with a 12-bit counter in rand_a (its "method 1"), so ids made in this process
  * sort in the order they were made, even within one millisecond; paging by `id > cursor` and
  * "newest first" then follow creation order.
  */
-let lastMs = -1;
-let counter = 0;
-
 export function newId(clock: Clock, random: RandomSource): string {
   const bytes = random.bytes(16);
   let ms = clock.now().getTime();

@@ -1,11 +1,9 @@
+// The domain's input schemas. Surfaces validate once, at their edge, with these; services
+// parse again (cheaply) so that no surface can skip a rule.
 import { z } from "zod";
 import { isCalendarDay, isValidTimeZone } from "./expiry.ts";
 import { permissions } from "./permissions.ts";
 
-/**
- * The domain's input schemas. Surfaces validate once, at their edge, with these; services
- * parse again (cheaply) so that no surface can skip a rule.
- */
 export const nameLimits = { min: 1, max: 64 } as const;
 export const descriptionMax = 500;
 export const roleNameLimits = { min: 1, max: 40 } as const;

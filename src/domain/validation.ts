@@ -1,8 +1,10 @@
 import type { z } from "zod";
 import { DomainError, type FieldErrors } from "./errors.ts";
 
-/** Parses with a domain schema; failures become one validation_failed error with per-field messages. */
-/** `field` names the input when it is a single value rather than an object. */
+/**
+ * Parses with a domain schema; failures become one validation_failed error with per-field messages.
+ * `field` names the input when it is a single value rather than an object.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, field = "_"): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -4,13 +4,16 @@ import type { StoredKey } from "./types.ts";
 /**
  * Verify results by key hash, kept briefly so that a service checking the same key on every
  * request does not cost a database read each time. Changes made on this instance evict at once
- * (a deleted key is refused on the very next request here); other instances sharing the
- * database evict when the change's NOTIFY arrives, and their entries age out after `ttlMs` anyway.
+ * (a deleted key is refused on the very next request here). Changes made on another instance
+ * sharing a PostgreSQL database evict here when their NOTIFY on the key-changed channel arrives
+ * (KeyService.forget, within milliseconds); `ttlMs` only bounds how long a row stays when that
+ * notification is lost (the LISTEN connection dropped). The embedded database has one process.
  *
  * Hashes that match no row are remembered apart, in their own bounded map, so that a flood of
  * forged well-formed keys is answered from memory without evicting the real entries. Any key
- * change (a creation above all) forgets every unknown hash: a hash that just became a key is
- * never refused because of an earlier miss. Changes are rare; a flood refills the map at once.
+ * change (a creation above all), here or heard from another instance, forgets every unknown
+ * hash: a hash that just became a key is not refused because of an earlier miss (with a lost
+ * notification, for `unknownTtlMs` at most). Changes are rare; a flood refills the map at once.
  *
  * A look-up takes a `ticket()` before it reads the database; what it read is kept only if no
  * change happened since, so a read that raced a delete cannot put the old row back after its
@@ -84,7 +87,7 @@ export class VerifyCache {
     this.byHash.delete(hash);
   }
 
-  /** For tests and metrics: how many hashes are remembered as unknown. */
+  /** For the tests: how many hashes are remembered as unknown. */
   get unknownSize(): number {
     return this.unknown.size + this.unknownPrevious.size;
   }

@@ -26,12 +26,13 @@ export function errorCode(error: unknown): string {
   return e.data?.error ?? e.code ?? "unknown";
 }
 
+/** The metadata event type every reminder message carries. */
+const reminderEventType = "keyward_reminder";
+
 /**
  * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
  * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
  */
-const reminderEventType = "keyward_reminder";
-
 export function createSlackReminderNotifier(client: WebClient, logger: Logger): ReminderNotifier {
   /** Every reminder carries its ledger id, so a retry can tell whether an earlier attempt got through. */
   const metadataFor = (claim: ReminderClaim) => ({ event_type: reminderEventType, event_payload: { delivery_id: claim.deliveryId } });

@@ -1,19 +1,17 @@
-/**
- * Every id Slack echoes back to us, in one place: the manifest test and the listener-coverage
- * test read this module, and builders and listeners import from it, so a rename cannot strand a
- * button without a listener.
- *
- * What Slack echoes back with these ids is a wire format too, encoded and decoded in one module of
- * wire/ each, and nowhere else (test/repo/wire-formats.test.ts): renaming a field or a prefix there
- * strands the forms open and the messages posted with the old one.
- *   wire/form-metadata.ts    every form's private_metadata (create, roll and rename a key; the integration forms)
- *   wire/key-row-values.ts   the key list's row menu, Stop old key now, the delete question, old lists' Delete and Rename
- *   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
- *   wire/reminder-values.ts  the buttons of reminder messages
- *   wire/config-values.ts    the buttons that act on one integration configuration
- * A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
- * come back in its state, read by the form's own parser in views/ against the domain's schemas.
- */
+// Every id Slack echoes back to us, in one place: the manifest test and the listener-coverage
+// test read this module, and builders and listeners import from it, so a rename cannot strand a
+// button without a listener.
+//
+// What Slack echoes back with these ids is a wire format too, encoded and decoded in one module of
+// wire/ each, and nowhere else (test/repo/wire-formats.test.ts): renaming a field or a prefix there
+// strands the forms open and the messages posted with the old one.
+//   wire/form-metadata.ts    every form's private_metadata (create, roll and rename a key; the integration forms)
+//   wire/key-row-values.ts   the key list's row menu, Stop old key now, the delete question, old lists' Delete and Rename
+//   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
+//   wire/reminder-values.ts  the buttons of reminder messages
+//   wire/config-values.ts    the buttons that act on one integration configuration
+// A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
+// come back in its state, read by the form's own parser in views/ against the domain's schemas.
 export const slashCommand = "/keys";
 
 export const callbackIds = {

@@ -1,9 +1,6 @@
 import { isDomainError, type ErrorCode } from "../domain/errors.ts";
 
-/**
- * The one mapping from domain error codes to what a Slack user reads. Domain messages are
- * written for people already; this adds the next step where there is one.
- */
+/** What a Slack user can do next, for the codes where there is something. */
 const nextSteps: Partial<Record<ErrorCode, string>> = {
   permission_denied: "Ask a keyward Admin if you need this.",
   role_exceeds_actor: "Choose a role whose permissions you hold yourself.",
@@ -11,7 +8,11 @@ const nextSteps: Partial<Record<ErrorCode, string>> = {
   unavailable: "Try again in a minute.",
 };
 
-/** `hints`: a form's own next steps, where the general one would not fit it (a roll cannot change the role). */
+/**
+ * The one mapping from domain error codes to what a Slack user reads. Domain messages are written
+ * for people already; this adds the next step where there is one. `hints`: a form's own next
+ * steps, where the general one would not fit it (a roll cannot change the role).
+ */
 export function slackErrorText(error: unknown, reference?: string, hints: Partial<Record<ErrorCode, string>> = {}): string {
   if (isDomainError(error)) {
     const next = hints[error.code] ?? nextSteps[error.code];

@@ -30,12 +30,12 @@ export class SlackUserDirectory {
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
-  /** Slack said this person changed: the next request asks users.info again. */
   /** For a user object Slack sent (user_change): an admin here, by the same rule as users.info. */
   isAdminHere(user: SlackUserOrigin): boolean {
     return isAdminHere(this.served, user);
   }
 
+  /** Slack said this person changed: the next request asks users.info again. */
   forget(workspaceId: string, userId: string): void {
     this.cache.delete(`${workspaceId}:${userId}`);
   }

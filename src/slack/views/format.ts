@@ -1,4 +1,4 @@
-/** Small pure helpers shared by the Block Kit builders. */
+// Small pure helpers shared by the Block Kit builders.
 import { actorNameOf, type ActorName } from "../../domain/directory-service.ts";
 import { slackUserIdPattern } from "../../domain/schemas.ts";
 

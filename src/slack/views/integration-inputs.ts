@@ -1,12 +1,10 @@
+// Inputs shared by the add, rotate and channel modals (their private_metadata: wire/form-metadata.ts). The secret input
+// never has an initial value: a secret goes from the person to the service and nowhere else.
 import type { KnownBlock } from "@slack/types";
 import { inputActionId, inputBlockIds as b } from "../ids.ts";
 import { plain } from "./format.ts";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 
-/**
- * Inputs shared by the add, rotate and channel modals (their private_metadata: wire/form-metadata.ts). The secret input
- * never has an initial value: a secret goes from the person to the service and nowhere else.
- */
 /** Slack caps a plain_text_input at 3000 characters; longer secrets (the domain takes 4096) go through REST. */
 const secretMaxLength = 3000;
 

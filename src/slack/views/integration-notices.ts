@@ -1,11 +1,10 @@
+// What the person reads after an integration change: names and last 4 only, never a secret.
+// These texts are mrkdwn (channel links and dates must render), so user parts are escaped here.
 import type { KnownBlock, ModalView } from "@slack/types";
 import { callbackIds } from "../ids.ts";
 import { escapeMrkdwn, mention, mrkdwn, plain, slackDate, strong } from "./format.ts";
 
-/**
- * What the person reads after an integration change: names and last 4 only, never a secret.
- * These texts are mrkdwn (channel links and dates must render), so user parts are escaped here.
- */
+/** A configuration as the notices name it. */
 interface Named {
   integration: string;
   alias: string;
@@ -34,7 +33,7 @@ export function snoozedText(c: Pick<Named, "integration" | "alias">, until: Date
   return `Snoozed ${nameOf(c)}: the next reminder comes no sooner than ${slackDate(until)}.`;
 }
 
-/** An ephemeral answer whose text is already mrkdwn (see above). */
+/** An ephemeral answer whose text is already mrkdwn (see the top of this file). */
 export function integrationNoticeMessage(text: string, emoji = ""): { text: string; blocks: KnownBlock[] } {
   return { text, blocks: [{ type: "section", block_id: "notice", text: mrkdwn(`${emoji ? `${emoji} ` : ""}${text}`) }] };
 }

@@ -83,9 +83,9 @@ function reminderText(v: ReminderMessageView, left: number): string {
   return `${subject} ${when}: rotate it with Rotate now (in place, no gap).${person ? ` <@${person.userId}> ${person.did}.` : ""}`;
 }
 
-/** The reminder's buttons; an expired API key gets only "Create a replacement" (no reminder is left to snooze). */
 const reminderValue = (v: ReminderMessageView) => encodeReminderValue({ type: v.subjectType, id: v.subjectId });
 
+/** The reminder's buttons; an expired API key gets only "Create a replacement" (no reminder is left to snooze). */
 function reminderButtons(v: ReminderMessageView, expired: boolean) {
   const value = reminderValue(v);
   const primary = v.subjectType === "integration" ? "Rotate now" : expired ? "Create a replacement" : "Roll now";

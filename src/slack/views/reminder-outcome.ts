@@ -2,7 +2,7 @@ import type { ReminderChangeOutcome } from "../../domain/reminder-messages.ts";
 import type { Source } from "../../domain/types.ts";
 import { escapeMrkdwn, isPerson, plainDay, plainInstant, slackDate } from "./format.ts";
 
-/** What happened to a reminder's configuration after it was posted: the message is updated in place to say so. */
+/** Who changed a reminder's subject: a person, or a program with its key. */
 export interface ReminderChangedBy {
   userId: string;
   source: Source;
@@ -10,6 +10,7 @@ export interface ReminderChangedBy {
   keyLabel?: string;
 }
 
+/** What happened to a reminder's subject after it was posted: the message is updated in place to say so. */
 export type ReminderAfterView =
   | (ReminderChangeOutcome & { at: Date; by: ReminderChangedBy })
   /** Rotated (`now`: as stored now) or deleted (null) while the reminder was being posted: who and when are not known here. */

@@ -1,8 +1,9 @@
+// What builders render. Plain data: no database rows, no clients, no clock.
 import type { Capabilities } from "../../domain/capabilities.ts";
 import type { ActorName } from "../../domain/directory-service.ts";
 import type { KeyKind } from "../../domain/types.ts";
 
-/** What builders render. Plain data: no database rows, no clients, no clock. */
+/** One key as a row of the key list shows it. */
 export interface KeyRowView {
   id: string;
   name: string;

@@ -1,20 +1,17 @@
+// WIRE FORMAT, echoed back by Slack: the private_metadata of every form keyward opens. Slack hands
+// it back as written with the submission, which comes whenever the person presses Submit, so
+// renaming a field strands every form open at the time: add fields, keep decoding the old ones. A
+// forged submission sets it too: each field is checked here and a malformed one is dropped, ids
+// are looked up again in the submitter's workspace, a response_url is checked against Slack's
+// hosts before use. Never a secret. JSON, one shape per form (every field optional unless said):
+//
+//   create key          {"ch":<channel typed in>,"ru":<response_url>,"home":1}
+//   roll key            {"keyId":<key id>,"ch":…,"ru":…,"home":1}
+//   rename key          {"keyId":<key id>} or, opened from a list, {"keyId":…,"ru":<list's response_url>,"home":1,"pg":<page>,"cur":<cursor>}
+//   add, rotate, channel of an integration  {"id":<configuration id>,"ch":<reminder's channel>,"ts":<reminder's thread>,"home":1}
 import { z } from "zod";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import type { ListPosition } from "./paging-values.ts";
-
-/**
- * WIRE FORMAT, echoed back by Slack: the private_metadata of every form keyward opens. Slack hands
- * it back as written with the submission, which comes whenever the person presses Submit, so
- * renaming a field strands every form open at the time: add fields, keep decoding the old ones. A
- * forged submission sets it too: each field is checked here and a malformed one is dropped, ids
- * are looked up again in the submitter's workspace, a response_url is checked against Slack's
- * hosts before use. Never a secret. JSON, one shape per form (every field optional unless said):
- *
- *   create key          {"ch":<channel typed in>,"ru":<response_url>,"home":1}
- *   roll key            {"keyId":<key id>,"ch":…,"ru":…,"home":1}
- *   rename key          {"keyId":<key id>} or, opened from a list, {"keyId":…,"ru":<list's response_url>,"home":1,"pg":<page>,"cur":<cursor>}
- *   add, rotate, channel of an integration  {"id":<configuration id>,"ch":<reminder's channel>,"ts":<reminder's thread>,"home":1}
- */
 
 /** Slack's limit for private_metadata. */
 const metadataMax = 3000;

@@ -1,15 +1,12 @@
+// WIRE FORMAT, echoed back by Slack: the values of the key list's row controls (the row menu's
+// options, Stop old key now, the delete question's Delete and Cancel). A message keeps the values
+// it was posted with for as long as it lives, and a click brings them back, so renaming an op
+// code or changing the layout strands every list already in Slack: add forms, keep decoding the
+// old ones (as the bare key ids of the buttons posted before row values existed still are).
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../../domain/paging.ts";
 import { looksLikeId } from "../../domain/runtime.ts";
 import { listPositionSchema } from "./paging-values.ts";
-
-/**
- * WIRE FORMAT, echoed back by Slack: the values of the key list's row controls (the row menu's
- * options, Stop old key now, the delete question's Delete and Cancel). A message keeps the values
- * it was posted with for as long as it lives, and a click brings them back, so renaming an op
- * code or changing the layout strands every list already in Slack: add forms, keep decoding the
- * old ones (as the bare key ids of the buttons posted before row values existed still are).
- */
 
 /** What a row control asks for, which key, and (absent for `/keys delete <name>`'s question) on which page of the list it sat. */
 export const rowValueSchema = z.object({

@@ -1,16 +1,13 @@
+// WIRE FORMAT, echoed back by Slack: the `value` of the paging buttons (First page, Page n →, and
+// the Home tab's Try again) of the key list, in a message and on the Home tab, and of the
+// integrations list. A list message keeps its buttons for as long as it lives and a click brings
+// their value back, so changing a layout strands every list already in Slack: add forms, keep
+// decoding the old ones.
+//
+//   key list, first page       `first` (anything unreadable is page 1 too)
+//   key list, page n           `<n>:<cursor>`
+//   integrations list          `<n>:<integration filter>:<cursor>` (a slug holds no colon, a cursor is base64url)
 import { z } from "zod";
-
-/**
- * WIRE FORMAT, echoed back by Slack: the `value` of the paging buttons (First page, Page n →, and
- * the Home tab's Try again) of the key list, in a message and on the Home tab, and of the
- * integrations list. A list message keeps its buttons for as long as it lives and a click brings
- * their value back, so changing a layout strands every list already in Slack: add forms, keep
- * decoding the old ones.
- *
- *   key list, first page       `first` (anything unreadable is page 1 too)
- *   key list, page n           `<n>:<cursor>`
- *   integrations list          `<n>:<integration filter>:<cursor>` (a slug holds no colon, a cursor is base64url)
- */
 
 /** Which page of the key list: its number, and the cursor it was loaded from (none for a typed page number or the first page). */
 export const listPositionSchema = z.object({ page: z.number().int().min(1).max(9999), cursor: z.string().optional() });
