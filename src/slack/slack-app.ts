@@ -39,7 +39,7 @@ function kindOf(body: SlackBody): string {
   return kind.slice(0, 40);
 }
 
-export interface SlackAppOptions {
+interface SlackAppOptions {
   signingSecret: string;
   botToken: string;
   /** Socket Mode instead of HTTP when set. */

@@ -12,7 +12,7 @@ import { pressListener, tell, type ButtonArgs, type EventArgs, type Sender } fro
 import { homePages } from "./page-views.ts";
 
 /** What a republish after a row action adds: the result line, or the row that asks "Delete …?". */
-export interface HomeExtras {
+interface HomeExtras {
   /** The status line on top; `result` is the short form for a plain "done" line. */
   status?: HomeStatus;
   result?: string;
@@ -47,7 +47,7 @@ export async function publishHome(
 }
 
 /** Who is looking at the Home tab. */
-export interface HomeViewer {
+interface HomeViewer {
   client: WebClient;
   workspaceId: string;
   userId: string;

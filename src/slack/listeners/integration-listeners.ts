@@ -52,7 +52,7 @@ type ConfigTarget = { id: string } | { integration: string; alias: string };
 const findConfig = (deps: SlackDeps, actor: Actor, target: ConfigTarget): Promise<IntegrationConfig> =>
   "id" in target ? deps.services.integrations.findById(actor, target.id) : deps.services.integrations.get(actor, target.integration, target.alias);
 
-export function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
+function openAddIntegrationForm(deps: SlackDeps, request: FormRequest): Promise<void> {
   return openForm(deps, request, "Add an integration key", async ({ actor, user }) => {
     deps.services.integrations.requireEditor(actor);
     return addIntegrationModal({ timeZone: user.tz, privateMetadata: encodeIntegrationMetadata({ home: request.home }), currentChannel: request.channelId });
@@ -72,7 +72,7 @@ export function openRotateIntegrationForm(
   });
 }
 
-export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
+function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest & { target: ConfigTarget }): Promise<void> {
   return openForm(deps, request, "Reminder channel", async ({ actor }) => {
     deps.services.integrations.requireEditor(actor);
     const config = await findConfig(deps, actor, request.target);
@@ -85,7 +85,7 @@ export function openIntegrationChannelForm(deps: SlackDeps, request: FormRequest
 }
 
 /** A page of configurations, as a command's answer or in place of the message that was paged. */
-export async function showIntegrationPage(
+async function showIntegrationPage(
   deps: SlackDeps,
   reply: { client: WebClient; respond: RespondFn },
   caller: { workspaceId: string; userId: string },

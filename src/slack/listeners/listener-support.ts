@@ -74,7 +74,7 @@ export function replyTo(press: { body: BlockAction; client: WebClient; respond?:
 }
 
 /** How a notice reads: an emoji before it in a message; `formatted`, the text is mrkdwn already (channel links and dates must render). */
-export interface NoticeStyle {
+interface NoticeStyle {
   emoji?: string;
   formatted?: boolean;
 }

@@ -40,7 +40,7 @@ export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: str
 }
 
 /** What a create or roll form hands over: the key, its one-time message, and where it came from. */
-export interface Handover {
+interface Handover {
   origin: FormOrigin;
   userId: string;
   /** The submitter's team and the app's id, for the link to the conversation holding the secret. */

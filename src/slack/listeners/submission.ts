@@ -48,7 +48,7 @@ export interface Submission {
 }
 
 /** The submitted view, as Slack sends it: the form's own blocks say which ids an errors answer may name. */
-export interface SubmittedView {
+interface SubmittedView {
   id: string;
   title?: { text?: string };
   blocks?: unknown;
@@ -118,7 +118,7 @@ function logged(deps: SlackDeps, error: unknown): string {
   return reference;
 }
 
-export interface SubmissionArgs {
+interface SubmissionArgs {
   ack: ViewAck;
   body: { user: { id: string } };
   view: SubmittedView;
@@ -133,7 +133,7 @@ export interface SubmissionArgs {
  * answer does not depend on (republishing the Home tab, a thread follow-up) runs in `after`, on
  * both paths; a secret's delivery runs in `work`, since the answer says where the secret went.
  */
-export async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, form: FormSpec, work: () => Promise<Submission>): Promise<void> {
+async function answerSubmission(deps: SlackDeps, args: SubmissionArgs, form: FormSpec, work: () => Promise<Submission>): Promise<void> {
   const outcome = work().catch((error: unknown) => refusal(deps, error, form, args.view));
   const inTime = await within(outcome, remainingBudget(deps, args.context));
   if (inTime) {
