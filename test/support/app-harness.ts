@@ -9,6 +9,7 @@ import type { Clock } from "../../src/domain/runtime.ts";
 import { dumpTables } from "./test-database.ts";
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type FakeUserInit } from "./fake-slack.ts";
 import { createSlackDriver, type SlackDriver } from "./slack-driver.ts";
+import { Changes, defaultTimeoutMs, Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
 export const signingSecret = "test-signing-secret-0123456789abcdef";
 export const botToken = "xoxb-keyward-test-token";
@@ -19,7 +20,17 @@ export interface TestApp {
   fake: FakeSlack;
   driver: SlackDriver;
   /** Every log line the app wrote (JSON text), at trace level. */
-  logs: string[];
+  logs: readonly string[];
+  /** A place in `logs`: what is logged from now on is "since" it. */
+  logMark(): Mark;
+  /** The log lines (since the mark) that contain `text` or that it accepts, once the app wrote at least `count`. */
+  waitForLogs(text: string | ((line: string) => boolean), count?: number, options?: WaitOptions): Promise<string[]>;
+  /**
+   * Resolves once the app has finished every Slack request it was handed (acks come first, the
+   * listener's work after): what a request made the app do has happened, and what it did not do
+   * will not happen any more.
+   */
+  idle(options?: Omit<WaitOptions, "since">): Promise<void>;
   /** Adds a Slack user (default zone America/New_York) who is a member of the test channel. */
   addUser(user: FakeUserInit): string;
   dump(): Promise<string>;
@@ -57,10 +68,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // fail tests about what a form shows. The slow-Slack tests set Slack's real 3 s.
   const fake = await startFakeSlack({ triggerTtlMs: 30_000, ...options.fake, token: botToken });
   const dataDir = await mkdtemp(join(tmpdir(), "keyward-app-"));
-  const logs: string[] = [];
+  const logs = new Recorder<string>("app log", (line) => line.slice(0, 200));
   const sink = new Writable({
     write(chunk, _enc, done) {
-      logs.push(String(chunk));
+      logs.record(String(chunk));
       done();
     },
   });
@@ -91,13 +102,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     reminderScheduler: options.reminderScheduler ?? false,
   });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
+  const requests = trackSlackRequests(keyward);
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });
   return {
     keyward,
     fake,
     driver,
-    logs,
+    logs: logs.items,
+    logMark: () => logs.mark(),
+    waitForLogs: (text, count = 1, waitOptions = {}) =>
+      typeof text === "string"
+        ? logs.count(`log line with "${text}"`, (line) => line.includes(text), count, waitOptions)
+        : logs.count("matching log line", text, count, waitOptions),
+    idle: (waitOptions = {}) => requests.idle(waitOptions.timeoutMs ?? defaultTimeoutMs),
     addUser(user) {
       fake.addUser({ tz: "America/New_York", ...user });
       members.push(user.id);
@@ -115,6 +133,48 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (problem) throw new Error(problem);
     },
   };
+}
+
+/**
+ * Counts the Slack requests Bolt is processing. HTTPReceiver hands each verified request to
+ * `App.processEvent`, which acks (the driver gets its answer) and resolves only once every
+ * listener has returned; wrapping it on the instance sees exactly that, with no seam in src/.
+ */
+function trackSlackRequests(keyward: Keyward): { idle(timeoutMs: number): Promise<void> } {
+  const changes = new Changes();
+  const inFlight = new Map<number, string>();
+  let next = 0;
+  const bolt = keyward.slack?.app;
+  if (bolt) {
+    const processEvent = bolt.processEvent.bind(bolt);
+    bolt.processEvent = async (event) => {
+      const id = ++next;
+      inFlight.set(id, requestName(event.body as Record<string, unknown>));
+      try {
+        return await processEvent(event);
+      } finally {
+        inFlight.delete(id);
+        changes.notify();
+      }
+    };
+  }
+  return {
+    idle: (timeoutMs) =>
+      changes
+        .until(
+          () => (inFlight.size === 0 ? true : undefined),
+          timeoutMs,
+          () => `the app was still handling ${[...inFlight.values()].join(", ")} after ${timeoutMs} ms`,
+        )
+        .then(() => undefined),
+  };
+}
+
+function requestName(body: Record<string, unknown>): string {
+  if (typeof body.command === "string") return body.command; // not its text: failure messages show no payload contents
+  const event = body.event as { type?: string } | undefined;
+  const actions = body.actions as Array<{ action_id?: string }> | undefined;
+  return [body.type, event?.type, actions?.[0]?.action_id, (body.view as { callback_id?: string } | undefined)?.callback_id].filter(Boolean).join(" ");
 }
 
 const rawKeyId = /key:[0-9a-f]{8}-[0-9a-f]{4}/;

@@ -286,6 +286,57 @@ describe("fault injection", () => {
   });
 });
 
+describe("waiting for calls", () => {
+  it("resolves when the call is answered, not before, and ignores calls before the mark", async () => {
+    await client().chat.postMessage({ channel: "C1", text: "before" });
+    const mark = fake.mark();
+    let seen: string | undefined;
+    const waiting = fake.waitForCall("chat.postMessage", () => true, { since: mark }).then((c) => (seen = String(c.args.text)));
+    await client().auth.test();
+    expect(seen).toBeUndefined();
+    await client().chat.postMessage({ channel: "C1", text: "after" });
+    await waiting;
+    expect(seen).toBe("after");
+    expect(fake.callsSince(mark).map((c) => c.method)).toEqual(["auth.test", "chat.postMessage"]);
+    expect(fake.callsSince(mark, "chat.postMessage")).toHaveLength(1);
+  });
+
+  it("without a mark, finds a call answered before the wait; a predicate picks among calls", async () => {
+    await client().chat.postMessage({ channel: "C1", text: "one" });
+    await client().chat.postMessage({ channel: "C1", text: "two" });
+    expect((await fake.waitForCall("chat.postMessage", (c) => c.args.text === "two")).args.text).toBe("two");
+  });
+
+  it("fails at its deadline naming what it waited for and the calls it saw", async () => {
+    const mark = fake.mark();
+    expect(await outcome(client().chat.postEphemeral({ channel: "C1", user: "U2", text: "x" }))).toBe("user_not_in_channel");
+    const error = await fake.waitForCall("views.open", () => true, { since: mark, timeoutMs: 30 }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/no matching call to views\.open within 30 ms/);
+    expect((error as Error).message).toContain("chat.postEphemeral user_not_in_channel user=U2 channel=C1");
+  });
+
+  it("marks and the history outlive reset(); waitForCalls counts since the last reset", async () => {
+    await client().auth.test();
+    const mark = fake.mark();
+    fake.reset();
+    await client().auth.test();
+    expect(fake.history).toHaveLength(2);
+    expect(fake.callsSince(mark)).toHaveLength(1);
+    expect(await fake.waitForCalls("auth.test", 1)).toHaveLength(1);
+  });
+
+  it("waits for a view to reach a state, re-checked on each call answered", async () => {
+    const { view } = await client().views.open({ trigger_id: fake.issueTrigger(), view: modal() });
+    const id = view?.id ?? "";
+    const settled = fake.waitForView(id, (v) => v.callback_id === "v2");
+    await client().views.update({ view_id: id, view: modal({ callback_id: "v1" }) });
+    await client().views.update({ view_id: id, view: modal({ callback_id: "v2" }) });
+    expect((await settled).callback_id).toBe("v2");
+    await expect(fake.waitForView(id, (v) => v.callback_id === "v3", { timeoutMs: 20 })).rejects.toThrow(`no settled view ${id} within 20 ms`);
+  });
+});
+
 describe("block-kit validator", () => {
   const section = (text: string, blockId?: string) => ({ type: "section", ...(blockId ? { block_id: blockId } : {}), text: { type: "mrkdwn", text } });
   const button = (extra: Record<string, unknown> = {}) => ({ type: "button", action_id: "go", text: { type: "plain_text", text: "Go" }, ...extra });

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { blockKitIssues, viewSurface, type BlockKitIssue, type BlockKitSurface } from "./block-kit-validator.ts";
+import { Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
 export interface FakeSlackOptions {
   /** The bot token every call must carry (default `xoxb-fake-bot-token`). */
@@ -98,8 +99,23 @@ export interface FakeSlack {
   /** Every call since the fake started, including those before a reset(): what the harness checks at close. */
   readonly history: readonly RecordedCall[];
   callsTo(method: string): RecordedCall[];
-  /** Resolves once `count` calls to `method` were answered (the app often calls Slack after its ack). */
+  /**
+   * Resolves once `count` calls to `method` were answered since the last reset(). Counts every caller:
+   * tests that share one app wait with {@link waitForCall} instead, scoped by a mark or their own ids.
+   */
   waitForCalls(method: string, count?: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  /** A place in the history (which reset() keeps): what is answered from now on is "since" it. */
+  mark(): Mark;
+  /** The calls answered since the mark (to `method`, when given). */
+  callsSince(mark: Mark, method?: string): RecordedCall[];
+  /**
+   * The first call to `method` that `where` accepts, as soon as the fake has answered it (at once
+   * when it already has): since `options.since`, or in the whole history. Fails at the deadline
+   * listing the calls it saw.
+   */
+  waitForCall(method: string, where?: (call: RecordedCall) => boolean, options?: WaitOptions): Promise<RecordedCall>;
+  /** The modal `viewId` as the fake holds it, once `settled` accepts it (asked again after each answered call). */
+  waitForView(viewId: string, settled: (view: Record<string, unknown>) => boolean, options?: Omit<WaitOptions, "since">): Promise<Record<string, unknown>>;
   addUser(user: FakeUserInit): void;
   addChannel(channel: FakeChannelInit): void;
   /** A fresh trigger id, valid once within the TTL; `viewId` ties it to an open modal (for views.push). */
@@ -166,7 +182,7 @@ class FakeSlackServer implements FakeSlack {
   readonly botUserId: string;
   readonly botId: string;
   readonly calls: RecordedCall[] = [];
-  readonly history: RecordedCall[] = [];
+  private readonly recorded = new Recorder<RecordedCall>("fake Slack", describeCall);
 
   private readonly now: () => number;
   private readonly triggerTtlMs: number;
@@ -219,6 +235,10 @@ class FakeSlackServer implements FakeSlack {
     return this.baseUrl;
   }
 
+  get history(): readonly RecordedCall[] {
+    return this.recorded.items;
+  }
+
   async listen(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
     const { port } = this.server.address() as AddressInfo;
@@ -246,16 +266,33 @@ class FakeSlackServer implements FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
-  async waitForCalls(method: string, count = 1, timeoutMs = 10_000): Promise<RecordedCall[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  waitForCalls(method: string, count = 1, timeoutMs = 10_000): Promise<RecordedCall[]> {
+    const probe = () => {
       const found = this.callsTo(method);
-      if (found.length >= count) return found;
-      if (Date.now() > deadline) {
-        throw new Error(`fake Slack: expected ${count} call(s) to ${method} within ${timeoutMs} ms, got ${found.length}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+      return found.length >= count ? found : undefined;
+    };
+    return this.recorded.until(`${count} call(s) to ${method} since the last reset`, probe, { timeoutMs });
+  }
+
+  mark(): Mark {
+    return this.recorded.mark();
+  }
+
+  callsSince(mark: Mark, method?: string): RecordedCall[] {
+    const since = this.recorded.since(mark);
+    return method === undefined ? since : since.filter((c) => c.method === method);
+  }
+
+  waitForCall(method: string, where: (call: RecordedCall) => boolean = () => true, options: WaitOptions = {}): Promise<RecordedCall> {
+    return this.recorded.first(`matching call to ${method}`, (c) => c.method === method && where(c), options);
+  }
+
+  waitForView(viewId: string, settled: (view: JsonObject) => boolean, options: Omit<WaitOptions, "since"> = {}): Promise<JsonObject> {
+    const probe = () => {
+      const view = this.views.get(viewId);
+      return view && settled(view) ? view : undefined;
+    };
+    return this.recorded.until(`settled view ${viewId}`, probe, options);
   }
 
   addUser(user: FakeUserInit): void {
@@ -341,7 +378,7 @@ class FakeSlackServer implements FakeSlack {
     call.status = answer.status;
     call.response = answer.body;
     this.calls.push(call);
-    this.history.push(call);
+    this.recorded.record(call);
     if (res.destroyed) return; // the client gave up (timeout test) or close() ran
     res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", ...answer.headers });
     res.end(JSON.stringify(answer.body));
@@ -724,6 +761,13 @@ class FakeSlackServer implements FakeSlack {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** One call in a wait's failure message: method, outcome and the ids that tell calls apart. */
+function describeCall(call: RecordedCall): string {
+  const ids = ["user", "user_id", "channel", "view_id", "ts", "thread_ts"].filter((name) => typeof call.args[name] === "string");
+  const outcome = call.response.ok ? "ok" : (call.response.error ?? String(call.status));
+  return [call.method, outcome, ...ids.map((name) => `${name}=${String(call.args[name])}`)].join(" ");
+}
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -314,6 +314,22 @@ describe("response_url collector", () => {
     expect(driver.responses.map((r) => r.body)).toContainEqual({ text: "answer 0" });
   });
 
+  it("waits for the posts to one response_url, since a mark or by a predicate", async () => {
+    const first = driver.responseUrl();
+    const second = driver.responseUrl();
+    await post(first, { text: "early" });
+    const mark = driver.mark();
+    const toSecond = driver.waitForResponse(second);
+    await post(first, { text: "not this one" });
+    await post(second, { text: "this one" });
+    expect((await toSecond).body).toEqual({ text: "this one" });
+    expect(driver.responsesTo(first).map((r) => r.body)).toEqual([{ text: "early" }, { text: "not this one" }]);
+    expect(driver.responsesTo(first, mark)).toHaveLength(1);
+    expect((await driver.waitForResponse(() => true, { since: mark })).body).toEqual({ text: "not this one" });
+    expect(await driver.waitForResponsesTo(first, 2)).toHaveLength(2);
+    await expect(driver.waitForResponse(driver.responseUrl(), { timeoutMs: 20 })).rejects.toThrow(/slack driver: no post to .* within 20 ms; seen: \n/);
+  });
+
   it("refuses invalid blocks with 400 and records why", async () => {
     const status = await post(driver.responseUrl(), { blocks: [{ type: "header", text: { type: "plain_text", text: "h".repeat(151) } }] });
     expect(status).toBe(400);

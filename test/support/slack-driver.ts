@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { blockKitViolations } from "./block-kit-validator.ts";
 import type { FakeSlack } from "./fake-slack.ts";
+import { Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
 export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 export const JSON_CONTENT_TYPE = "application/json";
@@ -107,12 +108,27 @@ export interface EventOptions {
   retryReason?: string;
 }
 
+/** Which response_url posts: those to a request's own response_url (the request's ack, or the URL), or those a predicate accepts. */
+export type ResponseTarget = DriverResponse | string | ((response: CollectedResponse) => boolean);
+
 export interface SlackDriver {
   /** What the app POSTed to response_urls, in arrival order. */
   readonly responses: readonly CollectedResponse[];
   /** The body of every HTTP answer the app gave the driver (acks: view answers, ack texts), in order. */
   readonly acks: readonly string[];
+  /**
+   * Resolves once `count` posts reached any response_url. Counts every request's: tests that share
+   * one app wait with {@link waitForResponse} instead, for the response_url of their own request.
+   */
   waitForResponses(count?: number, timeoutMs?: number): Promise<CollectedResponse[]>;
+  /** A place in `responses`: what is posted from now on is "since" it. */
+  mark(): Mark;
+  /** The posts `target` names (since the mark, when given), in arrival order. */
+  responsesTo(target: ResponseTarget, since?: Mark): CollectedResponse[];
+  /** The first post `target` names, as soon as it arrived (at once when it already has); fails at the deadline listing what came. */
+  waitForResponse(target: ResponseTarget, options?: WaitOptions): Promise<CollectedResponse>;
+  /** The posts `target` names, as soon as there are at least `count`. */
+  waitForResponsesTo(target: ResponseTarget, count: number, options?: WaitOptions): Promise<CollectedResponse[]>;
   /** The next POST to a response_url is answered with this status (Slack refusing it). */
   failNextResponse(status?: number): void;
   /** A fresh response_url on the collector (commands and message actions get one each). */
@@ -273,7 +289,7 @@ function findElement(blocks: unknown, blockId: string, actionId: string): JsonOb
 const MAX_RESPONSES_PER_URL = 5;
 
 class ResponseCollector {
-  readonly responses: CollectedResponse[] = [];
+  readonly recorded = new Recorder<CollectedResponse>("slack driver", (r) => `${r.status} to ${r.url}: ${JSON.stringify(r.body).slice(0, 120)}`);
   private readonly server = createServer((req, res) => void this.serve(req, res));
   private readonly failures: number[] = [];
   private base = "";
@@ -293,15 +309,8 @@ class ResponseCollector {
     this.failures.push(status);
   }
 
-  async waitFor(count: number, timeoutMs: number): Promise<CollectedResponse[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.responses.length < count) {
-      if (Date.now() > deadline) {
-        throw new Error(`slack driver: expected ${count} response_url post(s) within ${timeoutMs} ms, got ${this.responses.length}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return [...this.responses];
+  get responses(): readonly CollectedResponse[] {
+    return this.recorded.items;
   }
 
   async close(): Promise<void> {
@@ -317,7 +326,7 @@ class ResponseCollector {
     const violations = Array.isArray(blocks) && blocks.length > 0 ? blockKitViolations("message", blocks) : [];
     const earlier = this.responses.filter((r) => r.url === url).length;
     const status = this.failures.shift() ?? (earlier >= MAX_RESPONSES_PER_URL ? 404 : violations.length > 0 ? 400 : 200);
-    this.responses.push({ url, status, body, violations, receivedAt: Date.now() });
+    this.recorded.record({ url, status, body, violations, receivedAt: Date.now() });
     const text = status === 200 ? "ok" : status === 404 ? "used_url" : violations.length > 0 ? "invalid_blocks" : "error";
     res.writeHead(status, { "content-type": "text/plain" }).end(text);
   }
@@ -346,7 +355,24 @@ class Driver implements SlackDriver {
   }
 
   waitForResponses(count = 1, timeoutMs = 10_000): Promise<CollectedResponse[]> {
-    return this.collector.waitFor(count, timeoutMs);
+    const probe = () => (this.responses.length >= count ? [...this.responses] : undefined);
+    return this.collector.recorded.until(`${count} response_url post(s) in all`, probe, { timeoutMs });
+  }
+
+  mark(): Mark {
+    return this.collector.recorded.mark();
+  }
+
+  responsesTo(target: ResponseTarget, since: Mark = 0): CollectedResponse[] {
+    return this.collector.recorded.since(since).filter(responseMatcher(target));
+  }
+
+  waitForResponse(target: ResponseTarget, options: WaitOptions = {}): Promise<CollectedResponse> {
+    return this.collector.recorded.first(responseWanted(target), responseMatcher(target), options);
+  }
+
+  waitForResponsesTo(target: ResponseTarget, count: number, options: WaitOptions = {}): Promise<CollectedResponse[]> {
+    return this.collector.recorded.count(responseWanted(target), responseMatcher(target), count, options);
   }
 
   failNextResponse(status = 500): void {
@@ -574,6 +600,17 @@ class Driver implements SlackDriver {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+function responseMatcher(target: ResponseTarget): (response: CollectedResponse) => boolean {
+  if (typeof target === "function") return target;
+  const url = typeof target === "string" ? target : target.sent.response_url;
+  if (typeof url !== "string") throw new Error("slack driver: that request had no response_url (view submissions and Home tab actions have none)");
+  return (response) => response.url === url;
+}
+
+function responseWanted(target: ResponseTarget): string {
+  return typeof target === "function" ? "matching response_url post" : `post to ${typeof target === "string" ? target : String(target.sent.response_url)}`;
+}
 
 function encodeBody(body: JsonObject, contentType: string): string {
   if (contentType !== FORM_CONTENT_TYPE) return JSON.stringify(body);
