@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ModalView } from "@slack/types";
-import type { Actor } from "../../src/domain/types.ts";
 import { addIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
 import { createKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal } from "../../src/slack/views/edit-key-modal.ts";
@@ -9,7 +8,8 @@ import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { defaultAckBudgetMs } from "../../src/slack/listeners/submission.ts";
 import { encodeIntegrationMetadata } from "../../src/slack/wire/form-metadata.ts";
-import { botToken, channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { botToken, channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
 import type { DriverResponse } from "../support/slack-driver.ts";
 import { expectSecretOnlyDeliveredOnce, secretIn, textOf, verifyWhenActive } from "../slack/slack-flow-helpers.ts";
 
@@ -21,18 +21,8 @@ type Json = Record<string, unknown>;
  * must still answer in time, and the work must still finish, once, with the person told.
  */
 describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
-  let app: TestApp;
-  let admin: Actor;
   let seq = 0;
-
-  beforeAll(async () => {
-    app = await startTestApp({ ackBudgetMs: defaultAckBudgetMs, fake: { triggerTtlMs: 3000 } });
-    const id = app.addUser({ id: "USLOWADM0", isAdmin: true });
-    admin = await app.keyward.services.access.actorForUser(app.fake.teamId, id, { isWorkspaceAdmin: true }, "slack");
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const { app, admin } = useSlackApp({ ackBudgetMs: defaultAckBudgetMs, fake: { triggerTtlMs: 3000 }, people: [{ id: "USLOWADM0", isAdmin: true }] });
 
   /** A person the app has not looked up yet (so users.info is asked), made an Admin of keyward. */
   async function freshAdmin(): Promise<string> {
@@ -68,13 +58,8 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
 
   /** The modal's final text, once the late outcome replaced the "working" view. */
   async function finalText(viewId: string): Promise<string> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const update = app.fake.callsTo("views.update").find((c) => c.args.view_id === viewId && c.response.ok);
-      if (update) return textOf(update.args.view);
-      if (Date.now() > deadline) throw new Error("the late outcome was never shown");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const update = await app.fake.waitForCall("views.update", (c) => c.args.view_id === viewId && c.response.ok, { timeoutMs: 15_000 });
+    return textOf(update.args.view);
   }
 
   async function createForm(): Promise<Json> {
@@ -99,6 +84,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     const userId = await freshAdmin();
     const view = await createForm();
     app.fake.failNext("users.info", { delayMs: 4000 });
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({
       userId,
       view,
@@ -106,7 +92,7 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     });
     expectAnsweredInTime(submitted);
     expect(await finalText(String(view.id))).toContain("is ready");
-    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c));
+    const delivery = app.fake.callsSince(since, "chat.postEphemeral").find((c) => secretIn(c));
     const secret = secretIn(delivery!)!;
     expect(await verifyWhenActive(app, secret)).toMatchObject({ valid: true, key: { name: "slow-create" } });
     await expectSecretOnlyDeliveredOnce(app, secret);
@@ -170,14 +156,14 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     const userId = await freshAdmin();
     const { key } = await app.keyward.services.keys.create(admin, { name: "slow-dm", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const view = { id: "VCLOSED0001", ...editKeyModal({ keyId: key.id, name: key.name, description: "", roleName: key.roleName, last4: key.last4 }) };
-    const before = app.fake.callsTo("chat.postEphemeral").length;
+    const since = app.fake.mark();
     app.fake.failNext("users.info", { delayMs: 4000 });
     const submitted = await app.driver.viewSubmission({ userId, view: view as never, answers: { name: { value: "slow-dm-edited" } } });
     expectAnsweredInTime(submitted);
-    const [told] = (await app.fake.waitForCalls("chat.postEphemeral", before + 1, 15_000)).slice(before);
-    expect(told!.response.ok).toBe(true);
-    expect(String(told!.args.channel)).toMatch(/^D/);
-    expect(textOf(told!.args)).toContain("slow-dm-edited");
+    const told = await app.fake.waitForCall("chat.postEphemeral", () => true, { since, timeoutMs: 15_000 });
+    expect(told.response.ok).toBe(true);
+    expect(String(told.args.channel)).toMatch(/^D/);
+    expect(textOf(told.args)).toContain("slow-dm-edited");
     expect((await app.keyward.services.keys.get(admin, key.id)).name).toBe("slow-dm-edited");
   });
 
@@ -194,10 +180,11 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
       }),
     );
     app.fake.failNext("users.info", { delayMs: 4000 });
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId, view, answers: { grace: { value: "24" } } });
     expectAnsweredInTime(submitted);
     expect(await finalText(String(view.id))).toContain("is ready");
-    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && textOf(c.args).includes("Replaces"));
+    const delivery = app.fake.callsSince(since, "chat.postEphemeral").find((c) => secretIn(c) && textOf(c.args).includes("Replaces"));
     const secret = secretIn(delivery!)!;
     expect(await verifyWhenActive(app, secret)).toMatchObject({ valid: true, key: { name: "slow-roll" } });
     expect((await app.keyward.services.keys.verify(old)).valid).toBe(true);
@@ -207,7 +194,6 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
   it("delete confirm: the button is acknowledged at once, then the key is deleted and the person told", async () => {
     const userId = await freshAdmin();
     const { key, secret } = await app.keyward.services.keys.create(admin, { name: "slow-delete", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const before = app.driver.responses.length;
     app.fake.failNext("users.info", { delayMs: 4000 });
     const pressed = await app.driver.blockAction({
       userId,
@@ -220,8 +206,8 @@ describe("forms submitted while Slack is slow (users.info takes 4 s)", () => {
     });
     expect(pressed.status).toBe(200);
     expect(pressed.elapsedMs).toBeLessThan(3000);
-    const responses = await app.driver.waitForResponses(before + 1, 15_000);
-    expect(textOf(responses[before]!.body)).toContain("Deleted slow-delete");
+    const answer = await app.driver.waitForResponse(pressed, { timeoutMs: 15_000 });
+    expect(textOf(answer.body)).toContain("Deleted slow-delete");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
   });
 

@@ -1,24 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/types.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { modalAfter, textOf } from "../slack/slack-flow-helpers.ts";
+import { channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { modalFor, textOf } from "../slack/slack-flow-helpers.ts";
 
 /** Ids of another workspace in buttons, private_metadata and REST paths lead nowhere, and change nothing. */
 describe("another workspace's ids", () => {
-  let app: TestApp;
-  let admin: string;
+  const admin = "UHOMEADM1";
   let theirs: { keyId: string; configId: string; secret: string };
+  const { app } = useSlackApp({ people: [{ id: admin, isAdmin: true }] });
 
   beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UHOMEADM1", isAdmin: true });
     const other: Actor = await app.keyward.services.access.actorForUser("TOTHER001", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
     const key = await app.keyward.services.keys.create(other, { name: "their-key", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
     const config = await app.keyward.services.integrations.add(other, "github", { alias: "their-github", secret: "ghp_theirs0123456789" });
     theirs = { keyId: key.key.id, configId: config.id, secret: key.secret };
-  });
-  afterAll(async () => {
-    await app?.close();
   });
 
   it("in buttons: delete and snooze find nothing", async () => {
@@ -26,8 +22,7 @@ describe("another workspace's ids", () => {
     await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     const before = await app.dump();
     const message = { blocks: [] } as never;
-    const count = app.driver.responses.length;
-    await app.driver.blockAction({
+    const deleting = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.key.delete",
       blockId: "x",
@@ -36,7 +31,7 @@ describe("another workspace's ids", () => {
       message,
       channelId,
     });
-    await app.driver.blockAction({
+    const snoozing = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.reminder.snooze",
       blockId: "reminder_actions",
@@ -45,17 +40,17 @@ describe("another workspace's ids", () => {
       message,
       channelId,
     });
-    const answers = (await app.driver.waitForResponses(count + 2)).slice(count).map((r) => textOf(r.body));
+    const answers = (await Promise.all([app.driver.waitForResponse(deleting), app.driver.waitForResponse(snoozing)])).map((r) => textOf(r.body));
     expect(answers.every((a) => /not found/i.test(a))).toBe(true);
+    // Nothing changed: asked once the app has finished both presses.
+    await app.idle();
     expect(await app.dump()).toBe(before);
   });
 
   it("in private_metadata: a forged rename of their key is refused and changes nothing", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     await app.keyward.services.keys.create(actor, { name: "mine", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: "edit mine", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "edit mine", channelId }));
     const forged = { ...view, private_metadata: JSON.stringify({ keyId: theirs.keyId }) };
     const result = await app.driver.viewSubmission({ userId: admin, view: forged, answers: { name: { value: "hijacked" } } });
     expect(textOf(result.json)).toMatch(/not found/i);

@@ -2,28 +2,26 @@
 // key's name and last 4 (even once the key is deleted), never by `key:<uuid>`; list texts summarise;
 // a person without a role is told who the Admins are; the reminder-channel picker starts in the
 // channel the command was typed in.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/types.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { expectEveryMessageHasText, expectNoRawKeyIds, findBlock, modalAfter, rawKeyId, textOf } from "./slack-flow-helpers.ts";
+import { channelId } from "../support/app-harness.ts";
+import type { RecordedCall } from "../support/fake-slack.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { answerTo, expectEveryMessageHasText, expectNoRawKeyIds, findBlock, modalFor, rawKeyId, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
 describe("names, not ids, and texts that summarise, through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let assignedAdmin: string;
-  let nobody: string;
-  let adminActor: Actor;
+  const admin = "UADMIN10";
+  const assignedAdmin = "UASSIGN10";
+  const nobody = "UNOBODY10";
   let bot: { id: string; last4: string; actor: Actor };
+  const { app, admin: adminActor } = useSlackApp({
+    env: { KEYWARD_ADMINS: "UCONFIGADM" },
+    people: [{ id: admin, isAdmin: true }, { id: assignedAdmin, role: "Admin" }, { id: nobody }],
+  });
 
   beforeAll(async () => {
-    app = await startTestApp({ env: { KEYWARD_ADMINS: "UCONFIGADM" } });
-    admin = app.addUser({ id: "UADMIN10", isAdmin: true });
-    assignedAdmin = app.addUser({ id: "UASSIGN10" });
-    nobody = app.addUser({ id: "UNOBODY10" });
-    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, assignedAdmin, "Admin");
     // A service key that acts over REST: what it does is recorded as done by `key:<its id>`.
     const { key, secret } = await app.keyward.services.keys.create(adminActor, {
       name: "deploy-bot",
@@ -38,14 +36,16 @@ describe("names, not ids, and texts that summarise, through the real receiver", 
     await app.keyward.services.keys.create(bot.actor, { name: "made-by-bot", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     await app.keyward.services.integrations.add(bot.actor, "github", { alias: "bot-github", secret: `ghp_${"b".repeat(36)}` });
   });
-  afterAll(async () => {
-    await app?.close();
-  });
 
   async function answer(userId: string, text: string): Promise<Json> {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId, text, channelId });
-    return (await app.driver.waitForResponses(count + 1)).at(-1)!.body as Json;
+    return (await answerTo(app, app.driver.command({ userId, text, channelId }))).body as Json;
+  }
+
+  /** `userId`'s Home tab as the app publishes it on app_home_opened. */
+  async function homeOf(userId: string, channel: string): Promise<RecordedCall> {
+    const since = app.fake.mark();
+    await app.driver.event({ type: "app_home_opened", user: userId, tab: "home", channel } as never);
+    return app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since });
   }
 
   it("shows the key a program used by its name and last 4 in the key list, the integration list and the audit log", async () => {
@@ -69,12 +69,10 @@ describe("names, not ids, and texts that summarise, through the real receiver", 
     expect(textOf(list)).toContain(`Created by deploy-bot …${bot.last4} (deleted)`);
     expect(list.text).toBe("1 key, page 1 of 1");
     expect(textOf(await answer(admin, "audit 3"))).toContain(`<@${admin}> deleted key *deploy-bot*`);
-    const published = app.fake.callsTo("views.publish").length + 1;
-    await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOME10" } as never);
-    const [home] = (await app.fake.waitForCalls("views.publish", published)).slice(-1);
-    expect(home!.violations).toEqual([]);
-    expect(textOf(home!.args.view)).toContain(`Created by deploy-bot …${bot.last4} (deleted)`);
-    expect(textOf(home!.args.view)).toContain(`Added by deploy-bot …${bot.last4} (deleted)`);
+    const home = await homeOf(admin, "D0HOME10");
+    expect(home.violations).toEqual([]);
+    expect(textOf(home.args.view)).toContain(`Created by deploy-bot …${bot.last4} (deleted)`);
+    expect(textOf(home.args.view)).toContain(`Added by deploy-bot …${bot.last4} (deleted)`);
   });
 
   it("tells a person without a role who the Admins are, in help and on the Home tab", async () => {
@@ -82,21 +80,15 @@ describe("names, not ids, and texts that summarise, through the real receiver", 
     // Assigned Admins first, then KEYWARD_ADMINS, then the Slack admins keyward has seen.
     expect(textOf(help)).toContain(`ask a keyward Admin to assign you one: <@${assignedAdmin}>, <@UCONFIGADM> or <@${admin}>.`);
     expect(String(help.text)).toContain(`<@${assignedAdmin}>`);
-    const published = app.fake.callsTo("views.publish").length + 1;
-    await app.driver.event({ type: "app_home_opened", user: nobody, tab: "home", channel: "D0HOME11" } as never);
-    const [home] = (await app.fake.waitForCalls("views.publish", published)).slice(-1);
-    expect(textOf(home!.args.view)).toContain(`<@${assignedAdmin}>, <@UCONFIGADM> or <@${admin}>`);
+    const home = await homeOf(nobody, "D0HOME11");
+    expect(textOf(home.args.view)).toContain(`<@${assignedAdmin}>, <@UCONFIGADM> or <@${admin}>`);
   });
 
   it("starts the reminder-channel picker in the channel the command was typed in", async () => {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: "integrations add", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "integrations add", channelId }));
     expect((findBlock(view, "channel").element as Json).initial_conversation).toBe(channelId);
     // Typed in a DM, where no reminder can go: the picker starts empty.
-    const fromDm = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: "integrations add", channelId: "D0DMCHAN1" });
-    const dmView = await modalAfter(app, fromDm);
+    const dmView = await modalFor(app, await app.driver.command({ userId: admin, text: "integrations add", channelId: "D0DMCHAN1" }));
     expect((findBlock(dmView, "channel").element as Json).initial_conversation).toBeUndefined();
   });
 

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import type { RecordedCall } from "../support/fake-slack.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
-import { expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { answerTo, expectSecretOnlyDeliveredOnce, findBlock, modalFor, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -13,33 +12,23 @@ type Json = Record<string, unknown>;
  * an expired key's reminder creates a replacement instead; Snooze puts the next reminder off.
  */
 describe("API-key reminders, acted on through the real receiver", () => {
-  let app: TestApp;
-  let owner: Actor;
   const ownerId = "UKEYOWNER1";
   const clock = new ManualClock(new Date("2026-11-27T15:00:00Z"));
-
-  beforeAll(async () => {
-    app = await startTestApp({ clock });
-    app.addUser({ id: ownerId, isAdmin: true }); // America/New_York
-    owner = await app.keyward.services.access.actorForUser(app.fake.teamId, ownerId, { isWorkspaceAdmin: true }, "slack");
-  });
-  afterAll(async () => {
+  const { app, admin: owner } = useSlackApp({ clock, people: [{ id: ownerId, isAdmin: true }] }); // America/New_York
+  // Before the app closes (after hooks run last-registered first).
+  afterAll(() => {
     // The issue's Done-when: nothing sent to Slack carries `key:` and a UUID.
     const sent = [...app.fake.calls.map((c) => c.args), ...app.driver.responses.map((r) => r.body)];
     expect(sent.filter((s) => /key:[0-9a-f]{8}-/.test(JSON.stringify(s)))).toEqual([]);
     expect(app.fake.calls.filter((c) => c.violations && c.violations.length > 0).map((c) => [c.method, c.violations])).toEqual([]);
-    await app?.close();
   });
 
   /** Runs a reminder pass at `at` and returns the DM it posted about `name`, if any. */
   async function remindersAbout(name: string, at: string): Promise<RecordedCall[]> {
-    const before = app.fake.callsTo("chat.postMessage").length;
+    const since = app.fake.mark();
     clock.set(at);
     await app.keyward.reminders!.runPass();
-    return app.fake
-      .callsTo("chat.postMessage")
-      .slice(before)
-      .filter((c) => c.response.ok && textOf(c.args).includes(name));
+    return app.fake.callsSince(since, "chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes(name));
   }
 
   const buttons = (post: RecordedCall) =>
@@ -63,9 +52,7 @@ describe("API-key reminders, acted on through the real receiver", () => {
   }
 
   async function formFrom(post: RecordedCall, actionId = "keyward.reminder.rotate"): Promise<Json> {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await press(post, actionId);
-    return modalAfter(app, opened);
+    return modalFor(app, await press(post, actionId));
   }
 
   it("Roll now opens the roll form for that key, and the rolled key gets a NEW expiry", async () => {
@@ -91,18 +78,18 @@ describe("API-key reminders, acted on through the real receiver", () => {
     expect(findBlock(form, "expires_on").element).toMatchObject({ type: "datepicker", initial_date: "2027-05-31" });
     expect(textOf(findBlock(form, "expires_on").hint)).toContain("America/New_York");
 
-    const before = app.fake.callsTo("chat.postEphemeral").length;
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: ownerId, view: form, answers: { grace: { value: "24" } } });
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const [delivery] = (await app.fake.waitForCalls("chat.postEphemeral", before + 1)).slice(before);
-    const secret = secretIn(delivery!)!;
-    expect(String(delivery!.args.channel)).toBe(String(post!.args.channel));
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", () => true, { since });
+    const secret = secretIn(delivery)!;
+    expect(String(delivery.args.channel)).toBe(String(post!.args.channel));
     const renewed = await verifyWhenActive(app, secret);
     expect(renewed).toMatchObject({ valid: true, key: { name: "deploy-bot", roleName: "Viewer" } });
     // The end of 31 May in New York, not the old key's 1 March.
     expect(renewed.key!.expiresAt.toISOString()).toBe("2027-06-01T03:59:59.999Z");
     expect(renewed.key!.expiresAt.toISOString()).not.toBe(key.expiresAt.toISOString());
-    expect(textOf(delivery!.args)).toMatch(/The new key expires <!date\^1811822399\^/);
+    expect(textOf(delivery.args)).toMatch(/The new key expires <!date\^1811822399\^/);
     // The old key works through its grace; the replacement's reminders follow its own expiry.
     expect((await app.keyward.services.keys.verify(oldSecret)).valid).toBe(true);
     const row = await app.keyward.db.prisma.apiKey.findUniqueOrThrow({ where: { id: renewed.key!.id } });
@@ -142,11 +129,11 @@ describe("API-key reminders, acted on through the real receiver", () => {
     expect(findBlock(form, "expires_on").element).toMatchObject({ initial_date: "2027-02-23" });
     expect(textOf(findBlock(form, "replaces"))).toContain("expired <!date^");
 
-    const before = app.fake.callsTo("chat.postEphemeral").length;
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: ownerId, view: form });
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const [delivery] = (await app.fake.waitForCalls("chat.postEphemeral", before + 1)).slice(before);
-    const created = await verifyWhenActive(app, secretIn(delivery!)!);
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", () => true, { since });
+    const created = await verifyWhenActive(app, secretIn(delivery)!);
     expect(created).toMatchObject({ valid: true, key: { name: "nightly-export", description: "exports <at> night", roleName: "Manager", kind: "personal" } });
     expect(created.key!.id).not.toBe(key.id);
     expect(created.key!.expiresAt.toISOString()).toBe("2027-02-24T04:59:59.999Z");
@@ -163,13 +150,11 @@ describe("API-key reminders, acted on through the real receiver", () => {
     const row = () => app.keyward.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });
     expect((await row()).nextReminderAt!.toISOString()).toBe("2027-04-10T00:00:00.000Z");
 
-    const answered = app.driver.responses.length;
-    await press(post!, "keyward.reminder.snooze");
-    const [answer] = (await app.driver.waitForResponses(answered + 1)).slice(answered);
-    expect(answer!.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
-    expect(textOf(answer!.body)).toContain("Snoozed *snoozy*");
-    expect(textOf(answer!.body)).toMatch(/no sooner than <!date\^\d+\^/);
-    expect(textOf(answer!.body)).not.toContain("cannot");
+    const answer = await answerTo(app, press(post!, "keyward.reminder.snooze"));
+    expect(answer.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(textOf(answer.body)).toContain("Snoozed *snoozy*");
+    expect(textOf(answer.body)).toMatch(/no sooner than <!date\^\d+\^/);
+    expect(textOf(answer.body)).not.toContain("cannot");
     expect((await row()).nextReminderAt!.toISOString()).toBe("2027-04-10T01:00:00.000Z");
     expect(await app.keyward.db.prisma.auditEvent.count({ where: { action: "api_key.snooze", targetId: key.id, actorId: ownerId } })).toBe(1);
 
@@ -179,8 +164,7 @@ describe("API-key reminders, acted on through the real receiver", () => {
     expect(textOf(today!.args)).toContain("snoozy expires today");
 
     // A reminder posted before issue 10 carries `key:<id>`: its buttons still decode.
-    const legacy = app.driver.responses.length;
-    await app.driver.blockAction({
+    const legacy = app.driver.blockAction({
       userId: ownerId,
       actionId: "keyward.reminder.snooze",
       blockId: "reminder_actions",
@@ -188,8 +172,8 @@ describe("API-key reminders, acted on through the real receiver", () => {
       channelId: String(post!.args.channel),
       messageTs: String(post!.response.ts),
     });
-    const [legacyAnswer] = (await app.driver.waitForResponses(legacy + 1)).slice(legacy);
-    expect(textOf(legacyAnswer!.body)).toContain("Snoozed *snoozy*");
+    const legacyAnswer = await answerTo(app, legacy);
+    expect(textOf(legacyAnswer.body)).toContain("Snoozed *snoozy*");
     expect((await row()).nextReminderAt!.toISOString()).toBe("2027-04-11T01:30:00.000Z");
   });
 
@@ -201,9 +185,8 @@ describe("API-key reminders, acted on through the real receiver", () => {
     const [post] = await remindersAbout("not-yours", "2027-05-09T01:00:00Z");
     const before = JSON.stringify(await app.keyward.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } }));
     const audit = await app.keyward.db.prisma.auditEvent.count();
-    const answered = app.driver.responses.length;
     const value = buttons(post!).find((b) => b.action === "keyward.reminder.snooze")!.value;
-    await app.driver.blockAction({
+    const pressed = app.driver.blockAction({
       userId: viewerId,
       actionId: "keyward.reminder.snooze",
       blockId: "reminder_actions",
@@ -211,8 +194,8 @@ describe("API-key reminders, acted on through the real receiver", () => {
       channelId: String(post!.args.channel),
       messageTs: String(post!.response.ts),
     });
-    const [answer] = (await app.driver.waitForResponses(answered + 1)).slice(answered);
-    expect(textOf(answer!.body)).toContain("You do not have permission");
+    const answer = await answerTo(app, pressed);
+    expect(textOf(answer.body)).toContain("You do not have permission");
     expect(JSON.stringify(await app.keyward.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } }))).toBe(before);
     expect(await app.keyward.db.prisma.auditEvent.count()).toBe(audit);
   });

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ModalView } from "@slack/types";
 import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { inputBlocksOf } from "../../src/slack/listeners/submission.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { channelId } from "../support/app-harness.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
 
 describe("a refused roll through the real receiver (rule 11)", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const { app } = useSlackApp();
 
   it("refused for the key's role, it says why in the modal instead of naming a block the roll form lacks, and writes nothing", async () => {
     const adminId = app.addUser({ id: "UREFADM01", isAdmin: true });
@@ -33,6 +28,7 @@ describe("a refused roll through the real receiver (rule 11)", () => {
     } as ModalView & { id: string };
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
     const auditBefore = await app.keyward.db.prisma.auditEvent.count();
+    const mark = app.fake.mark();
 
     const submitted = await app.driver.viewSubmission({ userId: managerId, view: view as never, answers: { grace: { value: "24" } } });
 
@@ -46,6 +42,8 @@ describe("a refused roll through the real receiver (rule 11)", () => {
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);
     expect(await app.keyward.db.prisma.auditEvent.count()).toBe(auditBefore);
     expect((await app.keyward.services.keys.get(admin, key.id)).replacedBy).toBeNull();
-    expect(app.fake.callsTo("chat.postEphemeral")).toHaveLength(0);
+    // Nothing posted: asked once the app has finished the submission, after which nothing more comes of it.
+    await app.idle();
+    expect(app.fake.callsSince(mark, "chat.postEphemeral")).toHaveLength(0);
   });
 });

@@ -1,43 +1,36 @@
 import { randomBytes } from "node:crypto";
 import type { ModalView } from "@slack/types";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
+import { describe, expect, it } from "vitest";
 import { encodeSecretFormMetadata } from "../../src/slack/wire/form-metadata.ts";
 import { rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
 import type { RecordedCall } from "../support/fake-slack.ts";
-import { expectSecretOnlyDeliveredOnce, findBlock, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import type { Mark } from "../support/waits.ts";
+import { expectSecretOnlyDeliveredOnce, findBlock, modalFor, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 type Element = { action_id: string; value?: string; confirm?: Json };
 
 /** Issue 10 items 2 and 7: what the Home tab answers, end to end through the receiver. */
 describe("the Home tab through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let viewer: string;
-  let adminActor: Actor;
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UHOMEADM1", isAdmin: true });
-    viewer = app.addUser({ id: "UHOMEVIEW" });
-    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, viewer, "Viewer");
-  });
-  afterAll(async () => {
-    await app?.close();
+  const admin = "UHOMEADM1";
+  const viewer = "UHOMEVIEW";
+  const { app, admin: adminActor } = useSlackApp({
+    people: [
+      { id: admin, isAdmin: true },
+      { id: viewer, role: "Viewer" },
+    ],
   });
 
   const newKey = (name: string) => app.keyward.services.keys.create(adminActor, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
 
   /** Opens the Home tab as Slack does and returns the published view. */
   async function openHome(userId: string): Promise<Json> {
-    const before = app.fake.callsTo("views.publish").length;
+    const since = app.fake.mark();
     await app.driver.event({ type: "app_home_opened", user: userId, tab: "home", channel: "D0HOMETAB" } as never);
-    const [call] = (await app.fake.waitForCalls("views.publish", before + 1)).slice(before);
-    expect(call!.response.ok).toBe(true);
+    const call = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since });
+    expect(call.response.ok).toBe(true);
     return app.fake.getHomeView(userId)!;
   }
 
@@ -50,24 +43,24 @@ describe("the Home tab through the real receiver", () => {
     throw new Error(`no ${actionId} button${value ? ` for ${value}` : ""}`);
   }
 
-  /** Presses a Home tab button; returns the views.publish that answered it, and counts of what else Slack was asked. */
+  /** Presses a Home tab button; returns the views.publish that answered it, and marks from before the press. */
   async function pressOnHome(userId: string, home: Json, actionId: string, value: string, blockId?: string) {
-    const counts = { open: app.fake.callsTo("views.open").length, push: app.fake.callsTo("views.push").length, responses: app.driver.responses.length };
-    const before = app.fake.callsTo("views.publish").length;
+    const counts = { calls: app.fake.mark(), responses: app.driver.mark() };
     const pressed = await app.driver.blockAction({ userId, actionId, blockId: blockId ?? buttonOn(home, actionId, value).blockId, value, view: home as never });
     expect(pressed.status).toBe(200);
-    const [published] = (await app.fake.waitForCalls("views.publish", before + 1)).slice(before);
-    expect(published!.response.ok).toBe(true);
-    expect(published!.violations).toEqual([]);
-    return { published: published!, view: published!.args.view as Json, counts };
+    const published = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since: counts.calls });
+    expect(published.response.ok).toBe(true);
+    expect(published.violations).toEqual([]);
+    return { published, view: published.args.view as Json, counts };
   }
 
   /** No modal was opened or pushed for the press, and no message posted: the tab itself answered. */
-  async function expectNoSecondWindow(counts: { open: number; push: number; responses: number }): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    expect(app.fake.callsTo("views.open")).toHaveLength(counts.open);
-    expect(app.fake.callsTo("views.push")).toHaveLength(counts.push);
-    expect(app.driver.responses).toHaveLength(counts.responses);
+  async function expectNoSecondWindow(counts: { calls: Mark; responses: Mark }): Promise<void> {
+    // Asked once the app has finished the press: nothing it did not do by then comes of it later.
+    await app.idle();
+    expect(app.fake.callsSince(counts.calls, "views.open")).toHaveLength(0);
+    expect(app.fake.callsSince(counts.calls, "views.push")).toHaveLength(0);
+    expect(app.driver.responsesTo(() => true, counts.responses)).toHaveLength(0);
   }
 
   const statusOf = (view: Json) => (view.blocks as Json[])[1] as { block_id: string; text: { text: string } };
@@ -76,23 +69,24 @@ describe("the Home tab through the real receiver", () => {
   /** Creates a key through the create form opened from the Home tab. */
   async function createFromHome(name: string) {
     const home = await openHome(admin);
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({ userId: admin, actionId: "keyward.key.open_create", blockId: "home_actions", value: "create", view: home as never });
-    const form = await modalAfter(app, opened);
+    const form = await modalFor(
+      app,
+      await app.driver.blockAction({ userId: admin, actionId: "keyward.key.open_create", blockId: "home_actions", value: "create", view: home as never }),
+    );
     expect(form.callback_id).toBe("keyward.key.create");
     const role = (findBlock(form, "role").element as { options: Array<{ value: string; text: { text: string } }> }).options.find(
       (o) => o.text.text === "Viewer",
     )!;
-    const publishedBefore = app.fake.callsTo("views.publish").length;
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: admin, view: form, answers: { name: { value: name }, role: { value: role.value } } });
     expect(submitted.status).toBe(200);
-    return { submitted, publishedBefore };
+    return { submitted, since };
   }
 
   it("a create from the Home tab answers with a modal saying where the secret is, then republishes Home with the new key", async () => {
     app.fake.reset();
-    const { submitted, publishedBefore } = await createFromHome("from-home");
-    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
+    const { submitted, since } = await createFromHome("from-home");
+    const delivery = app.fake.callsSince(since, "chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
     const dm = String(delivery.args.channel);
     expect(dm).toMatch(/^D/);
     const secret = secretIn(delivery)!;
@@ -110,11 +104,11 @@ describe("the Home tab through the real receiver", () => {
     expect(said).not.toContain(secret);
 
     // Then the tab is published again, after the delivery, with the new key listed and a status line on top.
-    const [published] = (await app.fake.waitForCalls("views.publish", publishedBefore + 1)).slice(publishedBefore);
-    expect(published!.args.user_id).toBe(admin);
-    expect(published!.violations).toEqual([]);
-    expect(indexOf(published!)).toBeGreaterThan(indexOf(delivery));
-    const home = published!.args.view as Json;
+    const published = await app.fake.waitForCall("views.publish", () => true, { since });
+    expect(published.args.user_id).toBe(admin);
+    expect(published.violations).toEqual([]);
+    expect(indexOf(published)).toBeGreaterThan(indexOf(delivery));
+    const home = published.args.view as Json;
     expect(statusOf(home).block_id).toBe("home_status");
     expect(statusOf(home).text.text).toContain(":white_check_mark: Created *from-home*");
     expect((home.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*from-home*"))).toBe(true);
@@ -127,14 +121,14 @@ describe("the Home tab through the real receiver", () => {
     app.fake.reset();
     // From the Home tab the DM is the only route: it fails for the delivery and for the notice after it.
     app.fake.failNext("conversations.open", { error: "user_disabled", times: 2 });
-    const { submitted, publishedBefore } = await createFromHome("home-lost");
+    const { submitted, since } = await createFromHome("home-lost");
     expect(submitted.json).toMatchObject({ response_action: "update", view: { title: { text: "Not created" } } });
     expect(textOf(submitted.json)).toContain("removed again");
     const rows = await app.keyward.db.prisma.apiKey.findMany({ where: { name: "home-lost" } });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.deletedAt).not.toBeNull();
-    const [published] = (await app.fake.waitForCalls("views.publish", publishedBefore + 1)).slice(publishedBefore);
-    const home = published!.args.view as Json;
+    const published = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === admin, { since });
+    const home = published.args.view as Json;
     expect(statusOf(home).text.text).toContain(":no_entry:");
     expect(statusOf(home).text.text).toContain("removed again");
     expect((home.blocks as Json[]).some((b) => String(b.block_id).startsWith("key_") && textOf(b).includes("*home-lost*"))).toBe(false);
@@ -156,17 +150,18 @@ describe("the Home tab through the real receiver", () => {
         privateMetadata: encodeSecretFormMetadata({ home: true }, { keyId: key.id }),
       }),
     } as ModalView & { id: string };
+    const since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: admin, view: view as never, answers: { grace: { value: "24" } } });
     const answer = submitted.json as { response_action: string; view: Json };
     expect(answer).toMatchObject({ response_action: "update", view: { title: { text: "Key rolled" } } });
-    const delivery = app.fake.callsTo("chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
+    const delivery = app.fake.callsSince(since, "chat.postEphemeral").find((c) => secretIn(c) && c.response.ok)!;
     expect(textOf(answer.view)).toContain(`app_redirect?app=${app.fake.appId}`);
     expect(textOf(answer.view)).toContain("keeps working until");
     const secret = secretIn(delivery)!;
     expect((await verifyWhenActive(app, secret)).valid).toBe(true);
     expect((await app.keyward.services.keys.verify(old)).valid).toBe(true);
-    const [published] = await app.fake.waitForCalls("views.publish", 1);
-    expect(statusOf(published!.args.view as Json).text.text).toContain("Rolled *home-roll*");
+    const published = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === admin, { since });
+    expect(statusOf(published.args.view as Json).text.text).toContain("Rolled *home-roll*");
     await expectSecretOnlyDeliveredOnce(app, secret);
   });
 

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { WebClient } from "@slack/web-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
-import { botToken, channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { findBlock, modalAfter, textOf } from "./slack-flow-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { botToken, channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import type { DriverResponse } from "../support/slack-driver.ts";
+import { answerTo, findBlock, modalFor, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 type Button = { action_id: string; value: string };
@@ -12,54 +13,39 @@ type Button = { action_id: string; value: string };
 const ghToken = () => `ghp_${randomBytes(18).toString("hex")}`;
 
 describe("/keys integrations through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let manager: string;
-  let viewer: string;
-  let adminActor: Actor;
+  const admin = "UINTADMIN";
+  const manager = "UINTMGR01";
+  const viewer = "UINTVIEW1";
   const typed: string[] = [];
   const otherChannel = "C0OTHER001";
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UINTADMIN", isAdmin: true });
-    manager = app.addUser({ id: "UINTMGR01", tz: "Asia/Kathmandu" });
-    viewer = app.addUser({ id: "UINTVIEW1" });
-    app.fake.addChannel({ id: otherChannel, name: "alerts", members: [admin, manager], botIsMember: true });
-    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, manager, "Manager");
-    await app.keyward.services.roles.assign(adminActor, viewer, "Viewer");
-  });
-  afterAll(async () => {
-    await app?.close();
+  const { app, admin: adminActor } = useSlackApp({
+    people: [
+      { id: admin, isAdmin: true },
+      { id: manager, tz: "Asia/Kathmandu", role: "Manager" },
+      { id: viewer, role: "Viewer" },
+    ],
+    channels: [{ id: otherChannel, name: "alerts", members: [admin, manager], botIsMember: true }],
   });
 
   const configs = () => app.keyward.db.prisma.integrationConfig.findMany({ orderBy: { alias: "asc" } });
   const find = (alias: string) => app.keyward.db.prisma.integrationConfig.findFirstOrThrow({ where: { alias } });
 
-  async function lastResponse(count: number): Promise<Json> {
-    return (await app.driver.waitForResponses(count)).at(-1)!.body as Json;
+  /** The body of what the app posted to that request's response_url. */
+  async function answerOf(request: Promise<DriverResponse>): Promise<Json> {
+    return (await answerTo(app, request)).body as Json;
   }
 
   async function openFromCommand(userId: string, text: string): Promise<Json> {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId, text, channelId });
-    return modalAfter(app, opened);
+    return modalFor(app, await app.driver.command({ userId, text, channelId }));
   }
 
   /** The notice a refused form or button leaves in its modal. */
-  async function noticeIn(opened: number): Promise<string> {
-    await app.fake.waitForCalls("views.open", opened);
-    const viewId = (app.fake.callsTo("views.open")[opened - 1]!.response.view as { id: string }).id;
-    const deadline = Date.now() + 10_000;
-    while (textOf(app.fake.getView(viewId)).includes("One moment") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    return textOf(app.fake.getView(viewId));
+  async function noticeIn(request: Promise<DriverResponse>): Promise<string> {
+    return textOf(await modalFor(app, await request));
   }
 
   async function listMessage(userId: string, text = "integrations list"): Promise<Json> {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId, text, channelId });
-    const response = (await app.driver.waitForResponses(count + 1)).at(-1)!;
+    const response = await answerTo(app, app.driver.command({ userId, text, channelId }));
     expect(response.violations).toEqual([]);
     return response.body as Json;
   }
@@ -190,8 +176,7 @@ describe("/keys integrations through the real receiver", () => {
   it("rotates in place from a reminder's Rotate now, and follows up in the reminder's thread", async () => {
     const before = await find("cortex-github");
     const ts = await postReminder(before.id);
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const pressed = await app.driver.blockAction({
       userId: manager,
       actionId: "keyward.reminder.rotate",
       blockId: "reminder_actions",
@@ -199,7 +184,7 @@ describe("/keys integrations through the real receiver", () => {
       channelId,
       messageTs: ts,
     });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, pressed);
     expect(view.callback_id).toBe("keyward.integration.rotate");
     expect(textOf(view)).toContain(`…${before.last4}`);
     expect(JSON.parse(String(view.private_metadata))).toMatchObject({ id: before.id, ch: channelId, ts });
@@ -208,7 +193,7 @@ describe("/keys integrations through the real receiver", () => {
     expect(short.json).toMatchObject({ response_action: "errors", errors: { secret: expect.any(String) } });
     const secret = ghToken();
     typed.push(secret);
-    const posted = app.fake.callsTo("chat.postMessage").length;
+    const since = app.fake.mark();
     const rotated = await app.driver.viewSubmission({ userId: manager, view, answers: { secret: { value: secret }, expires_on: { value: "2031-06-30" } } });
     expect(rotated.json).toMatchObject({ response_action: "update" });
 
@@ -224,25 +209,25 @@ describe("/keys integrations through the real receiver", () => {
     expect(after.expiresAt!.toISOString()).toBe("2031-06-30T18:14:59.999Z");
     expect((await app.keyward.services.integrations.reveal(adminActor, "github", "cortex-github")).secret).toBe(secret);
 
-    const [followUp] = (await app.fake.waitForCalls("chat.postMessage", posted + 1)).slice(-1);
-    expect(followUp!.response.ok).toBe(true);
-    expect(followUp!.args).toMatchObject({ channel: channelId, thread_ts: ts });
-    expect(followUp!.args.text).toBe(`<@${manager}> rotated github/cortex-github (…${secret.slice(-4)}). Step 4: watch the integration for errors.`);
+    const followUp = await app.fake.waitForCall("chat.postMessage", () => true, { since });
+    expect(followUp.response.ok).toBe(true);
+    expect(followUp.args).toMatchObject({ channel: channelId, thread_ts: ts });
+    expect(followUp.args.text).toBe(`<@${manager}> rotated github/cortex-github (…${secret.slice(-4)}). Step 4: watch the integration for errors.`);
   });
 
   it("snoozes a reminder for a day and says when the next one comes", async () => {
     const config = await find("cortex-github");
     const ts = await postReminder(config.id);
-    const count = app.driver.responses.length;
-    await app.driver.blockAction({
-      userId: manager,
-      actionId: "keyward.reminder.snooze",
-      blockId: "reminder_actions",
-      value: config.id,
-      channelId,
-      messageTs: ts,
-    });
-    const answer = await lastResponse(count + 1);
+    const answer = await answerOf(
+      app.driver.blockAction({
+        userId: manager,
+        actionId: "keyward.reminder.snooze",
+        blockId: "reminder_actions",
+        value: config.id,
+        channelId,
+        messageTs: ts,
+      }),
+    );
     expect(answer).toMatchObject({ response_type: "ephemeral", replace_original: false });
     expect(textOf(answer)).toContain("Snoozed");
     expect(textOf(answer)).toMatch(/no sooner than <!date\^\d+\^/);
@@ -251,7 +236,7 @@ describe("/keys integrations through the real receiver", () => {
     expect(await app.keyward.db.prisma.auditEvent.count({ where: { action: "integration.snooze", actorId: manager } })).toBe(1);
 
     // An API-key reminder's Snooze goes to the key (test/slack/api-key-reminders.e2e.test.ts); this one names no key.
-    await app.driver.blockAction({
+    const noKey = app.driver.blockAction({
       userId: manager,
       actionId: "keyward.reminder.snooze",
       blockId: "reminder_actions",
@@ -259,14 +244,13 @@ describe("/keys integrations through the real receiver", () => {
       channelId,
       messageTs: ts,
     });
-    expect(textOf(await lastResponse(count + 2))).toContain("The API key was not found");
+    expect(textOf(await answerOf(noKey))).toContain("The API key was not found");
   });
 
   it("opens the API-key roll form from an API-key reminder's Rotate now", async () => {
     const { key } = await app.keyward.services.keys.create(adminActor, { name: "reminded-key", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
     const ts = await postReminder(`apikey.${key.id}`);
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const pressed = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.reminder.rotate",
       blockId: "reminder_actions",
@@ -274,7 +258,7 @@ describe("/keys integrations through the real receiver", () => {
       channelId,
       messageTs: ts,
     });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, pressed);
     expect(view.callback_id).toBe("keyward.key.roll");
     expect(textOf(view)).toContain("reminded-key");
   });
@@ -287,20 +271,17 @@ describe("/keys integrations through the real receiver", () => {
     expect(backup.isDefault).toBeFalsy();
 
     const message = await listMessage(manager);
-    const count = app.driver.responses.length;
-    await press(manager, message, "keyward.integration.set_default", backup.id);
-    expect(textOf(await lastResponse(count + 1))).toContain("is now the default for github");
+    expect(textOf(await answerOf(press(manager, message, "keyward.integration.set_default", backup.id)))).toContain("is now the default for github");
     expect((await find("backup-github")).isDefault).toBe(true);
     expect((await find("cortex-github")).isDefault).toBeFalsy();
     expect((await app.keyward.services.integrations.resolve(adminActor, "github", "unknown")).alias).toBe("backup-github");
 
-    await app.driver.command({ userId: manager, text: "integrations default github cortex-github", channelId });
-    expect(textOf(await lastResponse(count + 2))).toContain("cortex-github");
+    expect(textOf(await answerOf(app.driver.command({ userId: manager, text: "integrations default github cortex-github", channelId })))).toContain(
+      "cortex-github",
+    );
     expect((await find("cortex-github")).isDefault).toBe(true);
 
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await press(manager, message, "keyward.integration.open_channel", backup.id);
-    const form = await modalAfter(app, opened);
+    const form = await modalFor(app, await press(manager, message, "keyward.integration.open_channel", backup.id));
     expect(form.callback_id).toBe("keyward.integration.channel");
     const saved = await app.driver.viewSubmission({ userId: manager, view: form, answers: { channel: { value: otherChannel } } });
     expect(saved.json).toMatchObject({ response_action: "update" });
@@ -324,9 +305,9 @@ describe("/keys integrations through the real receiver", () => {
     expect(textOf(seen)).not.toContain("keyward.integration.delete");
     expect(textOf(seen)).not.toContain("keyward.integration.open_add");
 
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: viewer, text: "integrations add", channelId });
-    expect(await noticeIn(opened)).toContain("You do not have permission to edit integrations");
+    expect(await noticeIn(app.driver.command({ userId: viewer, text: "integrations add", channelId }))).toContain(
+      "You do not have permission to edit integrations",
+    );
 
     // Forged submissions of forms a Manager opened, and buttons a Viewer was never shown.
     const addForm = await openFromCommand(manager, "integrations add");
@@ -346,36 +327,17 @@ describe("/keys integrations through the real receiver", () => {
     expect(textOf(forgedChannel.json)).toContain("You do not have permission");
 
     const managerList = await listMessage(manager);
-    const count = app.driver.responses.length;
-    await press(viewer, managerList, "keyward.integration.delete", cortex.id);
-    expect(textOf(await lastResponse(count + 1))).toContain("You do not have permission");
+    expect(textOf(await answerOf(press(viewer, managerList, "keyward.integration.delete", cortex.id)))).toContain("You do not have permission");
     const backup = await find("backup-github");
-    await press(viewer, managerList, "keyward.integration.set_default", backup.id);
-    expect(textOf(await lastResponse(count + 2))).toContain("You do not have permission");
-    await app.driver.command({ userId: viewer, text: "integrations delete github cortex-github", channelId });
-    expect(textOf(await lastResponse(count + 3))).toContain("You do not have permission");
-    await app.driver.command({ userId: viewer, text: "integrations default github backup-github", channelId });
-    expect(textOf(await lastResponse(count + 4))).toContain("You do not have permission");
+    expect(textOf(await answerOf(press(viewer, managerList, "keyward.integration.set_default", backup.id)))).toContain("You do not have permission");
+    const typedByViewer = (text: string) => answerOf(app.driver.command({ userId: viewer, text, channelId }));
+    expect(textOf(await typedByViewer("integrations delete github cortex-github"))).toContain("You do not have permission");
+    expect(textOf(await typedByViewer("integrations default github backup-github"))).toContain("You do not have permission");
     const ts = await postReminder(cortex.id);
-    await app.driver.blockAction({
-      userId: viewer,
-      actionId: "keyward.reminder.snooze",
-      blockId: "reminder_actions",
-      value: cortex.id,
-      channelId,
-      messageTs: ts,
-    });
-    expect(textOf(await lastResponse(count + 5))).toContain("You do not have permission");
-    const rotateOpened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
-      userId: viewer,
-      actionId: "keyward.reminder.rotate",
-      blockId: "reminder_actions",
-      value: cortex.id,
-      channelId,
-      messageTs: ts,
-    });
-    expect(await noticeIn(rotateOpened)).toContain("You do not have permission to edit integrations");
+    const reminderButton = (actionId: string) =>
+      app.driver.blockAction({ userId: viewer, actionId, blockId: "reminder_actions", value: cortex.id, channelId, messageTs: ts });
+    expect(textOf(await answerOf(reminderButton("keyward.reminder.snooze")))).toContain("You do not have permission");
+    expect(await noticeIn(reminderButton("keyward.reminder.rotate"))).toContain("You do not have permission to edit integrations");
 
     expect(JSON.stringify(await configs())).toBe(before);
     expect(await app.keyward.db.prisma.auditEvent.count()).toBe(auditBefore);
@@ -383,13 +345,10 @@ describe("/keys integrations through the real receiver", () => {
 
   it("deletes only after confirmation, from the command and from a list button", async () => {
     const backup = await find("backup-github");
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: manager, text: "integrations delete github backup-github", channelId });
-    const question = await lastResponse(count + 1);
+    const question = await answerOf(app.driver.command({ userId: manager, text: "integrations delete github backup-github", channelId }));
     expect(textOf(question)).toContain("cannot be undone");
     expect(await configs()).toHaveLength(2);
-    await press(manager, question, "keyward.integration.delete", backup.id);
-    const done = await lastResponse(count + 2);
+    const done = await answerOf(press(manager, question, "keyward.integration.delete", backup.id));
     expect(done).toMatchObject({ replace_original: true });
     expect(textOf(done)).toContain("Deleted *github/backup-github*");
     expect((await configs()).map((c) => c.alias)).toEqual(["cortex-github"]);
@@ -401,8 +360,7 @@ describe("/keys integrations through the real receiver", () => {
     const list = await listMessage(manager);
     const { button } = buttonFor(list, "keyward.integration.delete", oncall.id);
     expect(textOf(button)).toContain("confirm");
-    await press(manager, list, "keyward.integration.delete", oncall.id);
-    const deleted = textOf(await lastResponse(count + 4));
+    const deleted = textOf(await answerOf(press(manager, list, "keyward.integration.delete", oncall.id)));
     expect(deleted).toContain("Deleted *pagerduty/oncall*");
     expect(deleted).toContain("pagerduty has no default now");
     expect((await configs()).map((c) => c.alias)).toEqual(["cortex-github"]);
@@ -424,8 +382,7 @@ describe("/keys integrations through the real receiver", () => {
       const nav = (page.blocks as Json[]).find((b) => b.block_id === "integrations_nav");
       const next = (nav?.elements as Button[] | undefined)?.find((e) => e.action_id === "keyward.integration.list_next");
       if (!next) break;
-      const count = app.driver.responses.length;
-      await app.driver.blockAction({
+      const pressed = app.driver.blockAction({
         userId: admin,
         actionId: next.action_id,
         blockId: "integrations_nav",
@@ -434,18 +391,19 @@ describe("/keys integrations through the real receiver", () => {
         messageTs: "1790000000.000100",
         message: { blocks: page.blocks } as never,
       });
-      const response = (await app.driver.waitForResponses(count + 1)).at(-1)!;
+      const response = await answerTo(app, pressed);
       expect(response.violations).toEqual([]);
       page = response.body as Json;
     }
     expect(seen.size).toBe(40);
 
-    const published = app.fake.callsTo("views.publish").length + 1;
+    const published = (since: number) => app.fake.waitForCall("views.publish", (c) => c.args.user_id === admin, { since });
+    const opening = app.fake.mark();
     await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOMEINT" } as never);
-    const [call] = (await app.fake.waitForCalls("views.publish", published)).slice(-1);
-    expect(call!.response.ok).toBe(true);
-    expect(call!.violations).toEqual([]);
-    const home = call!.args.view as Json;
+    const call = await published(opening);
+    expect(call.response.ok).toBe(true);
+    expect(call.violations).toEqual([]);
+    const home = call.args.view as Json;
     expect((home.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     expect(textOf(home)).toContain("Integrations");
     expect(textOf(home)).toContain("keyward.integration.open_add");
@@ -455,21 +413,20 @@ describe("/keys integrations through the real receiver", () => {
     const cortex = await find("cortex-github");
     const homeView = app.fake.getHomeView(admin)!;
     const block = (homeView.blocks as Json[]).find((b) => textOf(b).includes(`"value":"${cortex.id}"`) && b.type === "actions")!;
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const pressed = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.integration.open_rotate",
       blockId: String(block.block_id),
       value: cortex.id,
       view: homeView,
     });
-    const form = await modalAfter(app, opened);
+    const form = await modalFor(app, pressed);
     const secret = ghToken();
     typed.push(secret);
-    const publishedBefore = app.fake.callsTo("views.publish").length;
+    const rotating = app.fake.mark();
     const rotated = await app.driver.viewSubmission({ userId: admin, view: form, answers: { secret: { value: secret } } });
     expect(rotated.json).toMatchObject({ response_action: "update" });
-    await app.fake.waitForCalls("views.publish", publishedBefore + 1);
+    await published(rotating);
     expect((await find("cortex-github")).expiresAt).toBeNull();
   }, 60_000);
 

@@ -1,43 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { describe, expect, it } from "vitest";
+import { channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
 import {
   createKeyThroughSlack,
   expectEveryMessageHasText,
   expectNoRawKeyIds,
   expectSecretOnlyDeliveredOnce,
   findBlock,
-  modalAfter,
+  modalFor,
   secretIn,
   textOf,
   verifyWhenActive,
 } from "./slack-flow-helpers.ts";
 
 describe("key flows through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let member: string;
-  let outsider: string;
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UADMIN01", isAdmin: true, tz: "America/New_York" });
-    member = app.addUser({ id: "UMEMBER1", tz: "Asia/Kathmandu" });
-    outsider = app.addUser({ id: "UOUTSIDE" });
-    const adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, member, "Member");
-  });
-  afterAll(async () => {
-    await app?.close();
+  const admin = "UADMIN01";
+  const member = "UMEMBER1";
+  const outsider = "UOUTSIDE";
+  const { app } = useSlackApp({
+    people: [{ id: admin, isAdmin: true, tz: "America/New_York" }, { id: member, tz: "Asia/Kathmandu", role: "Member" }, { id: outsider }],
   });
 
   it("creates a key from /keys create and shows the secret once, ephemerally, in the channel", async () => {
-    const { submitted, view } = await createKeyThroughSlack(app, admin, { name: "deploy-bot", role: "Manager", description: "CI deploys" });
+    const { submitted, view, mark } = await createKeyThroughSlack(app, admin, { name: "deploy-bot", role: "Manager", description: "CI deploys" });
     expect(submitted.status).toBe(200);
     expect(submitted.json).toEqual({ response_action: "clear" });
     // The form offered the role list and a default expiry 90 days ahead in the creator's zone.
     expect(textOf(findBlock(view, "role"))).toContain("Admin");
     expect(view.private_metadata).not.toMatch(/kw_/);
-    const [delivery] = await app.fake.waitForCalls("chat.postEphemeral", 1);
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", (c) => c.args.user === admin, { since: mark });
     expect(delivery!.args).toMatchObject({ channel: channelId, user: admin });
     const secret = secretIn(delivery!)!;
     expect(secret).toBeDefined();
@@ -59,38 +50,28 @@ describe("key flows through the real receiver", () => {
   });
 
   it("refuses a member's service key at submit, and lets them make a personal one", async () => {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: member, text: "create", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: member, text: "create", channelId }));
     // A Member may only make personal keys with roles within their own permissions.
     const kinds = textOf(findBlock(view, "kind"));
     expect(kinds).toContain("personal");
     expect(kinds).not.toContain('"value":"service"');
     expect(textOf(findBlock(view, "role"))).not.toContain("Manager");
-    const { submitted } = await createKeyThroughSlack(app, member, { name: "laptop", role: "Member", kind: "personal" });
+    const { submitted, mark } = await createKeyThroughSlack(app, member, { name: "laptop", role: "Member", kind: "personal" });
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const delivery = (await app.fake.waitForCalls("chat.postEphemeral", 2)).at(-1)!;
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", (c) => c.args.user === member, { since: mark });
     const secret = secretIn(delivery)!;
     expect((await verifyWhenActive(app, secret)).valid).toBe(true);
   });
 
   it("tells a person without a role that they cannot create keys, and writes nothing", async () => {
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: outsider, text: "create", channelId });
-    await app.fake.waitForCalls("views.open", opened);
-    const viewId = (app.fake.callsTo("views.open")[opened - 1]!.response.view as { id: string }).id;
-    await app.fake.waitForCalls("views.update", app.fake.callsTo("views.update").length || 1);
-    const deadline = Date.now() + 10_000;
-    while (!textOf(app.fake.getView(viewId)).includes("permission") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(textOf(app.fake.getView(viewId))).toContain("You do not have permission to create API keys");
+    const view = await modalFor(app, await app.driver.command({ userId: outsider, text: "create", channelId }));
+    expect(textOf(view)).toContain("You do not have permission to create API keys");
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);
   });
 
   it("re-checks permission on submit: a forged submission from someone without a role writes nothing", async () => {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: "create", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "create", channelId }));
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
     const roleValue = (findBlock(view, "role").element as { options: Array<{ value: string }> }).options[0]!.value;
     const forged = await app.driver.viewSubmission({ userId: outsider, view, answers: { name: { value: "forged" }, role: { value: roleValue } } });

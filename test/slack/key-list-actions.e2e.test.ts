@@ -1,32 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { describe, expect, it } from "vitest";
+import { channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
 import type { CollectedResponse, DriverResponse } from "../support/slack-driver.ts";
-import { modalAfter, textOf } from "./slack-flow-helpers.ts";
+import { modalFor, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 const messageTs = "1790000000.000100";
 
 describe("key list rows act in the list they are in, through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let viewer: string;
-  let adminActor: Actor;
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UADMINLST", isOwner: true });
-    viewer = app.addUser({ id: "UVIEWLST1" });
-    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, viewer, "Viewer");
-  });
-  afterAll(async () => {
-    await app?.close();
+  const [admin, viewer] = ["UADMINLST", "UVIEWLST1"];
+  const { app, admin: adminActor } = useSlackApp({
+    people: [
+      { id: admin, isOwner: true },
+      { id: viewer, role: "Viewer" },
+    ],
   });
 
   const newKey = (name: string) => app.keyward.services.keys.create(adminActor, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
 
-  /** Presses something in a list message; answers with what the app posted to that press's own response_url. */
+  /** Presses something in a list message; answers with what the app posted next, which must be to that press's own response_url. */
   async function press(
     userId: string,
     message: Json,
@@ -34,19 +26,18 @@ describe("key list rows act in the list they are in, through the real receiver",
     blockId: string,
     value: string,
   ): Promise<{ sent: DriverResponse; answer: CollectedResponse }> {
-    const count = app.driver.responses.length;
+    const since = app.driver.mark();
     const sent = await app.driver.blockAction({ userId, actionId, blockId, value, messageTs, message: { blocks: message.blocks } as never, channelId });
     expect(sent.status).toBe(200);
-    const answer = (await app.driver.waitForResponses(count + 1)).at(-1)!;
+    const answer = await app.driver.waitForResponse(() => true, { since });
     expect(answer.url).toBe(sent.sent.response_url);
     expect(answer.violations).toEqual([]);
     return { sent, answer };
   }
 
   async function command(userId: string, text: string): Promise<Json> {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId, text, channelId });
-    return (await app.driver.waitForResponses(count + 1)).at(-1)!.body as Json;
+    const ack = await app.driver.command({ userId, text, channelId });
+    return (await app.driver.waitForResponse(ack)).body as Json;
   }
 
   /** The list page (walking Next from page 1) whose rows include one matching `row`. */
@@ -124,7 +115,7 @@ describe("key list rows act in the list they are in, through the real receiver",
     const page = await pageWith(admin, /^\*dead-url\*/);
     const asked = (await press(admin, page, "keyward.key.row_menu", rowOf(page, "dead-url").blockId, option(rowOf(page, "dead-url"), "Delete"))).answer
       .body as Json;
-    const count = app.driver.responses.length;
+    const since = app.driver.mark();
     app.driver.failNextResponse(404); // the response_url is used up or past its 30 minutes
     await app.driver.blockAction({
       userId: admin,
@@ -135,7 +126,7 @@ describe("key list rows act in the list they are in, through the real receiver",
       message: { blocks: asked.blocks } as never,
       channelId,
     });
-    const [refused, told] = (await app.driver.waitForResponses(count + 2)).slice(count);
+    const [refused, told] = await app.driver.waitForResponsesTo(() => true, 2, { since });
     expect(refused!.status).toBe(404);
     expect(textOf(told!.body)).toContain("Deleted dead-url");
     expect(textOf(told!.body)).not.toContain("nothing was changed");
@@ -145,20 +136,19 @@ describe("key list rows act in the list they are in, through the real receiver",
   it("renames from the row menu: the modal carries the list's response_url and page, and on submit the list is replaced", async () => {
     await newKey("ren-a");
     const page = await pageWith(admin, /^\*ren-a\*/);
-    const opened = app.fake.callsTo("views.open").length + 1;
-    const { sent } = await pressMenu(page, "ren-a", "Rename");
-    const view = await modalAfter(app, opened);
+    const sent = await pressMenu(page, "ren-a", "Rename");
+    const view = await modalFor(app, sent);
     expect(view.callback_id).toBe("keyward.key.edit");
     const metadata = view.private_metadata as string;
     expect(metadata.length).toBeLessThanOrEqual(3000);
     expect(metadata).not.toMatch(/kw_[0-9A-Za-z]{10}/);
     expect(JSON.parse(metadata)).toMatchObject({ ru: sent.sent.response_url, pg: 2 });
 
-    const count = app.driver.responses.length;
+    const since = app.driver.mark();
     const submitted = await app.driver.viewSubmission({ userId: admin, view, answers: { name: { value: "ren-b" } } });
     // The list shows the result, so the form just closes.
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const replaced = (await app.driver.waitForResponses(count + 1)).at(-1)!;
+    const replaced = await app.driver.waitForResponse(() => true, { since });
     expect(replaced.url).toBe(sent.sent.response_url);
     expect(replaced.violations).toEqual([]);
     const body = replaced.body as Json;
@@ -171,8 +161,7 @@ describe("key list rows act in the list they are in, through the real receiver",
   });
 
   /** Picks `label` in `name`'s row menu. */
-  async function pressMenu(page: Json, name: string, label: string) {
-    const count = app.driver.responses.length;
+  async function pressMenu(page: Json, name: string, label: string): Promise<DriverResponse> {
     const row = rowOf(page, name);
     const sent = await app.driver.blockAction({
       userId: admin,
@@ -184,15 +173,13 @@ describe("key list rows act in the list they are in, through the real receiver",
       channelId,
     });
     expect(sent.status).toBe(200);
-    return { sent, count };
+    return sent;
   }
 
   it("opens the roll form from the row menu", async () => {
     await newKey("roll-me");
     const page = await pageWith(admin, /^\*roll-me\*/);
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await pressMenu(page, "roll-me", "Roll");
-    expect((await modalAfter(app, opened)).callback_id).toBe("keyward.key.roll");
+    expect((await modalFor(app, await pressMenu(page, "roll-me", "Roll"))).callback_id).toBe("keyward.key.roll");
   });
 
   it("shows a rolled key as being replaced, and Stop old key now ends its grace at once and replaces the list", async () => {
@@ -262,14 +249,16 @@ describe("key list rows act in the list they are in, through the real receiver",
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
   });
 
+  /** The admin's Home tab as the app next publishes it, after the mark. */
+  const published = (since: number) => app.fake.waitForCall("views.publish", (c) => c.args.user_id === admin, { since });
+
   it("works on the Home tab too: Delete asks in the row, then Home is republished without the key", async () => {
-    const published = () => app.fake.callsTo("views.publish").length;
-    let count = published();
+    let since = app.fake.mark();
     await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOMELST" } as never);
-    let home = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    let home = (await published(since)).args.view as Json;
     const menuRow = rows(home).find((r) => r.accessory?.type === "overflow")!;
     const name = menuRow.text.split("*")[1]!;
-    count = published();
+    since = app.fake.mark();
     await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.key.row_menu",
@@ -277,10 +266,10 @@ describe("key list rows act in the list they are in, through the real receiver",
       value: option(menuRow, "Delete"),
       view: app.fake.getHomeView(admin),
     });
-    home = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    home = (await published(since)).args.view as Json;
     expect(textOf((home.blocks as Json[]).find((b) => b.block_id === "delete_question"))).toContain(name);
     expect(await app.keyward.db.prisma.apiKey.count({ where: { name, deletedAt: null } })).toBe(1);
-    count = published();
+    since = app.fake.mark();
     await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.key.ask_delete",
@@ -288,7 +277,7 @@ describe("key list rows act in the list they are in, through the real receiver",
       value: buttonIn(home, "delete_actions", "keyward.key.ask_delete"),
       view: app.fake.getHomeView(admin),
     });
-    const after = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!;
+    const after = await published(since);
     expect(after.violations).toEqual([]);
     const view = after.args.view as Json;
     expect(textOf((view.blocks as Json[]).find((b) => b.block_id === "home_status"))).toContain(`Deleted ${name}`);
@@ -297,25 +286,24 @@ describe("key list rows act in the list they are in, through the real receiver",
   });
 
   it("renames from the Home tab's row menu: on submit the form closes and Home is republished with the result", async () => {
-    let count = app.fake.callsTo("views.publish").length;
+    let since = app.fake.mark();
     await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOMELST" } as never);
-    const home = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    const home = (await published(since)).args.view as Json;
     const row = rows(home).find((r) => r.accessory?.type === "overflow")!;
     const name = row.text.split("*")[1]!;
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const renaming = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.key.row_menu",
       blockId: row.blockId,
       value: option(row, "Rename"),
       view: app.fake.getHomeView(admin),
     });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, renaming);
     expect(JSON.parse(view.private_metadata as string)).toMatchObject({ home: 1, pg: 1 });
-    count = app.fake.callsTo("views.publish").length;
+    since = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: admin, view, answers: { name: { value: `${name}-renamed` } } });
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const after = (await app.fake.waitForCalls("views.publish", count + 1)).at(-1)!.args.view as Json;
+    const after = (await published(since)).args.view as Json;
     expect(textOf((after.blocks as Json[]).find((b) => b.block_id === "home_status"))).toContain(`Renamed ${name} → ${name}-renamed.`);
   });
 

@@ -1,42 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { expectEveryMessageHasText, expectNoRawKeyIds, modalAfter, textOf } from "./slack-flow-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { answerTo, confirmDelete, expectEveryMessageHasText, expectNoRawKeyIds, modalFor, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
 describe("listing, renaming, deleting, roles, audit and help through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  let viewer: string;
-  let nobody: string;
-  let adminActor: Actor;
-
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UADMIN02", isOwner: true });
-    viewer = app.addUser({ id: "UVIEWER2" });
-    nobody = app.addUser({ id: "UNOBODY2" });
-    adminActor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
-    await app.keyward.services.roles.assign(adminActor, viewer, "Viewer");
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const admin = "UADMIN02";
+  const viewer = "UVIEWER2";
+  const nobody = "UNOBODY2";
+  const { app, admin: adminActor } = useSlackApp({ people: [{ id: admin, isOwner: true }, { id: viewer, role: "Viewer" }, { id: nobody }] });
 
   const newKey = (name: string) => app.keyward.services.keys.create(adminActor, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
 
-  async function lastResponse(count: number) {
-    const responses = await app.driver.waitForResponses(count);
-    return responses.at(-1)!;
-  }
-
   it("lists keys with their facts and buttons, and pages through 500 keys by cursor", async () => {
     for (let i = 0; i < 500; i++) await newKey(`bulk-${String(i).padStart(3, "0")}`);
-    const before = app.driver.responses.length;
     const ack = await app.driver.command({ userId: admin, text: "list", channelId });
     expect(ack.status).toBe(200);
-    const first = await lastResponse(before + 1);
+    const first = await app.driver.waitForResponse(ack);
     expect(first.violations).toEqual([]);
     const body = first.body as Json;
     expect(body.response_type).toBe("ephemeral");
@@ -55,8 +36,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       const nav = (page.blocks as Json[]).find((b) => b.block_id === "keys_nav");
       const next = (nav?.elements as Json[] | undefined)?.find((e) => e.action_id === "keyward.key.list_next");
       if (!next) break;
-      const count = app.driver.responses.length;
-      await app.driver.blockAction({
+      const pressed = app.driver.blockAction({
         userId: admin,
         actionId: "keyward.key.list_next",
         blockId: "keys_nav",
@@ -65,31 +45,25 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
         message: { blocks: page.blocks } as never,
         channelId,
       });
-      page = (await lastResponse(count + 1)).body as Json;
+      page = (await answerTo(app, pressed)).body as Json;
       expect((page.blocks as unknown[]).length).toBeLessThanOrEqual(50);
     }
     expect(seen.size).toBe(500);
     // A typed page number lands on the same keys.
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: admin, text: "list 3", channelId });
-    expect(textOf((await lastResponse(count + 1)).body)).toContain("bulk-030");
+    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "list 3", channelId }))).body)).toContain("bulk-030");
   }, 120_000);
 
   it("shows a viewer the list without change buttons, and refuses a person without a role", async () => {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: viewer, text: "list", channelId });
-    const seen = textOf((await lastResponse(count + 1)).body);
+    const seen = textOf((await answerTo(app, app.driver.command({ userId: viewer, text: "list", channelId }))).body);
     expect(seen).toContain("bulk-000");
     expect(seen).not.toContain("keyward.key.row_menu");
-    await app.driver.command({ userId: nobody, text: "list", channelId });
-    expect(textOf((await lastResponse(count + 2)).body)).toContain("You do not have permission to view API keys");
+    const refused = await answerTo(app, app.driver.command({ userId: nobody, text: "list", channelId }));
+    expect(textOf(refused.body)).toContain("You do not have permission to view API keys");
   });
 
   it("renames a key through the edit modal; role and expiry stay", async () => {
     const { key } = await newKey("to-rename");
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: "edit to-rename", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "edit to-rename", channelId }));
     expect(view.callback_id).toBe("keyward.key.edit");
     const empty = await app.driver.viewSubmission({ userId: admin, view, answers: { name: { value: "   " } } });
     expect(empty.json).toMatchObject({ response_action: "errors", errors: { name: expect.any(String) } });
@@ -105,29 +79,17 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
 
   it("asks before deleting, deletes on confirmation, and the key is refused at once", async () => {
     const { key, secret } = await newKey("to-delete");
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: admin, text: "delete to-delete", channelId });
-    const question = (await lastResponse(count + 1)).body as Json;
+    const question = (await answerTo(app, app.driver.command({ userId: admin, text: "delete to-delete", channelId }))).body as Json;
     expect(textOf(question)).toContain("cannot be undone");
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true); // nothing deleted yet
-    await app.driver.blockAction({
-      userId: admin,
-      actionId: "keyward.key.ask_delete",
-      blockId: "delete_actions",
-      value: key.id,
-      messageTs: "1790000000.000100",
-      message: { blocks: question.blocks } as never,
-      channelId,
-    });
-    const done = (await lastResponse(count + 2)).body as Json;
+    const done = await confirmDelete(app, admin, key.id, question);
     expect(textOf(done)).toContain("Deleted to-delete");
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
   });
 
   it("refuses a delete button pressed by a viewer or carrying another workspace's key id", async () => {
     const { key } = await newKey("guarded");
-    const count = app.driver.responses.length;
-    await app.driver.blockAction({
+    const pressed = app.driver.blockAction({
       userId: viewer,
       actionId: "keyward.key.delete",
       blockId: "key_actions_0",
@@ -136,7 +98,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       message: { blocks: [] } as never,
       channelId,
     });
-    expect(textOf((await lastResponse(count + 1)).body)).toContain("You do not have permission");
+    expect(textOf((await answerTo(app, pressed)).body)).toContain("You do not have permission");
     // Another workspace's admin presses a button carrying this key's id: not found there.
     const otherTeam = await app.keyward.services.access.actorForUser("TOTHERWS1", "UOTHER01", { isWorkspaceAdmin: true }, "slack");
     await expect(app.keyward.services.keys.delete(otherTeam, key.id)).rejects.toMatchObject({ code: "not_found" });
@@ -144,12 +106,9 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
   });
 
   it("lists roles, creates a custom role from the checklist and assigns it", async () => {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: admin, text: "roles", channelId });
-    const roles = (await lastResponse(count + 1)).body as Json;
+    const roles = (await answerTo(app, app.driver.command({ userId: admin, text: "roles", channelId }))).body as Json;
     expect(textOf(roles)).toContain("Manager");
-    const openedCreate = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const opening = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.role.open_create",
       blockId: "roles_actions",
@@ -158,7 +117,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       message: { blocks: roles.blocks } as never,
       channelId,
     });
-    const form = await modalAfter(app, openedCreate);
+    const form = await modalFor(app, opening);
     const bad = await app.driver.viewSubmission({ userId: admin, view: form, answers: { role_name: { value: "Rotator" }, permissions: { value: [] } } });
     expect(bad.json).toMatchObject({ response_action: "errors", errors: { permissions: expect.any(String) } });
     const ok = await app.driver.viewSubmission({
@@ -167,8 +126,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       answers: { role_name: { value: "Rotator" }, permissions: { value: ["api_keys.view", "api_keys.edit"] } },
     });
     expect(ok.json).toMatchObject({ response_action: "update" });
-    const openedAssign = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const assigning = await app.driver.blockAction({
       userId: admin,
       actionId: "keyward.role.open_assign",
       blockId: "roles_actions",
@@ -177,7 +135,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       message: { blocks: roles.blocks } as never,
       channelId,
     });
-    const assign = await modalAfter(app, openedAssign);
+    const assign = await modalFor(app, assigning);
     const rotator = (
       (assign.blocks as Json[]).find((b) => b.block_id === "role")!.element as { options: Array<{ value: string; text: { text: string } }> }
     ).options.find((o) => o.text.text === "Rotator")!;
@@ -186,8 +144,7 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
     const now = await app.keyward.services.access.actorForUser(app.fake.teamId, nobody, { isWorkspaceAdmin: false }, "slack");
     expect(now.roleName).toBe("Rotator");
     // A viewer cannot open the role forms.
-    const openedDenied = app.fake.callsTo("views.open").length + 1;
-    await app.driver.blockAction({
+    const denied = await app.driver.blockAction({
       userId: viewer,
       actionId: "keyward.role.open_create",
       blockId: "roles_actions",
@@ -196,53 +153,44 @@ describe("listing, renaming, deleting, roles, audit and help through the real re
       message: { blocks: roles.blocks } as never,
       channelId,
     });
-    await app.fake.waitForCalls("views.open", openedDenied);
-    const viewId = (app.fake.callsTo("views.open").at(-1)!.response.view as { id: string }).id;
-    const deadline = Date.now() + 10_000;
-    while (!textOf(app.fake.getView(viewId)).includes("permission") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(textOf(app.fake.getView(viewId))).toContain("You do not have permission to manage roles");
+    expect(textOf(await modalFor(app, denied))).toContain("You do not have permission to manage roles");
   });
 
   it("shows the audit log and help fitted to the role", async () => {
-    const count = app.driver.responses.length;
-    await app.driver.command({ userId: admin, text: "audit 5", channelId });
-    const audit = textOf((await lastResponse(count + 1)).body);
+    const said = async (userId: string, text: string) => textOf((await answerTo(app, app.driver.command({ userId, text, channelId }))).body);
+    const audit = await said(admin, "audit 5");
     // Actions read as verbs, the actor as a mention, the role assigned by name.
     expect(audit).toContain(`<@${admin}> assigned role *Rotator* to <@${nobody}>`);
     expect(audit).not.toContain("role.assign");
-    await app.driver.command({ userId: viewer, text: "", channelId });
-    const help = textOf((await lastResponse(count + 2)).body);
+    const help = await said(viewer, "");
     expect(help).toContain("Viewer");
     expect(help).toContain("/keys list");
     expect(help).not.toContain("/keys create");
-    await app.driver.command({ userId: admin, text: "help", channelId });
-    const adminHelp = textOf((await lastResponse(count + 3)).body);
+    const adminHelp = await said(admin, "help");
     expect(adminHelp).toContain("/keys create");
     expect(adminHelp).toContain("/keys audit");
-    await app.driver.command({ userId: admin, text: "frobnicate now", channelId });
-    const usage = textOf((await lastResponse(count + 4)).body);
+    const usage = await said(admin, "frobnicate now");
     expect(usage).toContain("There is no `frobnicate` command");
     expect(usage).toContain("/keys list");
-    await app.driver.command({ userId: admin, text: "list banana", channelId });
-    expect(textOf((await lastResponse(count + 5)).body)).toContain("takes a page number");
+    expect(await said(admin, "list banana")).toContain("takes a page number");
   });
 
   it("publishes a Home tab within Block Kit's limits whatever the number of keys", async () => {
-    const published = app.fake.callsTo("views.publish").length + 1;
+    const since = app.fake.mark();
     const ack = await app.driver.event({ type: "app_home_opened", user: admin, tab: "home", channel: "D0HOME" } as never);
     expect(ack.status).toBe(200);
-    const [call] = (await app.fake.waitForCalls("views.publish", published)).slice(-1);
-    expect(call!.response.ok).toBe(true);
-    expect(call!.violations).toEqual([]);
-    const view = call!.args.view as Json;
+    const call = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === admin, { since });
+    expect(call.response.ok).toBe(true);
+    expect(call.violations).toEqual([]);
+    const view = call.args.view as Json;
     expect((view.blocks as unknown[]).length).toBeLessThanOrEqual(100);
     expect(textOf(view)).toContain("Create key");
     expect(textOf(view)).toContain("keyward.home.next");
     // A person without a role sees how to get one and no keys.
     await app.driver.event({ type: "app_home_opened", user: "UNOROLE9", tab: "home", channel: "D0HOME2" } as never);
-    const [other] = (await app.fake.waitForCalls("views.publish", published + 1)).slice(-1);
-    expect(textOf(other!.args.view)).toContain("no keyward role");
-    expect(textOf(other!.args.view)).not.toContain("bulk-");
+    const other = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === "UNOROLE9", { since });
+    expect(textOf(other.args.view)).toContain("no keyward role");
+    expect(textOf(other.args.view)).not.toContain("bulk-");
   });
 
   // Last, over everything the tests above made the app send (issue 10's Done-when).

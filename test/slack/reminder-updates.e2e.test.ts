@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RecordedCall } from "../support/fake-slack.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
-import { modalAfter, textOf } from "./slack-flow-helpers.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import type { Mark } from "../support/waits.ts";
+import { answerTo, modalFor, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -16,22 +16,18 @@ const ghToken = () => `ghp_${randomBytes(18).toString("hex")}`;
  * in the channel is rewritten in place (chat.update), so nobody acts on a stale reminder.
  */
 describe("reminder messages follow what happens to their configuration", () => {
-  let app: TestApp;
-  let owner: string;
-  let admin: Actor;
+  const owner = "UOWNER001";
   let restKey: string;
   const now = new Date("2026-12-24T09:00:00Z");
   const clock = new ManualClock(now);
+  const { app, admin } = useSlackApp({
+    clock,
+    people: [{ id: owner, isAdmin: true }],
+    channels: [{ id: channel, name: "platform", members: [owner], botIsMember: true }],
+  });
 
   beforeAll(async () => {
-    app = await startTestApp({ clock });
-    owner = app.addUser({ id: "UOWNER001", isAdmin: true });
-    app.fake.addChannel({ id: channel, name: "platform", members: [owner], botIsMember: true });
-    admin = await app.keyward.services.access.actorForUser(app.fake.teamId, owner, { isWorkspaceAdmin: true }, "slack");
     restKey = (await app.keyward.services.keys.create(admin, { name: "rotation-bot", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" })).secret;
-  });
-  afterAll(async () => {
-    await app?.close();
   });
 
   /** Adds a configuration expiring in 7 days and runs a reminder pass: the reminder's message in the channel. */
@@ -52,29 +48,15 @@ describe("reminder messages follow what happens to their configuration", () => {
     return { id: config.id, ts: row.messageTs! };
   }
 
-  /** The chat.update of that message (after the first `after` calls), once it has been made. */
-  async function updateOf(ts: string, after: number): Promise<RecordedCall> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const call = app.fake
-        .callsTo("chat.update")
-        .slice(after)
-        .find((c) => c.args.ts === ts);
-      if (call) return call;
-      if (Date.now() > deadline) throw new Error(`no chat.update of ${ts}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /** The chat.update of that message (since the mark), once it has been made. */
+  function updateOf(ts: string, since: Mark): Promise<RecordedCall> {
+    return app.fake.waitForCall("chat.update", (c) => c.args.ts === ts, { since });
   }
 
-  /** Waits until the app has logged `count` lines about this configuration with this message. */
+  /** Every line the app logged about this configuration with this message, once there are `count`. */
   async function logged(configId: string, msg: string, count = 1): Promise<Json[]> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const lines = app.logs.filter((l) => l.includes(configId) && l.includes(msg)).map((l) => JSON.parse(l) as Json);
-      if (lines.length >= count) return lines;
-      if (Date.now() > deadline) throw new Error(`never logged "${msg}" ${count} time(s) for ${configId}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const lines = await app.waitForLogs((l) => l.includes(configId) && l.includes(msg), count);
+    return lines.map((l) => JSON.parse(l) as Json);
   }
 
   const blocksOf = (message: Json | undefined) => (message?.blocks ?? []) as Json[];
@@ -92,9 +74,8 @@ describe("reminder messages follow what happens to their configuration", () => {
 
   it("after Rotate now from the reminder: says who rotated it and when, and loses its buttons", async () => {
     const { id, ts } = await remind("github", "cortex-github");
-    const opened = app.fake.callsTo("views.open").length + 1;
-    const updates = app.fake.callsTo("chat.update").length;
-    await app.driver.blockAction({
+    const updates = app.fake.mark();
+    const pressed = await app.driver.blockAction({
       userId: owner,
       actionId: "keyward.reminder.rotate",
       blockId: "reminder_actions",
@@ -102,7 +83,7 @@ describe("reminder messages follow what happens to their configuration", () => {
       channelId: channel,
       messageTs: ts,
     });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, pressed);
     expect(view.callback_id).toBe("keyward.integration.rotate");
     const secret = ghToken();
     const submitted = await app.driver.viewSubmission({ userId: owner, view, answers: { secret: { value: secret }, expires_on: { value: "2027-06-30" } } });
@@ -130,9 +111,8 @@ describe("reminder messages follow what happens to their configuration", () => {
 
   it("after Snooze: says until when, and Rotate now stays", async () => {
     const { id, ts } = await remind("sentry", "errors");
-    const updates = app.fake.callsTo("chat.update").length;
-    const responses = app.driver.responses.length;
-    await app.driver.blockAction({
+    const updates = app.fake.mark();
+    const snoozed = app.driver.blockAction({
       userId: owner,
       actionId: "keyward.reminder.snooze",
       blockId: "reminder_actions",
@@ -140,7 +120,7 @@ describe("reminder messages follow what happens to their configuration", () => {
       channelId: channel,
       messageTs: ts,
     });
-    expect(textOf((await app.driver.waitForResponses(responses + 1)).at(-1)!.body)).toContain("Snoozed");
+    expect(textOf((await answerTo(app, snoozed)).body)).toContain("Snoozed");
 
     const update = await updateOf(ts, updates);
     expect(update.response.ok).toBe(true);
@@ -159,7 +139,7 @@ describe("reminder messages follow what happens to their configuration", () => {
     ]);
 
     // Still live: the rotation that follows (here over REST) settles it.
-    const later = app.fake.callsTo("chat.update").length;
+    const later = app.fake.mark();
     expect((await rest("PATCH", "/integrations/sentry/configurations/errors", { secret: ghToken() })).status).toBe(200);
     await updateOf(ts, later);
     expect(block(app.fake.getMessage(channel, ts), "reminder_actions")).toBeUndefined();
@@ -167,7 +147,7 @@ describe("reminder messages follow what happens to their configuration", () => {
 
   it("after a rotation over REST: names the program's key, never its id", async () => {
     const { ts } = await remind("pagerduty", "oncall");
-    const updates = app.fake.callsTo("chat.update").length;
+    const updates = app.fake.mark();
     const secret = ghToken();
     const rotated = await rest("PATCH", "/integrations/pagerduty/configurations/oncall", { secret, expiresOn: "2027-12-31", timeZone: "Europe/Paris" });
     expect(rotated.status).toBe(200);
@@ -188,10 +168,8 @@ describe("reminder messages follow what happens to their configuration", () => {
   it("after a deletion, from Slack or over REST: says so, with no buttons", async () => {
     const fromSlack = await remind("datadog", "metrics");
     const overRest = await remind("opsgenie", "pager");
-    const updates = app.fake.callsTo("chat.update").length;
-    const responses = app.driver.responses.length;
-    await app.driver.command({ userId: owner, text: "integrations delete datadog metrics", channelId: channel });
-    const question = (await app.driver.waitForResponses(responses + 1)).at(-1)!.body as Json;
+    const updates = app.fake.mark();
+    const question = (await answerTo(app, app.driver.command({ userId: owner, text: "integrations delete datadog metrics", channelId: channel }))).body as Json;
     const confirm = (question.blocks as Json[]).find((b) => textOf(b).includes("keyward.integration.delete"))!;
     await app.driver.blockAction({
       userId: owner,
@@ -222,7 +200,7 @@ describe("reminder messages follow what happens to their configuration", () => {
   it("still rotates when Slack refuses the update, and logs Slack's error", async () => {
     const { id, ts } = await remind("linear", "issues");
     app.fake.failNext("chat.update", { error: "message_not_found" });
-    const updates = app.fake.callsTo("chat.update").length;
+    const updates = app.fake.mark();
     const secret = ghToken();
     const rotated = await rest("PATCH", "/integrations/linear/configurations/issues", { secret });
     expect(rotated.status).toBe(200);
@@ -243,14 +221,14 @@ describe("reminder messages follow what happens to their configuration", () => {
   it("re-applies on the next reminder pass an update Slack refused for a passing reason (429), once", async () => {
     const { id, ts } = await remind("vercel", "deploys");
     app.fake.failNext("chat.update", { retryAfter: 30 });
-    const updates = app.fake.callsTo("chat.update").length;
+    const updates = app.fake.mark();
     const secret = ghToken();
     expect((await rest("PATCH", "/integrations/vercel/configurations/deploys", { secret })).status).toBe(200);
     const refused = await updateOf(ts, updates);
     expect(refused.response.ok).toBe(false);
     expect(await logged(id, "reminder messages updated after a change")).toMatchObject([{ updated: 0, of: 1 }]);
     expect(app.fake.getMessage(channel, ts)!.text).toContain("vercel/deploys expires in 7 days");
-    const retried = app.fake.callsTo("chat.update").length;
+    const retried = app.fake.mark();
     await app.keyward.reminders!.runPass();
     const update = await updateOf(ts, retried);
     expect(update.response.ok).toBe(true);
@@ -269,11 +247,11 @@ describe("reminder messages follow what happens to their configuration", () => {
   it("a deletion after a refused rotation update rewrites the message as deleted, and the pass does not bring the rotation back", async () => {
     const { id, ts } = await remind("netlify", "sites");
     app.fake.failNext("chat.update", { status: 503, error: "service_unavailable" });
-    const updates = app.fake.callsTo("chat.update").length;
+    const updates = app.fake.mark();
     expect((await rest("PATCH", "/integrations/netlify/configurations/sites", { secret: ghToken() })).status).toBe(200);
     expect((await updateOf(ts, updates)).response.ok).toBe(false);
     await logged(id, "reminder messages updated after a change");
-    const deleting = app.fake.callsTo("chat.update").length;
+    const deleting = app.fake.mark();
     expect((await rest("DELETE", "/integrations/netlify/configurations/sites")).status).toBe(204);
     expect((await updateOf(ts, deleting)).response.ok).toBe(true);
     expect(app.fake.getMessage(channel, ts)!.text).toContain("netlify/sites was deleted by");

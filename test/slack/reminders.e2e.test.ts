@@ -1,28 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../src/domain/types.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../support/fixed-runtime.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
 import { textOf } from "./slack-flow-helpers.ts";
 
 const secret = "ghp_REMINDERe2eSecretValue0123456789abcd";
 
 describe("reminders posted to Slack", () => {
-  let app: TestApp;
-  let admin: Actor;
   const clock = new ManualClock(new Date("2026-11-27T15:00:00Z"));
-
-  beforeAll(async () => {
-    app = await startTestApp({ clock });
-    app.addUser({ id: "UOWNER001", isAdmin: true });
-    app.fake.addChannel({ id: "C0PLATFORM", name: "platform", members: ["UOWNER001"], botIsMember: true });
-    app.fake.addChannel({ id: "C0NOBOT01", name: "closed", members: ["UOWNER001"], botIsMember: false });
-    admin = await app.keyward.services.access.actorForUser(app.fake.teamId, "UOWNER001", { isWorkspaceAdmin: true }, "slack");
+  const { app, admin } = useSlackApp({
+    clock,
+    people: [{ id: "UOWNER001", isAdmin: true }],
+    channels: [
+      { id: "C0PLATFORM", name: "platform", members: ["UOWNER001"], botIsMember: true },
+      { id: "C0NOBOT01", name: "closed", members: ["UOWNER001"], botIsMember: false },
+    ],
   });
-  afterAll(async () => {
-    await app?.close();
-  });
+  /** What the app posted in the test so far (the passes it runs are awaited: their posts are in). */
+  const postedSince = (since: number) => app.fake.callsSince(since, "chat.postMessage");
 
   it("posts the reminder with alias, last 4, expiry, default status, the four steps and the buttons", async () => {
+    const since = app.fake.mark();
     await app.keyward.services.integrations.add(admin, "github", {
       alias: "cortex-github",
       secret,
@@ -33,7 +30,7 @@ describe("reminders posted to Slack", () => {
     clock.set("2026-12-24T09:00:00Z");
     const report = await app.keyward.reminders!.runPass();
     expect(report).toMatchObject({ claimed: 1, sent: 1 });
-    const [post] = app.fake.callsTo("chat.postMessage").filter((c) => c.args.channel === "C0PLATFORM");
+    const [post] = postedSince(since).filter((c) => c.args.channel === "C0PLATFORM");
     expect(post!.response.ok).toBe(true);
     expect(post!.violations).toEqual([]);
     const text = textOf(post!.args);
@@ -59,6 +56,7 @@ describe("reminders posted to Slack", () => {
   });
 
   it("reminds on the next pass about a key added with 2 days left, saying 2 days", async () => {
+    const since = app.fake.mark();
     clock.set("2026-12-24T09:00:00Z");
     await app.keyward.services.integrations.add(admin, "github", {
       alias: "added-late",
@@ -68,12 +66,13 @@ describe("reminders posted to Slack", () => {
       reminderChannel: "C0PLATFORM",
     });
     await app.keyward.reminders!.runPass();
-    const posts = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("github/added-late"));
+    const posts = postedSince(since).filter((c) => c.response.ok && textOf(c.args).includes("github/added-late"));
     expect(posts).toHaveLength(1);
     expect(textOf(posts[0]!.args)).toContain("github/added-late expires in 2 days");
   });
 
   it("does not post twice when an attempt got through but was never recorded (process died, call timed out)", async () => {
+    const since = app.fake.mark();
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "sentry", {
       alias: "errors",
@@ -84,7 +83,7 @@ describe("reminders posted to Slack", () => {
     });
     clock.set("2027-01-14T09:00:00Z");
     await app.keyward.reminders!.runPass();
-    const posts = () => app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("sentry/errors"));
+    const posts = () => postedSince(since).filter((c) => c.response.ok && textOf(c.args).includes("sentry/errors"));
     expect(posts()).toHaveLength(1);
     // The ledger forgets that it was sent, as if the process had died right after Slack took it.
     await app.keyward.db.prisma.reminderDelivery.updateMany({
@@ -101,6 +100,7 @@ describe("reminders posted to Slack", () => {
   });
 
   it("retries on a later pass when Slack answers ratelimited or 5xx, posting once", async () => {
+    const since = app.fake.mark();
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "pagerduty", {
       alias: "oncall",
@@ -119,11 +119,12 @@ describe("reminders posted to Slack", () => {
     expect((await app.keyward.reminders!.runPass()).sent).toBeGreaterThanOrEqual(1);
     clock.advance(60_000);
     await app.keyward.reminders!.runPass();
-    const posted = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("pagerduty/oncall"));
+    const posted = postedSince(since).filter((c) => c.response.ok && textOf(c.args).includes("pagerduty/oncall"));
     expect(posted).toHaveLength(1);
   });
 
   it('after Slack failed "expires today" until past the expiry, posts "has expired" once', async () => {
+    const since = app.fake.mark();
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "opsgenie", {
       alias: "pager",
@@ -140,11 +141,12 @@ describe("reminders posted to Slack", () => {
     clock.set("2027-03-11T01:00:00Z"); // Slack is back, after the expiry
     await app.keyward.reminders!.runPass();
     await app.keyward.reminders!.runPass();
-    const posted = app.fake.callsTo("chat.postMessage").filter((c) => c.response.ok && textOf(c.args).includes("opsgenie/pager"));
+    const posted = postedSince(since).filter((c) => c.response.ok && textOf(c.args).includes("opsgenie/pager"));
     expect(posted.map((c) => /has expired|expires \w+/.exec(textOf(c.args))?.[0])).toEqual(["expires tomorrow", "has expired"]);
   });
 
   it("tells the owner by DM, instead of silence, when the app is not in the reminder channel", async () => {
+    const since = app.fake.mark();
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.integrations.add(admin, "datadog", {
       alias: "metrics",
@@ -155,21 +157,20 @@ describe("reminders posted to Slack", () => {
     });
     clock.set("2027-01-31T10:00:00Z");
     await app.keyward.reminders!.runPass();
-    const refused = app.fake.callsTo("chat.postMessage").find((c) => c.args.channel === "C0NOBOT01");
+    const refused = postedSince(since).find((c) => c.args.channel === "C0NOBOT01");
     expect(refused?.response.error).toBe("not_in_channel");
-    const dm = app.fake
-      .callsTo("chat.postMessage")
-      .find((c) => c.response.ok && String(c.args.channel).startsWith("D") && textOf(c.args).includes("datadog/metrics"));
+    const dm = postedSince(since).find((c) => c.response.ok && String(c.args.channel).startsWith("D") && textOf(c.args).includes("datadog/metrics"));
     expect(textOf(dm!.args)).toContain("could not post this reminder in <#C0NOBOT01>");
     expect(textOf(dm!.args)).toContain("/invite @keyward");
   });
 
   it("reminds an API key's creator by DM", async () => {
+    const since = app.fake.mark();
     clock.set("2026-11-27T15:00:00Z");
     await app.keyward.services.keys.create(admin, { name: "deploy-bot", role: "Viewer", expiresOn: "2027-03-01", timeZone: "UTC" });
     clock.set("2027-02-27T10:00:00Z");
     await app.keyward.reminders!.runPass();
-    const dm = app.fake.callsTo("chat.postMessage").find((c) => textOf(c.args).includes("deploy-bot") && c.response.ok);
+    const dm = postedSince(since).find((c) => textOf(c.args).includes("deploy-bot") && c.response.ok);
     expect(String(dm!.args.channel)).toMatch(/^D/);
     expect(textOf(dm!.args)).toContain("/keys roll deploy-bot");
     expect(textOf(dm!.args)).toContain("apikey.");

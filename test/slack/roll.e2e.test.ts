@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dayIn } from "../../src/domain/expiry.ts";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { channelId } from "../support/app-harness.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { expectSecretOnlyDeliveredOnce, modalFor, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 describe("/keys roll through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "UROLLER01", isAdmin: true });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const admin = "UROLLER01";
+  const { app } = useSlackApp({ people: [{ id: admin, isAdmin: true }] });
 
   async function rollThroughSlack(name: string, graceHours: string, where = channelId, expiresOn?: string) {
-    const opened = app.fake.callsTo("views.open").length + 1;
-    await app.driver.command({ userId: admin, text: `roll ${name}`, channelId: where });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: `roll ${name}`, channelId: where }));
     expect(view.callback_id).toBe("keyward.key.roll");
     return app.driver.viewSubmission({
       userId: admin,
@@ -34,9 +26,10 @@ describe("/keys roll through the real receiver", () => {
       expiresOn: "2030-01-01",
       timeZone: "UTC",
     });
+    const mark = app.fake.mark();
     const submitted = await rollThroughSlack("rolled-in-slack", "24", channelId, "2031-06-30");
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const [delivery] = await app.fake.waitForCalls("chat.postEphemeral", 1);
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", (c) => c.args.user === admin, { since: mark });
     const secret = secretIn(delivery!)!;
     expect(secret).not.toBe(old);
     expect(textOf(delivery!.args)).toContain(`Replaces`);
@@ -92,9 +85,8 @@ describe("/keys roll through the real receiver", () => {
     app.driver.failNextResponse(500);
     // The replacement would have expired on a day of its own: the old key gets its own back, not that one.
     await rollThroughSlack("undeliverable-roll", "0", "CNOBOT001", "2031-06-30");
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !(await app.keyward.db.prisma.auditEvent.findFirst({ where: { action: "api_key.roll_reverted", targetId: key.id } })))
-      await new Promise((r) => setTimeout(r, 20));
+    // The roll is undone in the submission's own work: done once the app has finished it.
+    await app.idle();
     const restored = await app.keyward.services.keys.verify(old);
     expect(restored).toMatchObject({ valid: true, key: { id: key.id, replacedBy: null } });
     expect(restored.key!.expiresAt.toISOString()).toBe(key.expiresAt.toISOString());

@@ -2,46 +2,68 @@ import { expect } from "vitest";
 import type { RecordedCall } from "../support/fake-slack.ts";
 import type { TestApp } from "../support/app-harness.ts";
 import { channelId } from "../support/app-harness.ts";
+import type { CollectedResponse, DriverResponse } from "../support/slack-driver.ts";
 
 type Json = Record<string, unknown>;
 
-/** The modal the app finally shows after a command or button: the last views.update (or open) for it. */
-export async function modalAfter(app: TestApp, opened: number): Promise<Json> {
-  await app.fake.waitForCalls("views.open", opened);
-  const open = app.fake.callsTo("views.open")[opened - 1]!;
+/**
+ * The modal a command or button opened (the views.open of its trigger), as it stands once the app
+ * has finished that request: the "One moment…" view it opens at once has been replaced by then.
+ */
+export async function modalFor(app: TestApp, ack: DriverResponse): Promise<Json> {
+  await app.idle();
+  const open = app.fake.history.find((c) => c.method === "views.open" && c.args.trigger_id === ack.sent.trigger_id);
+  if (!open)
+    throw new Error(
+      `the app opened no modal for that request; its latest calls: ${app.fake.history
+        .slice(-20)
+        .map((c) => c.method)
+        .join(", ")}`,
+    );
   if (!open.response.view) throw new Error(`views.open failed: ${JSON.stringify(open.response)}`);
-  const viewId = (open.response.view as Json).id as string;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const view = app.fake.getView(viewId);
-    if (view && (view as Json).callback_id !== "keyward.notice") return view as Json;
-    const updates = app.fake.callsTo("views.update").filter((c) => c.args.view_id === viewId);
-    if (updates.length > 0) return app.fake.getView(viewId) as Json;
-    if (Date.now() > deadline) throw new Error("the modal was never filled in");
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const view = app.fake.getView((open.response.view as Json).id as string);
+  if (!view) throw new Error("the modal is gone from the fake (a reset() since?)");
+  return view;
+}
+
+/** What the app posted first to that request's own response_url: a command's answer, a message button's. */
+export async function answerTo(app: TestApp, request: Promise<DriverResponse>): Promise<CollectedResponse> {
+  return app.driver.waitForResponse(await request);
+}
+
+/** Presses Delete on the question `/keys delete <name>` answered with; the app's answer to the press. */
+export async function confirmDelete(app: TestApp, userId: string, keyId: string, question: Json): Promise<Json> {
+  const pressed = app.driver.blockAction({
+    userId,
+    actionId: "keyward.key.ask_delete",
+    blockId: "delete_actions",
+    value: keyId,
+    messageTs: "1790000000.000100",
+    message: { blocks: question.blocks } as never,
+    channelId,
+  });
+  return (await answerTo(app, pressed)).body as Json;
 }
 
 export function textOf(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Runs /keys create and submits the form; returns the secret delivered and the submission's answer. */
+/** Runs /keys create and submits the form; returns the command's ack, the form, the submission's answer and a fake Slack mark from before it. */
 export async function createKeyThroughSlack(
   app: TestApp,
   userId: string,
   answers: { name: string; role: string; description?: string; expiresOn?: string; kind?: string },
   where: { channelId?: string } = { channelId },
 ) {
-  const opened = app.fake.callsTo("views.open").length + 1;
   const ack = await app.driver.command({ userId, text: "create", channelId: where.channelId });
   expect(ack.status).toBe(200);
-  const view = await modalAfter(app, opened);
+  const view = await modalFor(app, ack);
   expect(view.callback_id).toBe("keyward.key.create");
   const roleOption = (findBlock(view, "role").element as { options: Array<{ text: { text: string }; value: string }> }).options.find(
     (o) => o.text.text === answers.role,
   );
-  const before = app.fake.callsTo("chat.postEphemeral").length;
+  const mark = app.fake.mark();
   const submitted = await app.driver.viewSubmission({
     userId,
     view,
@@ -53,7 +75,7 @@ export async function createKeyThroughSlack(
       ...(answers.kind ? { kind: { value: answers.kind } } : {}),
     },
   });
-  return { submitted, view, ephemeralBefore: before };
+  return { ack, submitted, view, mark };
 }
 
 export function findBlock(view: Json, blockId: string): Json {
@@ -80,14 +102,10 @@ export async function expectSecretOnlyDeliveredOnce(app: TestApp, secret: string
   expect(dump).not.toContain(secret.slice(3, 33));
 }
 
-/** Keys from Slack start working once their delivery succeeded (just after the ephemeral message): wait for that. */
+/** Keys from Slack start working once their delivery succeeded, in the request that delivered them: verified once that is done. */
 export async function verifyWhenActive(app: TestApp, secret: string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const result = await app.keyward.services.keys.verify(secret);
-    if (result.valid || Date.now() > deadline) return result;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await app.idle();
+  return app.keyward.services.keys.verify(secret);
 }
 
 /** `key:` and the start of a UUID: how an API key acting over REST is stored as an actor, never to be shown. */
