@@ -45,22 +45,22 @@ describe("the Home tab through the real receiver", () => {
 
   /** Presses a Home tab button; returns the views.publish that answered it, and marks from before the press. */
   async function pressOnHome(userId: string, home: Json, actionId: string, value: string, blockId?: string) {
-    const counts = { calls: app.fake.mark(), responses: app.driver.mark() };
+    const marks = { calls: app.fake.mark(), responses: app.driver.mark() };
     const pressed = await app.driver.blockAction({ userId, actionId, blockId: blockId ?? buttonOn(home, actionId, value).blockId, value, view: home as never });
     expect(pressed.status).toBe(200);
-    const published = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since: counts.calls });
+    const published = await app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since: marks.calls });
     expect(published.response.ok).toBe(true);
     expect(published.violations).toEqual([]);
-    return { published, view: published.args.view as Json, counts };
+    return { published, view: published.args.view as Json, marks };
   }
 
   /** No modal was opened or pushed for the press, and no message posted: the tab itself answered. */
-  async function expectNoSecondWindow(counts: { calls: Mark; responses: Mark }): Promise<void> {
+  async function expectNoSecondWindow(marks: { calls: Mark; responses: Mark }): Promise<void> {
     // Asked once the app has finished the press: nothing it did not do by then comes of it later.
     await app.idle();
-    expect(app.fake.callsSince(counts.calls, "views.open")).toHaveLength(0);
-    expect(app.fake.callsSince(counts.calls, "views.push")).toHaveLength(0);
-    expect(app.driver.responsesTo(() => true, counts.responses)).toHaveLength(0);
+    expect(app.fake.callsSince(marks.calls, "views.open")).toHaveLength(0);
+    expect(app.fake.callsSince(marks.calls, "views.push")).toHaveLength(0);
+    expect(app.driver.responsesTo(() => true, marks.responses)).toHaveLength(0);
   }
 
   const statusOf = (view: Json) => (view.blocks as Json[])[1] as { block_id: string; text: { text: string } };
@@ -181,17 +181,17 @@ describe("the Home tab through the real receiver", () => {
     const asked = await pressOnHome(admin, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
     expect(textOf(findBlock(asked.view, "delete_question"))).toContain("home-delete-me");
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
-    await expectNoSecondWindow(asked.counts);
+    await expectNoSecondWindow(asked.marks);
 
     const question = buttonOn(asked.view, "keyward.key.ask_delete");
-    const { view, counts } = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
+    const { view, marks } = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
     expect(statusOf(view)).toMatchObject({
       block_id: "home_status",
       text: { text: `:white_check_mark: Deleted home-delete-me …${key.last4}. It is refused from now on.` },
     });
     expect(await app.keyward.services.keys.verify(secret)).toMatchObject({ valid: false, reason: "deleted" });
     expect((view.blocks as Json[]).some((b) => textOf(b).includes("*home-delete-me*"))).toBe(false);
-    await expectNoSecondWindow(counts);
+    await expectNoSecondWindow(marks);
   });
 
   it("a refused Delete on the Home tab says why on the tab and deletes nothing", async () => {
@@ -199,17 +199,17 @@ describe("the Home tab through the real receiver", () => {
     const home = await openHome(admin);
     const menu = menuOf(home, "home-guarded");
     // A viewer's click carrying the key's row value (a forged or stale control).
-    const { view, counts } = await pressOnHome(viewer, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
+    const { view, marks } = await pressOnHome(viewer, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
     expect(statusOf(view).text.text).toContain(":no_entry: You do not have permission");
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
-    await expectNoSecondWindow(counts);
+    await expectNoSecondWindow(marks);
     // The admin's confirmation of a key deleted meanwhile: refused on the tab too.
     const asked = await pressOnHome(admin, home, "keyward.key.row_menu", menu.value("Delete"), menu.blockId);
     await app.keyward.services.keys.delete(adminActor, key.id);
     const question = buttonOn(asked.view, "keyward.key.ask_delete");
     const again = await pressOnHome(admin, asked.view, "keyward.key.ask_delete", question.element.value!, question.blockId);
     expect(statusOf(again.view).text.text).toMatch(/^:no_entry: /);
-    await expectNoSecondWindow(again.counts);
+    await expectNoSecondWindow(again.marks);
   });
 
   it("Make default on the Home tab: confirmed on the button, then the tab's status line says it is the default; no modal", async () => {
@@ -223,26 +223,26 @@ describe("the Home tab through the real receiver", () => {
     expect(textOf(element.confirm)).toContain("github/home-gh-b");
     expect(element.confirm!.style).toBeUndefined();
 
-    const { view, counts } = await pressOnHome(admin, home, "keyward.integration.set_default", second.id);
+    const { view, marks } = await pressOnHome(admin, home, "keyward.integration.set_default", second.id);
     expect(statusOf(view).text.text).toBe(`:white_check_mark: *github/home-gh-b* (\`…${second.last4}\`) is now the default for github.`);
     const rows = await app.keyward.db.prisma.integrationConfig.findMany({ where: { alias: { in: ["home-gh-a", "home-gh-b"] } }, orderBy: { alias: "asc" } });
     expect(rows.map((r) => r.isDefault === true)).toEqual([false, true]);
-    await expectNoSecondWindow(counts);
+    await expectNoSecondWindow(marks);
 
     // Delete of a configuration on the tab answers the same way.
     const deleted = await pressOnHome(admin, view, "keyward.integration.delete", first.id);
     expect(statusOf(deleted.view).text.text).toContain(":white_check_mark: Deleted *github/home-gh-a*");
     expect(await app.keyward.db.prisma.integrationConfig.count({ where: { alias: "home-gh-a" } })).toBe(0);
-    await expectNoSecondWindow(deleted.counts);
+    await expectNoSecondWindow(deleted.marks);
     for (const typed of secrets) expect(textOf(app.fake.calls)).not.toContain(typed);
   });
 
   it("a Home page that cannot be shown says why on the tab, with a button that tries again", async () => {
     const home = await openHome(admin);
-    const { view, counts } = await pressOnHome(admin, home, "keyward.home.next", "2:not-a-cursor", "keys_nav");
+    const { view, marks } = await pressOnHome(admin, home, "keyward.home.next", "2:not-a-cursor", "keys_nav");
     expect(statusOf(view).text.text).toBe(":no_entry: The cursor is not valid.");
     const retry = buttonOn(view, "keyward.home.first");
-    await expectNoSecondWindow(counts);
+    await expectNoSecondWindow(marks);
     const again = await pressOnHome(admin, view, retry.element.action_id, retry.element.value!, retry.blockId);
     expect(textOf(again.view)).toContain("API keys");
     expect(textOf(again.view)).not.toContain("home_status");
