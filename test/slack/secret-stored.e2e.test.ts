@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { describe, expect, it } from "vitest";
+import { channelId } from "../support/app-harness.ts";
 import type { RecordedCall } from "../support/fake-slack.ts";
-import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, modalAfter, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import type { Mark } from "../support/waits.ts";
+import { createKeyThroughSlack, expectSecretOnlyDeliveredOnce, modalFor, secretIn, textOf, verifyWhenActive } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
 
 /** Issue 13 item 4: the one-time secret message goes when its reader says they stored the key. */
 describe("I've stored it, through the real receiver", () => {
-  let app: TestApp;
-  let admin: string;
+  const admin = "USTORED01";
+  // warmUp: so that the first create is not also the cold process's first request (see secret-delivery.e2e).
+  const { app } = useSlackApp({ people: [{ id: admin, isAdmin: true }], warmUp: true });
 
-  beforeAll(async () => {
-    app = await startTestApp();
-    admin = app.addUser({ id: "USTORED01", isAdmin: true });
-    // One command first, so the first create is not also the cold process's first request (see secret-delivery.e2e).
-    await app.driver.command({ userId: admin, text: "help" });
-    await app.driver.waitForResponses(1);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
-
-  /** The secret's one delivery since `before` calls to chat.postEphemeral, and the secret in it. */
-  async function deliveryAfter(before: number): Promise<{ delivery: RecordedCall; secret: string }> {
-    const delivery = (await app.fake.waitForCalls("chat.postEphemeral", before + 1))[before]!;
+  /** The secret's one delivery: the first chat.postEphemeral since the mark, and the secret in it. */
+  async function deliveryAfter(since: Mark): Promise<{ delivery: RecordedCall; secret: string }> {
+    const delivery = await app.fake.waitForCall("chat.postEphemeral", () => true, { since });
     expect(delivery.response.ok).toBe(true);
     const secret = secretIn(delivery);
     if (!secret) throw new Error("the first ephemeral message after the form held no secret");
@@ -54,20 +46,17 @@ describe("I've stored it, through the real receiver", () => {
     return sent.response_url;
   }
 
+  /** Every post to that response_url, once there was one and the app has finished the press (so no second one follows). */
   async function postedTo(url: string) {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const found = app.driver.responses.filter((r) => r.url === url);
-      if (found.length > 0 || Date.now() > deadline) return found;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await app.driver.waitForResponse(url);
+    await app.idle();
+    return app.driver.responsesTo(url);
   }
 
   it("deletes a new key's message through the press's response_url, and the key keeps working", async () => {
-    const before = app.fake.callsTo("chat.postEphemeral").length;
-    const { submitted } = await createKeyThroughSlack(app, admin, { name: "stored-create", role: "Viewer" });
+    const { submitted, mark } = await createKeyThroughSlack(app, admin, { name: "stored-create", role: "Viewer" });
     expect(submitted.json).toEqual({ response_action: "clear" });
-    const { delivery, secret } = await deliveryAfter(before);
+    const { delivery, secret } = await deliveryAfter(mark);
     expect(textOf(delivery.args.blocks)).toContain("I've stored it");
     const url = await pressStored(delivery);
     const posted = await postedTo(url);
@@ -80,11 +69,9 @@ describe("I've stored it, through the real receiver", () => {
   it("deletes a roll's message the same way, and keeps the secret out of logs and database even when the press echoes it", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     await app.keyward.services.keys.create(actor, { name: "stored-roll", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
-    const opened = app.fake.callsTo("views.open").length + 1;
-    const before = app.fake.callsTo("chat.postEphemeral").length;
-    await app.driver.command({ userId: admin, text: "roll stored-roll", channelId });
-    const view = await modalAfter(app, opened);
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "roll stored-roll", channelId }));
     expect(view.callback_id).toBe("keyward.key.roll");
+    const before = app.fake.mark();
     const submitted = await app.driver.viewSubmission({ userId: admin, view, answers: { grace: { value: "24" } } });
     expect(submitted.json).toEqual({ response_action: "clear" });
     const { delivery, secret } = await deliveryAfter(before);
@@ -96,14 +83,14 @@ describe("I've stored it, through the real receiver", () => {
   });
 
   it("when Slack refuses the delete, tells the person to dismiss the message, naming no key, and logs no URL", async () => {
-    const before = app.fake.callsTo("chat.postEphemeral").length;
-    await createKeyThroughSlack(app, admin, { name: "stored-refused", role: "Viewer" });
-    const { delivery, secret } = await deliveryAfter(before);
+    const { mark } = await createKeyThroughSlack(app, admin, { name: "stored-refused", role: "Viewer" });
+    const { delivery, secret } = await deliveryAfter(mark);
     // Slack's answer for a response_url past its 30 minutes or its 5 posts.
     app.driver.failNextResponse(404);
+    const pressing = app.fake.mark();
     const url = await pressStored(delivery);
     expect((await postedTo(url)).map((r) => [r.status, r.body])).toEqual([[404, { delete_original: true }]]);
-    const told = (await app.fake.waitForCalls("chat.postEphemeral", before + 2))[before + 1]!;
+    const told = await app.fake.waitForCall("chat.postEphemeral", () => true, { since: pressing });
     expect(told.response.ok).toBe(true);
     expect(told.args).toMatchObject({ channel: channelId, user: admin });
     expect(String(told.args.text)).toContain("Dismiss it yourself, or reload Slack");
