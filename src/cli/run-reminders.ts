@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from "../config/config.ts";
 import { readLiveHolder } from "../db/data-dir-lock.ts";
-import { resolveServerSecrets } from "../config/local-secrets.ts";
 import { createDomainServices } from "../domain/index.ts";
 import { createLogger } from "../logger.ts";
 import { createReminderClient } from "../reminders/reminder-wiring.ts";
@@ -21,8 +20,9 @@ async function main(): Promise<void> {
   const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, async (db) => {
     if (!config.slack.botToken) throw noToken();
     // The pass alone, as before: reminder messages whose update Slack deferred are retried by a server's passes.
+    // A pass hashes and encrypts nothing, so it is wired without the server's secrets (and never creates them).
     const reminderNotifier = createSlackReminderNotifier(await createReminderClient(config, logger), logger);
-    const { reminders } = createDomainServices({ ...createDomainContext(config, db, await resolveServerSecrets(config)), reminderNotifier });
+    const { reminders } = createDomainServices({ ...createDomainContext(config, db, null), reminderNotifier });
     return reminders!.runPass();
   });
   logger.info({ report: result, ranBy }, "reminder pass done");

@@ -194,7 +194,8 @@ async function changeFromButton(deps: SlackDeps, args: ButtonArgs, replace: bool
     const result = await change(actor, await find(actor));
     await tell(deps, reply, result.text, { emoji: result.emoji, formatted: true });
   } catch (error) {
-    await tellFailure(deps, reply, error);
+    // A refusal keeps the question (or list) it answers, so the person can press again.
+    await tellFailure(deps, { ...reply, replace: false }, error);
   }
 }
 
