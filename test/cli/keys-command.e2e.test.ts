@@ -5,15 +5,15 @@
 // a pepper other than the one the database was set up with.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { operatorActorId } from "../../src/domain/directory-service.ts";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { packageScript } from "../support/package-script.ts";
 import { createTestDatabase, databaseKinds, dumpTables } from "../support/test-database.ts";
+import { useTempDirs } from "../support/temp-dirs.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 // package.json's own command: node on the compiled build (test/support/global-build.ts keeps it current).
@@ -82,15 +82,7 @@ function expectSecretOnlyOnStdout(run: Run, ...elsewhere: string[]) {
 }
 
 describe("npm run keys", () => {
-  const dirs: string[] = [];
-  const tempDir = async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "kw-keys-"));
-    dirs.push(dir);
-    return dir;
-  };
-  afterAll(async () => {
-    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  const tempDir = useTempDirs("kw-keys-");
 
   it("with no server on the embedded database: creates the first key in T0LOCAL, prints its secret once, and the app started afterwards accepts it", async () => {
     const dataDir = path.join(await tempDir(), "data");

@@ -3,27 +3,17 @@
 // `DOMAIN\alice`, non-ASCII) is left out and the operator is recorded as `cli`, instead of the whole
 // request being refused. A request the channel refuses is refused in the same clean words whether
 // the running keyward or the command itself checks it, never as a raw ZodError.
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { operatorName } from "../../src/cli/operator-name.ts";
 import { openOwnerOrHere } from "../../src/cli/owner-or-here.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ControlError, controlRequestSchema, sendControlRequest, startControlChannel, type ControlHandlers } from "../../src/server/control-channel.ts";
 import type { KeyCommand } from "../../src/server/key-commands.ts";
+import { useTempDirs } from "../support/temp-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-const tempDir = async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kw-osuser-"));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = useTempDirs("kw-osuser-");
 
 const unusable = ["alice@corp.example.com", "DOMAIN\\alice", "x".repeat(33), "zoë", "has space", ""];
 

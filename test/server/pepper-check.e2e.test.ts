@@ -2,11 +2,11 @@
 // `npm start` stops with one line and writes nothing; on PostgreSQL a second instance configured
 // apart cannot start beside the first, whose keys keep working. Neither pepper is ever printed.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.ts";
 import { lockFileName } from "../../src/db/data-dir-lock.ts";
 import { PepperMismatchError } from "../../src/domain/pepper-check.ts";
@@ -14,6 +14,7 @@ import { createLogger } from "../../src/logger.ts";
 import { startKeyward, type Keyward } from "../../src/server/keyward.ts";
 import { packageScript } from "../support/package-script.ts";
 import { createTestDatabase, databaseKinds } from "../support/test-database.ts";
+import { useTempDirs } from "../support/temp-dirs.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const start = packageScript("start");
@@ -25,15 +26,7 @@ const mismatch = "KEYWARD_PEPPER differs from the one this database was set up w
 /** Every form a pepper could be printed in. */
 const pepperForms = (hex: string) => [hex, Buffer.from(hex, "hex").toString("base64"), hex.slice(0, 16)];
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-const tempDir = async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "kw-pepper-"));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = useTempDirs("kw-pepper-");
 
 function startIn(env: Record<string, string>, logs: string[] = []): Promise<Keyward> {
   const sink = new Writable({
