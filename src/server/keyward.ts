@@ -45,6 +45,8 @@ interface KeywardOptions {
   databaseRetry?: { attempts: number; baseDelayMs: number };
   /** How long a form submission may take before it is acknowledged with a "working on it" view (default 2000 ms). */
   ackBudgetMs?: number;
+  /** Socket Mode: pong timeout, and the wait before each reconnect (default 5000 ms). */
+  socketPingTimeoutMs?: number;
 }
 
 /** The running app, as startKeyward returns it (exported for the tests, which hold one). */
@@ -62,7 +64,7 @@ export interface Keyward {
 
 /**
  * The composition root: secrets, database (migrated), domain, Slack, one HTTP server.
- * Routes: POST /slack/events (Bolt), GET /healthz, GET /readyz, /api/v1/… (REST); GET /metrics only on METRICS_PORT.
+ * Routes: POST /slack/events (Bolt, HTTP mode only: Socket Mode takes Slack traffic over its WebSocket), GET /healthz, GET /readyz, /api/v1/… (REST); GET /metrics only on METRICS_PORT.
  */
 export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
@@ -244,6 +246,7 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       botUserId,
       botId,
       telemetry: observed.metrics?.slack("bolt"),
+      socketPingTimeoutMs: options.socketPingTimeoutMs,
     },
     {
       services,

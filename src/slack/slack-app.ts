@@ -53,6 +53,11 @@ interface SlackAppOptions {
   botId?: string;
   /** Times acks and counts Web API calls (METRICS_PORT); absent: nothing is wrapped. */
   telemetry?: SlackTelemetry;
+  /**
+   * Socket Mode: how long without a pong before the connection is dropped and opened again; the
+   * client also waits this long before each reconnect (default 5000 ms, the SDK's).
+   */
+  socketPingTimeoutMs?: number;
 }
 
 export interface SlackApp {
@@ -70,9 +75,9 @@ export interface SlackApp {
  */
 export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps): Promise<SlackApp> {
   const logger = boltLogger(options.logger);
-  const receiver: Receiver = options.appToken
-    ? new SocketModeReceiver({ appToken: options.appToken, logger })
-    : new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: ["/slack/events"], logger, unhandledRequestTimeoutMillis: 3001 });
+  const socket = options.appToken ? socketModeReceiver(options, options.appToken, logger) : undefined;
+  const receiver: Receiver =
+    socket ?? new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: ["/slack/events"], logger, unhandledRequestTimeoutMillis: 3001 });
   const { telemetry } = options;
   const app = new App({
     token: options.botToken,
@@ -105,10 +110,49 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
     app,
     httpHandler: http?.requestListener,
     start: async () => {
-      if (!http) await app.start();
+      if (socket) await app.start();
     },
     stop: async () => {
-      if (!http) await app.stop();
+      if (socket) await disconnected(socket);
     },
   };
+}
+
+/**
+ * Socket Mode opens no port: with no installer and no custom routes the receiver starts no HTTP
+ * server of its own (our server still answers /healthz and /api/v1; /slack/events is not served).
+ * Its client makes its own WebClient for apps.connections.open, with the app-level token, from
+ * `installerOptions.clientOptions` only (not the App's): the API URL and a bounded retry policy go
+ * there, or it would retry a refusal 100 times. The options object is the client's to change.
+ */
+function socketModeReceiver(options: SlackAppOptions, appToken: string, logger: ReturnType<typeof boltLogger>): SocketModeReceiver {
+  return new SocketModeReceiver({
+    appToken,
+    logger,
+    clientPingTimeout: options.socketPingTimeoutMs ?? 5000,
+    installerOptions: {
+      clientOptions: {
+        slackApiUrl: options.apiUrl,
+        retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+        timeout: 10_000,
+      },
+    },
+  });
+}
+
+/** The SDK's close handshake waits up to 30 s for the peer; shutdown gives it this long. */
+const socketCloseMs = 3000;
+
+/**
+ * Bolt's SocketModeReceiver.stop() returns before the socket has closed; the client's own
+ * disconnect() resolves once it has, so a stopped keyward leaves no connection (or reconnect
+ * timer) behind.
+ */
+async function disconnected(receiver: SocketModeReceiver): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, socketCloseMs);
+  });
+  await Promise.race([receiver.client.disconnect(), late]);
+  clearTimeout(timer);
 }

@@ -8,6 +8,7 @@ import { startKeyward, type Keyward } from "../../src/server/keyward.ts";
 import type { Clock } from "../../src/domain/runtime.ts";
 import { dumpTables } from "./test-database.ts";
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions, type FakeUserInit } from "./fake-slack.ts";
+import { startFakeSocketMode, type FakeSocketMode } from "./fake-socket-mode.ts";
 import { createSlackDriver, type SlackDriver } from "./slack-driver.ts";
 import { Changes, defaultTimeoutMs, Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
@@ -18,6 +19,8 @@ export const channelId = "C0KEYWARD1";
 export interface TestApp {
   keyward: Keyward;
   fake: FakeSlack;
+  /** With `socketMode`: the fake's Socket Mode side, which the driver's requests go through. */
+  socket?: FakeSocketMode;
   driver: SlackDriver;
   /** Every log line the app wrote (JSON text), at trace level. */
   logs: readonly string[];
@@ -60,6 +63,11 @@ export interface TestAppOptions {
   skipWireChecks?: boolean;
   /** Serve GET /metrics on a port of its own (METRICS_PORT=0: any free one); keyward.metricsUrl says where. */
   metrics?: boolean;
+  /**
+   * Socket Mode: SLACK_APP_TOKEN set and no signing secret, the app connects to the fake's Socket
+   * Mode server, and the driver's commands, interactions and events go over that connection.
+   */
+  socketMode?: boolean;
 }
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
@@ -67,6 +75,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // Slack's trigger ids live 3 s; the default here is longer so that a loaded CI machine does not
   // fail tests about what a form shows. The slow-Slack tests set Slack's real 3 s.
   const fake = await startFakeSlack({ triggerTtlMs: 30_000, ...options.fake, token: botToken });
+  const socket = options.socketMode ? await startFakeSocketMode(fake) : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), "keyward-app-"));
   const logs = new Recorder<string>("app log", (line) => line.slice(0, 200));
   const sink = new Writable({
@@ -76,7 +85,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const config = loadConfig({
-    SLACK_SIGNING_SECRET: signingSecret,
+    ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: signingSecret }),
     SLACK_BOT_TOKEN: botToken,
     SLACK_API_URL: fake.url,
     PORT: "0",
@@ -100,14 +109,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     lastUsedFlushMs: 24 * 3600_000,
     ackBudgetMs: options.ackBudgetMs ?? 20_000,
     reminderScheduler: options.reminderScheduler ?? false,
+    // The fake runs in this process: a reconnect after a disconnect waits this long, not 5 s.
+    socketPingTimeoutMs: 2000,
   });
-  const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake });
+  const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake, socketMode: socket });
   const requests = trackSlackRequests(keyward);
   const members: string[] = [];
   fake.addChannel({ id: channelId, name: "platform", members, botIsMember: true });
   return {
     keyward,
     fake,
+    socket,
     driver,
     logs: logs.items,
     logMark: () => logs.mark(),
@@ -128,6 +140,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       const problem = options.skipWireChecks ? null : wireProblems(fake, driver);
       await driver.close();
       await keyward.close();
+      await socket?.close();
       await fake.close();
       await rm(dataDir, { recursive: true, force: true });
       if (problem) throw new Error(problem);

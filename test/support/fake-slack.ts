@@ -121,6 +121,11 @@ export interface FakeSlack {
   /** A fresh trigger id, valid once within the TTL; `viewId` ties it to an open modal (for views.push). */
   issueTrigger(options?: { viewId?: string }): string;
   failNext(method: string, spec?: FailureSpec): void;
+  /**
+   * Serves a method the fake's own table lacks, recorded like the others and subject to failNext;
+   * `handler` checks the token itself (apps.connections.open takes the app-level token, not the bot's).
+   */
+  addMethod(method: string, handler: (call: RecordedCall) => SlackBody): void;
   getView(viewId: string): Record<string, unknown> | undefined;
   getHomeView(userId: string): Record<string, unknown> | undefined;
   getMessage(channel: string, ts: string): Record<string, unknown> | undefined;
@@ -198,6 +203,7 @@ class FakeSlackServer implements FakeSlack {
   private viewStacks = new Map<string, string[]>();
   private homeViews = new Map<string, JsonObject>();
   private messages = new Map<string, JsonObject>();
+  private readonly added = new Map<string, (call: RecordedCall) => SlackBody>();
   private counter = 0;
   private lastTsMicros = 0;
   private baseUrl = "";
@@ -336,6 +342,10 @@ class FakeSlackServer implements FakeSlack {
     this.failures.set(method, queue);
   }
 
+  addMethod(method: string, handler: (call: RecordedCall) => SlackBody): void {
+    this.added.set(method, handler);
+  }
+
   getView(viewId: string): JsonObject | undefined {
     return this.views.get(viewId);
   }
@@ -386,14 +396,16 @@ class FakeSlackServer implements FakeSlack {
 
   private async answer(call: RecordedCall): Promise<Answer> {
     const handler = this.handlers[call.method];
-    if (!handler) return ok200(fail("unknown_method"));
+    const added = this.added.get(call.method);
+    if (!handler && !added) return ok200(fail("unknown_method"));
     const failure = this.takeFailure(call.method);
     if (failure?.delayMs) await this.sleep(failure.delayMs);
     const injected = failure && injectedAnswer(failure);
     if (injected) return injected;
+    if (added) return ok200(added(call));
     if (!call.token) return ok200(fail("not_authed"));
     if (call.token !== this.token) return ok200(fail("invalid_auth"));
-    return ok200(handler(call.args, call));
+    return ok200(handler!(call.args, call));
   }
 
   private takeFailure(method: string): PendingFailure | undefined {

@@ -1,11 +1,13 @@
 // Plays Slack's side of the HTTP conversation with a running app: signed slash commands,
 // interactivity payloads and Events API callbacks posted to the app's Bolt endpoint, shaped as in
-// SLACK-NOTES §1–§3, plus a loopback `response_url` that records what the app answers there.
+// SLACK-NOTES §1–§3, plus a loopback `response_url` that records what the app answers there. With
+// a fake Socket Mode (fake-socket-mode.ts) the same payloads go as envelopes over its WebSocket.
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { blockKitViolations } from "./block-kit-validator.ts";
 import type { FakeSlack } from "./fake-slack.ts";
+import type { EnvelopeType, FakeSocketMode } from "./fake-socket-mode.ts";
 import { Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
 export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
@@ -22,6 +24,12 @@ export interface SlackDriverOptions {
   apiAppId?: string;
   /** When given, trigger ids come from it (so views.open accepts them) and messages are looked up in it. */
   fakeSlack?: FakeSlack;
+  /**
+   * When given, commands, interactions and events go to the app as Socket Mode envelopes on this
+   * fake's connection, and a request's answer is its ack (status 200, the ack's payload as body);
+   * send() still posts raw HTTP to `appUrl`.
+   */
+  socketMode?: FakeSocketMode;
 }
 
 export interface DriverResponse {
@@ -404,7 +412,7 @@ class Driver implements SlackDriver {
       response_url: this.responseUrl(),
       trigger_id: this.trigger(),
     };
-    return this.post(fields, FORM_CONTENT_TYPE, fields);
+    return this.post("slash_commands", fields, FORM_CONTENT_TYPE, fields);
   }
 
   blockAction(input: BlockActionInput): Promise<DriverResponse> {
@@ -493,7 +501,7 @@ class Driver implements SlackDriver {
     const headers: Record<string, string> = {};
     if (options.retryNum !== undefined) headers["x-slack-retry-num"] = String(options.retryNum);
     if (options.retryReason !== undefined) headers["x-slack-retry-reason"] = options.retryReason;
-    return this.post(envelope, JSON_CONTENT_TYPE, envelope, headers);
+    return this.post("events_api", envelope, JSON_CONTENT_TYPE, envelope, headers, options);
   }
 
   send(body: string | JsonObject, options: SendOptions): Promise<DriverResponse> {
@@ -503,11 +511,31 @@ class Driver implements SlackDriver {
   // --- plumbing ------------------------------------------------------------------------------
 
   private postInteraction(payload: JsonObject): Promise<DriverResponse> {
-    return this.post({ payload }, FORM_CONTENT_TYPE, payload);
+    return this.post("interactive", { payload }, FORM_CONTENT_TYPE, payload);
   }
 
-  private post(body: JsonObject, contentType: string, sent: JsonObject, headers: Record<string, string> = {}): Promise<DriverResponse> {
+  /** Over HTTP: `body` encoded and signed. Over Socket Mode: `sent` is the envelope's payload, as Slack sends it there. */
+  private post(
+    type: EnvelopeType,
+    body: JsonObject,
+    contentType: string,
+    sent: JsonObject,
+    headers: Record<string, string> = {},
+    retry: EventOptions = {},
+  ): Promise<DriverResponse> {
+    if (this.options.socketMode) return this.overSocket(this.options.socketMode, type, sent, retry);
     return this.deliver(encodeBody(body, contentType), { contentType, headers }, sent);
+  }
+
+  /** The ack is the answer: an empty payload (a bare ack()) reads as HTTP's empty 200 body. */
+  private async overSocket(socket: FakeSocketMode, type: EnvelopeType, sent: JsonObject, retry: EventOptions): Promise<DriverResponse> {
+    const started = performance.now();
+    const ack = await socket.deliver(type, sent, { retryAttempt: retry.retryNum, retryReason: retry.retryReason });
+    const elapsedMs = performance.now() - started;
+    const answered = ack.payload !== undefined && Object.keys(ack.payload).length > 0;
+    const body = answered ? JSON.stringify(ack.payload) : "";
+    this.acks.push(body);
+    return { status: 200, body, ...(answered ? { json: ack.payload } : {}), headers: {}, elapsedMs, sent };
   }
 
   private async deliver(raw: string, options: SendOptions, sent: JsonObject): Promise<DriverResponse> {
