@@ -26,6 +26,21 @@ describe("manifest.yml", () => {
     expect(validate(broken)).toBe(false);
   });
 
+  it("has a valid Socket Mode variant (README): socket_mode_enabled and no request URLs, everything else the same", async () => {
+    const schema = JSON.parse(await readFile(new URL("../schemas/slack-manifest-schema/manifest.schema.1.0.0.json", import.meta.url), "utf8"));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const socketMode = structuredClone(manifest) as typeof manifest & { settings: Record<string, unknown> };
+    socketMode.settings.socket_mode_enabled = true;
+    for (const command of socketMode.features.slash_commands) delete (command as { url?: string }).url;
+    delete (socketMode.settings.event_subscriptions as { request_url?: string }).request_url;
+    delete (socketMode.settings.interactivity as { request_url?: string }).request_url;
+    expect(JSON.stringify(socketMode)).not.toContain("keyward.example.com");
+    validate(socketMode);
+    expect(validate.errors ?? []).toEqual([]);
+    // manifest.yml itself stays the HTTP one.
+    expect((manifest.settings as Record<string, unknown>).socket_mode_enabled).toBe(false);
+  });
+
   it("declares the command, the Home tab, interactivity and exactly the scopes the app uses", () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([slashCommand]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);

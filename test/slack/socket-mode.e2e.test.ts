@@ -3,9 +3,19 @@
 // (the same tests lifecycle-http.e2e.test.ts runs over HTTP); then what only Socket Mode has: the
 // acks carrying response payloads, pings answered, a disconnect and the reconnect, no
 // /slack/events, and a shutdown that waits for the socket to close.
+import { readdir } from "node:fs/promises";
+import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.ts";
+import { lockFileName } from "../../src/db/data-dir-lock.ts";
+import { openDatabase } from "../../src/db/database.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startKeyward } from "../../src/server/keyward.ts";
 import { botToken, channelId } from "../support/app-harness.ts";
+import { startFakeSlack } from "../support/fake-slack.ts";
+import { startFakeSocketMode } from "../support/fake-socket-mode.ts";
 import { FORM_CONTENT_TYPE } from "../support/slack-driver.ts";
+import { useTempDirs } from "../support/temp-dirs.ts";
 import { keyLifecycleSuite } from "./lifecycle-suite.ts";
 import { textOf } from "./slack-flow-helpers.ts";
 
@@ -97,5 +107,38 @@ describe("Socket Mode", () => {
     order.push("stopped");
     expect(order).toEqual(["disconnected", "stopped"]);
     expect((await socket().waitForClose(open!.id)).closeCode).toBe(1000);
+  });
+});
+
+describe("Socket Mode with an app-level token Slack refuses", () => {
+  const tempDir = useTempDirs("keyward-socket-");
+
+  it("stops start-up at once (no retrying), logs no token, and gives the data directory back", async () => {
+    const fake = await startFakeSlack({ token: botToken });
+    const socket = await startFakeSocketMode(fake);
+    const dir = await tempDir();
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const revoked = "xapp-1-A00000001-0000000000000-revokedrevokedrevokedrevokedrevoked";
+    try {
+      const config = loadConfig({ SLACK_APP_TOKEN: revoked, SLACK_BOT_TOKEN: botToken, SLACK_API_URL: fake.url, PORT: "0", DATA_DIR: dir, LOG_LEVEL: "trace" });
+      const failed = await startKeyward({ config, logger: createLogger("trace", sink), reminderScheduler: false }).catch((e: unknown) => e);
+      expect(String(failed)).toContain("invalid_auth");
+      // invalid_auth is final for the SDK: one call, not a retry loop.
+      expect(fake.callsTo("apps.connections.open").map((c) => [c.token === revoked, c.response.error])).toEqual([[true, "invalid_auth"]]);
+      expect(socket.connections).toEqual([]);
+      expect(lines.join("")).not.toContain(revoked.slice(5, 40));
+      expect(await readdir(dir)).not.toContain(lockFileName);
+      const again = await openDatabase({ dataDir: dir });
+      await again.close();
+    } finally {
+      await socket.close();
+      await fake.close();
+    }
   });
 });

@@ -109,7 +109,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     lastUsedFlushMs: 24 * 3600_000,
     ackBudgetMs: options.ackBudgetMs ?? 20_000,
     reminderScheduler: options.reminderScheduler ?? false,
-    // The fake runs in this process: a reconnect after a disconnect waits this long, not 5 s.
+    // Socket Mode: the client waits its pong timeout before reconnecting, so 2 s here instead of 5;
+    // not less, or a busy machine's stalled event loop would look like a dead connection.
     socketPingTimeoutMs: 2000,
   });
   const driver = await createSlackDriver({ appUrl: `${keyward.url}/slack/events`, signingSecret, fakeSlack: fake, socketMode: socket });
