@@ -123,7 +123,8 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
  * server of its own (our server still answers /healthz and /api/v1; /slack/events is not served).
  * Its client makes its own WebClient for apps.connections.open, with the app-level token, from
  * `installerOptions.clientOptions` only (not the App's): the API URL and a bounded retry policy go
- * there, or it would retry a refusal 100 times. The options object is the client's to change.
+ * there (unset, the SDK writes in 100 retries for an unreachable or failing Slack). The client
+ * changes the object it is given, so it gets one of its own.
  */
 function socketModeReceiver(options: SlackAppOptions, appToken: string, logger: ReturnType<typeof boltLogger>): SocketModeReceiver {
   return new SocketModeReceiver({
