@@ -270,4 +270,25 @@ export class PrismaReminderRepository implements ReminderRepository {
       sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
     );
   }
+
+  async release(deliveryIds: readonly string[], instance: string, reason: string): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.prisma.$executeRawUnsafe(
+      `UPDATE "ReminderDelivery" SET status = 'retry', "lastError" = $3 WHERE id = ANY($1::text[]) AND "claimedBy" = $2 AND status = 'pending'`,
+      [...deliveryIds],
+      instance,
+      reason.slice(0, 500),
+    );
+  }
+
+  async sharesMessage(deliveryId: string): Promise<boolean> {
+    // The index on (channel, messageTs) serves this; the workspace keeps one workspace's channel apart from another's.
+    const rows = await this.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT 1 AS n FROM "ReminderDelivery" d JOIN "ReminderDelivery" o
+           ON o.channel = d.channel AND o."messageTs" = d."messageTs" AND o."workspaceId" = d."workspaceId" AND o.id <> d.id
+        WHERE d.id = $1 AND d."messageTs" IS NOT NULL AND d."messageTs" <> '' LIMIT 1`,
+      deliveryId,
+    );
+    return rows.length > 0;
+  }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ChannelPacer } from "./channel-pacer.ts";
 import type { DomainContext } from "./context.ts";
 import { noTelemetry } from "./telemetry.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
@@ -12,7 +13,12 @@ import type { Store } from "./repositories.ts";
 type ReminderContext = Pick<DomainContext, "clock" | "reminderDays" | "reminderLeaseMs" | "reminderMessages" | "telemetry"> & {
   store: Pick<Store, "reminders">;
   reminderNotifier: ReminderNotifier;
+  /** Spaces posts per channel (default: 1 s, real time); tests give one on a fake clock. */
+  reminderPacer?: ChannelPacer;
 };
+
+/** How many channels a pass posts to at once: each is paced on its own, so one busy channel holds up no other. */
+const channelsAtOnce = 4;
 
 /**
  * How long a claim is its claimant's alone: longer than one delivery can take (all its Slack calls
@@ -46,13 +52,17 @@ export interface PassReport {
  */
 export class ReminderService {
   private readonly instance = randomUUID();
+  /** Lives as long as the service: a channel's pace carries over from one pass to the next. */
+  private readonly pacer: ChannelPacer;
 
   constructor(
     private readonly ctx: ReminderContext,
     private readonly batchSize = 200,
     /** How long after its first failure a threshold is still retried: a Slack outage of hours loses nothing. */
     private readonly giveUpAfterMs = 24 * 3600_000,
-  ) {}
+  ) {
+    this.pacer = ctx.reminderPacer ?? new ChannelPacer();
+  }
 
   private get repo() {
     return this.ctx.store.reminders;
@@ -91,14 +101,16 @@ export class ReminderService {
         mostUrgentDue: (s) => this.plan(s, passStart).threshold,
       });
       if (retries.length === 0) break;
+      const live: ReminderClaim[] = [];
       for (const claim of retries) {
         if ("obsolete" in claim) {
           await this.repo.finish(claim.deliveryId, { status: "obsolete", error: claim.obsolete }, this.ctx.clock.now());
           report.obsolete++;
         } else {
-          await this.deliver(claim, report);
+          live.push(claim);
         }
       }
+      await this.deliverAll(live, report);
     }
     for (const type of ["integration", "api_key"] as ReminderSubjectType[]) {
       let after: string | undefined;
@@ -111,7 +123,7 @@ export class ReminderService {
           instance: this.instance,
           plan: (s) => this.plan(s, passStart),
         });
-        for (const claim of batch.claims) await this.deliver(claim, report);
+        await this.deliverAll(batch.claims, report);
         if (!batch.lastId) break;
         after = batch.lastId;
       }
@@ -123,13 +135,105 @@ export class ReminderService {
     return report;
   }
 
-  private async deliver(claim: ReminderClaim, report: PassReport): Promise<void> {
-    report.claimed++;
-    if (!(await this.repo.renew(claim.deliveryId, this.instance))) {
-      report.takenOver++;
+  /**
+   * A batch's claims: integration reminders due in one channel of one workspace go out together,
+   * as few messages as fit (the notifier's deliverMany), each channel paced on its own, a few
+   * channels at once; every other claim (API keys' DMs, configurations without a channel) alone.
+   */
+  private async deliverAll(claims: ReminderClaim[], report: PassReport): Promise<void> {
+    const notifier = this.ctx.reminderNotifier;
+    const byChannel = new Map<string, ReminderClaim[]>();
+    for (const claim of claims) {
+      const s = claim.subject;
+      if (!notifier.deliverMany || s.type !== "integration" || !s.channel) {
+        await this.deliver(claim, report);
+        continue;
+      }
+      // Channel ids are unique within a workspace only: two workspaces' channels never share a message or a pace.
+      const key = `${s.workspaceId}/${s.channel}`;
+      byChannel.set(key, [...(byChannel.get(key) ?? []), claim]);
+    }
+    const queue = [...byChannel];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await this.deliverChannel(next[0], next[1], report);
+    };
+    await Promise.all(Array.from({ length: Math.min(channelsAtOnce, queue.length) }, worker));
+  }
+
+  /** One channel's claims, a message's worth at a time; after a 429 the rest waits for a later pass. */
+  private async deliverChannel(key: string, claims: ReminderClaim[], report: PassReport): Promise<void> {
+    const size = Math.max(1, this.ctx.reminderNotifier.maxPerMessage ?? 1);
+    for (let i = 0; i < claims.length; i += size) {
+      if (await this.deliverChunk(key, claims.slice(i, i + size), report)) continue;
+      const rest = claims.slice(i + size);
+      report.claimed += rest.length;
+      report.retryLater += rest.length;
+      await this.repo.release(
+        rest.map((c) => c.deliveryId),
+        this.instance,
+        "Slack rate-limited the channel: left for the next pass",
+      );
       return;
     }
-    // A batch is claimed at once and posted one by one: a rotation or deletion since this claim
+  }
+
+  /**
+   * One message's worth: each claim's lease is renewed and its staleness checked right before
+   * the post (a claim another instance took over meanwhile is not posted here), and every outcome
+   * is recorded as soon as the post returns, before anything else is posted or rewritten.
+   * False when Slack rate-limited the channel.
+   */
+  private async deliverChunk(key: string, chunk: ReminderClaim[], report: PassReport): Promise<boolean> {
+    report.claimed += chunk.length;
+    const live: ReminderClaim[] = [];
+    for (const claim of chunk) {
+      const ours = await this.stillOurs(claim, report);
+      if (ours) live.push(ours);
+    }
+    if (live.length === 0) return true;
+    const withDays = live.map((claim) => this.withDaysLeft(claim));
+    let outcomes: ReminderOutcome[];
+    try {
+      outcomes = await this.ctx.reminderNotifier.deliverMany!(withDays, (post) => this.pacer.run(key, post));
+    } catch (error) {
+      const failed: ReminderOutcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
+      outcomes = live.map(() => failed);
+    }
+    const limited = live.filter((_, i) => outcomes[i]?.status === "retry" && (outcomes[i] as { rateLimited?: boolean }).rateLimited);
+    if (limited.length > 0) {
+      await this.repo.release(
+        limited.map((c) => c.deliveryId),
+        this.instance,
+        "Slack rate-limited the channel: left for the next pass",
+      );
+      report.retryLater += limited.length;
+    }
+    const judged: Array<{ claim: ReminderClaim; outcome: ReminderOutcome }> = [];
+    for (const [i, claim] of live.entries()) {
+      if (limited.includes(claim)) continue;
+      const outcome = await this.judge(claim, outcomes[i] ?? { status: "retry", error: "the notifier gave no outcome" });
+      await this.repo.finish(claim.deliveryId, outcome, this.ctx.clock.now(), this.instance);
+      this.count(outcome, report);
+      judged.push({ claim, outcome });
+    }
+    // Only once every outcome is recorded: a withdraw is a Slack call that may take its time.
+    for (const { claim, outcome } of judged) {
+      if (outcome.status !== "sent") continue;
+      const shared = judged.some(
+        (o) => o.claim !== claim && o.outcome.status === "sent" && o.outcome.ts === outcome.ts && o.outcome.channel === outcome.channel,
+      );
+      await this.settleIfChangedMeanwhile(claim, { ...outcome, shared });
+    }
+    return limited.length === 0;
+  }
+
+  /** The claim, renewed, when this instance still holds it and it still says what the subject is; else null (counted). */
+  private async stillOurs(claim: ReminderClaim, report: PassReport): Promise<ReminderClaim | null> {
+    if (!(await this.repo.renew(claim.deliveryId, this.instance))) {
+      report.takenOver++;
+      return null;
+    }
+    // A batch is claimed at once and posted over time: a rotation or deletion since this claim
     // found nothing to settle (the claim was not posted yet), so posting it would leave a stale reminder.
     if (staleFor(claim, await this.repo.subjectNow(claim.subject.type, claim.subject.id))) {
       await this.repo.finish(
@@ -139,30 +243,47 @@ export class ReminderService {
         this.instance,
       );
       report.obsolete++;
-      return;
+      return null;
     }
-    let outcome: ReminderOutcome;
-    try {
-      const expiry = { expiresAt: claim.subject.expiresAt, timeZone: claim.subject.expiryTimeZone };
-      outcome = await this.ctx.reminderNotifier.deliver({ ...claim, daysLeft: daysLeft(expiry, this.ctx.clock.now()) });
-    } catch (error) {
-      outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
-    }
-    if (outcome.status === "retry" && claim.firstFailedAt) {
-      // firstFailedAt is the database's time: so is the elapsed time, or a clock running ahead would give up early.
-      const failingMs = (await this.repo.databaseNow()).getTime() - claim.firstFailedAt.getTime();
-      if (failingMs >= this.giveUpAfterMs) {
-        outcome = {
-          status: "undeliverable",
-          error: `gave up after ${Math.round(failingMs / 3600_000)} h of failures (${claim.attempts + 1} attempts): ${outcome.error}`,
-        };
-      }
-    }
-    await this.repo.finish(claim.deliveryId, outcome, this.ctx.clock.now(), this.instance);
-    if (outcome.status === "sent") await this.settleIfChangedMeanwhile(claim, outcome);
+    return claim;
+  }
+
+  private withDaysLeft(claim: ReminderClaim): ReminderClaim {
+    const expiry = { expiresAt: claim.subject.expiresAt, timeZone: claim.subject.expiryTimeZone };
+    return { ...claim, daysLeft: daysLeft(expiry, this.ctx.clock.now()) };
+  }
+
+  /** A threshold Slack has refused for a passing reason since a day ago (database time) is given up. */
+  private async judge(claim: ReminderClaim, outcome: ReminderOutcome): Promise<ReminderOutcome> {
+    if (outcome.status !== "retry" || !claim.firstFailedAt) return outcome;
+    // firstFailedAt is the database's time: so is the elapsed time, or a clock running ahead would give up early.
+    const failingMs = (await this.repo.databaseNow()).getTime() - claim.firstFailedAt.getTime();
+    if (failingMs < this.giveUpAfterMs) return outcome;
+    return {
+      status: "undeliverable",
+      error: `gave up after ${Math.round(failingMs / 3600_000)} h of failures (${claim.attempts + 1} attempts): ${outcome.error}`,
+    };
+  }
+
+  private count(outcome: ReminderOutcome, report: PassReport): void {
     if (outcome.status === "sent") report.sent++;
     else if (outcome.status === "retry") report.retryLater++;
     else report.undeliverable++;
+  }
+
+  private async deliver(claim: ReminderClaim, report: PassReport): Promise<void> {
+    report.claimed++;
+    if (!(await this.stillOurs(claim, report))) return;
+    let outcome: ReminderOutcome;
+    try {
+      outcome = await this.ctx.reminderNotifier.deliver(this.withDaysLeft(claim));
+    } catch (error) {
+      outcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
+    }
+    outcome = await this.judge(claim, outcome);
+    await this.repo.finish(claim.deliveryId, outcome, this.ctx.clock.now(), this.instance);
+    this.count(outcome, report);
+    if (outcome.status === "sent") await this.settleIfChangedMeanwhile(claim, outcome);
   }
 
   /**
@@ -170,10 +291,11 @@ export class ReminderService {
    * 'sent' yet): whoever settles the row now (this pass, or the change's own update if it came
    * later) rewrites the message, so no live stale reminder stays in the channel.
    */
-  private async settleIfChangedMeanwhile(claim: ReminderClaim, posted: { channel: string; ts: string }): Promise<void> {
+  private async settleIfChangedMeanwhile(claim: ReminderClaim, posted: { channel: string; ts: string; shared?: boolean }): Promise<void> {
     if (!posted.ts) return;
     const now = await this.repo.subjectNow(claim.subject.type, claim.subject.id);
     if (!staleFor(claim, now) || !(await this.repo.settleDelivery(claim.deliveryId))) return;
-    await this.ctx.reminderNotifier.withdraw?.(claim, posted, now, this.ctx.clock.now()).catch(() => undefined);
+    const { channel, ts, shared } = posted;
+    await this.ctx.reminderNotifier.withdraw?.(claim, { channel, ts, shared }, now, this.ctx.clock.now()).catch(() => undefined);
   }
 }

@@ -35,8 +35,12 @@ export interface ReminderClaim {
 
 export type ReminderOutcome =
   | { status: "sent"; channel: string; ts: string; note?: string }
-  /** A passing failure (429, 5xx, timeout): tried again on a later pass. */
-  | { status: "retry"; error: string }
+  /**
+   * A passing failure (429, 5xx, timeout): tried again on a later pass. `rateLimited`: Slack asked
+   * to slow down (429): the rest of that channel waits for the next pass, and it is no failure
+   * that counts toward giving up.
+   */
+  | { status: "retry"; error: string; rateLimited?: boolean }
   /** Nowhere to post it, ever (no human owner, channel and DM both refused for good). */
   | { status: "undeliverable"; error: string };
 
@@ -64,11 +68,23 @@ export interface ReminderSubjectNow {
   expiryTimeZone: string | null;
 }
 
+/** Runs one post to a channel in its turn: at least the channel's interval after the previous post there ended. */
+export type PaceFn = <T>(post: () => Promise<T>) => Promise<T>;
+
 export interface ReminderNotifier {
   deliver(claim: ReminderClaim): Promise<ReminderOutcome>;
   /**
-   * A reminder just posted whose subject was rotated or deleted while it went out (the change found
-   * nothing to settle then): rewrite it as settled, without buttons. Best effort; never rejects.
+   * Integration reminders due in one channel of one workspace (at most `maxPerMessage`), posted as
+   * one message; one outcome per claim, in order. Each post to the channel goes through `pace`.
+   * Absent: the pass delivers every claim alone.
    */
-  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string }, now: ReminderSubjectNow | null, at: Date): Promise<void>;
+  deliverMany?(claims: ReminderClaim[], pace: PaceFn): Promise<ReminderOutcome[]>;
+  /** How many claims one deliverMany call takes (one message's worth). */
+  maxPerMessage?: number;
+  /**
+   * A reminder just posted whose subject was rotated or deleted while it went out (the change found
+   * nothing to settle then): rewrite it as settled, without buttons (`shared`: the message holds other
+   * configurations too; only this one's part is rewritten). Best effort; never rejects.
+   */
+  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string; shared?: boolean }, now: ReminderSubjectNow | null, at: Date): Promise<void>;
 }

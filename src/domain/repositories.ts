@@ -249,6 +249,14 @@ export interface ReminderRepository {
   takeDeferredUpdates(limit: number): Promise<Array<{ message: PostedReminder; change: ReminderMessageChange }>>;
   /** Settles one delivery's message; true only for the caller that settled it (so it alone rewrites it). */
   settleDelivery(deliveryId: string): Promise<boolean>;
+  /**
+   * Hands claims this instance never posted back to a later pass (Slack asked the channel to slow
+   * down): 'retry', without a first-failure time, so waiting for a channel's turn never counts
+   * toward giving up. Only claims this instance still holds.
+   */
+  release(deliveryIds: readonly string[], instance: string, reason: string): Promise<void>;
+  /** Whether this delivery's message holds other deliveries too (a combined reminder, of the same workspace and channel). */
+  sharesMessage(deliveryId: string): Promise<boolean>;
 }
 
 export interface Repositories {

@@ -4,7 +4,8 @@ import type { PostedReminder } from "../domain/reminder-types.ts";
 import type { ReminderRepository } from "../domain/repositories.ts";
 import type { Logger } from "../logger.ts";
 import type { ReminderChangedBy } from "../slack/views/reminder-outcome.ts";
-import { reminderMessage } from "../slack/views/reminder-message.ts";
+import { reminderMessage, reminderPart, type ReminderMessageView } from "../slack/views/reminder-message.ts";
+import { updateReminderPart } from "./reminder-message-parts.ts";
 import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
 
 /** The change's outcome alone: what the message says happened. */
@@ -41,7 +42,7 @@ interface ReminderMessageOptions {
  */
 export function createSlackReminderMessages(
   client: WebClient,
-  ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates">,
+  ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates" | "sharesMessage">,
   logger: Logger,
   options: ReminderMessageOptions = {},
 ): SlackReminderMessages {
@@ -56,9 +57,9 @@ export function createSlackReminderMessages(
     return { userId, source, ...(key ? { keyLabel: `${key.name} …${key.last4}` } : {}) };
   }
 
-  function messageFor(change: ReminderMessageChange, posted: PostedReminder, by: ReminderChangedBy) {
+  function viewFor(change: ReminderMessageChange, posted: PostedReminder, by: ReminderChangedBy): ReminderMessageView {
     const s = change.subject;
-    return reminderMessage({
+    return {
       subjectType: "integration",
       subjectId: change.subjectId,
       integration: s.integration,
@@ -72,7 +73,20 @@ export function createSlackReminderMessages(
       ownerId: s.createdBy,
       rotatedBy: s.rotatedBy,
       after: { ...outcomeOf(change), at: change.at, by },
-    });
+    };
+  }
+
+  /**
+   * A message about this configuration alone is rewritten whole, as before; a combined one (the
+   * ledger has other deliveries on it) gets this configuration's part replaced, the others kept.
+   */
+  async function update(change: ReminderMessageChange, message: PostedReminder, by: ReminderChangedBy): Promise<void> {
+    const view = viewFor(change, message, by);
+    if (await ledger.sharesMessage(message.deliveryId)) {
+      await updateReminderPart(client, message, change.subjectId, reminderPart(view));
+      return;
+    }
+    await client.chat.update({ channel: message.channel, ts: message.ts, ...reminderMessage(view) });
   }
 
   async function run(change: ReminderMessageChange): Promise<void> {
@@ -96,7 +110,7 @@ export function createSlackReminderMessages(
     let updated = 0;
     for (const message of posted) {
       try {
-        await client.chat.update({ channel: message.channel, ts: message.ts, ...messageFor(change, message, by) });
+        await update(change, message, by);
         updated++;
       } catch (error) {
         const code = errorCode(error);

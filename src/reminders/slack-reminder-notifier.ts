@@ -1,8 +1,9 @@
 import type { WebClient } from "@slack/web-api";
-import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
+import type { PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
 import type { Logger } from "../logger.ts";
-import { reminderMessage } from "../slack/views/reminder-message.ts";
+import { combinedReminderMessage, reminderMessage, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
+import { updateReminderPart } from "./reminder-message-parts.ts";
 
 /** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
 const passing = new Set([
@@ -17,6 +18,10 @@ const passing = new Set([
   "slack_webapi_request_error",
 ]);
 export const isPassing = (code: string): boolean => passing.has(code);
+/** Slack asked this channel to slow down: the rest of it waits for the next pass. */
+const rateLimited = new Set(["ratelimited", "rate_limited", "slack_webapi_rate_limited_error"]);
+/** A refusal of a passing reason, marked when it was a 429. */
+const retryOf = (code: string): ReminderOutcome => ({ status: "retry", error: code, ...(rateLimited.has(code) ? { rateLimited: true } : {}) });
 /** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
 const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
 
@@ -30,42 +35,71 @@ export function errorCode(error: unknown): string {
 const reminderEventType = "keyward_reminder";
 
 /**
+ * Every reminder carries its ledger ids, so a retry can tell whether an earlier attempt got
+ * through: `delivery_id`, the first (what releases before issue 13 read, and all a single
+ * reminder has), and for a combined one `delivery_ids`, all of them comma-separated (Slack's
+ * metadata takes no arrays of strings).
+ */
+function metadataFor(claims: ReminderClaim[]) {
+  const ids = claims.map((c) => c.deliveryId);
+  return { event_type: reminderEventType, event_payload: { delivery_id: ids[0]!, ...(ids.length > 1 ? { delivery_ids: ids.join(",") } : {}) } };
+}
+
+/** The delivery ids a reminder message says it carries, in either form. */
+export function deliveryIdsOf(message: unknown): string[] {
+  const meta = (message as { metadata?: { event_type?: string; event_payload?: { delivery_id?: unknown; delivery_ids?: unknown } } }).metadata;
+  if (meta?.event_type !== reminderEventType) return [];
+  const { delivery_id: one, delivery_ids: many } = meta.event_payload ?? {};
+  const all = typeof many === "string" ? many.split(",") : Array.isArray(many) ? many.map(String) : [];
+  return typeof one === "string" ? [one, ...all] : all;
+}
+
+/**
  * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
  * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
  */
 export function createSlackReminderNotifier(client: WebClient, logger: Logger): ReminderNotifier {
-  /** Every reminder carries its ledger id, so a retry can tell whether an earlier attempt got through. */
-  const metadataFor = (claim: ReminderClaim) => ({ event_type: reminderEventType, event_payload: { delivery_id: claim.deliveryId } });
-
   async function dmChannel(userId: string): Promise<string | undefined> {
     const opened = await client.conversations.open({ users: userId });
     return opened.channel?.id;
   }
 
   /**
+   * Our reminder posts in a channel's recent history, by delivery id; null when the history could
+   * not be read (then a retry must not post again: it may be there).
+   */
+  async function postsIn(channel: string): Promise<Map<string, string> | null> {
+    try {
+      const history = await client.conversations.history({ channel, limit: 200, include_all_metadata: true });
+      const found = new Map<string, string>();
+      for (const m of history.messages ?? []) for (const id of deliveryIdsOf(m)) if (m.ts) found.set(id, m.ts);
+      return found;
+    } catch (error) {
+      logger.warn({ channel, slackError: errorCode(error) }, "could not check for an earlier reminder post");
+      return null;
+    }
+  }
+
+  /**
    * A retried claim may already have been posted (the process died, or the call timed out, after
    * Slack took it): look for our own message with this delivery id before posting again.
+   * "unchecked": a channel where it could be was not readable; posting again could post it twice.
    */
-  async function findEarlierPost(claim: ReminderClaim): Promise<{ channel: string; ts: string } | null> {
+  async function findEarlierPost(claim: ReminderClaim): Promise<{ channel: string; ts: string } | null | "unchecked"> {
     if (claim.attempts === 0) return null;
     const candidates = [
       claim.subject.channel,
       slackUserIdPattern.test(claim.subject.ownerId) ? await dmChannel(claim.subject.ownerId).catch(() => undefined) : undefined,
     ];
+    let unchecked = false;
     for (const channel of candidates) {
       if (!channel) continue;
-      try {
-        const history = await client.conversations.history({ channel, limit: 200, include_all_metadata: true });
-        const found = history.messages?.find((m) => {
-          const meta = (m as { metadata?: { event_type?: string; event_payload?: { delivery_id?: string } } }).metadata;
-          return meta?.event_type === reminderEventType && meta.event_payload?.delivery_id === claim.deliveryId;
-        });
-        if (found?.ts) return { channel, ts: found.ts };
-      } catch (error) {
-        logger.warn({ channel, slackError: errorCode(error) }, "could not check for an earlier reminder post");
-      }
+      const posts = await postsIn(channel);
+      if (!posts) unchecked = true;
+      const ts = posts?.get(claim.deliveryId);
+      if (ts) return { channel, ts };
     }
-    return null;
+    return unchecked ? "unchecked" : null;
   }
 
   async function dm(userId: string, message: { text: string; blocks: unknown[] }, claim: ReminderClaim): Promise<ReminderOutcome> {
@@ -73,11 +107,11 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     try {
       const channel = await dmChannel(userId);
       if (!channel) return { status: "retry", error: "conversations.open returned no channel" };
-      const posted = await client.chat.postMessage({ channel, ...(message as { text: string }), metadata: metadataFor(claim) });
+      const posted = await client.chat.postMessage({ channel, ...(message as { text: string }), metadata: metadataFor([claim]) });
       return { status: "sent", channel, ts: posted.ts ?? "" };
     } catch (error) {
       const code = errorCode(error);
-      return passing.has(code) ? { status: "retry", error: code } : { status: "undeliverable", error: code };
+      return passing.has(code) ? retryOf(code) : { status: "undeliverable", error: code };
     }
   }
 
@@ -100,12 +134,95 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     };
   };
 
+  /** The one call that posts a reminder to a channel (a single or a combined one). */
+  async function post(channel: string, message: { text: string; blocks: unknown[] }, claims: ReminderClaim[]): Promise<string> {
+    const posted = await client.chat.postMessage({ channel, ...(message as { text: string }), metadata: metadataFor(claims) });
+    return posted.ts ?? "";
+  }
+
+  /** A channel that refused for good (not there, bot not invited, archived): the owner hears it in their DM. */
+  async function tellOwner(claim: ReminderClaim, channel: string, code: string): Promise<ReminderOutcome> {
+    const s = claim.subject;
+    logger.warn({ channel, slackError: code, configId: s.id }, "reminder channel refused the reminder; telling the owner");
+    const note = `I could not post this reminder in <#${channel}> (${code}). Invite me there with \`/invite @keyward\`, or choose another channel with \`/keys integrations channel ${s.integration} ${s.alias}\`.`;
+    const told = await dm(s.ownerId, reminderMessage({ ...viewOf(claim), note }), claim);
+    return told.status === "sent" ? { ...told, note: `channel refused (${code}); owner told by DM` } : told;
+  }
+
+  async function postInChannel(claim: ReminderClaim, channel: string, pace: PaceFn = (p) => p()): Promise<ReminderOutcome> {
+    try {
+      return { status: "sent", channel, ts: await pace(() => post(channel, reminderMessage(viewOf(claim)), [claim])) };
+    } catch (error) {
+      const code = errorCode(error);
+      if (passing.has(code)) return retryOf(code);
+      if (!wrongChannel.has(code)) return { status: "undeliverable", error: code };
+      return tellOwner(claim, channel, code);
+    }
+  }
+
+  /**
+   * Claims due in one channel, as one message. A retry already posted (found by its delivery id)
+   * is not posted again, and one whose check could not be made waits for a later pass. A combined
+   * post refused for good for what it holds (invalid_blocks, msg_too_long, …) falls back to one
+   * post per claim, so one bad configuration does not take its neighbours down with it.
+   */
+  async function deliverInChannel(claims: ReminderClaim[], pace: PaceFn): Promise<ReminderOutcome[]> {
+    const channel = claims[0]!.subject.channel!;
+    const outcomes = new Map<ReminderClaim, ReminderOutcome>();
+    if (claims.some((c) => c.attempts > 0)) {
+      const posts = await postsIn(channel);
+      for (const claim of claims.filter((c) => c.attempts > 0)) {
+        const ts = posts?.get(claim.deliveryId);
+        if (!posts) outcomes.set(claim, { status: "retry", error: "could not check for an earlier post of this retry" });
+        else if (ts) outcomes.set(claim, { status: "sent", channel, ts, note: "found the earlier attempt's post; not posted again" });
+      }
+    }
+    const rest = claims.filter((c) => !outcomes.has(c));
+    if (rest.length === 1) outcomes.set(rest[0]!, await postInChannel(rest[0]!, channel, pace));
+    else if (rest.length > 1) {
+      for (const [claim, outcome] of await postCombined(rest, channel, pace)) outcomes.set(claim, outcome);
+    }
+    return claims.map((c) => outcomes.get(c)!);
+  }
+
+  async function postCombined(claims: ReminderClaim[], channel: string, pace: PaceFn): Promise<Map<ReminderClaim, ReminderOutcome>> {
+    const out = new Map<ReminderClaim, ReminderOutcome>();
+    try {
+      const ts = await pace(() => post(channel, combinedReminderMessage(claims.map(viewOf)), claims));
+      for (const claim of claims) out.set(claim, { status: "sent", channel, ts });
+      return out;
+    } catch (error) {
+      const code = errorCode(error);
+      if (passing.has(code)) {
+        for (const claim of claims) out.set(claim, retryOf(code));
+        return out;
+      }
+      if (wrongChannel.has(code)) {
+        for (const claim of claims) out.set(claim, await tellOwner(claim, channel, code));
+        return out;
+      }
+      logger.warn({ channel, slackError: code, of: claims.length }, "a combined reminder was refused; posting its reminders one by one");
+    }
+    for (const [i, claim] of claims.entries()) {
+      const outcome = await postInChannel(claim, channel, pace);
+      out.set(claim, outcome);
+      // Slack asked the channel to slow down: the rest waits for the next pass, unposted.
+      if (outcome.status === "retry" && outcome.rateLimited) {
+        for (const later of claims.slice(i + 1)) out.set(later, outcome);
+        break;
+      }
+    }
+    return out;
+  }
+
   return {
     async withdraw(claim, posted, now, at) {
       // API-key reminders have no settled form yet: a rolled key keeps its last 4 and expiry, so only a deletion gets here.
       if (claim.subject.type !== "integration") return;
+      const view = { ...viewOf(claim), after: { what: "superseded" as const, at, now } };
       try {
-        await client.chat.update({ channel: posted.channel, ts: posted.ts, ...reminderMessage({ ...viewOf(claim), after: { what: "superseded", at, now } }) });
+        if (posted.shared) await updateReminderPart(client, posted, claim.subject.id, reminderPart(view));
+        else await client.chat.update({ channel: posted.channel, ts: posted.ts, ...reminderMessage(view) });
       } catch (error) {
         logger.warn(
           { slackError: errorCode(error), configId: claim.subject.id, channel: posted.channel, ts: posted.ts },
@@ -115,6 +232,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     },
     async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
       const earlier = await findEarlierPost(claim);
+      if (earlier === "unchecked") return { status: "retry", error: "could not check for an earlier post of this retry" };
       if (earlier) return { status: "sent", ...earlier, note: "found the earlier attempt's post; not posted again" };
       const s = claim.subject;
       const view = viewOf(claim);
@@ -129,18 +247,11 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
           claim,
         );
       }
-      try {
-        const posted = await client.chat.postMessage({ channel: s.channel, ...reminderMessage(view), metadata: metadataFor(claim) });
-        return { status: "sent", channel: s.channel, ts: posted.ts ?? "" };
-      } catch (error) {
-        const code = errorCode(error);
-        if (passing.has(code)) return { status: "retry", error: code };
-        if (!wrongChannel.has(code)) return { status: "undeliverable", error: code };
-        logger.warn({ channel: s.channel, slackError: code, configId: s.id }, "reminder channel refused the reminder; telling the owner");
-        const note = `I could not post this reminder in <#${s.channel}> (${code}). Invite me there with \`/invite @keyward\`, or choose another channel with \`/keys integrations channel ${s.integration} ${s.alias}\`.`;
-        const told = await dm(s.ownerId, reminderMessage({ ...view, note }), claim);
-        return told.status === "sent" ? { ...told, note: `channel refused (${code}); owner told by DM` } : told;
-      }
+      return postInChannel(claim, s.channel);
+    },
+    maxPerMessage: remindersPerMessage,
+    async deliverMany(claims, pace) {
+      return deliverInChannel(claims, pace);
     },
   };
 }

@@ -77,3 +77,18 @@ export const inputBlockIds = {
 } as const;
 
 export const inputActionId = "value";
+
+/**
+ * Block ids of one configuration's part of a combined reminder message (several configurations due
+ * in one channel, posted as one message): `reminder_<part>.<configuration id>`, unique per message,
+ * so an update after a rotation, snooze or deletion replaces that configuration's part alone. A
+ * reminder about one configuration keeps the plain ids (`reminder_header`, `reminder_actions`, …).
+ */
+export const reminderPartBlockId = (part: "facts" | "steps" | "actions" | "was" | "divider", subjectId: string): string => `reminder_${part}.${subjectId}`;
+
+/** The configuration a block of a combined reminder message is about, or null for any other block. */
+export function reminderPartSubject(blockId: unknown): string | null {
+  if (typeof blockId !== "string") return null;
+  const match = /^reminder_(?:facts|steps|actions|was|divider)\.(.+)$/.exec(blockId);
+  return match?.[1] ?? null;
+}

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repository.ts";
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
 import { ReminderService } from "../../src/domain/reminder-service.ts";
-import type { ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
+import { ChannelPacer } from "../../src/domain/channel-pacer.ts";
+import type { PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
 import { databaseKinds } from "../support/test-database.ts";
@@ -26,6 +27,40 @@ class RecordingNotifier implements ReminderNotifier {
   }
 }
 
+/**
+ * Posts a channel's reminders as messages of up to `maxPerMessage` (through the pass's pace);
+ * `limitAt` answers those posts (counted from 1) with a 429; `before` runs before a post.
+ */
+class BatchingNotifier extends RecordingNotifier {
+  messages: Array<{ workspace: string; channel: string; subjects: string[] }> = [];
+  limitAt = new Set<number>();
+  before?: (n: number) => Promise<void>;
+  posts = 0;
+  constructor(readonly maxPerMessage = 5) {
+    super();
+  }
+  async deliverMany(claims: ReminderClaim[], pace: PaceFn): Promise<ReminderOutcome[]> {
+    const n = ++this.posts;
+    await this.before?.(n);
+    return pace(async () => {
+      if (this.limitAt.has(n)) return claims.map((): ReminderOutcome => ({ status: "retry", error: "ratelimited", rateLimited: true }));
+      const first = claims[0]!.subject;
+      this.messages.push({ workspace: first.workspaceId, channel: first.channel!, subjects: claims.map((c) => c.subject.name) });
+      for (const c of claims) this.delivered.push({ subject: c.subject.name, threshold: c.threshold });
+      return claims.map((): ReminderOutcome => ({ status: "sent", channel: first.channel!, ts: `m${n}` }));
+    });
+  }
+}
+
+/** Pacing on a clock that moves only when the pacer sleeps: no real waiting in these tests. */
+const fakePacer = () => {
+  let at = 0;
+  const sleep = async (ms: number) => {
+    at += ms;
+  };
+  return new ChannelPacer(1_000, { now: () => at, sleep });
+};
+
 describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   let f: DomainFixture;
   beforeAll(async () => {
@@ -36,7 +71,23 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
   });
 
   function service(notifier: ReminderNotifier) {
-    return new ReminderService({ ...f.ctx, reminderNotifier: notifier, reminderDays: days });
+    return new ReminderService({ ...f.ctx, reminderNotifier: notifier, reminderDays: days, reminderPacer: fakePacer() });
+  }
+
+  /** `count` configurations of one new workspace, all in `channel`, expiring on `expiresOn`. */
+  async function addMany(prefix: string, count: number, channel: string, expiresOn = "2026-12-20") {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    for (let i = 0; i < count; i++) {
+      await f.services.integrations.add(admin, "github", {
+        alias: `${prefix}-${String(i).padStart(2, "0")}`,
+        secret: `ghp_${"y".repeat(36)}`,
+        expiresOn,
+        timeZone: "UTC",
+        reminderChannel: channel,
+      });
+    }
+    return { ws, admin };
   }
 
   /** Time passes on the database's clock, which leases are measured on: the pending claims grow older. */
@@ -391,6 +442,89 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     expect(delivered(notifier, "gone-pending-key")).toEqual([]);
   });
 
+  it("posts the reminders due in one channel of one workspace together, a message's worth at a time", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const one = await addMany("grp-a", 12, "C0GROUP");
+    const other = await addMany("grp-b", 3, "C0GROUP"); // another workspace, the same channel id
+    await addMany("grp-c", 2, "C0GROUPB");
+    f.clock.set("2026-12-06T01:00:00Z"); // the 14-day threshold of all
+    const notifier = new BatchingNotifier(5);
+    const report = await service(notifier).runPass();
+    const ours = notifier.messages.filter((m) => m.subjects.some((s) => s.startsWith("github/grp-")));
+    const sizes = (ws: string, channel: string) => ours.filter((m) => m.workspace === ws && m.channel === channel).map((m) => m.subjects.length);
+    expect(sizes(one.ws, "C0GROUP")).toEqual([5, 5, 2]);
+    expect(sizes(other.ws, "C0GROUP")).toEqual([3]);
+    expect(ours.filter((m) => m.channel === "C0GROUPB").map((m) => m.subjects.length)).toEqual([2]);
+    // Never two workspaces, never two channels, in one message.
+    for (const m of ours) expect(new Set(m.subjects.map((s) => s.slice(0, "github/grp-a".length))).size).toBe(1);
+    const posted = notifier.delivered.filter((d) => d.subject.startsWith("github/grp-")).map((d) => `${d.subject}@${d.threshold}`);
+    expect(posted).toHaveLength(17);
+    expect(new Set(posted).size).toBe(17);
+    expect(report).toMatchObject({ sent: 17, retryLater: 0 });
+    expect(await service(notifier).runPass()).toMatchObject({ claimed: 0 });
+  });
+
+  it("after a 429 leaves the rest of that channel to the next pass, unposted and not counted toward giving up", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addMany("lim", 12, "C0LIMIT");
+    f.clock.set("2026-12-06T01:00:00Z");
+    const notifier = new BatchingNotifier(5);
+    notifier.limitAt.add(2); // the channel's second message is answered 429
+    const first = await service(notifier).runPass();
+    expect(first).toMatchObject({ claimed: 12, sent: 5, retryLater: 7, undeliverable: 0 });
+    const rows = await f.db.prisma.reminderDelivery.findMany({ where: { status: "retry", lastError: { contains: "rate-limited" } } });
+    expect(rows).toHaveLength(7);
+    expect(rows.every((r) => r.firstFailedAt === null)).toBe(true);
+    f.clock.advance(60_000);
+    const second = await service(notifier).runPass();
+    expect(second).toMatchObject({ sent: 7, retryLater: 0 });
+    const posted = notifier.delivered.filter((d) => d.subject.startsWith("github/lim-")).map((d) => d.subject);
+    expect(posted).toHaveLength(12);
+    expect(new Set(posted).size).toBe(12);
+  });
+
+  it("renews each message's claims right before its post: what another pass took over meanwhile is not posted twice", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addMany("lease", 10, "C0LEASE");
+    f.clock.set("2026-12-06T01:00:00Z");
+    // Pass A posts its first message, then stalls before the second (a slow Slack, other channels'
+    // posts queued before it): the second message's claims age past the lease meanwhile.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stalled!: () => void;
+    const stalling = new Promise<void>((r) => (stalled = r));
+    const inner = new PrismaReminderRepository(f.db.prisma);
+    let renewals = 0;
+    const repo = Object.assign(Object.create(inner) as PrismaReminderRepository, {
+      renew: async (id: string, instance: string) => {
+        if (renewals++ === 5) {
+          stalled();
+          await gate;
+        }
+        return inner.renew(id, instance);
+      },
+    });
+    const slow = new BatchingNotifier(5);
+    const stuck = new ReminderService({
+      store: { reminders: repo },
+      reminderNotifier: slow,
+      clock: f.clock,
+      reminderDays: days,
+      reminderPacer: fakePacer(),
+    }).runPass();
+    await stalling;
+    await ageClaims(5 * 60_000); // longer than the lease: pass B takes the second message's claims over
+    const other = new BatchingNotifier(5);
+    await service(other).runPass();
+    release();
+    const report = await stuck;
+    const posts = [...slow.delivered, ...other.delivered].filter((d) => d.subject.startsWith("github/lease-")).map((d) => d.subject);
+    expect(posts).toHaveLength(10);
+    expect(new Set(posts).size).toBe(10);
+    expect(other.delivered.filter((d) => d.subject.startsWith("github/lease-"))).toHaveLength(5);
+    expect(report.takenOver).toBe(5);
+  });
+
   it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {
     f.clock.set("2026-11-27T15:00:00Z");
     const ws = f.workspace();
@@ -434,6 +568,48 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances on one Postg
       const all = [...a.delivered, ...b.delivered].map((d) => `${d.subject}@${d.threshold}`);
       expect(all).toHaveLength(120 * 3);
       expect(new Set(all).size).toBe(all.length);
+      // Both instances did part of the work.
+      expect(a.delivered.length).toBeGreaterThan(0);
+      expect(b.delivered.length).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+      await f.close();
+    }
+  }, 120_000);
+
+  it("post each threshold exactly once when they post a channel's reminders as combined messages at the same time", async () => {
+    const { openDatabase } = await import("../../src/db/database.ts");
+    const f = await createDomainFixture("postgres");
+    const second = await openDatabase({ databaseUrl: f.db.url! });
+    try {
+      f.clock.set("2026-11-27T15:00:00Z");
+      const ws = f.workspace();
+      const admin = await f.actor(ws, "admin");
+      for (let i = 0; i < 120; i++) {
+        await f.services.integrations.add(admin, "github", {
+          alias: `svc-${String(i).padStart(3, "0")}`,
+          secret: `ghp_${"z".repeat(36)}`,
+          expiresOn: "2026-12-20",
+          timeZone: "UTC",
+          reminderChannel: "C0TWO",
+        });
+      }
+      const a = new BatchingNotifier(12);
+      const b = new BatchingNotifier(12);
+      const instanceA = new ReminderService({ ...f.ctx, reminderNotifier: a, reminderDays: days, reminderPacer: fakePacer() }, 25);
+      const instanceB = new ReminderService(
+        { store: createPrismaStore(second.prisma), reminderNotifier: b, clock: f.clock, reminderDays: days, reminderPacer: fakePacer() },
+        25,
+      );
+      for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
+        f.clock.set(at);
+        await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
+      }
+      const all = [...a.delivered, ...b.delivered].map((d) => `${d.subject}@${d.threshold}`);
+      expect(all).toHaveLength(120 * 3);
+      expect(new Set(all).size).toBe(all.length);
+      // No message held more than one message's worth.
+      expect([...a.messages, ...b.messages].every((m) => m.subjects.length <= 12)).toBe(true);
       // Both instances did part of the work.
       expect(a.delivered.length).toBeGreaterThan(0);
       expect(b.delivered.length).toBeGreaterThan(0);

@@ -27,6 +27,11 @@ export interface FakeSlackOptions {
   triggerTtlMs?: number;
   /** False makes `views.publish` answer `not_enabled`, as for an app without a Home tab. */
   homeTabEnabled?: boolean;
+  /**
+   * Slack's per-channel posting rate: a chat.postMessage to a channel sooner than this many ms
+   * (the fake's clock) after the last one accepted there is answered 429 with Retry-After.
+   */
+  channelPostIntervalMs?: number;
 }
 
 export interface FakeUserInit {
@@ -192,6 +197,8 @@ class FakeSlackServer implements FakeSlack {
   private readonly now: () => number;
   private readonly triggerTtlMs: number;
   private readonly homeTabEnabled: boolean;
+  private readonly channelPostIntervalMs: number | undefined;
+  private readonly lastPostAt = new Map<string, number>();
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly users = new Map<string, Required<Omit<FakeUserInit, "enterpriseId">> & { enterpriseId?: string }>();
@@ -235,6 +242,7 @@ class FakeSlackServer implements FakeSlack {
     this.now = options.now ?? Date.now;
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     this.homeTabEnabled = options.homeTabEnabled ?? true;
+    this.channelPostIntervalMs = options.channelPostIntervalMs;
   }
 
   get url(): string {
@@ -405,7 +413,22 @@ class FakeSlackServer implements FakeSlack {
     if (added) return ok200(added(call));
     if (!call.token) return ok200(fail("not_authed"));
     if (call.token !== this.token) return ok200(fail("invalid_auth"));
+    const paced = this.channelPace(call);
+    if (paced) return paced;
     return ok200(handler!(call.args, call));
+  }
+
+  /** A post to a channel sooner than `channelPostIntervalMs` after the last accepted one: 429, Retry-After. */
+  private channelPace(call: RecordedCall): Answer | undefined {
+    if (this.channelPostIntervalMs === undefined || call.method !== "chat.postMessage") return undefined;
+    const channel = String(call.args.channel ?? "");
+    const last = this.lastPostAt.get(channel);
+    if (last !== undefined && call.time - last < this.channelPostIntervalMs) {
+      const retryAfter = Math.max(1, Math.ceil((last + this.channelPostIntervalMs - call.time) / 1000));
+      return { status: 429, body: fail("ratelimited"), headers: { "retry-after": String(retryAfter) } };
+    }
+    this.lastPostAt.set(channel, call.time);
+    return undefined;
   }
 
   private takeFailure(method: string): PendingFailure | undefined {
@@ -535,7 +558,7 @@ class FakeSlackServer implements FakeSlack {
     return { ok: true, channel: channel.id, ts, message };
   }
 
-  /** Newest first; `metadata` only with include_all_metadata, as Slack does. */
+  /** Newest first; `metadata` only with include_all_metadata, as Slack does; `latest` (with `inclusive`) bounds it above. */
   private conversationsHistory(args: Args): SlackBody {
     const missing = missingArgs(args, ["channel"]);
     if (missing) return missing;
@@ -544,10 +567,14 @@ class FakeSlackServer implements FakeSlack {
     const withMetadata = String(args.include_all_metadata) === "true";
     const oldest = Number(args.oldest ?? 0);
     const limit = Math.min(Number(args.limit ?? 100), 999);
+    // Compared exactly ("seconds.micros" as an integer): as doubles, two posts a microsecond apart can compare equal.
+    const micros = (ts: unknown) => BigInt(String(ts).replace(".", ""));
+    const latest = args.latest === undefined ? undefined : micros(args.latest);
+    const inclusive = String(args.inclusive) === "true" || String(args.inclusive) === "1";
     const messages = [...this.messages.entries()]
       .filter(([key]) => key.startsWith(`${channel.id}/`))
       .map(([, m]) => m)
-      .filter((m) => Number(m.ts) >= oldest)
+      .filter((m) => Number(m.ts) >= oldest && (latest === undefined || (inclusive ? micros(m.ts) <= latest : micros(m.ts) < latest)))
       .sort((a, b) => Number(b.ts) - Number(a.ts))
       .slice(0, limit)
       .map((m) => (withMetadata ? m : Object.fromEntries(Object.entries(m).filter(([k]) => k !== "metadata"))));

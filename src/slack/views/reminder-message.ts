@@ -1,7 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import { thresholdLabel } from "../../domain/reminder-schedule.ts";
-import { slashCommand } from "../ids.ts";
-import { actionIds } from "../ids.ts";
+import { actionIds, reminderPartBlockId, reminderPartSubject, slashCommand } from "../ids.ts";
 import { encodeReminderValue } from "../wire/reminder-values.ts";
 import { escapeMrkdwn, isPerson, mention, mrkdwn, plain, plainDay, slackDate, strong } from "./format.ts";
 import { isSettled, outcomeHeadline, outcomeLine, outcomeText, settledContext, type ReminderAfterView } from "./reminder-outcome.ts";
@@ -179,4 +178,117 @@ function updatedIntegrationReminder(v: ReminderMessageView, after: ReminderAfter
   }
   const subject = `${escapeMrkdwn(v.integration ?? "")}/${escapeMrkdwn(v.alias ?? "")}`;
   return { text: outcomeText(subject, after, expiry), blocks };
+}
+
+// --- Several configurations in one message -------------------------------------------------------
+
+/** Block Kit's limit per message (SLACK-NOTES): the header plus each configuration's part must fit. */
+const maxBlocksPerMessage = 50;
+/** The most blocks one configuration's part takes, in any state (live and snoozed: 4; settled: 3). */
+const blocksPerPart = 4;
+/**
+ * How many configurations one combined reminder message holds: the header and every part at its
+ * largest stay within 50 blocks (1 + 12 × 4 = 49). Each part's texts stay within their own limits
+ * (section text 3000, 10 fields of 2000, 2 buttons per actions block of 25), whatever the count.
+ */
+export const remindersPerMessage = Math.floor((maxBlocksPerMessage - 1) / blocksPerPart);
+
+const divider = (subjectId: string): KnownBlock => ({ type: "divider", block_id: reminderPartBlockId("divider", subjectId) });
+
+/**
+ * One configuration's part of a combined reminder: its headline and facts, the rotation steps, its
+ * own Rotate now and Snooze (the value names the configuration, as on a single reminder), a
+ * divider. With `after` set: the same part after a rotation, snooze or deletion.
+ */
+export function reminderPart(v: ReminderMessageView): KnownBlock[] {
+  const id = v.subjectId;
+  const left = v.daysLeft ?? v.threshold;
+  const subject = `${v.integration}/${v.alias}`;
+  const expiry = { expiresAt: v.expiresAt, timeZone: v.expiryTimeZone, expired: left < 0 };
+  const steps = `*To rotate ${escapeMrkdwn(v.integration ?? "")} key \`${escapeMrkdwn(v.alias ?? "")}\`:*\n${integrationSteps(v).join("\n")}`;
+  const facts = integrationFacts(v, left).map((f) => mrkdwn(f, 2000));
+  if (!v.after) {
+    return [
+      {
+        type: "section",
+        block_id: reminderPartBlockId("facts", id),
+        text: mrkdwn(`:hourglass: *${escapeMrkdwn(subject)} ${thresholdLabel(left)}*`),
+        fields: facts,
+      },
+      { type: "section", block_id: reminderPartBlockId("steps", id), text: mrkdwn(steps) },
+      { type: "actions", block_id: reminderPartBlockId("actions", id), elements: reminderButtons(v, false) },
+      divider(id),
+    ];
+  }
+  const headline = `*${escapeMrkdwn(outcomeHeadline(subject, v.after, expiry))}*\n${outcomeLine(v.after, v.integration ?? "")}`;
+  if (isSettled(v.after)) {
+    return [
+      { type: "section", block_id: reminderPartBlockId("facts", id), text: mrkdwn(headline) },
+      { type: "context", block_id: reminderPartBlockId("was", id), elements: [mrkdwn(settledContext(v.last4, v.expiresAt, expiry.expired))] },
+      divider(id),
+    ];
+  }
+  const value = reminderValue(v);
+  return [
+    { type: "section", block_id: reminderPartBlockId("facts", id), text: mrkdwn(headline), fields: facts },
+    { type: "section", block_id: reminderPartBlockId("steps", id), text: mrkdwn(steps) },
+    {
+      type: "actions",
+      block_id: reminderPartBlockId("actions", id),
+      elements: [
+        { type: "button", action_id: actionIds.rotateFromReminder, text: plain("Rotate now", 75), style: "primary", value },
+        { type: "button", action_id: actionIds.snoozeReminder, text: plain("Snooze another day", 75), value },
+      ],
+    },
+    divider(id),
+  ];
+}
+
+/** Notification text at most this long: it lists every configuration, and says how many it left out past it. */
+const maxSummaryChars = 3000;
+
+/**
+ * The top-level text of a combined reminder (what a notification shows alone): how many, each
+ * configuration with its expiry day, and everyone it concerns (mentioned once each).
+ */
+function combinedText(views: ReminderMessageView[]): string {
+  const items = views.map((v) => {
+    const left = v.daysLeft ?? v.threshold;
+    const day = plainDay(v.expiresAt, v.expiryTimeZone);
+    return `${escapeMrkdwn(v.integration ?? "")}/${escapeMrkdwn(v.alias ?? "")} ${thresholdLabel(left)} (${day})`;
+  });
+  const people = [...new Set(views.map((v) => responsiblePerson(v)?.userId).filter((id): id is string => id !== undefined))];
+  const head = `${views.length} integration keys to rotate with Rotate now (in place, no gap): `;
+  const tail = people.length > 0 ? ` ${people.map((id) => `<@${id}>`).join(" ")}: you added or last rotated them.` : "";
+  let listed = items.length;
+  const text = (n: number) => `${head}${items.slice(0, n).join("; ")}${n < items.length ? `; and ${items.length - n} more` : ""}.${tail}`;
+  while (listed > 1 && text(listed).length > maxSummaryChars) listed--;
+  return text(listed);
+}
+
+/**
+ * Several integration reminders due in one channel, as one message: a header, then each
+ * configuration's part (at most `remindersPerMessage`). One view alone gives the single reminder,
+ * unchanged, so a lone reminder looks as it always did.
+ */
+export function combinedReminderMessage(views: ReminderMessageView[]): { text: string; blocks: KnownBlock[] } {
+  if (views.length === 1) return reminderMessage(views[0]!);
+  if (views.length === 0 || views.length > remindersPerMessage) throw new Error(`a combined reminder holds 2 to ${remindersPerMessage} configurations`);
+  const blocks: KnownBlock[] = [
+    { type: "header", block_id: "reminder_header", text: plain(`:hourglass: ${views.length} integration keys to rotate`, 150) },
+    ...views.flatMap(reminderPart),
+  ];
+  return { text: combinedText(views), blocks };
+}
+
+/**
+ * A combined message's blocks with one configuration's part replaced by `part`, the other parts
+ * as they were (someone else's snooze or rotation included); null when the message has no part
+ * about that configuration (then there is nothing to replace).
+ */
+export function replaceReminderPart(blocks: readonly KnownBlock[], subjectId: string, part: KnownBlock[]): KnownBlock[] | null {
+  const first = blocks.findIndex((b) => reminderPartSubject(b.block_id) === subjectId);
+  if (first < 0) return null;
+  const rest = blocks.filter((b, i) => i < first || reminderPartSubject(b.block_id) !== subjectId);
+  return [...rest.slice(0, first), ...part, ...rest.slice(first)];
 }

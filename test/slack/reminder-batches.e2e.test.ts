@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import type { RecordedCall } from "../support/fake-slack.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { textOf } from "./slack-flow-helpers.ts";
+
+type Json = Record<string, unknown>;
+
+const owner = "UOWNER001";
+const secret = (i: number) => `ghp_BATCH${String(i).padStart(4, "0")}e2eSecretValue0123456789ab`;
+const perMessage = 12;
+
+/**
+ * Many integration reminders due in one channel, through the real app against a fake Slack that
+ * takes one post per second per channel (and answers 429 otherwise): they go out as combined
+ * messages, paced, each threshold once, and each configuration's buttons keep acting on it alone.
+ */
+describe("reminders due together in one channel", () => {
+  const clock = new ManualClock(new Date("2026-11-27T15:00:00Z"));
+  const { app, admin } = useSlackApp({
+    clock,
+    fake: { channelPostIntervalMs: 1_000 },
+    people: [{ id: owner, isAdmin: true }],
+    channels: ["C0BATCH01", "C0BATCH02", "C0BATCH03", "C0BATCH04"].map((id) => ({ id, members: [owner], botIsMember: true })),
+  });
+
+  /** The alias of each configuration this file added, by id. */
+  const aliases = new Map<string, string>();
+  const aliasOf = (id: string): string => aliases.get(id)!;
+
+  async function addConfigs(prefix: string, count: number, channel: string, expiresOn: string) {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const alias = `${prefix}-${String(i).padStart(2, "0")}`;
+      const config = await app.keyward.services.integrations.add(admin, "github", {
+        alias,
+        secret: secret(i),
+        expiresOn,
+        timeZone: "UTC",
+        reminderChannel: channel,
+      });
+      ids.push(config.id);
+      aliases.set(config.id, alias);
+    }
+    return ids;
+  }
+
+  const postsTo = (channel: string, since: number) => app.fake.callsSince(since, "chat.postMessage").filter((c) => c.args.channel === channel);
+  const deliveryIds = (call: RecordedCall): string[] => {
+    const raw = call.args.metadata;
+    const metadata = (typeof raw === "string" ? JSON.parse(raw) : raw) as { event_payload?: { delivery_id?: string; delivery_ids?: string } } | undefined;
+    const payload = metadata?.event_payload;
+    return payload?.delivery_ids?.split(",") ?? (payload?.delivery_id ? [payload.delivery_id] : []);
+  };
+  const rowsOf = (ids: string[]) => app.keyward.db.prisma.reminderDelivery.findMany({ where: { subjectId: { in: ids } } });
+  const blocksOf = (message: Json | undefined) => (message?.blocks ?? []) as Json[];
+  const partOf = (message: Json | undefined, configId: string) => blocksOf(message).filter((b) => String(b.block_id).endsWith(`.${configId}`));
+  const withoutPart = (message: Json | undefined, configId: string) => blocksOf(message).filter((b) => !String(b.block_id).endsWith(`.${configId}`));
+
+  it("posts 60 configurations due in one channel as ceil(60/12) paced messages, each threshold once, no 429", async () => {
+    const channel = "C0BATCH01";
+    const ids = await addConfigs("sixty", 60, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z"); // the 7-day threshold of all 60
+    const since = app.fake.mark();
+    const started = performance.now();
+    const report = await app.keyward.reminders!.runPass();
+    const wallMs = performance.now() - started;
+    expect(report).toMatchObject({ claimed: 60, sent: 60, retryLater: 0, undeliverable: 0 });
+    const posts = postsTo(channel, since);
+    expect(posts).toHaveLength(Math.ceil(60 / perMessage));
+    expect(posts.every((c) => c.status === 200 && c.response.ok)).toBe(true);
+    expect(app.fake.callsSince(since).filter((c) => c.status === 429)).toEqual([]);
+    expect(posts.flatMap((c) => c.violations)).toEqual([]);
+    // Paced: Slack received the posts to the channel at least a second apart.
+    for (let i = 1; i < posts.length; i++) expect(posts[i]!.time - posts[i - 1]!.time).toBeGreaterThanOrEqual(1_000);
+    // Each threshold once: one ledger row each, sent, in one of the posted messages, whose metadata names it.
+    const rows = await rowsOf(ids);
+    expect(rows).toHaveLength(60);
+    expect(rows.every((r) => r.status === "sent" && r.threshold === 7)).toBe(true);
+    const inMetadata = posts.flatMap(deliveryIds);
+    expect(inMetadata.sort()).toEqual(rows.map((r) => r.id).sort());
+    // Each message's text names every configuration in it (a notification shows the text alone).
+    for (const post of posts) {
+      const n = deliveryIds(post).length;
+      expect(String(post.args.text)).toMatch(new RegExp(`^${n} integration keys to rotate`));
+      expect(String(post.args.text).match(/github\/sixty-\d\d expires in 7 days/g)).toHaveLength(n);
+    }
+    expect(textOf(posts.map((p) => p.args))).not.toContain(secret(0));
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ claimed: 0 });
+    console.info(`[measure] 60 configurations, one channel: 1 pass, ${posts.length} posts, ${Math.round(wallMs)} ms`);
+  }, 60_000);
+
+  it("a configuration's Snooze in the third message rewrites its part alone; two changes at once keep each other's", async () => {
+    const channel = "C0BATCH02";
+    clock.set("2026-11-27T15:00:00Z");
+    const ids = await addConfigs("third", 36, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z");
+    const since = app.fake.mark();
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 36 });
+    const third = postsTo(channel, since)[2]!;
+    const ts = String(third.response.ts);
+    const inThird = (await app.keyward.db.prisma.reminderDelivery.findMany({ where: { id: { in: deliveryIds(third) } } })).map((r) => r.subjectId);
+    expect(inThird).toHaveLength(perMessage);
+    expect(inThird.every((id) => ids.includes(id))).toBe(true);
+    const [target, neighbour, other] = [inThird[3]!, inThird[4]!, inThird[7]!];
+    const before = app.fake.getMessage(channel, ts)!;
+
+    const updates = app.fake.mark();
+    const pressed = await app.driver.blockAction({
+      userId: owner,
+      actionId: "keyward.reminder.snooze",
+      blockId: `reminder_actions.${target}`,
+      value: target,
+      channelId: channel,
+      messageTs: ts,
+    });
+    expect(pressed.status).toBe(200);
+    const update = await app.fake.waitForCall("chat.update", (c) => c.args.ts === ts, { since: updates });
+    expect(update.response.ok).toBe(true);
+    expect(update.violations).toEqual([]);
+    const snoozed = app.fake.getMessage(channel, ts)!;
+    expect(textOf(partOf(snoozed, target))).toContain("*Snoozed* by <@UOWNER001>");
+    expect(withoutPart(snoozed, target)).toEqual(withoutPart(before, target));
+    expect(snoozed.text).toBe(before.text);
+    expect(snoozed.metadata).toEqual(before.metadata);
+    // The other messages were left alone.
+    expect(app.fake.callsSince(updates, "chat.update").every((c) => c.args.ts === ts)).toBe(true);
+
+    // Two configurations of the same message deleted at the same moment: both parts settled, the rest as it was.
+    const both = app.fake.mark();
+    await Promise.all([neighbour, other].map((id) => app.keyward.services.integrations.delete(admin, "github", aliasOf(id!))));
+    await app.fake.waitForCall(
+      "chat.update",
+      (c) => c.args.ts === ts && textOf(c.args).includes(`reminder_was.${neighbour}`) && textOf(c.args).includes(`reminder_was.${other}`),
+      {
+        since: both,
+      },
+    );
+    const after = app.fake.getMessage(channel, ts)!;
+    for (const id of [neighbour, other]) expect(textOf(partOf(after, id))).toContain("*Deleted* by");
+    expect(textOf(partOf(after, target))).toContain("*Snoozed* by");
+    const untouched = (m: Json) => blocksOf(m).filter((b) => ![target, neighbour, other].some((id) => String(b.block_id).endsWith(`.${id}`)));
+    expect(untouched(after)).toEqual(untouched(before));
+    expect(untouched(after).length).toBeGreaterThan(1);
+  }, 60_000);
+
+  it("after a 429 mid-channel, the next pass posts the rest, each threshold once", async () => {
+    const channel = "C0BATCH03";
+    clock.set("2026-11-27T15:00:00Z");
+    const ids = await addConfigs("limited", 30, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z");
+    const since = app.fake.mark();
+    app.fake.failNext("chat.postMessage", { status: 429, retryAfter: 1 }); // the channel's first post
+    const first = await app.keyward.reminders!.runPass();
+    expect(first).toMatchObject({ sent: 0, retryLater: 30, undeliverable: 0 });
+    expect((await rowsOf(ids)).every((r) => r.status === "retry" && r.firstFailedAt === null)).toBe(true);
+    clock.advance(60_000);
+    const second = await app.keyward.reminders!.runPass();
+    expect(second).toMatchObject({ sent: 30, retryLater: 0 });
+    const accepted = postsTo(channel, since).filter((c) => c.response.ok);
+    expect(accepted).toHaveLength(Math.ceil(30 / perMessage));
+    const rows = await rowsOf(ids);
+    expect(rows.every((r) => r.status === "sent")).toBe(true);
+    expect(accepted.flatMap(deliveryIds).sort()).toEqual(rows.map((r) => r.id).sort());
+  }, 60_000);
+
+  it("posts the combined message's configurations one by one when Slack refuses it for what it holds", async () => {
+    const channel = "C0BATCH04";
+    clock.set("2026-11-27T15:00:00Z");
+    const ids = await addConfigs("refused", 3, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z");
+    const since = app.fake.mark();
+    app.fake.failNext("chat.postMessage", { error: "invalid_blocks" });
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 3, undeliverable: 0 });
+    const posts = postsTo(channel, since);
+    expect(posts.map((c) => (c.response.ok ? deliveryIds(c).length : c.response.error))).toEqual(["invalid_blocks", 1, 1, 1]);
+    expect((await rowsOf(ids)).every((r) => r.status === "sent")).toBe(true);
+    for (let i = 2; i < posts.length; i++) expect(posts[i]!.time - posts[i - 1]!.time).toBeGreaterThanOrEqual(1_000);
+  }, 60_000);
+});
