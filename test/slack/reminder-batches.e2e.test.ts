@@ -21,7 +21,7 @@ describe("reminders due together in one channel", () => {
     clock,
     fake: { channelPostIntervalMs: 1_000 },
     people: [{ id: owner, isAdmin: true }],
-    channels: ["C0BATCH01", "C0BATCH02", "C0BATCH03", "C0BATCH04"].map((id) => ({ id, members: [owner], botIsMember: true })),
+    channels: ["C0BATCH01", "C0BATCH02", "C0BATCH03", "C0BATCH04", "C0BATCH05"].map((id) => ({ id, members: [owner], botIsMember: true })),
   });
 
   /** The alias of each configuration this file added, by id. */
@@ -176,5 +176,30 @@ describe("reminders due together in one channel", () => {
     expect(posts.map((c) => (c.response.ok ? deliveryIds(c).length : c.response.error))).toEqual(["invalid_blocks", 1, 1, 1]);
     expect((await rowsOf(ids)).every((r) => r.status === "sent")).toBe(true);
     for (let i = 2; i < posts.length; i++) expect(posts[i]!.time - posts[i - 1]!.time).toBeGreaterThanOrEqual(1_000);
+  }, 60_000);
+
+  it("a retry finds its earlier combined post by any of its delivery ids, and does not post when it cannot look", async () => {
+    const channel = "C0BATCH05";
+    clock.set("2026-11-27T15:00:00Z");
+    const ids = await addConfigs("retried", 4, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z");
+    const since = app.fake.mark();
+    app.fake.failNext("chat.postMessage", { status: 503 });
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ retryLater: 4 });
+    // The retry's check for an earlier post fails: it waits for the next pass instead of maybe posting twice.
+    clock.advance(60_000);
+    app.fake.failNext("conversations.history", { status: 500 });
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 0, retryLater: 4 });
+    expect(postsTo(channel, since)).toHaveLength(1);
+    clock.advance(60_000);
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 4 });
+    expect(postsTo(channel, since).filter((c) => c.response.ok)).toHaveLength(1);
+    // The ledger forgets the post, as if the process had died right after Slack took it: every id is found in its metadata.
+    await app.keyward.db.prisma.reminderDelivery.updateMany({ where: { subjectId: { in: ids } }, data: { status: "retry", sentAt: null } });
+    clock.advance(60_000);
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 4 });
+    expect(postsTo(channel, since).filter((c) => c.response.ok)).toHaveLength(1);
+    const rows = await rowsOf(ids);
+    expect(rows.every((r) => r.status === "sent" && r.lastError?.includes("earlier attempt"))).toBe(true);
   }, 60_000);
 });
