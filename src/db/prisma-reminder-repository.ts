@@ -58,8 +58,13 @@ const subjectByIdSql: Record<ReminderSubjectType, string> = {
   api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy", NULL::text AS "rotatedBy" FROM "ApiKey" WHERE id = $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL`,
 };
 
+/** A message's ts: its own message's, or a combined message's (issue 13), which older releases do not see. */
+const tsOf = (alias = "") => `COALESCE(NULLIF(${alias}"messageTs", ''), ${alias}"combinedTs")`;
+/** What a posted message is, as returned to callers: `messageTs` either way, `shared` for a combined one. */
+const postedColumns = (alias = "") =>
+  `${alias}id, ${alias}channel, ${tsOf(alias)} AS "messageTs", (${alias}"combinedTs" IS NOT NULL) AS shared, ${alias}"expiresAt", ${alias}threshold`;
 /** Messages that went out (a channel and a ts to update). */
-const sentWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND "expiresAt" = $4 AND status = 'sent' AND channel IS NOT NULL AND "messageTs" IS NOT NULL AND "messageTs" <> ''`;
+const sentWhere = `"workspaceId" = $1 AND "subjectType" = $2 AND "subjectId" = $3 AND "expiresAt" = $4 AND status = 'sent' AND channel IS NOT NULL AND ${tsOf()} IS NOT NULL`;
 /** ... that no rotation or deletion has settled yet. */
 const postedWhere = `${sentWhere} AND "settledAt" IS NULL`;
 /** ... or whose settling update Slack refused for a passing reason: a later rotation or deletion rewrites it instead. */
@@ -69,6 +74,7 @@ interface PostedRow {
   id: string;
   channel: string;
   messageTs: string;
+  shared?: boolean | null;
   expiresAt: Date;
   threshold: number;
   sentAt?: Date | null;
@@ -78,6 +84,7 @@ const toPosted = (row: PostedRow): PostedReminder => ({
   deliveryId: row.id,
   channel: row.channel,
   ts: row.messageTs,
+  ...(row.shared ? { shared: true } : {}),
   expiresAt: new Date(row.expiresAt),
   threshold: row.threshold,
 });
@@ -207,7 +214,7 @@ export class PrismaReminderRepository implements ReminderRepository {
   async postedMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
     // The caller applies a newer change: an update still waiting for a retry is dropped, or it would land after this one.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
-      `UPDATE "ReminderDelivery" SET "deferredUpdate" = NULL WHERE ${postedWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
+      `UPDATE "ReminderDelivery" SET "deferredUpdate" = NULL WHERE ${postedWhere} RETURNING ${postedColumns()}, "sentAt"`,
       workspaceId,
       type,
       subjectId,
@@ -219,7 +226,7 @@ export class PrismaReminderRepository implements ReminderRepository {
   async settleMessages(workspaceId: string, type: ReminderSubjectType, subjectId: string, expiresAt: Date): Promise<PostedReminder[]> {
     // One statement: of two instances settling at once, each row goes to exactly one of them.
     const rows = await this.prisma.$queryRawUnsafe<PostedRow[]>(
-      `UPDATE "ReminderDelivery" SET "settledAt" = COALESCE("settledAt", now()), "deferredUpdate" = NULL WHERE ${settleWhere} RETURNING id, channel, "messageTs", "expiresAt", threshold, "sentAt"`,
+      `UPDATE "ReminderDelivery" SET "settledAt" = COALESCE("settledAt", now()), "deferredUpdate" = NULL WHERE ${settleWhere} RETURNING ${postedColumns()}, "sentAt"`,
       workspaceId,
       type,
       subjectId,
@@ -242,7 +249,7 @@ export class PrismaReminderRepository implements ReminderRepository {
     const rows = await this.prisma.$queryRawUnsafe<Array<PostedRow & { deferredUpdate: unknown }>>(
       `WITH taken AS (SELECT id, "deferredUpdate" FROM "ReminderDelivery" WHERE "deferredUpdate" IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE "ReminderDelivery" d SET "deferredUpdate" = NULL FROM taken WHERE d.id = taken.id
-       RETURNING d.id, d.channel, d."messageTs", d."expiresAt", d.threshold, taken."deferredUpdate" AS "deferredUpdate"`,
+       RETURNING ${postedColumns("d.")}, taken."deferredUpdate" AS "deferredUpdate"`,
       limit,
     );
     return rows.map((row) => ({ message: toPosted(row), change: decodeChange(row.deferredUpdate) }));
@@ -258,7 +265,7 @@ export class PrismaReminderRepository implements ReminderRepository {
     // the database's time, as the give-up decision's is, whatever this instance's clock says.
     await this.prisma.$executeRawUnsafe(
       `UPDATE "ReminderDelivery"
-          SET status = $3, "sentAt" = COALESCE($4, "sentAt"), channel = COALESCE($5, channel), "messageTs" = COALESCE($6, "messageTs"), "lastError" = $7,
+          SET status = $3, "sentAt" = COALESCE($4, "sentAt"), channel = COALESCE($5, channel), "messageTs" = COALESCE($6, "messageTs"), "combinedTs" = COALESCE($8, "combinedTs"), "lastError" = $7,
               "firstFailedAt" = CASE WHEN $3 = 'retry' THEN COALESCE("firstFailedAt", now()) ELSE "firstFailedAt" END
         WHERE id = $1 AND ($2::text IS NULL OR "claimedBy" = $2)`,
       deliveryId,
@@ -266,8 +273,9 @@ export class PrismaReminderRepository implements ReminderRepository {
       outcome.status,
       sent ? at : null,
       sent ? outcome.channel : null,
-      sent ? outcome.ts : null,
+      sent && !outcome.shared ? outcome.ts : null,
       sent ? (outcome.note ?? null) : outcome.error.slice(0, 500),
+      sent && outcome.shared ? outcome.ts : null,
     );
   }
 
@@ -279,16 +287,5 @@ export class PrismaReminderRepository implements ReminderRepository {
       instance,
       reason.slice(0, 500),
     );
-  }
-
-  async sharesMessage(deliveryId: string): Promise<boolean> {
-    // The index on (channel, messageTs) serves this; the workspace keeps one workspace's channel apart from another's.
-    const rows = await this.prisma.$queryRawUnsafe<Array<{ n: number }>>(
-      `SELECT 1 AS n FROM "ReminderDelivery" d JOIN "ReminderDelivery" o
-           ON o.channel = d.channel AND o."messageTs" = d."messageTs" AND o."workspaceId" = d."workspaceId" AND o.id <> d.id
-        WHERE d.id = $1 AND d."messageTs" IS NOT NULL AND d."messageTs" <> '' LIMIT 1`,
-      deliveryId,
-    );
-    return rows.length > 0;
   }
 }

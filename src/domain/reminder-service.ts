@@ -219,10 +219,7 @@ export class ReminderService {
     // Only once every outcome is recorded: a withdraw is a Slack call that may take its time.
     for (const { claim, outcome } of judged) {
       if (outcome.status !== "sent") continue;
-      const shared = judged.some(
-        (o) => o.claim !== claim && o.outcome.status === "sent" && o.outcome.ts === outcome.ts && o.outcome.channel === outcome.channel,
-      );
-      await this.settleIfChangedMeanwhile(claim, { ...outcome, shared });
+      await this.settleIfChangedMeanwhile(claim, outcome);
     }
     return limited.length === 0;
   }

@@ -34,7 +34,8 @@ export interface ReminderClaim {
 }
 
 export type ReminderOutcome =
-  | { status: "sent"; channel: string; ts: string; note?: string }
+  /** `shared`: the message holds other configurations' reminders too (a combined one). */
+  | { status: "sent"; channel: string; ts: string; note?: string; shared?: boolean }
   /**
    * A passing failure (429, 5xx, timeout): tried again on a later pass. `rateLimited`: Slack asked
    * to slow down (429): the rest of that channel waits for the next pass, and it is no failure
@@ -59,6 +60,8 @@ export interface PostedReminder {
   /** The expiry and threshold the message was about. */
   expiresAt: Date;
   threshold: number;
+  /** A combined message (several configurations' reminders): a change rewrites this one's part alone. */
+  shared?: boolean;
 }
 
 /** A subject as the database has it now, to tell whether a claim's snapshot went stale; null: deleted (or no longer live). */

@@ -255,8 +255,6 @@ export interface ReminderRepository {
    * toward giving up. Only claims this instance still holds.
    */
   release(deliveryIds: readonly string[], instance: string, reason: string): Promise<void>;
-  /** Whether this delivery's message holds other deliveries too (a combined reminder, of the same workspace and channel). */
-  sharesMessage(deliveryId: string): Promise<boolean>;
 }
 
 export interface Repositories {

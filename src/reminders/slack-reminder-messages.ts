@@ -42,7 +42,7 @@ interface ReminderMessageOptions {
  */
 export function createSlackReminderMessages(
   client: WebClient,
-  ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates" | "sharesMessage">,
+  ledger: Pick<ReminderRepository, "postedMessages" | "settleMessages" | "deferUpdate" | "takeDeferredUpdates">,
   logger: Logger,
   options: ReminderMessageOptions = {},
 ): SlackReminderMessages {
@@ -78,11 +78,11 @@ export function createSlackReminderMessages(
 
   /**
    * A message about this configuration alone is rewritten whole, as before; a combined one (the
-   * ledger has other deliveries on it) gets this configuration's part replaced, the others kept.
+   * ledger says so) gets this configuration's part replaced, the others kept.
    */
   async function update(change: ReminderMessageChange, message: PostedReminder, by: ReminderChangedBy): Promise<void> {
     const view = viewFor(change, message, by);
-    if (await ledger.sharesMessage(message.deliveryId)) {
+    if (message.shared) {
       await updateReminderPart(client, message, change.subjectId, reminderPart(view));
       return;
     }

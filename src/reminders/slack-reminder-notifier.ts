@@ -68,11 +68,14 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
    * Our reminder posts in a channel's recent history, by delivery id; null when the history could
    * not be read (then a retry must not post again: it may be there).
    */
-  async function postsIn(channel: string): Promise<Map<string, string> | null> {
+  async function postsIn(channel: string): Promise<Map<string, { ts: string; shared: boolean }> | null> {
     try {
       const history = await client.conversations.history({ channel, limit: 200, include_all_metadata: true });
-      const found = new Map<string, string>();
-      for (const m of history.messages ?? []) for (const id of deliveryIdsOf(m)) if (m.ts) found.set(id, m.ts);
+      const found = new Map<string, { ts: string; shared: boolean }>();
+      for (const m of history.messages ?? []) {
+        const ids = deliveryIdsOf(m);
+        for (const id of ids) if (m.ts) found.set(id, { ts: m.ts, shared: ids.length > 1 });
+      }
       return found;
     } catch (error) {
       logger.warn({ channel, slackError: errorCode(error) }, "could not check for an earlier reminder post");
@@ -85,7 +88,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
    * Slack took it): look for our own message with this delivery id before posting again.
    * "unchecked": a channel where it could be was not readable; posting again could post it twice.
    */
-  async function findEarlierPost(claim: ReminderClaim): Promise<{ channel: string; ts: string } | null | "unchecked"> {
+  async function findEarlierPost(claim: ReminderClaim): Promise<{ channel: string; ts: string; shared: boolean } | null | "unchecked"> {
     if (claim.attempts === 0) return null;
     const candidates = [
       claim.subject.channel,
@@ -96,8 +99,8 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       if (!channel) continue;
       const posts = await postsIn(channel);
       if (!posts) unchecked = true;
-      const ts = posts?.get(claim.deliveryId);
-      if (ts) return { channel, ts };
+      const found = posts?.get(claim.deliveryId);
+      if (found) return { channel, ...found };
     }
     return unchecked ? "unchecked" : null;
   }
@@ -172,9 +175,9 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     if (claims.some((c) => c.attempts > 0)) {
       const posts = await postsIn(channel);
       for (const claim of claims.filter((c) => c.attempts > 0)) {
-        const ts = posts?.get(claim.deliveryId);
+        const found = posts?.get(claim.deliveryId);
         if (!posts) outcomes.set(claim, { status: "retry", error: "could not check for an earlier post of this retry" });
-        else if (ts) outcomes.set(claim, { status: "sent", channel, ts, note: "found the earlier attempt's post; not posted again" });
+        else if (found) outcomes.set(claim, { status: "sent", channel, ...found, note: "found the earlier attempt's post; not posted again" });
       }
     }
     const rest = claims.filter((c) => !outcomes.has(c));
@@ -189,7 +192,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
     const out = new Map<ReminderClaim, ReminderOutcome>();
     try {
       const ts = await pace(() => post(channel, combinedReminderMessage(claims.map(viewOf)), claims));
-      for (const claim of claims) out.set(claim, { status: "sent", channel, ts });
+      for (const claim of claims) out.set(claim, { status: "sent", channel, ts, shared: true });
       return out;
     } catch (error) {
       const code = errorCode(error);

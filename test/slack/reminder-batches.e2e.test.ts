@@ -77,6 +77,8 @@ describe("reminders due together in one channel", () => {
     const rows = await rowsOf(ids);
     expect(rows).toHaveLength(60);
     expect(rows.every((r) => r.status === "sent" && r.threshold === 7)).toBe(true);
+    // Kept as a combined message's ts, which releases before this one do not rewrite whole (a rollback wipes no part).
+    expect(rows.every((r) => r.messageTs === null && r.combinedTs !== null && posts.some((p) => p.response.ts === r.combinedTs))).toBe(true);
     const inMetadata = posts.flatMap(deliveryIds);
     expect(inMetadata.sort()).toEqual(rows.map((r) => r.id).sort());
     // Each message's text names every configuration in it (a notification shows the text alone).

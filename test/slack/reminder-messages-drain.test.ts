@@ -51,7 +51,6 @@ function setUp() {
     settleMessages: async () => note("settle", [message]),
     deferUpdate: async () => void note("defer", undefined),
     takeDeferredUpdates: async () => note("take", []),
-    sharesMessage: async () => false,
   };
   const messages = createSlackReminderMessages(client, ledger, logger, { drainTimeoutMs: 50 });
   return { messages, asked, lines, updateStarted };
