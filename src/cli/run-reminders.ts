@@ -3,6 +3,7 @@ import { readLiveHolder } from "../db/data-dir-lock.ts";
 import { createDomainServices } from "../domain/index.ts";
 import { createLogger } from "../logger.ts";
 import { createReminderClient } from "../reminders/reminder-wiring.ts";
+import { createMessageLock } from "../reminders/reminder-message-parts.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createDomainContext } from "../server/domain-wiring.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
@@ -21,8 +22,10 @@ async function main(): Promise<void> {
     if (!config.slack.botToken) throw noToken();
     // The pass alone, as before: reminder messages whose update Slack deferred are retried by a server's passes.
     // A pass hashes and encrypts nothing, so it is wired without the server's secrets (and never creates them).
-    const reminderNotifier = createSlackReminderNotifier(await createReminderClient(config, logger), logger);
-    const { reminders } = createDomainServices({ ...createDomainContext(config, db, null), reminderNotifier });
+    const ctx = createDomainContext(config, db, null);
+    const lock = createMessageLock(ctx.store.reminders);
+    const reminderNotifier = createSlackReminderNotifier(await createReminderClient(config, logger), logger, lock);
+    const { reminders } = createDomainServices({ ...ctx, reminderNotifier });
     return reminders!.runPass();
   });
   logger.info({ report: result, ranBy }, "reminder pass done");

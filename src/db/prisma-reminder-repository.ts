@@ -288,4 +288,29 @@ export class PrismaReminderRepository implements ReminderRepository {
       reason.slice(0, 500),
     );
   }
+
+  async lockMessage(message: { workspaceId: string; channel: string; ts: string }, holder: string, leaseMs: number): Promise<boolean> {
+    // One statement: of two takers at once, one inserts (or takes over an expired lease) and the other gets no row.
+    const rows = await this.prisma.$queryRawUnsafe<Array<{ holder: string }>>(
+      `INSERT INTO "ReminderMessageLock" ("workspaceId", channel, ts, holder, until) VALUES ($1, $2, $3, $4, now() + $5::int * interval '1 millisecond')
+       ON CONFLICT ("workspaceId", channel, ts) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until WHERE "ReminderMessageLock".until < now()
+       RETURNING holder`,
+      message.workspaceId,
+      message.channel,
+      message.ts,
+      holder,
+      Math.round(leaseMs),
+    );
+    return rows.length === 1;
+  }
+
+  async unlockMessage(message: { workspaceId: string; channel: string; ts: string }, holder: string): Promise<void> {
+    await this.prisma.$executeRawUnsafe(
+      `DELETE FROM "ReminderMessageLock" WHERE "workspaceId" = $1 AND channel = $2 AND ts = $3 AND holder = $4`,
+      message.workspaceId,
+      message.channel,
+      message.ts,
+      holder,
+    );
+  }
 }

@@ -255,6 +255,13 @@ export interface ReminderRepository {
    * toward giving up. Only claims this instance still holds.
    */
   release(deliveryIds: readonly string[], instance: string, reason: string): Promise<void>;
+  /**
+   * Takes the lease on rewriting one combined message for `leaseMs` (database time): true when
+   * taken, false while someone else's lease runs. Shared by every instance on the database.
+   */
+  lockMessage(message: { workspaceId: string; channel: string; ts: string }, holder: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease back (only the holder's own). */
+  unlockMessage(message: { workspaceId: string; channel: string; ts: string }, holder: string): Promise<void>;
 }
 
 export interface Repositories {

@@ -1,27 +1,68 @@
 // One configuration's part of a combined reminder message (several configurations due in one
 // channel, one message): read the message, swap that part, write it back, one change at a time.
 import type { KnownBlock, MessageMetadata } from "@slack/types";
+import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
+import type { ReminderRepository } from "../domain/repositories.ts";
 import { replaceReminderPart } from "../slack/views/reminder-message.ts";
 
-/**
- * The message writes under way, by channel and ts. A part's update reads the whole message and
- * writes it back, so two updates of one message at once (two configurations rotated at the same
- * moment) would each write back the other's part as it was: they run one after the other. Per
- * process: enough for PGlite (one process owns the database); see the report for PostgreSQL.
- */
-const writes = new Map<string, Promise<unknown>>();
+type MessageKey = { workspaceId: string; channel: string; ts: string };
 
-export function withMessageLock<T>(channel: string, ts: string, work: () => Promise<T>): Promise<T> {
-  const key = `${channel}/${ts}`;
-  const previous = writes.get(key) ?? Promise.resolve();
-  const mine = previous.then(work, work);
-  const tail = mine.catch(() => undefined);
-  writes.set(key, tail);
-  void tail.then(() => {
-    if (writes.get(key) === tail) writes.delete(key);
-  });
-  return mine;
+/**
+ * Serialises the rewrites of one combined message. A part's update reads the whole message and
+ * writes it back, so two at once (two configurations of one message rotated at the same moment)
+ * would each write back the other's part as it was. In this process they queue on a promise
+ * chain; across instances sharing the database, each takes the message's lease in the ledger
+ * first (no transaction held while Slack answers). A lease still held by someone else after
+ * `waitMs` fails with `message_busy`, a passing error: the update is deferred to a later pass.
+ */
+export interface MessageLock {
+  run<T>(message: MessageKey, work: () => Promise<T>): Promise<T>;
+}
+
+interface MessageLockOptions {
+  /** Longer than a read and a write to Slack at their timeouts (2 × 10 s), so a live holder keeps it. */
+  leaseMs?: number;
+  waitMs?: number;
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createMessageLock(ledger?: Pick<ReminderRepository, "lockMessage" | "unlockMessage">, options: MessageLockOptions = {}): MessageLock {
+  const { leaseMs = 30_000, waitMs = 30_000, pollMs = 100 } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const holder = randomUUID();
+  const chains = new Map<string, Promise<unknown>>();
+
+  async function withLease<T>(message: MessageKey, work: () => Promise<T>): Promise<T> {
+    if (!ledger) return work();
+    for (let waited = 0; !(await ledger.lockMessage(message, holder, leaseMs)); waited += pollMs) {
+      if (waited >= waitMs) throw Object.assign(new Error("message_busy"), { data: { error: "message_busy" } });
+      await sleep(pollMs);
+    }
+    try {
+      return await work();
+    } finally {
+      await ledger.unlockMessage(message, holder).catch(() => undefined);
+    }
+  }
+
+  return {
+    run(message, work) {
+      const key = `${message.workspaceId}/${message.channel}/${message.ts}`;
+      const previous = chains.get(key) ?? Promise.resolve();
+      const mine = previous.then(
+        () => withLease(message, work),
+        () => withLease(message, work),
+      );
+      const tail = mine.catch(() => undefined);
+      chains.set(key, tail);
+      void tail.then(() => {
+        if (chains.get(key) === tail) chains.delete(key);
+      });
+      return mine;
+    },
+  };
 }
 
 interface StoredMessage {
@@ -45,11 +86,12 @@ async function readMessage(client: WebClient, channel: string, ts: string): Prom
  */
 export function updateReminderPart(
   client: WebClient,
-  message: { channel: string; ts: string },
+  lock: MessageLock,
+  message: MessageKey,
   subjectId: string,
   part: KnownBlock[],
 ): Promise<"updated" | "absent"> {
-  return withMessageLock(message.channel, message.ts, async () => {
+  return lock.run(message, async () => {
     const current = await readMessage(client, message.channel, message.ts);
     if (!current) throw Object.assign(new Error("message_not_found"), { data: { error: "message_not_found" } });
     const blocks = replaceReminderPart(current.blocks ?? [], subjectId, part);

@@ -6,6 +6,7 @@ import { type Config, reminderSlackTimeoutMs } from "../config/config.ts";
 import type { ReminderNotifier } from "../domain/reminder-types.ts";
 import type { Store } from "../domain/repositories.ts";
 import { boltLogger, type Logger } from "../logger.ts";
+import { createMessageLock } from "./reminder-message-parts.ts";
 import { createSlackReminderMessages, type SlackReminderMessages } from "./slack-reminder-messages.ts";
 import { createSlackReminderNotifier } from "./slack-reminder-notifier.ts";
 
@@ -32,10 +33,13 @@ export function slackReminderPorts(
   store: Pick<Store, "reminders" | "apiKeys">,
   logger: Logger,
 ): { reminderNotifier: ReminderNotifier; reminderMessages: SlackReminderMessages } {
+  // One lock for both: a withdraw after a pass and a change's update of the same combined message queue on it.
+  const lock = createMessageLock(store.reminders);
   return {
-    reminderNotifier: createSlackReminderNotifier(client, logger),
+    reminderNotifier: createSlackReminderNotifier(client, logger, lock),
     reminderMessages: createSlackReminderMessages(client, store.reminders, logger, {
       describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
+      lock,
     }),
   };
 }

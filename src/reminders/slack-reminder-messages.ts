@@ -5,7 +5,7 @@ import type { ReminderRepository } from "../domain/repositories.ts";
 import type { Logger } from "../logger.ts";
 import type { ReminderChangedBy } from "../slack/views/reminder-outcome.ts";
 import { reminderMessage, reminderPart, type ReminderMessageView } from "../slack/views/reminder-message.ts";
-import { updateReminderPart } from "./reminder-message-parts.ts";
+import { createMessageLock, type MessageLock, updateReminderPart } from "./reminder-message-parts.ts";
 import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
 
 /** The change's outcome alone: what the message says happened. */
@@ -28,6 +28,8 @@ interface ReminderMessageOptions {
   describeKey?: (workspaceId: string, keyId: string) => Promise<{ name: string; last4: string } | null>;
   /** How long drain() waits for the updates under way (default 5 s). */
   drainTimeoutMs?: number;
+  /** Serialises rewrites of one combined message (the notifier's own, so its withdraws queue with these); default: this process only. */
+  lock?: MessageLock;
 }
 
 /**
@@ -46,6 +48,7 @@ export function createSlackReminderMessages(
   logger: Logger,
   options: ReminderMessageOptions = {},
 ): SlackReminderMessages {
+  const lock = options.lock ?? createMessageLock();
   const inFlight = new Set<Promise<void>>();
   const lastBySubject = new Map<string, Promise<void>>();
   let closed = false;
@@ -83,7 +86,7 @@ export function createSlackReminderMessages(
   async function update(change: ReminderMessageChange, message: PostedReminder, by: ReminderChangedBy): Promise<void> {
     const view = viewFor(change, message, by);
     if (message.shared) {
-      await updateReminderPart(client, message, change.subjectId, reminderPart(view));
+      await updateReminderPart(client, lock, { workspaceId: change.workspaceId, ...message }, change.subjectId, reminderPart(view));
       return;
     }
     await client.chat.update({ channel: message.channel, ts: message.ts, ...reminderMessage(view) });

@@ -3,7 +3,7 @@ import type { PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from ".
 import type { Logger } from "../logger.ts";
 import { combinedReminderMessage, reminderMessage, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
-import { updateReminderPart } from "./reminder-message-parts.ts";
+import { createMessageLock, type MessageLock, updateReminderPart } from "./reminder-message-parts.ts";
 
 /** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
 const passing = new Set([
@@ -16,6 +16,8 @@ const passing = new Set([
   "slack_webapi_rate_limited_error",
   "slack_webapi_http_error",
   "slack_webapi_request_error",
+  // Not Slack's: another instance is rewriting the same combined message (reminder-message-parts.ts).
+  "message_busy",
 ]);
 export const isPassing = (code: string): boolean => passing.has(code);
 /** Slack asked this channel to slow down: the rest of it waits for the next pass. */
@@ -58,7 +60,7 @@ export function deliveryIdsOf(message: unknown): string[] {
  * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
  * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
  */
-export function createSlackReminderNotifier(client: WebClient, logger: Logger): ReminderNotifier {
+export function createSlackReminderNotifier(client: WebClient, logger: Logger, lock: MessageLock = createMessageLock()): ReminderNotifier {
   async function dmChannel(userId: string): Promise<string | undefined> {
     const opened = await client.conversations.open({ users: userId });
     return opened.channel?.id;
@@ -224,7 +226,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger): 
       if (claim.subject.type !== "integration") return;
       const view = { ...viewOf(claim), after: { what: "superseded" as const, at, now } };
       try {
-        if (posted.shared) await updateReminderPart(client, posted, claim.subject.id, reminderPart(view));
+        if (posted.shared) await updateReminderPart(client, lock, { workspaceId: claim.subject.workspaceId, ...posted }, claim.subject.id, reminderPart(view));
         else await client.chat.update({ channel: posted.channel, ts: posted.ts, ...reminderMessage(view) });
       } catch (error) {
         logger.warn(

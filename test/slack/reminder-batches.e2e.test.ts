@@ -1,4 +1,10 @@
+import { WebClient } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
+import { createPrismaStore } from "../../src/db/prisma-store.ts";
+import type { ReminderMessageChange } from "../../src/domain/reminder-messages.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createMessageLock } from "../../src/reminders/reminder-message-parts.ts";
+import { createSlackReminderMessages } from "../../src/reminders/slack-reminder-messages.ts";
 import type { RecordedCall } from "../support/fake-slack.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
 import { useSlackApp } from "../support/slack-e2e.ts";
@@ -21,7 +27,7 @@ describe("reminders due together in one channel", () => {
     clock,
     fake: { channelPostIntervalMs: 1_000 },
     people: [{ id: owner, isAdmin: true }],
-    channels: ["C0BATCH01", "C0BATCH02", "C0BATCH03", "C0BATCH04", "C0BATCH05"].map((id) => ({ id, members: [owner], botIsMember: true })),
+    channels: ["C0BATCH01", "C0BATCH02", "C0BATCH03", "C0BATCH04", "C0BATCH05", "C0BATCH06"].map((id) => ({ id, members: [owner], botIsMember: true })),
   });
 
   /** The alias of each configuration this file added, by id. */
@@ -203,5 +209,42 @@ describe("reminders due together in one channel", () => {
     expect(postsTo(channel, since).filter((c) => c.response.ok)).toHaveLength(1);
     const rows = await rowsOf(ids);
     expect(rows.every((r) => r.status === "sent" && r.lastError?.includes("earlier attempt"))).toBe(true);
+  }, 60_000);
+
+  it("two instances rewriting two parts of one combined message at once keep each other's change", async () => {
+    const channel = "C0BATCH06";
+    clock.set("2026-11-27T15:00:00Z");
+    const ids = await addConfigs("twice", 3, channel, "2026-12-31");
+    clock.set("2026-12-24T09:00:00Z");
+    const since = app.fake.mark();
+    expect(await app.keyward.reminders!.runPass()).toMatchObject({ sent: 3 });
+    const [post] = postsTo(channel, since);
+    const ts = String(post!.response.ts);
+    // A second instance on the same database: its own Slack client, ledger and lock (nothing shared in memory).
+    const store = createPrismaStore(app.keyward.db.prisma);
+    const client = new WebClient(app.fake.token, { slackApiUrl: app.fake.url, retryConfig: { retries: 0 } });
+    const second = createSlackReminderMessages(client, store.reminders, createLogger("silent"), { lock: createMessageLock(store.reminders) });
+    const config = await app.keyward.db.prisma.integrationConfig.findUniqueOrThrow({ where: { id: ids[2]! } });
+    const change: ReminderMessageChange = {
+      what: "snoozed",
+      until: new Date("2026-12-25T09:00:00Z"),
+      workspaceId: config.workspaceId,
+      subjectType: "integration",
+      subjectId: config.id,
+      subject: { ...config, isDefault: config.isDefault === true, expiresAt: config.expiresAt! },
+      at: clock.now(),
+      by: { userId: owner, source: "slack" },
+    };
+    const updates = app.fake.mark();
+    // This instance snoozes the first configuration while the second instance rewrites the third's part.
+    await Promise.all([app.keyward.services.integrations.snooze(admin, ids[0]!, 24), second.refresh(change)]);
+    const message = () => app.fake.getMessage(channel, ts);
+    const snoozedParts = () => [ids[0]!, ids[2]!].filter((id) => textOf(partOf(message(), id)).includes("*Snoozed* by"));
+    // Both updates land, one after the other, the later one keeping the earlier one's part.
+    await app.fake.waitForCall("chat.update", () => snoozedParts().length === 2, { since: updates });
+    expect(textOf(partOf(message(), ids[1]!))).not.toContain("*Snoozed*");
+    // Each lease was given back once its update was done.
+    await app.waitForLogs((l) => l.includes(ids[0]!) && l.includes("reminder messages updated after a change"));
+    expect(await app.keyward.db.prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM "ReminderMessageLock"`)).toEqual([]);
   }, 60_000);
 });

@@ -3,3 +3,14 @@
 -- a rolling deploy) rewrites a "messageTs" message whole after a rotation, snooze or deletion, which
 -- would wipe the other configurations' parts; it leaves these rows alone instead.
 ALTER TABLE "ReminderDelivery" ADD COLUMN "combinedTs" TEXT;
+
+-- CreateTable: who is rewriting a combined message now (a lease; see ReminderMessageLock in schema.prisma).
+CREATE TABLE "ReminderMessageLock" (
+    "workspaceId" TEXT NOT NULL,
+    "channel" TEXT NOT NULL,
+    "ts" TEXT NOT NULL,
+    "holder" TEXT NOT NULL,
+    "until" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ReminderMessageLock_pkey" PRIMARY KEY ("workspaceId","channel","ts")
+);
