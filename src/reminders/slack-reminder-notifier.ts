@@ -112,8 +112,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
     try {
       const channel = await dmChannel(userId);
       if (!channel) return { status: "retry", error: "conversations.open returned no channel" };
-      const posted = await client.chat.postMessage({ channel, ...(message as { text: string }), metadata: metadataFor([claim]) });
-      return { status: "sent", channel, ts: posted.ts ?? "" };
+      return { status: "sent", channel, ts: await post(channel, message, [claim]) };
     } catch (error) {
       const code = errorCode(error);
       return passing.has(code) ? retryOf(code) : { status: "undeliverable", error: code };
@@ -139,7 +138,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
     };
   };
 
-  /** The one call that posts a reminder to a channel (a single or a combined one). */
+  /** The one call that posts a reminder, to a channel or a DM (a single or a combined one). */
   async function post(channel: string, message: { text: string; blocks: unknown[] }, claims: ReminderClaim[]): Promise<string> {
     const posted = await client.chat.postMessage({ channel, ...(message as { text: string }), metadata: metadataFor(claims) });
     return posted.ts ?? "";
