@@ -1,0 +1,104 @@
+import { WebClient } from "@slack/web-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PaceFn, ReminderClaim } from "../../src/domain/reminder-types.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createSlackReminderNotifier } from "../../src/reminders/slack-reminder-notifier.ts";
+import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import { textOf } from "./slack-flow-helpers.ts";
+
+type Json = Record<string, unknown>;
+const token = "xoxb-batch-notifier";
+const noPace: PaceFn = (post) => post();
+
+/** The notifier's combined posts and their follow-ups against a fake Slack, without the app around them. */
+describe("the Slack notifier's combined reminders", () => {
+  let fake: FakeSlack;
+  let notifier: ReturnType<typeof createSlackReminderNotifier>;
+  let n = 0;
+  beforeAll(async () => {
+    fake = await startFakeSlack({ token });
+    fake.addUser({ id: "UOWNER001" });
+    fake.addChannel({ id: "C0NOTIFY1", members: ["UOWNER001"], botIsMember: true });
+    fake.addChannel({ id: "C0GONE001", members: ["UOWNER001"], botIsMember: false });
+    const client = new WebClient(token, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    notifier = createSlackReminderNotifier(client, createLogger("silent"));
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  const claim = (channel: string): ReminderClaim => {
+    const i = ++n;
+    return {
+      deliveryId: `d-${i}`,
+      threshold: 7,
+      attempts: 0,
+      firstFailedAt: null,
+      daysLeft: 7,
+      subject: {
+        type: "integration",
+        id: `cfg-${i}`,
+        workspaceId: fake.teamId,
+        expiresAt: new Date("2026-12-31T23:59:59.999Z"),
+        expiryTimeZone: "UTC",
+        integration: "github",
+        alias: `alias-${i}`,
+        name: `github/alias-${i}`,
+        last4: "abcd",
+        isDefault: false,
+        channel,
+        ownerId: "UOWNER001",
+      },
+    };
+  };
+  const blocksOf = (message: Json | undefined) => (message?.blocks ?? []) as Json[];
+  const partOf = (message: Json | undefined, id: string) => blocksOf(message).filter((b) => String(b.block_id).endsWith(`.${id}`));
+
+  it("withdraws one configuration's part of a combined message (rotated while it was posted), keeping the others", async () => {
+    const claims = [claim("C0NOTIFY1"), claim("C0NOTIFY1"), claim("C0NOTIFY1")];
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent", "sent"]);
+    const [first] = outcomes;
+    if (first?.status !== "sent") throw new Error("not sent");
+    expect(first.shared).toBe(true);
+    expect(new Set(outcomes.map((o) => (o as { ts: string }).ts)).size).toBe(1);
+    const before = fake.getMessage("C0NOTIFY1", first.ts)!;
+    const target = claims[1]!;
+    await notifier.withdraw!(
+      target,
+      { channel: "C0NOTIFY1", ts: first.ts, shared: true },
+      { last4: "wxyz", expiresAt: new Date("2027-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" },
+      new Date("2026-12-24T09:00:00Z"),
+    );
+    const after = fake.getMessage("C0NOTIFY1", first.ts)!;
+    expect(textOf(partOf(after, target.subject.id))).toContain("*Rotated* while this reminder was being posted");
+    expect(partOf(after, target.subject.id).some((b) => b.type === "actions")).toBe(false);
+    for (const other of [claims[0]!, claims[2]!]) expect(partOf(after, other.subject.id)).toEqual(partOf(before, other.subject.id));
+    expect(after.metadata).toEqual(before.metadata);
+    expect(fake.callsTo("chat.update").at(-1)!.violations).toEqual([]);
+  });
+
+  it("tells each owner by DM when the channel refuses the combined reminder for good", async () => {
+    const claims = [claim("C0GONE001"), claim("C0GONE001")];
+    const since = fake.mark();
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+    const posts = fake.callsSince(since, "chat.postMessage");
+    expect(posts.map((c) => [String(c.args.channel).slice(0, 1), c.response.ok ? "ok" : c.response.error])).toEqual([
+      ["C", "not_in_channel"],
+      ["D", "ok"],
+      ["D", "ok"],
+    ]);
+    expect(textOf(posts[1]!.args)).toContain("I could not post this reminder in <#C0GONE001> (not_in_channel)");
+  });
+
+  it("marks a 429 on the combined post as rate-limited for all its claims, posting none", async () => {
+    const claims = [claim("C0NOTIFY1"), claim("C0NOTIFY1")];
+    fake.failNext("chat.postMessage", { status: 429, retryAfter: 1 });
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    expect(outcomes).toEqual([
+      { status: "retry", error: "slack_webapi_rate_limited_error", rateLimited: true },
+      { status: "retry", error: "slack_webapi_rate_limited_error", rateLimited: true },
+    ]);
+  });
+});
