@@ -15,12 +15,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  if (!config.slack.botToken || !(config.slack.signingSecret || config.slack.appToken)) {
-    logger.warn("Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode) to serve /keys.");
-  }
-  if (config.slack.oauth) {
+  if (!config.slack.oauth && (!config.slack.botToken || !(config.slack.signingSecret || config.slack.appToken))) {
     logger.warn(
-      "SLACK_CLIENT_ID/SECRET/STATE_SECRET are set, but multi-workspace OAuth installs are not supported yet: keyward serves the one workspace of SLACK_BOT_TOKEN.",
+      "Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode) to serve /keys, or SLACK_SIGNING_SECRET with SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for OAuth installs.",
     );
   }
   // The handlers go on before the start: /healthz answers before startKeyward returns (reminders and

@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // Only a pass run here needs the token: a running keyward on the embedded database posts with its own.
-  const noToken = () => new ConfigError("Configuration error: SLACK_BOT_TOKEN is needed to post reminders.");
+  // OAuth installs: each workspace's token is sealed in the database; a pass run here would need the
+  // server's key ring, so only a running keyward (which runs passes on its timer) posts them.
+  const noToken = () =>
+    new ConfigError(
+      config.slack.oauth
+        ? "Configuration error: with OAuth installs, reminders are posted by the running keyward (its passes run every REMINDER_INTERVAL_SECONDS), not by npm run reminders on its own."
+        : "Configuration error: SLACK_BOT_TOKEN is needed to post reminders.",
+    );
   if (!config.slack.botToken && (config.databaseUrl || !(await readLiveHolder(config.dataDir)))) throw noToken();
   const { result, ranBy } = await runOnOwnerOrHere(config, logger, { command: "reminders.run" }, async (db) => {
     if (!config.slack.botToken) throw noToken();

@@ -138,6 +138,27 @@ const envSchema = z
     if (oauth > 0 && oauth < 3) {
       ctx.addIssue({ code: "custom", path: ["SLACK_CLIENT_ID"], message: "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET go together" });
     }
+    // One way of being installed at a time: a bot token beside OAuth would leave it unclear which
+    // workspaces are served and with which token, so the start is refused rather than one silently winning.
+    if (oauth === 3 && env.SLACK_BOT_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_BOT_TOKEN"],
+        message:
+          "must not be set with SLACK_CLIENT_ID/SECRET/STATE_SECRET: unset it to serve the workspaces installed through OAuth, or unset those three to serve the bot token's workspace only",
+      });
+    }
+    // The installer's pages (GET /slack/install, /slack/oauth_redirect) are served by the HTTP receiver.
+    if (oauth === 3 && env.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_APP_TOKEN"],
+        message: "must not be set with OAuth installs (they are served over HTTP: unset SLACK_APP_TOKEN)",
+      });
+    }
+    if (oauth === 3 && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["SLACK_SIGNING_SECRET"], message: "is required with SLACK_CLIENT_ID/SECRET/STATE_SECRET (OAuth installs)" });
+    }
     if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
       ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "must differ from PORT (metrics are never served beside the Slack endpoint)" });
     }

@@ -42,14 +42,17 @@ function toSubject(type: ReminderSubjectType, row: SubjectRow): ReminderSubject 
 // delivery (pendingSince) does not work yet, and keeps its due time until it is activated (or
 // swept). FOR UPDATE SKIP LOCKED lets two instances share a pass
 // without waiting on, or claiming, each other's rows. Paged by id, never by offset.
+// A workspace paused while uninstalled (OAuth) is skipped: its rows keep their due times and
+// are claimed once it is installed again.
+const notPaused = (table: string) => `NOT EXISTS (SELECT 1 FROM "Workspace" w WHERE w.id = ${table}."workspaceId" AND w."slackPausedAt" IS NOT NULL)`;
 const dueSql: Record<ReminderSubjectType, string> = {
   integration: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", integration, alias, NULL::text AS name, last4, "isDefault", "reminderChannel", "createdBy", "rotatedBy"
       FROM "IntegrationConfig"
-     WHERE "nextReminderAt" <= $1 AND "expiresAt" IS NOT NULL AND ($2::text IS NULL OR id > $2)
+     WHERE "nextReminderAt" <= $1 AND "expiresAt" IS NOT NULL AND ($2::text IS NULL OR id > $2) AND ${notPaused(`"IntegrationConfig"`)}
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
   api_key: `SELECT id, "workspaceId", "expiresAt", "expiryTimeZone", NULL::text AS integration, NULL::text AS alias, name, last4, NULL::boolean AS "isDefault", NULL::text AS "reminderChannel", "createdBy", NULL::text AS "rotatedBy"
       FROM "ApiKey"
-     WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL AND ($2::text IS NULL OR id > $2)
+     WHERE "nextReminderAt" <= $1 AND "deletedAt" IS NULL AND "pendingSince" IS NULL AND ($2::text IS NULL OR id > $2) AND ${notPaused(`"ApiKey"`)}
      ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
 };
 
@@ -156,7 +159,8 @@ export class PrismaReminderRepository implements ReminderRepository {
           }>
         >(
           `SELECT id, threshold, attempts, "firstFailedAt", "subjectType", "subjectId", "expiresAt" FROM "ReminderDelivery"
-            WHERE (status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < now() - $2::int * interval '1 millisecond')
+            WHERE ((status = 'retry' AND "claimedAt" < $1) OR (status = 'pending' AND "claimedAt" < now() - $2::int * interval '1 millisecond'))
+              AND ${notPaused(`"ReminderDelivery"`)}
             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
           input.passStart,
           Math.round(input.leaseMs),

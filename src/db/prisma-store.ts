@@ -9,6 +9,7 @@ import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts"
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
 import { PrismaReminderRepository } from "./prisma-reminder-repository.ts";
 import { PrismaRoleRepository, PrismaWorkspaceRepository } from "./prisma-role-repository.ts";
+import { PrismaSlackInstallRepository } from "./prisma-slack-install-repository.ts";
 
 export type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -21,6 +22,7 @@ function repositoriesOver(db: Db): Repositories {
     members: translated(new PrismaMemberRepository(db)),
     integrations: translated(new PrismaIntegrationRepository(db)),
     installation: translated(new PrismaInstallationRepository(db)),
+    slackInstalls: translated(new PrismaSlackInstallRepository(db)),
   };
 }
 

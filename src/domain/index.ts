@@ -9,6 +9,7 @@ import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
 import { ReminderService } from "./reminder-service.ts";
 import { RoleService } from "./role-service.ts";
+import { SlackInstallService } from "./slack-install-service.ts";
 
 /** The domain's services, wired once per process from a context. */
 export interface DomainServices {
@@ -26,6 +27,8 @@ export interface DomainServices {
   operator: OperatorService;
   /** Reminder passes (SPEC rule 10); null without a reminder notifier (no bot token: reminders go to Slack). */
   reminders: ReminderService | null;
+  /** OAuth installs: their tokens, and the pause of an uninstalled workspace. */
+  slackInstalls: SlackInstallService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -43,5 +46,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     lastUsed,
     operator: new OperatorService(ctx, access, keys),
     reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
+    slackInstalls: new SlackInstallService(ctx),
   };
 }

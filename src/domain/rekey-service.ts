@@ -1,5 +1,6 @@
 import type { DomainContext } from "./context.ts";
 import { currentBinding } from "./secret-cipher.ts";
+import { resealSlackInstalls } from "./slack-install-service.ts";
 
 interface ReencryptResult {
   reencrypted: number;
@@ -18,7 +19,14 @@ interface ReencryptResult {
  * reported, not fatal: it is unreadable under any key, and the other rows still get upgraded.
  */
 export async function reencryptSecrets(ctx: Pick<DomainContext, "store" | "cipher">, batchSize = 200): Promise<ReencryptResult> {
-  return reseal(ctx, batchSize, true);
+  const secrets = await reseal(ctx, batchSize, true);
+  // OAuth installs' tokens too (always sealed with the current binding, so only the key version can be old).
+  const installs = await resealSlackInstalls(ctx, batchSize);
+  return {
+    reencrypted: secrets.reencrypted + installs.reencrypted,
+    skipped: secrets.skipped + installs.skipped,
+    failed: [...secrets.failed, ...installs.failed],
+  };
 }
 
 /**

@@ -150,6 +150,45 @@ export interface InstallationRepository {
   claimPepperCheck(value: string, at: Date): Promise<string>;
 }
 
+/** A workspace installed through OAuth, as stored: its tokens sealed (see SlackInstallService). */
+export interface StoredSlackInstall {
+  /** The keyward workspace: the team, or the enterprise for an org-wide install. */
+  workspaceId: string;
+  teamId: string | null;
+  enterpriseId: string | null;
+  isEnterpriseInstall: boolean;
+  appId: string | null;
+  botId: string | null;
+  botUserId: string | null;
+  installerUserId: string | null;
+  /** What the installer reported besides the tokens (never secret). */
+  details: Record<string, unknown>;
+  sealed: Sealed;
+  botExpiresAt: Date | null;
+  installedAt: Date;
+  updatedAt: Date;
+}
+
+/** OAuth installs, one per workspace (its id is the key, so every method names the workspace). */
+export interface SlackInstallRepository {
+  find(workspaceId: string): Promise<StoredSlackInstall | null>;
+  /** Insert or update in place (a token refresh stores the same installation again); keeps the first installedAt. */
+  save(install: StoredSlackInstall): Promise<void>;
+  /** True when there was one to delete. */
+  delete(workspaceId: string): Promise<boolean>;
+  /** Uninstalled: the workspace's reminders wait (no-op when the workspace was never used). */
+  pause(workspaceId: string, at: Date): Promise<void>;
+  /**
+   * Installed again: the pause ends, and reminders that failed before or during it start their
+   * give-up-after-a-day count afresh (the time spent uninstalled does not count).
+   */
+  resume(workspaceId: string): Promise<void>;
+  /** Rows sealed under a key version below `keyVersion`, by workspace id after `after`. */
+  sealedBelow(keyVersion: number, after: string | undefined, limit: number): Promise<Array<{ workspaceId: string; sealed: Sealed }>>;
+  /** Compare-and-set: false when the row changed meanwhile (a token refresh wins). */
+  reseal(workspaceId: string, from: Sealed, to: Sealed): Promise<boolean>;
+}
+
 export interface NewIntegrationConfig extends Omit<IntegrationConfig, "isDefault" | "rotatedAt" | "rotatedBy"> {
   sealed: Sealed;
   isDefault: boolean;
@@ -272,6 +311,7 @@ export interface Repositories {
   members: MemberRepository;
   integrations: IntegrationRepository;
   installation: InstallationRepository;
+  slackInstalls: SlackInstallRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

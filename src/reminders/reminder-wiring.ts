@@ -3,17 +3,21 @@
 // `npm run reminders` when it runs the pass itself; the pass is the domain's (createDomainServices).
 import type { FetchFunction, WebClient } from "@slack/web-api";
 import { type Config, reminderSlackTimeoutMs } from "../config/config.ts";
-import type { ReminderNotifier } from "../domain/reminder-types.ts";
+import type { ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
 import type { Store } from "../domain/repositories.ts";
 import { boltLogger, type Logger } from "../logger.ts";
-import { createMessageLock } from "./reminder-message-parts.ts";
+import { createMessageLock, type MessageLock } from "./reminder-message-parts.ts";
 import { createSlackReminderMessages, type SlackReminderMessages } from "./slack-reminder-messages.ts";
 import { createSlackReminderNotifier } from "./slack-reminder-notifier.ts";
+import { remindersPerMessage } from "../slack/views/reminder-message.ts";
 
-/** Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries. */
-export async function createReminderClient(config: Config, logger: Logger, fetch?: FetchFunction): Promise<WebClient> {
+/**
+ * Reminders get their own WebClient: no retries, no waiting on rate limits; the next pass retries.
+ * `token`: OAuth installs, one client per workspace's token (reminderClientsByToken); default the bot token.
+ */
+export async function createReminderClient(config: Config, logger: Logger, fetch?: FetchFunction, token = config.slack.botToken): Promise<WebClient> {
   const { WebClient } = await import("@slack/web-api");
-  return new WebClient(config.slack.botToken, {
+  return new WebClient(token, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
@@ -32,14 +36,75 @@ export function slackReminderPorts(
   client: WebClient,
   store: Pick<Store, "reminders" | "apiKeys">,
   logger: Logger,
+  clientFor?: ClientFor,
 ): { reminderNotifier: ReminderNotifier; reminderMessages: SlackReminderMessages } {
   // One lock for both: a withdraw after a pass and a change's update of the same combined message queue on it.
   const lock = createMessageLock(store.reminders);
   return {
-    reminderNotifier: createSlackReminderNotifier(client, logger, lock),
+    reminderNotifier: clientFor ? perWorkspaceNotifier(clientFor, logger, lock) : createSlackReminderNotifier(client, logger, lock),
     reminderMessages: createSlackReminderMessages(client, store.reminders, logger, {
       describeKey: (workspaceId, keyId) => store.apiKeys.findStored(workspaceId, keyId),
       lock,
+      clientFor,
     }),
+  };
+}
+
+/** OAuth installs: the reminder client of a workspace, with its own installation's token (null: not installed). */
+export type ClientFor = (workspaceId: string) => Promise<WebClient | null>;
+
+/** One client per token, made on first use; a refreshed or reinstalled token gets a new one. */
+export function reminderClientsByToken(
+  config: Config,
+  logger: Logger,
+  fetch: FetchFunction | undefined,
+  tokenFor: (workspaceId: string) => Promise<string | null>,
+): ClientFor {
+  const clients = new Map<string, Promise<WebClient>>();
+  return async (workspaceId) => {
+    const token = await tokenFor(workspaceId);
+    if (!token) return null;
+    let client = clients.get(token);
+    if (!client) {
+      if (clients.size >= 1000) clients.clear(); // bounded: old tokens' clients are not kept forever
+      client = createReminderClient(config, logger, fetch, token);
+      clients.set(token, client);
+    }
+    return client;
+  };
+}
+
+/** Not installed (uninstalled meanwhile): the claim waits; the workspace's pause keeps it unclaimed until a reinstall. */
+const notInstalled: ReminderOutcome = { status: "retry", error: "not_installed" };
+
+/**
+ * The notifier of each claim's own workspace, on that workspace's client: every Slack call of a
+ * reminder carries the token of the installation it concerns. A pass's combined messages are one
+ * workspace's (the pass groups them by workspace and channel).
+ */
+function perWorkspaceNotifier(clientFor: ClientFor, logger: Logger, lock: MessageLock): ReminderNotifier {
+  const notifiers = new WeakMap<WebClient, ReminderNotifier>();
+  async function notifierOf(workspaceId: string): Promise<ReminderNotifier | null> {
+    const client = await clientFor(workspaceId);
+    if (!client) return null;
+    let notifier = notifiers.get(client);
+    if (!notifier) {
+      notifier = createSlackReminderNotifier(client, logger, lock);
+      notifiers.set(client, notifier);
+    }
+    return notifier;
+  }
+  return {
+    maxPerMessage: remindersPerMessage,
+    async deliver(claim) {
+      return (await notifierOf(claim.subject.workspaceId))?.deliver(claim) ?? notInstalled;
+    },
+    async deliverMany(claims, pace) {
+      const notifier = claims[0] ? await notifierOf(claims[0].subject.workspaceId) : null;
+      return notifier?.deliverMany ? notifier.deliverMany(claims, pace) : claims.map(() => notInstalled);
+    },
+    async withdraw(claim, posted, now, at) {
+      await (await notifierOf(claim.subject.workspaceId))?.withdraw?.(claim, posted, now, at);
+    },
   };
 }

@@ -30,6 +30,8 @@ interface ReminderMessageOptions {
   drainTimeoutMs?: number;
   /** Serialises rewrites of one combined message (the notifier's own, so its withdraws queue with these); default: this process only. */
   lock?: MessageLock;
+  /** OAuth installs: the client of the change's workspace, with its token (null: not installed; the update waits for a later pass). */
+  clientFor?: (workspaceId: string) => Promise<WebClient | null>;
 }
 
 /**
@@ -83,7 +85,7 @@ export function createSlackReminderMessages(
    * A message about this configuration alone is rewritten whole, as before; a combined one (the
    * ledger says so) gets this configuration's part replaced, the others kept.
    */
-  async function update(change: ReminderMessageChange, message: PostedReminder, by: ReminderChangedBy): Promise<void> {
+  async function update(change: ReminderMessageChange, message: PostedReminder, by: ReminderChangedBy, client: WebClient): Promise<void> {
     const view = viewFor(change, message, by);
     if (message.shared) {
       await updateReminderPart(client, lock, { workspaceId: change.workspaceId, ...message }, change.subjectId, reminderPart(view));
@@ -110,10 +112,16 @@ export function createSlackReminderMessages(
   /** Updates each message; one Slack refused for a passing reason keeps the change for a later pass. */
   async function apply(change: ReminderMessageChange, posted: PostedReminder[]): Promise<number> {
     const by = await actorOf(change);
+    const workspaceClient = options.clientFor ? await options.clientFor(change.workspaceId) : client;
+    if (!workspaceClient) {
+      for (const message of posted) await ledger.deferUpdate(message.deliveryId, change);
+      logger.info({ configId: change.subjectId, change: change.what }, "the workspace is not installed: its reminder messages are updated once it is again");
+      return 0;
+    }
     let updated = 0;
     for (const message of posted) {
       try {
-        await update(change, message, by);
+        await update(change, message, by, workspaceClient);
         updated++;
       } catch (error) {
         const code = errorCode(error);

@@ -12,6 +12,7 @@ import { createDomainServices, type DomainServices } from "../domain/index.ts";
 import { checkPepper } from "../domain/pepper-check.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
 import { keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
+import { SlackInstallService } from "../domain/slack-install-service.ts";
 import type { Clock, RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { sendError } from "../api/http-errors.ts";
@@ -19,7 +20,7 @@ import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
-import { createReminderClient, slackReminderPorts } from "../reminders/reminder-wiring.ts";
+import { createReminderClient, reminderClientsByToken, slackReminderPorts } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { keyCommandHandlers } from "./key-commands.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
@@ -56,7 +57,7 @@ export interface Keyward {
   db: Database;
   services: DomainServices;
   slack: SlackApp | null;
-  /** Null without a bot token: reminders go to Slack. */
+  /** Null without a bot token or OAuth installs: reminders go to Slack. */
   reminders: ReminderService | null;
   metricsUrl?: string;
   close(): Promise<void>;
@@ -101,9 +102,15 @@ async function startOn(
     onClaimed: () => logger.info("this database had no pepper check: recorded this instance's pepper; every later instance and npm run keys must use the same"),
   });
   const observed = await createObservability(config, db.sql, logger);
-  // With a bot token, reminders go to Slack (and the domain has reminder passes); without one, none.
-  const reminderClient = config.slack.botToken ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
-  const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger) : undefined;
+  // With a bot token, or OAuth installs, reminders go to Slack (and the domain has reminder passes); without either, none.
+  const reminderClient =
+    config.slack.botToken || config.slack.oauth ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
+  // OAuth: each reminder is posted with the token of its own workspace's installation.
+  const installs = new SlackInstallService(ctx);
+  const clientFor = config.slack.oauth
+    ? reminderClientsByToken(config, logger, observed.slackFetch("reminders", config.slack.apiUrl), (workspaceId) => installs.botTokenFor(workspaceId))
+    : undefined;
+  const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger, clientFor) : undefined;
   const services = createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry });
   const { reminders } = services;
   await upgradeBindings(ctx, logger);
@@ -220,6 +227,7 @@ function controlHandlers(ctx: DomainContext, services: DomainServices, ring: Key
 
 async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp | null> {
   const { slack } = options.config;
+  if (slack.oauth && slack.signingSecret) return startOAuthSlack(options, services, clock, observed);
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
   // Bolt and the Web API client load only when Slack is configured (about 25 MB and 120 ms of a start).
   const [{ WebClient }, { createSlackApp }] = await Promise.all([import("@slack/web-api"), import("../slack/slack-app.ts")]);
@@ -256,6 +264,45 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
       defaultExpiryDays: 90,
       ackBudgetMs: options.ackBudgetMs,
+    },
+  );
+}
+
+/**
+ * OAuth installs (SLACK_CLIENT_ID…, config.ts refuses them beside SLACK_BOT_TOKEN): every workspace
+ * installed through GET /slack/install is served, each with its own token; which workspace a request
+ * is served as comes from its installation (slack-app.ts), not from a start-up auth.test.
+ */
+async function startOAuthSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp> {
+  const { slack } = options.config;
+  const [{ createSlackApp }, { servedByInstall }, { botScopes }] = await Promise.all([
+    import("../slack/slack-app.ts"),
+    import("../slack/oauth-installs.ts"),
+    import("../slack/ids.ts"),
+  ]);
+  const installs = services.slackInstalls;
+  const servedFor = async (workspaceId: string) => {
+    const install = await installs.find(workspaceId);
+    return install ? servedByInstall(install) : null;
+  };
+  options.logger.info("serving the Slack workspaces installed through OAuth (GET /slack/install)");
+  return createSlackApp(
+    {
+      signingSecret: slack.signingSecret ?? "",
+      oauth: { ...slack.oauth!, scopes: botScopes, installs, clock },
+      apiUrl: slack.apiUrl,
+      logger: options.logger,
+      telemetry: observed.metrics?.slack("bolt"),
+    },
+    {
+      services,
+      clock,
+      logger: options.logger,
+      users: new SlackUserDirectory(clock, options.config.defaultTimeZone, options.logger, servedFor),
+      isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
+      defaultExpiryDays: 90,
+      ackBudgetMs: options.ackBudgetMs,
+      installs,
     },
   );
 }

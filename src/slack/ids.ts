@@ -92,3 +92,6 @@ export function reminderPartSubject(blockId: unknown): string | null {
   const match = /^reminder_(?:facts|steps|actions|was|divider)\.(.+)$/.exec(blockId);
   return match?.[1] ?? null;
 }
+
+/** The bot scopes the app asks for when installed through OAuth: manifest.yml's oauth_config.scopes.bot (test/slack/manifest.test.ts checks they agree). */
+export const botScopes = ["commands", "chat:write", "im:write", "users:read", "channels:history", "groups:history", "im:history"] as const;

@@ -1,7 +1,9 @@
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from "@slack/bolt";
+import { App, ErrorCode, HTTPReceiver, SocketModeReceiver, type Receiver } from "@slack/bolt";
+import type { Clock } from "../domain/runtime.ts";
 import type { Logger } from "../logger.ts";
 import { boltLogger } from "../logger.ts";
 import { registerListeners } from "./listeners/listener-registry.ts";
+import { createAuthorize, createInstallationStore, type SlackInstalls } from "./oauth-installs.ts";
 import type { SlackDeps } from "./slack-deps.ts";
 import { observedFetch, timedReceiver, type SlackTelemetry } from "./slack-telemetry.ts";
 import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
@@ -12,9 +14,14 @@ import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUse
  * retry, and goes no further: nothing is read or written for it. A user_change about a person of
  * another organisation is dropped the same way, so it cannot touch anyone here.
  */
-function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: SlackDeps): void {
+function registerServedWorkspaceGuard(app: App, fixed: ServedWorkspace | undefined, deps: SlackDeps): void {
   app.use(async ({ body, context, next, ...args }) => {
-    const reason = refusalOf(served, body as SlackBody, context);
+    // OAuth: the workspace the request's own installation serves (set by authorize). Bolt skips
+    // authorisation for app_uninstalled and tokens_revoked: those come from Slack itself (signed) and
+    // name the workspace they are about, which is all their listener touches.
+    const served = fixed ?? (context.servedWorkspace as ServedWorkspace | undefined);
+    if (!served && !fixed && isUninstallEvent(body as SlackBody)) return next();
+    const reason = served ? refusalOf(served, body as SlackBody, context) : "workspace not installed";
     if (!reason) return next();
     // What kind of request, and why: never the payload's contents.
     deps.logger.warn({ kind: kindOf(body as SlackBody), reason }, "Slack request for a workspace keyward does not serve ignored");
@@ -26,6 +33,9 @@ function registerServedWorkspaceGuard(app: App, served: ServedWorkspace, deps: S
 }
 
 type SlackBody = { type?: unknown; command?: unknown; event?: { type?: unknown; user?: unknown } };
+
+const uninstallEvents = new Set(["app_uninstalled", "tokens_revoked"]);
+const isUninstallEvent = (body: SlackBody) => body.type === "event_callback" && uninstallEvents.has(String(body.event?.type));
 
 function refusalOf(served: ServedWorkspace, body: SlackBody, context: Parameters<typeof teamsNamedBy>[1]): string | undefined {
   if (!isServed(served, teamsNamedBy(body, context))) return "workspace not served";
@@ -39,15 +49,28 @@ function kindOf(body: SlackBody): string {
   return kind.slice(0, 40);
 }
 
+/** OAuth installs: Bolt's installer serves /slack/install and /slack/oauth_redirect, and every request is authorised from its workspace's installation. */
+export interface SlackOAuthOptions {
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  /** The bot scopes asked for (manifest.yml's, see bot-scopes.ts). */
+  scopes: readonly string[];
+  installs: SlackInstalls;
+  clock: Clock;
+}
+
 interface SlackAppOptions {
   signingSecret: string;
-  botToken: string;
+  /** Single-token mode; absent with `oauth`. */
+  botToken?: string;
+  oauth?: SlackOAuthOptions;
   /** Socket Mode instead of HTTP when set. */
   appToken?: string;
   apiUrl: string;
   logger: Logger;
-  /** From auth.test at start: the only workspace whose requests are served. */
-  served: ServedWorkspace;
+  /** Single-token mode, from auth.test at start: the only workspace whose requests are served (OAuth: each request's installation says). */
+  served?: ServedWorkspace;
   /** From the same auth.test, so Bolt need not call it again. */
   botUserId?: string;
   botId?: string;
@@ -77,10 +100,19 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   const logger = boltLogger(options.logger);
   const socket = options.appToken ? socketModeReceiver(options, options.appToken, logger) : undefined;
   const receiver: Receiver =
-    socket ?? new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: ["/slack/events"], logger, unhandledRequestTimeoutMillis: 3001 });
+    socket ??
+    new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      endpoints: ["/slack/events"],
+      logger,
+      unhandledRequestTimeoutMillis: 3001,
+      ...(options.oauth ? installerOptions(options.oauth, options.apiUrl, options.logger) : {}),
+    });
+  if (options.oauth) useInstallAuthorize(receiver as HTTPReceiver, options.oauth);
   const { telemetry } = options;
   const app = new App({
-    token: options.botToken,
+    // OAuth: no token; Bolt takes the receiver's installer's authorize (replaced by ours above).
+    ...(options.botToken ? { token: options.botToken } : {}),
     receiver: telemetry ? timedReceiver(receiver, telemetry) : receiver,
     ...(options.botUserId && options.botId ? { botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: false } : {}),
     logger,
@@ -102,7 +134,10 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   // Every command, button, form and event: one table (listeners/listener-registry.ts).
   registerListeners(app, deps);
   app.error(async (error) => {
-    deps.logger.error({ err: error }, "unhandled Slack listener error");
+    // OAuth: a request of a workspace that is not (or no longer) installed is not authorised; it gets nothing.
+    if (error.code === ErrorCode.AuthorizationError)
+      deps.logger.warn({ reason: error.message.slice(0, 200) }, "Slack request of a workspace keyward is not installed in ignored");
+    else deps.logger.error({ err: error }, "unhandled Slack listener error");
   });
   await app.init();
   const http = receiver instanceof HTTPReceiver ? receiver : undefined;
@@ -156,4 +191,39 @@ async function disconnected(receiver: SocketModeReceiver): Promise<void> {
   });
   await Promise.race([receiver.client.disconnect(), late]);
   clearTimeout(timer);
+}
+
+/** The HTTPReceiver's installer: GET /slack/install (straight to Slack's consent page) and GET /slack/oauth_redirect. */
+function installerOptions(oauth: SlackOAuthOptions, apiUrl: string, logger: Logger) {
+  return {
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+    stateSecret: oauth.stateSecret,
+    scopes: [...oauth.scopes],
+    installationStore: createInstallationStore(oauth.installs, logger),
+    installerOptions: {
+      directInstall: true,
+      installPath: "/slack/install",
+      redirectUriPath: "/slack/oauth_redirect",
+      // The state is signed with SLACK_STATE_SECRET and must come back with the browser's cookie.
+      stateVerification: true,
+      // oauth.v2.access and the auth.test after it go where every other call goes (tests: the fake).
+      clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000 },
+    },
+  };
+}
+
+/**
+ * Bolt uses the receiver's installer.authorize as the app's; ours reads the installation once per
+ * request and leaves token refreshes to the installer's own, one at a time (oauth-installs.ts).
+ */
+function useInstallAuthorize(receiver: HTTPReceiver, oauth: SlackOAuthOptions): void {
+  const installer = receiver.installer;
+  if (!installer) throw new Error("The HTTP receiver has no installer: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET are needed.");
+  const refresh = installer.authorize.bind(installer);
+  installer.authorize = createAuthorize(
+    oauth.installs,
+    (source) => refresh(source) as Promise<Record<string, unknown>>,
+    oauth.clock,
+  ) as typeof installer.authorize;
 }

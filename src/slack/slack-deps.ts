@@ -3,6 +3,7 @@ import type { DomainServices } from "../domain/index.ts";
 import type { Clock } from "../domain/runtime.ts";
 import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
+import type { SlackInstalls } from "./oauth-installs.ts";
 import type { SlackUserDirectory, SlackUserFacts } from "./user-directory.ts";
 
 /** What Slack listeners are built from. */
@@ -16,6 +17,8 @@ export interface SlackDeps {
   defaultExpiryDays: number;
   /** How long a form submission may take before it is acknowledged with a "working on it" view (default 2000 ms; Slack allows 3 s). */
   ackBudgetMs?: number;
+  /** OAuth installs only: app_uninstalled and tokens_revoked delete the workspace's tokens (single-token mode: absent). */
+  installs?: Pick<SlackInstalls, "find" | "remove">;
 }
 
 export interface SlackCaller {

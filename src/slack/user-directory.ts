@@ -16,6 +16,15 @@ export interface SlackUserFacts {
 }
 
 /**
+ * The workspace a person is judged against: one fixed at start (single-token mode), or, with OAuth
+ * installs, the installation of the workspace the request belongs to (null: not installed).
+ */
+export type ServedFor = ServedWorkspace | ((workspaceId: string) => Promise<ServedWorkspace | null>);
+
+/** Nobody belongs to a workspace that is not installed. */
+const nowhere: ServedWorkspace = { isEnterpriseInstall: false };
+
+/**
  * users.info, cached briefly: a person's zone and admin status change rarely, and every
  * command and button needs them. A failed look-up is not cached and grants nothing.
  */
@@ -26,13 +35,17 @@ export class SlackUserDirectory {
     private readonly clock: Clock,
     private readonly defaultTimeZone: string,
     private readonly logger: Logger,
-    private readonly served: ServedWorkspace,
+    private readonly served: ServedFor,
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
   /** For a user object Slack sent (user_change): an admin here, by the same rule as users.info. */
-  isAdminHere(user: SlackUserOrigin): boolean {
-    return isAdminHere(this.served, user);
+  async isAdminHere(workspaceId: string, user: SlackUserOrigin): Promise<boolean> {
+    return isAdminHere(await this.servedFor(workspaceId), user);
+  }
+
+  private async servedFor(workspaceId: string): Promise<ServedWorkspace> {
+    return typeof this.served === "function" ? ((await this.served(workspaceId)) ?? nowhere) : this.served;
   }
 
   /** Slack said this person changed: the next request asks users.info again. */
@@ -47,12 +60,13 @@ export class SlackUserDirectory {
     if (hit && hit.until > now) return hit.facts;
     try {
       const { user } = await client.users.info({ user: userId });
+      const served = await this.servedFor(workspaceId);
       const tz = user?.tz && isValidTimeZone(user.tz) ? user.tz : this.defaultTimeZone;
       // is_admin/is_owner speak of the person's own team: a foreign workspace's admin is nobody here.
-      const foreign = !isMemberOf(this.served, (user ?? {}) as SlackUserOrigin);
+      const foreign = !isMemberOf(served, (user ?? {}) as SlackUserOrigin);
       const facts = {
         tz,
-        isWorkspaceAdmin: isAdminHere(this.served, (user ?? {}) as SlackUserOrigin) && !user?.deleted,
+        isWorkspaceAdmin: isAdminHere(served, (user ?? {}) as SlackUserOrigin) && !user?.deleted,
         foreign,
         deactivated: Boolean(user?.deleted),
         verified: true,

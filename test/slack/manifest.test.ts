@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { actionIds, callbackIds, slashCommand } from "../../src/slack/ids.ts";
+import { actionIds, botScopes, callbackIds, slashCommand } from "../../src/slack/ids.ts";
 import { listeners, registerListeners, type ListenerEntry } from "../../src/slack/listeners/listener-registry.ts";
 
 const manifestText = await readFile(new URL("../../manifest.yml", import.meta.url), "utf8");
@@ -45,7 +45,7 @@ describe("manifest.yml", () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([slashCommand]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened", "user_change"]);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(["app_home_opened", "user_change", "app_uninstalled", "tokens_revoked"]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
       "channels:history",
       "chat:write",
@@ -55,6 +55,8 @@ describe("manifest.yml", () => {
       "im:write",
       "users:read",
     ]);
+    // OAuth installs ask for exactly these.
+    expect([...botScopes].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
   });
 });
 

@@ -23,6 +23,7 @@ import { rotateFromReminderButton, snoozeReminderButton } from "./reminder-liste
 import { assignRoleSubmission, createRoleSubmission, openAssignRoleButton, openCreateRoleButton } from "./role-listeners.ts";
 import { rollKeySubmission } from "./roll-key-flow.ts";
 import { secretStoredButton } from "./secret-stored-listener.ts";
+import { appUninstalled, tokensRevoked } from "./uninstall-listeners.ts";
 import { userChanged } from "./user-change-listener.ts";
 
 /**
@@ -37,7 +38,7 @@ export type ListenerEntry =
   | { kind: "command"; id: string; handler: ListenerFactory }
   | { kind: "action"; id: string | RegExp; handler: ListenerFactory }
   | { kind: "view"; id: string | ViewConstraints; handler: ListenerFactory }
-  | { kind: "event"; id: "app_home_opened" | "user_change"; handler: ListenerFactory };
+  | { kind: "event"; id: "app_home_opened" | "user_change" | "app_uninstalled" | "tokens_revoked"; handler: ListenerFactory };
 
 /**
  * Every listener keyward registers with Bolt, in order: the manifest test checks this table
@@ -75,6 +76,10 @@ export const listeners: readonly ListenerEntry[] = [
   { kind: "action", id: action.homeNextPage, handler: homePageButton },
   { kind: "action", id: action.homeFirstPage, handler: homePageButton },
   { kind: "event", id: "user_change", handler: userChanged },
+
+  // OAuth installs: Slack says the app is gone from a workspace (its tokens go, its reminders pause).
+  { kind: "event", id: "app_uninstalled", handler: appUninstalled },
+  { kind: "event", id: "tokens_revoked", handler: tokensRevoked },
 
   // Integration keys.
   { kind: "action", id: action.openAddIntegration, handler: openAddIntegrationButton },

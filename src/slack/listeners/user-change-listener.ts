@@ -16,7 +16,10 @@ export const userChanged =
     const workspaceId = workspaceOf(context);
     deps.users.forget(workspaceId, user.id);
     try {
-      await deps.services.access.slackUserChanged(workspaceId, user.id, { isWorkspaceAdmin: deps.users.isAdminHere(user), deactivated: Boolean(user.deleted) });
+      await deps.services.access.slackUserChanged(workspaceId, user.id, {
+        isWorkspaceAdmin: await deps.users.isAdminHere(workspaceId, user),
+        deactivated: Boolean(user.deleted),
+      });
     } catch (error) {
       deps.logger.error({ err: error, userId: user.id }, "could not record a Slack user change");
     }

@@ -1,0 +1,73 @@
+import type { Sealed } from "../domain/secret-cipher.ts";
+import type { SlackInstallRepository, StoredSlackInstall } from "../domain/repositories.ts";
+import type { Prisma } from "./generated/client.ts";
+import type { Db } from "./prisma-store.ts";
+
+type Row = Prisma.SlackInstallGetPayload<object>;
+
+function toStored(row: Row): StoredSlackInstall {
+  return {
+    workspaceId: row.workspaceId,
+    teamId: row.teamId,
+    enterpriseId: row.enterpriseId,
+    isEnterpriseInstall: row.isEnterpriseInstall,
+    appId: row.appId,
+    botId: row.botId,
+    botUserId: row.botUserId,
+    installerUserId: row.installerUserId,
+    details: (row.details ?? {}) as Record<string, unknown>,
+    sealed: { ciphertext: row.ciphertext, keyVersion: row.keyVersion, binding: row.binding },
+    botExpiresAt: row.botExpiresAt,
+    installedAt: row.installedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export class PrismaSlackInstallRepository implements SlackInstallRepository {
+  constructor(private readonly db: Db) {}
+
+  async find(workspaceId: string): Promise<StoredSlackInstall | null> {
+    const row = await this.db.slackInstall.findUnique({ where: { workspaceId } });
+    return row ? toStored(row) : null;
+  }
+
+  async save(install: StoredSlackInstall): Promise<void> {
+    const { sealed, details, installedAt, ...rest } = install;
+    const data = { ...rest, details: details as Prisma.InputJsonValue, ciphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, binding: sealed.binding };
+    await this.db.slackInstall.upsert({ where: { workspaceId: install.workspaceId }, create: { ...data, installedAt }, update: data });
+  }
+
+  async delete(workspaceId: string): Promise<boolean> {
+    const { count } = await this.db.slackInstall.deleteMany({ where: { workspaceId } });
+    return count > 0;
+  }
+
+  async pause(workspaceId: string, at: Date): Promise<void> {
+    // Only the first uninstall's time is kept: tokens_revoked and app_uninstalled both arrive.
+    await this.db.workspace.updateMany({ where: { id: workspaceId, slackPausedAt: null }, data: { slackPausedAt: at } });
+  }
+
+  async resume(workspaceId: string): Promise<void> {
+    const paused = await this.db.workspace.updateMany({ where: { id: workspaceId, slackPausedAt: { not: null } }, data: { slackPausedAt: null } });
+    if (paused.count === 0) return;
+    await this.db.reminderDelivery.updateMany({ where: { workspaceId, status: "retry" }, data: { firstFailedAt: null } });
+  }
+
+  async sealedBelow(keyVersion: number, after: string | undefined, limit: number): Promise<Array<{ workspaceId: string; sealed: Sealed }>> {
+    const rows = await this.db.slackInstall.findMany({
+      where: { keyVersion: { lt: keyVersion }, ...(after ? { workspaceId: { gt: after } } : {}) },
+      orderBy: { workspaceId: "asc" },
+      take: limit,
+      select: { workspaceId: true, ciphertext: true, keyVersion: true, binding: true },
+    });
+    return rows.map((r) => ({ workspaceId: r.workspaceId, sealed: { ciphertext: r.ciphertext, keyVersion: r.keyVersion, binding: r.binding } }));
+  }
+
+  async reseal(workspaceId: string, from: Sealed, to: Sealed): Promise<boolean> {
+    const { count } = await this.db.slackInstall.updateMany({
+      where: { workspaceId, ciphertext: from.ciphertext, keyVersion: from.keyVersion, binding: from.binding },
+      data: { ciphertext: to.ciphertext, keyVersion: to.keyVersion, binding: to.binding },
+    });
+    return count === 1;
+  }
+}
