@@ -68,7 +68,14 @@ export interface TestAppOptions {
    * Mode server, and the driver's commands, interactions and events go over that connection.
    */
   socketMode?: boolean;
+  /**
+   * OAuth installs instead of SLACK_BOT_TOKEN (SLACK_CLIENT_ID…): nothing is installed until a test
+   * installs it (test/support/oauth-install.ts); `tokenExpiresIn` turns on token rotation in the fake.
+   */
+  oauth?: boolean | { tokenExpiresIn?: number };
 }
+
+export const oauthClient = { clientId: "1111.2222", clientSecret: "fake-client-secret-0123456789", stateSecret: "fake-state-secret-0123456789abcdef" };
 
 /** The real app (real HTTP server, real Bolt receiver, real database) against a fake Slack. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -84,9 +91,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
+  if (options.oauth) {
+    const rotation = typeof options.oauth === "object" ? options.oauth : {};
+    fake.oauth.configure({ clientId: oauthClient.clientId, clientSecret: oauthClient.clientSecret, tokenExpiresIn: rotation.tokenExpiresIn });
+  }
   const config = loadConfig({
     ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: signingSecret }),
-    SLACK_BOT_TOKEN: botToken,
+    ...(options.oauth
+      ? { SLACK_CLIENT_ID: oauthClient.clientId, SLACK_CLIENT_SECRET: oauthClient.clientSecret, SLACK_STATE_SECRET: oauthClient.stateSecret }
+      : { SLACK_BOT_TOKEN: botToken }),
     SLACK_API_URL: fake.url,
     PORT: "0",
     DATA_DIR: dataDir,

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { blockKitIssues, viewSurface, type BlockKitIssue, type BlockKitSurface } from "./block-kit-validator.ts";
+import { basicCredentials, FakeOAuth } from "./fake-slack-oauth.ts";
 import { Recorder, type Mark, type WaitOptions } from "./waits.ts";
 
 export interface FakeSlackOptions {
@@ -134,6 +135,8 @@ export interface FakeSlack {
   getView(viewId: string): Record<string, unknown> | undefined;
   getHomeView(userId: string): Record<string, unknown> | undefined;
   getMessage(channel: string, ts: string): Record<string, unknown> | undefined;
+  /** OAuth installs: the app's credentials, codes for the workspaces that approve it, and each installation's own bot token. */
+  readonly oauth: FakeOAuth;
   /** Forgets calls, pending failures, triggers, views and messages; keeps users, channels and DMs. */
   reset(): void;
   close(): Promise<void>;
@@ -214,6 +217,7 @@ class FakeSlackServer implements FakeSlack {
   private counter = 0;
   private lastTsMicros = 0;
   private baseUrl = "";
+  readonly oauth: FakeOAuth;
 
   private readonly handlers: Record<string, Handler> = {
     "auth.test": () => this.authTest(),
@@ -243,6 +247,7 @@ class FakeSlackServer implements FakeSlack {
     this.triggerTtlMs = options.triggerTtlMs ?? 3000;
     this.homeTabEnabled = options.homeTabEnabled ?? true;
     this.channelPostIntervalMs = options.channelPostIntervalMs;
+    this.oauth = new FakeOAuth(this.appId);
   }
 
   get url(): string {
@@ -378,6 +383,8 @@ class FakeSlackServer implements FakeSlack {
     const args = parseArgs(String(req.headers["content-type"] ?? ""), raw, url.searchParams);
     const token = bearerToken(req.headers.authorization) ?? stringOrUndefined(args.token);
     delete args.token;
+    // oauth.v2.access authenticates the app (client id and secret), not a token.
+    const basic = basicCredentials(req.headers.authorization);
     const call: RecordedCall = {
       method: url.pathname.slice("/api/".length),
       args,
@@ -387,7 +394,7 @@ class FakeSlackServer implements FakeSlack {
       response: { ok: false },
       violations: [],
     };
-    const answer = await this.answer(call).catch(
+    const answer = await this.answer(call, basic).catch(
       (error: unknown): Answer => ({
         status: 500, // a bug in the fake itself: say so instead of leaving the client hanging
         body: fail("fake_slack_internal_error", { detail: String(error) }),
@@ -402,20 +409,26 @@ class FakeSlackServer implements FakeSlack {
     res.end(JSON.stringify(answer.body));
   }
 
-  private async answer(call: RecordedCall): Promise<Answer> {
+  private async answer(call: RecordedCall, basic?: { clientId: string; clientSecret: string }): Promise<Answer> {
     const handler = this.handlers[call.method];
     const added = this.added.get(call.method);
-    if (!handler && !added) return ok200(fail("unknown_method"));
+    const isOAuth = call.method === "oauth.v2.access";
+    if (!handler && !added && !isOAuth) return ok200(fail("unknown_method"));
     const failure = this.takeFailure(call.method);
     if (failure?.delayMs) await this.sleep(failure.delayMs);
     const injected = failure && injectedAnswer(failure);
     if (injected) return injected;
     if (added) return ok200(added(call));
+    if (isOAuth) return ok200(this.oauth.access(call.args, basic));
     if (!call.token) return ok200(fail("not_authed"));
-    if (call.token !== this.token) return ok200(fail("invalid_auth"));
+    // An OAuth installation's token: valid until revoked; auth.test answers for its own workspace.
+    const installed = this.oauth.installationOf(call.token);
+    if (installed?.revoked) return ok200(fail("token_revoked"));
+    if (installed && call.method === "auth.test") return ok200(this.oauth.authTest(installed));
+    if (call.token !== this.token && !installed) return ok200(fail("invalid_auth"));
     const paced = this.channelPace(call);
     if (paced) return paced;
-    return ok200(handler!(call.args, call));
+    return ok200(handler!(call.args, call)); // defined: the methods without one were answered above
   }
 
   /** A post to a channel sooner than `channelPostIntervalMs` after the last accepted one: 429, Retry-After. */

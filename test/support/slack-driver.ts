@@ -22,6 +22,12 @@ export interface SlackDriverOptions {
   teamDomain?: string;
   /** Defaults to the fake's app id. */
   apiAppId?: string;
+  /** Enterprise Grid: the org the team belongs to (payloads' enterprise / enterprise_id). */
+  enterpriseId?: string;
+  /** An org-wide install: payloads say is_enterprise_install true. */
+  isEnterpriseInstall?: boolean;
+  /** The bot user in events' authorizations (default the fake's). */
+  botUserId?: string;
   /** When given, trigger ids come from it (so views.open accepts them) and messages are looked up in it. */
   fakeSlack?: FakeSlack;
   /**
@@ -147,6 +153,8 @@ export interface SlackDriver {
   viewClosed(input: ViewClosedInput): Promise<DriverResponse>;
   event(event: { type: string } & JsonObject, options?: EventOptions): Promise<DriverResponse>;
   send(body: string | JsonObject, options: SendOptions): Promise<DriverResponse>;
+  /** The same driver (response_url collector included) sending as another team, org or installation. */
+  asTeam(team: { teamId: string; teamDomain?: string; enterpriseId?: string; isEnterpriseInstall?: boolean; botUserId?: string }): SlackDriver;
   close(): Promise<void>;
 }
 
@@ -346,6 +354,8 @@ class Driver implements SlackDriver {
   private readonly teamId: string;
   private readonly teamDomain: string;
   private readonly apiAppId: string;
+  private readonly enterpriseId: string | undefined;
+  private readonly isEnterpriseInstall: boolean;
   private readonly verificationToken = "fake-verification-token";
   readonly acks: string[] = [];
 
@@ -356,6 +366,18 @@ class Driver implements SlackDriver {
     this.teamId = options.teamId ?? options.fakeSlack?.teamId ?? "T00000001";
     this.teamDomain = options.teamDomain ?? options.fakeSlack?.teamDomain ?? "keyward-test";
     this.apiAppId = options.apiAppId ?? options.fakeSlack?.appId ?? "A00000001";
+    this.enterpriseId = options.enterpriseId;
+    this.isEnterpriseInstall = options.isEnterpriseInstall ?? false;
+  }
+
+  asTeam(team: { teamId: string; teamDomain?: string; enterpriseId?: string; isEnterpriseInstall?: boolean; botUserId?: string }): SlackDriver {
+    const { teamDomain, ...rest } = team;
+    return new Driver({ ...this.options, teamDomain: teamDomain ?? team.teamId.toLowerCase(), ...rest }, this.collector);
+  }
+
+  /** What payloads say of the org: nothing but nulls off Grid. */
+  private enterprise(): JsonObject {
+    return { enterprise: this.enterpriseId ? { id: this.enterpriseId, name: "Fake Grid" } : null, is_enterprise_install: this.isEnterpriseInstall };
   }
 
   get responses(): readonly CollectedResponse[] {
@@ -408,7 +430,8 @@ class Driver implements SlackDriver {
       command: input.command ?? "/keys",
       text: input.text ?? "",
       api_app_id: this.apiAppId,
-      is_enterprise_install: "false", // a string in real payloads
+      is_enterprise_install: String(this.isEnterpriseInstall), // a string in real payloads
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, enterprise_name: "Fake Grid" } : {}),
       response_url: this.responseUrl(),
       trigger_id: this.trigger(),
     };
@@ -431,8 +454,7 @@ class Driver implements SlackDriver {
       container: input.container ?? this.container(input, viewId, ephemeral),
       trigger_id: this.trigger(viewId),
       team: this.team(),
-      enterprise: null,
-      is_enterprise_install: false,
+      ...this.enterprise(),
       ...(view ? { view } : {}),
       ...(input.channelId ? { channel: { id: input.channelId, name: input.channelId.toLowerCase() } } : {}),
       // Ephemeral messages come back only as their container, without `message` (as users report; unverified).
@@ -456,8 +478,7 @@ class Driver implements SlackDriver {
       trigger_id: this.trigger(typeof input.view.id === "string" ? input.view.id : undefined),
       view: this.viewOutput(input.view, values),
       response_urls: [],
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.enterprise(),
     });
   }
 
@@ -470,8 +491,7 @@ class Driver implements SlackDriver {
       token: this.verificationToken,
       view: this.viewOutput(input.view, input.values ?? stateValues(input.view)),
       is_cleared: input.isCleared ?? false,
-      is_enterprise_install: false,
-      enterprise: null,
+      ...this.enterprise(),
     });
   }
 
@@ -482,6 +502,7 @@ class Driver implements SlackDriver {
     const envelope: JsonObject = {
       token: this.verificationToken,
       team_id: this.teamId,
+      ...(this.enterpriseId ? { enterprise_id: this.enterpriseId } : {}),
       api_app_id: this.apiAppId,
       event: { ...(homeView ? { view: homeView } : {}), event_ts: `${nowSec}.000100`, ...event },
       type: "event_callback",
@@ -489,11 +510,12 @@ class Driver implements SlackDriver {
       event_time: nowSec,
       authorizations: [
         {
-          enterprise_id: null,
-          team_id: this.teamId,
-          user_id: this.options.fakeSlack?.botUserId ?? "U0BOT0001",
+          enterprise_id: this.enterpriseId ?? null,
+          // An org-wide install's authorisation names the org, not a team.
+          team_id: this.isEnterpriseInstall ? null : this.teamId,
+          user_id: this.options.botUserId ?? this.options.fakeSlack?.botUserId ?? "U0BOT0001",
           is_bot: true,
-          is_enterprise_install: false,
+          is_enterprise_install: this.isEnterpriseInstall,
         },
       ],
       is_ext_shared_channel: false,

@@ -1,0 +1,248 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/domain/types.ts";
+import { channelId, oauthClient } from "../support/app-harness.ts";
+import type { RecordedCall } from "../support/fake-slack.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
+import { finishInstall, installWorkspace, startInstall } from "../support/oauth-install.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { textOf } from "./slack-flow-helpers.ts";
+
+const teamA = { teamId: "T0AAAA0001", teamName: "Alpha", installerUserId: "UAADMIN01" };
+const teamB = { teamId: "T0BBBB0001", teamName: "Beta", installerUserId: "UBADMIN01" };
+const org = { enterpriseId: "E0GRID0001", enterpriseName: "Grid", isEnterpriseInstall: true, installerUserId: "UGADMIN01" };
+const gridTeams = ["T0GRID0001", "T0GRID0002"];
+
+/** SLACK-NOTES §9 / SPEC rule 13: every workspace installed through OAuth is served with its own token, and only those. */
+describe("OAuth installs through the real receiver", () => {
+  const clock = new ManualClock(new Date());
+  const { app } = useSlackApp({ oauth: true, clock, skipWireChecks: false });
+  const tokens: Record<string, string> = {};
+  const actors: Record<string, Actor> = {};
+  const keys: Record<string, { id: string; secret: string }> = {};
+  const asA = () => app.driver.asTeam({ teamId: teamA.teamId });
+  const asB = () => app.driver.asTeam({ teamId: teamB.teamId });
+
+  beforeAll(() => {
+    app.fake.addUser({ id: "UAADMIN01", teamId: teamA.teamId, isAdmin: true });
+    app.fake.addUser({ id: "UBADMIN01", teamId: teamB.teamId, isAdmin: true });
+    app.fake.addUser({ id: "UGADMIN01", teamId: gridTeams[0], enterpriseId: org.enterpriseId, isAdmin: true });
+    app.fake.addUser({ id: "UGMEMBER2", teamId: gridTeams[1], enterpriseId: org.enterpriseId });
+    app.fake.addChannel({ id: channelId, members: ["UAADMIN01", "UBADMIN01", "UGADMIN01", "UGMEMBER2"], botIsMember: true });
+  });
+
+  it("sends the browser to Slack's consent page with a signed state and its cookie", async () => {
+    const start = await startInstall(app);
+    expect(start.status).toBe(302);
+    const url = new URL(start.location);
+    expect(`${url.origin}${url.pathname}`).toBe("https://slack.com/oauth/v2/authorize");
+    expect(url.searchParams.get("client_id")).toBe(oauthClient.clientId);
+    expect(url.searchParams.get("scope")?.split(",").sort()).toEqual(
+      ["channels:history", "chat:write", "commands", "groups:history", "im:history", "im:write", "users:read"].sort(),
+    );
+    expect(start.state).not.toBe("");
+    expect(start.cookie).toBe(`slack-app-oauth-state=${start.state}`);
+  });
+
+  it("refuses a tampered state, a missing cookie and a cancelled install, and stores nothing", async () => {
+    const start = await startInstall(app);
+    const tampered = `${start.state.slice(0, -2)}xx`;
+    const refusals = [
+      await finishInstall(app, { code: app.fake.oauth.issueCode(teamA), state: tampered }, `slack-app-oauth-state=${tampered}`),
+      await finishInstall(app, { code: app.fake.oauth.issueCode(teamA), state: start.state }),
+      await finishInstall(app, { code: app.fake.oauth.issueCode(teamA), state: start.state }, "slack-app-oauth-state=another"),
+      await finishInstall(app, { error: "access_denied", state: start.state }, start.cookie),
+    ];
+    for (const refused of refusals) expect(refused.status).not.toBe(200);
+    expect(await app.keyward.db.prisma.slackInstall.count()).toBe(0);
+    // No code was exchanged for a token.
+    expect(app.fake.callsTo("oauth.v2.access")).toEqual([]);
+  });
+
+  it("installs two workspaces, each with its own bot token, sealed in the database", async () => {
+    tokens.A = await installWorkspace(app, teamA);
+    tokens.B = await installWorkspace(app, teamB);
+    expect(tokens.A).not.toBe(tokens.B);
+    const exchange = app.fake.callsTo("oauth.v2.access");
+    expect(exchange.map((c) => c.args.client_id)).toEqual([oauthClient.clientId, oauthClient.clientId]);
+    // The installer checks the new token with auth.test, with that token.
+    expect(app.fake.callsTo("auth.test").map((c) => c.token)).toEqual([tokens.A, tokens.B]);
+    const rows = await app.keyward.db.prisma.slackInstall.findMany({ orderBy: { workspaceId: "asc" } });
+    expect(rows.map((r) => [r.workspaceId, r.teamId, r.isEnterpriseInstall, r.installerUserId])).toEqual([
+      [teamA.teamId, teamA.teamId, false, "UAADMIN01"],
+      [teamB.teamId, teamB.teamId, false, "UBADMIN01"],
+    ]);
+    const dump = await app.dump();
+    for (const token of Object.values(tokens)) expect(dump).not.toContain(token);
+    for (const line of app.logs) for (const token of Object.values(tokens)) expect(line).not.toContain(token);
+  });
+
+  it("answers each workspace with its own token, and shows each only its own keys", async () => {
+    actors.A = await app.keyward.services.access.actorForUser(teamA.teamId, "UAADMIN01", { isWorkspaceAdmin: true }, "slack");
+    actors.B = await app.keyward.services.access.actorForUser(teamB.teamId, "UBADMIN01", { isWorkspaceAdmin: true }, "slack");
+    for (const [w, name] of [
+      ["A", "alpha-key"],
+      ["B", "beta-key"],
+    ] as const) {
+      const created = await app.keyward.services.keys.create(actors[w]!, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      keys[w] = { id: created.key.id, secret: created.secret };
+    }
+    const since = app.fake.mark();
+    const listA = await asA().command({ userId: "UAADMIN01", text: "list", channelId });
+    const listB = await asB().command({ userId: "UBADMIN01", text: "list", channelId });
+    const [seenA, seenB] = (await Promise.all([app.driver.waitForResponse(listA), app.driver.waitForResponse(listB)])).map((r) => textOf(r.body));
+    expect(seenA).toContain("alpha-key");
+    expect(seenA).not.toContain("beta-key");
+    expect(seenB).toContain("beta-key");
+    expect(seenB).not.toContain("alpha-key");
+    await app.idle();
+    const lookups = app.fake.callsSince(since, "users.info");
+    expect(lookups.filter((c) => c.args.user === "UAADMIN01").every((c) => c.token === tokens.A)).toBe(true);
+    expect(lookups.filter((c) => c.args.user === "UBADMIN01").every((c) => c.token === tokens.B)).toBe(true);
+    expect(lookups.length).toBeGreaterThan(0);
+  });
+
+  it("gives nothing for the other workspace's ids, nor to a workspace that is not installed", async () => {
+    await app.idle();
+    const before = await app.dump();
+    const message = { blocks: [] } as never;
+    // A's admin pressing delete on B's key, with B's config-less key id in the button.
+    const deleting = await asA().blockAction({
+      userId: "UAADMIN01",
+      actionId: "keyward.key.delete",
+      blockId: "x",
+      value: keys.B!.id,
+      messageTs: "1790000000.000100",
+      message,
+      channelId,
+    });
+    expect(textOf((await app.driver.waitForResponse(deleting)).body)).toMatch(/not found/i);
+    // B's admin, sent as if from A: Slack places them in B, so they are nobody in A.
+    const stranger = await asA().command({ userId: "UBADMIN01", text: "list", channelId });
+    expect(textOf((await app.driver.waitForResponse(stranger)).body)).not.toContain("alpha-key");
+    // A team keyward is not installed in: acknowledged with nothing, and Slack is not called.
+    const since = app.fake.mark();
+    const unknown = await app.driver.asTeam({ teamId: "T0NOTINST1" }).command({ userId: "UAADMIN01", text: "list", channelId });
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toBe("");
+    await app.idle();
+    expect(app.fake.callsSince(since)).toEqual([]);
+    expect(await app.dump()).toBe(before);
+    // Roles and audit never mix: B's audit log knows nothing of A's key.
+    const auditB = await app.keyward.services.audit.latest(actors.B!, 50);
+    expect(JSON.stringify(auditB)).not.toContain("alpha-key");
+  });
+
+  it("serves an org-wide install as one workspace, the organisation, across its teams", async () => {
+    tokens.org = await installWorkspace(app, org);
+    const row = await app.keyward.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: org.enterpriseId } });
+    expect([row.teamId, row.enterpriseId, row.isEnterpriseInstall]).toEqual([null, org.enterpriseId, true]);
+    const orgAdmin = await app.keyward.services.access.actorForUser(org.enterpriseId, "UGADMIN01", { isWorkspaceAdmin: true }, "slack");
+    await app.keyward.services.keys.create(orgAdmin, { name: "grid-key", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+    await app.keyward.services.roles.assign(orgAdmin, "UGMEMBER2", "Viewer");
+    const since = app.fake.mark();
+    // A member of the org's other team sees the org's keys.
+    const asTeam2 = app.driver.asTeam({ teamId: gridTeams[1]!, enterpriseId: org.enterpriseId, isEnterpriseInstall: true });
+    const listed = textOf((await app.driver.waitForResponse(await asTeam2.command({ userId: "UGMEMBER2", text: "list", channelId }))).body);
+    expect(listed).toContain("grid-key");
+    expect(listed).not.toContain("alpha-key");
+    await app.idle();
+    expect(app.fake.callsSince(since).every((c) => c.token === tokens.org)).toBe(true);
+    // A team install of the same org is not the org-wide one: T0GRID0001 alone is not installed.
+    const teamOnly = app.driver.asTeam({ teamId: gridTeams[0]!, enterpriseId: org.enterpriseId, isEnterpriseInstall: false });
+    expect((await teamOnly.command({ userId: "UGADMIN01", text: "list", channelId })).body).toBe("");
+  });
+
+  it("uninstall: the tokens go at once, REST keys keep working, reminders pause and resume on reinstall", async () => {
+    const soon = new Date(clock.now().getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const expiring = await app.keyward.services.keys.create(actors.A!, { name: "alpha-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
+    await app.keyward.services.keys.create(actors.B!, { name: "beta-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
+    app.fake.oauth.revoke(teamA.teamId);
+    const event = { type: "app_uninstalled" };
+    for (let i = 0; i < 2; i++) expect((await asA().event(event)).status).toBe(200); // twice: idempotent
+    await app.idle();
+    expect(await app.keyward.db.prisma.slackInstall.findUnique({ where: { workspaceId: teamA.teamId } })).toBeNull();
+    expect((await app.keyward.db.prisma.workspace.findUniqueOrThrow({ where: { id: teamA.teamId } })).slackPausedAt).not.toBeNull();
+    // Verify does not depend on the installation.
+    const me = await fetch(`${app.keyward.url}/api/v1/api-keys/${expiring.key.id}`, { headers: { authorization: `Bearer ${keys.A!.secret}` } });
+    expect(me.status).toBe(200);
+    // The pass posts B's reminder and claims nothing of A's.
+    const since = app.fake.mark();
+    await app.keyward.reminders!.runPass();
+    const posts = app.fake.callsSince(since, "chat.postMessage");
+    expect(posts.map((c) => textOf(c.args)).some((t) => t.includes("beta-soon"))).toBe(true);
+    expect(posts.every((c) => c.token === tokens.B)).toBe(true);
+    expect(await app.keyward.db.prisma.reminderDelivery.count({ where: { workspaceId: teamA.teamId } })).toBe(0);
+    // Commands from A get nothing now.
+    expect((await asA().command({ userId: "UAADMIN01", text: "list", channelId })).body).toBe("");
+    // Reinstalled: a new token, and the waiting reminder goes out with it.
+    tokens.A2 = await installWorkspace(app, teamA);
+    expect((await app.keyward.db.prisma.workspace.findUniqueOrThrow({ where: { id: teamA.teamId } })).slackPausedAt).toBeNull();
+    const resumed = app.fake.mark();
+    await app.keyward.reminders!.runPass();
+    const again = app.fake.callsSince(resumed, "chat.postMessage").filter((c) => textOf(c.args).includes("alpha-soon"));
+    expect(again.map((c) => c.token)).toEqual([tokens.A2]);
+  });
+
+  it("tokens_revoked of the bot deletes the tokens the same way; one of another bot user changes nothing", async () => {
+    const install = app.fake.oauth.installationFor(teamB.teamId)!;
+    await asB().event({ type: "tokens_revoked", tokens: { oauth: [], bot: ["U0SOMEONE9"] } });
+    await app.idle();
+    expect(await app.keyward.db.prisma.slackInstall.count({ where: { workspaceId: teamB.teamId } })).toBe(1);
+    await asB().event({ type: "tokens_revoked", tokens: { oauth: [], bot: [install.botUserId] } });
+    await app.idle();
+    expect(await app.keyward.db.prisma.slackInstall.count({ where: { workspaceId: teamB.teamId } })).toBe(0);
+    expect((await app.keyward.db.prisma.workspace.findUniqueOrThrow({ where: { id: teamB.teamId } })).slackPausedAt).not.toBeNull();
+  });
+
+  it("never writes a token to the logs or in the clear to the database", async () => {
+    await app.idle();
+    const secrets = Object.values(tokens);
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    const dump = await app.dump();
+    const logs = app.logs.join("\n");
+    for (const token of secrets) {
+      expect(dump).not.toContain(token);
+      expect(logs).not.toContain(token);
+    }
+    expect(logs).not.toContain(oauthClient.clientSecret);
+    expect(dump).not.toContain(oauthClient.clientSecret);
+  });
+});
+
+/** Token rotation: an expiring bot token is refreshed once, however many requests need it at the same time. */
+describe("OAuth token rotation", () => {
+  const { app } = useSlackApp({ oauth: { tokenExpiresIn: 3600 } });
+
+  it("refreshes an expiring token once for two concurrent requests, and answers both with the new one", async () => {
+    app.fake.addUser({ id: "URADMIN01", teamId: "T0ROTA0001", isAdmin: true });
+    app.fake.addChannel({ id: channelId, members: ["URADMIN01"], botIsMember: true });
+    const first = await installWorkspace(app, { teamId: "T0ROTA0001", installerUserId: "URADMIN01" });
+    const stored = await app.keyward.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: "T0ROTA0001" } });
+    expect(stored.botExpiresAt).not.toBeNull();
+    const driver = app.driver.asTeam({ teamId: "T0ROTA0001" });
+    const since = app.fake.mark();
+    // A slow refresh, so that the second request surely arrives while the first one's is under way.
+    app.fake.failNext("oauth.v2.access", { delayMs: 400 });
+    // Expires within the installer's 2-hour window: the first requests refresh it.
+    const acks = await Promise.all([
+      driver.command({ userId: "URADMIN01", text: "list", channelId }),
+      driver.command({ userId: "URADMIN01", text: "list", channelId }),
+    ]);
+    await Promise.all(acks.map((ack) => app.driver.waitForResponse(ack)));
+    await app.idle();
+    const refreshes = app.fake.callsSince(since, "oauth.v2.access");
+    expect(refreshes.map((c) => c.args.grant_type)).toEqual(["refresh_token"]);
+    const install = app.fake.oauth.installationFor("T0ROTA0001")!;
+    expect(install.refreshes).toBe(1);
+    expect(install.botToken).not.toBe(first);
+    const used = app.fake.callsSince(since).filter((c: RecordedCall) => c.method !== "oauth.v2.access");
+    expect(used.every((c) => c.token === install.botToken)).toBe(true);
+    // Stored in place: still one row, the new expiry far off, nothing in the clear.
+    const after = await app.keyward.db.prisma.slackInstall.findMany();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.botExpiresAt!.getTime()).toBeGreaterThan(stored.botExpiresAt!.getTime() - 1);
+    const dump = await app.dump();
+    for (const secret of [first, install.botToken, install.refreshToken!]) expect(dump).not.toContain(secret);
+    for (const secret of [first, install.botToken, install.refreshToken!]) expect(app.logs.join("\n")).not.toContain(secret);
+  });
+});
