@@ -115,7 +115,7 @@ export function createInstallationStore(installs: SlackInstalls, logger: Logger)
     async fetchInstallation(query) {
       const workspaceId = workspaceOfQuery(query);
       const record = workspaceId ? await installs.find(workspaceId) : null;
-      if (!record?.tokens.bot) throw new Error(`keyward is not installed in workspace ${workspaceId ?? "(none named)"}.`);
+      if (!record?.tokens.bot || !sameKind(record, query)) throw new Error(`keyward is not installed in workspace ${workspaceId ?? "(none named)"}.`);
       return installationOf(record);
     },
     async deleteInstallation(query) {
@@ -124,6 +124,9 @@ export function createInstallationStore(installs: SlackInstalls, logger: Logger)
     },
   };
 }
+
+/** An org-wide install answers only org-wide requests, a team install only its team's. */
+const sameKind = (record: SlackInstallRecord, query: { isEnterpriseInstall?: boolean }) => record.isEnterpriseInstall === Boolean(query.isEnterpriseInstall);
 
 /** Bolt's installer authorize: refreshes expiring tokens and stores them (see createAuthorize). */
 type InstallerAuthorize = (source: InstallationQuery<boolean>) => Promise<Record<string, unknown>>;
@@ -159,7 +162,7 @@ export function createAuthorize(installs: Pick<SlackInstalls, "find">, refresh: 
       await flight.catch(() => undefined);
       record = await installs.find(workspaceId);
     }
-    if (!record?.tokens.bot) throw new Error(`keyward is not installed in workspace ${workspaceId}.`);
+    if (!record?.tokens.bot || !sameKind(record, source)) throw new Error(`keyward is not installed in workspace ${workspaceId}.`);
     return {
       botToken: record.tokens.bot,
       botId: record.botId ?? undefined,
