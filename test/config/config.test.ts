@@ -81,6 +81,10 @@ describe("configuration", () => {
     [{ REMINDER_CLAIM_LEASE_SECONDS: "5" }, "REMINDER_CLAIM_LEASE_SECONDS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ SLACK_CLIENT_ID: "1.2" }, "SLACK_CLIENT_ID"],
+    // OAuth installs: never beside a bot token (which workspaces, which token?), never over Socket Mode, always signed.
+    [{ SLACK_SIGNING_SECRET: "s", SLACK_CLIENT_ID: "1.2", SLACK_CLIENT_SECRET: "c", SLACK_STATE_SECRET: "t", SLACK_BOT_TOKEN: "xoxb-1" }, "SLACK_BOT_TOKEN"],
+    [{ SLACK_SIGNING_SECRET: "s", SLACK_CLIENT_ID: "1.2", SLACK_CLIENT_SECRET: "c", SLACK_STATE_SECRET: "t", SLACK_APP_TOKEN: "xapp-1" }, "SLACK_APP_TOKEN"],
+    [{ SLACK_CLIENT_ID: "1.2", SLACK_CLIENT_SECRET: "c", SLACK_STATE_SECRET: "t" }, "SLACK_SIGNING_SECRET"],
     [{ TRUST_PROXY: "10.0.0.0/8, proxy.internal" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "10.0.0.0/33" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "*" }, "TRUST_PROXY"],

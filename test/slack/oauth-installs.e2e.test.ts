@@ -194,6 +194,37 @@ describe("OAuth installs through the real receiver", () => {
     expect((await app.keyward.db.prisma.workspace.findUniqueOrThrow({ where: { id: teamB.teamId } })).slackPausedAt).not.toBeNull();
   });
 
+  it("the time spent uninstalled does not count toward giving a failing reminder up", async () => {
+    const teamC = { teamId: "T0CCCC0001", installerUserId: "UCADMIN01" };
+    app.fake.addUser({ id: "UCADMIN01", teamId: teamC.teamId, isAdmin: true });
+    await installWorkspace(app, teamC);
+    const actor = await app.keyward.services.access.actorForUser(teamC.teamId, "UCADMIN01", { isWorkspaceAdmin: true }, "slack");
+    const inTenDays = new Date(clock.now().getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await app.keyward.services.keys.create(actor, { name: "gamma-soon", role: "Viewer", expiresOn: inTenDays, timeZone: "UTC" });
+    const delivery = () => app.keyward.db.prisma.reminderDelivery.findFirstOrThrow({ where: { workspaceId: teamC.teamId } });
+    // Slack refuses for a passing reason: the pass keeps it for a retry.
+    app.fake.failNext("chat.postMessage", { error: "ratelimited" });
+    await app.keyward.reminders!.runPass();
+    expect((await delivery()).status).toBe("retry");
+    await app.driver.asTeam({ teamId: teamC.teamId }).event({ type: "app_uninstalled" });
+    await app.idle();
+    // Two days uninstalled (the first failure is as old as that).
+    const { id, attempts } = await delivery();
+    await app.keyward.db.prisma.reminderDelivery.update({ where: { id }, data: { firstFailedAt: new Date(Date.now() - 2 * 86_400_000) } });
+    await app.keyward.reminders!.runPass();
+    expect((await delivery()).attempts).toBe(attempts);
+    // Reinstalled, and refused once more: still a retry, not given up.
+    const token = await installWorkspace(app, teamC);
+    app.fake.failNext("chat.postMessage", { error: "ratelimited" });
+    await app.keyward.reminders!.runPass();
+    expect((await delivery()).status).toBe("retry");
+    const since = app.fake.mark();
+    await app.keyward.reminders!.runPass();
+    expect((await delivery()).status).toBe("sent");
+    expect(app.fake.callsSince(since, "chat.postMessage").map((c) => c.token)).toEqual([token]);
+    tokens.C = token;
+  });
+
   it("never writes a token to the logs or in the clear to the database", async () => {
     await app.idle();
     const secrets = Object.values(tokens);
