@@ -102,6 +102,7 @@ describe("OAuth installs through the real receiver", () => {
   });
 
   it("gives nothing for the other workspace's ids, nor to a workspace that is not installed", async () => {
+    const configB = (await app.keyward.services.integrations.add(actors.B!, "github", { alias: "beta-github", secret: "ghp_beta0123456789abcdef" })).id;
     await app.idle();
     const before = await app.dump();
     const message = { blocks: [] } as never;
@@ -115,7 +116,18 @@ describe("OAuth installs through the real receiver", () => {
       message,
       channelId,
     });
+    // ... and snoozing B's integration configuration, by its id.
+    const snoozing = await asA().blockAction({
+      userId: "UAADMIN01",
+      actionId: "keyward.reminder.snooze",
+      blockId: "reminder_actions",
+      value: configB,
+      messageTs: "1790000000.000200",
+      message,
+      channelId,
+    });
     expect(textOf((await app.driver.waitForResponse(deleting)).body)).toMatch(/not found/i);
+    expect(textOf((await app.driver.waitForResponse(snoozing)).body)).toMatch(/not found/i);
     // B's admin, sent as if from A: Slack places them in B, so they are nobody in A.
     const stranger = await asA().command({ userId: "UBADMIN01", text: "list", channelId });
     expect(textOf((await app.driver.waitForResponse(stranger)).body)).not.toContain("alpha-key");
@@ -150,6 +162,12 @@ describe("OAuth installs through the real receiver", () => {
     // A team install of the same org is not the org-wide one: T0GRID0001 alone is not installed.
     const teamOnly = app.driver.asTeam({ teamId: gridTeams[0]!, enterpriseId: org.enterpriseId, isEnterpriseInstall: false });
     expect((await teamOnly.command({ userId: "UGADMIN01", text: "list", channelId })).body).toBe("");
+    // Uninstalled from the org: its one row goes, whichever team the event names.
+    const orgDriver = app.driver.asTeam({ teamId: gridTeams[0]!, enterpriseId: org.enterpriseId, isEnterpriseInstall: true });
+    await orgDriver.event({ type: "app_uninstalled" });
+    await app.idle();
+    expect(await app.keyward.db.prisma.slackInstall.count({ where: { workspaceId: org.enterpriseId } })).toBe(0);
+    expect(await app.keyward.db.prisma.slackInstall.count()).toBe(2);
   });
 
   it("uninstall: the tokens go at once, REST keys keep working, reminders pause and resume on reinstall", async () => {
