@@ -54,7 +54,7 @@ export interface SlackOAuthOptions {
   clientId: string;
   clientSecret: string;
   stateSecret: string;
-  /** The bot scopes asked for (manifest.yml's, see bot-scopes.ts). */
+  /** The bot scopes asked for: manifest.yml's (ids.ts botScopes). */
   scopes: readonly string[];
   installs: SlackInstalls;
   clock: Clock;
