@@ -357,11 +357,11 @@ class Driver implements SlackDriver {
   private readonly enterpriseId: string | undefined;
   private readonly isEnterpriseInstall: boolean;
   private readonly verificationToken = "fake-verification-token";
-  readonly acks: string[] = [];
-
   constructor(
     private readonly options: SlackDriverOptions,
     private readonly collector: ResponseCollector,
+    /** Shared with the drivers asTeam makes, so the harness's wire checks see their acks too. */
+    readonly acks: string[] = [],
   ) {
     this.teamId = options.teamId ?? options.fakeSlack?.teamId ?? "T00000001";
     this.teamDomain = options.teamDomain ?? options.fakeSlack?.teamDomain ?? "keyward-test";
@@ -372,7 +372,7 @@ class Driver implements SlackDriver {
 
   asTeam(team: { teamId: string; teamDomain?: string; enterpriseId?: string; isEnterpriseInstall?: boolean; botUserId?: string }): SlackDriver {
     const { teamDomain, ...rest } = team;
-    return new Driver({ ...this.options, teamDomain: teamDomain ?? team.teamId.toLowerCase(), ...rest }, this.collector);
+    return new Driver({ ...this.options, teamDomain: teamDomain ?? team.teamId.toLowerCase(), ...rest }, this.collector, this.acks);
   }
 
   /** What payloads say of the org: nothing but nulls off Grid. */
