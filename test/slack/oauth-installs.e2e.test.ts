@@ -174,6 +174,14 @@ describe("OAuth installs through the real receiver", () => {
     const soon = new Date(clock.now().getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
     const expiring = await app.keyward.services.keys.create(actors.A!, { name: "alpha-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
     await app.keyward.services.keys.create(actors.B!, { name: "beta-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
+    // An integration key of B's reminded in a channel (the pass's channel path, combined messages).
+    await app.keyward.services.integrations.add(actors.B!, "github", {
+      alias: "beta-soon-gh",
+      secret: "ghp_betasoon0123456789ab",
+      expiresOn: soon,
+      timeZone: "UTC",
+      reminderChannel: channelId,
+    });
     app.fake.oauth.revoke(teamA.teamId);
     const event = { type: "app_uninstalled" };
     for (let i = 0; i < 2; i++) expect((await asA().event(event)).status).toBe(200); // twice: idempotent
@@ -188,6 +196,7 @@ describe("OAuth installs through the real receiver", () => {
     await app.keyward.reminders!.runPass();
     const posts = app.fake.callsSince(since, "chat.postMessage");
     expect(posts.map((c) => textOf(c.args)).some((t) => t.includes("beta-soon"))).toBe(true);
+    expect(posts.some((c) => c.args.channel === channelId && textOf(c.args).includes("beta-soon-gh"))).toBe(true);
     expect(posts.every((c) => c.token === tokens.B)).toBe(true);
     expect(await app.keyward.db.prisma.reminderDelivery.count({ where: { workspaceId: teamA.teamId } })).toBe(0);
     // Commands from A get nothing now.
