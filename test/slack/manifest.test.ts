@@ -34,11 +34,23 @@ describe("manifest.yml", () => {
     for (const command of socketMode.features.slash_commands) delete (command as { url?: string }).url;
     delete (socketMode.settings.event_subscriptions as { request_url?: string }).request_url;
     delete (socketMode.settings.interactivity as { request_url?: string }).request_url;
+    delete (socketMode.oauth_config as { redirect_urls?: string[] }).redirect_urls; // OAuth installs only
     expect(JSON.stringify(socketMode)).not.toContain("keyward.example.com");
     validate(socketMode);
     expect(validate.errors ?? []).toEqual([]);
     // manifest.yml itself stays the HTTP one.
     expect((manifest.settings as Record<string, unknown>).socket_mode_enabled).toBe(false);
+  });
+
+  it("sends OAuth installs back to the path keyward serves, and has a valid Grid org-wide variant", async () => {
+    const redirects = (manifest.oauth_config as { redirect_urls?: string[] }).redirect_urls ?? [];
+    expect(redirects.map((url) => new URL(url).pathname)).toEqual(["/slack/oauth_redirect"]);
+    const schema = JSON.parse(await readFile(new URL("../schemas/slack-manifest-schema/manifest.schema.1.0.0.json", import.meta.url), "utf8"));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const orgWide = structuredClone(manifest) as typeof manifest & { settings: Record<string, unknown> };
+    orgWide.settings.org_deploy_enabled = true;
+    validate(orgWide);
+    expect(validate.errors ?? []).toEqual([]);
   });
 
   it("declares the command, the Home tab, interactivity and exactly the scopes the app uses", () => {
