@@ -5,6 +5,7 @@ import { boltLogger } from "../logger.ts";
 import { registerListeners } from "./listeners/listener-registry.ts";
 import { createAuthorize, createInstallationStore, type SlackInstalls } from "./oauth-installs.ts";
 import type { SlackDeps } from "./slack-deps.ts";
+import { superviseReconnects, type SocketReconnect } from "./socket-reconnect.ts";
 import { observedFetch, timedReceiver, type SlackTelemetry } from "./slack-telemetry.ts";
 import { isMemberOf, isServed, teamsNamedBy, type ServedWorkspace, type SlackUserOrigin } from "./served-workspace.ts";
 
@@ -78,7 +79,8 @@ interface SlackAppOptions {
   telemetry?: SlackTelemetry;
   /**
    * Socket Mode: how long without a pong before the connection is dropped and opened again; the
-   * client also waits this long before each reconnect (default 5000 ms, the SDK's).
+   * first reconnect attempt waits this long, each failed one doubles it, up to a minute (default
+   * 5000 ms, the SDK's).
    */
   socketPingTimeoutMs?: number;
 }
@@ -141,14 +143,21 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   });
   await app.init();
   const http = receiver instanceof HTTPReceiver ? receiver : undefined;
+  let reconnects: SocketReconnect | undefined;
   return {
     app,
     httpHandler: http?.requestListener,
     start: async () => {
-      if (socket) await app.start();
+      if (!socket) return;
+      // Start-up's own connect is not retried past the WebClient's two retries: it fails fast.
+      await app.start();
+      const firstDelayMs = options.socketPingTimeoutMs ?? 5000;
+      reconnects = superviseReconnects(socket.client, { firstDelayMs, maxDelayMs: Math.max(firstDelayMs, 60_000) }, options.logger);
     },
     stop: async () => {
-      if (socket) await disconnected(socket);
+      if (!socket) return;
+      reconnects?.stop();
+      await disconnected(socket);
     },
   };
 }
@@ -156,6 +165,8 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
 /**
  * Socket Mode opens no port: with no installer and no custom routes the receiver starts no HTTP
  * server of its own (our server still answers /healthz and /api/v1; /slack/events is not served).
+ * The SDK's own reconnect is off: it lets a failed apps.connections.open escape as an unhandled
+ * rejection, so socket-reconnect.ts reconnects instead, after each `disconnected`.
  * Its client makes its own WebClient for apps.connections.open, with the app-level token, from
  * `installerOptions.clientOptions` only (not the App's): the API URL and a bounded retry policy go
  * there (unset, the SDK writes in 100 retries for an unreachable or failing Slack). The client
@@ -165,6 +176,7 @@ function socketModeReceiver(options: SlackAppOptions, appToken: string, logger: 
   return new SocketModeReceiver({
     appToken,
     logger,
+    autoReconnectEnabled: false,
     clientPingTimeout: options.socketPingTimeoutMs ?? 5000,
     installerOptions: {
       clientOptions: {

@@ -82,6 +82,25 @@ describe("Socket Mode", () => {
     expect(reopened[0]!.token).toBe(socket().appToken);
   });
 
+  // The SDK's own reconnect rethrows an HTTP error from apps.connections.open into a promise no one
+  // awaits: an unhandled rejection, which ends a Node 20 process (vitest reports it as an error).
+  it("a reconnect meeting Slack's 503s: the process stays up, keeps retrying (logged), and the next command is served once Slack answers", async () => {
+    const before = socket().connections.length;
+    const since = app.fake.mark();
+    const logMark = app.logMark();
+    // Four 503s: the first attempt's three calls (two retries) and the first of the next attempt.
+    app.fake.failNext("apps.connections.open", { status: 503, times: 4 });
+    socket().requestReconnect("refresh_requested");
+    const ack = await app.driver.command({ userId, text: "help", channelId });
+    expect(ack.status).toBe(200);
+    expect(textOf((await app.driver.waitForResponse(ack, { timeoutMs: 30_000 })).body)).toContain("/keys create");
+    await socket().waitForConnections(before + 1);
+    expect(app.fake.callsSince(since, "apps.connections.open").map((c) => c.status)).toEqual([503, 503, 503, 503, 200]);
+    const warned = app.logs.slice(logMark).filter((line) => line.includes("Socket Mode reconnect failed"));
+    expect(warned.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40, attempt: 1, retryInMs: expect.any(Number) });
+  }, 40_000);
+
   it("does not serve POST /slack/events: Slack's traffic comes over the socket", async () => {
     const signed = await app.driver.send({ command: "/keys", text: "help", user_id: userId, team_id: app.fake.teamId }, { contentType: FORM_CONTENT_TYPE });
     expect(signed.status).toBe(404);
