@@ -185,20 +185,33 @@ export class ReminderService {
    */
   private async deliverChunk(key: string, chunk: ReminderClaim[], report: PassReport): Promise<boolean> {
     report.claimed += chunk.length;
-    const live: ReminderClaim[] = [];
+    let live: ReminderClaim[] = [];
     for (const claim of chunk) {
       const ours = await this.stillOurs(claim, report);
       if (ours) live.push(ours);
     }
     if (live.length === 0) return true;
     const withDays = live.map((claim) => this.withDaysLeft(claim));
+    // A refused combined message becomes up to a dozen paced posts (or owner DMs), longer together
+    // than a lease: each is renewed and re-checked right before it goes, or another instance could post it too.
+    // Those posted already are renewed too: their outcomes are recorded only once deliverMany returns.
+    const dropped = new Set<string>();
+    const beforePost = async (claim: ReminderClaim) => {
+      for (const other of live) if (other !== claim && !dropped.has(other.deliveryId)) await this.repo.renew(other.deliveryId, this.instance);
+      if (await this.stillOurs(claim, report)) return true;
+      dropped.add(claim.deliveryId);
+      return false;
+    };
     let outcomes: ReminderOutcome[];
     try {
-      outcomes = await this.ctx.reminderNotifier.deliverMany!(withDays, (post) => this.pacer.run(key, post));
+      outcomes = await this.ctx.reminderNotifier.deliverMany!(withDays, (post) => this.pacer.run(key, post), beforePost);
     } catch (error) {
       const failed: ReminderOutcome = { status: "retry", error: error instanceof Error ? error.message.slice(0, 200) : "unknown" };
       outcomes = live.map(() => failed);
     }
+    // Taken over or settled as obsolete (counted by stillOurs): nothing of this pass's to record.
+    outcomes = outcomes.filter((_, i) => !dropped.has(live[i]!.deliveryId));
+    live = live.filter((c) => !dropped.has(c.deliveryId));
     const limited = live.filter((_, i) => outcomes[i]?.status === "retry" && (outcomes[i] as { rateLimited?: boolean }).rateLimited);
     if (limited.length > 0) {
       await this.repo.release(

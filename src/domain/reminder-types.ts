@@ -74,14 +74,19 @@ export interface ReminderSubjectNow {
 /** Runs one post to a channel in its turn: at least the channel's interval after the previous post there ended. */
 export type PaceFn = <T>(post: () => Promise<T>) => Promise<T>;
 
+/** Renews a claim's lease and checks it is still worth posting, right before a post; false: skip it. */
+export type BeforePost = (claim: ReminderClaim) => Promise<boolean>;
+
 export interface ReminderNotifier {
   deliver(claim: ReminderClaim): Promise<ReminderOutcome>;
   /**
    * Integration reminders due in one channel of one workspace (at most `maxPerMessage`), posted as
    * one message; one outcome per claim, in order. Each post to the channel goes through `pace`.
-   * Absent: the pass delivers every claim alone.
+   * Absent: the pass delivers every claim alone. `beforePost` runs before each further post a
+   * claim takes (one by one after a combined refusal, an owner's DM): false means the claim is no
+   * longer this pass's (taken over, or stale and settled), so it is not posted; its outcome is then ignored.
    */
-  deliverMany?(claims: ReminderClaim[], pace: PaceFn): Promise<ReminderOutcome[]>;
+  deliverMany?(claims: ReminderClaim[], pace: PaceFn, beforePost?: BeforePost): Promise<ReminderOutcome[]>;
   /** How many claims one deliverMany call takes (one message's worth). */
   maxPerMessage?: number;
   /**

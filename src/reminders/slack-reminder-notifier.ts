@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import type { PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
+import type { BeforePost, PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
 import type { Logger } from "../logger.ts";
 import { combinedReminderMessage, reminderMessage, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
@@ -24,6 +24,8 @@ export const isPassing = (code: string): boolean => passing.has(code);
 const rateLimited = new Set(["ratelimited", "rate_limited", "slack_webapi_rate_limited_error"]);
 /** A refusal of a passing reason, marked when it was a 429. */
 const retryOf = (code: string): ReminderOutcome => ({ status: "retry", error: code, ...(rateLimited.has(code) ? { rateLimited: true } : {}) });
+/** A claim beforePost gave up (taken over, or settled as obsolete): the pass ignores this outcome. */
+const notOurs: ReminderOutcome = { status: "retry", error: "no longer this pass's claim; not posted" };
 /** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
 const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
 
@@ -170,7 +172,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
    * post refused for good for what it holds (invalid_blocks, msg_too_long, …) falls back to one
    * post per claim, so one bad configuration does not take its neighbours down with it.
    */
-  async function deliverInChannel(claims: ReminderClaim[], pace: PaceFn): Promise<ReminderOutcome[]> {
+  async function deliverInChannel(claims: ReminderClaim[], pace: PaceFn, beforePost: BeforePost): Promise<ReminderOutcome[]> {
     const channel = claims[0]!.subject.channel!;
     const outcomes = new Map<ReminderClaim, ReminderOutcome>();
     if (claims.some((c) => c.attempts > 0)) {
@@ -184,12 +186,16 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
     const rest = claims.filter((c) => !outcomes.has(c));
     if (rest.length === 1) outcomes.set(rest[0]!, await postInChannel(rest[0]!, channel, pace));
     else if (rest.length > 1) {
-      for (const [claim, outcome] of await postCombined(rest, channel, pace)) outcomes.set(claim, outcome);
+      for (const [claim, outcome] of await postCombined(rest, channel, pace, beforePost)) outcomes.set(claim, outcome);
     }
     return claims.map((c) => outcomes.get(c)!);
   }
 
-  async function postCombined(claims: ReminderClaim[], channel: string, pace: PaceFn): Promise<Map<ReminderClaim, ReminderOutcome>> {
+  /**
+   * After a refusal each claim is posted (or its owner told) on its own, up to a dozen paced posts:
+   * `beforePost` renews its lease first, and one no longer ours is skipped.
+   */
+  async function postCombined(claims: ReminderClaim[], channel: string, pace: PaceFn, beforePost: BeforePost): Promise<Map<ReminderClaim, ReminderOutcome>> {
     const out = new Map<ReminderClaim, ReminderOutcome>();
     try {
       const ts = await pace(() => post(channel, combinedReminderMessage(claims.map(viewOf)), claims));
@@ -202,12 +208,16 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
         return out;
       }
       if (wrongChannel.has(code)) {
-        for (const claim of claims) out.set(claim, await tellOwner(claim, channel, code));
+        for (const claim of claims) out.set(claim, (await beforePost(claim)) ? await tellOwner(claim, channel, code) : notOurs);
         return out;
       }
       logger.warn({ channel, slackError: code, of: claims.length }, "a combined reminder was refused; posting its reminders one by one");
     }
     for (const [i, claim] of claims.entries()) {
+      if (!(await beforePost(claim))) {
+        out.set(claim, notOurs);
+        continue;
+      }
       const outcome = await postInChannel(claim, channel, pace);
       out.set(claim, outcome);
       // Slack asked the channel to slow down: the rest waits for the next pass, unposted.
@@ -254,8 +264,8 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return postInChannel(claim, s.channel);
     },
     maxPerMessage: remindersPerMessage,
-    async deliverMany(claims, pace) {
-      return deliverInChannel(claims, pace);
+    async deliverMany(claims, pace, beforePost = async () => true) {
+      return deliverInChannel(claims, pace, beforePost);
     },
   };
 }

@@ -3,7 +3,7 @@ import { PrismaReminderRepository } from "../../src/db/prisma-reminder-repositor
 import { createPrismaStore } from "../../src/db/prisma-store.ts";
 import { ReminderService } from "../../src/domain/reminder-service.ts";
 import { ChannelPacer } from "../../src/domain/channel-pacer.ts";
-import type { PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
+import type { BeforePost, PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../../src/domain/reminder-types.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
 import { databaseKinds } from "../support/test-database.ts";
@@ -523,6 +523,62 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     expect(new Set(posts).size).toBe(10);
     expect(other.delivered.filter((d) => d.subject.startsWith("github/lease-"))).toHaveLength(5);
     expect(report.takenOver).toBe(5);
+  });
+
+  it("after a refused combined message, renews the claims before each one-by-one post: however long they take together, another pass takes none over", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    await addMany("fallback", 5, "C0FALLBK");
+    f.clock.set("2026-12-06T01:00:00Z");
+    // Pass A's combined message is refused for what it holds, so it posts the five one by one; each
+    // post takes most of a lease (100 s of the 120 s), five of them far more, and before each another
+    // pass runs: it may take over only what A left unrenewed that long.
+    const slow = new BatchingNotifier(5);
+    const other = new BatchingNotifier(5);
+    const passesOfB: Array<{ claimed: number }> = [];
+    slow.deliverMany = async (claims: ReminderClaim[], pace: PaceFn, beforePost?: BeforePost) => {
+      const out: ReminderOutcome[] = [];
+      for (const [i, claim] of claims.entries()) {
+        if (i > 0) {
+          await ageClaims(100_000);
+          passesOfB.push(await service(other).runPass());
+        }
+        if (beforePost && !(await beforePost(claim))) {
+          out.push({ status: "retry", error: "not ours" });
+          continue;
+        }
+        out.push(await pace(() => slow.deliver(claim)));
+      }
+      return out;
+    };
+    const report = await service(slow).runPass();
+    const posts = [...slow.delivered, ...other.delivered].filter((d) => d.subject.startsWith("github/fallback-")).map((d) => d.subject);
+    expect(posts).toHaveLength(5);
+    expect(new Set(posts).size).toBe(5);
+    expect(other.delivered.filter((d) => d.subject.startsWith("github/fallback-"))).toEqual([]);
+    expect(passesOfB.map((p) => p.claimed)).toEqual([0, 0, 0, 0]);
+    expect(report).toMatchObject({ takenOver: 0, sent: 5, retryLater: 0 });
+  });
+
+  it("a one-by-one post whose configuration was rotated meanwhile is not posted: beforePost settles it as obsolete (deleted here)", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const { admin } = await addMany("fbrot", 3, "C0FBROT");
+    f.clock.set("2026-12-06T01:00:00Z");
+    const slow = new BatchingNotifier(5);
+    slow.deliverMany = async (claims: ReminderClaim[], pace: PaceFn, beforePost?: BeforePost) => {
+      const out: ReminderOutcome[] = [];
+      for (const [i, claim] of claims.entries()) {
+        if (i === 1) await f.services.integrations.delete(admin, "github", "fbrot-02");
+        if (beforePost && !(await beforePost(claim))) {
+          out.push({ status: "retry", error: "not ours" });
+          continue;
+        }
+        out.push(await pace(() => slow.deliver(claim)));
+      }
+      return out;
+    };
+    const report = await service(slow).runPass();
+    expect(slow.delivered.map((d) => d.subject).filter((s) => s.startsWith("github/fbrot-"))).toEqual(["github/fbrot-00", "github/fbrot-01"]);
+    expect(report).toMatchObject({ sent: 2, obsolete: 1, retryLater: 0 });
   });
 
   it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {

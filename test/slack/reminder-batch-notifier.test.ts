@@ -101,4 +101,28 @@ describe("the Slack notifier's combined reminders", () => {
       { status: "retry", error: "slack_webapi_rate_limited_error", rateLimited: true },
     ]);
   });
+
+  it("after a combined refusal, asks beforePost before each one-by-one post and each owner DM, and posts none it refuses", async () => {
+    const claims = [claim("C0NOTIFY1"), claim("C0NOTIFY1"), claim("C0NOTIFY1")];
+    fake.failNext("chat.postMessage", { error: "invalid_blocks" });
+    const asked: string[] = [];
+    const since = fake.mark();
+    const outcomes = await notifier.deliverMany!(claims, noPace, async (c) => {
+      asked.push(c.deliveryId);
+      return c !== claims[1];
+    });
+    expect(asked).toEqual(claims.map((c) => c.deliveryId));
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "retry", "sent"]);
+    expect(fake.callsSince(since, "chat.postMessage").map((c) => (JSON.parse(String(c.args.metadata)) as Json).event_payload)).toEqual([
+      { delivery_id: claims[0]!.deliveryId, delivery_ids: claims.map((c) => c.deliveryId).join(",") },
+      { delivery_id: claims[0]!.deliveryId },
+      { delivery_id: claims[2]!.deliveryId },
+    ]);
+    // The channel refusing for good: the owner DMs are asked about too.
+    const gone = [claim("C0GONE001"), claim("C0GONE001")];
+    const dmsSince = fake.mark();
+    const told = await notifier.deliverMany!(gone, noPace, async (c) => c === gone[1]);
+    expect(told.map((o) => o.status)).toEqual(["retry", "sent"]);
+    expect(fake.callsSince(dmsSince, "chat.postMessage").map((c) => String(c.args.channel).slice(0, 1))).toEqual(["C", "D"]);
+  });
 });
