@@ -1,5 +1,5 @@
 import type { IntegrationConfig } from "./integration-types.ts";
-import type { ReminderSubjectType } from "./reminder-types.ts";
+import type { ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
 import type { Actor, Source } from "./types.ts";
 
 /** Who changed a subject: a person (a Slack user id) or a program (`key:<id>`), and through which surface. */
@@ -14,7 +14,13 @@ export interface ReminderChangeActor {
 export type ReminderChangeOutcome =
   | { what: "rotated"; last4: string; expiresAt: Date | null; expiryTimeZone: string | null }
   | { what: "snoozed"; until: Date }
-  | { what: "deleted" };
+  | { what: "deleted" }
+  /**
+   * Not a change anyone makes: the reminder pass's withdraw of a reminder whose subject was rotated
+   * or deleted while it was posted (`now`: what it is now; null: deleted), kept here when Slack
+   * refused the rewrite for a passing reason, so a later pass re-applies it.
+   */
+  | { what: "superseded"; now: ReminderSubjectNow | null };
 
 export type ReminderMessageChange = ReminderChangeOutcome & {
   workspaceId: string;
@@ -49,6 +55,7 @@ export function decodeChange(json: unknown): ReminderMessageChange {
   const change = { ...raw, at: date(raw.at)!, subject: { ...raw.subject, expiresAt: date(raw.subject.expiresAt)! } } as ReminderMessageChange;
   if (change.what === "rotated") change.expiresAt = date(raw.expiresAt);
   if (change.what === "snoozed") change.until = date(raw.until)!;
+  if (change.what === "superseded" && change.now) change.now = { ...change.now, expiresAt: date(change.now.expiresAt) };
   return change;
 }
 

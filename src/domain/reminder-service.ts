@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ChannelPacer } from "./channel-pacer.ts";
 import type { DomainContext } from "./context.ts";
+import type { ReminderMessageChange } from "./reminder-messages.ts";
 import { noTelemetry } from "./telemetry.ts";
 import { daysLeft, mostUrgentDue, nextReminderAt } from "./reminder-schedule.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderSubject, ReminderSubjectNow, ReminderSubjectType } from "./reminder-types.ts";
@@ -29,6 +30,31 @@ const defaultClaimLeaseMs = 2 * 60_000;
 /** The claim's snapshot no longer says what the subject is: deleted, or rotated (another secret or expiry). */
 const staleFor = (claim: ReminderClaim, now: ReminderSubjectNow | null): boolean =>
   !now || now.last4 !== claim.subject.last4 || now.expiresAt?.getTime() !== claim.subject.expiresAt.getTime();
+
+/** A withdraw Slack refused for a passing reason, as the ledger keeps a change's update for a later pass. */
+export function supersededChange(claim: ReminderClaim, now: ReminderSubjectNow | null, at: Date): ReminderMessageChange {
+  const s = claim.subject;
+  return {
+    what: "superseded",
+    now,
+    workspaceId: s.workspaceId,
+    subjectType: s.type,
+    subjectId: s.id,
+    subject: {
+      integration: s.integration ?? "",
+      alias: s.alias ?? "",
+      last4: s.last4,
+      isDefault: s.isDefault ?? false,
+      expiresAt: s.expiresAt,
+      expiryTimeZone: s.expiryTimeZone,
+      createdBy: s.ownerId,
+      rotatedBy: s.rotatedBy ?? null,
+    },
+    at,
+    // No one's change: the pass's own settling (the view shows no actor for it).
+    by: { userId: s.ownerId, source: "scheduler" },
+  };
+}
 
 export interface PassReport {
   claimed: number;
@@ -306,6 +332,9 @@ export class ReminderService {
     const now = await this.repo.subjectNow(claim.subject.type, claim.subject.id);
     if (!staleFor(claim, now) || !(await this.repo.settleDelivery(claim.deliveryId))) return;
     const { channel, ts, shared } = posted;
-    await this.ctx.reminderNotifier.withdraw?.(claim, { channel, ts, shared }, now, this.ctx.clock.now()).catch(() => undefined);
+    const at = this.ctx.clock.now();
+    const result = await this.ctx.reminderNotifier.withdraw?.(claim, { channel, ts, shared }, now, at).catch(() => "later" as const);
+    // The row is settled already, so nothing else would rewrite it: the ledger keeps the rewrite for retryDeferred.
+    if (result === "later") await this.repo.deferUpdate(claim.deliveryId, supersededChange(claim, now, at));
   }
 }

@@ -92,7 +92,8 @@ export interface ReminderNotifier {
   /**
    * A reminder just posted whose subject was rotated or deleted while it went out (the change found
    * nothing to settle then): rewrite it as settled, without buttons (`shared`: the message holds other
-   * configurations too; only this one's part is rewritten). Best effort; never rejects.
+   * configurations too; only this one's part is rewritten). Best effort; never rejects: "later"
+   * when Slack refused it for a passing reason (429, 5xx, message_busy), so the pass keeps it for a retry.
    */
-  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string; shared?: boolean }, now: ReminderSubjectNow | null, at: Date): Promise<void>;
+  withdraw?(claim: ReminderClaim, posted: { channel: string; ts: string; shared?: boolean }, now: ReminderSubjectNow | null, at: Date): Promise<"later" | void>;
 }

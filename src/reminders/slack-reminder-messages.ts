@@ -9,7 +9,7 @@ import { createMessageLock, type MessageLock, updateReminderPart } from "./remin
 import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
 
 /** The change's outcome alone: what the message says happened. */
-function outcomeOf(change: ReminderMessageChange): ReminderChangeOutcome {
+function outcomeOf(change: ReminderMessageChange): Exclude<ReminderChangeOutcome, { what: "superseded" }> {
   if (change.what === "rotated") return { what: "rotated", last4: change.last4, expiresAt: change.expiresAt, expiryTimeZone: change.expiryTimeZone };
   if (change.what === "snoozed") return { what: "snoozed", until: change.until };
   return { what: "deleted" };
@@ -77,7 +77,7 @@ export function createSlackReminderMessages(
       threshold: posted.threshold,
       ownerId: s.createdBy,
       rotatedBy: s.rotatedBy,
-      after: { ...outcomeOf(change), at: change.at, by },
+      after: change.what === "superseded" ? { what: "superseded", at: change.at, now: change.now } : { ...outcomeOf(change), at: change.at, by },
     };
   }
 

@@ -232,16 +232,22 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
   return {
     async withdraw(claim, posted, now, at) {
       // API-key reminders have no settled form yet: a rolled key keeps its last 4 and expiry, so only a deletion gets here.
-      if (claim.subject.type !== "integration") return;
+      if (claim.subject.type !== "integration") return undefined;
       const view = { ...viewOf(claim), after: { what: "superseded" as const, at, now } };
       try {
         if (posted.shared) await updateReminderPart(client, lock, { workspaceId: claim.subject.workspaceId, ...posted }, claim.subject.id, reminderPart(view));
         else await client.chat.update({ channel: posted.channel, ts: posted.ts, ...reminderMessage(view) });
+        return undefined;
       } catch (error) {
+        const code = errorCode(error);
+        const later = passing.has(code);
         logger.warn(
-          { slackError: errorCode(error), configId: claim.subject.id, channel: posted.channel, ts: posted.ts },
-          "could not settle a reminder whose configuration changed while it was posted",
+          { slackError: code, configId: claim.subject.id, channel: posted.channel, ts: posted.ts },
+          later
+            ? "could not settle a reminder whose configuration changed while it was posted; a later reminder pass tries again"
+            : "could not settle a reminder whose configuration changed while it was posted",
         );
+        return later ? "later" : undefined;
       }
     },
     async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {

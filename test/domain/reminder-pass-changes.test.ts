@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeChange } from "../../src/domain/reminder-messages.ts";
 import { ReminderService } from "../../src/domain/reminder-service.ts";
 import type { ReminderClaim, ReminderNotifier, ReminderOutcome, ReminderSubjectNow } from "../../src/domain/reminder-types.ts";
 import type { Actor } from "../../src/domain/types.ts";
@@ -12,6 +13,8 @@ const secret = (c: string) => `ghp_${c.repeat(36)}`;
 class HookedNotifier implements ReminderNotifier {
   delivered: string[] = [];
   withdrawn: Array<{ alias: string | null; ts: string; now: ReminderSubjectNow | null }> = [];
+  /** What withdraw answers: "later" as when Slack refused the rewrite for a passing reason. */
+  withdrawAnswer: "later" | undefined = undefined;
   constructor(private readonly hook: (claim: ReminderClaim) => Promise<void>) {}
   async deliver(claim: ReminderClaim): Promise<ReminderOutcome> {
     await this.hook(claim);
@@ -20,6 +23,7 @@ class HookedNotifier implements ReminderNotifier {
   }
   async withdraw(claim: ReminderClaim, posted: { channel: string; ts: string }, now: ReminderSubjectNow | null) {
     this.withdrawn.push({ alias: claim.subject.alias, ts: posted.ts, now });
+    return this.withdrawAnswer;
   }
 }
 
@@ -85,5 +89,26 @@ describe.each(databaseKinds())("a reminder pass and changes made while it runs, 
       ["sent", true],
     ]);
     expect((await ledgerOf("posting-untouched")).settledAt).toBeNull();
+  });
+
+  it("keeps a withdraw Slack refused for a passing reason on the ledger row, so a later pass re-applies it (the row is settled already)", async () => {
+    const admin = await setUp(["withdraw-later", "withdraw-final"]);
+    const notifier = new HookedNotifier(async (claim) => {
+      await f.services.integrations.update(admin, "github", claim.subject.alias!, { secret: secret("d"), expiresOn: "2027-03-01", timeZone: "UTC" });
+      notifier.withdrawAnswer = claim.subject.alias === "withdraw-later" ? "later" : undefined;
+    });
+    await service(notifier).runPass();
+    expect(notifier.withdrawn.map((w) => w.alias).sort()).toEqual(["withdraw-final", "withdraw-later"]);
+    const later = await ledgerOf("withdraw-later");
+    expect(later.settledAt).not.toBeNull();
+    const change = decodeChange(later.deferredUpdate);
+    expect(change).toMatchObject({
+      what: "superseded",
+      now: { last4: "dddd", expiresAt: expect.any(Date), expiryTimeZone: "UTC" },
+      subjectId: later.subjectId,
+      subject: { integration: "github", alias: "withdraw-later", last4: "aaaa", expiresAt: later.expiresAt },
+    });
+    // Refused for good (or done): nothing kept.
+    expect((await ledgerOf("withdraw-final")).deferredUpdate).toBeNull();
   });
 });

@@ -2,6 +2,9 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaceFn, ReminderClaim } from "../../src/domain/reminder-types.ts";
 import { createLogger } from "../../src/logger.ts";
+import { encodeChange, decodeChange } from "../../src/domain/reminder-messages.ts";
+import { supersededChange } from "../../src/domain/reminder-service.ts";
+import { createSlackReminderMessages } from "../../src/reminders/slack-reminder-messages.ts";
 import { createSlackReminderNotifier } from "../../src/reminders/slack-reminder-notifier.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 import { textOf } from "./slack-flow-helpers.ts";
@@ -15,12 +18,14 @@ describe("the Slack notifier's combined reminders", () => {
   let fake: FakeSlack;
   let notifier: ReturnType<typeof createSlackReminderNotifier>;
   let n = 0;
+  let web: WebClient;
   beforeAll(async () => {
     fake = await startFakeSlack({ token });
     fake.addUser({ id: "UOWNER001" });
     fake.addChannel({ id: "C0NOTIFY1", members: ["UOWNER001"], botIsMember: true });
     fake.addChannel({ id: "C0GONE001", members: ["UOWNER001"], botIsMember: false });
     const client = new WebClient(token, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    web = client;
     notifier = createSlackReminderNotifier(client, createLogger("silent"));
   });
   afterAll(async () => {
@@ -124,5 +129,37 @@ describe("the Slack notifier's combined reminders", () => {
     const told = await notifier.deliverMany!(gone, noPace, async (c) => c === gone[1]);
     expect(told.map((o) => o.status)).toEqual(["retry", "sent"]);
     expect(fake.callsSince(dmsSince, "chat.postMessage").map((c) => String(c.args.channel).slice(0, 1))).toEqual(["C", "D"]);
+  });
+
+  it('a withdraw Slack refuses for a passing reason answers "later", and the change the pass keeps for it rewrites that part on retryDeferred', async () => {
+    const claims = [claim("C0NOTIFY1"), claim("C0NOTIFY1")];
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    const ts = (outcomes[0] as { ts: string }).ts;
+    const before = fake.getMessage("C0NOTIFY1", ts)!;
+    const target = claims[0]!;
+    const now = { last4: "wxyz", expiresAt: new Date("2027-06-30T23:59:59.999Z"), expiryTimeZone: "UTC" };
+    const at = new Date("2026-12-24T09:00:00Z");
+    fake.failNext("chat.update", { status: 503, error: "service_unavailable" });
+    expect(await notifier.withdraw!(target, { channel: "C0NOTIFY1", ts, shared: true }, now, at)).toBe("later");
+    expect(fake.getMessage("C0NOTIFY1", ts)).toEqual(before);
+    // As the ledger gives it back (JSON round trip), to the reminder messages port of the next pass.
+    const kept = decodeChange(JSON.parse(encodeChange(supersededChange(target, now, at))));
+    const message = { deliveryId: target.deliveryId, channel: "C0NOTIFY1", ts, expiresAt: target.subject.expiresAt, threshold: 7, shared: true };
+    const deferred = [{ message, change: kept }];
+    const ledger = {
+      postedMessages: async () => [],
+      settleMessages: async () => [],
+      deferUpdate: async () => undefined,
+      takeDeferredUpdates: async () => deferred.splice(0),
+    };
+    await createSlackReminderMessages(web, ledger, createLogger("silent")).retryDeferred!();
+    const after = fake.getMessage("C0NOTIFY1", ts)!;
+    expect(textOf(partOf(after, target.subject.id))).toContain("*Rotated* while this reminder was being posted");
+    expect(partOf(after, target.subject.id).some((b) => b.type === "actions")).toBe(false);
+    expect(partOf(after, claims[1]!.subject.id)).toEqual(partOf(before, claims[1]!.subject.id));
+    expect(fake.callsTo("chat.update").at(-1)!.violations).toEqual([]);
+    // Refused for good: nothing to retry.
+    fake.failNext("chat.update", { error: "message_not_found" });
+    expect(await notifier.withdraw!(claims[1]!, { channel: "C0NOTIFY1", ts, shared: true }, null, at)).toBeUndefined();
   });
 });
