@@ -188,10 +188,16 @@ export class ReminderService {
 
   /** One channel's claims, a message's worth at a time; after a 429 the rest waits for a later pass. */
   private async deliverChannel(key: string, claims: ReminderClaim[], report: PassReport): Promise<void> {
-    const size = Math.max(1, this.ctx.reminderNotifier.maxPerMessage ?? 1);
-    for (let i = 0; i < claims.length; i += size) {
-      if (await this.deliverChunk(key, claims.slice(i, i + size), report)) continue;
-      const rest = claims.slice(i + size);
+    const notifier = this.ctx.reminderNotifier;
+    const size = Math.max(1, notifier.maxPerMessage ?? 1);
+    // How many fit one message is a matter of size (Slack's undocumented total), which the notifier measures.
+    const withDays = claims.map((c) => this.withDaysLeft(c));
+    const chunks = notifier.groups
+      ? notifier.groups(withDays)
+      : Array.from({ length: Math.ceil(claims.length / size) }, (_, i) => withDays.slice(i * size, (i + 1) * size));
+    for (const [i, chunk] of chunks.entries()) {
+      if (await this.deliverChunk(key, chunk, report)) continue;
+      const rest = chunks.slice(i + 1).flat();
       report.claimed += rest.length;
       report.retryLater += rest.length;
       await this.repo.release(

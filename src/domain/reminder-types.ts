@@ -90,6 +90,11 @@ export interface ReminderNotifier {
   /** How many claims one deliverMany call takes (one message's worth). */
   maxPerMessage?: number;
   /**
+   * A channel's claims (daysLeft set) as the messages they make, in order: as many in each as fit
+   * by size, at most `maxPerMessage`. Absent: `maxPerMessage` at a time.
+   */
+  groups?(claims: ReminderClaim[]): ReminderClaim[][];
+  /**
    * A reminder just posted whose subject was rotated or deleted while it went out (the change found
    * nothing to settle then): rewrite it as settled, without buttons (`shared`: the message holds other
    * configurations too; only this one's part is rewritten). Best effort; never rejects: "later"

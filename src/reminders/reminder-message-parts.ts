@@ -4,7 +4,8 @@ import type { KnownBlock, MessageMetadata } from "@slack/types";
 import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import type { ReminderRepository } from "../domain/repositories.ts";
-import { replaceReminderPart } from "../slack/views/reminder-message.ts";
+import { reminderPartBlockId } from "../slack/ids.ts";
+import { withinMessageLimits, replaceReminderPart } from "../slack/views/reminder-message.ts";
 
 type MessageKey = { workspaceId: string; channel: string; ts: string };
 
@@ -71,6 +72,24 @@ interface StoredMessage {
   metadata?: MessageMetadata;
 }
 
+/**
+ * The message with the part replaced; when that would make it too long for Slack (the others'
+ * rewrites grew it), the part goes in shorter: without its context line, then without its
+ * rotation steps, so the rewrite still lands (headline and buttons kept) instead of being refused.
+ */
+function fitted(blocks: KnownBlock[], subjectId: string, part: KnownBlock[]): KnownBlock[] | null {
+  const full = replaceReminderPart(blocks, subjectId, part);
+  if (!full || withinMessageLimits(full)) return full;
+  const noContext = part.filter((b) => b.type !== "context");
+  const shorter = replaceReminderPart(blocks, subjectId, noContext)!;
+  if (withinMessageLimits(shorter)) return shorter;
+  return replaceReminderPart(
+    blocks,
+    subjectId,
+    noContext.filter((b) => b.block_id !== reminderPartBlockId("steps", subjectId)),
+  )!;
+}
+
 /** The message as Slack has it now: the newest message at or before `ts`, which is the one at `ts` when it exists. */
 async function readMessage(client: WebClient, channel: string, ts: string): Promise<StoredMessage | null> {
   const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1, include_all_metadata: true });
@@ -94,7 +113,7 @@ export function updateReminderPart(
   return lock.run(message, async () => {
     const current = await readMessage(client, message.channel, message.ts);
     if (!current) throw Object.assign(new Error("message_not_found"), { data: { error: "message_not_found" } });
-    const blocks = replaceReminderPart(current.blocks ?? [], subjectId, part);
+    const blocks = fitted(current.blocks ?? [], subjectId, part);
     if (!blocks) return "absent";
     await client.chat.update({
       channel: message.channel,

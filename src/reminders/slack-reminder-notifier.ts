@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { BeforePost, PaceFn, ReminderClaim, ReminderNotifier, ReminderOutcome } from "../domain/reminder-types.ts";
 import type { Logger } from "../logger.ts";
-import { combinedReminderMessage, reminderMessage, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
+import { combinedReminderMessage, reminderMessage, reminderMessageGroups, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
 import { createMessageLock, type MessageLock, updateReminderPart } from "./reminder-message-parts.ts";
 
@@ -270,6 +270,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return postInChannel(claim, s.channel);
     },
     maxPerMessage: remindersPerMessage,
+    groups: (claims) => reminderMessageGroups(claims, viewOf),
     async deliverMany(claims, pace, beforePost = async () => true) {
       return deliverInChannel(claims, pace, beforePost);
     },

@@ -5,7 +5,9 @@ import { createLogger } from "../../src/logger.ts";
 import { encodeChange, decodeChange } from "../../src/domain/reminder-messages.ts";
 import { supersededChange } from "../../src/domain/reminder-service.ts";
 import { createSlackReminderMessages } from "../../src/reminders/slack-reminder-messages.ts";
+import { createMessageLock, updateReminderPart } from "../../src/reminders/reminder-message-parts.ts";
 import { createSlackReminderNotifier } from "../../src/reminders/slack-reminder-notifier.ts";
+import { blocksTextLength, maxMessageTextChars } from "../../src/slack/views/reminder-message.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 import { textOf } from "./slack-flow-helpers.ts";
 
@@ -161,5 +163,43 @@ describe("the Slack notifier's combined reminders", () => {
     // Refused for good: nothing to retry.
     fake.failNext("chat.update", { error: "message_not_found" });
     expect(await notifier.withdraw!(claims[1]!, { channel: "C0NOTIFY1", ts, shared: true }, null, at)).toBeUndefined();
+  });
+
+  it("msg_blocks_too_long on a combined message is a refusal of what it holds: its reminders go one by one", async () => {
+    const claims = [claim("C0NOTIFY1"), claim("C0NOTIFY1")];
+    fake.failNext("chat.postMessage", { error: "msg_blocks_too_long" });
+    const since = fake.mark();
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+    expect(fake.callsSince(since, "chat.postMessage").map((c) => (c.response.ok ? "ok" : c.response.error))).toEqual(["msg_blocks_too_long", "ok", "ok"]);
+  });
+
+  it("groups a channel's reminders by measured size: every group within the text budget and 50 blocks, at most 12", () => {
+    const long = (c: ReminderClaim): ReminderClaim => ({ ...c, subject: { ...c.subject, alias: `a${"x".repeat(60)}-${c.subject.id}` } });
+    const claims = Array.from({ length: 30 }, () => long(claim("C0NOTIFY1")));
+    const groups = notifier.groups!(claims);
+    expect(groups.flat()).toEqual(claims);
+    expect(groups.every((g) => g.length <= 12)).toBe(true);
+    expect(groups.length).toBeGreaterThan(Math.ceil(30 / 12));
+  });
+
+  it("a part rewrite that would take the message past the text budget goes in shorter (no context line), and still lands", async () => {
+    // As many parts as fit, then one part rewritten with a context line long enough to pass the budget.
+    const claims = notifier.groups!(Array.from({ length: 12 }, () => claim("C0NOTIFY1")))[0]!;
+    const outcomes = await notifier.deliverMany!(claims, noPace);
+    const ts = (outcomes[0] as { ts: string }).ts;
+    const before = fake.getMessage("C0NOTIFY1", ts)!;
+    const room = maxMessageTextChars - blocksTextLength(blocksOf(before) as unknown[]);
+    const id = claims[0]!.subject.id;
+    const part = [
+      { type: "section", block_id: `reminder_facts.${id}`, text: { type: "mrkdwn", text: "*github/x was rotated*" } },
+      { type: "context", block_id: `reminder_was.${id}`, elements: [{ type: "mrkdwn", text: "w".repeat(Math.min(2900, room + 1500)) }] },
+      { type: "divider", block_id: `reminder_divider.${id}` },
+    ] as Parameters<typeof updateReminderPart>[4];
+    expect(await updateReminderPart(web, createMessageLock(), { workspaceId: fake.teamId, channel: "C0NOTIFY1", ts }, id, part)).toBe("updated");
+    const after = fake.getMessage("C0NOTIFY1", ts)!;
+    expect(partOf(after, id).map((b) => b.type)).toEqual(["section", "divider"]);
+    expect(textOf(partOf(after, id))).toContain("was rotated");
+    expect(blocksTextLength(blocksOf(after) as unknown[])).toBeLessThanOrEqual(maxMessageTextChars);
   });
 });

@@ -33,6 +33,12 @@ export interface FakeSlackOptions {
    * (the fake's clock) after the last one accepted there is answered 429 with Retry-After.
    */
   channelPostIntervalMs?: number;
+  /**
+   * Slack's undocumented limit on a message's blocks taken together: chat.postMessage and
+   * chat.update whose blocks carry more text than this (every `text` string, summed) are answered
+   * `msg_blocks_too_long` (bolt-js #2509 found it at about 13,200, #2867 below 11,341). Unset: no limit.
+   */
+  maxBlocksTextChars?: number;
 }
 
 export interface FakeUserInit {
@@ -201,6 +207,7 @@ class FakeSlackServer implements FakeSlack {
   private readonly triggerTtlMs: number;
   private readonly homeTabEnabled: boolean;
   private readonly channelPostIntervalMs: number | undefined;
+  private readonly maxBlocksTextChars: number | undefined;
   private readonly lastPostAt = new Map<string, number>();
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -248,6 +255,7 @@ class FakeSlackServer implements FakeSlack {
     this.homeTabEnabled = options.homeTabEnabled ?? true;
     this.channelPostIntervalMs = options.channelPostIntervalMs;
     this.oauth = new FakeOAuth(this.appId);
+    this.maxBlocksTextChars = options.maxBlocksTextChars;
   }
 
   get url(): string {
@@ -679,6 +687,7 @@ class FakeSlackServer implements FakeSlack {
     if (Array.isArray(blocks) && blocks.length > 0) {
       const issues = blockKitIssues("message", blocks);
       if (issues.length > 0) return this.refuse(call, issues, "invalid_blocks", "/blocks");
+      if (this.maxBlocksTextChars !== undefined && textLengthOf(blocks) > this.maxBlocksTextChars) return fail("msg_blocks_too_long");
     }
     const hasContent = nonEmpty(args.text) || nonEmptyArray(blocks) || nonEmptyArray(args.attachments);
     return hasContent ? undefined : fail("no_text");
@@ -923,4 +932,11 @@ function zoneLabel(timeZone: string, at: Date): string {
 function zonePart(timeZone: string, at: Date, timeZoneName: "long" | "longOffset"): string {
   const parts = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName }).formatToParts(at);
   return parts.find((p) => p.type === "timeZoneName")?.value ?? "";
+}
+
+/** Every `text` string in a message's blocks, summed: what the fake's msg_blocks_too_long is measured on. */
+function textLengthOf(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + textLengthOf(item), 0);
+  if (!node || typeof node !== "object") return 0;
+  return Object.entries(node).reduce((sum, [key, value]) => sum + (key === "text" && typeof value === "string" ? value.length : textLengthOf(value)), 0);
 }

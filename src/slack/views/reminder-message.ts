@@ -193,6 +193,52 @@ const blocksPerPart = 4;
  */
 export const remindersPerMessage = Math.floor((maxBlocksPerMessage - 1) / blocksPerPart);
 
+/**
+ * The total text a combined message's blocks may carry. Slack refuses more with
+ * msg_blocks_too_long, a limit it does not document: bolt-js #2509 found it at about 13,200
+ * characters, and #2867 a message refused with 11,341 characters of text (the blocks' own
+ * structure counts too). Below both, with room for a part's rewrite to grow (a rotation's
+ * actor, a snooze's line) without reaching the limit.
+ */
+export const maxMessageTextChars = 10_000;
+
+/** Every text string in the blocks (section texts and fields, buttons, context, header), summed. */
+export function blocksTextLength(blocks: readonly unknown[]): number {
+  let total = 0;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object")
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "text" && typeof value === "string") total += value.length;
+        else walk(value);
+      }
+  };
+  walk(blocks);
+  return total;
+}
+
+/** One message can carry these blocks: at most 50, and text within {@link maxMessageTextChars}. */
+export const withinMessageLimits = (blocks: readonly unknown[]): boolean =>
+  blocks.length <= maxBlocksPerMessage && blocksTextLength(blocks) <= maxMessageTextChars;
+
+/**
+ * A channel's reminders as messages, in order: each takes as many as fit (by blocks and by
+ * measured text, at most `remindersPerMessage`); a part too long to share a message goes alone.
+ */
+export function reminderMessageGroups<T>(items: readonly T[], viewOf: (item: T) => ReminderMessageView): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  for (const item of items) {
+    const next = [...current, item];
+    if (current.length > 0 && (next.length > remindersPerMessage || !withinMessageLimits(combinedReminderMessage(next.map(viewOf)).blocks))) {
+      groups.push(current);
+      current = [item];
+    } else current = next;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 const divider = (subjectId: string): KnownBlock => ({ type: "divider", block_id: reminderPartBlockId("divider", subjectId) });
 
 /**
