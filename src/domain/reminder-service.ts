@@ -169,10 +169,11 @@ export class ReminderService {
   private async deliverAll(claims: ReminderClaim[], report: PassReport): Promise<void> {
     const notifier = this.ctx.reminderNotifier;
     const byChannel = new Map<string, ReminderClaim[]>();
+    const alone: ReminderClaim[] = [];
     for (const claim of claims) {
       const s = claim.subject;
       if (!notifier.deliverMany || s.type !== "integration" || !s.channel) {
-        await this.deliver(claim, report);
+        alone.push(claim);
         continue;
       }
       // Channel ids are unique within a workspace only: two workspaces' channels never share a message or a pace.
@@ -183,7 +184,11 @@ export class ReminderService {
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await this.deliverChannel(next[0], next[1], report);
     };
-    await Promise.all(Array.from({ length: Math.min(channelsAtOnce, queue.length) }, worker));
+    // The DMs (and channel-less claims) are one more worker beside the channels', so a batch of them does not hold the channels' posts up.
+    const dms = async () => {
+      for (const claim of alone) await this.deliver(claim, report);
+    };
+    await Promise.all([dms(), ...Array.from({ length: Math.min(channelsAtOnce, queue.length) }, worker)]);
   }
 
   /** One channel's claims, a message's worth at a time; after a 429 the rest waits for a later pass. */

@@ -581,6 +581,46 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
     expect(report).toMatchObject({ sent: 2, obsolete: 1, retryLater: 0 });
   });
 
+  it("delivers the DMs (configurations without a channel) beside the channels' posts, not before them", async () => {
+    f.clock.set("2026-11-27T15:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.integrations.add(admin, "github", { alias: "dm-first", secret: `ghp_${"z".repeat(36)}`, expiresOn: "2026-12-20", timeZone: "UTC" });
+    for (const alias of ["dm-chan-a", "dm-chan-b"])
+      await f.services.integrations.add(admin, "github", {
+        alias,
+        secret: `ghp_${"z".repeat(36)}`,
+        expiresOn: "2026-12-20",
+        timeZone: "UTC",
+        reminderChannel: "C0DMSIDE",
+      });
+    f.clock.set("2026-12-06T01:00:00Z");
+    // The DM waits until the channel's message went out (or 3 s): delivered inline first, it would wait the whole time.
+    let channelPosted!: () => void;
+    const posted = new Promise<"posted">((r) => (channelPosted = () => r("posted")));
+    const notifier = new BatchingNotifier(5);
+    const order: string[] = [];
+    const deliverOne = notifier.deliver.bind(notifier);
+    notifier.deliver = async (claim) => {
+      if (claim.subject.alias === "dm-first") {
+        const timer = new Promise<"late">((r) => setTimeout(() => r("late"), 3_000));
+        order.push(await Promise.race([posted, timer]));
+      }
+      return deliverOne(claim);
+    };
+    const manyOne = notifier.deliverMany.bind(notifier);
+    notifier.deliverMany = async (claims, pace) => {
+      const out = await manyOne(claims, pace);
+      if (claims.some((c) => c.subject.alias?.startsWith("dm-chan-"))) channelPosted();
+      return out;
+    };
+    const report = await service(notifier).runPass();
+    expect(order).toEqual(["posted"]);
+    expect(delivered(notifier, "github/dm-first")).toEqual([14]);
+    expect(notifier.messages.filter((m) => m.channel === "C0DMSIDE").map((m) => m.subjects.length)).toEqual([2]);
+    expect(report).toMatchObject({ retryLater: 0, undeliverable: 0 });
+  });
+
   it("reminds about API keys too, and not about deleted or rolled-out ones", async () => {
     f.clock.set("2026-11-27T15:00:00Z");
     const ws = f.workspace();
