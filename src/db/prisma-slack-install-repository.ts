@@ -19,6 +19,7 @@ function toStored(row: Row): StoredSlackInstall {
     sealed: { ciphertext: row.ciphertext, keyVersion: row.keyVersion, binding: row.binding },
     botExpiresAt: row.botExpiresAt,
     installedAt: row.installedAt,
+    lastInstalledAt: row.lastInstalledAt,
     updatedAt: row.updatedAt,
   };
 }
@@ -37,9 +38,45 @@ export class PrismaSlackInstallRepository implements SlackInstallRepository {
     await this.db.slackInstall.upsert({ where: { workspaceId: install.workspaceId }, create: { ...data, installedAt }, update: data });
   }
 
-  async delete(workspaceId: string): Promise<boolean> {
-    const { count } = await this.db.slackInstall.deleteMany({ where: { workspaceId } });
+  async delete(workspaceId: string, installedBefore?: Date): Promise<boolean> {
+    const { count } = await this.db.slackInstall.deleteMany({
+      where: { workspaceId, ...(installedBefore ? { lastInstalledAt: { lte: installedBefore } } : {}) },
+    });
     return count > 0;
+  }
+
+  async leaseRefresh(workspaceId: string, holder: string, leaseMs: number): Promise<boolean> {
+    // One statement, on the database's clock: of two instances at once, one takes it.
+    const count = await this.db.$executeRawUnsafe(
+      `UPDATE "SlackInstall" SET "refreshHolder" = $2, "refreshUntil" = now() + $3::int * interval '1 millisecond'
+       WHERE "workspaceId" = $1 AND ("refreshUntil" IS NULL OR "refreshUntil" < now() OR "refreshHolder" = $2)`,
+      workspaceId,
+      holder,
+      Math.round(leaseMs),
+    );
+    return count === 1;
+  }
+
+  async releaseRefresh(workspaceId: string, holder: string): Promise<void> {
+    await this.db.slackInstall.updateMany({ where: { workspaceId, refreshHolder: holder }, data: { refreshHolder: null, refreshUntil: null } });
+  }
+
+  async storeRefreshed(workspaceId: string, from: Sealed, to: Sealed, botExpiresAt: Date | null, at: Date): Promise<boolean> {
+    const { count } = await this.db.slackInstall.updateMany({
+      where: { workspaceId, ciphertext: from.ciphertext, keyVersion: from.keyVersion, binding: from.binding },
+      data: { ciphertext: to.ciphertext, keyVersion: to.keyVersion, binding: to.binding, botExpiresAt, updatedAt: at, refreshHolder: null, refreshUntil: null },
+    });
+    return count === 1;
+  }
+
+  async pauseIfUninstalled(workspaceId: string, at: Date): Promise<void> {
+    // One statement: an install committed first keeps it unpaused; one committing after resumes it.
+    await this.db.$executeRawUnsafe(
+      `UPDATE "Workspace" SET "slackPausedAt" = $2 WHERE id = $1 AND "slackPausedAt" IS NULL
+       AND NOT EXISTS (SELECT 1 FROM "SlackInstall" WHERE "workspaceId" = $1)`,
+      workspaceId,
+      at,
+    );
   }
 
   async pause(workspaceId: string, at: Date): Promise<void> {

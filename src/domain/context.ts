@@ -5,6 +5,7 @@ import type { SecretCipher } from "./secret-cipher.ts";
 import type { DomainTelemetry } from "./telemetry.ts";
 import type { Store } from "./repositories.ts";
 import type { Clock, RandomSource } from "./runtime.ts";
+import type { SlackTokenRefresh } from "./slack-install-service.ts";
 
 /** What every domain service is built from: storage, time, randomness and the server's secrets. */
 export interface DomainContext {
@@ -24,6 +25,8 @@ export interface DomainContext {
   reminderNotifier?: ReminderNotifier;
   /** Updates reminder messages already posted after a rotation, snooze or deletion (absent: nothing to update). */
   reminderMessages?: ReminderMessages;
+  /** OAuth installs with token rotation: exchanges a refresh token (absent: tokens are never refreshed). */
+  slackTokenRefresh?: SlackTokenRefresh;
   /** Counts verifications and cache look-ups for metrics (absent: nothing is counted). */
   telemetry?: DomainTelemetry;
 }

@@ -166,16 +166,34 @@ export interface StoredSlackInstall {
   sealed: Sealed;
   botExpiresAt: Date | null;
   installedAt: Date;
+  /** The last install or reinstall through OAuth (a token refresh leaves it). */
+  lastInstalledAt: Date;
   updatedAt: Date;
 }
 
 /** OAuth installs, one per workspace (its id is the key, so every method names the workspace). */
 export interface SlackInstallRepository {
   find(workspaceId: string): Promise<StoredSlackInstall | null>;
-  /** Insert or update in place (a token refresh stores the same installation again); keeps the first installedAt. */
+  /** An OAuth install or reinstall: insert or update in place (keeps the first installedAt; a token refresh is storeRefreshed). */
   save(install: StoredSlackInstall): Promise<void>;
-  /** True when there was one to delete. */
-  delete(workspaceId: string): Promise<boolean>;
+  /**
+   * True when there was one to delete. With `installedBefore`, only an installation last installed
+   * no later than that (a late uninstall event leaves a reinstall after it alone).
+   */
+  delete(workspaceId: string, installedBefore?: Date): Promise<boolean>;
+  /**
+   * Token rotation, across instances: the row's refresh lease for `holder`, for `leaseMs` (the
+   * database's clock). False when another holder's lease runs, or there is no row.
+   */
+  leaseRefresh(workspaceId: string, holder: string, leaseMs: number): Promise<boolean>;
+  releaseRefresh(workspaceId: string, holder: string): Promise<void>;
+  /**
+   * A refreshed token, compare-and-set on the sealed tokens it replaces (never an insert: an
+   * installation deleted meanwhile stays deleted); ends the lease. False when the row changed or went.
+   */
+  storeRefreshed(workspaceId: string, from: Sealed, to: Sealed, botExpiresAt: Date | null, at: Date): Promise<boolean>;
+  /** OAuth mode: a workspace with no installation is paused like an uninstalled one (no-op when it has one). */
+  pauseIfUninstalled(workspaceId: string, at: Date): Promise<void>;
   /** Uninstalled: the workspace's reminders wait (no-op when the workspace was never used). */
   pause(workspaceId: string, at: Date): Promise<void>;
   /**

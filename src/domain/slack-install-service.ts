@@ -11,9 +11,24 @@ export interface SlackInstallTokens {
 }
 
 /** A workspace installed through OAuth, its tokens in the clear (only ever in memory). */
-export interface SlackInstallRecord extends Omit<StoredSlackInstall, "sealed" | "installedAt" | "updatedAt"> {
+export interface SlackInstallRecord extends Omit<StoredSlackInstall, "sealed" | "installedAt" | "lastInstalledAt" | "updatedAt"> {
   tokens: SlackInstallTokens;
 }
+
+/**
+ * Token rotation: a refresh token exchanged for a new bot token and refresh token (oauth.v2.access,
+ * grant_type refresh_token). Called once and never retried: Slack's refresh tokens are single-use,
+ * so a retry after a timeout would spend a dead one and lose the new pair.
+ */
+export type SlackTokenRefresh = (refreshToken: string) => Promise<{ botToken: string; refreshToken: string; expiresInSeconds: number | null }>;
+
+/** Tokens expiring within this window are refreshed first (Bolt's installer's own window: 2 h). */
+const refreshWindowMs = 2 * 3600_000;
+/** How long one instance holds an installation's refresh (the refresh call's timeout is 10 s). */
+const refreshLeaseMs = 30_000;
+/** Another instance is refreshing an expired token: how long to wait for its result. */
+const waitForOthersMs = 250;
+const waitsForOthers = 40;
 
 /**
  * The tokens are sealed as one JSON text, bound to the installation's workspace id (its row id):
@@ -28,30 +43,99 @@ const ownerOf = (workspaceId: string): SecretOwner => ({ workspaceId, integratio
  * (its reminders wait, and its keys keep working over REST); installing it again resumes it.
  */
 export class SlackInstallService {
-  constructor(private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock">) {}
+  /** This process's refreshes under way, by workspace: callers arriving meanwhile share one. */
+  private readonly flights = new Map<string, Promise<SlackInstallRecord | null>>();
+  private holderId: string | undefined;
+
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock" | "random" | "slackTokenRefresh">) {}
 
   async find(workspaceId: string): Promise<SlackInstallRecord | null> {
     const row = await this.ctx.store.slackInstalls.find(workspaceId);
-    if (!row) return null;
-    const { sealed, installedAt: _i, updatedAt: _u, ...rest } = row;
-    const tokens = JSON.parse(this.ctx.cipher.open(sealed, ownerOf(row.workspaceId))) as SlackInstallTokens;
-    return { ...rest, tokens };
+    return row ? this.opened(row) : null;
   }
 
-  /** The bot token of an installed workspace; null when it is not installed (or its tokens were revoked). */
-  async botTokenFor(workspaceId: string): Promise<string | null> {
-    return (await this.find(workspaceId))?.tokens.bot ?? null;
+  /**
+   * The installation every Slack call of a workspace uses (requests and reminders alike): a bot
+   * token expiring within 2 h is refreshed first, once across all callers and instances (see refresh).
+   */
+  async current(workspaceId: string): Promise<SlackInstallRecord | null> {
+    const found = await this.find(workspaceId);
+    if (!found || !this.ctx.slackTokenRefresh || !this.expiring(found)) return found;
+    // No await between the look-up and the set: two callers of this process cannot both start one.
+    let flight = this.flights.get(workspaceId);
+    if (!flight) {
+      flight = this.refresh(workspaceId, this.ctx.slackTokenRefresh).finally(() => this.flights.delete(workspaceId));
+      this.flights.set(workspaceId, flight);
+    }
+    // A failed refresh (logged by the port) leaves the stored token, which may still work a while.
+    return flight.catch(() => this.find(workspaceId));
   }
 
-  /** An install, a reinstall or a refreshed token: the row is updated in place, and the workspace resumes. */
+  /** The bot token of an installed workspace, refreshed when expiring; null when it is not installed. */
+  async tokenFor(workspaceId: string): Promise<string | null> {
+    return (await this.current(workspaceId))?.tokens.bot ?? null;
+  }
+
+  /** An OAuth install or reinstall (never a refresh): the row is updated in place, and the workspace resumes. */
   async save(record: SlackInstallRecord): Promise<void> {
     const { tokens, ...rest } = record;
     const now = this.ctx.clock.now();
     const sealed = this.ctx.cipher.seal(JSON.stringify(tokens), ownerOf(record.workspaceId));
     await this.ctx.store.transaction(async (tx) => {
-      await tx.slackInstalls.save({ ...rest, sealed, installedAt: now, updatedAt: now });
+      await tx.slackInstalls.save({ ...rest, sealed, installedAt: now, lastInstalledAt: now, updatedAt: now });
       await tx.slackInstalls.resume(record.workspaceId);
     });
+  }
+
+  private opened(row: StoredSlackInstall): SlackInstallRecord {
+    const { sealed, installedAt: _i, lastInstalledAt: _l, updatedAt: _u, ...rest } = row;
+    const tokens = JSON.parse(this.ctx.cipher.open(sealed, ownerOf(row.workspaceId))) as SlackInstallTokens;
+    return { ...rest, tokens };
+  }
+
+  private expiring(record: SlackInstallRecord, withinMs = refreshWindowMs): boolean {
+    const { botExpiresAt } = record;
+    return Boolean(record.tokens.botRefresh && botExpiresAt && botExpiresAt.getTime() - this.ctx.clock.now().getTime() <= withinMs);
+  }
+
+  private get holder(): string {
+    this.holderId ??= this.ctx.random.bytes(8).toString("hex");
+    return this.holderId;
+  }
+
+  /**
+   * One refresh across instances: the row's lease first, then the row read again (another instance
+   * may have refreshed it already: its token is used). The new tokens are stored compare-and-set on
+   * the ciphertext they replace: never an upsert, never a resume, so an installation uninstalled
+   * (or reinstalled) meanwhile is left as it is.
+   */
+  private async refresh(workspaceId: string, exchange: SlackTokenRefresh): Promise<SlackInstallRecord | null> {
+    const repo = this.ctx.store.slackInstalls;
+    if (!(await repo.leaseRefresh(workspaceId, this.holder, refreshLeaseMs))) return this.whileAnotherRefreshes(workspaceId);
+    try {
+      const row = await repo.find(workspaceId);
+      if (!row) return null;
+      const record = this.opened(row);
+      if (!this.expiring(record)) return record;
+      const fresh = await exchange(record.tokens.botRefresh!);
+      const now = this.ctx.clock.now();
+      const tokens = { ...record.tokens, bot: fresh.botToken, botRefresh: fresh.refreshToken };
+      const botExpiresAt = fresh.expiresInSeconds === null ? null : new Date(now.getTime() + fresh.expiresInSeconds * 1000);
+      const sealed = this.ctx.cipher.seal(JSON.stringify(tokens), ownerOf(workspaceId));
+      if (!(await repo.storeRefreshed(workspaceId, row.sealed, sealed, botExpiresAt, now))) return this.find(workspaceId);
+      return { ...record, tokens, botExpiresAt };
+    } finally {
+      await repo.releaseRefresh(workspaceId, this.holder).catch(() => undefined);
+    }
+  }
+
+  /** Another instance holds the lease: its token, once stored; the stored one meanwhile while it has not expired. */
+  private async whileAnotherRefreshes(workspaceId: string): Promise<SlackInstallRecord | null> {
+    for (let i = 0; ; i++) {
+      const record = await this.find(workspaceId);
+      if (!record || !this.expiring(record, 0) || i >= waitsForOthers) return record;
+      await new Promise((resolve) => setTimeout(resolve, waitForOthersMs));
+    }
   }
 
   /** app_uninstalled / tokens_revoked: the tokens go at once; idempotent (true when there were any). */

@@ -13,6 +13,7 @@ import { checkPepper } from "../domain/pepper-check.ts";
 import { upgradeSecretBindings } from "../domain/rekey-service.ts";
 import { keyFingerprint, type KeyRing } from "../domain/secret-cipher.ts";
 import { SlackInstallService } from "../domain/slack-install-service.ts";
+import { createSlackTokenRefresh } from "../slack/slack-token-refresh.ts";
 import type { Clock, RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { sendError } from "../api/http-errors.ts";
@@ -105,13 +106,17 @@ async function startOn(
   // With a bot token, or OAuth installs, reminders go to Slack (and the domain has reminder passes); without either, none.
   const reminderClient =
     config.slack.botToken || config.slack.oauth ? await createReminderClient(config, logger, observed.slackFetch("reminders", config.slack.apiUrl)) : null;
-  // OAuth: each reminder is posted with the token of its own workspace's installation.
-  const installs = new SlackInstallService(ctx);
+  // OAuth: each reminder is posted with the token of its own workspace's installation, refreshed
+  // (token rotation) by the same service, and so the same single refresh, as the requests' authorize.
+  const slackTokenRefresh = config.slack.oauth
+    ? await createSlackTokenRefresh(config.slack.oauth, config.slack.apiUrl, logger, observed.slackFetch("bolt", config.slack.apiUrl))
+    : undefined;
+  const installs = new SlackInstallService({ ...ctx, slackTokenRefresh });
   const clientFor = config.slack.oauth
-    ? reminderClientsByToken(config, logger, observed.slackFetch("reminders", config.slack.apiUrl), (workspaceId) => installs.botTokenFor(workspaceId))
+    ? reminderClientsByToken(config, logger, observed.slackFetch("reminders", config.slack.apiUrl), (workspaceId) => installs.tokenFor(workspaceId))
     : undefined;
   const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger, clientFor) : undefined;
-  const services = createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry });
+  const services = { ...createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry }), slackInstalls: installs };
   const { reminders } = services;
   await upgradeBindings(ctx, logger);
   // Other instances' creations, deletions, rolls and activations reach this one's verify cache and

@@ -1,13 +1,12 @@
 // OAuth installs (SLACK_CLIENT_ID…): Bolt's installer stores and finds installations through this
 // adapter, and every request is authorised from the installation of its own workspace.
 import type { Installation, InstallationQuery, InstallationStore } from "@slack/oauth";
-import type { Clock } from "../domain/runtime.ts";
 import type { SlackInstallRecord, SlackInstallService } from "../domain/slack-install-service.ts";
 import type { Logger } from "../logger.ts";
 import type { ServedWorkspace } from "./served-workspace.ts";
 
 /** What keyward needs of the installs (the domain's SlackInstallService). */
-export type SlackInstalls = Pick<SlackInstallService, "find" | "save" | "remove">;
+export type SlackInstalls = Pick<SlackInstallService, "find" | "current" | "save" | "remove">;
 
 /** The keyward workspace of an installation: the enterprise for an org-wide install, else the team. */
 export function workspaceOfInstallation(installation: Pick<Installation, "team" | "enterprise" | "isEnterpriseInstall">): string {
@@ -100,8 +99,9 @@ export function installationOf(record: SlackInstallRecord): Installation<"v2", b
 }
 
 /**
- * Bolt's InstallationStore over the domain. storeInstallation is an upsert in place: a token
- * refresh stores the same installation again. fetchInstallation finds only the installation of the
+ * Bolt's InstallationStore over the domain. storeInstallation (an install or reinstall: token
+ * refreshes never come through the installer, see SlackInstallService.current) is an upsert in
+ * place, and resumes the workspace. fetchInstallation finds only the installation of the
  * workspace the query names (an org-wide one by its enterprise), never a neighbour's.
  */
 export function createInstallationStore(installs: SlackInstalls, logger: Logger): InstallationStore {
@@ -128,40 +128,17 @@ export function createInstallationStore(installs: SlackInstalls, logger: Logger)
 /** An org-wide install answers only org-wide requests, a team install only its team's. */
 const sameKind = (record: SlackInstallRecord, query: { isEnterpriseInstall?: boolean }) => record.isEnterpriseInstall === Boolean(query.isEnterpriseInstall);
 
-/** Bolt's installer authorize: refreshes expiring tokens and stores them (see createAuthorize). */
-type InstallerAuthorize = (source: InstallationQuery<boolean>) => Promise<Record<string, unknown>>;
-
-/** Tokens expiring within this window are refreshed first (the installer's own window: 2 h). */
-const refreshWindowMs = 2 * 3600_000;
-
 /**
  * Every request's authorisation, from the installation of its workspace: its bot token, and the
  * workspace it serves (`servedWorkspace`, for the guard in slack-app.ts). A bot token about to
- * expire is refreshed by the installer's authorize, one refresh at a time per installation: Slack
- * invalidates a refresh token once used, so two concurrent refreshes would leave one of them with
- * a dead token (node-slack-sdk#2504). Callers arriving meanwhile wait for it and read the stored
- * result. (Within one process only: several instances may still each refresh once.)
+ * expire is refreshed first by SlackInstallService.current, the same path reminders take: once
+ * across callers and instances, since Slack invalidates a refresh token once used (node-slack-sdk#2504).
  */
-export function createAuthorize(installs: Pick<SlackInstalls, "find">, refresh: InstallerAuthorize, clock: Clock) {
-  const flights = new Map<string, Promise<unknown>>();
-  const expiring = (record: SlackInstallRecord) =>
-    Boolean(record.tokens.botRefresh && record.botExpiresAt && record.botExpiresAt.getTime() - clock.now().getTime() <= refreshWindowMs);
-
+export function createAuthorize(installs: Pick<SlackInstalls, "current">) {
   return async function authorize(source: InstallationQuery<boolean>): Promise<Record<string, unknown>> {
     const workspaceId = workspaceOfQuery(source);
     if (!workspaceId) throw new Error("The request names no workspace.");
-    await flights.get(workspaceId)?.catch(() => undefined);
-    let record = await installs.find(workspaceId);
-    if (record && expiring(record)) {
-      // No await between the look-up and the set: two callers cannot both start a refresh.
-      let flight = flights.get(workspaceId);
-      if (!flight) {
-        flight = refresh(source).finally(() => flights.delete(workspaceId));
-        flights.set(workspaceId, flight);
-      }
-      await flight.catch(() => undefined);
-      record = await installs.find(workspaceId);
-    }
+    const record = await installs.current(workspaceId);
     if (!record?.tokens.bot || !sameKind(record, source)) throw new Error(`keyward is not installed in workspace ${workspaceId}.`);
     return {
       botToken: record.tokens.bot,

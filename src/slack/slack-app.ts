@@ -220,22 +220,18 @@ function installerOptions(oauth: SlackOAuthOptions, apiUrl: string, logger: Logg
       // The state is signed with SLACK_STATE_SECRET and must come back with the browser's cookie.
       stateVerification: true,
       // oauth.v2.access and the auth.test after it go where every other call goes (tests: the fake).
-      clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 }, timeout: 10_000 },
+      // No retries: a code is single-use, so a retry after a timeout could only fail (the browser retries).
+      clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 },
     },
   };
 }
 
 /**
  * Bolt uses the receiver's installer.authorize as the app's; ours reads the installation once per
- * request and leaves token refreshes to the installer's own, one at a time (oauth-installs.ts).
+ * request, and refreshes an expiring token through the domain, not the installer (oauth-installs.ts).
  */
 function useInstallAuthorize(receiver: HTTPReceiver, oauth: SlackOAuthOptions): void {
   const installer = receiver.installer;
   if (!installer) throw new Error("The HTTP receiver has no installer: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET are needed.");
-  const refresh = installer.authorize.bind(installer);
-  installer.authorize = createAuthorize(
-    oauth.installs,
-    (source) => refresh(source) as Promise<Record<string, unknown>>,
-    oauth.clock,
-  ) as typeof installer.authorize;
+  installer.authorize = createAuthorize(oauth.installs) as typeof installer.authorize;
 }

@@ -303,4 +303,41 @@ describe("OAuth token rotation", () => {
     for (const secret of [first, install.botToken, install.refreshToken!]) expect(dump).not.toContain(secret);
     for (const secret of [first, install.botToken, install.refreshToken!]) expect(app.logs.join("\n")).not.toContain(secret);
   });
+
+  it("a reminder pass refreshes an expiring token once, and posts with the new one (no /keys traffic needed)", async () => {
+    app.fake.addUser({ id: "URADMIN02", teamId: "T0ROTA0002", isAdmin: true });
+    const first = await installWorkspace(app, { teamId: "T0ROTA0002", installerUserId: "URADMIN02" });
+    const actor = await app.keyward.services.access.actorForUser("T0ROTA0002", "URADMIN02", { isWorkspaceAdmin: true }, "slack");
+    const soon = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await app.keyward.services.keys.create(actor, { name: "rota-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
+    const since = app.fake.mark();
+    // The token expires within the hour (inside the 2-hour window), as after 11 h without a request.
+    await app.keyward.reminders!.runPass();
+    const install = app.fake.oauth.installationFor("T0ROTA0002")!;
+    expect(app.fake.callsSince(since, "oauth.v2.access").map((c) => c.args.grant_type)).toEqual(["refresh_token"]);
+    expect(install.refreshes).toBe(1);
+    expect(install.botToken).not.toBe(first);
+    const posts = app.fake.callsSince(since, "chat.postMessage").filter((c) => textOf(c.args).includes("rota-soon"));
+    expect(posts.map((c) => c.token)).toEqual([install.botToken]);
+    const dump = await app.dump();
+    for (const secret of [first, install.botToken, install.refreshToken!]) expect(dump).not.toContain(secret);
+  });
+
+  it("a failed refresh call is not retried (Slack's refresh tokens are single-use), and the next request refreshes", async () => {
+    app.fake.addUser({ id: "URADMIN03", teamId: "T0ROTA0003", isAdmin: true });
+    app.fake.addChannel({ id: channelId, members: ["URADMIN01", "URADMIN03"], botIsMember: true });
+    await installWorkspace(app, { teamId: "T0ROTA0003", installerUserId: "URADMIN03" });
+    const driver = app.driver.asTeam({ teamId: "T0ROTA0003" });
+    const since = app.fake.mark();
+    app.fake.failNext("oauth.v2.access", { status: 503 });
+    await app.driver.waitForResponse(await driver.command({ userId: "URADMIN03", text: "list", channelId }));
+    await app.idle();
+    expect(app.fake.callsSince(since, "oauth.v2.access")).toHaveLength(1);
+    expect(app.fake.oauth.installationFor("T0ROTA0003")!.refreshes).toBe(0);
+    await app.driver.waitForResponse(await driver.command({ userId: "URADMIN03", text: "list", channelId }));
+    await app.idle();
+    expect(app.fake.callsSince(since, "oauth.v2.access")).toHaveLength(2);
+    expect(app.fake.oauth.installationFor("T0ROTA0003")!.refreshes).toBe(1);
+    expect(app.logs.join("\n")).not.toContain(app.fake.oauth.installationFor("T0ROTA0003")!.refreshToken!);
+  });
 });

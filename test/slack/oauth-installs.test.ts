@@ -7,7 +7,6 @@ import type { SlackInstallRecord } from "../../src/domain/slack-install-service.
 import { createLogger } from "../../src/logger.ts";
 import { createAuthorize, createInstallationStore, servedByInstall } from "../../src/slack/oauth-installs.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
-import { ManualClock } from "../support/fixed-runtime.ts";
 import { SlackInstallService } from "../../src/domain/slack-install-service.ts";
 
 const silent = createLogger("silent");
@@ -109,9 +108,8 @@ describe("the InstallationStore adapter over the database", () => {
   });
 });
 
-describe("authorize: one token refresh at a time per installation", () => {
-  const clock = new ManualClock(new Date("2026-12-01T12:00:00Z"));
-  const record = (token: string, expiresInMs: number): SlackInstallRecord => ({
+describe("authorize: every request from its workspace's current installation", () => {
+  const record = (token: string): SlackInstallRecord => ({
     workspaceId: "T0ONE00001",
     teamId: "T0ONE00001",
     enterpriseId: null,
@@ -121,60 +119,32 @@ describe("authorize: one token refresh at a time per installation", () => {
     botUserId: "U1",
     installerUserId: "U2",
     details: {},
-    tokens: { bot: token, botRefresh: `r-${token}` },
-    botExpiresAt: new Date(clock.now().getTime() + expiresInMs),
+    tokens: { bot: token },
+    botExpiresAt: null,
   });
   const query = { teamId: "T0ONE00001", enterpriseId: undefined, isEnterpriseInstall: false as const };
 
-  it("lets concurrent callers share the one refresh, then read its stored result", async () => {
-    let stored = record("old", 60_000);
-    let refreshes = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
+  it("answers with the token current() gives (refreshed there), for the workspace the request names", async () => {
+    const asked: string[] = [];
+    const authorize = createAuthorize({
+      current: async (workspaceId) => {
+        asked.push(workspaceId);
+        return record("xoxb-current");
+      },
     });
-    const authorize = createAuthorize(
-      { find: async () => stored },
-      async () => {
-        refreshes++;
-        await gate;
-        stored = record("new", 12 * 3600_000);
-        return {};
-      },
-      clock,
-    );
-    const calls = [authorize(query), authorize(query), authorize(query)];
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    release();
-    const results = await Promise.all(calls);
-    expect(refreshes).toBe(1);
-    expect(results.map((r) => r.botToken)).toEqual(["new", "new", "new"]);
-    expect(results[0]!.servedWorkspace).toEqual({ teamId: "T0ONE00001", enterpriseId: undefined, isEnterpriseInstall: false });
-    // Far from expiry: no refresh at all.
-    await authorize(query);
-    expect(refreshes).toBe(1);
+    const result = await authorize(query);
+    expect(result.botToken).toBe("xoxb-current");
+    expect(asked).toEqual(["T0ONE00001"]);
+    expect(result.servedWorkspace).toEqual({ teamId: "T0ONE00001", enterpriseId: undefined, isEnterpriseInstall: false });
   });
 
-  it("refuses a workspace that is not installed, and one that names none", async () => {
-    const authorize = createAuthorize({ find: async () => null }, async () => ({}), clock);
-    await expect(authorize(query)).rejects.toThrow(/not installed/);
-    await expect(authorize({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false } as never)).rejects.toThrow(/names no workspace/);
-  });
-
-  it("a failed refresh leaves the next caller free to try again", async () => {
-    let attempts = 0;
-    const stored = record("old", 60_000);
-    const authorize = createAuthorize(
-      { find: async () => stored },
-      async () => {
-        attempts++;
-        throw new Error("slack down");
-      },
-      clock,
-    );
-    // The token has not expired yet: it is still used.
-    expect((await authorize(query)).botToken).toBe("old");
-    expect((await authorize(query)).botToken).toBe("old");
-    expect(attempts).toBe(2);
+  it("refuses a workspace that is not installed, one of the other kind, and one that names none", async () => {
+    await expect(createAuthorize({ current: async () => null })(query)).rejects.toThrow(/not installed/);
+    await expect(
+      createAuthorize({ current: async () => record("x") })({ ...query, isEnterpriseInstall: true, enterpriseId: "T0ONE00001" } as never),
+    ).rejects.toThrow(/not installed/);
+    await expect(
+      createAuthorize({ current: async () => record("x") })({ teamId: undefined, enterpriseId: undefined, isEnterpriseInstall: false } as never),
+    ).rejects.toThrow(/names no workspace/);
   });
 });

@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SlackInstallRecord, SlackInstallService, type SlackTokenRefresh } from "../../src/domain/slack-install-service.ts";
+import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { seededRandom } from "../support/fixed-runtime.ts";
+
+/** A refresh port whose answers wait for `release()`, counting the refresh tokens it was given. */
+function gatedRefresh() {
+  const spent: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started!: () => void;
+  const began = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const refresh: SlackTokenRefresh = async (refreshToken) => {
+    spent.push(refreshToken);
+    started();
+    await gate;
+    return { botToken: `xoxb-new-${spent.length}`, refreshToken: `xoxe-new-${spent.length}`, expiresInSeconds: 43_200 };
+  };
+  return { refresh, spent, release, began };
+}
+
+/** Token rotation across instances (issue 13 review): one spend of each single-use refresh token, and never a resurrected row. */
+describe("bot token refresh over one database", () => {
+  let f: DomainFixture;
+  beforeAll(async () => {
+    f = await createDomainFixture("pglite");
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  /** An "instance": its own service, so its own in-process state (flights, lease holder). */
+  const instance = (refresh: SlackTokenRefresh) => new SlackInstallService({ ...f.ctx, random: seededRandom(randomUUID()), slackTokenRefresh: refresh });
+
+  async function installed(expiresInMs: number): Promise<string> {
+    const workspaceId = f.workspace();
+    await f.services.access.ensureWorkspace(workspaceId);
+    const record: SlackInstallRecord = {
+      workspaceId,
+      teamId: workspaceId,
+      enterpriseId: null,
+      isEnterpriseInstall: false,
+      appId: "A1",
+      botId: "B1",
+      botUserId: "U0BOT1",
+      installerUserId: "U2",
+      details: {},
+      tokens: { bot: "xoxb-old", botRefresh: "xoxe-old" },
+      botExpiresAt: new Date(f.clock.now().getTime() + expiresInMs),
+    };
+    await f.services.slackInstalls.save(record);
+    return workspaceId;
+  }
+
+  it("two instances refreshing at once spend the refresh token once; both then use the new token", async () => {
+    const ws = await installed(60_000);
+    const port = gatedRefresh();
+    const [one, two] = [instance(port.refresh), instance(port.refresh)];
+    const first = one.tokenFor(ws);
+    await port.began;
+    // The other instance finds the lease taken: it goes on with the stored token, which has not expired yet.
+    expect(await two.tokenFor(ws)).toBe("xoxb-old");
+    port.release();
+    expect(await first).toBe("xoxb-new-1");
+    expect(port.spent).toEqual(["xoxe-old"]);
+    expect(await two.tokenFor(ws)).toBe("xoxb-new-1");
+    expect(port.spent).toHaveLength(1);
+    const row = await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } });
+    expect([row.refreshHolder, row.refreshUntil]).toEqual([null, null]);
+    expect(row.botExpiresAt!.getTime()).toBe(f.clock.now().getTime() + 43_200_000);
+  });
+
+  it("an instance that takes the lease after another's refresh uses that one's token (it reads the row again)", async () => {
+    const ws = await installed(60_000);
+    const port = gatedRefresh();
+    port.release();
+    const stale = instance(port.refresh);
+    expect(await instance(port.refresh).tokenFor(ws)).toBe("xoxb-new-1");
+    // Its own look-up saw the old row; under the lease it sees the new one and spends nothing.
+    const before = await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } });
+    expect(await (stale as unknown as { refresh: (w: string, r: SlackTokenRefresh) => Promise<SlackInstallRecord> }).refresh(ws, port.refresh)).toMatchObject({
+      tokens: { bot: "xoxb-new-1" },
+    });
+    expect(port.spent).toEqual(["xoxe-old"]);
+    expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).ciphertext).toBe(before.ciphertext);
+  });
+
+  it("a refresh finishing after the uninstall stores nothing: the row stays deleted and the workspace paused", async () => {
+    const ws = await installed(60_000);
+    const port = gatedRefresh();
+    const refreshing = instance(port.refresh).tokenFor(ws);
+    await port.began;
+    expect(await f.services.slackInstalls.remove(ws)).toBe(true);
+    port.release();
+    expect(await refreshing).toBeNull();
+    expect(await f.db.prisma.slackInstall.count({ where: { workspaceId: ws } })).toBe(0);
+    expect((await f.db.prisma.workspace.findUniqueOrThrow({ where: { id: ws } })).slackPausedAt).not.toBeNull();
+  });
+
+  it("a reinstall while a refresh is under way keeps the reinstall's token", async () => {
+    const ws = await installed(60_000);
+    const port = gatedRefresh();
+    const refreshing = instance(port.refresh).tokenFor(ws);
+    await port.began;
+    const current = (await f.services.slackInstalls.find(ws))!;
+    await f.services.slackInstalls.save({ ...current, tokens: { bot: "xoxb-reinstalled", botRefresh: "xoxe-reinstalled" } });
+    port.release();
+    expect(await refreshing).toBe("xoxb-reinstalled");
+    expect((await f.services.slackInstalls.find(ws))!.tokens.bot).toBe("xoxb-reinstalled");
+  });
+
+  it("a failed refresh keeps the stored token and frees the lease for the next caller", async () => {
+    const ws = await installed(60_000);
+    let attempts = 0;
+    const failing = instance(async () => {
+      attempts++;
+      throw new Error("token refresh failed: invalid_refresh_token");
+    });
+    expect(await failing.tokenFor(ws)).toBe("xoxb-old");
+    expect(await failing.tokenFor(ws)).toBe("xoxb-old");
+    expect(attempts).toBe(2);
+    expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).refreshHolder).toBeNull();
+  });
+
+  it("a token far from expiry, or one that does not expire, is not refreshed", async () => {
+    const ws = await installed(12 * 3600_000);
+    const port = gatedRefresh();
+    port.release();
+    expect(await instance(port.refresh).tokenFor(ws)).toBe("xoxb-old");
+    expect(port.spent).toEqual([]);
+  });
+});
