@@ -138,10 +138,18 @@ export class SlackInstallService {
     }
   }
 
-  /** app_uninstalled / tokens_revoked: the tokens go at once; idempotent (true when there were any). */
-  async remove(workspaceId: string): Promise<boolean> {
+  /**
+   * app_uninstalled / tokens_revoked: the tokens go at once; idempotent (true when there were any).
+   * `sentAt` (the event's event_time, whole seconds): an event sent before the workspace's last
+   * install (a late delivery or Slack's retry of an old uninstall; the bot user id survives a
+   * reinstall) changes nothing. One sent within the install's second still applies: an uninstall
+   * that close to an install is likelier than a reinstall that close to an uninstall.
+   */
+  async remove(workspaceId: string, sentAt?: Date): Promise<boolean> {
+    const before = sentAt ? new Date(Math.floor(sentAt.getTime() / 1000) * 1000 + 999) : undefined;
     return this.ctx.store.transaction(async (tx) => {
-      const deleted = await tx.slackInstalls.delete(workspaceId);
+      const deleted = await tx.slackInstalls.delete(workspaceId, before);
+      if (!deleted && before && (await tx.slackInstalls.find(workspaceId))) return false;
       await tx.slackInstalls.pause(workspaceId, this.ctx.clock.now());
       return deleted;
     });

@@ -341,3 +341,41 @@ describe("OAuth token rotation", () => {
     expect(app.logs.join("\n")).not.toContain(app.fake.oauth.installationFor("T0ROTA0003")!.refreshToken!);
   });
 });
+
+/** Slack may deliver an uninstall late, or retry it: one sent before the last install leaves that install alone. */
+describe("OAuth uninstall events older than the last install", () => {
+  const clock = new ManualClock(new Date());
+  const { app } = useSlackApp({ oauth: true, clock });
+  const team = { teamId: "T0DDDD0001", installerUserId: "UDADMIN01" };
+  const row = () => app.keyward.db.prisma.slackInstall.findUnique({ where: { workspaceId: team.teamId } });
+  const pausedAt = async () => (await app.keyward.db.prisma.workspace.findUnique({ where: { id: team.teamId } }))?.slackPausedAt ?? null;
+
+  it("a replayed app_uninstalled or tokens_revoked after a reinstall changes nothing; a new one still uninstalls", async () => {
+    app.fake.addUser({ id: team.installerUserId, teamId: team.teamId, isAdmin: true });
+    await installWorkspace(app, team);
+    await app.keyward.services.access.ensureWorkspace(team.teamId);
+    const driver = app.driver.asTeam({ teamId: team.teamId });
+    clock.advance(10_000);
+    const uninstalledAt = Math.floor(clock.now().getTime() / 1000);
+    await driver.event({ type: "app_uninstalled" }, { eventTime: uninstalledAt });
+    await app.idle();
+    expect(await row()).toBeNull();
+    // Installed again a minute later: same bot user, new token.
+    clock.advance(60_000);
+    const token = await installWorkspace(app, team);
+    expect(await pausedAt()).toBeNull();
+    const before = await row();
+    const botUserId = app.fake.oauth.installationFor(team.teamId)!.botUserId;
+    await driver.event({ type: "app_uninstalled" }, { eventTime: uninstalledAt, retryNum: 1, retryReason: "http_timeout" });
+    await driver.event({ type: "tokens_revoked", tokens: { oauth: [], bot: [botUserId] } }, { eventTime: uninstalledAt });
+    await app.idle();
+    expect(await row()).toEqual(before);
+    expect(await pausedAt()).toBeNull();
+    expect((await app.keyward.services.slackInstalls.find(team.teamId))!.tokens.bot).toBe(token);
+    // An uninstall sent after the reinstall is a real one.
+    await driver.event({ type: "tokens_revoked", tokens: { oauth: [], bot: [botUserId] } }, { eventTime: Math.floor(clock.now().getTime() / 1000) + 1 });
+    await app.idle();
+    expect(await row()).toBeNull();
+    expect(await pausedAt()).not.toBeNull();
+  });
+});

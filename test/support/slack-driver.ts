@@ -120,6 +120,8 @@ export interface ViewClosedInput {
 export interface EventOptions {
   retryNum?: number;
   retryReason?: string;
+  /** The envelope's event_time, in seconds (default: now); a replayed old event keeps its own. */
+  eventTime?: number;
 }
 
 /** Which response_url posts: those to a request's own response_url (the request's ack, or the URL), or those a predicate accepts. */
@@ -496,7 +498,7 @@ class Driver implements SlackDriver {
   }
 
   event(event: { type: string } & JsonObject, options: EventOptions = {}): Promise<DriverResponse> {
-    const nowSec = Math.floor(Date.now() / 1000);
+    const nowSec = options.eventTime ?? Math.floor(Date.now() / 1000);
     const user = typeof event.user === "string" ? event.user : undefined;
     const homeView = event.type === "app_home_opened" && user ? this.options.fakeSlack?.getHomeView(user) : undefined;
     const envelope: JsonObject = {
