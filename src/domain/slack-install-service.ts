@@ -138,6 +138,11 @@ export class SlackInstallService {
     }
   }
 
+  /** OAuth mode: a workspace with data but no installation waits like an uninstalled one (resumed by an install). */
+  async pauseIfUninstalled(workspaceId: string): Promise<void> {
+    await this.ctx.store.slackInstalls.pauseIfUninstalled(workspaceId, this.ctx.clock.now());
+  }
+
   /**
    * app_uninstalled / tokens_revoked: the tokens go at once; idempotent (true when there were any).
    * `sentAt` (the event's event_time, whole seconds): an event sent before the workspace's last

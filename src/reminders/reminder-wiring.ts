@@ -53,17 +53,28 @@ export function slackReminderPorts(
 /** OAuth installs: the reminder client of a workspace, with its own installation's token (null: not installed). */
 export type ClientFor = (workspaceId: string) => Promise<WebClient | null>;
 
-/** One client per token, made on first use; a refreshed or reinstalled token gets a new one. */
+/**
+ * One client per token, made on first use; a refreshed or reinstalled token gets a new one. A
+ * workspace with no installation (uninstalled while an event was lost, or used before OAuth in
+ * single-token mode) is paused through `notInstalled`, as an uninstall would: its reminders and
+ * deferred updates wait unclaimed (not given up after a day) until it is installed.
+ */
 export function reminderClientsByToken(
   config: Config,
   logger: Logger,
   fetch: FetchFunction | undefined,
   tokenFor: (workspaceId: string) => Promise<string | null>,
+  notInstalled?: (workspaceId: string) => Promise<void>,
 ): ClientFor {
   const clients = new Map<string, Promise<WebClient>>();
   return async (workspaceId) => {
     const token = await tokenFor(workspaceId);
-    if (!token) return null;
+    if (!token) {
+      await notInstalled?.(workspaceId).catch((error: unknown) =>
+        logger.warn({ err: error, workspaceId }, "could not pause a workspace that is not installed"),
+      );
+      return null;
+    }
     let client = clients.get(token);
     if (!client) {
       if (clients.size >= 1000) clients.clear(); // bounded: old tokens' clients are not kept forever

@@ -113,7 +113,13 @@ async function startOn(
     : undefined;
   const installs = new SlackInstallService({ ...ctx, slackTokenRefresh });
   const clientFor = config.slack.oauth
-    ? reminderClientsByToken(config, logger, observed.slackFetch("reminders", config.slack.apiUrl), (workspaceId) => installs.tokenFor(workspaceId))
+    ? reminderClientsByToken(
+        config,
+        logger,
+        observed.slackFetch("reminders", config.slack.apiUrl),
+        (workspaceId) => installs.tokenFor(workspaceId),
+        (workspaceId) => installs.pauseIfUninstalled(workspaceId),
+      )
     : undefined;
   const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger, clientFor) : undefined;
   const services = { ...createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry }), slackInstalls: installs };

@@ -378,4 +378,34 @@ describe("OAuth uninstall events older than the last install", () => {
     expect(await row()).toBeNull();
     expect(await pausedAt()).not.toBeNull();
   });
+
+  it("a workspace with data but no installation waits paused (not given up), and its reminders go out once it is installed", async () => {
+    // Used in single-token mode before OAuth (or its uninstall event was lost): data, no installation, no pause.
+    const teamE = { teamId: "T0EEEE0001", installerUserId: "UEADMIN01" };
+    app.fake.addUser({ id: teamE.installerUserId, teamId: teamE.teamId, isAdmin: true });
+    const actor = await app.keyward.services.access.actorForUser(teamE.teamId, teamE.installerUserId, { isWorkspaceAdmin: true }, "slack");
+    const soon = new Date(clock.now().getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await app.keyward.services.keys.create(actor, { name: "epsilon-soon", role: "Viewer", expiresOn: soon, timeZone: "UTC" });
+    const delivery = () => app.keyward.db.prisma.reminderDelivery.findFirst({ where: { workspaceId: teamE.teamId } });
+    const workspace = () => app.keyward.db.prisma.workspace.findUniqueOrThrow({ where: { id: teamE.teamId } });
+    const since = app.fake.mark();
+    await app.keyward.reminders!.runPass();
+    expect((await workspace()).slackPausedAt).not.toBeNull();
+    // A day and more later, passes leave it alone: nothing claimed, nothing given up.
+    const first = (await delivery())!;
+    expect(first.status).toBe("retry");
+    await app.keyward.db.prisma.reminderDelivery.update({ where: { id: first.id }, data: { firstFailedAt: new Date(clock.now().getTime() - 2 * 86_400_000) } });
+    for (let i = 0; i < 2; i++) await app.keyward.reminders!.runPass();
+    const waiting = (await delivery())!;
+    expect([waiting.status, waiting.attempts]).toEqual(["retry", first.attempts]);
+    expect(app.fake.callsSince(since, "chat.postMessage")).toEqual([]);
+    // Installed: resumed, and the reminder goes out with its token.
+    const token = await installWorkspace(app, teamE);
+    expect((await workspace()).slackPausedAt).toBeNull();
+    const resumed = app.fake.mark();
+    await app.keyward.reminders!.runPass();
+    const posts = app.fake.callsSince(resumed, "chat.postMessage").filter((c) => textOf(c.args).includes("epsilon-soon"));
+    expect(posts.map((c) => c.token)).toEqual([token]);
+    expect((await delivery())!.status).toBe("sent");
+  });
 });
