@@ -250,8 +250,11 @@ export class PrismaReminderRepository implements ReminderRepository {
 
   async takeDeferredUpdates(limit: number) {
     // One statement: of two instances retrying at once, each update goes to exactly one of them.
+    // A paused workspace's (uninstalled; in OAuth mode also never installed) wait, so they neither
+    // cost a pass nor fill its batch ahead of other workspaces'.
     const rows = await this.prisma.$queryRawUnsafe<Array<PostedRow & { deferredUpdate: unknown }>>(
-      `WITH taken AS (SELECT id, "deferredUpdate" FROM "ReminderDelivery" WHERE "deferredUpdate" IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+      `WITH taken AS (SELECT r.id, r."deferredUpdate" FROM "ReminderDelivery" r JOIN "Workspace" w ON w.id = r."workspaceId"
+         WHERE r."deferredUpdate" IS NOT NULL AND w."slackPausedAt" IS NULL ORDER BY r.id LIMIT $1 FOR UPDATE OF r SKIP LOCKED)
        UPDATE "ReminderDelivery" d SET "deferredUpdate" = NULL FROM taken WHERE d.id = taken.id
        RETURNING ${postedColumns("d.")}, taken."deferredUpdate" AS "deferredUpdate"`,
       limit,
