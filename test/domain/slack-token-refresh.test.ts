@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SlackInstallRecord, SlackInstallService, type SlackTokenRefresh } from "../../src/domain/slack-install-service.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
+import { databaseKinds } from "../support/test-database.ts";
 import { seededRandom } from "../support/fixed-runtime.ts";
 
 /** A refresh port whose answers wait for `release()`, counting the refresh tokens it was given. */
@@ -25,10 +26,10 @@ function gatedRefresh() {
 }
 
 /** Token rotation across instances (issue 13 review): one spend of each single-use refresh token, and never a resurrected row. */
-describe("bot token refresh over one database", () => {
+describe.each(databaseKinds())("bot token refresh over one database, on %s", (kind) => {
   let f: DomainFixture;
   beforeAll(async () => {
-    f = await createDomainFixture("pglite");
+    f = await createDomainFixture(kind);
   });
   afterAll(async () => {
     await f?.close();
