@@ -144,6 +144,39 @@ describe("OAuth installs through the real receiver", () => {
     expect(JSON.stringify(auditB)).not.toContain("alpha-key");
   });
 
+  it("keeps roles, audit events and REST answers of the two workspaces apart, over Slack and REST alike", async () => {
+    // A custom role of A, and a role given in A, exist in A only.
+    await app.keyward.services.roles.create(actors.A!, { name: "alpha-deployers", permissions: ["api_keys.view"] });
+    await app.keyward.services.roles.assign(actors.A!, "UAADMIN01", "alpha-deployers");
+    const rolesA = await asA().command({ userId: "UAADMIN01", text: "roles", channelId });
+    const rolesB = await asB().command({ userId: "UBADMIN01", text: "roles", channelId });
+    const [seenA, seenB] = (await Promise.all([app.driver.waitForResponse(rolesA), app.driver.waitForResponse(rolesB)])).map((r) => textOf(r.body));
+    expect(seenA).toContain("alpha-deployers");
+    expect(seenB).not.toContain("alpha-deployers");
+    expect(await app.keyward.services.roles.list(actors.B!)).not.toContainEqual(expect.objectContaining({ name: "alpha-deployers" }));
+    // A's role reference means nothing in B: assigning it there is refused and writes nothing.
+    const before = await app.dump();
+    await expect(app.keyward.services.roles.assign(actors.B!, "UBADMIN01", "alpha-deployers")).rejects.toMatchObject({ code: "role_not_found" });
+    expect(await app.dump()).toBe(before);
+    // B's audit log, as Slack shows it, has none of A's events; A's has its own.
+    const auditA = await asA().command({ userId: "UAADMIN01", text: "audit 50", channelId });
+    const auditB = await asB().command({ userId: "UBADMIN01", text: "audit 50", channelId });
+    const [logA, logB] = (await Promise.all([app.driver.waitForResponse(auditA), app.driver.waitForResponse(auditB)])).map((r) => textOf(r.body));
+    expect(logA).toContain("alpha-deployers");
+    expect(logB).not.toContain("alpha");
+    // Over REST, each workspace's key sees its own workspace's keys only.
+    for (const [w, mine, theirs] of [
+      ["A", "alpha-key", "beta-key"],
+      ["B", "beta-key", "alpha-key"],
+    ] as const) {
+      const res = await fetch(`${app.keyward.url}/api/v1/api-keys`, { headers: { authorization: `Bearer ${keys[w]!.secret}` } });
+      expect(res.status).toBe(200);
+      const body = JSON.stringify(await res.json());
+      expect(body).toContain(mine);
+      expect(body).not.toContain(theirs);
+    }
+  });
+
   it("serves an org-wide install as one workspace, the organisation, across its teams", async () => {
     tokens.org = await installWorkspace(app, org);
     const row = await app.keyward.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: org.enterpriseId } });
