@@ -26,6 +26,12 @@ export type SlackTokenRefresh = (refreshToken: string) => Promise<{ botToken: st
 const refreshWindowMs = 2 * 3600_000;
 /** How long one instance holds an installation's refresh (the refresh call's timeout is 10 s). */
 const refreshLeaseMs = 30_000;
+/**
+ * A token this close to its expiry (or past it) is worth waiting for a refresh; before that the
+ * stored one is served at once and the refresh runs behind it, since Bolt authorizes before any
+ * listener acks and Slack wants the ack within 3 s (the refresh call may take 10).
+ */
+const mustWaitMs = 60_000;
 /** Another instance is refreshing an expired token: how long to wait for its result. */
 const waitForOthersMs = 250;
 const waitsForOthers = 40;
@@ -56,19 +62,33 @@ export class SlackInstallService {
 
   /**
    * The installation every Slack call of a workspace uses (requests and reminders alike): a bot
-   * token expiring within 2 h is refreshed first, once across all callers and instances (see refresh).
+   * token expiring within 2 h is refreshed, once across all callers and instances (see refresh);
+   * the caller waits for it only when the stored token is within a minute of expiry.
    */
   async current(workspaceId: string): Promise<SlackInstallRecord | null> {
     const found = await this.find(workspaceId);
     if (!found || !this.ctx.slackTokenRefresh || !this.expiring(found)) return found;
+    const flight = this.flight(workspaceId, this.ctx.slackTokenRefresh);
+    if (!this.expiring(found, mustWaitMs)) return found;
+    // A failed refresh (logged by the port) leaves the stored token, which may still work a while.
+    return flight.catch(() => this.find(workspaceId));
+  }
+
+  /** Tests and shutdown: every refresh under way has ended (whether or not it succeeded). */
+  async refreshesSettled(): Promise<void> {
+    await Promise.allSettled([...this.flights.values()]);
+  }
+
+  private flight(workspaceId: string, exchange: SlackTokenRefresh): Promise<SlackInstallRecord | null> {
     // No await between the look-up and the set: two callers of this process cannot both start one.
     let flight = this.flights.get(workspaceId);
     if (!flight) {
-      flight = this.refresh(workspaceId, this.ctx.slackTokenRefresh).finally(() => this.flights.delete(workspaceId));
+      flight = this.refresh(workspaceId, exchange).finally(() => this.flights.delete(workspaceId));
+      // A refresh nobody waits for must not reject unhandled (the port has logged its failure).
+      flight.catch(() => undefined);
       this.flights.set(workspaceId, flight);
     }
-    // A failed refresh (logged by the port) leaves the stored token, which may still work a while.
-    return flight.catch(() => this.find(workspaceId));
+    return flight;
   }
 
   /** The bot token of an installed workspace, refreshed when expiring; null when it is not installed. */

@@ -203,6 +203,8 @@ async function startOn(
         clearTimeout(cut);
         await slack?.stop();
         await reminderPorts?.reminderMessages.drain();
+        // A refresh under way has spent its single-use refresh token: its new pair must be stored.
+        await installs.refreshesSettled();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await db.close();
         await observed.close();

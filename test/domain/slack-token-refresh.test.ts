@@ -128,6 +128,20 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).refreshHolder).toBeNull();
   });
 
+  it("a token with an hour left is served at once while one refresh runs behind it; the next call after it uses the new one", async () => {
+    const ws = await installed(3600_000);
+    const port = gatedRefresh();
+    const one = instance(port.refresh);
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    await port.began;
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    expect(port.spent).toEqual(["xoxe-old"]);
+    port.release();
+    await one.refreshesSettled();
+    expect(await one.tokenFor(ws)).toBe("xoxb-new-1");
+    expect(port.spent).toHaveLength(1);
+  });
+
   it("a token far from expiry, or one that does not expire, is not refreshed", async () => {
     const ws = await installed(12 * 3600_000);
     const port = gatedRefresh();
