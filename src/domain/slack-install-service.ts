@@ -32,9 +32,16 @@ const refreshLeaseMs = 30_000;
  * listener acks and Slack wants the ack within 3 s (the refresh call may take 10).
  */
 const mustWaitMs = 60_000;
-/** Another instance is refreshing an expired token: how long to wait for its result. */
+/**
+ * Another instance is refreshing an expired token: how often to look again, and for how long at
+ * most (a request must still ack within Slack's 3 s).
+ */
 const waitForOthersMs = 250;
-const waitsForOthers = 40;
+const maxWaitForOthersMs = 1_500;
+
+/** Waits between looks at another instance's refresh (injected: tests with a stopped clock burn no real time). */
+export type Sleep = (ms: number) => Promise<void>;
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The tokens are sealed as one JSON text, bound to the installation's workspace id (its row id):
@@ -53,7 +60,7 @@ export class SlackInstallService {
   private readonly flights = new Map<string, Promise<SlackInstallRecord | null>>();
   private holderId: string | undefined;
 
-  constructor(private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock" | "random" | "slackTokenRefresh">) {}
+  constructor(private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock" | "random" | "slackTokenRefresh"> & { sleep?: Sleep }) {}
 
   async find(workspaceId: string): Promise<SlackInstallRecord | null> {
     const row = await this.ctx.store.slackInstalls.find(workspaceId);
@@ -131,7 +138,18 @@ export class SlackInstallService {
    */
   private async refresh(workspaceId: string, exchange: SlackTokenRefresh): Promise<SlackInstallRecord | null> {
     const repo = this.ctx.store.slackInstalls;
-    if (!(await repo.leaseRefresh(workspaceId, this.holder, refreshLeaseMs))) return this.whileAnotherRefreshes(workspaceId);
+    for (let waited = 0; ; waited += waitForOthersMs) {
+      // Tried again after each wait: a holder that failed and let go leaves the refresh to us.
+      if (await repo.leaseRefresh(workspaceId, this.holder, refreshLeaseMs)) return this.refreshUnderLease(workspaceId, exchange);
+      // Another instance holds it: its token once stored; the stored one meanwhile while it has not expired.
+      const record = await this.find(workspaceId);
+      if (!record || !this.expiring(record, 0) || waited >= maxWaitForOthersMs) return record;
+      await (this.ctx.sleep ?? realSleep)(waitForOthersMs);
+    }
+  }
+
+  private async refreshUnderLease(workspaceId: string, exchange: SlackTokenRefresh): Promise<SlackInstallRecord | null> {
+    const repo = this.ctx.store.slackInstalls;
     try {
       const row = await repo.find(workspaceId);
       if (!row) return null;
@@ -146,15 +164,6 @@ export class SlackInstallService {
       return { ...record, tokens, botExpiresAt };
     } finally {
       await repo.releaseRefresh(workspaceId, this.holder).catch(() => undefined);
-    }
-  }
-
-  /** Another instance holds the lease: its token, once stored; the stored one meanwhile while it has not expired. */
-  private async whileAnotherRefreshes(workspaceId: string): Promise<SlackInstallRecord | null> {
-    for (let i = 0; ; i++) {
-      const record = await this.find(workspaceId);
-      if (!record || !this.expiring(record, 0) || i >= waitsForOthers) return record;
-      await new Promise((resolve) => setTimeout(resolve, waitForOthersMs));
     }
   }
 

@@ -36,7 +36,8 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
   });
 
   /** An "instance": its own service, so its own in-process state (flights, lease holder). */
-  const instance = (refresh: SlackTokenRefresh) => new SlackInstallService({ ...f.ctx, random: seededRandom(randomUUID()), slackTokenRefresh: refresh });
+  const instance = (refresh: SlackTokenRefresh, sleep?: (ms: number) => Promise<void>) =>
+    new SlackInstallService({ ...f.ctx, random: seededRandom(randomUUID()), slackTokenRefresh: refresh, sleep });
 
   async function installed(expiresInMs: number): Promise<string> {
     const workspaceId = f.workspace();
@@ -140,6 +141,44 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     await one.refreshesSettled();
     expect(await one.tokenFor(ws)).toBe("xoxb-new-1");
     expect(port.spent).toHaveLength(1);
+  });
+
+  it("an expired token's caller stops waiting as soon as the other instance's refresh fails and lets go, and refreshes itself", async () => {
+    const ws = await installed(-1_000);
+    const port = gatedRefresh();
+    const holder = instance(async (token) => {
+      await port.refresh(token);
+      throw new Error("token refresh failed: ratelimited");
+    });
+    const failing = holder.tokenFor(ws);
+    await port.began;
+    const slept: number[] = [];
+    const own = gatedRefresh();
+    own.release();
+    const waiter = instance(own.refresh, async (ms) => {
+      slept.push(ms);
+      port.release();
+      await holder.refreshesSettled();
+    });
+    expect(await waiter.tokenFor(ws)).toBe("xoxb-new-1");
+    expect(slept).toEqual([250]);
+    expect(own.spent).toEqual(["xoxe-old"]);
+    expect(await failing).toBe("xoxb-old");
+  });
+
+  it("an expired token's caller waits at most 1.5 s for another instance's refresh, then goes on with the stored token", async () => {
+    const ws = await installed(-1_000);
+    const port = gatedRefresh();
+    void instance(port.refresh).tokenFor(ws);
+    await port.began;
+    const slept: number[] = [];
+    const waiter = instance(port.refresh, async (ms) => {
+      slept.push(ms);
+    });
+    expect(await waiter.tokenFor(ws)).toBe("xoxb-old");
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(1_500);
+    expect(port.spent).toHaveLength(1);
+    port.release();
   });
 
   it("a token far from expiry, or one that does not expire, is not refreshed", async () => {
