@@ -5,6 +5,10 @@ import type { Db } from "./prisma-store.ts";
 
 type Row = Prisma.SlackInstallGetPayload<object>;
 
+/** The refresh lease's holder after a failed refresh (a back-off), and after a refused refresh token. */
+const backOffHolder = "back-off";
+const backOffDead = "refresh-token-refused";
+
 function toStored(row: Row): StoredSlackInstall {
   return {
     workspaceId: row.workspaceId,
@@ -35,7 +39,12 @@ export class PrismaSlackInstallRepository implements SlackInstallRepository {
   async save(install: StoredSlackInstall): Promise<void> {
     const { sealed, details, installedAt, ...rest } = install;
     const data = { ...rest, details: details as Prisma.InputJsonValue, ciphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, binding: sealed.binding };
-    await this.db.slackInstall.upsert({ where: { workspaceId: install.workspaceId }, create: { ...data, installedAt }, update: data });
+    // A reinstall brings a new refresh token: a back-off after the old one's failure ends with it.
+    await this.db.slackInstall.upsert({
+      where: { workspaceId: install.workspaceId },
+      create: { ...data, installedAt },
+      update: { ...data, refreshHolder: null, refreshUntil: null },
+    });
   }
 
   async delete(workspaceId: string, installedBefore?: Date): Promise<boolean> {
@@ -59,6 +68,29 @@ export class PrismaSlackInstallRepository implements SlackInstallRepository {
 
   async releaseRefresh(workspaceId: string, holder: string): Promise<void> {
     await this.db.slackInstall.updateMany({ where: { workspaceId, refreshHolder: holder }, data: { refreshHolder: null, refreshUntil: null } });
+  }
+
+  async backOffRefresh(workspaceId: string, holder: string, ms: number | null): Promise<void> {
+    // A holder name no instance has (theirs are hex), so not even this one takes it back early.
+    await this.db.$executeRawUnsafe(
+      `UPDATE "SlackInstall" SET "refreshHolder" = $3,
+         "refreshUntil" = CASE WHEN $4::int IS NULL THEN now() + interval '100 years' ELSE now() + $4::int * interval '1 millisecond' END
+       WHERE "workspaceId" = $1 AND "refreshHolder" = $2`,
+      workspaceId,
+      holder,
+      ms === null ? backOffDead : backOffHolder,
+      ms === null ? null : Math.round(ms),
+    );
+  }
+
+  async refreshBackingOff(workspaceId: string): Promise<boolean> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT 1 AS n FROM "SlackInstall" WHERE "workspaceId" = $1 AND "refreshHolder" IN ($2, $3) AND "refreshUntil" > now()`,
+      workspaceId,
+      backOffHolder,
+      backOffDead,
+    );
+    return rows.length > 0;
   }
 
   async storeRefreshed(workspaceId: string, from: Sealed, to: Sealed, botExpiresAt: Date | null, at: Date): Promise<boolean> {

@@ -188,6 +188,13 @@ export interface SlackInstallRepository {
   leaseRefresh(workspaceId: string, holder: string, leaseMs: number): Promise<boolean>;
   releaseRefresh(workspaceId: string, holder: string): Promise<void>;
   /**
+   * A failed refresh: `holder`'s lease becomes a back-off nobody takes, for `ms` (null: until the
+   * row is saved again by a reinstall, the refresh token being dead).
+   */
+  backOffRefresh(workspaceId: string, holder: string, ms: number | null): Promise<void>;
+  /** True while the row's refresh lease is a back-off (after a failed refresh), not a refresh under way. */
+  refreshBackingOff(workspaceId: string): Promise<boolean>;
+  /**
    * A refreshed token, compare-and-set on the sealed tokens it replaces (never an insert: an
    * installation deleted meanwhile stays deleted); ends the lease. False when the row changed or went.
    */

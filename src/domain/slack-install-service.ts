@@ -22,6 +22,18 @@ export interface SlackInstallRecord extends Omit<StoredSlackInstall, "sealed" | 
  */
 export type SlackTokenRefresh = (refreshToken: string) => Promise<{ botToken: string; refreshToken: string; expiresInSeconds: number | null }>;
 
+/** A refresh Slack refused: `code` is Slack's error (or the transport's), never anything secret. */
+export class TokenRefreshError extends Error {
+  constructor(readonly code: string) {
+    super(`token refresh failed: ${code}`);
+  }
+}
+
+/** Slack's answers that no retry of the same refresh token (or client credentials) can change: a reinstall is needed. */
+const refusedForGood = new Set(["invalid_refresh_token", "invalid_grant", "invalid_client", "invalid_client_id", "bad_client_secret", "token_revoked"]);
+/** After any other failure, nobody tries that workspace's refresh again for this long. */
+const refreshBackOffMs = 2 * 60_000;
+
 /** Tokens expiring within this window are refreshed first (Bolt's installer's own window: 2 h). */
 const refreshWindowMs = 2 * 3600_000;
 /** How long one instance holds an installation's refresh (the refresh call's timeout is 10 s). */
@@ -60,7 +72,13 @@ export class SlackInstallService {
   private readonly flights = new Map<string, Promise<SlackInstallRecord | null>>();
   private holderId: string | undefined;
 
-  constructor(private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock" | "random" | "slackTokenRefresh"> & { sleep?: Sleep }) {}
+  constructor(
+    private readonly ctx: Pick<DomainContext, "store" | "cipher" | "clock" | "random" | "slackTokenRefresh"> & {
+      sleep?: Sleep;
+      /** Slack refused a workspace's refresh token for good (told once: nobody tries it again until a reinstall). */
+      onRefreshRefused?: (workspaceId: string, code: string) => void;
+    },
+  ) {}
 
   async find(workspaceId: string): Promise<SlackInstallRecord | null> {
     const row = await this.ctx.store.slackInstalls.find(workspaceId);
@@ -141,21 +159,28 @@ export class SlackInstallService {
     for (let waited = 0; ; waited += waitForOthersMs) {
       // Tried again after each wait: a holder that failed and let go leaves the refresh to us.
       if (await repo.leaseRefresh(workspaceId, this.holder, refreshLeaseMs)) return this.refreshUnderLease(workspaceId, exchange);
-      // Another instance holds it: its token once stored; the stored one meanwhile while it has not expired.
+      // Another instance holds it: its token once stored; the stored one meanwhile while it has not
+      // expired, or at once when the lease is a back-off after a failure (nobody is refreshing).
       const record = await this.find(workspaceId);
-      if (!record || !this.expiring(record, 0) || waited >= maxWaitForOthersMs) return record;
+      if (!record || !this.expiring(record, 0) || waited >= maxWaitForOthersMs || (await repo.refreshBackingOff(workspaceId))) return record;
       await (this.ctx.sleep ?? realSleep)(waitForOthersMs);
     }
   }
 
   private async refreshUnderLease(workspaceId: string, exchange: SlackTokenRefresh): Promise<SlackInstallRecord | null> {
     const repo = this.ctx.store.slackInstalls;
+    let backOffMs: number | null | undefined;
     try {
       const row = await repo.find(workspaceId);
       if (!row) return null;
       const record = this.opened(row);
       if (!this.expiring(record)) return record;
-      const fresh = await exchange(record.tokens.botRefresh!);
+      const fresh = await exchange(record.tokens.botRefresh!).catch((error: unknown) => {
+        const code = error instanceof TokenRefreshError ? error.code : "unknown";
+        backOffMs = refusedForGood.has(code) ? null : refreshBackOffMs;
+        if (backOffMs === null) this.ctx.onRefreshRefused?.(workspaceId, code);
+        throw error;
+      });
       const now = this.ctx.clock.now();
       const tokens = { ...record.tokens, bot: fresh.botToken, botRefresh: fresh.refreshToken };
       const botExpiresAt = fresh.expiresInSeconds === null ? null : new Date(now.getTime() + fresh.expiresInSeconds * 1000);
@@ -163,7 +188,9 @@ export class SlackInstallService {
       if (!(await repo.storeRefreshed(workspaceId, row.sealed, sealed, botExpiresAt, now))) return this.find(workspaceId);
       return { ...record, tokens, botExpiresAt };
     } finally {
-      await repo.releaseRefresh(workspaceId, this.holder).catch(() => undefined);
+      // A failure keeps the lease as a back-off: else every request and reminder would call Slack again.
+      const done = backOffMs === undefined ? repo.releaseRefresh(workspaceId, this.holder) : repo.backOffRefresh(workspaceId, this.holder, backOffMs);
+      await done.catch(() => undefined);
     }
   }
 

@@ -111,7 +111,12 @@ async function startOn(
   const slackTokenRefresh = config.slack.oauth
     ? await createSlackTokenRefresh(config.slack.oauth, config.slack.apiUrl, logger, observed.slackFetch("bolt", config.slack.apiUrl))
     : undefined;
-  const installs = new SlackInstallService({ ...ctx, slackTokenRefresh });
+  const installs = new SlackInstallService({
+    ...ctx,
+    slackTokenRefresh,
+    onRefreshRefused: (workspaceId, code) =>
+      logger.error({ workspaceId, code }, "Slack refused this workspace's refresh token: keyward must be reinstalled there (no refresh is tried until then)"),
+  });
   const clientFor = config.slack.oauth
     ? reminderClientsByToken(
         config,

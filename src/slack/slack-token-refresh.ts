@@ -1,7 +1,7 @@
 // Token rotation (OAuth installs): the refresh itself, done here rather than through Bolt's
 // installer, whose client retries and whose store call is an upsert (see SlackInstallService.refresh).
 import type { FetchFunction } from "@slack/web-api";
-import type { SlackTokenRefresh } from "../domain/slack-install-service.ts";
+import { type SlackTokenRefresh, TokenRefreshError } from "../domain/slack-install-service.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 
 /**
@@ -30,7 +30,7 @@ export async function createSlackTokenRefresh(
       // The error's code only: never the request, which carries the refresh token and client secret.
       const code = (error as { code?: string; data?: { error?: string } }).data?.error ?? (error as { code?: string }).code ?? "unknown";
       logger.warn({ code }, "could not refresh a Slack bot token");
-      throw new Error(`token refresh failed: ${code}`);
+      throw new TokenRefreshError(code);
     }
   };
 }

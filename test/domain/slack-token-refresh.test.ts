@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SlackInstallRecord, SlackInstallService, type SlackTokenRefresh } from "../../src/domain/slack-install-service.ts";
+import { type SlackInstallRecord, SlackInstallService, type SlackTokenRefresh, TokenRefreshError } from "../../src/domain/slack-install-service.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { databaseKinds } from "../support/test-database.ts";
 import { seededRandom } from "../support/fixed-runtime.ts";
@@ -116,17 +116,59 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     expect((await f.services.slackInstalls.find(ws))!.tokens.bot).toBe("xoxb-reinstalled");
   });
 
-  it("a failed refresh keeps the stored token and frees the lease for the next caller", async () => {
+  it("a failed refresh keeps the stored token and backs off: nobody tries again for two minutes", async () => {
     const ws = await installed(60_000);
     let attempts = 0;
-    const failing = instance(async () => {
-      attempts++;
-      throw new Error("token refresh failed: invalid_refresh_token");
-    });
-    expect(await failing.tokenFor(ws)).toBe("xoxb-old");
-    expect(await failing.tokenFor(ws)).toBe("xoxb-old");
+    const refused: string[] = [];
+    const failing = () =>
+      new SlackInstallService({
+        ...f.ctx,
+        random: seededRandom(randomUUID()),
+        onRefreshRefused: (w) => refused.push(w),
+        slackTokenRefresh: async () => {
+          attempts++;
+          throw new TokenRefreshError("ratelimited");
+        },
+      });
+    const one = failing();
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    expect(await failing().tokenFor(ws)).toBe("xoxb-old");
+    expect(attempts).toBe(1);
+    expect(refused).toEqual([]);
+    const row = await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } });
+    const [dbNow] = await f.db.prisma.$queryRawUnsafe<Array<{ now: Date }>>("SELECT now() AS now");
+    expect(row.refreshUntil!.getTime() - dbNow!.now.getTime()).toBeGreaterThan(100_000);
+    expect(row.refreshUntil!.getTime() - dbNow!.now.getTime()).toBeLessThanOrEqual(120_000);
+  });
+
+  it("a refused refresh token is told once, naming the workspace, and never tried again until a reinstall", async () => {
+    const ws = await installed(-1_000);
+    let attempts = 0;
+    const refused: Array<[string, string]> = [];
+    const refusing = () =>
+      new SlackInstallService({
+        ...f.ctx,
+        random: seededRandom(randomUUID()),
+        onRefreshRefused: (w, code) => refused.push([w, code]),
+        sleep: async () => undefined,
+        slackTokenRefresh: async (token) => {
+          attempts++;
+          if (token === "xoxe-old") throw new TokenRefreshError("invalid_refresh_token");
+          return { botToken: "xoxb-after-reinstall-refresh", refreshToken: "xoxe-next", expiresInSeconds: 43_200 };
+        },
+      });
+    const one = refusing();
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    expect(await one.tokenFor(ws)).toBe("xoxb-old");
+    expect(await refusing().tokenFor(ws)).toBe("xoxb-old");
+    expect(attempts).toBe(1);
+    expect(refused).toEqual([[ws, "invalid_refresh_token"]]);
+    // The reinstall's new pair (expiring soon too) is refreshed again.
+    const current = (await f.services.slackInstalls.find(ws))!;
+    await f.services.slackInstalls.save({ ...current, tokens: { bot: "xoxb-reinstalled", botRefresh: "xoxe-reinstalled" } });
+    expect(await one.tokenFor(ws)).toBe("xoxb-after-reinstall-refresh");
     expect(attempts).toBe(2);
-    expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).refreshHolder).toBeNull();
   });
 
   it("a token with an hour left is served at once while one refresh runs behind it; the next call after it uses the new one", async () => {
@@ -143,7 +185,7 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     expect(port.spent).toHaveLength(1);
   });
 
-  it("an expired token's caller stops waiting as soon as the other instance's refresh fails and lets go, and refreshes itself", async () => {
+  it("an expired token's caller stops waiting as soon as the other instance's refresh fails (its back-off), going on with the stored token", async () => {
     const ws = await installed(-1_000);
     const port = gatedRefresh();
     const holder = instance(async (token) => {
@@ -160,9 +202,10 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
       port.release();
       await holder.refreshesSettled();
     });
-    expect(await waiter.tokenFor(ws)).toBe("xoxb-new-1");
+    expect(await waiter.tokenFor(ws)).toBe("xoxb-old");
     expect(slept).toEqual([250]);
-    expect(own.spent).toEqual(["xoxe-old"]);
+    // The failure backs off for everyone: the waiter does not spend the refresh token either.
+    expect(own.spent).toEqual([]);
     expect(await failing).toBe("xoxb-old");
   });
 

@@ -367,7 +367,7 @@ describe("OAuth token rotation", () => {
     for (const secret of [first, install.botToken, install.refreshToken!]) expect(dump).not.toContain(secret);
   });
 
-  it("a failed refresh call is not retried (Slack's refresh tokens are single-use), and the next request refreshes", async () => {
+  it("a failed refresh call is not retried (Slack's refresh tokens are single-use), nor tried again by the next request (a two-minute back-off)", async () => {
     app.fake.addUser({ id: "URADMIN03", teamId: "T0ROTA0003", isAdmin: true });
     app.fake.addChannel({ id: channelId, members: ["URADMIN01", "URADMIN03"], botIsMember: true });
     await installWorkspace(app, { teamId: "T0ROTA0003", installerUserId: "URADMIN03" });
@@ -382,8 +382,10 @@ describe("OAuth token rotation", () => {
     await app.driver.waitForResponse(await driver.command({ userId: "URADMIN03", text: "list", channelId }));
     await app.keyward.services.slackInstalls.refreshesSettled();
     await app.idle();
-    expect(app.fake.callsSince(since, "oauth.v2.access")).toHaveLength(2);
-    expect(app.fake.oauth.installationFor("T0ROTA0003")!.refreshes).toBe(1);
+    expect(app.fake.callsSince(since, "oauth.v2.access")).toHaveLength(1);
+    expect(app.fake.oauth.installationFor("T0ROTA0003")!.refreshes).toBe(0);
+    const row = await app.keyward.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: "T0ROTA0003" } });
+    expect(row.refreshUntil!.getTime()).toBeGreaterThan(Date.now() + 60_000);
     expect(app.logs.join("\n")).not.toContain(app.fake.oauth.installationFor("T0ROTA0003")!.refreshToken!);
   });
 });
