@@ -133,10 +133,22 @@ export class PrismaSlackInstallRepository implements SlackInstallRepository {
   }
 
   async reseal(workspaceId: string, from: Sealed, to: Sealed): Promise<boolean> {
-    const { count } = await this.db.slackInstall.updateMany({
-      where: { workspaceId, ciphertext: from.ciphertext, keyVersion: from.keyVersion, binding: from.binding },
-      data: { ciphertext: to.ciphertext, keyVersion: to.keyVersion, binding: to.binding },
-    });
+    // Never under a refresh under way: its compare-and-set on these ciphertexts would fail, and the
+    // new pair it got for a spent refresh token be lost. Such a row is skipped (the next rekey gets it).
+    const count = await this.db.$executeRawUnsafe(
+      `UPDATE "SlackInstall" SET ciphertext = $5, "keyVersion" = $6, binding = $7
+       WHERE "workspaceId" = $1 AND ciphertext = $2 AND "keyVersion" = $3 AND binding = $4
+       AND ("refreshUntil" IS NULL OR "refreshUntil" < now() OR "refreshHolder" IN ($8, $9))`,
+      workspaceId,
+      from.ciphertext,
+      from.keyVersion,
+      from.binding,
+      to.ciphertext,
+      to.keyVersion,
+      to.binding,
+      backOffHolder,
+      backOffDead,
+    );
     return count === 1;
   }
 }

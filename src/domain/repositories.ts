@@ -210,7 +210,7 @@ export interface SlackInstallRepository {
   resume(workspaceId: string): Promise<void>;
   /** Rows sealed under a key version below `keyVersion`, by workspace id after `after`. */
   sealedBelow(keyVersion: number, after: string | undefined, limit: number): Promise<Array<{ workspaceId: string; sealed: Sealed }>>;
-  /** Compare-and-set: false when the row changed meanwhile (a token refresh wins). */
+  /** Compare-and-set: false when the row changed meanwhile, or a refresh is under way (a token refresh wins). */
   reseal(workspaceId: string, from: Sealed, to: Sealed): Promise<boolean>;
 }
 

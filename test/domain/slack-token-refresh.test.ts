@@ -1,6 +1,13 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SlackInstallRecord, SlackInstallService, type SlackTokenRefresh, TokenRefreshError } from "../../src/domain/slack-install-service.ts";
+import { createSecretCipher } from "../../src/domain/secret-cipher.ts";
+import {
+  resealSlackInstalls,
+  type SlackInstallRecord,
+  SlackInstallService,
+  type SlackTokenRefresh,
+  TokenRefreshError,
+} from "../../src/domain/slack-install-service.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { databaseKinds } from "../support/test-database.ts";
 import { seededRandom } from "../support/fixed-runtime.ts";
@@ -222,6 +229,32 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     expect(slept.reduce((a, b) => a + b, 0)).toBe(1_500);
     expect(port.spent).toHaveLength(1);
     port.release();
+  });
+
+  it("npm run rekey during a refresh skips that row, so the refreshed pair is stored (its refresh token is spent); the next rekey seals it", async () => {
+    const key1 = randomBytes(32);
+    const v1 = createSecretCipher({ current: 1, keys: new Map([[1, key1]]) });
+    const v2 = createSecretCipher({
+      current: 2,
+      keys: new Map([
+        [1, key1],
+        [2, randomBytes(32)],
+      ]),
+    });
+    const ws = await installed(60_000);
+    const seeded = new SlackInstallService({ ...f.ctx, cipher: v1 });
+    await seeded.save({ ...(await f.services.slackInstalls.find(ws))! });
+    const port = gatedRefresh();
+    const refreshing = new SlackInstallService({ ...f.ctx, cipher: v1, random: seededRandom(randomUUID()), slackTokenRefresh: port.refresh }).tokenFor(ws);
+    await port.began;
+    const during = await resealSlackInstalls({ store: f.ctx.store, cipher: v2 });
+    expect(during.failed).not.toContain(`slack-install:${ws}`);
+    expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).keyVersion).toBe(1);
+    port.release();
+    expect(await refreshing).toBe("xoxb-new-1");
+    await resealSlackInstalls({ store: f.ctx.store, cipher: v2 });
+    expect((await f.db.prisma.slackInstall.findUniqueOrThrow({ where: { workspaceId: ws } })).keyVersion).toBe(2);
+    expect((await new SlackInstallService({ ...f.ctx, cipher: v2 }).find(ws))!.tokens).toMatchObject({ bot: "xoxb-new-1", botRefresh: "xoxe-new-1" });
   });
 
   it("a token far from expiry, or one that does not expire, is not refreshed", async () => {
