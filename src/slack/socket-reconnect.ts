@@ -11,6 +11,13 @@ export interface ReconnectableClient {
   on(event: "disconnected", listener: () => void): unknown;
 }
 
+/**
+ * apps.connections.open refusing the app-level token (revoked, or not an xapp- token): no retry
+ * succeeds until keyward restarts with a valid one, so attempts go on at the cap only (in case
+ * the refusal was Slack's own mistake) and it is said once, at error level.
+ */
+const refusedToken = new Set(["invalid_auth", "account_inactive", "not_allowed_token_type", "token_revoked"]);
+
 export interface ReconnectPolicy {
   /** The wait before the first attempt; it doubles after each failure (the SDK waited its pong timeout). */
   firstDelayMs: number;
@@ -33,9 +40,10 @@ export function superviseReconnects(client: ReconnectableClient, policy: Reconne
   let attempting = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
+  let refusalTold = false;
 
-  const schedule = () => {
-    const delay = Math.min(policy.firstDelayMs * 2 ** failures, policy.maxDelayMs);
+  const schedule = (atCap = false) => {
+    const delay = atCap ? policy.maxDelayMs : Math.min(policy.firstDelayMs * 2 ** failures, policy.maxDelayMs);
     timer = setTimeout(() => void attempt(), delay);
     return delay;
   };
@@ -53,9 +61,16 @@ export function superviseReconnects(client: ReconnectableClient, policy: Reconne
       attempting = false;
       failures += 1;
       if (stopped) return;
-      const retryInMs = schedule();
+      const refused = refusedToken.has(platformError(err) ?? "");
+      const retryInMs = schedule(refused);
       // The error's code and status only: the SDK's errors carry the request's headers.
-      logger.warn({ attempt: failures, retryInMs, error: describe(err) }, "Socket Mode reconnect failed; retrying");
+      if (refused && !refusalTold) {
+        refusalTold = true;
+        logger.error(
+          { attempt: failures, retryInMs, error: describe(err) },
+          "Slack refused the app-level token; Socket Mode is down until keyward restarts with a valid SLACK_APP_TOKEN",
+        );
+      } else logger.warn({ attempt: failures, retryInMs, error: describe(err) }, "Socket Mode reconnect failed; retrying");
     }
   };
 
@@ -74,8 +89,14 @@ export function superviseReconnects(client: ReconnectableClient, policy: Reconne
   };
 }
 
+/** Slack's `error` of a platform error (ok: false), e.g. invalid_auth. */
+function platformError(err: unknown): string | undefined {
+  const error = (err as { data?: { error?: unknown } } | undefined)?.data?.error;
+  return typeof error === "string" ? error : undefined;
+}
+
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return "unknown error";
   const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
-  return [code, statusCode].filter((part) => part !== undefined).join(" ") || err.name;
+  return [code, statusCode, platformError(err)].filter((part) => part !== undefined).join(" ") || err.name;
 }

@@ -76,6 +76,31 @@ describe("superviseReconnects", () => {
     expect(client.starts).toBe(6);
   });
 
+  it("a refused app-level token is told once at error level and retried at the cap only", async () => {
+    const client = new FakeClient();
+    const refused = () =>
+      Promise.reject(
+        Object.assign(new Error("An API error occurred: invalid_auth"), { code: "slack_webapi_platform_error", data: { ok: false, error: "invalid_auth" } }),
+      );
+    client.outcomes = [refused, refused, refused];
+    const { logger, lines } = recordingLogger();
+    superviseReconnects(client, { firstDelayMs: 1000, maxDelayMs: 5000 }, logger);
+    client.emit("disconnected");
+    const startsAt: number[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersToNextTimerAsync();
+      startsAt.push(Date.now() - t0);
+    }
+    expect(startsAt).toEqual([1000, 6000, 11000, 16000]);
+    const told = lines.filter((l) => l.level === 50 || l.level === "error");
+    expect(told.map((l) => l.msg)).toEqual(["Slack refused the app-level token; Socket Mode is down until keyward restarts with a valid SLACK_APP_TOKEN"]);
+    expect(lines.filter((l) => l.msg === "Socket Mode reconnect failed; retrying").map((l) => l.error)).toEqual([
+      "slack_webapi_platform_error invalid_auth",
+      "slack_webapi_platform_error invalid_auth",
+    ]);
+  });
+
   it("stop() cancels a pending attempt: no start after it", async () => {
     const client = new FakeClient();
     client.outcomes = [http503];
