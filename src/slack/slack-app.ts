@@ -144,11 +144,15 @@ export async function createSlackApp(options: SlackAppOptions, deps: SlackDeps):
   await app.init();
   const http = receiver instanceof HTTPReceiver ? receiver : undefined;
   let reconnects: SocketReconnect | undefined;
+  let started = false;
   return {
     app,
     httpHandler: http?.requestListener,
     start: async () => {
-      if (!socket) return;
+      // Once: a second start would stack a second supervisor, each reconnecting on every drop.
+      // Set before the await: two starts at once are guarded too.
+      if (!socket || started) return;
+      started = true;
       // Start-up's own connect is not retried past the WebClient's two retries: it fails fast.
       await app.start();
       const firstDelayMs = options.socketPingTimeoutMs ?? 5000;

@@ -82,6 +82,16 @@ describe("Socket Mode", () => {
     expect(reopened[0]!.token).toBe(socket().appToken);
   });
 
+  it("a second start() does nothing: no second connection, so no second reconnect supervisor", async () => {
+    const before = socket().connections.length;
+    const since = app.fake.mark();
+    await app.keyward.slack!.start();
+    expect(app.fake.callsSince(since, "apps.connections.open")).toEqual([]);
+    expect(socket().connections).toHaveLength(before);
+    const ack = await app.driver.command({ userId, text: "help", channelId });
+    expect(textOf((await app.driver.waitForResponse(ack)).body)).toContain("/keys create");
+  });
+
   // The SDK's own reconnect rethrows an HTTP error from apps.connections.open into a promise no one
   // awaits: an unhandled rejection, which ends a Node 20 process (vitest reports it as an error).
   it("a reconnect meeting Slack's 503s: the process stays up, keeps retrying (logged), and the next command is served once Slack answers", async () => {
