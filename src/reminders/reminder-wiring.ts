@@ -8,7 +8,7 @@ import type { Store } from "../domain/repositories.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import { createMessageLock, type MessageLock } from "./reminder-message-parts.ts";
 import { createSlackReminderMessages, type SlackReminderMessages } from "./slack-reminder-messages.ts";
-import { createSlackReminderNotifier } from "./slack-reminder-notifier.ts";
+import { createSlackReminderNotifier, reminderGroups } from "./slack-reminder-notifier.ts";
 import { remindersPerMessage } from "../slack/views/reminder-message.ts";
 
 /**
@@ -93,7 +93,8 @@ const notInstalled: ReminderOutcome = { status: "retry", error: "not_installed" 
  * reminder carries the token of the installation it concerns. A pass's combined messages are one
  * workspace's (the pass groups them by workspace and channel).
  */
-function perWorkspaceNotifier(clientFor: ClientFor, logger: Logger, lock: MessageLock): ReminderNotifier {
+// Exported for the notifier tests, which run every case on both notifiers.
+export function perWorkspaceNotifier(clientFor: ClientFor, logger: Logger, lock: MessageLock): ReminderNotifier {
   const notifiers = new WeakMap<WebClient, ReminderNotifier>();
   async function notifierOf(workspaceId: string): Promise<ReminderNotifier | null> {
     const client = await clientFor(workspaceId);
@@ -105,17 +106,22 @@ function perWorkspaceNotifier(clientFor: ClientFor, logger: Logger, lock: Messag
     }
     return notifier;
   }
+  // Everything the one-token notifier does, passed through whole (its grouping, the pass's
+  // beforePost hook, a withdraw's "later"): only the client differs.
   return {
     maxPerMessage: remindersPerMessage,
+    groups: reminderGroups,
     async deliver(claim) {
       return (await notifierOf(claim.subject.workspaceId))?.deliver(claim) ?? notInstalled;
     },
-    async deliverMany(claims, pace) {
+    async deliverMany(claims, pace, beforePost) {
       const notifier = claims[0] ? await notifierOf(claims[0].subject.workspaceId) : null;
-      return notifier?.deliverMany ? notifier.deliverMany(claims, pace) : claims.map(() => notInstalled);
+      return notifier?.deliverMany ? notifier.deliverMany(claims, pace, beforePost) : claims.map(() => notInstalled);
     },
     async withdraw(claim, posted, now, at) {
-      await (await notifierOf(claim.subject.workspaceId))?.withdraw?.(claim, posted, now, at);
+      const notifier = await notifierOf(claim.subject.workspaceId);
+      // Not installed (meanwhile): kept for a later pass, which leaves a paused workspace's updates until it is back.
+      return notifier ? notifier.withdraw?.(claim, posted, now, at) : "later";
     },
   };
 }

@@ -58,6 +58,31 @@ export function deliveryIdsOf(message: unknown): string[] {
   return typeof one === "string" ? [one, ...all] : all;
 }
 
+/** What a reminder message shows of a claim (the builders' view model). */
+function viewOf(claim: ReminderClaim) {
+  const s = claim.subject;
+  return {
+    subjectType: s.type,
+    subjectId: s.id,
+    integration: s.integration,
+    alias: s.alias,
+    name: s.name,
+    last4: s.last4,
+    isDefault: s.isDefault,
+    expiresAt: s.expiresAt,
+    threshold: claim.threshold,
+    daysLeft: claim.daysLeft,
+    ownerId: s.ownerId,
+    rotatedBy: s.rotatedBy ?? null,
+    expiryTimeZone: s.expiryTimeZone,
+  };
+}
+
+/** A channel's claims as the messages they make (ReminderNotifier.groups): by measured size, whichever client posts them. */
+export function reminderGroups(claims: ReminderClaim[]): ReminderClaim[][] {
+  return reminderMessageGroups(claims, viewOf);
+}
+
 /**
  * Posts reminders through a WebClient that neither retries nor waits on rate limits: a refusal
  * comes back at once and the reminder pass retries it on a later pass (SPEC rule 10).
@@ -120,25 +145,6 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return passing.has(code) ? retryOf(code) : { status: "undeliverable", error: code };
     }
   }
-
-  const viewOf = (claim: ReminderClaim) => {
-    const s = claim.subject;
-    return {
-      subjectType: s.type,
-      subjectId: s.id,
-      integration: s.integration,
-      alias: s.alias,
-      name: s.name,
-      last4: s.last4,
-      isDefault: s.isDefault,
-      expiresAt: s.expiresAt,
-      threshold: claim.threshold,
-      daysLeft: claim.daysLeft,
-      ownerId: s.ownerId,
-      rotatedBy: s.rotatedBy ?? null,
-      expiryTimeZone: s.expiryTimeZone,
-    };
-  };
 
   /** The one call that posts a reminder, to a channel or a DM (a single or a combined one). */
   async function post(channel: string, message: { text: string; blocks: unknown[] }, claims: ReminderClaim[]): Promise<string> {
@@ -270,7 +276,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return postInChannel(claim, s.channel);
     },
     maxPerMessage: remindersPerMessage,
-    groups: (claims) => reminderMessageGroups(claims, viewOf),
+    groups: reminderGroups,
     async deliverMany(claims, pace, beforePost = async () => true) {
       return deliverInChannel(claims, pace, beforePost);
     },

@@ -1,12 +1,13 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PaceFn, ReminderClaim } from "../../src/domain/reminder-types.ts";
+import type { PaceFn, ReminderClaim, ReminderNotifier } from "../../src/domain/reminder-types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { encodeChange, decodeChange } from "../../src/domain/reminder-messages.ts";
 import { supersededChange } from "../../src/domain/reminder-service.ts";
 import { createSlackReminderMessages } from "../../src/reminders/slack-reminder-messages.ts";
 import { createMessageLock, updateReminderPart } from "../../src/reminders/reminder-message-parts.ts";
 import { createSlackReminderNotifier } from "../../src/reminders/slack-reminder-notifier.ts";
+import { perWorkspaceNotifier } from "../../src/reminders/reminder-wiring.ts";
 import { blocksTextLength, maxMessageTextChars } from "../../src/slack/views/reminder-message.ts";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
 import { textOf } from "./slack-flow-helpers.ts";
@@ -15,10 +16,16 @@ type Json = Record<string, unknown>;
 const token = "xoxb-batch-notifier";
 const noPace: PaceFn = (post) => post();
 
-/** The notifier's combined posts and their follow-ups against a fake Slack, without the app around them. */
-describe("the Slack notifier's combined reminders", () => {
+/** The notifiers a server runs (one bot token; OAuth installs: the workspace's own client), built on one client. */
+const notifiers = {
+  "one bot token": (client: WebClient) => createSlackReminderNotifier(client, createLogger("silent")),
+  "per workspace (OAuth installs)": (client: WebClient) => perWorkspaceNotifier(async () => client, createLogger("silent"), createMessageLock()),
+};
+
+/** The notifier's combined posts and their follow-ups against a fake Slack, without the app around them: every case on both notifiers. */
+describe.each(Object.entries(notifiers))("the Slack notifier's combined reminders (%s)", (_kind, makeNotifier) => {
   let fake: FakeSlack;
-  let notifier: ReturnType<typeof createSlackReminderNotifier>;
+  let notifier: ReminderNotifier;
   let n = 0;
   let web: WebClient;
   beforeAll(async () => {
@@ -28,7 +35,7 @@ describe("the Slack notifier's combined reminders", () => {
     fake.addChannel({ id: "C0GONE001", members: ["UOWNER001"], botIsMember: false });
     const client = new WebClient(token, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
     web = client;
-    notifier = createSlackReminderNotifier(client, createLogger("silent"));
+    notifier = makeNotifier(client);
   });
   afterAll(async () => {
     await fake?.close();
