@@ -307,7 +307,7 @@ async function startOAuthSlack(options: KeywardOptions, services: DomainServices
   return createSlackApp(
     {
       signingSecret: slack.signingSecret ?? "",
-      oauth: { ...slack.oauth!, scopes: botScopes, installs, clock },
+      oauth: { ...slack.oauth!, scopes: botScopes, installs },
       apiUrl: slack.apiUrl,
       logger: options.logger,
       telemetry: observed.metrics?.slack("bolt"),

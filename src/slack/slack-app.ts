@@ -1,5 +1,4 @@
 import { App, ErrorCode, HTTPReceiver, SocketModeReceiver, type Receiver } from "@slack/bolt";
-import type { Clock } from "../domain/runtime.ts";
 import type { Logger } from "../logger.ts";
 import { boltLogger } from "../logger.ts";
 import { registerListeners } from "./listeners/listener-registry.ts";
@@ -21,7 +20,7 @@ function registerServedWorkspaceGuard(app: App, fixed: ServedWorkspace | undefin
     // authorisation for app_uninstalled and tokens_revoked: those come from Slack itself (signed) and
     // name the workspace they are about, which is all their listener touches.
     const served = fixed ?? (context.servedWorkspace as ServedWorkspace | undefined);
-    if (!served && !fixed && isUninstallEvent(body as SlackBody)) return next();
+    if (!served && isUninstallEvent(body as SlackBody)) return next();
     const reason = served ? refusalOf(served, body as SlackBody, context) : "workspace not installed";
     if (!reason) return next();
     // What kind of request, and why: never the payload's contents.
@@ -58,7 +57,6 @@ export interface SlackOAuthOptions {
   /** The bot scopes asked for: manifest.yml's (ids.ts botScopes). */
   scopes: readonly string[];
   installs: SlackInstalls;
-  clock: Clock;
 }
 
 interface SlackAppOptions {
@@ -231,8 +229,9 @@ function installerOptions(oauth: SlackOAuthOptions, apiUrl: string, logger: Logg
 }
 
 /**
- * Bolt uses the receiver's installer.authorize as the app's; ours reads the installation once per
- * request, and refreshes an expiring token through the domain, not the installer (oauth-installs.ts).
+ * Bolt uses the receiver's installer.authorize as the app's; ours reads the request's installation
+ * (the user directory reads it again on a users.info miss, for the served ids), and refreshes an
+ * expiring token through the domain, not the installer (oauth-installs.ts).
  */
 function useInstallAuthorize(receiver: HTTPReceiver, oauth: SlackOAuthOptions): void {
   const installer = receiver.installer;
