@@ -101,8 +101,13 @@ export class PrismaSlackInstallRepository implements SlackInstallRepository {
     return count === 1;
   }
 
+  async lockWorkspace(workspaceId: string): Promise<void> {
+    // No row yet (an install before the workspace's first use): nothing to pause either.
+    await this.db.$queryRawUnsafe(`SELECT 1 FROM "Workspace" WHERE id = $1 FOR UPDATE`, workspaceId);
+  }
+
   async pauseIfUninstalled(workspaceId: string, at: Date): Promise<void> {
-    // One statement: an install committed first keeps it unpaused; one committing after resumes it.
+    // Run after lockWorkspace (SlackInstallService): an install committed first keeps it unpaused; one committing after resumes it.
     await this.db.$executeRawUnsafe(
       `UPDATE "Workspace" SET "slackPausedAt" = $2 WHERE id = $1 AND "slackPausedAt" IS NULL
        AND NOT EXISTS (SELECT 1 FROM "SlackInstall" WHERE "workspaceId" = $1)`,

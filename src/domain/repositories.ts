@@ -199,6 +199,8 @@ export interface SlackInstallRepository {
    * installation deleted meanwhile stays deleted); ends the lease. False when the row changed or went.
    */
   storeRefreshed(workspaceId: string, from: Sealed, to: Sealed, botExpiresAt: Date | null, at: Date): Promise<boolean>;
+  /** The workspace's row, locked until the transaction ends: installs, uninstalls and pause-if-uninstalled take it first, so they serialise. */
+  lockWorkspace(workspaceId: string): Promise<void>;
   /** OAuth mode: a workspace with no installation is paused like an uninstalled one (no-op when it has one). */
   pauseIfUninstalled(workspaceId: string, at: Date): Promise<void>;
   /** Uninstalled: the workspace's reminders wait (no-op when the workspace was never used). */

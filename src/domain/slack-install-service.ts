@@ -127,6 +127,7 @@ export class SlackInstallService {
     const now = this.ctx.clock.now();
     const sealed = this.ctx.cipher.seal(JSON.stringify(tokens), ownerOf(record.workspaceId));
     await this.ctx.store.transaction(async (tx) => {
+      await tx.slackInstalls.lockWorkspace(record.workspaceId);
       await tx.slackInstalls.save({ ...rest, sealed, installedAt: now, lastInstalledAt: now, updatedAt: now });
       await tx.slackInstalls.resume(record.workspaceId);
     });
@@ -196,7 +197,13 @@ export class SlackInstallService {
 
   /** OAuth mode: a workspace with data but no installation waits like an uninstalled one (resumed by an install). */
   async pauseIfUninstalled(workspaceId: string): Promise<void> {
-    await this.ctx.store.slackInstalls.pauseIfUninstalled(workspaceId, this.ctx.clock.now());
+    // Serialised with an install on the workspace's row (save takes the same lock first): the check
+    // runs as a statement after the lock, so it sees an install that committed while this waited
+    // (one statement's subquery would keep the snapshot it started with, and pause an installed workspace).
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.slackInstalls.lockWorkspace(workspaceId);
+      await tx.slackInstalls.pauseIfUninstalled(workspaceId, this.ctx.clock.now());
+    });
   }
 
   /**
@@ -209,6 +216,7 @@ export class SlackInstallService {
   async remove(workspaceId: string, sentAt?: Date): Promise<boolean> {
     const before = sentAt ? new Date(Math.floor(sentAt.getTime() / 1000) * 1000 + 999) : undefined;
     return this.ctx.store.transaction(async (tx) => {
+      await tx.slackInstalls.lockWorkspace(workspaceId);
       const deleted = await tx.slackInstalls.delete(workspaceId, before);
       if (!deleted && before && (await tx.slackInstalls.find(workspaceId))) return false;
       await tx.slackInstalls.pause(workspaceId, this.ctx.clock.now());

@@ -66,6 +66,55 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     return workspaceId;
   }
 
+  it("an install committing while a pass finds the workspace uninstalled leaves it installed and unpaused", async () => {
+    const ws = f.workspace();
+    await f.services.access.ensureWorkspace(ws);
+    const now = f.clock.now();
+    const sealed = f.ctx.cipher.seal("{}", { workspaceId: ws, integration: "@slack-install", alias: "tokens", id: ws });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let written!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    // The install's transaction as SlackInstallService.save runs it, held open after its writes.
+    const install = f.ctx.store.transaction(async (tx) => {
+      await tx.slackInstalls.lockWorkspace(ws);
+      await tx.slackInstalls.save({
+        workspaceId: ws,
+        teamId: ws,
+        enterpriseId: null,
+        isEnterpriseInstall: false,
+        appId: "A1",
+        botId: "B1",
+        botUserId: "U0BOT1",
+        installerUserId: "U2",
+        details: {},
+        sealed,
+        botExpiresAt: null,
+        installedAt: now,
+        lastInstalledAt: now,
+        updatedAt: now,
+      });
+      await tx.slackInstalls.resume(ws);
+      written();
+      await gate;
+    });
+    await inside;
+    // A pass finds no token for it meanwhile (the install has not committed yet), and pauses it if still uninstalled.
+    const pausing = f.services.slackInstalls.pauseIfUninstalled(ws);
+    // Give a pause that does not wait for the install the time to land; then the install commits.
+    await Promise.race([pausing, new Promise((resolve) => setTimeout(resolve, 300))]);
+    release();
+    await install;
+    await pausing;
+    const row = await f.db.prisma.workspace.findUniqueOrThrow({ where: { id: ws } });
+    expect(row.slackPausedAt).toBeNull();
+    expect(await f.ctx.store.slackInstalls.find(ws)).not.toBeNull();
+  });
+
   it("two instances refreshing at once spend the refresh token once; both then use the new token", async () => {
     const ws = await installed(60_000);
     const port = gatedRefresh();
