@@ -636,31 +636,41 @@ describe.each(databaseKinds())("reminder passes on %s", (kind) => {
 });
 
 describe.runIf(databaseKinds().includes("postgres"))("two instances on one PostgreSQL", () => {
-  it("post each threshold exactly once when their passes run at the same time", async () => {
+  /** One PostgreSQL, a second connection to it, and 120 configurations due in one channel at three thresholds. */
+  async function twoInstancesOf120Configurations() {
     const { openDatabase } = await import("../../src/db/database.ts");
     const f = await createDomainFixture("postgres");
     const second = await openDatabase({ databaseUrl: f.db.url! });
+    f.clock.set("2026-11-27T15:00:00Z");
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    for (let i = 0; i < 120; i++) {
+      await f.services.integrations.add(admin, "github", {
+        alias: `svc-${String(i).padStart(3, "0")}`,
+        secret: `ghp_${"z".repeat(36)}`,
+        expiresOn: "2026-12-20",
+        timeZone: "UTC",
+        reminderChannel: "C0TWO",
+      });
+    }
+    return { f, second };
+  }
+
+  /** At each threshold, two passes of each instance at the same time. */
+  async function runPassesTogether(f: DomainFixture, instanceA: ReminderService, instanceB: ReminderService) {
+    for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
+      f.clock.set(at);
+      await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
+    }
+  }
+  it("post each threshold exactly once when their passes run at the same time", async () => {
+    const { f, second } = await twoInstancesOf120Configurations();
     try {
-      f.clock.set("2026-11-27T15:00:00Z");
-      const ws = f.workspace();
-      const admin = await f.actor(ws, "admin");
-      for (let i = 0; i < 120; i++) {
-        await f.services.integrations.add(admin, "github", {
-          alias: `svc-${String(i).padStart(3, "0")}`,
-          secret: `ghp_${"z".repeat(36)}`,
-          expiresOn: "2026-12-20",
-          timeZone: "UTC",
-          reminderChannel: "C0TWO",
-        });
-      }
       const a = new RecordingNotifier();
       const b = new RecordingNotifier();
       const instanceA = new ReminderService({ ...f.ctx, reminderNotifier: a, reminderDays: days }, 25);
       const instanceB = new ReminderService({ store: createPrismaStore(second.prisma), reminderNotifier: b, clock: f.clock, reminderDays: days }, 25);
-      for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
-        f.clock.set(at);
-        await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
-      }
+      await runPassesTogether(f, instanceA, instanceB);
       const all = [...a.delivered, ...b.delivered].map((d) => `${d.subject}@${d.threshold}`);
       expect(all).toHaveLength(120 * 3);
       expect(new Set(all).size).toBe(all.length);
@@ -674,22 +684,8 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances on one Postg
   }, 120_000);
 
   it("post each threshold exactly once when they post a channel's reminders as combined messages at the same time", async () => {
-    const { openDatabase } = await import("../../src/db/database.ts");
-    const f = await createDomainFixture("postgres");
-    const second = await openDatabase({ databaseUrl: f.db.url! });
+    const { f, second } = await twoInstancesOf120Configurations();
     try {
-      f.clock.set("2026-11-27T15:00:00Z");
-      const ws = f.workspace();
-      const admin = await f.actor(ws, "admin");
-      for (let i = 0; i < 120; i++) {
-        await f.services.integrations.add(admin, "github", {
-          alias: `svc-${String(i).padStart(3, "0")}`,
-          secret: `ghp_${"z".repeat(36)}`,
-          expiresOn: "2026-12-20",
-          timeZone: "UTC",
-          reminderChannel: "C0TWO",
-        });
-      }
       const a = new BatchingNotifier(12);
       const b = new BatchingNotifier(12);
       const instanceA = new ReminderService({ ...f.ctx, reminderNotifier: a, reminderDays: days, reminderPacer: fakePacer() }, 25);
@@ -697,10 +693,7 @@ describe.runIf(databaseKinds().includes("postgres"))("two instances on one Postg
         { store: createPrismaStore(second.prisma), reminderNotifier: b, clock: f.clock, reminderDays: days, reminderPacer: fakePacer() },
         25,
       );
-      for (const at of ["2026-12-06T01:00:00Z", "2026-12-13T01:00:00Z", "2026-12-17T01:00:00Z"]) {
-        f.clock.set(at);
-        await Promise.all([instanceA.runPass(), instanceB.runPass(), instanceA.runPass(), instanceB.runPass()]);
-      }
+      await runPassesTogether(f, instanceA, instanceB);
       const all = [...a.delivered, ...b.delivered].map((d) => `${d.subject}@${d.threshold}`);
       expect(all).toHaveLength(120 * 3);
       expect(new Set(all).size).toBe(all.length);

@@ -11,25 +11,20 @@ import {
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { databaseKinds } from "../support/test-database.ts";
 import { seededRandom } from "../support/fixed-runtime.ts";
+import { signal } from "../support/waits.ts";
 
 /** A refresh port whose answers wait for `release()`, counting the refresh tokens it was given. */
 function gatedRefresh() {
   const spent: string[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let started!: () => void;
-  const began = new Promise<void>((resolve) => {
-    started = resolve;
-  });
+  const gate = signal();
+  const began = signal();
   const refresh: SlackTokenRefresh = async (refreshToken) => {
     spent.push(refreshToken);
-    started();
-    await gate;
+    began.resolve();
+    await gate.promise;
     return { botToken: `xoxb-new-${spent.length}`, refreshToken: `xoxe-new-${spent.length}`, expiresInSeconds: 43_200 };
   };
-  return { refresh, spent, release, began };
+  return { refresh, spent, release: gate.resolve, began: began.promise };
 }
 
 /** Token rotation across instances (issue 13 review): one spend of each single-use refresh token, and never a resurrected row. */
@@ -71,14 +66,8 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
     await f.services.access.ensureWorkspace(ws);
     const now = f.clock.now();
     const sealed = f.ctx.cipher.seal("{}", { workspaceId: ws, integration: "@slack-install", alias: "tokens", id: ws });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let written!: () => void;
-    const inside = new Promise<void>((resolve) => {
-      written = resolve;
-    });
+    const gate = signal();
+    const inside = signal();
     // The install's transaction as SlackInstallService.save runs it, held open after its writes.
     const install = f.ctx.store.transaction(async (tx) => {
       await tx.slackInstalls.lockWorkspace(ws);
@@ -99,15 +88,15 @@ describe.each(databaseKinds())("bot token refresh over one database, on %s", (ki
         updatedAt: now,
       });
       await tx.slackInstalls.resume(ws);
-      written();
-      await gate;
+      inside.resolve();
+      await gate.promise;
     });
-    await inside;
+    await inside.promise;
     // A pass finds no token for it meanwhile (the install has not committed yet), and pauses it if still uninstalled.
     const pausing = f.services.slackInstalls.pauseIfUninstalled(ws);
     // Give a pause that does not wait for the install the time to land; then the install commits.
     await Promise.race([pausing, new Promise((resolve) => setTimeout(resolve, 300))]);
-    release();
+    gate.resolve();
     await install;
     await pausing;
     const row = await f.db.prisma.workspace.findUniqueOrThrow({ where: { id: ws } });

@@ -115,3 +115,12 @@ export class Recorder<T> {
     ].join("\n");
   }
 }
+
+/** A promise a test resolves itself (a gate to hold a fake call, or a point reached), with its resolver. */
+export function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
