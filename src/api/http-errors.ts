@@ -18,6 +18,8 @@ const statusByCode: Record<ErrorCode, number> = {
   role_not_found: 422,
   expiry_in_past: 422,
   invalid_time_zone: 422,
+  policy_violation: 422,
+  approval_required: 422,
   rate_limited: 429,
   unavailable: 503,
 };

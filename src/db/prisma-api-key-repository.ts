@@ -179,6 +179,15 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return count === 1;
   }
 
+  async shortenExpiry(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean> {
+    // Only ever earlier: a policy applied twice, or racing a roll that shortened the key further, never lengthens it.
+    const { count } = await this.db.apiKey.updateMany({
+      where: { workspaceId, id, deletedAt: null, expiresAt: { gt: expiresAt } },
+      data: { expiresAt, nextReminderAt },
+    });
+    return count === 1;
+  }
+
   async postponeReminder(workspaceId: string, id: string, until: Date): Promise<boolean> {
     // Only later, never earlier, and not when no reminder is left (as integrations' snooze).
     const { count } = await this.db.apiKey.updateMany({

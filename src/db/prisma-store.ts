@@ -7,6 +7,7 @@ import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
 import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
+import { PrismaPolicyRepository } from "./prisma-policy-repository.ts";
 import { PrismaReminderRepository } from "./prisma-reminder-repository.ts";
 import { PrismaRoleRepository, PrismaWorkspaceRepository } from "./prisma-role-repository.ts";
 import { PrismaSlackInstallRepository } from "./prisma-slack-install-repository.ts";
@@ -23,6 +24,7 @@ function repositoriesOver(db: Db): Repositories {
     integrations: translated(new PrismaIntegrationRepository(db)),
     installation: translated(new PrismaInstallationRepository(db)),
     slackInstalls: translated(new PrismaSlackInstallRepository(db)),
+    policies: translated(new PrismaPolicyRepository(db)),
   };
 }
 

@@ -28,6 +28,8 @@ export const auditActions = [
   "integration.delete",
   "integration.reveal",
   "integration.snooze",
+  "policy.update",
+  "policy.apply_max_lifetime",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

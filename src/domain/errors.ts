@@ -14,6 +14,8 @@ export const errorCodes = [
   "role_in_use",
   "expiry_in_past",
   "invalid_time_zone",
+  "policy_violation",
+  "approval_required",
   "unauthenticated",
   "method_not_allowed",
   "rate_limited",

@@ -7,6 +7,7 @@ import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
+import { PolicyService } from "./policy-service.ts";
 import { ReminderService } from "./reminder-service.ts";
 import { RoleService } from "./role-service.ts";
 import { SlackInstallService } from "./slack-install-service.ts";
@@ -29,6 +30,8 @@ export interface DomainServices {
   reminders: ReminderService | null;
   /** OAuth installs: their tokens, and the pause of an uninstalled workspace. */
   slackInstalls: SlackInstallService;
+  /** The workspace policy: limits of new keys, four eyes, reminder thresholds. */
+  policies: PolicyService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -47,5 +50,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     operator: new OperatorService(ctx, access, keys),
     reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
     slackInstalls: new SlackInstallService(ctx),
+    policies: new PolicyService(ctx, (ids) => keys.evictKeys(ids)),
   };
 }

@@ -30,6 +30,11 @@ import type { Permission } from "./permissions.ts";
 export class IntegrationService {
   constructor(private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "cipher" | "reminderDays" | "reminderMessages">) {}
 
+  /** The workspace policy's reminder thresholds, else REMINDER_DAYS. */
+  private async reminderDaysOf(tx: Repositories, workspaceId: string): Promise<readonly number[]> {
+    return (await tx.policies.find(workspaceId)).reminderDays ?? this.ctx.reminderDays;
+  }
+
   /** For forms that would otherwise be refused on submit: throws unless the actor may edit integrations. */
   requireEditor(actor: Actor): void {
     this.require(actor, "integrations.edit", "edit integrations");
@@ -96,7 +101,7 @@ export class IntegrationService {
         reminderChannel: input.reminderChannel ?? null,
         createdBy: actor.userId,
         createdAt: now,
-        nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, this.ctx.reminderDays),
+        nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, await this.reminderDaysOf(tx, actor.workspaceId)),
       });
       if (makeDefault) await tx.integrations.makeDefault(actor.workspaceId, slug, id);
       await recordAudit(this.ctx, tx, actor, "integration.add", this.target(created), { isDefault: makeDefault, expiresAt: expiresAt?.toISOString() ?? null });
@@ -124,7 +129,7 @@ export class IntegrationService {
           expiryTimeZone,
           at: now,
           by: actor.userId,
-          nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, this.ctx.reminderDays),
+          nextReminderAt: nextReminderAt(expiresAt && { expiresAt, timeZone: expiryTimeZone }, now, await this.reminderDaysOf(tx, actor.workspaceId)),
         }))!;
         await recordAudit(this.ctx, tx, actor, "integration.rotate", this.target(config), { expiresAt: expiresAt?.toISOString() ?? null });
       }

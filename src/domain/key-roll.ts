@@ -7,6 +7,7 @@ import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
 import { mintSecret, newKeyRow, requireHeld, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
+import { checkKeyPolicy, latestAllowedExpiry, noPolicy, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.ts";
@@ -27,14 +28,15 @@ type RollInput = ReturnType<typeof rollKeyInputSchema.parse>;
 type Lifetime = Pick<ApiKey, "createdAt" | "expiresAt" | "expiryTimeZone" | "kind">;
 
 /**
- * The latest expiry a replacement may get. Today only the global horizon (10 years, as create);
- * issue 14 (policies) puts the workspace's maximum lifetime per kind HERE: the default is clamped
- * to it and a chosen expiry past it is refused, for every surface at once. Exported for its test.
+ * The latest expiry a replacement may get: the global horizon (10 years, as create), and the
+ * workspace's maximum lifetime for its kind counted in `timeZone` (the default day is clamped to
+ * it; a chosen expiry past it is refused by checkKeyPolicy, for every surface at once). Exported for its test.
  */
-export function latestReplacementExpiry(now: Date, _kind: KeyKind): Date {
+export function latestReplacementExpiry(now: Date, kind: KeyKind, policy: WorkspacePolicy = noPolicy, timeZone: string | null = null): Date {
   const limit = new Date(now);
   limit.setUTCFullYear(limit.getUTCFullYear() + maxExpiryYears);
-  return limit;
+  const byPolicy = latestAllowedExpiry(now, policy.maxLifetimeDays[kind], timeZone);
+  return byPolicy && byPolicy.getTime() < limit.getTime() ? byPolicy : limit;
 }
 
 function dayBefore(day: string): string {
@@ -69,9 +71,12 @@ function firstDayAfter(instant: Date, timeZone: string): string {
  * a replacement that expired first would free the name while the old key still works (a 0-day
  * lifetime's today, say), and a new key could take it.
  */
-export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string, oldEnds?: Date): string {
+export function defaultReplacementDay(old: Lifetime, now: Date, timeZone: string, oldEnds?: Date, policy: WorkspacePolicy = noPolicy): string {
   const lifetimeAgain = dayAfter(now, timeZone, lifetimeDays(old));
   const day = oldEnds && endOfDayIn(lifetimeAgain, timeZone).getTime() <= oldEnds.getTime() ? firstDayAfter(oldEnds, timeZone) : lifetimeAgain;
+  const maxDays = policy.maxLifetimeDays[old.kind];
+  // The policy's last day is a whole day in this zone: the default never goes past it.
+  if (maxDays !== null && day > dayAfter(now, timeZone, maxDays)) return dayAfter(now, timeZone, maxDays);
   const latest = latestReplacementExpiry(now, old.kind);
   // That day may end past the limit (a 10-year key: ten years hold a leap day more or less): the last day before it then.
   return endOfDayIn(day, timeZone).getTime() > latest.getTime() ? dayBefore(dayIn(latest, timeZone)) : day;
@@ -86,6 +91,7 @@ function replacementExpiry(
   input: Pick<RollInput, "expiresOn" | "timeZone" | "expiresAt">,
   now: Date,
   oldEnds: Date,
+  policy: WorkspacePolicy,
 ): { expiresAt: Date; timeZone: string | null } {
   const latest = latestReplacementExpiry(now, old.kind);
   const tooLate = (field: string) =>
@@ -114,7 +120,7 @@ function replacementExpiry(
     return { expiresAt, timeZone: input.timeZone! };
   }
   const timeZone = input.timeZone ?? old.expiryTimeZone ?? "UTC";
-  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone, oldEnds), timeZone), timeZone };
+  return { expiresAt: endOfDayIn(defaultReplacementDay(old, now, timeZone, oldEnds, policy), timeZone), timeZone };
 }
 
 function graceEnd(input: RollInput, now: Date): Date {
@@ -154,8 +160,13 @@ export async function rollKey(
     if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
     requireHeld(actor, role);
     const oldEnds = oldKeyEnds(old, graceUntil);
-    const expiry = replacementExpiry(old, input, now, oldEnds);
-    const key = await tx.apiKeys.create(newKeyRow(ctx, minted, { ...old, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
+    const policy = await tx.policies.readForKeyChange(actor.workspaceId);
+    const expiry = replacementExpiry(old, input, now, oldEnds, policy);
+    // A roll keeps the key's description and role, approved once already: its new expiry and the personal bound are checked.
+    const candidate = { kind: old.kind, description: null, expiresAt: expiry.expiresAt, expiryTimeZone: expiry.timeZone, now };
+    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresAt ? "expiresAt" : "expiresOn" }, { approved: true });
+    const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+    const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...old, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
     await tx.apiKeys.announceChange(old.id);
     // The replacement is a new hash: other instances' filters learn it from its own notice.
@@ -251,7 +262,8 @@ export async function revertRoll(
   }
   // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
   const expiresAt = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
-  const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), ctx.reminderDays);
+  const days = (await tx.policies.find(actor.workspaceId)).reminderDays ?? ctx.reminderDays;
+  const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), days);
   await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
   await tx.apiKeys.announceChange(replaced.id);
   await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason });

@@ -40,8 +40,11 @@ export class KeyService {
     private readonly filter: HashFilter = new HashFilter(() => ctx.store.apiKeys.listHashPrefixes()),
   ) {}
 
-  /** Issues a key (src/domain/new-key.ts); `pendingDelivery`: inert until `activate` (rule 4). */
-  create(actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean } = {}): Promise<CreatedKey> {
+  /**
+   * Issues a key (src/domain/new-key.ts); `pendingDelivery`: inert until `activate` (rule 4);
+   * `approved`: for the approval of a key request only (four eyes kept; the other limits hold).
+   */
+  create(actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean; approved?: boolean } = {}): Promise<CreatedKey> {
     return createKey(this.support, actor, rawInput, options);
   }
 
@@ -203,6 +206,11 @@ export class KeyService {
   async notificationsHeard(listening: boolean): Promise<void> {
     this.filter.setListening(listening);
     if (listening) await this.loadHashFilter();
+  }
+
+  /** These keys changed in a transaction that committed (a policy shortened them): this instance's cache forgets them. */
+  evictKeys(ids: readonly string[]): void {
+    for (const id of ids) this.cache.evictKey(id);
   }
 
   /** The secret reached its creator: the key starts working. */

@@ -7,6 +7,7 @@ import { DomainError } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import { generateKey, lastFour } from "./key-format.ts";
 import { missingPermissions } from "./permissions.ts";
+import { checkKeyPolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { NewApiKey, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
@@ -70,9 +71,15 @@ export function newKeyRow(
 /**
  * `pendingDelivery`: the key stays inert until `activate` (called once its secret reached the
  * creator), so that a process dying between creation and delivery leaves no live key whose
- * secret nobody saw (rule 4); `sweepUndelivered` removes such keys.
+ * secret nobody saw (rule 4); `sweepUndelivered` removes such keys. `approved`: only the path of
+ * an approved key request sets it (the policy's four eyes were kept; every other limit still holds).
  */
-export async function createKey(s: KeyChangeSupport, actor: Actor, rawInput: CreateKeyInput, options: { pendingDelivery?: boolean }): Promise<CreatedKey> {
+export async function createKey(
+  s: KeyChangeSupport,
+  actor: Actor,
+  rawInput: CreateKeyInput,
+  options: { pendingDelivery?: boolean; approved?: boolean },
+): Promise<CreatedKey> {
   const { ctx } = s;
   const input = parseInput(createKeyInputSchema, rawInput);
   s.requireEdit(actor, input.kind, actor.userId);
@@ -84,10 +91,15 @@ export async function createKey(s: KeyChangeSupport, actor: Actor, rawInput: Cre
   const created = await ctx.store.transaction(async (tx) => {
     const role = await resolveRole(tx, actor.workspaceId, input.role);
     requireHeld(actor, role);
-    await requireUniqueName(ctx, tx, actor.workspaceId, input.name);
     const expiry = { expiresAt, timeZone: input.expiresOn ? input.timeZone! : null };
+    // Read under the policy's shared lock: a policy change committed before this point is seen, one after waits for this create.
+    const policy = await tx.policies.readForKeyChange(actor.workspaceId);
+    const candidate = { kind: input.kind, description: input.description, expiresAt, expiryTimeZone: expiry.timeZone, now };
+    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresOn ? "expiresOn" : "expiresAt" }, { approved: options.approved === true });
+    await requireUniqueName(ctx, tx, actor.workspaceId, input.name);
     const fields = { workspaceId: actor.workspaceId, name: input.name, description: input.description, kind: input.kind, roleId: role.id };
-    const key = await tx.apiKeys.create(newKeyRow(ctx, minted, { ...fields, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
+    const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+    const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...fields, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     const details = { role: role.name, kind: key.kind, expiresAt: expiresAt.toISOString() };
     await recordAudit(ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, details);
     // Other instances forget the hashes they remembered as unknown: this one may be among them.

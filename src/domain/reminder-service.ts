@@ -12,7 +12,8 @@ import type { Store } from "./repositories.ts";
  * the claim lease; the reminder messages port (retried each pass) and telemetry (told each report) if any.
  */
 type ReminderContext = Pick<DomainContext, "clock" | "reminderDays" | "reminderLeaseMs" | "reminderMessages" | "telemetry"> & {
-  store: Pick<Store, "reminders">;
+  /** `policies`: the workspaces' own thresholds (absent: REMINDER_DAYS everywhere). */
+  store: Pick<Store, "reminders"> & Partial<Pick<Store, "policies">>;
   reminderNotifier: ReminderNotifier;
   /** Spaces posts per channel (default: 1 s, real time); tests give one on a fake clock. */
   reminderPacer?: ChannelPacer;
@@ -94,10 +95,14 @@ export class ReminderService {
     return this.ctx.store.reminders;
   }
 
+  /** Workspaces whose policy sets their own thresholds: read once at the start of each pass (one query). */
+  private overrides = new Map<string, number[]>();
+
   plan(subject: ReminderSubject, now: Date) {
     const expiry = { expiresAt: subject.expiresAt, timeZone: subject.expiryTimeZone };
-    const threshold = mostUrgentDue(expiry, now, this.ctx.reminderDays);
-    return { threshold, next: nextReminderAt(expiry, now, this.ctx.reminderDays, threshold ?? undefined) };
+    const days = this.overrides.get(subject.workspaceId) ?? this.ctx.reminderDays;
+    const threshold = mostUrgentDue(expiry, now, days);
+    return { threshold, next: nextReminderAt(expiry, now, days, threshold ?? undefined) };
   }
 
   async runPass(): Promise<PassReport> {
@@ -112,6 +117,7 @@ export class ReminderService {
   }
 
   private async pass(): Promise<PassReport> {
+    if (this.ctx.store.policies) this.overrides = await this.ctx.store.policies.reminderDaysOverrides();
     const passStart = this.ctx.clock.now();
     // Retries that failed before this moment are tried again; it is the database's time, as the ledger's are.
     const retriesBefore = await this.repo.databaseNow();

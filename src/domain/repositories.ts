@@ -13,6 +13,7 @@ import type {
   ReminderSubjectNow,
   ReminderSubjectType,
 } from "./reminder-types.ts";
+import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
 
@@ -102,6 +103,41 @@ export interface ApiKeyRepository {
   namesOf(workspaceId: string, ids: readonly string[]): Promise<KeyName[]>;
   /** How many keys `list` pages through (live ones), in one count. */
   countLive(workspaceId: string): Promise<number>;
+  /** A policy's maximum applied to a live key: its new (earlier) expiry and its reminders re-planned. */
+  shortenExpiry(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
+}
+
+/** A policy as stored: roles by id. */
+export interface PolicySettings {
+  maxLifetimeDays: { service: number | null; personal: number | null };
+  requireDescription: boolean;
+  personalMaxRoleId: string | null;
+  approvalRoleIds: string[];
+  reminderDays: number[] | null;
+}
+
+/**
+ * Workspace policies. Key changes read the policy under a shared lock of the workspace's policy,
+ * policy changes under the exclusive one (both until the transaction ends), so a create racing a
+ * change either committed first or sees the new policy.
+ */
+export interface PolicyRepository {
+  /** The policy, its roles resolved (noPolicy when none was set); no lock. */
+  find(workspaceId: string): Promise<WorkspacePolicy>;
+  /** Inside a transaction: the shared lock, then the policy read afresh (creates, rolls, approvals). */
+  readForKeyChange(workspaceId: string): Promise<WorkspacePolicy>;
+  /** Inside a transaction: the exclusive lock (waits for key changes under way), then the policy. */
+  lockForEdit(workspaceId: string): Promise<WorkspacePolicy>;
+  save(workspaceId: string, settings: PolicySettings, by: string, at: Date): Promise<void>;
+  /** Whether the policy names this role (such a role cannot be deleted). */
+  refersToRole(workspaceId: string, roleId: string): Promise<boolean>;
+  /**
+   * The thresholds changed: every key and configuration of the workspace that may still have a
+   * reminder ahead (or due) is due now, so the next pass re-plans it with them (one statement per table).
+   */
+  replanReminders(workspaceId: string, now: Date): Promise<void>;
+  /** Workspaces whose policy sets reminder thresholds, with them (one query; the reminder pass's). */
+  reminderDaysOverrides(): Promise<Map<string, number[]>>;
 }
 
 /** What a key that acted is shown by: never its secret, never its hash. */
@@ -339,6 +375,7 @@ export interface Repositories {
   integrations: IntegrationRepository;
   installation: InstallationRepository;
   slackInstalls: SlackInstallRepository;
+  policies: PolicyRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

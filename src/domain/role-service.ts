@@ -8,6 +8,9 @@ import { type CreateRoleInput, createRoleInputSchema, slackUserIdPattern } from 
 import type { Actor, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
+/** Permissions no custom role may carry (SPEC: policy.edit is "Admin only"). */
+const adminOnly: readonly Permission[] = ["policy.edit"];
+
 /** Finds a role by id or by name (case-insensitive); role_not_found otherwise. */
 export async function resolveRole(repos: Repositories, workspaceId: string, ref: string): Promise<Role> {
   const trimmed = ref.trim();
@@ -31,7 +34,7 @@ export class RoleService {
   /** The permissions this actor may put in a new role: their own, and only with roles.edit. */
   grantablePermissions(actor: Actor): Permission[] {
     this.requireRolesEdit(actor);
-    return permissions.filter((p) => actor.permissions.has(p));
+    return permissions.filter((p) => actor.permissions.has(p) && !adminOnly.includes(p));
   }
 
   /** The roles this actor may assign: those within their own permissions. */
@@ -45,6 +48,12 @@ export class RoleService {
     this.requireRolesEdit(actor);
     const input = parseInput(createRoleInputSchema, rawInput);
     this.requireHeld(actor, input.permissions, "permissions");
+    const reserved = input.permissions.filter((p) => adminOnly.includes(p));
+    if (reserved.length > 0) {
+      throw new DomainError("validation_failed", `Only the built-in Admin role holds ${reserved.join(", ")}.`, {
+        fields: { permissions: "The workspace policy is the Admins' alone: leave out policy.edit." },
+      });
+    }
     if (Object.values(builtInRoles).some((r) => r.name.toLowerCase() === input.name.toLowerCase())) {
       throw new DomainError("conflict", `${input.name} is a built-in role.`, { fields: { name: "Choose another name." } });
     }
@@ -99,6 +108,9 @@ export class RoleService {
     return this.ctx.store.transaction(async (tx) => {
       const role = await resolveRole(tx, actor.workspaceId, roleRef);
       if (role.builtIn) throw new DomainError("conflict", `${role.name} is a built-in role and cannot be deleted.`);
+      if (await tx.policies.refersToRole(actor.workspaceId, role.id)) {
+        throw new DomainError("role_in_use", `${role.name} is named in the workspace policy; change the policy first (/keys policy).`, { policy: true });
+      }
       const usage = await tx.roles.usage(actor.workspaceId, role.id);
       if (usage.keys > 0 || usage.assignments > 0) {
         throw new DomainError("role_in_use", `${role.name} is held by ${usage.assignments} people and ${usage.keys} keys.`, usage);

@@ -181,3 +181,35 @@ export const updateConfigInputSchema = z
     if (Object.values(input).every((v) => v === undefined)) ctx.addIssue({ code: "custom", path: ["secret"], message: "Nothing to change." });
   });
 export type UpdateConfigInput = z.input<typeof updateConfigInputSchema>;
+
+/** The longest maximum lifetime a policy may set: the global horizon (10 years). */
+export const maxPolicyLifetimeDays = 3650;
+const lifetimeDaysSchema = z
+  .number()
+  .int("Use whole days.")
+  .min(1, "At least 1 day.")
+  .max(maxPolicyLifetimeDays, `At most ${maxPolicyLifetimeDays} days.`)
+  .nullable()
+  .describe("Maximum lifetime in days; null: no maximum");
+
+/**
+ * A change of the workspace policy (`PUT /policy`, the `/keys policy` form). Fields left out stay
+ * as they are. Roles by id or name. `applyMaxLifetimeToExisting`: shorten live keys to the new maximum.
+ */
+export const updatePolicyInputSchema = z
+  .object({
+    maxLifetimeDays: z.object({ service: lifetimeDaysSchema.optional(), personal: lifetimeDaysSchema.optional() }).strict().optional(),
+    requireDescription: z.boolean().optional(),
+    personalMaxRole: roleRefSchema.nullable().optional().describe("The most powerful role a personal key may carry; null: any"),
+    approvalRoles: z.array(roleRefSchema).max(50).optional().describe("Roles whose keys need an approved request (/keys request)"),
+    reminderDays: z
+      .array(z.number().int("Use whole days.").min(0, "0 (the expiry day) or more.").max(365, "At most 365 days."))
+      .min(1, "Give at least one threshold, or null for the default.")
+      .max(10, "At most 10 thresholds.")
+      .nullable()
+      .optional()
+      .describe("Reminder thresholds in days before the expiry day; null: the configured default"),
+    applyMaxLifetimeToExisting: z.boolean().optional().describe("Shorten live keys that outlive the new maximum (creation + maximum)"),
+  })
+  .strict();
+export type UpdatePolicyInput = z.input<typeof updatePolicyInputSchema>;

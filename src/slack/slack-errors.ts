@@ -6,6 +6,8 @@ const nextSteps: Partial<Record<ErrorCode, string>> = {
   role_exceeds_actor: "Choose a role whose permissions you hold yourself.",
   ambiguous_reference: "Choose the one you mean from its row menu in `/keys list`, or use the key's id instead of its name.",
   unavailable: "Try again in a minute.",
+  approval_required: "Ask for it with `/keys request`: someone else approves it.",
+  policy_violation: "See `/keys policy` for this workspace's limits.",
 };
 
 /**

@@ -39,6 +39,8 @@ export const auditVerbs: Record<AuditAction, string> = {
   "integration.delete": "deleted",
   "integration.reveal": "revealed the secret of",
   "integration.snooze": "snoozed the reminders of",
+  "policy.update": "changed the workspace policy",
+  "policy.apply_max_lifetime": "applied the maximum lifetime to existing keys",
 };
 
 /** How a name is shown: bold in blocks, plain (escaped) in the top-level text. */
@@ -63,6 +65,9 @@ function describeAction(e: AuditEventView, name: NameStyle): string {
   if (e.action === "role.assign" && text(d.role)) return `assigned role ${name(text(d.role)!)} to ${target}`;
   if (e.action === "role.unassign" && text(d.previous))
     return `removed role ${name(text(d.previous)!)} from ${target}${text(d.reason) ? ` (${escapeMrkdwn(text(d.reason)!)})` : ""}`;
+  // The policy is the workspace's own: no target to name.
+  if (e.action === "policy.update") return auditVerbs[e.action];
+  if (e.action === "policy.apply_max_lifetime") return `${auditVerbs[e.action]} (${Number(d.shortened) || 0} shortened)`;
   // An action from a newer or older release than this one is shown by its code.
   const verb = isAuditAction(e.action) ? auditVerbs[e.action] : literal(e.action);
   return `${verb} ${target}`;

@@ -17,6 +17,7 @@ export function roleSummary(held: readonly string[]): string {
   if (has("integrations.secrets.read")) parts.push("read integration secrets");
   if (has("roles.edit")) parts.push("manage roles");
   if (has("audit.view")) parts.push("read the audit log");
+  if (has("policy.edit")) parts.push("set the policy");
   if (parts.length === 0) return "Nothing yet: holds no permission";
   const sentence = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
   const capitalised = sentence[0]!.toUpperCase() + sentence.slice(1);
@@ -33,4 +34,5 @@ export const permissionHints: Record<Permission, string> = {
   "integrations.secrets.read": "Read integration secrets back over the REST API",
   "roles.edit": "Create custom roles and assign roles to people",
   "audit.view": "Read the audit log",
+  "policy.edit": "Set the workspace policy (Admin only)",
 };
