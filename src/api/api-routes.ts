@@ -7,7 +7,9 @@ import {
   rollKeyInputSchema,
   updateConfigInputSchema,
   updateKeyInputSchema,
+  updatePolicyInputSchema,
 } from "../domain/schemas.ts";
+import type { WorkspacePolicy } from "../domain/policy-rules.ts";
 import type { IntegrationConfig } from "../domain/integration-types.ts";
 import type { ApiKey, Role } from "../domain/types.ts";
 import {
@@ -25,6 +27,8 @@ import {
   rolledApiKeySchema,
   verifyRequestSchema,
   verifyResponseSchema,
+  policySchema,
+  policyUpdateResultSchema,
 } from "./api-schemas.ts";
 import { authenticatedRoute, domainChecked, openRoute, parsed, type RouteDef } from "./route-types.ts";
 
@@ -55,6 +59,19 @@ function configDto(c: IntegrationConfig) {
     createdBy: c.createdBy,
     createdAt: c.createdAt.toISOString(),
     rotatedAt: c.rotatedAt?.toISOString() ?? null,
+  };
+}
+
+function policyDto(p: WorkspacePolicy): z.output<typeof policySchema> {
+  const role = (r: { id: string; name: string }) => ({ id: r.id, name: r.name });
+  return {
+    maxLifetimeDays: { ...p.maxLifetimeDays },
+    requireDescription: p.requireDescription,
+    personalMaxRole: p.personalMaxRole ? role(p.personalMaxRole) : null,
+    approvalRoles: p.approvalRoles.map(role),
+    reminderDays: p.reminderDays,
+    updatedAt: p.updatedAt?.toISOString() ?? null,
+    updatedBy: p.updatedBy,
   };
 }
 
@@ -135,6 +152,28 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
       responses: { 200: { description: "Roles", schema: roleListSchema } },
       async handle(req) {
         return { status: 200, body: { data: (await services.roles.list(req.actor)).map(roleDto) } };
+      },
+    }),
+    authenticatedRoute({
+      method: "GET",
+      path: "/policy",
+      summary:
+        "The workspace policy: maximum lifetime per kind, required description, personal keys' most powerful role, roles needing an approval, reminder thresholds",
+      responses: { 200: { description: "The policy (no limits when none was set)", schema: policySchema } },
+      async handle(req) {
+        return { status: 200, body: policyDto(await services.policies.get(req.actor)) };
+      },
+    }),
+    authenticatedRoute({
+      method: "PUT",
+      path: "/policy",
+      summary:
+        "Change the workspace policy (policy.edit, Admins). Fields left out stay; roles by id or name. applyMaxLifetimeToExisting: true also shortens live keys to creation + maximum",
+      body: domainChecked(updatePolicyInputSchema),
+      responses: { 200: { description: "The policy now, and the keys beyond its maximum", schema: policyUpdateResultSchema } },
+      async handle(req) {
+        const r = await services.policies.update(req.actor, req.body);
+        return { status: 200, body: { policy: policyDto(r.policy), stricterKinds: r.stricterKinds, applied: r.applied, beyondMaximum: r.beyondMaximum } };
       },
     }),
     ...integrationRoutes(services),

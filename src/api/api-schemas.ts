@@ -98,3 +98,31 @@ export const deleteKeyQuerySchema = z
   .strict();
 export const revealQuerySchema = z.object({ reveal: z.enum(["true", "false"]).optional() }).strict();
 export const resolveQuerySchema = z.object({ alias: z.string().max(100).optional() }).strict();
+
+const policyRoleSchema = z.object({ id: z.string(), name: z.string() }).strict();
+
+export const policySchema = z
+  .object({
+    maxLifetimeDays: z.object({ service: z.number().int().nullable(), personal: z.number().int().nullable() }).strict(),
+    requireDescription: z.boolean(),
+    personalMaxRole: policyRoleSchema.nullable(),
+    approvalRoles: z.array(policyRoleSchema),
+    reminderDays: z.array(z.number().int()).nullable().describe("null: the configured REMINDER_DAYS"),
+    updatedAt: instant.nullable(),
+    updatedBy: z.string().nullable(),
+  })
+  .strict()
+  .meta({ id: "Policy" });
+
+export const policyUpdateResultSchema = z
+  .object({
+    policy: policySchema,
+    stricterKinds: z.array(z.enum(["service", "personal"])).describe("Kinds whose maximum lifetime became stricter"),
+    applied: z.boolean().describe("Whether the new maximum was applied to existing keys (applyMaxLifetimeToExisting)"),
+    beyondMaximum: z
+      .object({ shortened: z.number().int(), stoppedNow: z.number().int() })
+      .strict()
+      .describe("Live keys beyond the maximum: shortened (applied) or that applying would shorten, and how many of them stop at once"),
+  })
+  .strict()
+  .meta({ id: "PolicyUpdate" });

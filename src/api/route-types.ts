@@ -39,7 +39,7 @@ interface RouteRequest<P extends string, Q, B> {
 }
 
 interface RouteSpec<P extends string, Q, B> {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** OpenAPI form, relative to /api/v1: `/api-keys/{id}`. */
   path: P;
   summary: string;
