@@ -12,6 +12,7 @@ export interface Capabilities {
   viewAudit: boolean;
   viewIntegrations: boolean;
   editIntegrations: boolean;
+  editPolicy: boolean;
 }
 
 export function capabilitiesOf(actor: Actor): Capabilities {
@@ -27,6 +28,7 @@ export function capabilitiesOf(actor: Actor): Capabilities {
     viewAudit: has("audit.view"),
     viewIntegrations: has("integrations.view"),
     editIntegrations: has("integrations.edit"),
+    editPolicy: has("policy.edit"),
   };
 }
 

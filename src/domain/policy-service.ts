@@ -58,6 +58,22 @@ export class PolicyService {
     return this.ctx.store.policies.find(actor.workspaceId);
   }
 
+  /** The policy for its form (`/keys policy`): only holders of policy.edit open it. */
+  async forEdit(actor: Actor): Promise<WorkspacePolicy> {
+    this.requireEdit(actor);
+    return this.ctx.store.policies.find(actor.workspaceId);
+  }
+
+  /** The limits a create or roll form states: whoever may make a key here is told them. */
+  limitsFor(actor: Pick<Actor, "workspaceId">): Promise<WorkspacePolicy> {
+    return this.ctx.store.policies.find(actor.workspaceId);
+  }
+
+  /** The configured thresholds (REMINDER_DAYS), for the form's hint. */
+  get defaultReminderDays(): readonly number[] {
+    return this.ctx.reminderDays;
+  }
+
   /** The reminder thresholds of a workspace: its policy's, else REMINDER_DAYS. */
   async reminderDaysOf(tx: Repositories, workspaceId: string): Promise<readonly number[]> {
     return (await tx.policies.find(workspaceId)).reminderDays ?? this.ctx.reminderDays;

@@ -9,6 +9,7 @@ export type KeysCommand =
   | { kind: "delete"; ref: string }
   | { kind: "roll"; ref: string }
   | { kind: "roles" }
+  | { kind: "policy" }
   | { kind: "audit"; count: number }
   | { kind: "integrations"; command: IntegrationsCommand }
   | { kind: "usage"; problem: string };
@@ -63,6 +64,8 @@ export function parseKeysCommand(text: string): KeysCommand {
       return arg ? { kind: "roll", ref: arg } : { kind: "usage", problem: "`roll` needs the key's name or id." };
     case "roles":
       return { kind: "roles" };
+    case "policy":
+      return rest.length === 0 ? { kind: "policy" } : { kind: "usage", problem: "`policy` takes no arguments: the form shows the whole policy." };
     case "audit": {
       const count = positive(rest[0], 20, maxAuditCount);
       if (count === null || rest.length > 1) return { kind: "usage", problem: `\`audit\` takes a number of events from 1 to ${maxAuditCount}.` };

@@ -24,6 +24,7 @@ export const callbackIds = {
   addIntegration: "keyward.integration.add",
   rotateIntegration: "keyward.integration.rotate",
   integrationChannel: "keyward.integration.channel",
+  policy: "keyward.policy.edit",
 } as const;
 
 export const actionIds = {
@@ -56,6 +57,8 @@ export const actionIds = {
   /** On reminder messages; values: wire/reminder-values.ts. */
   rotateFromReminder: "keyward.reminder.rotate",
   snoozeReminder: "keyward.reminder.snooze",
+  /** After a policy save that made a maximum stricter: shorten existing keys (a constant value; a confirm dialog first). */
+  applyMaxLifetime: "keyward.policy.apply_max_lifetime",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */
@@ -74,6 +77,12 @@ export const inputBlockIds = {
   secret: "secret",
   isDefault: "is_default",
   channel: "channel",
+  maxServiceDays: "max_service_days",
+  maxPersonalDays: "max_personal_days",
+  requireDescription: "require_description",
+  personalMaxRole: "personal_max_role",
+  approvalRoles: "approval_roles",
+  reminderDays: "reminder_days",
 } as const;
 
 export const inputActionId = "value";

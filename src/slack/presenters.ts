@@ -7,10 +7,15 @@ import type { KeyListView, KeyRowView } from "./views/view-models.ts";
 export interface PageExtras {
   names?: ReadonlyMap<string, ActorName>;
   total?: number;
+  /** Keys out of the workspace policy, with why (PolicyService.outOfPolicy). */
+  outOfPolicy?: ReadonlyMap<string, string[]>;
 }
 
 /** Domain records → the plain view models the builders take. */
-function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>): KeyRowView {
+function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>, marks?: ReadonlyMap<string, string[]>): KeyRowView {
+  const expired = key.expiresAt.getTime() <= now.getTime();
+  // A key that no longer works, or is on its way out (rolled), has nothing left to bring into policy.
+  const outOfPolicy = !expired && key.replacedBy === null ? marks?.get(key.id) : undefined;
   return {
     id: key.id,
     name: key.name,
@@ -25,13 +30,14 @@ function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<st
     expired: key.expiresAt.getTime() <= now.getTime(),
     rolled: key.replacedBy !== null,
     canChange: canChangeKey(actor, key),
+    ...(outOfPolicy && outOfPolicy.length > 0 ? { outOfPolicy } : {}),
   };
 }
 
 /** `cursor`: the one the page was loaded from, if any. */
 export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date, cursor?: string, extras: PageExtras = {}): KeyListView {
   return {
-    keys: page.data.map((k) => keyRowView(actor, k, now, extras.names)),
+    keys: page.data.map((k) => keyRowView(actor, k, now, extras.names, extras.outOfPolicy)),
     page: pageNumber,
     cursor: cursor ?? null,
     nextCursor: page.nextCursor,

@@ -11,6 +11,7 @@ import { permissions, type Permission } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { addIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
 import { auditMessage, auditVerbs, type AuditEventView } from "../../src/slack/views/audit-message.ts";
+import { expiryLimitText, policyModal, policySavedModal } from "../../src/slack/views/policy-modal.ts";
 import { createKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { actorText, literal, strong } from "../../src/slack/views/format.ts";
@@ -68,6 +69,8 @@ function keyRow(i: number, overrides: Partial<KeyRowView> = {}): KeyRowView {
     // Every fifth row was rolled and is in its grace period (or past it).
     rolled: i % 5 === 4,
     canChange: true,
+    // Every third row predates a stricter policy, with every reason there is.
+    ...(i % 3 === 1 ? { outOfPolicy: ["lives over 3650 days", "no description", `role beyond ${evilRole}`] } : {}),
     ...overrides,
   };
 }
@@ -412,6 +415,57 @@ const views: ViewCase[] = [
         privateMetadata: JSON.stringify({ ch: "C1", ru: `https://hooks.slack.com/commands/T1/2/${"x".repeat(200)}` }),
       }),
   },
+  {
+    label: "createKeyModal: both kinds' maximum lifetimes, description required",
+    surface: "modal",
+    build: () =>
+      createKeyModal({
+        roles,
+        kinds: ["service", "personal"],
+        defaultDay: "2027-02-25",
+        timeZone: "America/Argentina/ComodRivadavia",
+        privateMetadata: "{}",
+        expiryLimit: expiryLimitText([
+          { kind: "service", days: 3650, lastDay: "2036-11-27" },
+          { kind: "personal", days: 3649, lastDay: "2036-11-26" },
+        ]),
+        descriptionRequired: true,
+      }),
+  },
+  {
+    label: "policyModal: 150 roles, every field set",
+    surface: "modal",
+    build: () =>
+      policyModal({
+        maxLifetimeDays: { service: 3650, personal: 3650 },
+        requireDescription: true,
+        personalMaxRoleId: roles[99]!.id,
+        approvalRoleIds: roles.map((r) => r.id),
+        reminderDays: [365, 300, 200, 100, 90, 60, 30, 14, 7, 0],
+        defaultReminderDays: [30, 14, 7, 3, 1, 0],
+        roles,
+      }),
+  },
+  {
+    label: "policyModal: nothing set",
+    surface: "modal",
+    build: () =>
+      policyModal({
+        maxLifetimeDays: { service: null, personal: null },
+        requireDescription: false,
+        personalMaxRoleId: null,
+        approvalRoleIds: [],
+        reminderDays: null,
+        defaultReminderDays: [30, 14, 7, 3, 1, 0],
+        roles: [],
+      }),
+  },
+  {
+    label: "policySavedModal: 123456 keys to shorten, all stopping now",
+    surface: "modal",
+    build: () => policySavedModal({ beyond: 123456, stoppedNow: 123456 }),
+  },
+  { label: "policySavedModal: nothing beyond", surface: "modal", build: () => policySavedModal({ beyond: 0, stoppedNow: 0 }) },
   {
     label: "editKeyModal",
     surface: "modal",

@@ -13,6 +13,7 @@ import { editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
 import { noticeModal } from "../../src/slack/views/notices.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../../src/slack/views/role-modals.ts";
+import { parsePolicyModal, policyModal } from "../../src/slack/views/policy-modal.ts";
 import { parseRollKeyModal, rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
 import { parseRotateIntegrationModal, rotateIntegrationModal } from "../../src/slack/views/rotate-integration-modal.ts";
 import { blockKitViolations } from "../support/block-kit-validator.ts";
@@ -62,6 +63,18 @@ const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () =>
     parseEmpty: () => parseRotateIntegrationModal({}, "UTC"),
   },
   integrationChannel: { view: integrationChannelModal({ ...config, privateMetadata: "{}" } as never), parseEmpty: () => parseIntegrationChannelModal({}) },
+  policy: {
+    view: policyModal({
+      maxLifetimeDays: { service: null, personal: 30 },
+      requireDescription: true,
+      personalMaxRoleId: "r1",
+      approvalRoleIds: ["r1"],
+      reminderDays: [10],
+      defaultReminderDays: [30, 14, 7, 3, 1, 0],
+      roles: [{ id: "r1", name: "Viewer" }],
+    }),
+    parseEmpty: () => parsePolicyModal({}),
+  },
 };
 
 /**
@@ -89,6 +102,11 @@ const domainFields = [
   "secret",
   "isDefault",
   "reminderChannel",
+  "maxLifetimeDays.service",
+  "maxLifetimeDays.personal",
+  "personalMaxRole",
+  "approvalRoles",
+  "reminderDays",
   "_",
   "not_a_field",
 ];

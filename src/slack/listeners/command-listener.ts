@@ -13,6 +13,7 @@ import { showKeyPage } from "./key-listeners.ts";
 import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure, type CommandArgs } from "./listener-support.ts";
 import { auditPageView } from "./page-views.ts";
+import { openPolicyForm } from "./policy-listeners.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 interface CommandRequest {
@@ -59,6 +60,8 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
         channelId: r.command.channel_id,
         responseUrl: r.command.response_url,
       });
+    case "policy":
+      return openPolicyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller });
     case "list":
       return showKeyPage(r.deps, { client: r.client, respond: r.respond }, caller, parsed.page, undefined, false);
     case "delete": {

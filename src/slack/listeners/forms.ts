@@ -20,4 +20,8 @@ export const forms = {
   addIntegration: { refusedTitle: "Not added" },
   rotateIntegration: { refusedTitle: "Not rotated" },
   integrationChannel: { refusedTitle: "Not saved" },
+  policy: {
+    refusedTitle: "Not saved",
+    blocks: { maxLifetimeDays: b.maxServiceDays, personalMaxRole: b.personalMaxRole, approvalRoles: b.approvalRoles, reminderDays: b.reminderDays },
+  },
 } as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;

@@ -19,6 +19,7 @@ import {
 } from "./integration-listeners.ts";
 import { askDeleteButton, cancelDeleteButton, legacyDeleteButton, rowMenuPick, stopOldKeyButton } from "./key-list-actions.ts";
 import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-listeners.ts";
+import { applyMaxLifetimeButton, policySubmission } from "./policy-listeners.ts";
 import { rotateFromReminderButton, snoozeReminderButton } from "./reminder-listeners.ts";
 import { assignRoleSubmission, createRoleSubmission, openAssignRoleButton, openCreateRoleButton } from "./role-listeners.ts";
 import { rollKeySubmission } from "./roll-key-flow.ts";
@@ -70,6 +71,10 @@ export const listeners: readonly ListenerEntry[] = [
   { kind: "view", id: form.createRole, handler: createRoleSubmission },
   { kind: "action", id: action.openAssignRole, handler: openAssignRoleButton },
   { kind: "view", id: form.assignRole, handler: assignRoleSubmission },
+
+  // The workspace policy.
+  { kind: "view", id: form.policy, handler: policySubmission },
+  { kind: "action", id: action.applyMaxLifetime, handler: applyMaxLifetimeButton },
 
   // The Home tab, and the people it is for.
   { kind: "event", id: "app_home_opened", handler: homeOpened },

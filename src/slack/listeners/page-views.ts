@@ -15,14 +15,15 @@ import { loadKeyPage } from "./listener-support.ts";
  */
 export async function keyPageView(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<KeyListView> {
   const result = await loadKeyPage(deps, actor, page, cursor);
-  const [names, total] = await Promise.all([
+  const [names, total, outOfPolicy] = await Promise.all([
     deps.services.directory.actorNames(
       actor,
       result.data.map((k) => k.createdBy),
     ),
     deps.services.directory.keyCount(actor),
+    deps.services.policies.outOfPolicy(actor, result.data),
   ]);
-  return keyListView(actor, result, page, deps.clock.now(), cursor, { names, total });
+  return keyListView(actor, result, page, deps.clock.now(), cursor, { names, total, outOfPolicy });
 }
 
 export async function integrationPageView(
@@ -50,15 +51,16 @@ export async function homePages(
   // The Home tab shows the first page of configurations only; the command pages through the rest.
   const configPage = caps.viewIntegrations ? await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }) : null;
   const actorIds = [...(keyPage?.data.map((k) => k.createdBy) ?? []), ...integrationActorIds(configPage?.data ?? [])];
-  const [names, total, admins] = await Promise.all([
+  const [names, total, admins, outOfPolicy] = await Promise.all([
     deps.services.directory.actorNames(actor, actorIds),
     keyPage ? deps.services.directory.keyCount(actor) : undefined,
     // Someone without a role is told whom to ask for one.
     actor.roleName ? undefined : deps.services.directory.admins(actor),
+    keyPage ? deps.services.policies.outOfPolicy(actor, keyPage.data) : undefined,
   ]);
   const now = deps.clock.now();
   return {
-    keys: keyPage ? keyListView(actor, keyPage, page, now, cursor, { names, total }) : null,
+    keys: keyPage ? keyListView(actor, keyPage, page, now, cursor, { names, total, outOfPolicy }) : null,
     integrations: configPage ? integrationListView(actor, configPage, 1, undefined, now, { names }) : null,
     ...(admins ? { admins } : {}),
   };

@@ -5,6 +5,8 @@ import { secretMessage } from "../views/secret-message.ts";
 import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
+import { dayAfter } from "../../domain/expiry.ts";
+import { expiryLimitText } from "../views/policy-modal.ts";
 import { forms } from "./forms.ts";
 import { openForm } from "./listener-support.ts";
 import { invalidForm, submissionListener } from "./submission.ts";
@@ -26,8 +28,11 @@ export async function openRollKeyForm(
     if (key.expiresAt.getTime() <= now.getTime()) return createKeyForm(deps, actor, user.tz, target, key);
     const privateMetadata = encodeSecretFormMetadata(target, { keyId: key.id });
     // The form's grace is 24 hours unless changed: its default day outlasts that (the service refuses a day that does not).
-    const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)));
-    return rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata });
+    const policy = await deps.services.policies.limitsFor(actor);
+    const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)), policy);
+    const maxDays = policy.maxLifetimeDays[key.kind];
+    const expiryLimit = maxDays === null ? null : expiryLimitText([{ kind: key.kind, days: maxDays, lastDay: dayAfter(now, user.tz, maxDays) }]);
+    return rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata, expiryLimit });
   });
 }
 

@@ -6,6 +6,7 @@ import type { Actor, ApiKey } from "../../domain/types.ts";
 import { deliverOrUndo, type DeliveryMessage } from "../secret-delivery.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { createKeyModal } from "../views/create-key-modal.ts";
+import { expiryLimitText } from "../views/policy-modal.ts";
 import { deliveryNotice, deliveryStatus, type DeliveryNoticeView } from "../views/delivery-notice.ts";
 import { encodeSecretFormMetadata, type FormOrigin } from "../wire/form-metadata.ts";
 import { refreshHome } from "./home-listener.ts";
@@ -20,12 +21,22 @@ import { noticeView, type Notice, type Submission } from "./submission.ts";
 /** The create form for this person; `replacing` fills it in from an expired key (its reminder's "Create a replacement"). */
 export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: string, target: FormOrigin, replacing?: ApiKey): Promise<ModalView> {
   const options = await deps.services.keys.createOptions(actor);
+  const policy = await deps.services.policies.limitsFor(actor);
   const now = deps.clock.now();
+  const limits = options.kinds.flatMap((kind) => {
+    const days = policy.maxLifetimeDays[kind];
+    return days === null ? [] : [{ kind, days, lastDay: dayAfter(now, timeZone, days) }];
+  });
+  // A replacement is suggested its predecessor's lifetime again, as a roll is; never past the first kind's maximum (the form's initial kind).
+  const suggested = replacing ? defaultReplacementDay(replacing, now, timeZone, undefined, policy) : dayAfter(now, timeZone, deps.defaultExpiryDays);
+  const initialKind = replacing?.kind ?? options.kinds[0];
+  const cap = limits.find((l) => l.kind === initialKind)?.lastDay;
   return createKeyModal({
     roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
     kinds: options.kinds,
-    // A replacement is suggested its predecessor's lifetime again, as a roll is.
-    defaultDay: replacing ? defaultReplacementDay(replacing, now, timeZone) : dayAfter(now, timeZone, deps.defaultExpiryDays),
+    defaultDay: cap && cap < suggested ? cap : suggested,
+    expiryLimit: expiryLimitText(limits),
+    descriptionRequired: policy.requireDescription,
     timeZone,
     privateMetadata: encodeSecretFormMetadata(target),
     prefill: replacing && {

@@ -12,6 +12,10 @@ interface CreateKeyModalView {
   kinds: KeyKind[];
   defaultDay: string;
   timeZone: string;
+  /** The workspace policy's maximum lifetimes, in words (null: none); the service refuses a day beyond them. */
+  expiryLimit?: string | null;
+  /** The workspace policy requires a description: the field is not optional. */
+  descriptionRequired?: boolean;
   /** Where to deliver the secret: opaque to the builder, no secret ever. */
   privateMetadata: string;
   /** Filled in from an expired key this one replaces ("Create a replacement" on its reminder). */
@@ -67,7 +71,7 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
     {
       type: "input",
       block_id: b.description,
-      optional: true,
+      optional: view.descriptionRequired !== true,
       label: plain("Description"),
       hint: plain("Who uses the key and where it is stored, so whoever rotates it later knows where to look."),
       element: {
@@ -96,7 +100,7 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
       type: "input",
       block_id: b.expiresOn,
       label: plain("Expires at the end of"),
-      hint: plain(`23:59:59 on that day in your time zone (${view.timeZone}).`),
+      hint: plain(`${view.expiryLimit ? `${view.expiryLimit} ` : ""}23:59:59 on that day in your time zone (${view.timeZone}).`),
       element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the key works") },
     },
     {

@@ -15,7 +15,9 @@ function stateText(key: KeyRowView): string {
     return key.expired
       ? `  ·  replaced; stopped ${slackDate(key.expiresAt)}`
       : `  ·  :hourglass_flowing_sand: being replaced, works until ${slackDate(key.expiresAt)}`;
-  return key.expired ? "  ·  :warning: *expired*" : "";
+  if (key.expired) return "  ·  :warning: *expired*";
+  // Reasons are the domain's own short phrases; clipped so a row stays well inside 3000 characters.
+  return key.outOfPolicy?.length ? `  ·  :warning: out of policy: ${escapeMrkdwn(clip(key.outOfPolicy.join(", "), 120))}` : "";
 }
 
 function keyText(key: KeyRowView): string {

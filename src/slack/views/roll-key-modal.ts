@@ -16,6 +16,8 @@ interface RollKeyModalView {
   /** The roller's Slack time zone: the chosen day ends there (rule 5). */
   timeZone: string;
   privateMetadata: string;
+  /** The workspace policy's maximum lifetime for this key's kind, in words (null: none). */
+  expiryLimit?: string | null;
 }
 
 const graceChoices: Array<[string, number]> = [
@@ -50,7 +52,9 @@ export function rollKeyModal(view: RollKeyModalView): ModalView {
         type: "input",
         block_id: b.expiresOn,
         label: plain("The new key expires at the end of"),
-        hint: plain(`Suggested: ${days(view.lifetimeDays)} from today, this key's lifetime again. 23:59:59 on that day in your time zone (${view.timeZone}).`),
+        hint: plain(
+          `${view.expiryLimit ? `${view.expiryLimit} ` : ""}Suggested: ${days(view.lifetimeDays)} from today, this key's lifetime again${view.expiryLimit ? " (within the maximum)" : ""}. 23:59:59 on that day in your time zone (${view.timeZone}).`,
+        ),
         element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the new key works") },
       },
       {

@@ -20,6 +20,8 @@ export interface KeyRowView {
   /** Rolled: a replacement carries the name now, and this key works only until its (shortened) expiry. */
   rolled: boolean;
   canChange: boolean;
+  /** Made before a stricter workspace policy: why it is out of it now (short reasons); absent or empty: within it. */
+  outOfPolicy?: string[];
 }
 
 export interface KeyListView {

@@ -1,0 +1,51 @@
+import type { WebClient } from "@slack/web-api";
+import { noticeModal } from "../views/notices.ts";
+import { parsePolicyModal, policyModal, policySavedModal } from "../views/policy-modal.ts";
+import type { SlackDeps } from "../slack-deps.ts";
+import { forms } from "./forms.ts";
+import { callerOfRequest, openForm, pressListener, tellFailure, type ButtonArgs } from "./listener-support.ts";
+import { invalidForm, submissionListener } from "./submission.ts";
+
+/** `/keys policy`: the form, for holders of policy.edit; anyone else reads why not in its place. */
+export async function openPolicyForm(deps: SlackDeps, args: { client: WebClient; triggerId: string; workspaceId: string; userId: string }): Promise<void> {
+  await openForm(deps, args, "Workspace policy", async ({ actor }) => {
+    const policy = await deps.services.policies.forEdit(actor);
+    const roles = await deps.services.roles.list(actor);
+    return policyModal({
+      maxLifetimeDays: policy.maxLifetimeDays,
+      requireDescription: policy.requireDescription,
+      personalMaxRoleId: policy.personalMaxRole?.id ?? null,
+      approvalRoleIds: policy.approvalRoles.map((r) => r.id),
+      reminderDays: policy.reminderDays,
+      defaultReminderDays: deps.services.policies.defaultReminderDays,
+      roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
+    });
+  });
+}
+
+/** The policy form, submitted: saved (checked again: policy.edit), then the offer to shorten existing keys if a maximum became stricter. */
+export const policySubmission = submissionListener(forms.policy, async (deps, args) => {
+  const parsed = parsePolicyModal(args.view.state.values);
+  if (!parsed.ok) return invalidForm(forms.policy, args.view, parsed.errors);
+  const { actor } = await callerOfRequest(deps, args);
+  const saved = await deps.services.policies.update(actor, parsed.input);
+  const beyond = saved.stricterKinds.length > 0 ? saved.beyondMaximum.shortened : 0;
+  const view = policySavedModal({ beyond, stoppedNow: saved.beyondMaximum.stoppedNow });
+  const text = beyond > 0 ? `The policy is saved; ${beyond} existing keys outlive the new maximum.` : "The policy is saved.";
+  return { response: { response_action: "update", view }, late: { title: "Policy saved", text } };
+});
+
+/** "Shorten N keys" (after its confirm dialog): applies the maximum to existing keys, and says what it did in the same modal. */
+export const applyMaxLifetimeButton = pressListener(async (deps, args: ButtonArgs) => {
+  const viewId = args.body.view?.id;
+  const reply = { client: args.client, viewId, triggerId: args.body.trigger_id };
+  try {
+    const { actor } = await callerOfRequest(deps, args);
+    const done = await deps.services.policies.applyMaxLifetime(actor);
+    const stopped = done.stoppedNow > 0 ? ` ${done.stoppedNow} of them stopped working at once.` : "";
+    const text = `Shortened ${done.shortened} key${done.shortened === 1 ? "" : "s"} to the maximum lifetime.${stopped}`;
+    if (viewId) await args.client.views.update({ view_id: viewId, view: noticeModal("Keys shortened", text) });
+  } catch (error) {
+    await tellFailure(deps, reply, error);
+  }
+});

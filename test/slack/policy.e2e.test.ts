@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { dayAfter, endOfDayIn } from "../../src/domain/expiry.ts";
+import { channelId } from "../support/app-harness.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
+import { useSlackApp } from "../support/slack-e2e.ts";
+import { answerTo, findBlock, modalFor, textOf } from "./slack-flow-helpers.ts";
+
+type Json = Record<string, any>;
+
+/** Issue 14 part 2 in Slack: `/keys policy`, the create form's limits and inline refusal, out-of-policy marks, shortening existing keys. */
+describe("the workspace policy through the real receiver", () => {
+  const admin = "UPOLICY01";
+  const member = "UPOLICY02";
+  const tz = "America/Los_Angeles";
+  const clock = new ManualClock(new Date("2026-12-01T18:00:00Z"));
+  const { app, admin: adminActor } = useSlackApp({
+    clock,
+    people: [
+      { id: admin, isOwner: true },
+      { id: member, role: "Member" },
+    ],
+  });
+
+  async function openHome(userId: string): Promise<Json> {
+    const since = app.fake.mark();
+    await app.driver.event({ type: "app_home_opened", user: userId, tab: "home", channel: "D0HOMEPOL" } as never);
+    await app.fake.waitForCall("views.publish", (c) => c.args.user_id === userId, { since });
+    return app.fake.getHomeView(userId)! as Json;
+  }
+
+  it("sets a 30-day personal maximum; the create form says so and refuses 60 days inline, writing nothing; old keys are marked, then shortened on confirm", async () => {
+    // Made before the policy: a personal key for 60 days, in the admin's zone.
+    const old = await app.keyward.services.keys.create(adminActor, {
+      name: "old-personal",
+      description: "made before the policy",
+      kind: "personal",
+      role: "Viewer",
+      expiresOn: dayAfter(clock.now(), tz, 60),
+      timeZone: tz,
+    });
+
+    // A Member may not open the form: the refusal shows in its place.
+    const refusedView = await modalFor(app, await app.driver.command({ userId: member, text: "policy", channelId }));
+    expect(textOf(refusedView)).toContain("You do not have permission to change the workspace policy");
+
+    const ack = await app.driver.command({ userId: admin, text: "policy", channelId });
+    const form = await modalFor(app, ack);
+    expect(form.callback_id).toBe("keyward.policy.edit");
+    const bad = await app.driver.viewSubmission({ userId: admin, view: form, answers: { reminder_days: { value: "soon" } } });
+    expect(bad.json).toMatchObject({ response_action: "errors", errors: { reminder_days: expect.any(String) } });
+    const saved = await app.driver.viewSubmission({ userId: admin, view: form, answers: { max_personal_days: { value: "30" } } });
+    const answer = saved.json as Json;
+    expect(answer.response_action).toBe("update");
+    const savedView = answer.view as Json;
+    const button = (findBlock(savedView, "policy_actions") as Json).elements[0] as Json;
+    expect(button.action_id).toBe("keyward.policy.apply_max_lifetime");
+    expect(button.confirm.text.text).toContain("Shorten 1 key?");
+    expect(await app.keyward.services.policies.limitsFor(adminActor)).toMatchObject({ maxLifetimeDays: { service: null, personal: 30 } });
+
+    // Before applying: marked out of policy in /keys list and on the Home tab.
+    const list = await answerTo(app, app.driver.command({ userId: admin, text: "list", channelId }));
+    expect(list.violations).toEqual([]);
+    expect(textOf(list.body)).toContain("out of policy: lives over 30 days");
+    expect(textOf(await openHome(admin))).toContain("out of policy: lives over 30 days");
+
+    // The create form states the limit on its date, and refuses beyond it where the person looks.
+    const createView = await modalFor(app, await app.driver.command({ userId: admin, text: "create", channelId }));
+    const lastDay = dayAfter(clock.now(), tz, 30);
+    expect(((findBlock(createView, "expires_on") as Json).hint as Json).text).toContain(`At most 30 days for personal keys: by ${lastDay}.`);
+    const viewer = ((findBlock(createView, "role") as Json).element.options as Json[]).find((o) => o.text.text === "Viewer")!.value;
+    const before = await app.dump();
+    const refused = await app.driver.viewSubmission({
+      userId: admin,
+      view: createView,
+      answers: { name: { value: "too-long" }, role: { value: viewer }, kind: { value: "personal" }, expires_on: { value: dayAfter(clock.now(), tz, 60) } },
+    });
+    expect(refused.json).toEqual({ response_action: "errors", errors: { expires_on: `At most 30 days for personal keys: by ${lastDay}.` } });
+    await app.idle();
+    expect(await app.dump()).toBe(before);
+
+    // Shorten (the confirm dialog is Slack's; the press comes after it).
+    const since = app.fake.mark();
+    const viewId = String(form.id);
+    await app.driver.blockAction({
+      userId: admin,
+      actionId: button.action_id,
+      blockId: "policy_actions",
+      value: "apply",
+      view: { ...savedView, id: viewId } as never,
+    });
+    const update = await app.fake.waitForCall("views.update", (c) => c.args.view_id === viewId && textOf(c.args).includes("Shortened"), { since });
+    expect(textOf(update.args)).toContain("Shortened 1 key");
+    const shortened = await app.keyward.services.keys.get(adminActor, old.key.id);
+    expect(shortened.expiresAt.toISOString()).toBe(endOfDayIn(dayAfter(old.key.createdAt, tz, 30), tz).toISOString());
+    const events = await app.keyward.services.audit.latest(adminActor, 5);
+    expect(events.find((e) => e.action === "policy.apply_max_lifetime")?.details).toMatchObject({ shortened: 1, keyIds: [old.key.id] });
+    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "list", channelId }))).body)).not.toContain("out of policy");
+
+    // The shortened key works until its new expiry, and not a moment after (verify cache included).
+    expect((await app.keyward.services.keys.verify(old.secret)).valid).toBe(true);
+    clock.set(new Date(shortened.expiresAt.getTime() + 1));
+    expect(await app.keyward.services.keys.verify(old.secret)).toMatchObject({ valid: false, reason: "expired" });
+  });
+
+  it("help mentions /keys policy only to those who hold policy.edit", async () => {
+    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "help", channelId }))).body)).toContain("policy");
+    expect(textOf((await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }))).body)).not.toContain("keys policy");
+  });
+});
