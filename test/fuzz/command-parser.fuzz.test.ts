@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maxAuditCount, maxListPage, parseKeysCommand, type KeysCommand } from "../../src/slack/command-parser.ts";
 
-const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "audit", "integrations", "usage"]);
+const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "policy", "audit", "integrations", "usage"]);
 const subcommands = [
   "",
   "help",
@@ -20,6 +20,7 @@ const subcommands = [
   "roll",
   "rotate",
   "roles",
+  "policy",
   "audit",
   "integrations",
   "integration",
@@ -28,7 +29,7 @@ const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete
 const maxEcho = 30;
 
 /** Problems that do not depend on what was typed, found through the parser itself. */
-const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2", "integrations x y z w"].map((text) => {
+const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2", "policy x", "integrations x y z w"].map((text) => {
   const parsed = parseKeysCommand(text);
   if (parsed.kind !== "usage") throw new Error(`expected a usage problem for ${text}`);
   return parsed.problem;
