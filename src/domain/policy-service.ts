@@ -111,10 +111,13 @@ export class PolicyService {
         next.approvalRoleIds = [...new Set(ids)];
       }
       if (input.reminderDays !== undefined) next.reminderDays = input.reminderDays === null ? null : [...new Set(input.reminderDays)].sort((a, b) => b - a);
-      await tx.policies.save(actor.workspaceId, next, actor.userId, now);
-      const policy = await tx.policies.find(actor.workspaceId);
       const diff = diffOf(settingsOf(before), next);
-      if (Object.keys(diff).length > 0) await recordAudit(this.ctx, tx, actor, "policy.update", { type: "policy", id: actor.workspaceId }, diff);
+      // A save that changes nothing writes nothing (and audits nothing).
+      if (Object.keys(diff).length > 0) {
+        await tx.policies.save(actor.workspaceId, next, actor.userId, now);
+        await recordAudit(this.ctx, tx, actor, "policy.update", { type: "policy", id: actor.workspaceId }, diff);
+      }
+      const policy = await tx.policies.find(actor.workspaceId);
       if (!sameDays(before.reminderDays, next.reminderDays)) await tx.policies.replanReminders(actor.workspaceId, now);
       const stricterKinds = kinds.filter((k) => stricter(before.maxLifetimeDays[k], next.maxLifetimeDays[k]));
       const applied = input.applyMaxLifetimeToExisting === true;

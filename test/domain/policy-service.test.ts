@@ -71,6 +71,18 @@ describe.each(databaseKinds())("workspace policies on %s", (kind) => {
     expect(await f.db.prisma.apiKey.count({ where: { workspaceId: ws } })).toBe(1);
   });
 
+  it("the operator's npm run keys is held to the same policy, writing nothing when refused", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    await f.services.policies.update(admin, { maxLifetimeDays: { service: 30 } });
+    const before = await f.db.dump();
+    expect(await codeOf(f.services.operator.createKey("alice", ws, { name: "ops", role: "Viewer", ...day("2027-06-01") }))).toMatchObject({
+      code: "policy_violation",
+      fields: { expiresOn: expect.any(String) },
+    });
+    expect(await f.db.dump()).toBe(before);
+  });
+
   it("roll: the default expiry is clamped to the maximum, a chosen one beyond it refused; the personal bound holds", async () => {
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");

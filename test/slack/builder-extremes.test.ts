@@ -486,6 +486,22 @@ const views: ViewCase[] = [
         privateMetadata: JSON.stringify({ keyId: uuid(5) }),
       }),
   },
+  {
+    label: "rollKeyModal: under a policy maximum",
+    surface: "modal",
+    build: () =>
+      rollKeyModal({
+        name: evilName,
+        last4: "abcd",
+        roleName: evilRole,
+        expiresAt: at,
+        defaultDay: "2027-04-01",
+        lifetimeDays: 3650,
+        timeZone: "America/Argentina/ComodRivadavia",
+        privateMetadata: JSON.stringify({ keyId: uuid(5) }),
+        expiryLimit: expiryLimitText([{ kind: "personal", days: 3650, lastDay: "2036-11-27" }]),
+      }),
+  },
   { label: "createRoleModal: every permission", surface: "modal", build: () => createRoleModal([...permissions]) },
   { label: "assignRoleModal: 120 roles", surface: "modal", build: () => assignRoleModal(roles.slice(0, 120)) },
   {
