@@ -188,6 +188,16 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return count === 1;
   }
 
+  async listUndeleted(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]> {
+    const rows = await this.db.apiKey.findMany({
+      where: { workspaceId, deletedAt: null, ...(page.after ? { id: { gt: page.after } } : {}) },
+      include: withRole,
+      orderBy: { id: "asc" },
+      take: page.limit,
+    });
+    return rows.map(toApiKey);
+  }
+
   async postponeReminder(workspaceId: string, id: string, until: Date): Promise<boolean> {
     // Only later, never earlier, and not when no reminder is left (as integrations' snooze).
     const { count } = await this.db.apiKey.updateMany({

@@ -261,8 +261,12 @@ export async function revertRoll(
     return { oldKeyId: replaced.id, revived: false, worksUntil: replaced.expiresAt };
   }
   // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
-  const expiresAt = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
-  const days = (await tx.policies.find(actor.workspaceId)).reminderDays ?? ctx.reminderDays;
+  const policy = await tx.policies.find(actor.workspaceId);
+  const before = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
+  // A maximum applied since the roll holds for the expiry given back too (creation + maximum).
+  const limit = latestAllowedExpiry(replaced.createdAt, policy.maxLifetimeDays[replaced.kind], replaced.expiryTimeZone);
+  const expiresAt = limit && limit.getTime() < before.getTime() ? limit : before;
+  const days = policy.reminderDays ?? ctx.reminderDays;
   const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), days);
   await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
   await tx.apiKeys.announceChange(replaced.id);

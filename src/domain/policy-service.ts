@@ -147,11 +147,15 @@ export class PolicyService {
     return { shortened: done.shortened, stoppedNow: done.stoppedNow };
   }
 
-  /** Pages the live keys by id (never by offset: rows change under the walk), one batch at a time. */
+  /**
+   * Pages the keys a maximum applies to by id (never by offset: rows change under the walk), one
+   * batch at a time: every key not deleted, pending ones too (one made under the old policy may
+   * still be on its way to its creator); expired ones are never shortened (their expiry is past).
+   */
   private async *liveKeys(tx: Repositories, workspaceId: string): AsyncGenerator<ApiKey> {
     let after: string | undefined;
     for (;;) {
-      const rows = await tx.apiKeys.list(workspaceId, { after, limit: pageSize });
+      const rows = await tx.apiKeys.listUndeleted(workspaceId, { after, limit: pageSize });
       yield* rows;
       if (rows.length < pageSize) return;
       after = rows.at(-1)!.id;
@@ -162,7 +166,8 @@ export class PolicyService {
     const count = { shortened: 0, stoppedNow: 0 };
     if (policy.maxLifetimeDays.service === null && policy.maxLifetimeDays.personal === null) return count;
     for await (const key of this.liveKeys(tx, workspaceId)) {
-      const to = shortenedExpiry(key, policy);
+      // An expired key has nothing left to shorten.
+      const to = key.expiresAt.getTime() > now.getTime() ? shortenedExpiry(key, policy) : null;
       if (!to) continue;
       count.shortened++;
       if (to.getTime() <= now.getTime()) count.stoppedNow++;
@@ -175,7 +180,8 @@ export class PolicyService {
     if (policy.maxLifetimeDays.service === null && policy.maxLifetimeDays.personal === null) return out;
     const days = policy.reminderDays ?? this.ctx.reminderDays;
     for await (const key of this.liveKeys(tx, actor.workspaceId)) {
-      const to = shortenedExpiry(key, policy);
+      // An expired key has nothing left to shorten.
+      const to = key.expiresAt.getTime() > now.getTime() ? shortenedExpiry(key, policy) : null;
       if (!to) continue;
       const next = nextReminderAt({ expiresAt: to, timeZone: key.expiryTimeZone }, now, days);
       if (!(await tx.apiKeys.shortenExpiry(actor.workspaceId, key.id, to, next))) continue;

@@ -103,7 +103,9 @@ export interface ApiKeyRepository {
   namesOf(workspaceId: string, ids: readonly string[]): Promise<KeyName[]>;
   /** How many keys `list` pages through (live ones), in one count. */
   countLive(workspaceId: string): Promise<number>;
-  /** A policy's maximum applied to a live key: its new (earlier) expiry and its reminders re-planned. */
+  /** Keys not deleted (live, expired, rolled, or still pending delivery) with id > after, in id order: what a policy's maximum applies to. */
+  listUndeleted(workspaceId: string, page: { after?: string; limit: number }): Promise<ApiKey[]>;
+  /** A policy's maximum applied to a key: its new (earlier) expiry and its reminders re-planned. */
   shortenExpiry(workspaceId: string, id: string, expiresAt: Date, nextReminderAt: Date | null): Promise<boolean>;
 }
 

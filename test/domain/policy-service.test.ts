@@ -121,6 +121,13 @@ describe.each(databaseKinds())("workspace policies on %s", (kind) => {
     expect(rows.get("zoned")!.nextReminderAt!.getTime()).toBeLessThanOrEqual(rows.get("zoned")!.expiresAt.getTime());
     const event = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { workspaceId: ws, action: "policy.apply_max_lifetime" } });
     expect(event.details).toMatchObject({ shortened: 2, stoppedNow: 0, keyIds: expect.arrayContaining([zoned.key.id, instant.key.id]) });
+    // A key still on its way to its creator (made under the old policy) is held to it too.
+    await f.services.policies.update(admin, { maxLifetimeDays: { service: null } });
+    const pending = await f.services.keys.create(admin, { name: "pending", role: "Viewer", ...day("2027-06-01") }, { pendingDelivery: true });
+    await f.services.policies.update(admin, { maxLifetimeDays: { service: 10 } });
+    expect(await f.services.policies.applyMaxLifetime(admin)).toEqual({ shortened: 1, stoppedNow: 0 });
+    const pendingRow = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: pending.key.id } });
+    expect(pendingRow.expiresAt.toISOString()).toBe(endOfDayIn("2026-12-13", "Europe/Paris").toISOString());
     // Twice changes nothing more.
     expect(await f.services.policies.applyMaxLifetime(admin)).toEqual({ shortened: 0, stoppedNow: 0 });
   });
@@ -169,6 +176,18 @@ describe.each(databaseKinds())("workspace policies on %s", (kind) => {
     expect(of(a)).toEqual(["10@2027-01-06", "-1@2027-01-17"]);
     expect(of(b).map((x) => x.split("@")[0])).toEqual(["30", "14", "7", "3", "1", "0", "-1"]);
     expect(of(c)).toEqual(["45@2026-12-02", "-1@2027-01-17"]);
+  });
+
+  it("an undone roll (the replacement reached nobody) gives the old key back at most creation + maximum", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const old = await f.services.keys.create(admin, { name: "to-roll", role: "Viewer", ...day("2027-06-01") });
+    const rolled = await f.services.keys.roll(admin, old.key.id, { graceHours: 1, ...day("2027-06-02") }, { pendingDelivery: true });
+    await f.services.policies.update(admin, { maxLifetimeDays: { service: 10 } });
+    const discarded = await f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed");
+    expect(discarded).toMatchObject({ discarded: true, revertedRoll: { revived: true } });
+    const row = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: old.key.id } });
+    expect(row.expiresAt.toISOString()).toBe(endOfDayIn("2026-12-07", "Europe/Paris").toISOString());
   });
 
   it.runIf(kind === "postgres")(
