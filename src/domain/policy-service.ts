@@ -121,13 +121,15 @@ export class PolicyService {
       if (!sameDays(before.reminderDays, next.reminderDays)) await tx.policies.replanReminders(actor.workspaceId, now);
       const stricterKinds = kinds.filter((k) => stricter(before.maxLifetimeDays[k], next.maxLifetimeDays[k]));
       const applied = input.applyMaxLifetimeToExisting === true;
-      const beyond = applied ? await this.shorten(tx, actor, policy, now) : { ...(await this.countBeyond(tx, actor.workspaceId, policy, now)), ids: [] };
+      const beyond = applied ? await this.shorten(tx, actor, policy, now) : null;
       return {
-        result: { policy, stricterKinds, beyondMaximum: { shortened: beyond.shortened, stoppedNow: beyond.stoppedNow }, applied },
-        shortenedIds: beyond.ids,
+        result: { policy, stricterKinds, beyondMaximum: { shortened: beyond?.shortened ?? 0, stoppedNow: beyond?.stoppedNow ?? 0 }, applied },
+        shortenedIds: beyond?.ids ?? [],
       };
     });
     this.evictKeys(shortenedIds);
+    // Counted after the commit, not under the policy's lock: a walk over every key must not hold up creates.
+    if (!result.applied) result.beyondMaximum = await this.countBeyond(this.ctx.store, actor.workspaceId, result.policy, now);
     return result;
   }
 
