@@ -1,9 +1,8 @@
 import type { WebClient } from "@slack/web-api";
-import { noticeModal } from "../views/notices.ts";
 import { parsePolicyModal, policyModal, policySavedModal } from "../views/policy-modal.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { forms } from "./forms.ts";
-import { callerOfRequest, openForm, pressListener, tellFailure, type ButtonArgs } from "./listener-support.ts";
+import { callerOfRequest, openForm, pressListener, tell, tellFailure, type ButtonArgs } from "./listener-support.ts";
 import { invalidForm, submissionListener } from "./submission.ts";
 
 /** `/keys policy`: the form, for holders of policy.edit; anyone else reads why not in its place. */
@@ -37,14 +36,14 @@ export const policySubmission = submissionListener(forms.policy, async (deps, ar
 
 /** "Shorten N keys" (after its confirm dialog): applies the maximum to existing keys, and says what it did in the same modal. */
 export const applyMaxLifetimeButton = pressListener(async (deps, args: ButtonArgs) => {
-  const viewId = args.body.view?.id;
-  const reply = { client: args.client, viewId, triggerId: args.body.trigger_id };
+  // The button lives in the saved-policy modal: answered in place there; pressed anywhere else (a forged press), in a modal of its own.
+  const inModal = args.body.view?.type === "modal";
+  const reply = inModal ? { client: args.client, viewId: args.body.view!.id } : { client: args.client, triggerId: args.body.trigger_id };
   try {
     const { actor } = await callerOfRequest(deps, args);
     const done = await deps.services.policies.applyMaxLifetime(actor);
     const stopped = done.stoppedNow > 0 ? ` ${done.stoppedNow} of them stopped working at once.` : "";
-    const text = `Shortened ${done.shortened} key${done.shortened === 1 ? "" : "s"} to the maximum lifetime.${stopped}`;
-    if (viewId) await args.client.views.update({ view_id: viewId, view: noticeModal("Keys shortened", text) });
+    await tell(deps, reply, `Shortened ${done.shortened} key${done.shortened === 1 ? "" : "s"} to the maximum lifetime.${stopped}`);
   } catch (error) {
     await tellFailure(deps, reply, error);
   }
