@@ -8,6 +8,7 @@ export const permissions = [
   "integrations.secrets.read",
   "roles.edit",
   "audit.view",
+  "policy.edit",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -21,6 +22,7 @@ export const permissionLabels: Record<Permission, string> = {
   "integrations.secrets.read": "Read integration secrets",
   "roles.edit": "Manage roles",
   "audit.view": "View the audit log",
+  "policy.edit": "Edit the workspace policy",
 };
 
 export function isPermission(value: string): value is Permission {

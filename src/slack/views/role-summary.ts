@@ -33,4 +33,5 @@ export const permissionHints: Record<Permission, string> = {
   "integrations.secrets.read": "Read integration secrets back over the REST API",
   "roles.edit": "Create custom roles and assign roles to people",
   "audit.view": "Read the audit log",
+  "policy.edit": "Edit the workspace policy; set the key approvals channel",
 };
