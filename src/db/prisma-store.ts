@@ -4,6 +4,7 @@ import { isDatabaseUnreachable } from "./database-errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
+import { PrismaKeyRequestRepository } from "./prisma-key-request-repository.ts";
 import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
@@ -23,6 +24,7 @@ function repositoriesOver(db: Db): Repositories {
     integrations: translated(new PrismaIntegrationRepository(db)),
     installation: translated(new PrismaInstallationRepository(db)),
     slackInstalls: translated(new PrismaSlackInstallRepository(db)),
+    keyRequests: translated(new PrismaKeyRequestRepository(db)),
   };
 }
 

@@ -28,6 +28,12 @@ export const auditActions = [
   "integration.delete",
   "integration.reveal",
   "integration.snooze",
+  "key_request.create",
+  "key_request.approve",
+  "key_request.deny",
+  "key_request.expire",
+  "key_request.undelivered",
+  "workspace.set_approvals_channel",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -12,7 +12,7 @@ import type { NewApiKey, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { newId } from "./runtime.ts";
 import { createKeyInputSchema, type CreateKeyInput } from "./schemas.ts";
-import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, KeyRequest, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /** A key just issued, with its secret. */
@@ -128,4 +128,45 @@ export function expiryOfCreate(input: z.output<typeof createKeyInputSchema>, now
     throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
   }
   return expiresAt;
+}
+
+/** The request an approval turns into a key: what was asked for, by whom. */
+export type ApprovedRequest = Pick<KeyRequest, "id" | "workspaceId" | "name" | "description" | "kind" | "expiresAt" | "expiryTimeZone" | "requestedBy">;
+
+/**
+ * An approved request's key, inside the approval's transaction (src/domain/key-request-service.ts),
+ * so that the decision and the key commit together or not at all. The key is the requester's
+ * (createdBy), pending until its secret reached them (rule 4); the approver must hold every
+ * permission of its role (rule 2). The secret was minted (and its hash remembered) before the transaction.
+ */
+export async function createApprovedKey(
+  s: KeyChangeSupport,
+  tx: Repositories,
+  approver: Actor,
+  request: ApprovedRequest,
+  role: Role,
+  minted: { secret: string; hash: string },
+): Promise<ApiKey> {
+  const { ctx } = s;
+  const now = ctx.clock.now();
+  requireHeld(approver, role);
+  await requireUniqueName(ctx, tx, request.workspaceId, request.name);
+  if (request.expiresAt.getTime() <= now.getTime()) {
+    throw new DomainError("expiry_in_past", "The expiry asked for has passed meanwhile; deny the request and ask for a new one.");
+  }
+  // policy: checked here at approval (lead wires it)
+  const expiry = { expiresAt: request.expiresAt, timeZone: request.expiryTimeZone };
+  const fields = { workspaceId: request.workspaceId, name: request.name, description: request.description, kind: request.kind, roleId: role.id };
+  const key = await tx.apiKeys.create(newKeyRow(ctx, minted, { ...fields, createdBy: request.requestedBy }, expiry, now, true));
+  const details = {
+    role: role.name,
+    kind: key.kind,
+    expiresAt: request.expiresAt.toISOString(),
+    requestedBy: request.requestedBy,
+    approvedBy: approver.userId,
+    requestId: request.id,
+  };
+  await recordAudit(ctx, tx, approver, "api_key.create", { type: "api_key", id: key.id, name: key.name }, details);
+  await tx.apiKeys.announceChange(key.id);
+  return key;
 }

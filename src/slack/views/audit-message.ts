@@ -39,6 +39,12 @@ export const auditVerbs: Record<AuditAction, string> = {
   "integration.delete": "deleted",
   "integration.reveal": "revealed the secret of",
   "integration.snooze": "snoozed the reminders of",
+  "key_request.create": "asked for key",
+  "key_request.approve": "approved the request for key",
+  "key_request.deny": "denied the request for key",
+  "key_request.expire": "let expire the request for key",
+  "key_request.undelivered": "could not deliver the approved key",
+  "workspace.set_approvals_channel": "set the approvals channel of",
 };
 
 /** How a name is shown: bold in blocks, plain (escaped) in the top-level text. */
