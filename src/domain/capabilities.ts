@@ -12,6 +12,10 @@ export interface Capabilities {
   viewAudit: boolean;
   viewIntegrations: boolean;
   editIntegrations: boolean;
+  /** Anyone of the workspace may ask for a key (`/keys request`); not a person of another organisation. */
+  requestKeys: boolean;
+  /** Set the approvals channel (`/keys approvals #channel`): policy.edit, Admins. */
+  setApprovals: boolean;
 }
 
 export function capabilitiesOf(actor: Actor): Capabilities {
@@ -27,6 +31,8 @@ export function capabilitiesOf(actor: Actor): Capabilities {
     viewAudit: has("audit.view"),
     viewIntegrations: has("integrations.view"),
     editIntegrations: has("integrations.edit"),
+    requestKeys: !actor.outsider,
+    setApprovals: has("policy.edit"),
   };
 }
 

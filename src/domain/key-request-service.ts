@@ -21,8 +21,9 @@ import {
 import type { Actor, KeyRequest, Page, PostedMessage, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
-/** A request left undecided this long expires. */
-export const requestLifetimeMs = 7 * 24 * 3600_000;
+/** A request left undecided this many days expires (a rule of its own, not the roll's grace limit). */
+export const requestLifetimeDays = 7;
+const requestLifetimeMs = requestLifetimeDays * 86_400_000;
 /** How many Admins a request is put to by DM when the workspace has no approvals channel. */
 const adminsAsked = 20;
 
@@ -108,14 +109,18 @@ export class KeyRequestService {
 
   /** Where this workspace's requests are put: the approvals channel, else the Admins keyward knows of (never the requester). */
   async approvalRoute(request: Pick<KeyRequest, "workspaceId" | "requestedBy">): Promise<ApprovalRoute> {
+    const channel = await this.ctx.store.workspaces.approvalsChannel(request.workspaceId);
+    return channel ? { channel } : { admins: await this.adminsFor(request) };
+  }
+
+  /** The Admins keyward knows of (KEYWARD_ADMINS, those assigned Admin, Slack owners and admins seen), never the requester. */
+  async adminsFor(request: Pick<KeyRequest, "workspaceId" | "requestedBy">): Promise<string[]> {
     const { store } = this.ctx;
-    const channel = await store.workspaces.approvalsChannel(request.workspaceId);
-    if (channel) return { channel };
     const admin = await store.roles.findBuiltIn(request.workspaceId, "admin");
     const assigned = admin ? await store.roles.holdersOf(request.workspaceId, admin.id, adminsAsked) : [];
     const seen = await store.members.workspaceAdmins(request.workspaceId, adminsAsked);
     const all = [...[...this.ctx.adminUserIds].sort(), ...assigned, ...seen].filter((id) => id !== request.requestedBy);
-    return { admins: [...new Set(all)].slice(0, adminsAsked) };
+    return [...new Set(all)].slice(0, adminsAsked);
   }
 
   /** The messages that put the request to approvers, so they can be updated once it is decided. */

@@ -10,6 +10,7 @@
 //   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
 //   wire/reminder-values.ts  the buttons of reminder messages
 //   wire/config-values.ts    the buttons that act on one integration configuration
+//   wire/request-values.ts   Approve and Deny on a key request's message
 // A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
 // come back in its state, read by the form's own parser in views/ against the domain's schemas.
 export const slashCommand = "/keys";
@@ -24,6 +25,8 @@ export const callbackIds = {
   addIntegration: "keyward.integration.add",
   rotateIntegration: "keyward.integration.rotate",
   integrationChannel: "keyward.integration.channel",
+  requestKey: "keyward.request.create",
+  denyRequest: "keyward.request.deny",
 } as const;
 
 export const actionIds = {
@@ -56,6 +59,9 @@ export const actionIds = {
   /** On reminder messages; values: wire/reminder-values.ts. */
   rotateFromReminder: "keyward.reminder.rotate",
   snoozeReminder: "keyward.reminder.snooze",
+  /** On a key request's message; values: wire/request-values.ts. */
+  approveRequest: "keyward.request.approve",
+  denyRequest: "keyward.request.open_deny",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */
@@ -74,6 +80,7 @@ export const inputBlockIds = {
   secret: "secret",
   isDefault: "is_default",
   channel: "channel",
+  reason: "reason",
 } as const;
 
 export const inputActionId = "value";

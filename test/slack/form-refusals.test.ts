@@ -11,6 +11,7 @@ import { addIntegrationModal, parseAddIntegrationModal } from "../../src/slack/v
 import { createKeyModal, parseCreateKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
+import { denyRequestModal, keyRequestModal, parseDenyRequestModal, parseKeyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { noticeModal } from "../../src/slack/views/notices.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../../src/slack/views/role-modals.ts";
 import { parseRollKeyModal, rollKeyModal } from "../../src/slack/views/roll-key-modal.ts";
@@ -62,6 +63,14 @@ const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () =>
     parseEmpty: () => parseRotateIntegrationModal({}, "UTC"),
   },
   integrationChannel: { view: integrationChannelModal({ ...config, privateMetadata: "{}" } as never), parseEmpty: () => parseIntegrationChannelModal({}) },
+  requestKey: {
+    view: keyRequestModal({ roles: [{ id: "r1", name: "Viewer" }], defaultDay: "2027-02-25", timeZone: "UTC", privateMetadata: "{}" }),
+    parseEmpty: () => parseKeyRequestModal({}, "UTC"),
+  },
+  denyRequest: {
+    view: denyRequestModal({ keyName: "n", requestedBy: "U1", privateMetadata: "{}" }),
+    parseEmpty: () => parseDenyRequestModal({}),
+  },
 };
 
 /**
@@ -78,6 +87,7 @@ const domainFields = [
   "expiresAt",
   "timeZone",
   "graceUntil",
+  "reason",
   "graceHours",
   "permissions",
   "permissions.0",

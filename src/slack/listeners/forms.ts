@@ -20,4 +20,6 @@ export const forms = {
   addIntegration: { refusedTitle: "Not added" },
   rotateIntegration: { refusedTitle: "Not rotated" },
   integrationChannel: { refusedTitle: "Not saved" },
+  requestKey: { refusedTitle: "Not requested" },
+  denyRequest: { refusedTitle: "Not denied" },
 } as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;
