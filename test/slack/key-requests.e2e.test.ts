@@ -306,6 +306,21 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     expect(app.fake.callsSince(since).filter((c) => secretIn(c) && c.response.ok)).toEqual([]);
   });
 
+  it("keeps a decision whose message update Slack refused for a passing reason, and rewrites the message on the next pass", async () => {
+    const { mark } = await requestThroughSlack(nobody, { role: "Viewer", name: "flaky-bot" });
+    const [message] = postedRequests(mark);
+    // 500s for the update and both of the client's retries.
+    app.fake.failNext("chat.update", { status: 500, times: 3 });
+    const answer = textOf((await answerTo(app, press(admin, message!))).body);
+    await app.idle();
+    expect(answer).toContain("Approved");
+    expect(await app.keyward.db.prisma.keyRequest.findFirstOrThrow({ where: { name: "flaky-bot" } })).toMatchObject({ status: "approved", messagesStale: true });
+    expect(textOf(app.fake.getMessage(message!.channel, message!.ts))).toContain("keyward.request.approve");
+    await app.keyward.keyRequestPass();
+    expect(textOf(app.fake.getMessage(message!.channel, message!.ts))).toContain(`Approved by <@${admin}>`);
+    expect((await app.keyward.db.prisma.keyRequest.findFirstOrThrow({ where: { name: "flaky-bot" } })).messagesStale).toBe(false);
+  });
+
   it("sent Slack no key id and a top-level text with every message", () => {
     expectNoRawKeyIds(app);
     expectEveryMessageHasText(app);
