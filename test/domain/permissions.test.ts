@@ -10,7 +10,7 @@ import {
 } from "../../src/domain/permissions.ts";
 
 describe("permissions and built-in roles", () => {
-  it("knows the eight capabilities of SPEC 'Concepts', each with a label for people", () => {
+  it("knows the nine capabilities of SPEC 'Concepts', each with a label for people", () => {
     expect(permissions).toEqual([
       "api_keys.view",
       "api_keys.edit",
@@ -20,6 +20,7 @@ describe("permissions and built-in roles", () => {
       "integrations.secrets.read",
       "roles.edit",
       "audit.view",
+      "policy.edit",
     ]);
     expect(permissionLabels).toEqual({
       "api_keys.view": "View API keys",
@@ -30,6 +31,7 @@ describe("permissions and built-in roles", () => {
       "integrations.secrets.read": "Read integration secrets",
       "roles.edit": "Manage roles",
       "audit.view": "View the audit log",
+      "policy.edit": "Edit the workspace policy",
     });
   });
 

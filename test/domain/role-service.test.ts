@@ -37,6 +37,7 @@ describe.each(databaseKinds())("roles and access on %s", (kind) => {
         "integrations.secrets.read",
         "integrations.view",
         "personal_tokens.edit",
+        "policy.edit",
         "roles.edit",
       ],
     });

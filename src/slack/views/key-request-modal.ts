@@ -50,12 +50,19 @@ export function keyRequestModal(view: KeyRequestModalView): ModalView {
       optional: true,
       label: plain("Description"),
       hint: plain("Who uses the key and where it is stored."),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: descriptionMax },
+      element: {
+        type: "plain_text_input",
+        action_id: inputActionId,
+        multiline: true,
+        max_length: descriptionMax,
+        placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"),
+      },
     },
     {
       type: "input",
       block_id: b.kind,
       label: plain("Kind"),
+      hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
       element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
     },
     {
@@ -70,7 +77,13 @@ export function keyRequestModal(view: KeyRequestModalView): ModalView {
       block_id: b.reason,
       label: plain("Reason"),
       hint: plain("What the key is for and why you need it: the approvers read this."),
-      element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: reasonMax },
+      element: {
+        type: "plain_text_input",
+        action_id: inputActionId,
+        multiline: true,
+        max_length: reasonMax,
+        placeholder: plain("The nightly export job needs to read keys"),
+      },
     },
   ];
   return {
@@ -116,7 +129,14 @@ export function denyRequestModal(view: { keyName: string; requestedBy: string; p
         type: "input",
         block_id: b.reason,
         label: plain("Reason"),
-        element: { type: "plain_text_input", action_id: inputActionId, multiline: true, max_length: reasonMax },
+        hint: plain("The requester reads this, so say what they could ask for instead."),
+        element: {
+          type: "plain_text_input",
+          action_id: inputActionId,
+          multiline: true,
+          max_length: reasonMax,
+          placeholder: plain("Use the shared read-only key"),
+        },
       },
     ],
   };
