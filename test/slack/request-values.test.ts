@@ -11,6 +11,11 @@ describe("key request wire formats", () => {
     expect(decodeRequestValue(encodeRequestValue(id))).toBe(id);
     for (const bad of [undefined, null, "", id, "req.", "req.nope", `apikey.${id}`, `req.${id} `]) expect(decodeRequestValue(bad)).toBeNull();
     fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (value) => {
+        const decoded = decodeRequestValue(value);
+        expect(decoded === null || value === `req.${decoded}`).toBe(true);
+      }),
+    );
       fc.property(fc.string({ maxLength: 80 }), (value) =>
         expect([null, id].includes(decodeRequestValue(value)) || decodeRequestValue(value)!.length === 36).toBe(true),
       ),
