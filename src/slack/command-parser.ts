@@ -14,8 +14,15 @@ export type KeysCommand =
   | { kind: "integrations"; command: IntegrationsCommand }
   | { kind: "request" }
   /** `set` absent: show the approvals channel; a channel id, `here` (where typed) or null (`off`: DMs to Admins). */
-  | { kind: "approvals"; set?: { channel: string } | { here: true } | { off: true } }
+  | { kind: "approvals"; set?: ApprovalsTarget }
   | { kind: "usage"; problem: string };
+
+/**
+ * Where `/keys approvals` puts requests: a channel id (from a channel link or typed), `here` (where
+ * typed), a plain `#name` (the manifest does not escape channels, so a name typed by hand arrives as
+ * text: only the channel typed in can be matched to it), or `off` (DMs to Admins).
+ */
+export type ApprovalsTarget = { channel: string } | { here: true } | { channelName: string } | { off: true };
 
 /** `/keys integrations …`: the integration and alias are checked by the domain, not here. */
 export type IntegrationsCommand =
@@ -90,14 +97,15 @@ export function parseKeysCommand(text: string): KeysCommand {
   }
 }
 
-const approvalsUsage =
-  "`approvals` takes a channel: `#channel` chosen from Slack's list (so it arrives as a link), a channel id, `here` for this channel, or `off` to ask Admins by DM.";
+const approvalsUsage = "`approvals` takes a channel: `#channel`, a channel id, `here` for this channel, or `off` to ask Admins by DM.";
 
-/** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `here` or `off`. */
-function parseApprovalsTarget(word: string): { channel: string } | { here: true } | { off: true } | null {
+/** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `#name`, `here` or `off`. */
+function parseApprovalsTarget(word: string): ApprovalsTarget | null {
   const lower = word.toLowerCase();
   if (lower === "here") return { here: true };
   if (lower === "off" || lower === "none") return { off: true };
+  const name = /^#([a-z0-9][a-z0-9._-]{0,79})$/.exec(lower)?.[1];
+  if (name) return { channelName: name };
   const id = /^<#([^|>]{1,40})(?:\|[^>]{0,80})?>$/.exec(word)?.[1] ?? word;
   return id.length <= 40 && slackChannelIdPattern.test(id) && /^\w+$/.test(id) ? { channel: id } : null;
 }

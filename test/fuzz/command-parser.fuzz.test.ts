@@ -104,6 +104,7 @@ function checkParsed(input: string, parsed: KeysCommand): void {
     case "approvals": {
       const set = parsed.set;
       if (set && "channel" in set) expect(set.channel).toMatch(/^[CG][A-Z0-9]{2,39}$/);
+      if (set && "channelName" in set) expect(set.channelName).toMatch(/^[a-z0-9][a-z0-9._-]{0,79}$/);
       break;
     }
     case "usage":
@@ -192,7 +193,8 @@ describe("/keys approvals", () => {
     expect(parseKeysCommand("APPROVALS C0APPROVE")).toEqual({ kind: "approvals", set: { channel: "C0APPROVE" } });
     expect(parseKeysCommand("approvals here")).toEqual({ kind: "approvals", set: { here: true } });
     expect(parseKeysCommand("approvals off")).toEqual({ kind: "approvals", set: { off: true } });
-    for (const bad of ["approvals #approvals", "approvals <#D0DM>", "approvals <@U123>", "approvals C0A C0B", "approvals c0approve"]) {
+    expect(parseKeysCommand("approvals #Approvals")).toEqual({ kind: "approvals", set: { channelName: "approvals" } });
+    for (const bad of ["approvals #", "approvals <#D0DM>", "approvals <@U123>", "approvals C0A C0B", "approvals c0approve"]) {
       expect(parseKeysCommand(bad).kind).toBe("usage");
     }
     expect(parseKeysCommand("request")).toEqual({ kind: "request" });

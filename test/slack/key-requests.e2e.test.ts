@@ -107,6 +107,11 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     expect(textOf(set.body)).toContain(`<#${approvals}>`);
     const shown = await answerTo(app, app.driver.command({ userId: nobody, text: "approvals", channelId }));
     expect(textOf(shown.body)).toContain(`<#${approvals}>`);
+    // A #name typed by hand arrives as text: only the channel typed in can be matched to it.
+    const elsewhere = await answerTo(app, app.driver.command({ userId: admin, text: "approvals #somewhere-else", channelId }));
+    expect(textOf(elsewhere.body)).toContain("cannot look channels up by name");
+    const byName = await answerTo(app, app.driver.command({ userId: admin, text: `approvals #${approvals.toLowerCase()}`, channelId: approvals }));
+    expect(textOf(byName.body)).toContain(`<#${approvals}>`);
     const events = await app.keyward.db.prisma.auditEvent.findMany({ where: { action: "workspace.set_approvals_channel" } });
     expect(events).toHaveLength(1);
     expect(events[0]!.details).toMatchObject({ channel: approvals, previous: null });
@@ -159,9 +164,13 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     );
 
     // Over REST: the request and its decision.
-    const res = await fetch(`${app.keyward.url}/api/v1/key-requests?status=approved`, { headers: { authorization: `Bearer ${restKey}` } });
+    const rest = (query: string) => fetch(`${app.keyward.url}/api/v1/key-requests${query}`, { headers: { authorization: `Bearer ${restKey}` } });
+    expect((await rest("?status=granted")).status).toBe(422);
+    const res = await rest("?status=approved&limit=1");
     expect(res.status).toBe(200);
     const page = (await res.json()) as { data: Json[]; nextCursor: string | null };
+    expect(page.data).toHaveLength(1);
+    expect(page.nextCursor).toBeNull();
     expect(page.data.find((r) => r.name === "deploy-robot")).toMatchObject({
       role: { name: "Manager" },
       requestedBy: nobody,
@@ -314,7 +323,10 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     const answer = textOf((await answerTo(app, press(admin, message!))).body);
     await app.idle();
     expect(answer).toContain("Approved");
-    expect(await app.keyward.db.prisma.keyRequest.findFirstOrThrow({ where: { name: "flaky-bot" } })).toMatchObject({ status: "approved", messagesStale: true });
+    expect(await app.keyward.db.prisma.keyRequest.findFirstOrThrow({ where: { name: "flaky-bot" } })).toMatchObject({
+      status: "approved",
+      messagesStale: true,
+    });
     expect(textOf(app.fake.getMessage(message!.channel, message!.ts))).toContain("keyward.request.approve");
     await app.keyward.keyRequestPass();
     expect(textOf(app.fake.getMessage(message!.channel, message!.ts))).toContain(`Approved by <@${admin}>`);

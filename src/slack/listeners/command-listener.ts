@@ -52,7 +52,11 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
     case "request":
       return openKeyRequestForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id });
     case "approvals":
-      return runApprovalsCommand(r.deps, { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id }, parsed.set);
+      return runApprovalsCommand(
+        r.deps,
+        { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
+        parsed.set,
+      );
     case "edit":
       return openEditKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref });
     case "roll":

@@ -3,6 +3,7 @@ import { dayAfter } from "../../domain/expiry.ts";
 import { AlreadyDecided } from "../../domain/key-request-service.ts";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import type { Actor, KeyRequest } from "../../domain/types.ts";
+import type { ApprovalsTarget } from "../command-parser.ts";
 import { putToApprovers, tellRequester, updateRequestMessages, type PutTo } from "../key-request-messages.ts";
 import { deliverOrUndo } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
@@ -176,8 +177,8 @@ export const denyRequestSubmission = submissionListener(forms.denyRequest, async
 /** `/keys approvals [#channel|here|off]`: shows, or (Admins) sets, where requests are put to approvers. */
 export async function runApprovalsCommand(
   deps: SlackDeps,
-  r: { client: WebClient; respond: NonNullable<Reply["respond"]>; workspaceId: string; userId: string; channelId?: string },
-  set: { channel: string } | { here: true } | { off: true } | undefined,
+  r: { client: WebClient; respond: NonNullable<Reply["respond"]>; workspaceId: string; userId: string; channelId?: string; channelName?: string },
+  set: ApprovalsTarget | undefined,
 ): Promise<void> {
   const { actor } = await callerOf(deps, r.client, r.workspaceId, r.userId);
   const reply: Reply = { client: r.client, respond: r.respond };
@@ -188,9 +189,17 @@ export async function runApprovalsCommand(
       : "There is no approvals channel: key requests go by DM to the keyward Admins. An Admin sets one with `/keys approvals #channel`.";
     return tell(deps, reply, text, { formatted: true });
   }
-  const here = "here" in set ? r.channelId : undefined;
-  if ("here" in set && !(here && slackChannelIdPattern.test(here)))
-    return tell(deps, reply, "`here` means a channel; this is not one. Name the channel: `/keys approvals #channel`.");
+  // A plain #name can only be told from the channel typed in (keyward may not list channels).
+  const typedHere = "here" in set || ("channelName" in set && set.channelName === r.channelName?.toLowerCase());
+  if ("channelName" in set && !typedHere)
+    return tell(
+      deps,
+      reply,
+      "keyward cannot look channels up by name: type `/keys approvals here` in that channel, or choose the channel from Slack's list as you type `#`.",
+    );
+  const here = typedHere ? r.channelId : undefined;
+  if (typedHere && !(here && slackChannelIdPattern.test(here)))
+    return tell(deps, reply, "This is not a channel. Name the channel: `/keys approvals #channel`.");
   const channel = "off" in set ? null : "channel" in set ? set.channel : here!;
   await deps.services.keyRequests.setApprovalsChannel(actor, channel);
   const text = channel
