@@ -27,7 +27,7 @@ export async function putToApprovers(deps: Deps, client: WebClient, request: Key
     try {
       const posted = await client.chat.postMessage({ channel: route.channel, ...message });
       if (posted.ts && posted.channel) {
-        await deps.services.keyRequests.recordMessages(request.workspaceId, request.id, [{ channel: posted.channel, ts: posted.ts }]);
+        await recorded(deps, client, request, [{ channel: posted.channel, ts: posted.ts }]);
         return { route: "channel", channel: route.channel };
       }
     } catch (error) {
@@ -51,8 +51,15 @@ export async function putToApprovers(deps: Deps, client: WebClient, request: Key
       deps.logger.warn({ slackError: slackError(error) }, "could not put a key request to an Admin by DM");
     }
   }
-  if (posted.length > 0) await deps.services.keyRequests.recordMessages(request.workspaceId, request.id, posted);
+  if (posted.length > 0) await recorded(deps, client, request, posted);
   return reached.length > 0 ? { route: "dm", admins: reached } : { route: "nobody" };
+}
+
+/** Records the messages; a decision that came meanwhile (a click on the first DM while the others went out) is applied to them all. */
+async function recorded(deps: Deps, client: WebClient, request: KeyRequest, messages: PostedMessage[]): Promise<void> {
+  await deps.services.keyRequests.recordMessages(request.workspaceId, request.id, messages);
+  const now = await deps.services.keyRequests.get(request, request.id);
+  if (now.status !== "pending") await updateRequestMessages(deps, client, now);
 }
 
 /** Codes for which another try later may work; anything else (the message was deleted) will not. */
@@ -67,11 +74,13 @@ const passing = new Set([
 ]);
 
 /**
- * Rewrites every message of the request with what became of it. The decision is already in the
- * database: when Slack refuses for a passing reason (429, 5xx, a timeout), the request is marked
- * stale and the next expiry pass rewrites its messages again; a message gone for good is left.
+ * Rewrites every message of the request with what became of it, read afresh: a message recorded
+ * since the caller looked, and the request's latest state, both count. The decision is already in
+ * the database: when Slack refuses for a passing reason (429, 5xx, a timeout), the request is marked
+ * stale and the next key-request pass rewrites its messages again; a message gone for good is left.
  */
-export async function updateRequestMessages(deps: Deps, client: WebClient, request: KeyRequest): Promise<boolean> {
+export async function updateRequestMessages(deps: Deps, client: WebClient, which: Pick<KeyRequest, "workspaceId" | "id">): Promise<boolean> {
+  const request = await deps.services.keyRequests.get(which, which.id);
   const message = keyRequestMessage(request);
   let stale = false;
   for (const posted of request.messages) {

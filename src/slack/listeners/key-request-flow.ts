@@ -94,8 +94,7 @@ export const approveRequestButton = pressListener(async (deps, press: ButtonArgs
     );
     if (outcome.state === "undelivered") {
       await deps.services.keyRequests.markUndelivered(actor, request);
-      const undelivered = { ...request, status: "undelivered" as const };
-      await updateRequestMessages(deps, press.client, undelivered);
+      await updateRequestMessages(deps, press.client, request);
       await tellRequester(
         deps,
         press.client,
