@@ -59,7 +59,7 @@ export function keyRequestMessage(r: KeyRequestView): { text: string; blocks: Kn
         ],
       },
     );
-  const text = `${outcome ? `${r.status === "pending" ? "" : `[${r.status}] `}` : ""}Key request from ${mention(r.requestedBy)}: ${escapeMrkdwn(r.name)} (${escapeMrkdwn(r.roleName)}, ${r.kind})`;
+  const text = `${r.status === "pending" ? "" : `[${r.status}] `}Key request from ${mention(r.requestedBy)}: ${escapeMrkdwn(r.name)} (${escapeMrkdwn(r.roleName)}, ${r.kind})`;
   return { text, blocks };
 }
 
