@@ -3,6 +3,7 @@ import type { DomainServices } from "../domain/index.ts";
 import {
   addConfigInputSchema,
   createKeyInputSchema,
+  keyRequestPageInputSchema,
   pageInputSchema,
   rollKeyInputSchema,
   updateConfigInputSchema,
@@ -11,9 +12,10 @@ import {
 } from "../domain/schemas.ts";
 import type { WorkspacePolicy } from "../domain/policy-rules.ts";
 import type { IntegrationConfig } from "../domain/integration-types.ts";
-import type { ApiKey, Role } from "../domain/types.ts";
+import type { ApiKey, KeyRequest, Role } from "../domain/types.ts";
 import {
   apiKeyPageSchema,
+  keyRequestPageSchema,
   configPageSchema,
   integrationConfigSchema,
   resolveQuerySchema,
@@ -44,6 +46,25 @@ function apiKeyDto(key: ApiKey): z.output<typeof apiKeySchema> {
     createdAt: key.createdAt.toISOString(),
     expiresAt: key.expiresAt.toISOString(),
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+function keyRequestDto(r: KeyRequest) {
+  return {
+    id: r.id,
+    role: { id: r.roleId, name: r.roleName },
+    name: r.name,
+    description: r.description,
+    kind: r.kind,
+    expiresAt: r.expiresAt.toISOString(),
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    status: r.status,
+    decidedBy: r.decidedBy,
+    decidedAt: r.decidedAt?.toISOString() ?? null,
+    denyReason: r.denyReason,
+    keyId: r.keyId,
+    createdAt: r.createdAt.toISOString(),
   };
 }
 
@@ -143,6 +164,17 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
       async handle(req) {
         const rolled = await services.keys.roll(req.actor, req.params.id, req.body ?? {});
         return { status: 201, body: { ...apiKeyDto(rolled.key), secret: rolled.secret, previous: apiKeyDto(rolled.previous) } };
+      },
+    }),
+    authenticatedRoute({
+      method: "GET",
+      path: "/key-requests",
+      summary: "Key requests and their decisions (cursor pagination; optionally of one status)",
+      query: domainChecked(keyRequestPageInputSchema),
+      responses: { 200: { description: "A page of key requests", schema: keyRequestPageSchema } },
+      async handle(req) {
+        const page = await services.keyRequests.list(req.actor, req.query);
+        return { status: 200, body: { data: page.data.map(keyRequestDto), nextCursor: page.nextCursor } };
       },
     }),
     authenticatedRoute({

@@ -1,6 +1,7 @@
 // What the REST API answers: the response half of the OpenAPI document, and the tests' contract.
 import { z } from "zod";
 import { permissions } from "../domain/permissions.ts";
+import { keyRequestStatuses } from "../domain/schemas.ts";
 
 const instant = z.iso.datetime({ offset: true });
 
@@ -28,6 +29,31 @@ export const apiKeyPageSchema = z
   .object({ data: z.array(apiKeySchema), nextCursor: z.string().nullable() })
   .strict()
   .meta({ id: "ApiKeyPage" });
+
+export const keyRequestSchema = z
+  .object({
+    id: z.string(),
+    role: z.object({ id: z.string(), name: z.string() }).strict(),
+    name: z.string(),
+    description: z.string(),
+    kind: z.enum(["service", "personal"]),
+    expiresAt: instant,
+    reason: z.string(),
+    requestedBy: z.string(),
+    status: z.enum(keyRequestStatuses),
+    decidedBy: z.string().nullable(),
+    decidedAt: instant.nullable(),
+    denyReason: z.string().nullable(),
+    keyId: z.string().nullable(),
+    createdAt: instant,
+  })
+  .strict()
+  .meta({ id: "KeyRequest" });
+
+export const keyRequestPageSchema = z
+  .object({ data: z.array(keyRequestSchema), nextCursor: z.string().nullable() })
+  .strict()
+  .meta({ id: "KeyRequestPage" });
 
 const roleSchema = z
   .object({ id: z.string(), name: z.string(), builtIn: z.boolean(), permissions: z.array(z.enum(permissions)) })

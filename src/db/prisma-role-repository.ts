@@ -34,6 +34,14 @@ export class PrismaWorkspaceRepository implements WorkspaceRepository {
     const rows = await this.db.workspace.findMany({ select: { id: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit });
     return rows.map((r) => r.id);
   }
+
+  async approvalsChannel(workspaceId: string): Promise<string | null> {
+    return (await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { approvalsChannel: true } }))?.approvalsChannel ?? null;
+  }
+
+  async setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void> {
+    await this.db.workspace.updateMany({ where: { id: workspaceId }, data: { approvalsChannel: channel } });
+  }
 }
 
 export class PrismaRoleRepository implements RoleRepository {

@@ -4,6 +4,7 @@ import { isDatabaseUnreachable } from "./database-errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
+import { PrismaKeyRequestRepository } from "./prisma-key-request-repository.ts";
 import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
@@ -25,6 +26,7 @@ function repositoriesOver(db: Db): Repositories {
     installation: translated(new PrismaInstallationRepository(db)),
     slackInstalls: translated(new PrismaSlackInstallRepository(db)),
     policies: translated(new PrismaPolicyRepository(db)),
+    keyRequests: translated(new PrismaKeyRequestRepository(db)),
   };
 }
 

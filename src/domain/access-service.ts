@@ -88,7 +88,10 @@ export class AccessService {
   async actorForUser(workspaceId: string, userId: string, facts: UserFacts, source: Source): Promise<Actor> {
     const role = await this.roleOf(workspaceId, userId, facts);
     await this.rememberFacts(workspaceId, userId, facts);
-    return actorOf(workspaceId, userId, role, source);
+    // Someone Slack could not be asked about counts as of this workspace only if Slack once placed them here.
+    const outsider = facts.foreign === true || (facts.verified === false && !(await this.ctx.store.members.factsOf(workspaceId, userId)).known);
+    const actor = actorOf(workspaceId, userId, role, source);
+    return outsider ? { ...actor, outsider: true } : actor;
   }
 
   /**

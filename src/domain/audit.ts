@@ -30,6 +30,12 @@ export const auditActions = [
   "integration.snooze",
   "policy.update",
   "policy.apply_max_lifetime",
+  "key_request.create",
+  "key_request.approve",
+  "key_request.deny",
+  "key_request.expire",
+  "key_request.undelivered",
+  "workspace.set_approvals_channel",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

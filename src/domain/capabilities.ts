@@ -13,6 +13,10 @@ export interface Capabilities {
   viewIntegrations: boolean;
   editIntegrations: boolean;
   editPolicy: boolean;
+  /** Anyone of the workspace may ask for a key (`/keys request`); not a person of another organisation. */
+  requestKeys: boolean;
+  /** Set the approvals channel (`/keys approvals #channel`): policy.edit, Admins. */
+  setApprovals: boolean;
 }
 
 export function capabilitiesOf(actor: Actor): Capabilities {
@@ -29,6 +33,8 @@ export function capabilitiesOf(actor: Actor): Capabilities {
     viewIntegrations: has("integrations.view"),
     editIntegrations: has("integrations.edit"),
     editPolicy: has("policy.edit"),
+    requestKeys: !actor.outsider,
+    setApprovals: has("policy.edit"),
   };
 }
 

@@ -4,6 +4,7 @@ import type { DomainContext } from "./context.ts";
 import { DirectoryService } from "./directory-service.ts";
 import { IntegrationService } from "./integration-service.ts";
 import { KeyReminderService } from "./key-reminder-service.ts";
+import { KeyRequestService } from "./key-request-service.ts";
 import { KeyService } from "./key-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
@@ -16,6 +17,8 @@ import { SlackInstallService } from "./slack-install-service.ts";
 export interface DomainServices {
   access: AccessService;
   keys: KeyService;
+  /** Key requests: asked for, decided once by an approver, expired after 7 days. */
+  keyRequests: KeyRequestService;
   /** Snooze on API-key reminders. */
   keyReminders: KeyReminderService;
   roles: RoleService;
@@ -41,6 +44,7 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
   return {
     access,
     keys,
+    keyRequests: new KeyRequestService(ctx, keys.support),
     keyReminders: new KeyReminderService(ctx),
     roles: new RoleService(ctx),
     audit: new AuditService(ctx),

@@ -261,8 +261,8 @@ export class KeyService {
     return removed;
   }
 
-  /** What create and roll need from this service (src/domain/new-key.ts, src/domain/key-roll.ts). */
-  private get support(): KeyChangeSupport {
+  /** What create, roll and an approved request need from this service (src/domain/new-key.ts, key-roll.ts, key-request-service.ts). */
+  get support(): KeyChangeSupport {
     return {
       ctx: this.ctx,
       requireEdit: (actor, kind, ownerId) => this.requireEdit(actor, kind, ownerId),

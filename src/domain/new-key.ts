@@ -13,7 +13,7 @@ import type { NewApiKey, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
 import { newId } from "./runtime.ts";
 import { createKeyInputSchema, type CreateKeyInput } from "./schemas.ts";
-import type { Actor, ApiKey, KeyKind, Role } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, KeyRequest, Role } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /** A key just issued, with its secret. */
@@ -140,4 +140,50 @@ export function expiryOfCreate(input: z.output<typeof createKeyInputSchema>, now
     throw new DomainError("expiry_in_past", "The expiry is already past.", { fields: { expiresAt: "Choose a later time." } });
   }
   return expiresAt;
+}
+
+/** The request an approval turns into a key: what was asked for, by whom. */
+export type ApprovedRequest = Pick<KeyRequest, "id" | "workspaceId" | "name" | "description" | "kind" | "expiresAt" | "expiryTimeZone" | "requestedBy">;
+
+/**
+ * An approved request's key, inside the approval's transaction (src/domain/key-request-service.ts),
+ * so that the decision and the key commit together or not at all. The key is the requester's
+ * (createdBy), pending until its secret reached them (rule 4); the approver must hold every
+ * permission of its role (rule 2). The secret was minted (and its hash remembered) before the transaction.
+ */
+export async function createApprovedKey(
+  s: KeyChangeSupport,
+  tx: Repositories,
+  approver: Actor,
+  request: ApprovedRequest,
+  role: Role,
+  minted: { secret: string; hash: string },
+): Promise<ApiKey> {
+  const { ctx } = s;
+  const now = ctx.clock.now();
+  requireHeld(approver, role);
+  await requireUniqueName(ctx, tx, request.workspaceId, request.name);
+  if (request.expiresAt.getTime() <= now.getTime()) {
+    throw new DomainError("expiry_in_past", "The expiry asked for has passed meanwhile; deny the request and ask for a new one.");
+  }
+  const expiry = { expiresAt: request.expiresAt, timeZone: request.expiryTimeZone };
+  // The policy as it is at the approval (rule 14), under its shared lock like a create: the request
+  // is its four eyes, every other limit holds. Lifetime counts from now, when the key comes to be.
+  const policy = await tx.policies.readForKeyChange(request.workspaceId);
+  const candidate = { kind: request.kind, description: request.description, expiresAt: request.expiresAt, expiryTimeZone: expiry.timeZone, now };
+  checkKeyPolicy(policy, role, { ...candidate, expiryField: expiry.timeZone ? "expiresOn" : "expiresAt" }, { approved: true });
+  const fields = { workspaceId: request.workspaceId, name: request.name, description: request.description, kind: request.kind, roleId: role.id };
+  const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+  const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...fields, createdBy: request.requestedBy }, expiry, now, true));
+  const details = {
+    role: role.name,
+    kind: key.kind,
+    expiresAt: request.expiresAt.toISOString(),
+    requestedBy: request.requestedBy,
+    approvedBy: approver.userId,
+    requestId: request.id,
+  };
+  await recordAudit(ctx, tx, approver, "api_key.create", { type: "api_key", id: key.id, name: key.name }, details);
+  await tx.apiKeys.announceChange(key.id);
+  return key;
 }

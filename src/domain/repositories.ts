@@ -15,7 +15,7 @@ import type {
 } from "./reminder-types.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
-import type { ApiKey, AuditEvent, Role, StoredKey } from "./types.ts";
+import type { ApiKey, AuditEvent, KeyRequest, KeyRequestStatus, PostedMessage, Role, StoredKey } from "./types.ts";
 
 /** The workspaces keyward has served. */
 export interface WorkspaceRepository {
@@ -23,6 +23,9 @@ export interface WorkspaceRepository {
   ensure(workspaceId: string, builtIns: Array<{ id: string; key: BuiltInRoleKey; name: string; permissions: Permission[] }>): Promise<void>;
   /** Up to `limit` workspace ids, oldest first. */
   list(limit: number): Promise<string[]>;
+  /** Where key requests are put to approvers (null: by DM to the Admins). */
+  approvalsChannel(workspaceId: string): Promise<string | null>;
+  setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void>;
 }
 
 export interface RoleRepository {
@@ -368,6 +371,34 @@ export interface ReminderRepository {
   unlockMessage(message: { workspaceId: string; channel: string; ts: string }, holder: string): Promise<void>;
 }
 
+/** Key requests. Every decision is a conditional update from `pending`, so of two at once one wins. */
+export interface KeyRequestRepository {
+  create(request: KeyRequest): Promise<KeyRequest>;
+  find(workspaceId: string, id: string): Promise<KeyRequest | null>;
+  /** By id, after `after`; of one status when given. */
+  list(workspaceId: string, page: { after?: string; limit: number; status?: KeyRequestStatus }): Promise<KeyRequest[]>;
+  /**
+   * pending → `to`, only while pending and not lapsed at `at` (approve, deny), or only once lapsed
+   * (expire). False when another decision (or the expiry) came first: nothing changed.
+   */
+  decide(
+    workspaceId: string,
+    id: string,
+    decision: { to: "approved" | "denied" | "expired"; by: string; at: Date; denyReason?: string; lapsed: boolean },
+  ): Promise<boolean>;
+  /** The key an approval made. */
+  setKey(workspaceId: string, id: string, keyId: string): Promise<void>;
+  /** approved → undelivered (the key was removed again); false when not approved. */
+  markUndelivered(workspaceId: string, id: string): Promise<boolean>;
+  addMessages(workspaceId: string, id: string, messages: PostedMessage[]): Promise<void>;
+  /** A chat.update failed for a passing reason (true) or was re-applied (false). */
+  setMessagesStale(workspaceId: string, id: string, stale: boolean): Promise<void>;
+  /** Pending requests, of any workspace, lapsed at `at`. */
+  findLapsed(at: Date, limit: number): Promise<KeyRequest[]>;
+  /** Decided requests whose messages still show them undecided, of any workspace. */
+  findStale(limit: number): Promise<KeyRequest[]>;
+}
+
 export interface Repositories {
   workspaces: WorkspaceRepository;
   roles: RoleRepository;
@@ -378,6 +409,7 @@ export interface Repositories {
   installation: InstallationRepository;
   slackInstalls: SlackInstallRepository;
   policies: PolicyRepository;
+  keyRequests: KeyRequestRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

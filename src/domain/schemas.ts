@@ -213,3 +213,28 @@ export const updatePolicyInputSchema = z
   })
   .strict();
 export type UpdatePolicyInput = z.input<typeof updatePolicyInputSchema>;
+// Key requests.
+export const reasonMax = 500;
+/** Why a key is asked for, or why a request is denied: required, in words, shown to approvers or the requester. */
+const reasonSchema = (missing: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, missing)
+    .max(reasonMax, `Keep it to ${reasonMax} characters or fewer.`)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this rule's purpose
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "It cannot contain control characters.");
+export const requestReasonSchema = reasonSchema("Say what the key is for and why you need it.");
+export const denyReasonSchema = reasonSchema("Say why, so the requester knows what to change.");
+
+export const keyRequestStatuses = ["pending", "approved", "denied", "expired", "undelivered"] as const;
+export const keyRequestPageInputSchema = z
+  .object({
+    cursor: z.string().max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    status: z.enum(keyRequestStatuses).optional(),
+  })
+  .strict();
+export type KeyRequestPageInput = z.input<typeof keyRequestPageInputSchema>;
+
+export const approvalsChannelSchema = z.string().regex(slackChannelIdPattern, "Name a channel: /keys approvals #channel.").nullable();

@@ -67,9 +67,50 @@ export interface Actor {
   readonly source: Source;
   /** Set when a program acts with an API key. */
   readonly keyId?: string;
+  /**
+   * Slack places the person outside this workspace (Slack Connect, another org), or cannot vouch
+   * for someone it never placed here: they hold nothing, and may not even ask for a key.
+   */
+  readonly outsider?: boolean;
 }
 
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
+}
+
+/** pending → approved | denied | expired; approved → undelivered when the secret reached nobody (the key removed again). */
+export type KeyRequestStatus = "pending" | "approved" | "denied" | "expired" | "undelivered";
+
+/** Where a message about a request sits in Slack, so that it can be updated once decided. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+/** A person's request for a key (SPEC "Concepts": decided once, never by the requester). */
+export interface KeyRequest {
+  id: string;
+  workspaceId: string;
+  roleId: string;
+  /** The role's name when asked for (it may be renamed or deleted since). */
+  roleName: string;
+  name: string;
+  description: string;
+  kind: KeyKind;
+  expiresAt: Date;
+  expiryTimeZone: string | null;
+  reason: string;
+  requestedBy: string;
+  /** Where `/keys request` was typed: the secret is delivered there, else in the requester's DM. */
+  channelId: string | null;
+  status: KeyRequestStatus;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  denyReason: string | null;
+  keyId: string | null;
+  messages: PostedMessage[];
+  createdAt: Date;
+  /** A request still pending at this time expires. */
+  lapsesAt: Date;
 }

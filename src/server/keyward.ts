@@ -27,6 +27,7 @@ import { keyCommandHandlers } from "./key-commands.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
+import { keyRequestPass as runKeyRequestPass } from "../slack/key-request-messages.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
 import { createDomainContext } from "./domain-wiring.ts";
 import { createObservability, type Observability } from "./observability.ts";
@@ -60,6 +61,8 @@ export interface Keyward {
   slack: SlackApp | null;
   /** Null without a bot token or OAuth installs: reminders go to Slack. */
   reminders: ReminderService | null;
+  /** One key-request pass now (what the timer beside the reminder passes runs): expires week-old requests, rewrites stale messages; how many expired. */
+  keyRequestPass(): Promise<number>;
   metricsUrl?: string;
   close(): Promise<void>;
 }
@@ -142,6 +145,20 @@ async function startOn(
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock, observed);
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
+  // Key requests expire after 7 days, on the reminders' interval and client (OAuth: each workspace's own).
+  const requestClientFor = clientFor ?? (async () => reminderClient);
+  const keyRequestPass = () => (reminderClient ? runKeyRequestPass({ services, logger }, requestClientFor) : Promise.resolve(0));
+  const requestTimer =
+    reminderClient && options.reminderScheduler !== false
+      ? setInterval(
+          () => void keyRequestPass().catch((error: unknown) => logger.warn({ err: error }, "key request pass failed; the next one retries")),
+          config.reminders.intervalSeconds * 1000,
+        )
+      : null;
+  requestTimer?.unref();
+  undo.push(() => {
+    if (requestTimer) clearInterval(requestTimer);
+  });
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
   const served = observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api);
   const server = createServer((req, res) => {
@@ -189,12 +206,14 @@ async function startOn(
     services,
     slack,
     reminders,
+    keyRequestPass,
     metricsUrl,
     close: () =>
       (closed ??= (async () => {
         observed.readiness.stop();
         clearInterval(flush);
         clearInterval(filterReload);
+        if (requestTimer) clearInterval(requestTimer);
         await control?.close();
         await scheduler?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.

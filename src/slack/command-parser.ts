@@ -1,4 +1,5 @@
 import { auditListMax } from "../domain/audit.ts";
+import { slackChannelIdPattern } from "../domain/schemas.ts";
 
 /** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
 export type KeysCommand =
@@ -12,7 +13,17 @@ export type KeysCommand =
   | { kind: "policy" }
   | { kind: "audit"; count: number }
   | { kind: "integrations"; command: IntegrationsCommand }
+  | { kind: "request" }
+  /** `set` absent: show the approvals channel; a channel id, `here` (where typed) or null (`off`: DMs to Admins). */
+  | { kind: "approvals"; set?: ApprovalsTarget }
   | { kind: "usage"; problem: string };
+
+/**
+ * Where `/keys approvals` puts requests: a channel id (from a channel link or typed), `here` (where
+ * typed), a plain `#name` (the manifest does not escape channels, so a name typed by hand arrives as
+ * text: only the channel typed in can be matched to it), or `off` (DMs to Admins).
+ */
+export type ApprovalsTarget = { channel: string } | { here: true } | { channelName: string } | { off: true };
 
 /** `/keys integrations …`: the integration and alias are checked by the domain, not here. */
 export type IntegrationsCommand =
@@ -76,9 +87,30 @@ export function parseKeysCommand(text: string): KeysCommand {
       const command = parseIntegrations(rest);
       return command ? { kind: "integrations", command } : { kind: "usage", problem: integrationsUsage };
     }
+    case "request":
+      return rest.length === 0 ? { kind: "request" } : { kind: "usage", problem: "`request` takes no arguments: the form asks for everything." };
+    case "approvals":
+    case "approval": {
+      if (rest.length === 0) return { kind: "approvals" };
+      const set = rest.length === 1 ? parseApprovalsTarget(rest[0]!) : null;
+      return set ? { kind: "approvals", set } : { kind: "usage", problem: approvalsUsage };
+    }
     default:
       return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
   }
+}
+
+const approvalsUsage = "`approvals` takes a channel: `#channel`, a channel id, `here` for this channel, or `off` to ask Admins by DM.";
+
+/** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `#name`, `here` or `off`. */
+function parseApprovalsTarget(word: string): ApprovalsTarget | null {
+  const lower = word.toLowerCase();
+  if (lower === "here") return { here: true };
+  if (lower === "off" || lower === "none") return { off: true };
+  const name = /^#([a-z0-9][a-z0-9._-]{0,79})$/.exec(lower)?.[1];
+  if (name) return { channelName: name };
+  const id = /^<#([^|>]{1,40})(?:\|[^>]{0,80})?>$/.exec(word)?.[1] ?? word;
+  return id.length <= 40 && slackChannelIdPattern.test(id) && /^\w+$/.test(id) ? { channel: id } : null;
 }
 
 const namedOps = ["rotate", "default", "delete", "channel"] as const;

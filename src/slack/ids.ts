@@ -10,6 +10,7 @@
 //   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
 //   wire/reminder-values.ts  the buttons of reminder messages
 //   wire/config-values.ts    the buttons that act on one integration configuration
+//   wire/request-values.ts   Approve and Deny on a key request's message
 // A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
 // come back in its state, read by the form's own parser in views/ against the domain's schemas.
 export const slashCommand = "/keys";
@@ -25,6 +26,8 @@ export const callbackIds = {
   rotateIntegration: "keyward.integration.rotate",
   integrationChannel: "keyward.integration.channel",
   policy: "keyward.policy.edit",
+  requestKey: "keyward.request.create",
+  denyRequest: "keyward.request.deny",
 } as const;
 
 export const actionIds = {
@@ -59,6 +62,9 @@ export const actionIds = {
   snoozeReminder: "keyward.reminder.snooze",
   /** After a policy save that made a maximum stricter: shorten existing keys (a constant value; a confirm dialog first). */
   applyMaxLifetime: "keyward.policy.apply_max_lifetime",
+  /** On a key request's message; values: wire/request-values.ts. */
+  approveRequest: "keyward.request.approve",
+  denyRequest: "keyward.request.open_deny",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */
@@ -83,6 +89,7 @@ export const inputBlockIds = {
   personalMaxRole: "personal_max_role",
   approvalRoles: "approval_roles",
   reminderDays: "reminder_days",
+  reason: "reason",
 } as const;
 
 export const inputActionId = "value";

@@ -20,7 +20,12 @@ async function codeOf(work: Promise<unknown>): Promise<{ code: string; fields: R
 
 const fakePacer = () => {
   let at = 0;
-  return new ChannelPacer(1_000, { now: () => at, sleep: async (ms: number) => void (at += ms) });
+  return new ChannelPacer(1_000, {
+    now: () => at,
+    sleep: async (ms: number) => {
+      at += ms;
+    },
+  });
 };
 
 describe.each(databaseKinds())("workspace policies on %s", (kind) => {

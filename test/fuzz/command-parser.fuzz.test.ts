@@ -5,7 +5,21 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maxAuditCount, maxListPage, parseKeysCommand, type KeysCommand } from "../../src/slack/command-parser.ts";
 
-const kinds = new Set<KeysCommand["kind"]>(["help", "create", "list", "edit", "delete", "roll", "roles", "policy", "audit", "integrations", "usage"]);
+const kinds = new Set<KeysCommand["kind"]>([
+  "help",
+  "create",
+  "list",
+  "edit",
+  "delete",
+  "roll",
+  "roles",
+  "policy",
+  "audit",
+  "integrations",
+  "request",
+  "approvals",
+  "usage",
+]);
 const subcommands = [
   "",
   "help",
@@ -24,12 +38,28 @@ const subcommands = [
   "audit",
   "integrations",
   "integration",
+  "request",
+  "approvals",
+  "approval",
 ];
 const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
 const maxEcho = 30;
 
 /** Problems that do not depend on what was typed, found through the parser itself. */
-const staticProblems = ["create x", "list x", "list 1 2", "edit", "delete", "roll", "audit x", "audit 1 2", "policy x", "integrations x y z w"].map((text) => {
+const staticProblems = [
+  "request x",
+  "approvals x",
+  "create x",
+  "list x",
+  "list 1 2",
+  "edit",
+  "delete",
+  "roll",
+  "audit x",
+  "audit 1 2",
+  "policy x",
+  "integrations x y z w",
+].map((text) => {
   const parsed = parseKeysCommand(text);
   if (parsed.kind !== "usage") throw new Error(`expected a usage problem for ${text}`);
   return parsed.problem;
@@ -72,6 +102,12 @@ function checkParsed(input: string, parsed: KeysCommand): void {
         expect(c.integration.length * c.alias.length).toBeGreaterThan(0);
         expect(/\s/.test(c.integration + c.alias)).toBe(false);
       }
+      break;
+    }
+    case "approvals": {
+      const set = parsed.set;
+      if (set && "channel" in set) expect(set.channel).toMatch(/^[CG][A-Z0-9]{2,39}$/);
+      if (set && "channelName" in set) expect(set.channelName).toMatch(/^[a-z0-9][a-z0-9._-]{0,79}$/);
       break;
     }
     case "usage":
@@ -135,6 +171,7 @@ const token = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   hostileChar,
+  fc.constantFrom("<#C0APPROVE|approvals>", "<#C0APPROVE>", "C0APPROVE", "<#D0NOPE>", "#approvals", "here", "off", "<#C0X|a>b>"),
 );
 /** Command texts built like a person (or a fuzzer) would type them: words, odd spacing, odd characters. */
 const commandText = fc
@@ -150,6 +187,33 @@ const hugeText = fc
     fc.boolean(),
   )
   .map(([sub, chunk, size, spaced]) => `${sub}${spaced ? " " : ""}${chunk.repeat(Math.ceil(size / chunk.length))}`);
+
+describe("/keys approvals", () => {
+  it("takes a channel link, a channel id, here or off, and nothing else", () => {
+    expect(parseKeysCommand("approvals")).toEqual({ kind: "approvals" });
+    expect(parseKeysCommand("approvals <#C0APPROVE|approvals>")).toEqual({ kind: "approvals", set: { channel: "C0APPROVE" } });
+    expect(parseKeysCommand("approvals <#G0PRIVATE>")).toEqual({ kind: "approvals", set: { channel: "G0PRIVATE" } });
+    expect(parseKeysCommand("APPROVALS C0APPROVE")).toEqual({ kind: "approvals", set: { channel: "C0APPROVE" } });
+    expect(parseKeysCommand("approvals here")).toEqual({ kind: "approvals", set: { here: true } });
+    expect(parseKeysCommand("approvals off")).toEqual({ kind: "approvals", set: { off: true } });
+    expect(parseKeysCommand("approvals #Approvals")).toEqual({ kind: "approvals", set: { channelName: "approvals" } });
+    for (const bad of ["approvals #", "approvals <#D0DM>", "approvals <@U123>", "approvals C0A C0B", "approvals c0approve"]) {
+      expect(parseKeysCommand(bad).kind).toBe("usage");
+    }
+    expect(parseKeysCommand("request")).toEqual({ kind: "request" });
+    expect(parseKeysCommand("request now").kind).toBe("usage");
+  });
+
+  it("never yields anything but a channel id, here or off for arbitrary text after approvals", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), commandText), (rest) => {
+        const text = `approvals ${rest}`;
+        checkParsed(text, parseKeysCommand(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe("parseKeysCommand under fuzzing", () => {
   it("never throws and returns a documented kind for arbitrary unicode text", () => {

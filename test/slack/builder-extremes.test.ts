@@ -26,6 +26,8 @@ import {
 } from "../../src/slack/views/integration-list-blocks.ts";
 import * as notices from "../../src/slack/views/integration-notices.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
+import { keyRequestMessage, type KeyRequestView } from "../../src/slack/views/key-request-message.ts";
+import { denyRequestModal, keyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { deleteConfirmationMessage, loadingModal, noticeMessage, noticeModal, workingModal } from "../../src/slack/views/notices.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
 import { combinedReminderMessage, reminderMessage, reminderMessageGroups, remindersPerMessage } from "../../src/slack/views/reminder-message.ts";
@@ -134,6 +136,24 @@ function auditEvent(i: number): AuditEventView {
 const allCaps = capabilitiesOf(admin);
 const noCaps = capabilitiesOf({ ...admin, permissions: new Set<Permission>() });
 const named = { integration: slug, alias, last4: "wxyz", isDefault: true };
+
+function keyRequest(status: KeyRequestView["status"]): KeyRequestView {
+  const long = `${evil} `.repeat(40).slice(0, 500);
+  return {
+    id: uuid(20),
+    requestedBy: "U0REQUEST1",
+    roleName: evilRole,
+    name: evilName,
+    description: long,
+    kind: "personal",
+    expiresAt: at,
+    reason: long,
+    status,
+    decidedBy: status === "pending" ? null : status === "expired" ? "keyward" : "U0DECIDER1",
+    decidedAt: status === "pending" ? null : at,
+    denyReason: status === "denied" ? long : null,
+  };
+}
 
 interface MessageCase {
   label: string;
@@ -347,6 +367,13 @@ const messages: MessageCase[] = [
     build: () => keySnoozedMessage({ id: uuid(8), name: evilName, last4: "wxyz", until: at }),
     summary: /^Snoozed .* no sooner than <!date\^/,
   },
+  ...(["pending", "approved", "denied", "expired", "undelivered"] as const).map(
+    (status): MessageCase => ({
+      label: `keyRequestMessage: ${status}, every text at its limit`,
+      build: () => keyRequestMessage(keyRequest(status)),
+      summary: /Key request from <@U0REQUEST1>: /,
+    }),
+  ),
   {
     label: "keySnoozedMessage: expired",
     build: () => keySnoozedMessage({ id: uuid(9), name: evilName, last4: "wxyz", until: null }),
@@ -366,6 +393,23 @@ const roles = Array.from({ length: 150 }, (_, i) => ({
   permissions: i % 2 ? [...permissions] : ["api_keys.view"],
 }));
 const views: ViewCase[] = [
+  {
+    label: "keyRequestModal: 150 roles, why it opened",
+    surface: "modal",
+    build: () =>
+      keyRequestModal({
+        roles: roles.map((r) => ({ ...r, permissions: [...permissions] })),
+        defaultDay: "2027-03-01",
+        timeZone: "Pacific/Chatham",
+        privateMetadata: "{}",
+        why: "You may not create keys yourself, so this asks for one.",
+      }),
+  },
+  {
+    label: "denyRequestModal: a long name",
+    surface: "modal",
+    build: () => denyRequestModal({ keyName: evilName, requestedBy: "U0REQUEST1", privateMetadata: "{}" }),
+  },
   {
     label: "homeView: Admin, full pages of keys and configurations",
     surface: "home",

@@ -11,6 +11,7 @@ import { addIntegrationModal, parseAddIntegrationModal } from "../../src/slack/v
 import { createKeyModal, parseCreateKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal, parseEditKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { integrationChannelModal, parseIntegrationChannelModal } from "../../src/slack/views/integration-channel-modal.ts";
+import { denyRequestModal, keyRequestModal, parseDenyRequestModal, parseKeyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { noticeModal } from "../../src/slack/views/notices.ts";
 import { assignRoleModal, createRoleModal, parseAssignRoleModal, parseCreateRoleModal } from "../../src/slack/views/role-modals.ts";
 import { parsePolicyModal, policyModal } from "../../src/slack/views/policy-modal.ts";
@@ -75,6 +76,14 @@ const formViews: Record<keyof typeof forms, { view: ModalView; parseEmpty: () =>
     }),
     parseEmpty: () => parsePolicyModal({}),
   },
+  requestKey: {
+    view: keyRequestModal({ roles: [{ id: "r1", name: "Viewer" }], defaultDay: "2027-02-25", timeZone: "UTC", privateMetadata: "{}" }),
+    parseEmpty: () => parseKeyRequestModal({}, "UTC"),
+  },
+  denyRequest: {
+    view: denyRequestModal({ keyName: "n", requestedBy: "U1", privateMetadata: "{}" }),
+    parseEmpty: () => parseDenyRequestModal({}),
+  },
 };
 
 /**
@@ -91,6 +100,7 @@ const domainFields = [
   "expiresAt",
   "timeZone",
   "graceUntil",
+  "reason",
   "graceHours",
   "permissions",
   "permissions.0",

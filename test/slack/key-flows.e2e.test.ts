@@ -63,11 +63,13 @@ describe("key flows through the real receiver", () => {
     expect((await verifyWhenActive(app, secret)).valid).toBe(true);
   });
 
-  it("tells a person without a role that they cannot create keys, and writes nothing", async () => {
+  it("opens the request form for a person without a role, saying why, and writes nothing (issue 14)", async () => {
     const keysBefore = await app.keyward.db.prisma.apiKey.count();
     const view = await modalFor(app, await app.driver.command({ userId: outsider, text: "create", channelId }));
-    expect(textOf(view)).toContain("You do not have permission to create API keys");
+    expect(view.callback_id).toBe("keyward.request.create");
+    expect(textOf(view)).toContain("You may not create keys yourself, so this asks for one.");
     expect(await app.keyward.db.prisma.apiKey.count()).toBe(keysBefore);
+    expect(await app.keyward.db.prisma.keyRequest.count()).toBe(0);
   });
 
   it("re-checks permission on submit: a forged submission from someone without a role writes nothing", async () => {

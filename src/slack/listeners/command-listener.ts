@@ -9,6 +9,7 @@ import { deleteConfirmationMessage } from "../views/notices.ts";
 import { rolesMessage } from "../views/roles-message.ts";
 import { openCreateKeyForm } from "./create-key-flow.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
+import { openKeyRequestForm, runApprovalsCommand } from "./key-request-flow.ts";
 import { showKeyPage } from "./key-listeners.ts";
 import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure, type CommandArgs } from "./listener-support.ts";
@@ -49,6 +50,14 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
         channelId: r.command.channel_id,
         responseUrl: r.command.response_url,
       });
+    case "request":
+      return openKeyRequestForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id });
+    case "approvals":
+      return runApprovalsCommand(
+        r.deps,
+        { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
+        parsed.set,
+      );
     case "edit":
       return openEditKeyForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, ref: parsed.ref });
     case "roll":

@@ -3,7 +3,9 @@ import { decodeSecretFormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
+import { capabilitiesOf } from "../../domain/capabilities.ts";
 import { forms } from "./forms.ts";
+import { keyRequestForm } from "./key-request-flow.ts";
 import { openForm } from "./listener-support.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { invalidForm, submissionListener } from "./submission.ts";
@@ -14,7 +16,10 @@ export async function openCreateKeyForm(
   args: { client: WebClient; triggerId: string; workspaceId: string; userId: string; channelId?: string; responseUrl?: string; home?: boolean },
 ): Promise<void> {
   await openForm(deps, args, "Create an API key", ({ actor, user }) =>
-    createKeyForm(deps, actor, user.tz, { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }),
+    // Someone who may create no key at all (and is of this workspace) asks for one instead.
+    capabilitiesOf(actor).createKinds.length === 0 && !actor.outsider
+      ? keyRequestForm(deps, actor, user.tz, { channelId: args.channelId }, "You may not create keys yourself, so this asks for one.")
+      : createKeyForm(deps, actor, user.tz, { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home }),
   );
 }
 

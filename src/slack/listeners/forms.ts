@@ -24,4 +24,6 @@ export const forms = {
     refusedTitle: "Not saved",
     blocks: { maxLifetimeDays: b.maxServiceDays, personalMaxRole: b.personalMaxRole, approvalRoles: b.approvalRoles, reminderDays: b.reminderDays },
   },
+  requestKey: { refusedTitle: "Not requested" },
+  denyRequest: { refusedTitle: "Not denied" },
 } as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;

@@ -20,6 +20,7 @@ import {
 import { askDeleteButton, cancelDeleteButton, legacyDeleteButton, rowMenuPick, stopOldKeyButton } from "./key-list-actions.ts";
 import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-listeners.ts";
 import { applyMaxLifetimeButton, policySubmission } from "./policy-listeners.ts";
+import { approveRequestButton, denyRequestButton, denyRequestSubmission, keyRequestSubmission } from "./key-request-flow.ts";
 import { rotateFromReminderButton, snoozeReminderButton } from "./reminder-listeners.ts";
 import { assignRoleSubmission, createRoleSubmission, openAssignRoleButton, openCreateRoleButton } from "./role-listeners.ts";
 import { rollKeySubmission } from "./roll-key-flow.ts";
@@ -65,6 +66,12 @@ export const listeners: readonly ListenerEntry[] = [
   { kind: "action", id: action.askDeleteKey, handler: askDeleteButton },
   { kind: "action", id: action.deleteKey, handler: legacyDeleteButton },
   { kind: "action", id: action.cancelDelete, handler: cancelDeleteButton },
+
+  // Key requests: the form, and Approve / Deny on the approvers' messages.
+  { kind: "view", id: form.requestKey, handler: keyRequestSubmission },
+  { kind: "action", id: action.approveRequest, handler: approveRequestButton },
+  { kind: "action", id: action.denyRequest, handler: denyRequestButton },
+  { kind: "view", id: form.denyRequest, handler: denyRequestSubmission },
 
   // Roles.
   { kind: "action", id: action.openCreateRole, handler: openCreateRoleButton },

@@ -41,6 +41,12 @@ export const auditVerbs: Record<AuditAction, string> = {
   "integration.snooze": "snoozed the reminders of",
   "policy.update": "changed the workspace policy",
   "policy.apply_max_lifetime": "applied the maximum lifetime to existing keys",
+  "key_request.create": "asked for key",
+  "key_request.approve": "approved the request for key",
+  "key_request.deny": "denied the request for key",
+  "key_request.expire": "let expire the request for key",
+  "key_request.undelivered": "could not deliver the approved key",
+  "workspace.set_approvals_channel": "set the approvals channel of",
 };
 
 /** How a name is shown: bold in blocks, plain (escaped) in the top-level text. */

@@ -36,6 +36,9 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
       `\`${slashCommand} roll <name|id>\` replace a key; the old one works until a grace deadline`,
     );
   }
+  if (c.requestKeys) lines.push(`\`${slashCommand} request\` ask for a key you may not create yourself; an approver decides`);
+  if (c.setApprovals)
+    lines.push(`\`${slashCommand} approvals [#channel|here|off]\` where key requests are put to approvers (without a channel: DMs to Admins)`);
   if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
   if (c.viewIntegrations)
     lines.push(`\`${slashCommand} integrations [list [integration]]\` third-party keys: alias, last 4, default, expiry, reminder channel`);

@@ -34,5 +34,5 @@ export const permissionHints: Record<Permission, string> = {
   "integrations.secrets.read": "Read integration secrets back over the REST API",
   "roles.edit": "Create custom roles and assign roles to people",
   "audit.view": "Read the audit log",
-  "policy.edit": "Set the workspace policy (Admin only)",
+  "policy.edit": "Set the workspace policy and the key approvals channel (Admin only)",
 };

@@ -9,6 +9,8 @@
 //   roll key            {"keyId":<key id>,"ch":…,"ru":…,"home":1}
 //   rename key          {"keyId":<key id>} or, opened from a list, {"keyId":…,"ru":<list's response_url>,"home":1,"pg":<page>,"cur":<cursor>}
 //   add, rotate, channel of an integration  {"id":<configuration id>,"ch":<reminder's channel>,"ts":<reminder's thread>,"home":1}
+//   request a key       {"ch":<channel typed in>}
+//   deny a request      {"rid":<request id>}
 import { z } from "zod";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import type { ListPosition } from "./paging-values.ts";
@@ -127,4 +129,23 @@ export function decodeIntegrationMetadata(text: string): IntegrationMetadata {
   const m = readJson(text, integrationFormWire);
   if (!m) return {};
   return { id: m.id, channel: m.ch, threadTs: m.ts, home: m.home === 1 };
+}
+
+/** The request form: where `/keys request` was typed (the secret goes there once approved). */
+export function encodeRequestFormMetadata(origin: { channelId?: string }): string {
+  return JSON.stringify({ ch: origin.channelId });
+}
+
+export function decodeRequestFormOrigin(text: string): { channelId?: string } {
+  const m = readJson(text, z.object({ ch: lenient(z.string().regex(/^[CDG][A-Z0-9]+$/)) }));
+  return m?.ch ? { channelId: m.ch } : {};
+}
+
+/** The deny form: the request it decides (looked up again, in the submitter's workspace). */
+export function encodeDenyFormMetadata(requestId: string): string {
+  return JSON.stringify({ rid: requestId });
+}
+
+export function decodeDenyFormRequestId(text: string): string | null {
+  return readJson(text, z.object({ rid: z.string().regex(/^[0-9a-f-]{36}$/) }))?.rid ?? null;
 }
