@@ -7,7 +7,7 @@ import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
 import { mintSecret, newKeyRow, requireHeld, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
-import { checkKeyPolicy, latestAllowedExpiry, noPolicy, type WorkspacePolicy } from "./policy-rules.ts";
+import { checkKeyPolicy, latestAllowedExpiry, noPolicy, type PolicyRole, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.ts";
@@ -134,6 +134,29 @@ function graceEnd(input: RollInput, now: Date): Date {
 }
 
 /**
+ * What keeps a key from being rolled at all under the policy, said for a roll (its form cannot
+ * change the role or the description): a role that needs four eyes (a roll would give one person
+ * a fresh secret nobody else approved), or no description where one is required. Called when the
+ * roll form opens too, so the form is not offered in vain. Throws approval_required / policy_violation.
+ */
+export function checkRollPolicy(policy: WorkspacePolicy, role: Pick<PolicyRole, "id" | "name">, key: Pick<ApiKey, "name" | "description">): void {
+  if (policy.approvalRoles.some((r) => r.id === role.id)) {
+    throw new DomainError(
+      "approval_required",
+      `Keys with the role ${role.name} need someone else's approval, and a roll makes a new one: ${key.name} cannot be rolled directly. Ask for a new key with /keys request (another approver decides), then delete this one.`,
+      { fields: { role: `${role.name} keys need an approval: ask for a new key with /keys request.` } },
+    );
+  }
+  if (policy.requireDescription && key.description.trim() === "") {
+    throw new DomainError(
+      "policy_violation",
+      `This workspace requires a description, and ${key.name} has none: add one first (/keys edit ${key.name}, or PATCH /api-keys/{id}), then roll it.`,
+      { fields: { description: `Add a description first (/keys edit ${key.name}), then roll the key.` } },
+    );
+  }
+}
+
+/**
  * Issues a replacement with the same name, description, role and kind and a new expiry; the old
  * key keeps working until `graceUntil` (now to 7 days ahead), then is refused as expired.
  */
@@ -162,9 +185,10 @@ export async function rollKey(
     const oldEnds = oldKeyEnds(old, graceUntil);
     const policy = await tx.policies.readForKeyChange(actor.workspaceId);
     const expiry = replacementExpiry(old, input, now, oldEnds, policy);
-    // A roll keeps the key's description and role, approved once already: its new expiry and the personal bound are checked.
-    const candidate = { kind: old.kind, description: null, expiresAt: expiry.expiresAt, expiryTimeZone: expiry.timeZone, now };
-    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresAt ? "expiresAt" : "expiresOn" }, { approved: true });
+    checkRollPolicy(policy, role, old);
+    // A roll is a new secret: held to the whole policy (rule 14), its description as the key has it now.
+    const candidate = { kind: old.kind, description: old.description, expiresAt: expiry.expiresAt, expiryTimeZone: expiry.timeZone, now };
+    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresAt ? "expiresAt" : "expiresOn" }, { approved: false });
     const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
     const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...old, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });

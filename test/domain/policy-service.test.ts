@@ -107,6 +107,44 @@ describe.each(databaseKinds())("workspace policies on %s", (kind) => {
     });
   });
 
+  it("four eyes: a roll does not let one Admin mint a fresh key of an approval role alone; nothing is written", async () => {
+    const ws = f.workspace();
+    const adminA = await f.actor(ws, "admin");
+    const adminB = await f.actor(ws, "admin");
+    const requester = await f.actor(ws, null);
+    await f.services.policies.update(adminA, { approvalRoles: ["Admin"] });
+    // Direct create is refused: four eyes.
+    expect(await codeOf(f.services.keys.create(adminA, { name: "solo", role: "Admin", ...day("2027-01-10") }))).toMatchObject({ code: "approval_required" });
+    // An Admin key made properly, through a request approved by B for someone else.
+    const request = await f.services.keyRequests.request(requester, { key: { name: "ops-admin", role: "Admin", ...day("2027-01-10") }, reason: "ops" }, {});
+    const { created } = await f.services.keyRequests.approve(adminB, request.id);
+    await f.services.keys.activate(adminB, created.key.id);
+    // A, alone, would receive a brand-new Admin secret nobody approved for A: refused, for B as well.
+    const before = await f.db.dump();
+    for (const roller of [adminA, adminB]) {
+      expect(await codeOf(f.services.keys.roll(roller, created.key.id, { graceHours: 1 }))).toMatchObject({
+        code: "approval_required",
+        fields: { role: expect.stringContaining("/keys request") },
+      });
+    }
+    expect(await f.db.dump()).toBe(before);
+  });
+
+  it("required description: a key without one is not rolled (add one first with /keys edit); with one it is", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const old = await f.services.keys.create(admin, { name: "bare", role: "Viewer", ...day("2027-01-10") });
+    await f.services.policies.update(admin, { requireDescription: true });
+    const before = await f.db.dump();
+    expect(await codeOf(f.services.keys.roll(admin, old.key.id, { graceHours: 1 }))).toMatchObject({
+      code: "policy_violation",
+      fields: { description: expect.stringContaining("/keys edit bare") },
+    });
+    expect(await f.db.dump()).toBe(before);
+    await f.services.keys.update(admin, old.key.id, { description: "exports nightly" });
+    expect(await codeOf(f.services.keys.roll(admin, old.key.id, { graceHours: 1 }))).toBe("ok");
+  });
+
   it("applying a maximum shortens live keys to creation + maximum (end of that day in their zone, an instant + N days), audited with counts", async () => {
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");

@@ -47,6 +47,22 @@ describe("/keys roll through the real receiver", () => {
     expect((await app.keyward.services.keys.find(actor, "rolled-in-slack")).id).not.toBe(key.id);
   });
 
+  it("a key of a four-eyes role is not offered the roll form (the refusal says to use /keys request); nothing is written", async () => {
+    const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
+    await app.keyward.services.keys.create(actor, { name: "four-eyes-roll", role: "Manager", expiresOn: "2030-01-01", timeZone: "UTC" });
+    await app.keyward.services.policies.update(actor, { approvalRoles: ["Manager"] });
+    try {
+      const before = await app.dump();
+      const view = await modalFor(app, await app.driver.command({ userId: admin, text: "roll four-eyes-roll", channelId }));
+      expect(view.callback_id).not.toBe("keyward.key.roll");
+      expect(textOf(view)).toContain("cannot be rolled directly");
+      expect(textOf(view)).toContain("/keys request");
+      expect(await app.dump()).toBe(before);
+    } finally {
+      await app.keyward.services.policies.update(actor, { approvalRoles: [] });
+    }
+  });
+
   it("refuses a day in the past on the form's expiry field, and rolls nothing", async () => {
     const actor = await app.keyward.services.access.actorForUser(app.fake.teamId, admin, { isWorkspaceAdmin: true }, "slack");
     const { key } = await app.keyward.services.keys.create(actor, { name: "rolled-to-the-past", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });

@@ -13,7 +13,11 @@ export const forms = {
   rollKey: {
     refusedTitle: "Not rolled",
     // The roll form has no role to choose: the key keeps its own.
-    hints: { role_exceeds_actor: "A key can only be rolled by someone who holds every permission of its role; ask a keyward Admin to roll it." },
+    hints: {
+      role_exceeds_actor: "A key can only be rolled by someone who holds every permission of its role; ask a keyward Admin to roll it.",
+      // The domain's message already says to use /keys request for a new key (the general hint would repeat it).
+      approval_required: "",
+    },
   },
   createRole: { refusedTitle: "Not created", blocks: { name: b.roleName, permissions: b.permissions } },
   assignRole: { refusedTitle: "Not assigned", blocks: { role: b.role, user: b.user } },

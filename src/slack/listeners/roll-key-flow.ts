@@ -2,7 +2,10 @@ import type { WebClient } from "@slack/web-api";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseRollKeyModal, rollKeyModal } from "../views/roll-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
-import { defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
+import { checkRollPolicy, defaultGraceMs, defaultReplacementDay, lifetimeDays, oldKeyEnds } from "../../domain/key-roll.ts";
+import { isDomainError } from "../../domain/errors.ts";
+import { slackErrorText } from "../slack-errors.ts";
+import { noticeModal } from "../views/notices.ts";
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { dayAfter } from "../../domain/expiry.ts";
@@ -26,14 +29,28 @@ export async function openRollKeyForm(
     const target = { channelId: args.channelId, responseUrl: args.responseUrl, home: args.home };
     const now = deps.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) return createKeyForm(deps, actor, user.tz, target, key);
+    const policy = await deps.services.policies.limitsFor(actor);
+    // A key the policy keeps from being rolled (four eyes, no description): the reason, not a form to fill in vain.
+    const blocked = rollRefusal(() => checkRollPolicy(policy, { id: key.roleId, name: key.roleName }, key));
+    if (blocked) return noticeModal(forms.rollKey.refusedTitle, blocked);
     const privateMetadata = encodeSecretFormMetadata(target, { keyId: key.id });
     // The form's grace is 24 hours unless changed: its default day outlasts that (the service refuses a day that does not).
-    const policy = await deps.services.policies.limitsFor(actor);
     const defaultDay = defaultReplacementDay(key, now, user.tz, oldKeyEnds(key, new Date(now.getTime() + defaultGraceMs)), policy);
     const maxDays = policy.maxLifetimeDays[key.kind];
     const expiryLimit = maxDays === null ? null : expiryLimitText([{ kind: key.kind, days: maxDays, lastDay: dayAfter(now, user.tz, maxDays) }]);
     return rollKeyModal({ ...key, defaultDay, lifetimeDays: lifetimeDays(key), timeZone: user.tz, privateMetadata, expiryLimit });
   });
+}
+
+/** The refusal's text (with the roll form's own next steps) when `check` throws a domain error; null when it passes. */
+function rollRefusal(check: () => void): string | null {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    return slackErrorText(error, undefined, forms.rollKey.hints);
+  }
 }
 
 /** The roll form, submitted: the replacement's secret is handed over as a new key's is. */
