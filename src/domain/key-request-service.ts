@@ -27,6 +27,8 @@ export const requestLifetimeDays = 7;
 const requestLifetimeMs = requestLifetimeDays * 86_400_000;
 /** How many Admins a request is put to by DM when the workspace has no approvals channel. */
 const adminsAsked = 20;
+/** How many undecided requests one person may have at a time: each asks up to 20 Admins, so they are not free. */
+export const maxPendingRequests = 5;
 
 /** Where a request is put to approvers: the approvals channel, or each Admin's DM. */
 export type ApprovalRoute = { channel: string } | { admins: string[] };
@@ -64,6 +66,12 @@ export class KeyRequestService {
     const now = this.ctx.clock.now();
     const expiresAt = expiryOfCreate(input, now);
     return this.ctx.store.transaction(async (tx) => {
+      // Counted under the requester's lock: two requests sent at once cannot both be the fifth.
+      await tx.keyRequests.lockRequester(actor.workspaceId, actor.userId);
+      if ((await tx.keyRequests.countPending(actor.workspaceId, actor.userId, now)) >= maxPendingRequests) {
+        const message = `You have ${maxPendingRequests} requests waiting for a decision already; wait for them to be decided (or to expire after ${requestLifetimeDays} days) before asking for more.`;
+        throw new DomainError("conflict", message, { fields: { reason: message }, pendingLimit: maxPendingRequests });
+      }
       const role = await resolveRole(tx, actor.workspaceId, input.role);
       if (role.permissions.length === 0)
         throw new DomainError("validation_failed", "That role grants nothing.", { fields: { role: "Choose a role that grants something." } });
@@ -167,11 +175,11 @@ export class KeyRequestService {
 
   /** Checks that this approver may decide the request, before a deny form is shown. */
   async checkDecider(approver: Actor, id: string): Promise<KeyRequest> {
-    return this.decidable(approver, id);
+    return this.decidable(approver, id, "deny");
   }
 
   async deny(approver: Actor, id: string, rawReason: string): Promise<KeyRequest> {
-    const request = await this.decidable(approver, id);
+    const request = await this.decidable(approver, id, "deny");
     const denyReason = parseReason(denyReasonSchema, rawReason);
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (tx) => {
@@ -207,6 +215,11 @@ export class KeyRequestService {
       if (won) expired.push({ ...request, status: "expired", decidedBy: "keyward", decidedAt: now });
     }
     return expired;
+  }
+
+  /** Requests whose approved key was swept undelivered, to be told to requester and approver: each claimed once, across instances. */
+  takeUndeliveredNotices(limit = 50): Promise<KeyRequest[]> {
+    return this.ctx.store.keyRequests.takeUndeliveredNotices(limit);
   }
 
   /** Whether a request's messages still show it undecided after a failed update; the next pass re-applies it. */
@@ -248,12 +261,20 @@ export class KeyRequestService {
     });
   }
 
-  /** A pending request this approver may decide, checked before anything is written. */
-  private async decidable(approver: Actor, id: string): Promise<KeyRequest> {
+  /**
+   * A pending request this approver may decide, checked before anything is written. A request
+   * whose role was deleted since cannot be approved, but can be denied, by anyone who may decide
+   * requests at all (api_keys.edit, not the requester): nobody holds "every permission" of a role that is gone.
+   */
+  private async decidable(approver: Actor, id: string, decision: "approve" | "deny" = "approve"): Promise<KeyRequest> {
     const request = await this.get(approver, id);
     if (request.status !== "pending") throw new AlreadyDecided(request);
     if (request.lapsesAt.getTime() <= this.ctx.clock.now().getTime()) throw new AlreadyDecided({ ...request, status: "expired", decidedBy: "keyward" });
     const role = await this.ctx.store.roles.findById(approver.workspaceId, request.roleId);
+    if (!role && decision === "deny") {
+      this.requireDecider(approver, request);
+      return request;
+    }
     if (!role) throw new DomainError("role_not_found", `The role ${request.roleName} no longer exists; deny the request.`);
     this.requireApprover(approver, request, role);
     return request;
@@ -264,8 +285,7 @@ export class KeyRequestService {
    * key asked for by someone else needs api_keys.edit: personal_tokens.edit covers one's own keys only.
    */
   private requireApprover(approver: Actor, request: KeyRequest, role: Role): void {
-    if (approver.userId === request.requestedBy) throw new DomainError("permission_denied", "You cannot decide your own request; another approver must.");
-    if (approver.outsider || !approver.permissions.has("api_keys.edit")) throw denied("decide key requests");
+    this.requireDecider(approver, request);
     const beyond = missingPermissions(approver.permissions, role.permissions);
     if (beyond.length > 0)
       throw new DomainError(
@@ -275,6 +295,12 @@ export class KeyRequestService {
           missing: beyond,
         },
       );
+  }
+
+  /** Who may decide requests at all: a member holding api_keys.edit, never the requester. */
+  private requireDecider(approver: Actor, request: KeyRequest): void {
+    if (approver.userId === request.requestedBy) throw new DomainError("permission_denied", "You cannot decide your own request; another approver must.");
+    if (approver.outsider || !approver.permissions.has("api_keys.edit")) throw denied("decide key requests");
   }
 
   private requireMember(actor: Actor): void {

@@ -285,7 +285,8 @@ export async function revertRoll(
     return { oldKeyId: replaced.id, revived: false, worksUntil: replaced.expiresAt };
   }
   // Rolls from before expiresAtBeforeRoll existed copied the old expiry onto the replacement (the migration fills the column in for them).
-  const policy = await tx.policies.find(actor.workspaceId);
+  // Under the policy's shared lock: a maximum applied meanwhile has committed (and is seen) or waits for this.
+  const policy = await tx.policies.readForKeyChange(actor.workspaceId);
   const before = replaced.expiresAtBeforeRoll ?? replacement.expiresAt;
   // A maximum applied since the roll holds for the expiry given back too (creation + maximum).
   const limit = latestAllowedExpiry(replaced.createdAt, policy.maxLifetimeDays[replaced.kind], replaced.expiryTimeZone);

@@ -231,9 +231,13 @@ export class KeyService {
     actor: Pick<Actor, "workspaceId" | "userId" | "source">,
     key: Pick<ApiKey, "id" | "name" | "expiresAt">,
     reason: string,
+    options: { tellLater?: boolean } = {},
   ): Promise<Discarded> {
     const now = this.ctx.clock.now();
     const discarded = await this.ctx.store.transaction(async (tx) => {
+      // The policy's shared lock before any key row (as a policy change takes its exclusive one
+      // before the rows it shortens): an undone roll reads the policy under it (revertRoll).
+      await tx.policies.readForKeyChange(actor.workspaceId);
       // Only a key still waiting for its delivery goes. One activated since the caller looked (a
       // slow delivery finishing while the sweep ran) was shown to its creator and stays, and so
       // does the roll that it completes.
@@ -242,6 +246,7 @@ export class KeyService {
         return { discarded: false as const };
       await tx.apiKeys.announceChange(key.id);
       await recordAudit(this.ctx, tx, actor, "api_key.delete", { type: "api_key", id: key.id, name: key.name }, { reason });
+      await this.requestUndelivered(tx, actor, key.id, options.tellLater === true);
       const revertedRoll = await revertRoll(this.ctx, tx, actor, key, reason);
       if (revertedRoll) this.cache.evictKey(revertedRoll.oldKeyId);
       return { discarded: true as const, revertedRoll };
@@ -250,15 +255,36 @@ export class KeyService {
     return discarded;
   }
 
-  /** Removes keys whose delivery never finished (the process died meanwhile). */
+  /**
+   * Removes keys whose delivery never finished (the process died meanwhile). A key an approved
+   * request made leaves that request undelivered, and nobody is left to tell its requester and
+   * approver: the key-request pass does (tellLater).
+   */
   async sweepUndelivered(maxAgeMs = 10 * 60_000): Promise<number> {
     const stale = await this.ctx.store.apiKeys.findPendingBefore(new Date(this.ctx.clock.now().getTime() - maxAgeMs), 100);
     let removed = 0;
     for (const key of stale) {
-      if ((await this.discardUndelivered({ workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" }, key, "delivery_unconfirmed")).discarded)
-        removed++;
+      const actor = { workspaceId: key.workspaceId, userId: "keyward", source: "scheduler" as const };
+      if ((await this.discardUndelivered(actor, key, "delivery_unconfirmed", { tellLater: true })).discarded) removed++;
     }
     return removed;
+  }
+
+  /** The key just removed was an approved request's: the request says undelivered (audited), in the same transaction. */
+  private async requestUndelivered(tx: Repositories, actor: Pick<Actor, "workspaceId" | "userId" | "source">, keyId: string, tellLater: boolean) {
+    const request = await tx.keyRequests.markUndeliveredByKey(actor.workspaceId, keyId, tellLater);
+    if (!request) return;
+    await recordAudit(
+      this.ctx,
+      tx,
+      actor,
+      "key_request.undelivered",
+      { type: "key_request", id: request.id, name: request.name },
+      {
+        requestedBy: request.requestedBy,
+        keyId,
+      },
+    );
   }
 
   /** What create, roll and an approved request need from this service (src/domain/new-key.ts, key-roll.ts, key-request-service.ts). */

@@ -390,12 +390,24 @@ export interface KeyRequestRepository {
   setKey(workspaceId: string, id: string, keyId: string): Promise<void>;
   /** approved → undelivered (the key was removed again); false when not approved. */
   markUndelivered(workspaceId: string, id: string): Promise<boolean>;
+  /**
+   * The request whose approval made `keyId`, approved → undelivered (its key was just removed
+   * again, rule 4), its messages marked stale so the next pass rewrites them; `notice`: the next
+   * pass tells requester and approver (nobody else will). Null when no approved request made that key.
+   */
+  markUndeliveredByKey(workspaceId: string, keyId: string, notice: boolean): Promise<KeyRequest | null>;
+  /** Claims (clears) up to `limit` pending undelivered notices, of workspaces not paused; each is claimed once across instances. */
+  takeUndeliveredNotices(limit: number): Promise<KeyRequest[]>;
+  /** Serialises a requester's new requests (their count of pending ones is read after it). */
+  lockRequester(workspaceId: string, userId: string): Promise<void>;
+  /** How many of this person's requests are pending and not lapsed at `at`. */
+  countPending(workspaceId: string, userId: string, at: Date): Promise<number>;
   addMessages(workspaceId: string, id: string, messages: PostedMessage[]): Promise<void>;
   /** A chat.update failed for a passing reason (true) or was re-applied (false). */
   setMessagesStale(workspaceId: string, id: string, stale: boolean): Promise<void>;
   /** Pending requests, of any workspace, lapsed at `at`. */
   findLapsed(at: Date, limit: number): Promise<KeyRequest[]>;
-  /** Decided requests whose messages still show them undecided, of any workspace. */
+  /** Decided requests whose messages still show them undecided, of any workspace not paused (uninstalled: nobody could update them). */
   findStale(limit: number): Promise<KeyRequest[]>;
 }
 

@@ -108,6 +108,9 @@ export class RoleService {
     return this.ctx.store.transaction(async (tx) => {
       const role = await resolveRole(tx, actor.workspaceId, roleRef);
       if (role.builtIn) throw new DomainError("conflict", `${role.name} is a built-in role and cannot be deleted.`);
+      // Under the policy's shared lock: a policy change naming this role (its roles resolved under
+      // the exclusive lock) has committed and is seen here, or waits and then finds the role gone.
+      await tx.policies.readForKeyChange(actor.workspaceId);
       if (await tx.policies.refersToRole(actor.workspaceId, role.id)) {
         throw new DomainError("role_in_use", `${role.name} is named in the workspace policy; change the policy first (/keys policy).`, { policy: true });
       }

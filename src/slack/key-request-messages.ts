@@ -4,7 +4,7 @@ import type { WebClient } from "@slack/web-api";
 import type { DomainServices } from "../domain/index.ts";
 import type { KeyRequest, PostedMessage } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
-import { strong } from "./views/format.ts";
+import { mention, strong } from "./views/format.ts";
 import { keyRequestMessage, requestNotice } from "./views/key-request-message.ts";
 
 /** Where a request's message went: the channel, the Admins' DMs, or nowhere. */
@@ -131,9 +131,42 @@ export async function keyRequestPass(deps: Deps, clientFor: RequestClientFor): P
       `Your request for the key ${strong(request.name)} expired: nobody decided within 7 days. Ask again with \`/keys request\` if you still need it.`,
     );
   }
+  await tellUndelivered(deps, clientFor);
   for (const request of await deps.services.keyRequests.staleMessages()) {
     const client = await clientFor(request.workspaceId);
     if (client) await updateRequestMessages(deps, client, request);
   }
   return expired.length;
+}
+
+/**
+ * Requests whose approved key was swept (the process that approved it died before the delivery
+ * was confirmed, so the key was removed again, rule 4): nobody else is left to say so. Each notice
+ * is claimed once across instances, then requester and approver are told by DM with the app and
+ * the messages rewritten (they are stale, so a failed rewrite is tried again by the stale pass).
+ */
+async function tellUndelivered(deps: Deps, clientFor: RequestClientFor): Promise<void> {
+  for (const request of await deps.services.keyRequests.takeUndeliveredNotices()) {
+    const client = await clientFor(request.workspaceId);
+    if (!client) {
+      deps.logger.warn("no Slack client for a workspace with an undelivered key request; its requester and approver are not told");
+      continue;
+    }
+    const approver = request.decidedBy ? mention(request.decidedBy) : "an approver";
+    await tellRequester(
+      deps,
+      client,
+      request,
+      `Your request for the key ${strong(request.name)} was approved by ${approver}, but the key's delivery to you was never confirmed, so it was removed again: nothing is live. Ask again with \`/keys request\` if you still need it.`,
+    );
+    if (request.decidedBy && request.decidedBy !== "keyward") {
+      await tellRequester(
+        deps,
+        client,
+        { requestedBy: request.decidedBy },
+        `The key ${strong(request.name)} you approved for ${mention(request.requestedBy)} was removed again: its delivery was never confirmed, so nothing is live. They were told and can ask again.`,
+      );
+    }
+    await updateRequestMessages(deps, client, request);
+  }
 }

@@ -149,6 +149,75 @@ describe.each(databaseKinds())("key requests on %s", (kind) => {
     expect(created.key).toMatchObject({ roleName: "Admin", createdBy: admin.userId });
   });
 
+  it("rule 4 / a crash mid-delivery: the sweep removes the approved key and the request says undelivered (audited, messages stale, notice claimed once)", async () => {
+    const ws = f.workspace();
+    const manager = await f.actor(ws, "manager");
+    const requester = await f.actor(ws, null);
+    const request = await ask(requester, "Viewer", "crash-bot");
+    const { created } = await f.services.keyRequests.approve(manager, request.id);
+    // The process dies here: no delivery, no activate. Later the sweep runs.
+    f.clock.set(new Date(f.clock.now().getTime() + 11 * 60_000).toISOString());
+    expect(await f.services.keys.sweepUndelivered()).toBeGreaterThanOrEqual(1);
+    const key = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: created.key.id } });
+    expect(key.deletedAt).not.toBeNull();
+    const row = await f.db.prisma.keyRequest.findUniqueOrThrow({ where: { id: request.id } });
+    expect(row).toMatchObject({ status: "undelivered", messagesStale: true, undeliveredNotice: true });
+    expect(await f.db.prisma.auditEvent.count({ where: { workspaceId: ws, action: "key_request.undelivered", targetId: request.id } })).toBe(1);
+    const claimed = await Promise.all([f.services.keyRequests.takeUndeliveredNotices(), f.services.keyRequests.takeUndeliveredNotices()]);
+    expect(claimed.flat().filter((r) => r.id === request.id)).toHaveLength(1);
+    expect(await f.services.keyRequests.takeUndeliveredNotices()).toEqual([]);
+  });
+
+  it("a request whose custom role was deleted can still be denied (by a holder of api_keys.edit, not the requester), not approved", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const member = await f.actor(ws, "member");
+    const requester = await f.actor(ws, null);
+    await f.services.roles.create(admin, { name: "Exporter", permissions: ["api_keys.view"] });
+    const request = await ask(requester, "Exporter", "export-bot");
+    await f.services.roles.delete(admin, "Exporter");
+    await expect(f.services.keyRequests.approve(admin, request.id)).rejects.toMatchObject({ code: "role_not_found" });
+    await expect(f.services.keyRequests.deny(member, request.id, "role is gone")).rejects.toMatchObject({ code: "permission_denied" });
+    await expect(f.services.keyRequests.deny(requester, request.id, "never mind")).rejects.toMatchObject({ code: "permission_denied" });
+    expect(await f.services.keyRequests.checkDecider(admin, request.id)).toMatchObject({ id: request.id });
+    expect(await f.services.keyRequests.deny(admin, request.id, "role is gone")).toMatchObject({ status: "denied", denyReason: "role is gone" });
+  });
+
+  it("at most 5 pending requests per person, counted under a lock (six at once: five made), refused with nothing written", async () => {
+    const ws = f.workspace();
+    const requester = await f.actor(ws, null);
+    const other = await f.actor(ws, null);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => ask(requester, "Viewer", `burst-${i}`)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+    const before = await rowsOf(ws);
+    await expect(ask(requester, "Viewer", "one-more")).rejects.toMatchObject({
+      code: "conflict",
+      details: { fields: { reason: expect.stringContaining("5 requests waiting") } },
+    });
+    expect(await rowsOf(ws)).toEqual(before);
+    // Someone else is not held to another person's count; a decided request frees a place.
+    await ask(other, "Viewer", "other-1");
+    const admin = await f.actor(ws, "admin");
+    await f.services.keyRequests.deny(admin, before.requests[0]!.id, "no");
+    await ask(requester, "Viewer", "after-deny");
+  });
+
+  it("the stale-message retry skips paused (uninstalled) workspaces in its query, so their rows never fill its batch", async () => {
+    const paused = f.workspace();
+    const live = f.workspace();
+    const stale = [];
+    for (const ws of [paused, live]) {
+      const request = await ask(await f.actor(ws, null), "Viewer", "stale-bot");
+      await f.services.keyRequests.deny(await f.actor(ws, "admin"), request.id, "no");
+      await f.services.keyRequests.messagesStale(request, true);
+      stale.push(request.id);
+    }
+    await f.db.prisma.workspace.update({ where: { id: paused }, data: { slackPausedAt: f.clock.now() } });
+    const ids = (await f.services.keyRequests.staleMessages(1000)).map((r) => r.id);
+    expect(ids).toContain(stale[1]);
+    expect(ids).not.toContain(stale[0]);
+  });
+
   it("sets the approvals channel for Admins only, and lists requests by cursor for those who may see keys", async () => {
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");

@@ -233,6 +233,66 @@ describe.each(databaseKinds())("workspace policies on %s", (kind) => {
     expect(row.expiresAt.toISOString()).toBe(endOfDayIn("2026-12-07", "Europe/Paris").toISOString());
   });
 
+  /** Waits until some transaction is blocked on an advisory lock (an event in the database, not a stopwatch); false if none came. */
+  async function blockedOnAdvisoryLock(): Promise<boolean> {
+    for (let i = 0; i < 500; i++) {
+      const [row] = await f.db.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
+      if (row!.n > 0) return true;
+      await new Promise((r) => setImmediate(r));
+    }
+    return false;
+  }
+
+  it.runIf(kind === "postgres")(
+    "an undone roll racing a policy change that lowers the maximum: it waits and gives the old key back at most creation + the new maximum",
+    async () => {
+      const ws = f.workspace();
+      const admin = await f.actor(ws, "admin");
+      const old = await f.services.keys.create(admin, { name: "revert-racer", role: "Viewer", ...day("2027-06-01") });
+      const rolled = await f.services.keys.roll(admin, old.key.id, { graceHours: 1, ...day("2027-06-02") }, { pendingDelivery: true });
+      const store = createPrismaStore(f.db.prisma);
+      let discard: Promise<unknown> | undefined;
+      await store.transaction(async (tx) => {
+        await tx.policies.lockForEdit(ws);
+        discard = f.services.keys.discardUndelivered(admin, rolled.key, "delivery_failed");
+        expect(await blockedOnAdvisoryLock()).toBe(true);
+        await tx.policies.save(
+          ws,
+          { maxLifetimeDays: { service: 10, personal: null }, requireDescription: false, personalMaxRoleId: null, approvalRoleIds: [], reminderDays: null },
+          admin.userId,
+          f.clock.now(),
+        );
+      });
+      expect(await discard).toMatchObject({ discarded: true, revertedRoll: { revived: true } });
+      const row = await f.db.prisma.apiKey.findUniqueOrThrow({ where: { id: old.key.id } });
+      expect(row.expiresAt.toISOString()).toBe(endOfDayIn("2026-12-07", "Europe/Paris").toISOString());
+    },
+  );
+
+  it.runIf(kind === "postgres")("a role delete racing a policy change naming that role: it waits and is refused (the policy keeps its limit)", async () => {
+    const ws = f.workspace();
+    const admin = await f.actor(ws, "admin");
+    const role = await f.services.roles.create(admin, { name: "Bounded", permissions: ["api_keys.view"] });
+    const store = createPrismaStore(f.db.prisma);
+    let deletion: Promise<unknown> | undefined;
+    await store.transaction(async (tx) => {
+      // A policy change in flight, its roles resolved under the exclusive lock.
+      await tx.policies.lockForEdit(ws);
+      deletion = codeOf(f.services.roles.delete(admin, "Bounded"));
+      expect(await blockedOnAdvisoryLock()).toBe(true);
+      await tx.policies.save(
+        ws,
+        { maxLifetimeDays: { service: null, personal: null }, requireDescription: false, personalMaxRoleId: role.id, approvalRoleIds: [], reminderDays: null },
+        admin.userId,
+        f.clock.now(),
+      );
+    });
+    expect(await deletion).toMatchObject({ code: "role_in_use" });
+    expect((await f.services.policies.get(admin)).personalMaxRole).toMatchObject({ id: role.id, name: "Bounded" });
+  });
+
   it.runIf(kind === "postgres")(
     "a create racing a policy change that lowers the maximum: it waits for the change and sees it (no key beyond the committed policy)",
     async () => {

@@ -60,6 +60,7 @@ const fieldToBlock: Record<string, string> = {
   secret: inputBlockIds.secret,
   isDefault: inputBlockIds.isDefault,
   reminderChannel: inputBlockIds.channel,
+  reason: inputBlockIds.reason,
 };
 
 /** `overrides` lets a form put a domain field in a block of another name (a role's `name`, say). */
