@@ -92,12 +92,23 @@ export class PolicyService {
     return marks;
   }
 
-  async update(actor: Actor, rawInput: UpdatePolicyInput): Promise<PolicyUpdate> {
+  /**
+   * `unchangedSince`: the policy's updatedAt the caller based this change on (a form that shows,
+   * and submits, the whole policy); a change committed since then is not overwritten: conflict.
+   */
+  async update(actor: Actor, rawInput: UpdatePolicyInput, options: { unchangedSince?: Date | null } = {}): Promise<PolicyUpdate> {
     this.requireEdit(actor);
     const input = parseInput(updatePolicyInputSchema, rawInput);
     const now = this.ctx.clock.now();
     const { result, shortenedIds } = await this.ctx.store.transaction(async (tx) => {
       const before = await tx.policies.lockForEdit(actor.workspaceId);
+      if (options.unchangedSince !== undefined && (before.updatedAt?.getTime() ?? null) !== (options.unchangedSince?.getTime() ?? null)) {
+        throw new DomainError(
+          "conflict",
+          "The workspace policy was changed since this form was opened, so nothing was saved (it would have undone that change). Open `/keys policy` again to see the policy as it is now.",
+          { policyChanged: true },
+        );
+      }
       const next = settingsOf(before);
       if (input.maxLifetimeDays?.service !== undefined) next.maxLifetimeDays.service = input.maxLifetimeDays.service;
       if (input.maxLifetimeDays?.personal !== undefined) next.maxLifetimeDays.personal = input.maxLifetimeDays.personal;

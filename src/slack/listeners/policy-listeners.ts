@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { parsePolicyModal, policyModal, policySavedModal } from "../views/policy-modal.ts";
 import type { SlackDeps } from "../slack-deps.ts";
+import { decodePolicyFormVersion, encodePolicyFormMetadata } from "../wire/form-metadata.ts";
 import { forms } from "./forms.ts";
 import { callerOfRequest, openForm, pressListener, tell, tellFailure, type ButtonArgs } from "./listener-support.ts";
 import { invalidForm, submissionListener } from "./submission.ts";
@@ -18,6 +19,7 @@ export async function openPolicyForm(deps: SlackDeps, args: { client: WebClient;
       reminderDays: policy.reminderDays,
       defaultReminderDays: deps.services.policies.defaultReminderDays,
       roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
+      privateMetadata: encodePolicyFormMetadata(policy.updatedAt),
     });
   });
 }
@@ -27,7 +29,8 @@ export const policySubmission = submissionListener(forms.policy, async (deps, ar
   const parsed = parsePolicyModal(args.view.state.values);
   if (!parsed.ok) return invalidForm(forms.policy, args.view, parsed.errors);
   const { actor } = await callerOfRequest(deps, args);
-  const saved = await deps.services.policies.update(actor, parsed.input);
+  // Saved only over the policy the form showed: a change made meanwhile (REST, another Admin) is not silently undone.
+  const saved = await deps.services.policies.update(actor, parsed.input, { unchangedSince: decodePolicyFormVersion(args.view.private_metadata) });
   const beyond = saved.stricterKinds.length > 0 ? saved.beyondMaximum.shortened : 0;
   const view = policySavedModal({ beyond, stoppedNow: saved.beyondMaximum.stoppedNow });
   const text = beyond > 0 ? `The policy is saved; ${beyond} existing keys outlive the new maximum.` : "The policy is saved.";

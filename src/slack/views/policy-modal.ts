@@ -17,6 +17,16 @@ export interface PolicyFormView {
   reminderDays: number[] | null;
   defaultReminderDays: readonly number[];
   roles: RoleChoice[];
+  /** The policy's version at opening (form-metadata.ts), so a save over a change made meanwhile is refused. */
+  privateMetadata?: string;
+}
+
+/** At most 100 options (Slack's limit), the roles the policy names always among them: else a plain Save would drop them. */
+function shownRoles(view: PolicyFormView): RoleChoice[] {
+  const named = (r: RoleChoice) => r.id === view.personalMaxRoleId || view.approvalRoleIds.includes(r.id);
+  const room = Math.max(0, 100 - view.roles.filter(named).length);
+  const others = new Set(view.roles.filter((r) => !named(r)).slice(0, room));
+  return view.roles.filter((r) => named(r) || others.has(r)).slice(0, 100);
 }
 
 const daysInput = (blockId: string, label: string, hint: string, value: number | null): KnownBlock => ({
@@ -38,7 +48,7 @@ const daysInput = (blockId: string, label: string, hint: string, value: number |
 
 /** `/keys policy`: the workspace's limits, for holders of policy.edit. Empty fields mean no limit. */
 export function policyModal(view: PolicyFormView): ModalView {
-  const options = view.roles.slice(0, 100).map(roleOption);
+  const options = shownRoles(view).map(roleOption);
   const maxRole = options.find((o) => o.value === view.personalMaxRoleId);
   const approval = options.filter((o) => view.approvalRoleIds.includes(o.value));
   const requireOption = { text: plain("Every new key needs a description", 75), value: "required" };
@@ -48,6 +58,7 @@ export function policyModal(view: PolicyFormView): ModalView {
     title: plain("Workspace policy", 24),
     submit: plain("Save", 24),
     close: plain("Cancel", 24),
+    ...(view.privateMetadata ? { private_metadata: view.privateMetadata } : {}),
     blocks: [
       {
         type: "section",

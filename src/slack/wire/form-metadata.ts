@@ -11,6 +11,7 @@
 //   add, rotate, channel of an integration  {"id":<configuration id>,"ch":<reminder's channel>,"ts":<reminder's thread>,"home":1}
 //   request a key       {"ch":<channel typed in>}
 //   deny a request      {"rid":<request id>}
+//   workspace policy    {"at":<the policy's updatedAt when the form opened, ISO 8601, or null: never set>}
 import { z } from "zod";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import type { ListPosition } from "./paging-values.ts";
@@ -148,4 +149,19 @@ export function encodeDenyFormMetadata(requestId: string): string {
 
 export function decodeDenyFormRequestId(text: string): string | null {
   return readJson(text, z.object({ rid: z.string().regex(/^[0-9a-f-]{36}$/) }))?.rid ?? null;
+}
+
+/** The policy form: the version of the policy it shows, so that saving over a change made meanwhile is refused (a lost update otherwise). */
+export function encodePolicyFormMetadata(updatedAt: Date | null): string {
+  return JSON.stringify({ at: updatedAt ? updatedAt.toISOString() : null });
+}
+
+/**
+ * The version the policy form was opened on: a Date, null (no policy was set then), or undefined
+ * when the form carries none (opened before forms carried it, or forged): then nothing is compared.
+ */
+export function decodePolicyFormVersion(text: string): Date | null | undefined {
+  const m = readJson(text, z.object({ at: z.iso.datetime().nullable() }));
+  if (!m) return undefined;
+  return m.at === null ? null : new Date(m.at);
 }
