@@ -98,6 +98,23 @@ describe("API-key reminders, acted on through the real receiver", () => {
     expect(await remindersAbout("deploy-bot", "2027-02-28T15:00:00Z")).toEqual([]);
   });
 
+  it("Roll now on a key the policy keeps from being rolled (no description where one is required) says why and how, instead of a form; nothing written", async () => {
+    clock.set("2026-11-27T15:00:00Z");
+    await app.keyward.services.keys.create(owner, { name: "bare-bot", role: "Viewer", expiresOn: "2027-03-01", timeZone: "America/New_York" });
+    const [post] = await remindersAbout("bare-bot", "2027-02-26T15:00:00Z");
+    await app.keyward.services.policies.update(owner, { requireDescription: true });
+    try {
+      const before = await app.dump();
+      const view = await formFrom(post!);
+      expect(view.callback_id).not.toBe("keyward.key.roll");
+      expect(textOf(view)).toContain("requires a description");
+      expect(textOf(view)).toContain("/keys edit bare-bot");
+      expect(await app.dump()).toBe(before);
+    } finally {
+      await app.keyward.services.policies.update(owner, { requireDescription: false });
+    }
+  });
+
   it("an expired key's reminders open the create form filled in from the key; the replacement takes its name", async () => {
     clock.set("2026-11-27T15:00:00Z");
     const { key } = await app.keyward.services.keys.create(owner, {
