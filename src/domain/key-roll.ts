@@ -174,6 +174,9 @@ export async function rollKey(
   const minted = mintSecret(ctx);
   s.rememberHash(minted.hash);
   const result = await ctx.store.transaction(async (tx) => {
+    // The policy's shared lock before the key's row lock, the order applying a maximum takes them in
+    // (its exclusive lock, then the key rows): the other order could deadlock the two.
+    const policy = await tx.policies.readForKeyChange(actor.workspaceId);
     const old = await s.loadForChange(tx, actor, id);
     if (old.replacedBy) throw new DomainError("conflict", `${old.name} was already rolled; roll its replacement instead.`);
     // A personal key acts for its creator; its replacement would act for the roller instead.
@@ -183,7 +186,6 @@ export async function rollKey(
     if (!role) throw new DomainError("role_not_found", "The key's role no longer exists; create a new key instead.");
     requireHeld(actor, role);
     const oldEnds = oldKeyEnds(old, graceUntil);
-    const policy = await tx.policies.readForKeyChange(actor.workspaceId);
     const expiry = replacementExpiry(old, input, now, oldEnds, policy);
     checkRollPolicy(policy, role, old);
     // A roll is a new secret: held to the whole policy (rule 14), its description as the key has it now.
