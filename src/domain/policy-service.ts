@@ -58,6 +58,12 @@ export class PolicyService {
     return this.ctx.store.policies.find(actor.workspaceId);
   }
 
+  /** `/keys policy` read-only: anyone of the workspace may read the limits their keys (and requests) are held to. */
+  async forReading(actor: Actor): Promise<WorkspacePolicy> {
+    if (actor.outsider) throw new DomainError("permission_denied", "Only members of this workspace can read its policy.");
+    return this.ctx.store.policies.find(actor.workspaceId);
+  }
+
   /** The policy for its form (`/keys policy`): only holders of policy.edit open it. */
   async forEdit(actor: Actor): Promise<WorkspacePolicy> {
     this.requireEdit(actor);
@@ -72,11 +78,6 @@ export class PolicyService {
   /** The configured thresholds (REMINDER_DAYS), for the form's hint. */
   get defaultReminderDays(): readonly number[] {
     return this.ctx.reminderDays;
-  }
-
-  /** The reminder thresholds of a workspace: its policy's, else REMINDER_DAYS. */
-  async reminderDaysOf(tx: Repositories, workspaceId: string): Promise<readonly number[]> {
-    return (await tx.policies.find(workspaceId)).reminderDays ?? this.ctx.reminderDays;
   }
 
   /** Why each of these keys is out of the current policy (keys made before it); ids within policy are left out. */

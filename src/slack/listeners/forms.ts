@@ -29,5 +29,12 @@ export const forms = {
     blocks: { maxLifetimeDays: b.maxServiceDays, personalMaxRole: b.personalMaxRole, approvalRoles: b.approvalRoles, reminderDays: b.reminderDays },
   },
   requestKey: { refusedTitle: "Not requested" },
-  denyRequest: { refusedTitle: "Not denied" },
+  denyRequest: {
+    refusedTitle: "Not denied",
+    // Spoken to an approver, not to someone making a key for themselves.
+    hints: {
+      role_exceeds_actor: "Leave it to an approver who holds them.",
+      permission_denied: "Key requests are decided by people who could create the key themselves.",
+    },
+  },
 } as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;
