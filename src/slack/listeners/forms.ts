@@ -26,7 +26,14 @@ export const forms = {
   integrationChannel: { refusedTitle: "Not saved" },
   policy: {
     refusedTitle: "Not saved",
-    blocks: { maxLifetimeDays: b.maxServiceDays, personalMaxRole: b.personalMaxRole, approvalRoles: b.approvalRoles, reminderDays: b.reminderDays },
+    blocks: {
+      "maxLifetimeDays.service": b.maxServiceDays,
+      "maxLifetimeDays.personal": b.maxPersonalDays,
+      maxLifetimeDays: b.maxServiceDays,
+      personalMaxRole: b.personalMaxRole,
+      approvalRoles: b.approvalRoles,
+      reminderDays: b.reminderDays,
+    },
   },
   requestKey: { refusedTitle: "Not requested" },
   denyRequest: {
