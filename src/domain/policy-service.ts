@@ -4,7 +4,7 @@
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { denied, DomainError, isDomainError } from "./errors.ts";
-import { outOfPolicy, shortenedExpiry, type WorkspacePolicy } from "./policy-rules.ts";
+import { effectiveReminderDays, outOfPolicy, shortenedExpiry, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { PolicySettings, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
@@ -192,7 +192,7 @@ export class PolicyService {
   private async shorten(tx: Repositories, actor: Actor, policy: WorkspacePolicy, now: Date): Promise<ShortenCount & { ids: string[] }> {
     const out = { shortened: 0, stoppedNow: 0, ids: [] as string[] };
     if (policy.maxLifetimeDays.service === null && policy.maxLifetimeDays.personal === null) return out;
-    const days = policy.reminderDays ?? this.ctx.reminderDays;
+    const days = effectiveReminderDays(policy, this.ctx.reminderDays);
     for await (const key of this.liveKeys(tx, actor.workspaceId)) {
       // An expired key has nothing left to shorten.
       const to = key.expiresAt.getTime() > now.getTime() ? shortenedExpiry(key, policy) : null;

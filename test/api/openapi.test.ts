@@ -18,7 +18,7 @@ describe("GET /api/v1/openapi.json", () => {
     key = created.secret;
     keyId = (await app.keyward.services.keys.create(admin, { name: "doc-target", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).key.id;
     // Two key requests, one of them denied, so a page carries every field of one, set and unset.
-    const asker = await app.keyward.services.access.actorForUser(app.fake.teamId, "UASKERDOC", {}, "slack");
+    const asker = await app.keyward.services.access.actorForUser(app.fake.teamId, "UASKERDOC", { isWorkspaceAdmin: false }, "slack");
     const ask = (name: string) =>
       app.keyward.services.keyRequests.request(asker, { key: { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" }, reason: "documented" }, {});
     await ask("doc-pending");
