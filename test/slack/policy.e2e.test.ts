@@ -161,8 +161,12 @@ describe("the workspace policy through the real receiver", () => {
     await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: null } });
   });
 
-  it("help mentions /keys policy only to those who hold policy.edit", async () => {
-    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "help", channelId }))).body)).toContain("/keys policy");
-    expect(textOf((await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }))).body)).not.toContain("keys policy");
+  it("help offers /keys policy to change to those who hold policy.edit, and to read to everyone else; a personal-only creator is pointed to /keys request", async () => {
+    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "help", channelId }))).body)).toContain("/keys policy` the workspace policy");
+    const memberHelp = textOf((await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }))).body);
+    expect(memberHelp).toContain("/keys policy` read the limits");
+    expect(memberHelp).not.toContain("/keys policy` the workspace policy");
+    const form = await modalFor(app, await app.driver.command({ userId: member, text: "create", channelId }));
+    expect(((findBlock(form, "kind") as Json).hint as Json).text).toContain("For a service key, ask with /keys request.");
   });
 });

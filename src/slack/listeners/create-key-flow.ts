@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import { decodeSecretFormOrigin } from "../wire/form-metadata.ts";
+import { decodeSecretFormOrigin, type FormOrigin } from "../wire/form-metadata.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { parseCreateKeyModal } from "../views/create-key-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
@@ -38,7 +38,8 @@ export const createKeySubmission = submissionListener(forms.createKey, async (de
     created = await deps.services.keys.create(actor, parsed.input, { pendingDelivery: true });
   } catch (error) {
     // Four eyes: not a dead end. The form becomes the request form, filled in, asking only for the reason.
-    if (isDomainError(error) && error.code === "approval_required") return asRequest(deps, actor, user.tz, view.private_metadata, parsed.input, error.message);
+    if (isDomainError(error) && error.code === "approval_required")
+      return asRequest(deps, actor, user.tz, decodeSecretFormOrigin(view.private_metadata), parsed.input, error.message);
     throw error;
   }
   const message = secretMessage({ ...created.key, secret: created.secret });
@@ -54,8 +55,7 @@ export const createKeySubmission = submissionListener(forms.createKey, async (de
 });
 
 /** A create refused for four eyes, answered with the request form holding the same values (response_action update). */
-async function asRequest(deps: SlackDeps, actor: Actor, timeZone: string, metadata: string, input: CreateKeyInput, why: string): Promise<Submission> {
-  const origin = decodeSecretFormOrigin(metadata);
+async function asRequest(deps: SlackDeps, actor: Actor, timeZone: string, origin: FormOrigin, input: CreateKeyInput, why: string): Promise<Submission> {
   const prefill = { name: input.name, description: input.description ?? "", roleId: input.role, kind: input.kind, expiresOn: input.expiresOn };
   const view = await keyRequestForm(deps, actor, timeZone, { channelId: origin.channelId }, `${why} Give a reason and send it as a request:`, prefill);
   return {

@@ -136,7 +136,10 @@ export const keyFields = {
       type: "input",
       block_id: b.kind,
       label: plain("Kind"),
-      hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
+      // Someone who may make personal keys only is told where a service key comes from.
+      hint: plain(
+        `A personal key acts for you: it never does more than you may do yourself, now or later.${kinds.includes("service") ? "" : " For a service key, ask with /keys request."}`,
+      ),
       element: { type: "radio_buttons", action_id: inputActionId, options, initial_option: options.find((o) => o.value === initialKind) ?? options[0] },
     };
   },
