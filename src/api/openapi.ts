@@ -56,7 +56,8 @@ function errorStatuses(route: RouteDef): Array<[number, string]> {
   if (route.authenticated) out.push([401, "No key, or a key that is not valid"], [403, "The key's role lacks the permission"]);
   if (route.path.includes("{")) out.push([404, "No such record in the key's workspace"]);
   if (route.method !== "GET") out.push([409, "Conflicts with the current state"]);
-  out.push([422, "The input breaks a rule; details.fields says which"]);
+  // Only a route that takes input can refuse it (GET /roles and GET /policy take none).
+  if (route.body || route.query || route.path.includes("{")) out.push([422, "The input breaks a rule; details.fields says which"]);
   if (route.authenticated) out.push([429, "Too many failed authentications from this address; see Retry-After"]);
   return out;
 }

@@ -3,6 +3,7 @@ import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import type { IntegrationConfig } from "./integration-types.ts";
+import { effectiveReminderDays } from "./policy-rules.ts";
 import { refreshReminderMessages, type ReminderChangeOutcome } from "./reminder-messages.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
@@ -32,7 +33,7 @@ export class IntegrationService {
 
   /** The workspace policy's reminder thresholds, else REMINDER_DAYS. */
   private async reminderDaysOf(tx: Repositories, workspaceId: string): Promise<readonly number[]> {
-    return (await tx.policies.find(workspaceId)).reminderDays ?? this.ctx.reminderDays;
+    return effectiveReminderDays(await tx.policies.find(workspaceId), this.ctx.reminderDays);
   }
 
   /** For forms that would otherwise be refused on submit: throws unless the actor may edit integrations. */

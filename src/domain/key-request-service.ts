@@ -1,10 +1,9 @@
 // Key requests (SPEC "Concepts", rule 14): someone asks for a key they may not create; an approver,
 // who could create that key themselves and is not the requester, decides once.
-import { checkKeyPolicy } from "./policy-rules.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
-import { createApprovedKey, expiryOfCreate, mintSecret, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
+import { checkPolicyOf, createApprovedKey, expiryFieldOf, expiryOfCreate, mintSecret, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
 import { decodeCursor, encodeCursor } from "./paging.ts";
 import { missingPermissions } from "./permissions.ts";
 import type { Repositories } from "./repositories.ts";
@@ -82,9 +81,8 @@ export class KeyRequestService {
         });
       }
       // Refused now, where the requester can still change it, rather than at the approval (which checks again).
-      const policy = await tx.policies.find(actor.workspaceId);
       const candidate = { kind: input.kind, description: input.description, expiresAt, expiryTimeZone: input.expiresOn ? input.timeZone! : null, now };
-      checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresOn ? "expiresOn" : "expiresAt" }, { approved: true });
+      await checkPolicyOf(this.keys.ctx, tx, actor.workspaceId, role, { ...candidate, expiryField: expiryFieldOf(input) }, true);
       if (await tx.apiKeys.nameInUse(actor.workspaceId, input.name, now)) {
         throw new DomainError("conflict", `A key named "${input.name}" already exists.`, { fields: { name: "Choose a name no other live key has." } });
       }

@@ -6,8 +6,8 @@ import { denied, DomainError } from "./errors.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { dayAfter, dayIn, endOfDayIn, expiryFromDay, isValidTimeZone, maxExpiryYears } from "./expiry.ts";
-import { mintSecret, newKeyRow, requireHeld, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
-import { checkKeyPolicy, latestAllowedExpiry, noPolicy, type PolicyRole, type WorkspacePolicy } from "./policy-rules.ts";
+import { checkPolicyOf, mintSecret, newKeyRow, requireHeld, type CreatedKey, type KeyChangeSupport } from "./new-key.ts";
+import { effectiveReminderDays, latestAllowedExpiry, noPolicy, type PolicyRole, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { Repositories } from "./repositories.ts";
 import { maxGraceHours, type RollKeyInput, rollKeyInputSchema } from "./schemas.ts";
@@ -190,8 +190,9 @@ export async function rollKey(
     checkRollPolicy(policy, role, old);
     // A roll is a new secret: held to the whole policy (rule 14), its description as the key has it now.
     const candidate = { kind: old.kind, description: old.description, expiresAt: expiry.expiresAt, expiryTimeZone: expiry.timeZone, now };
-    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresAt ? "expiresAt" : "expiresOn" }, { approved: false });
-    const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+    const expiryField = input.expiresAt ? ("expiresAt" as const) : ("expiresOn" as const);
+    const reminderDays = await checkPolicyOf(ctx, tx, actor.workspaceId, role, { ...candidate, expiryField }, false, policy);
+    const rowCtx = { ...ctx, reminderDays };
     const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...old, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     await tx.apiKeys.markReplaced(actor.workspaceId, old.id, { replacedBy: key.id, expiresAt: oldEnds, expiresAtBeforeRoll: old.expiresAt });
     await tx.apiKeys.announceChange(old.id);
@@ -293,8 +294,7 @@ export async function revertRoll(
   // A maximum applied since the roll holds for the expiry given back too (creation + maximum).
   const limit = latestAllowedExpiry(replaced.createdAt, policy.maxLifetimeDays[replaced.kind], replaced.expiryTimeZone);
   const expiresAt = limit && limit.getTime() < before.getTime() ? limit : before;
-  const days = policy.reminderDays ?? ctx.reminderDays;
-  const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), days);
+  const next = nextReminderAt({ expiresAt, timeZone: replaced.expiryTimeZone }, ctx.clock.now(), effectiveReminderDays(policy, ctx.reminderDays));
   await tx.apiKeys.clearReplaced(actor.workspaceId, replaced.id, expiresAt, next);
   await tx.apiKeys.announceChange(replaced.id);
   await recordAudit(ctx, tx, actor, "api_key.roll_reverted", target, { deletedReplacement: replacement.id, reason });

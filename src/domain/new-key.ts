@@ -7,7 +7,7 @@ import { DomainError } from "./errors.ts";
 import { checkExpiryHorizon, expiryFromDay } from "./expiry.ts";
 import { generateKey, lastFour } from "./key-format.ts";
 import { missingPermissions } from "./permissions.ts";
-import { checkKeyPolicy } from "./policy-rules.ts";
+import { checkKeyPolicy, effectiveReminderDays, type KeyCandidate, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { NewApiKey, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
@@ -92,13 +92,11 @@ export async function createKey(
     const role = await resolveRole(tx, actor.workspaceId, input.role);
     requireHeld(actor, role);
     const expiry = { expiresAt, timeZone: input.expiresOn ? input.timeZone! : null };
-    // Read under the policy's shared lock: a policy change committed before this point is seen, one after waits for this create.
-    const policy = await tx.policies.readForKeyChange(actor.workspaceId);
-    const candidate = { kind: input.kind, description: input.description, expiresAt, expiryTimeZone: expiry.timeZone, now };
-    checkKeyPolicy(policy, role, { ...candidate, expiryField: input.expiresOn ? "expiresOn" : "expiresAt" }, { approved: options.approved === true });
+    const candidate = { kind: input.kind, description: input.description, expiresAt, expiryTimeZone: expiry.timeZone, now, expiryField: expiryFieldOf(input) };
+    const reminderDays = await checkPolicyOf(ctx, tx, actor.workspaceId, role, candidate, options.approved === true);
     await requireUniqueName(ctx, tx, actor.workspaceId, input.name);
     const fields = { workspaceId: actor.workspaceId, name: input.name, description: input.description, kind: input.kind, roleId: role.id };
-    const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+    const rowCtx = { ...ctx, reminderDays };
     const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...fields, createdBy: actor.userId }, expiry, now, options.pendingDelivery));
     const details = { role: role.name, kind: key.kind, expiresAt: expiresAt.toISOString() };
     await recordAudit(ctx, tx, actor, "api_key.create", { type: "api_key", id: key.id, name: key.name }, details);
@@ -108,6 +106,29 @@ export async function createKey(
   });
   s.evict(created.id);
   return { key: created, secret: minted.secret };
+}
+
+/** Which input field an expiry came in (a day, or an instant), for the policy's field error. */
+export const expiryFieldOf = (input: { expiresOn?: string }): "expiresOn" | "expiresAt" => (input.expiresOn ? "expiresOn" : "expiresAt");
+
+/**
+ * THE policy step of every new key (create, approval, roll, a request): the policy read in the
+ * caller's transaction under its shared lock (a change committed before is seen; one after waits
+ * for this transaction), the key checked against it; answers the reminder thresholds to plan with.
+ */
+export async function checkPolicyOf(
+  ctx: Pick<DomainContext, "reminderDays">,
+  tx: Repositories,
+  workspaceId: string,
+  role: Role,
+  candidate: KeyCandidate,
+  approved: boolean,
+  /** Already read under the shared lock in this transaction (a roll caps its default expiry with it first). */
+  locked?: WorkspacePolicy,
+): Promise<readonly number[]> {
+  const policy = locked ?? (await tx.policies.readForKeyChange(workspaceId));
+  checkKeyPolicy(policy, role, candidate, { approved });
+  return effectiveReminderDays(policy, ctx.reminderDays);
 }
 
 /** Rule 2: nobody mints a key whose role grants what they do not hold. */
@@ -167,13 +188,19 @@ export async function createApprovedKey(
     throw new DomainError("expiry_in_past", "The expiry asked for has passed meanwhile; deny the request and ask for a new one.");
   }
   const expiry = { expiresAt: request.expiresAt, timeZone: request.expiryTimeZone };
-  // The policy as it is at the approval (rule 14), under its shared lock like a create: the request
-  // is its four eyes, every other limit holds. Lifetime counts from now, when the key comes to be.
-  const policy = await tx.policies.readForKeyChange(request.workspaceId);
-  const candidate = { kind: request.kind, description: request.description, expiresAt: request.expiresAt, expiryTimeZone: expiry.timeZone, now };
-  checkKeyPolicy(policy, role, { ...candidate, expiryField: expiry.timeZone ? "expiresOn" : "expiresAt" }, { approved: true });
+  // The policy as it is at the approval (rule 14): the request is its four eyes, every other limit
+  // holds. Lifetime counts from now, when the key comes to be.
+  const candidate = {
+    kind: request.kind,
+    description: request.description,
+    expiresAt: request.expiresAt,
+    expiryTimeZone: expiry.timeZone,
+    now,
+    expiryField: expiry.timeZone ? ("expiresOn" as const) : ("expiresAt" as const),
+  };
+  const reminderDays = await checkPolicyOf(ctx, tx, request.workspaceId, role, candidate, true);
   const fields = { workspaceId: request.workspaceId, name: request.name, description: request.description, kind: request.kind, roleId: role.id };
-  const rowCtx = { ...ctx, reminderDays: policy.reminderDays ?? ctx.reminderDays };
+  const rowCtx = { ...ctx, reminderDays };
   const key = await tx.apiKeys.create(newKeyRow(rowCtx, minted, { ...fields, createdBy: request.requestedBy }, expiry, now, true));
   const details = {
     role: role.name,

@@ -25,6 +25,11 @@ export interface WorkspacePolicy {
   updatedBy: string | null;
 }
 
+/** The reminder thresholds a workspace's keys and configurations follow: its policy's, else the configured REMINDER_DAYS. */
+export function effectiveReminderDays(policy: Pick<WorkspacePolicy, "reminderDays">, configured: readonly number[]): readonly number[] {
+  return policy.reminderDays ?? configured;
+}
+
 /** The policy of a workspace that never set one: no limits. */
 export const noPolicy: WorkspacePolicy = {
   maxLifetimeDays: { service: null, personal: null },

@@ -4,7 +4,7 @@
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { denied, DomainError, isDomainError } from "./errors.ts";
-import { outOfPolicy, shortenedExpiry, type WorkspacePolicy } from "./policy-rules.ts";
+import { effectiveReminderDays, outOfPolicy, shortenedExpiry, type WorkspacePolicy } from "./policy-rules.ts";
 import { nextReminderAt } from "./reminder-schedule.ts";
 import type { PolicySettings, Repositories } from "./repositories.ts";
 import { resolveRole } from "./role-service.ts";
@@ -58,6 +58,12 @@ export class PolicyService {
     return this.ctx.store.policies.find(actor.workspaceId);
   }
 
+  /** `/keys policy` read-only: anyone of the workspace may read the limits their keys (and requests) are held to. */
+  async forReading(actor: Actor): Promise<WorkspacePolicy> {
+    if (actor.outsider) throw new DomainError("permission_denied", "Only members of this workspace can read its policy.");
+    return this.ctx.store.policies.find(actor.workspaceId);
+  }
+
   /** The policy for its form (`/keys policy`): only holders of policy.edit open it. */
   async forEdit(actor: Actor): Promise<WorkspacePolicy> {
     this.requireEdit(actor);
@@ -72,11 +78,6 @@ export class PolicyService {
   /** The configured thresholds (REMINDER_DAYS), for the form's hint. */
   get defaultReminderDays(): readonly number[] {
     return this.ctx.reminderDays;
-  }
-
-  /** The reminder thresholds of a workspace: its policy's, else REMINDER_DAYS. */
-  async reminderDaysOf(tx: Repositories, workspaceId: string): Promise<readonly number[]> {
-    return (await tx.policies.find(workspaceId)).reminderDays ?? this.ctx.reminderDays;
   }
 
   /** Why each of these keys is out of the current policy (keys made before it); ids within policy are left out. */
@@ -191,7 +192,7 @@ export class PolicyService {
   private async shorten(tx: Repositories, actor: Actor, policy: WorkspacePolicy, now: Date): Promise<ShortenCount & { ids: string[] }> {
     const out = { shortened: 0, stoppedNow: 0, ids: [] as string[] };
     if (policy.maxLifetimeDays.service === null && policy.maxLifetimeDays.personal === null) return out;
-    const days = policy.reminderDays ?? this.ctx.reminderDays;
+    const days = effectiveReminderDays(policy, this.ctx.reminderDays);
     for await (const key of this.liveKeys(tx, actor.workspaceId)) {
       // An expired key has nothing left to shorten.
       const to = key.expiresAt.getTime() > now.getTime() ? shortenedExpiry(key, policy) : null;

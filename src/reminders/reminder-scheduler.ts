@@ -41,3 +41,48 @@ export class ReminderScheduler {
     await this.running;
   }
 }
+
+/**
+ * Any other periodic pass (the key-request pass): like the reminder pass, every interval, never two
+ * at once in this process (a slow pass is not overtaken by the next tick), and stop() waits for the one running.
+ */
+export class PeriodicPass {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly pass: () => Promise<unknown>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(firstDelayMs = this.intervalMs): void {
+    const tick = () => {
+      void this.runOnce();
+      if (this.stopped) return;
+      this.timer = setTimeout(tick, this.intervalMs);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(tick, firstDelayMs);
+    this.timer.unref();
+  }
+
+  /** Runs the pass, or joins the one already running. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass()
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.warn({ err: error }, `${this.name} failed; the next one retries`))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -20,7 +20,7 @@ import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
-import { ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { PeriodicPass, ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { createReminderClient, reminderClientsByToken, slackReminderPorts } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { keyCommandHandlers } from "./key-commands.ts";
@@ -148,17 +148,13 @@ async function startOn(
   // Key requests expire after 7 days, on the reminders' interval and client (OAuth: each workspace's own).
   const requestClientFor = clientFor ?? (async () => reminderClient);
   const keyRequestPass = () => (reminderClient ? runKeyRequestPass({ services, logger }, requestClientFor) : Promise.resolve(0));
-  const requestTimer =
+  // Never two passes at once here (a slow Slack must not stack them up); other instances are kept off by the conditional updates.
+  const requestPasses =
     reminderClient && options.reminderScheduler !== false
-      ? setInterval(
-          () => void keyRequestPass().catch((error: unknown) => logger.warn({ err: error }, "key request pass failed; the next one retries")),
-          config.reminders.intervalSeconds * 1000,
-        )
+      ? new PeriodicPass("key request pass", keyRequestPass, config.reminders.intervalSeconds * 1000, logger)
       : null;
-  requestTimer?.unref();
-  undo.push(() => {
-    if (requestTimer) clearInterval(requestTimer);
-  });
+  requestPasses?.start();
+  undo.push(() => requestPasses?.stop());
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
   const served = observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api);
   const server = createServer((req, res) => {
@@ -213,9 +209,9 @@ async function startOn(
         observed.readiness.stop();
         clearInterval(flush);
         clearInterval(filterReload);
-        if (requestTimer) clearInterval(requestTimer);
         await control?.close();
         await scheduler?.stop();
+        await requestPasses?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -65,6 +65,9 @@ export const actionIds = {
   /** On a key request's message; values: wire/request-values.ts. */
   approveRequest: "keyward.request.approve",
   denyRequest: "keyward.request.open_deny",
+  /** On the Home tab: the request form, and the policy (form for Admins). Constant values. */
+  openRequestKey: "keyward.request.open",
+  openPolicy: "keyward.policy.open",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */

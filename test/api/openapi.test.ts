@@ -17,6 +17,12 @@ describe("GET /api/v1/openapi.json", () => {
     const created = await app.keyward.services.keys.create(admin, { name: "doc-admin", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
     key = created.secret;
     keyId = (await app.keyward.services.keys.create(admin, { name: "doc-target", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" })).key.id;
+    // Two key requests, one of them denied, so a page carries every field of one, set and unset.
+    const asker = await app.keyward.services.access.actorForUser(app.fake.teamId, "UASKERDOC", { isWorkspaceAdmin: false }, "slack");
+    const ask = (name: string) =>
+      app.keyward.services.keyRequests.request(asker, { key: { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" }, reason: "documented" }, {});
+    await ask("doc-pending");
+    await app.keyward.services.keyRequests.deny(admin, (await ask("doc-denied")).id, "not needed");
     const res = await fetch(`${app.keyward.url}/api/v1/openapi.json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as Json;
@@ -74,6 +80,14 @@ describe("GET /api/v1/openapi.json", () => {
     expect(await call("GET", "/integrations/{integration}/resolve", "/integrations/github/resolve?alias=nope")).toBe(200);
     expect(await call("DELETE", `${configs}/{alias}`, "/integrations/github/configurations/doc")).toBe(204);
     expect(await call("GET", `${configs}/{alias}`, "/integrations/github/configurations/doc")).toBe(404);
+    // The policy and key requests (issue 14): their bodies as documented, refusals included.
+    expect(await call("GET", "/policy", "/policy")).toBe(200);
+    expect(await call("PUT", "/policy", "/policy", { maxLifetimeDays: { personal: 30 }, approvalRoles: ["Manager"], reminderDays: [10, 1] })).toBe(200);
+    expect(await call("PUT", "/policy", "/policy", { maxLifetimeDays: { personal: -1 } })).toBe(422);
+    expect(await call("PUT", "/policy", "/policy", { approvalRoles: [] })).toBe(200);
+    expect(await call("GET", "/key-requests", "/key-requests?limit=1")).toBe(200);
+    expect(await call("GET", "/key-requests", "/key-requests?status=denied")).toBe(200);
+    expect(await call("GET", "/key-requests", "/key-requests?status=granted")).toBe(422);
     expect(await call("POST", "/verify", "/verify", { key }, false)).toBe(200);
     expect(await call("POST", "/verify", "/verify", { key: "kw_nope" }, false)).toBe(200);
   });

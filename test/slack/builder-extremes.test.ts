@@ -11,7 +11,8 @@ import { permissions, type Permission } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { addIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
 import { auditMessage, auditVerbs, type AuditEventView } from "../../src/slack/views/audit-message.ts";
-import { expiryLimitText, policyModal, policySavedModal } from "../../src/slack/views/policy-modal.ts";
+import { expiryLimitText } from "../../src/slack/views/policy-limits.ts";
+import { policyModal, policyReadOnlyModal, policySavedModal } from "../../src/slack/views/policy-modal.ts";
 import { createKeyModal } from "../../src/slack/views/create-key-modal.ts";
 import { editKeyModal } from "../../src/slack/views/edit-key-modal.ts";
 import { actorText, literal, strong } from "../../src/slack/views/format.ts";
@@ -26,7 +27,8 @@ import {
 } from "../../src/slack/views/integration-list-blocks.ts";
 import * as notices from "../../src/slack/views/integration-notices.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
-import { keyRequestMessage, type KeyRequestView } from "../../src/slack/views/key-request-message.ts";
+import { escapeMrkdwn } from "../../src/slack/views/format.ts";
+import { approvalBlockedMessage, keyRequestMessage, type KeyRequestView } from "../../src/slack/views/key-request-message.ts";
 import { denyRequestModal, keyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { deleteConfirmationMessage, loadingModal, noticeMessage, noticeModal, workingModal } from "../../src/slack/views/notices.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
@@ -229,6 +231,12 @@ const messages: MessageCase[] = [
     carriesSecret: true,
   },
   {
+    label: "secretMessage: an approved request's key",
+    build: () => secretMessage({ name: evilName, roleName: evilRole, kind: "service", expiresAt: at, secret, approvedBy: "U0APPROVER" }),
+    summary: /^Your new API key .*, approved by <@U0APPROVER>\. Copy it now: it will not be shown again\.$/,
+    carriesSecret: true,
+  },
+  {
     label: "secretNotRemovedMessage",
     build: () => secretNotRemovedMessage(),
     summary: /^Slack did not let keyward remove the message with your new key\. Dismiss it yourself/,
@@ -406,6 +414,24 @@ const views: ViewCase[] = [
       }),
   },
   {
+    label: "keyRequestModal: prefilled from a refused create, both maximums, description required",
+    surface: "modal",
+    build: () =>
+      keyRequestModal({
+        roles: roles.map((r) => ({ ...r, permissions: [...permissions] })),
+        defaultDay: "2027-03-01",
+        timeZone: "Pacific/Chatham",
+        privateMetadata: "{}",
+        why: `Keys with the role ${evilRole} need someone else's approval. Give a reason and send it as a request:`,
+        expiryLimit: expiryLimitText([
+          { kind: "service", days: 3650, lastDay: "2036-11-27" },
+          { kind: "personal", days: 3649, lastDay: "2036-11-26" },
+        ]),
+        descriptionRequired: true,
+        prefill: { name: evilName, description: evilDescription, roleId: roles[149]!.id, kind: "personal", expiresOn: "2036-11-26" },
+      }),
+  },
+  {
     label: "denyRequestModal: a long name",
     surface: "modal",
     build: () => denyRequestModal({ keyName: evilName, requestedBy: "U0REQUEST1", privateMetadata: "{}" }),
@@ -414,7 +440,15 @@ const views: ViewCase[] = [
     label: "homeView: Admin, full pages of keys and configurations",
     surface: "home",
     build: () =>
-      homeView({ roleName: evilRole, keys: keyList(15, 2, 31, true), canEditRoles: true, canCreate: true, integrations: configList(15, 1, 40, true) }),
+      homeView({
+        roleName: evilRole,
+        keys: keyList(15, 2, 31, true),
+        canEditRoles: true,
+        canCreate: true,
+        canRequest: true,
+        canEditPolicy: true,
+        integrations: configList(15, 1, 40, true),
+      }),
   },
   {
     label: "homeView: no role, Admins named",
@@ -477,6 +511,18 @@ const views: ViewCase[] = [
       }),
   },
   {
+    label: "createKeyModal: every role needs an approval",
+    surface: "modal",
+    build: () =>
+      createKeyModal({
+        roles: roles.map((r) => ({ ...r, permissions: [...permissions], gated: true })),
+        kinds: ["personal"],
+        defaultDay: "2027-02-25",
+        timeZone: "America/Argentina/ComodRivadavia",
+        privateMetadata: "{}",
+      }),
+  },
+  {
     label: "policyModal: 150 roles, every field set",
     surface: "modal",
     build: () =>
@@ -510,6 +556,41 @@ const views: ViewCase[] = [
     build: () => policySavedModal({ beyond: 123456, stoppedNow: 123456 }),
   },
   { label: "policySavedModal: nothing beyond", surface: "modal", build: () => policySavedModal({ beyond: 0, stoppedNow: 0 }) },
+  {
+    label: "policyModal: keys beyond the maximum offered to be shortened",
+    surface: "modal",
+    build: () =>
+      policyModal({
+        maxLifetimeDays: { service: 1, personal: 1 },
+        requireDescription: false,
+        personalMaxRoleId: null,
+        approvalRoleIds: [],
+        reminderDays: null,
+        defaultReminderDays: [30, 14, 7, 3, 1, 0],
+        roles,
+        beyond: { beyond: 123456, stoppedNow: 123456 },
+      }),
+  },
+  {
+    label: "policyReadOnlyModal: every limit set, 150 roles needing approval",
+    surface: "modal",
+    build: () =>
+      policyReadOnlyModal({
+        policy: {
+          maxLifetimeDays: { service: 3650, personal: 3650 },
+          requireDescription: true,
+          personalMaxRole: { ...roles[0]!, name: evilRole, permissions: [] },
+          approvalRoles: roles.map((r) => ({ ...r, name: evilRole, permissions: [] })),
+          reminderDays: [365, 300, 200, 100, 90, 60, 30, 14, 7, 0],
+        },
+        defaultReminderDays: [30, 14, 7, 3, 1, 0],
+      }),
+  },
+  {
+    label: "approvalBlockedMessage: a long policy refusal",
+    surface: "message",
+    build: () => approvalBlockedMessage({ requestId: uuid(7), text: escapeMrkdwn(`${evilDescription} `.repeat(3).slice(0, 1000)) }).blocks,
+  },
   {
     label: "editKeyModal",
     surface: "modal",

@@ -230,4 +230,15 @@ describe("a refused submission is always shown where the user looks (rule 11)", 
       errors: { permissions: "Only permissions you hold yourself can be granted." },
     });
   });
+
+  it("puts a policy's maximum lifetime error under the field of its kind", () => {
+    const error = new DomainError("validation_failed", "Too many days.", {
+      fields: { "maxLifetimeDays.personal": "At most 3650 days.", "maxLifetimeDays.service": "Use a whole number." },
+    });
+    const { view } = formViews.policy;
+    expect(refusal(deps, error, forms.policy, { id: "V1", ...view }).response).toEqual({
+      response_action: "errors",
+      errors: { max_personal_days: "At most 3650 days.", max_service_days: "Use a whole number." },
+    });
+  });
 });

@@ -100,9 +100,17 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
 
   const requestRow = (name: string) => app.keyward.db.prisma.keyRequest.findFirstOrThrow({ where: { name } });
 
+  /** Denies what a test left pending (through the domain, as an Admin), so every test counts only its own requests. */
+  async function settle(...names: string[]) {
+    for (const name of names) await app.keyward.services.keyRequests.deny(adminActor, (await requestRow(name)).id, "test over");
+  }
+
   it("sets the approvals channel (Admins only, audited) and shows it to anyone", async () => {
+    const dump = await app.dump();
     const refused = await answerTo(app, app.driver.command({ userId: manager, text: `approvals <#${approvals}|approvals>`, channelId }));
     expect(textOf(refused.body)).toContain("You do not have permission to set the approvals channel");
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
     const set = await answerTo(app, app.driver.command({ userId: admin, text: `approvals <#${approvals}|approvals>`, channelId }));
     expect(textOf(set.body)).toContain(`<#${approvals}>`);
     const shown = await answerTo(app, app.driver.command({ userId: nobody, text: "approvals", channelId }));
@@ -148,6 +156,8 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]!.args).toMatchObject({ channel: channelId, user: nobody });
     const secret = secretIn(deliveries[0]!)!;
+    // The one-time message says where the key comes from.
+    expect(textOf(deliveries[0]!.args)).toContain(`Your request for *deploy-robot* was approved by <@${manager}>`);
     await expectSecretOnlyDeliveredOnce(app, secret);
     const verified = await app.keyward.services.keys.verify(secret);
     expect(verified).toMatchObject({ valid: true, key: { name: "deploy-robot", roleName: "Manager", createdBy: nobody } });
@@ -186,9 +196,11 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     const [message] = postedRequests(mark);
     const form = await modalFor(app, await press(manager, message!, "keyward.request.open_deny"));
     expect(form.callback_id).toBe("keyward.request.deny");
+    const dump = await app.dump();
     const empty = await app.driver.viewSubmission({ userId: manager, view: form, answers: { reason: { value: "  " } } });
     expect(empty.json).toMatchObject({ response_action: "errors", errors: { reason: expect.any(String) } });
-    expect((await requestRow("peek-bot")).status).toBe("pending");
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
     const since = app.fake.mark();
     const denied = await app.driver.viewSubmission({ userId: manager, view: form, answers: { reason: { value: "Use the shared read key" } } });
     expect(denied.json).toMatchObject({ response_action: "update" });
@@ -200,7 +212,11 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     const updated = textOf(app.fake.getMessage(message!.channel, message!.ts));
     expect(updated).toContain(`Denied by <@${manager}>`);
     expect(updated).toContain("Use the shared read key");
-    expect(await requestRow("peek-bot")).toMatchObject({ status: "denied", decidedBy: manager, denyReason: "Use the shared read key", keyId: null });
+    const row = await requestRow("peek-bot");
+    expect(row).toMatchObject({ status: "denied", decidedBy: manager, denyReason: "Use the shared read key", keyId: null });
+    const events = await app.keyward.db.prisma.auditEvent.findMany({ where: { action: "key_request.deny", targetId: row.id } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actorId: manager, source: "slack", details: { requestedBy: nobody, reason: "Use the shared read key" } });
     expect(await app.keyward.db.prisma.apiKey.count({ where: { name: "peek-bot" } })).toBe(0);
   });
 
@@ -243,8 +259,14 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     const self = textOf((await answerTo(app, press(manager, mine!))).body);
     await app.idle();
     expect(self).toContain("You cannot decide your own request");
+    // Spoken to an approver: no "ask a keyward Admin".
+    expect(self).not.toContain("Ask a keyward Admin");
+    expect(refused).toContain("Leave it to an approver who holds them, or deny it.");
+    expect(refused).not.toContain("Choose a role whose permissions you hold yourself");
     expect(await app.dump()).toBe(dump);
     expect((await requestRow("own-bot")).status).toBe("pending");
+    // Decided here, so no later test counts them.
+    await settle("root-bot", "own-bot");
   });
 
   it("refuses a Slack Connect stranger's request, writing nothing", async () => {
@@ -278,11 +300,15 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
     clock.advance(6 * 86_400_000);
     expect(await app.keyward.keyRequestPass()).toBe(0);
     clock.advance(86_400_000 + 60_000);
-    // Every request still pending (this one and those the refusals above left) expires, once.
-    const pending = await app.keyward.db.prisma.keyRequest.count({ where: { status: "pending" } });
-    expect(pending).toBeGreaterThanOrEqual(1);
-    expect(await app.keyward.keyRequestPass()).toBe(pending);
+    // The tests before decided (or settled) their own requests: this one is the only one pending, and expires once.
+    expect(await app.keyward.db.prisma.keyRequest.findMany({ where: { status: "pending" }, select: { name: true } })).toEqual([{ name: "slow-bot" }]);
+    const told = app.fake.mark();
+    expect(await app.keyward.keyRequestPass()).toBe(1);
     expect(await app.keyward.keyRequestPass()).toBe(0);
+    // The requester hears it, by DM, once.
+    const dms = app.fake.callsSince(told, "chat.postMessage").filter((c) => c.args.channel === nobody);
+    expect(dms).toHaveLength(1);
+    expect(textOf(dms[0]!.args)).toContain("Your request for the key *slow-bot* expired");
     expect(textOf(app.fake.getMessage(message!.channel, message!.ts))).toContain("Expired");
     const row = await requestRow("slow-bot");
     expect(row).toMatchObject({ status: "expired", decidedBy: "keyward" });
@@ -336,5 +362,99 @@ describe.each(databaseKinds())("key requests through the real receiver (%s)", (k
   it("sent Slack no key id and a top-level text with every message", () => {
     expectNoRawKeyIds(app);
     expectEveryMessageHasText(app);
+  });
+
+  it("states the policy in the request form (limit, capped default day, required description) and refuses beyond it inline, writing nothing", async () => {
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: 30, personal: 30 }, requireDescription: true });
+    const view = await modalFor(app, await app.driver.command({ userId: nobody, text: "request", channelId }));
+    const date = findBlock(view, "expires_on") as Json;
+    const hint = (date.hint as Json).text as string;
+    const lastDay = /At most 30 days: by (\d{4}-\d{2}-\d{2})\./.exec(hint)?.[1];
+    expect(lastDay).toBeDefined();
+    expect((date.element as Json).initial_date).toBe(lastDay);
+    expect((findBlock(view, "description") as Json).optional).toBe(false);
+    const viewer = ((findBlock(view, "role") as Json).element as { options: Array<{ text: { text: string }; value: string }> }).options.find(
+      (o) => o.text.text === "Viewer",
+    )!.value;
+    const dump = await app.dump();
+    const refused = await app.driver.viewSubmission({
+      userId: nobody,
+      view,
+      answers: {
+        role: { value: viewer },
+        name: { value: "beyond-bot" },
+        description: { value: "x" },
+        reason: { value: "r" },
+        expires_on: { value: "2030-01-01" },
+      },
+    });
+    expect(refused.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("At most 30 days") } });
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: null, personal: null }, requireDescription: false });
+  });
+
+  it("four eyes through Slack: the gated role is marked in the create form, and creating it turns the form into the request, filled in", async () => {
+    await app.keyward.services.policies.update(adminActor, { approvalRoles: ["Viewer"] });
+    const view = await modalFor(app, await app.driver.command({ userId: manager, text: "create", channelId }));
+    expect(view.callback_id).toBe("keyward.key.create");
+    const role = findBlock(view, "role") as Json;
+    expect((role.hint as Json).text).toContain("/keys request");
+    const viewer = ((role.element as Json).options as Json[]).find((o) => (o.text as Json).text === "Viewer")!;
+    expect((viewer.description as Json).text).toContain("Needs approval");
+    const dump = await app.dump();
+    const submitted = await app.driver.viewSubmission({
+      userId: manager,
+      view,
+      answers: { name: { value: "gated-bot" }, description: { value: "reads the key list" }, role: { value: viewer.value as string } },
+    });
+    const answer = submitted.json as Json;
+    expect(answer.response_action).toBe("update");
+    const requestView = answer.view as Json;
+    expect(requestView.callback_id).toBe("keyward.request.create");
+    expect(textOf(requestView)).toContain("need someone else's approval");
+    expect(((findBlock(requestView, "name") as Json).element as Json).initial_value).toBe("gated-bot");
+    expect((((findBlock(requestView, "role") as Json).element as Json).initial_option as Json).value).toBe(viewer.value);
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
+    // Only the reason is left to give; an Admin approves.
+    const mark = app.fake.mark();
+    const sent = await app.driver.viewSubmission({ userId: manager, view: requestView as never, answers: { reason: { value: "the nightly export" } } });
+    expect(sent.json).toMatchObject({ response_action: "update" });
+    await app.idle();
+    expect(await requestRow("gated-bot")).toMatchObject({ status: "pending", requestedBy: manager, description: "reads the key list" });
+    const messages = postedRequests(mark);
+    expect(messages.length).toBeGreaterThan(0);
+    const target = messages.find((m) => m.call.args.channel !== manager) ?? messages[0]!;
+    expect(textOf((await answerTo(app, press(admin, target))).body)).toContain("Approved");
+    await app.idle();
+    expect(await app.keyward.db.prisma.apiKey.count({ where: { name: "gated-bot", createdBy: manager, deletedAt: null } })).toBe(1);
+    await app.keyward.services.policies.update(adminActor, { approvalRoles: [] });
+  });
+
+  it("an approval the policy refuses (its maximum lowered since the request) tells the approver why and offers Deny; nothing written", async () => {
+    const { mark } = await requestThroughSlack(nobody, { role: "Viewer", name: "late-policy-bot" });
+    const [message] = postedRequests(mark);
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: 30 } });
+    const dump = await app.dump();
+    const answer = await answerTo(app, press(admin, message!));
+    await app.idle();
+    expect(textOf(answer.body)).toContain("cannot be approved as asked: the workspace policy changed");
+    expect(await app.dump()).toBe(dump);
+    const blocks = (answer.body as { blocks: Json[] }).blocks;
+    const deny = ((blocks.find((b) => b.block_id === "request_actions")!.elements as Json[]) ?? []).find((e) => e.action_id === "keyward.request.open_deny")!;
+    const form = await modalFor(
+      app,
+      await app.driver.blockAction({
+        userId: admin,
+        actionId: "keyward.request.open_deny",
+        blockId: "request_actions",
+        value: deny.value as string,
+        channelId: message!.channel,
+      }),
+    );
+    expect(form.callback_id).toBe("keyward.request.deny");
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: null } });
+    await settle("late-policy-bot");
   });
 });

@@ -39,15 +39,26 @@ describe("the workspace policy through the real receiver", () => {
       timeZone: tz,
     });
 
-    // A Member may not open the form: the refusal shows in its place.
-    const refusedView = await modalFor(app, await app.driver.command({ userId: member, text: "policy", channelId }));
-    expect(textOf(refusedView)).toContain("You do not have permission to change the workspace policy");
+    // A Member may not change the policy, but reads it (the limits their keys are held to), read-only; nothing written.
+    // Seen once first, so the first contact's Member row is not the difference.
+    await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }));
+    let dump = await app.dump();
+    const readOnly = await modalFor(app, await app.driver.command({ userId: member, text: "policy", channelId }));
+    expect(readOnly.callback_id).toBe("keyward.notice");
+    expect(readOnly.submit ?? null).toBeNull();
+    expect(textOf(readOnly)).toContain("Only a keyward Admin changes them");
+    expect(textOf(readOnly)).toContain("Personal keys: no maximum");
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
 
     const ack = await app.driver.command({ userId: admin, text: "policy", channelId });
     const form = await modalFor(app, ack);
     expect(form.callback_id).toBe("keyward.policy.edit");
+    dump = await app.dump();
     const bad = await app.driver.viewSubmission({ userId: admin, view: form, answers: { reminder_days: { value: "soon" } } });
     expect(bad.json).toMatchObject({ response_action: "errors", errors: { reminder_days: expect.any(String) } });
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
     const saved = await app.driver.viewSubmission({ userId: admin, view: form, answers: { max_personal_days: { value: "30" } } });
     const answer = saved.json as Json;
     expect(answer.response_action).toBe("update");
@@ -102,8 +113,60 @@ describe("the workspace policy through the real receiver", () => {
     expect(await app.keyward.services.keys.verify(old.secret)).toMatchObject({ valid: false, reason: "expired" });
   });
 
-  it("help mentions /keys policy only to those who hold policy.edit", async () => {
-    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "help", channelId }))).body)).toContain("policy");
-    expect(textOf((await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }))).body)).not.toContain("keys policy");
+  it("offers Shorten in /keys policy whenever keys outlive the maximum, not only right after a stricter save; Home has Policy for Admins", async () => {
+    const long = await app.keyward.services.keys.create(adminActor, {
+      name: "long-service",
+      description: "made before the service maximum",
+      role: "Viewer",
+      expiresOn: dayAfter(clock.now(), tz, 200),
+      timeZone: tz,
+    });
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: 100 } });
+    // Opened later, from the Home tab's Policy button: the offer is there.
+    const home = await openHome(admin);
+    const policyButton = ((findBlock(home, "home_actions") as Json).elements as Json[]).find((e) => e.action_id === "keyward.policy.open")!;
+    expect(policyButton).toBeDefined();
+    const form = await modalFor(
+      app,
+      await app.driver.blockAction({ userId: admin, actionId: policyButton.action_id, blockId: "home_actions", value: "policy", view: home as never }),
+    );
+    expect(form.callback_id).toBe("keyward.policy.edit");
+    expect(textOf(findBlock(form, "policy_beyond"))).toContain("1 key outlive the current maximum");
+    const button = (findBlock(form, "policy_actions") as Json).elements[0] as Json;
+    expect(button.action_id).toBe("keyward.policy.apply_max_lifetime");
+    expect(button.confirm.text.text).toContain("Shorten 1 key?");
+    // A Member's Home tab has Request a key, and no Policy button.
+    const memberButtons = ((findBlock(await openHome(member), "home_actions") as Json).elements as Json[]).map((e) => e.action_id);
+    expect(memberButtons).toContain("keyward.request.open");
+    expect(memberButtons).not.toContain("keyward.policy.open");
+    await app.keyward.services.keys.delete(adminActor, long.key.id);
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: null } });
+  });
+
+  it("holds a roll in Slack to the policy: a replacement beyond the maximum is refused on the form's expiry field, nothing written", async () => {
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: 20 } });
+    await app.keyward.services.keys.create(adminActor, { name: "roll-held", role: "Viewer", expiresOn: dayAfter(clock.now(), tz, 10), timeZone: tz });
+    const view = await modalFor(app, await app.driver.command({ userId: admin, text: "roll roll-held", channelId }));
+    expect(view.callback_id).toBe("keyward.key.roll");
+    expect(((findBlock(view, "expires_on") as Json).hint as Json).text).toContain("At most 20 days");
+    const dump = await app.dump();
+    const refused = await app.driver.viewSubmission({
+      userId: admin,
+      view,
+      answers: { grace: { value: "0" }, expires_on: { value: dayAfter(clock.now(), tz, 40) } },
+    });
+    expect(refused.json).toMatchObject({ response_action: "errors", errors: { expires_on: expect.stringContaining("At most 20 days") } });
+    await app.idle();
+    expect(await app.dump()).toBe(dump);
+    await app.keyward.services.policies.update(adminActor, { maxLifetimeDays: { service: null } });
+  });
+
+  it("help offers /keys policy to change to those who hold policy.edit, and to read to everyone else; a personal-only creator is pointed to /keys request", async () => {
+    expect(textOf((await answerTo(app, app.driver.command({ userId: admin, text: "help", channelId }))).body)).toContain("/keys policy` the workspace policy");
+    const memberHelp = textOf((await answerTo(app, app.driver.command({ userId: member, text: "help", channelId }))).body);
+    expect(memberHelp).toContain("/keys policy` read the limits");
+    expect(memberHelp).not.toContain("/keys policy` the workspace policy");
+    const form = await modalFor(app, await app.driver.command({ userId: member, text: "create", channelId }));
+    expect(((findBlock(form, "kind") as Json).hint as Json).text).toContain("For a service key, ask with /keys request.");
   });
 });

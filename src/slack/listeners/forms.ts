@@ -26,8 +26,22 @@ export const forms = {
   integrationChannel: { refusedTitle: "Not saved" },
   policy: {
     refusedTitle: "Not saved",
-    blocks: { maxLifetimeDays: b.maxServiceDays, personalMaxRole: b.personalMaxRole, approvalRoles: b.approvalRoles, reminderDays: b.reminderDays },
+    blocks: {
+      "maxLifetimeDays.service": b.maxServiceDays,
+      "maxLifetimeDays.personal": b.maxPersonalDays,
+      maxLifetimeDays: b.maxServiceDays,
+      personalMaxRole: b.personalMaxRole,
+      approvalRoles: b.approvalRoles,
+      reminderDays: b.reminderDays,
+    },
   },
   requestKey: { refusedTitle: "Not requested" },
-  denyRequest: { refusedTitle: "Not denied" },
+  denyRequest: {
+    refusedTitle: "Not denied",
+    // Spoken to an approver, not to someone making a key for themselves.
+    hints: {
+      role_exceeds_actor: "Leave it to an approver who holds them.",
+      permission_denied: "Key requests are decided by people who could create the key themselves.",
+    },
+  },
 } as const satisfies Record<Exclude<keyof typeof callbackIds, "notice">, FormSpec>;

@@ -39,6 +39,8 @@ export async function publishHome(
     keys,
     canEditRoles: caps.editRoles,
     canCreate: caps.createKinds.length > 0,
+    canRequest: !actor.outsider,
+    canEditPolicy: actor.permissions.has("policy.edit"),
     integrations: pages.integrations,
     admins: pages.admins,
     status,

@@ -1,5 +1,5 @@
 import type { WebClient } from "@slack/web-api";
-import { dayAfter } from "../../domain/expiry.ts";
+import { isDomainError, type ErrorCode } from "../../domain/errors.ts";
 import { AlreadyDecided } from "../../domain/key-request-service.ts";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import type { Actor, KeyRequest } from "../../domain/types.ts";
@@ -8,23 +8,40 @@ import { putToApprovers, tellRequester, updateRequestMessages, type PutTo } from
 import { deliverOrUndo } from "../secret-delivery.ts";
 import { callerOf, workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { actorText, escapeMrkdwn, mention, strong } from "../views/format.ts";
+import type { KeyFieldsPrefill } from "../views/create-key-modal.ts";
+import { approvalBlockedMessage } from "../views/key-request-message.ts";
 import { denyRequestModal, keyRequestModal, parseDenyRequestModal, parseKeyRequestModal } from "../views/key-request-modal.ts";
 import { secretMessage } from "../views/secret-message.ts";
 import { decodeDenyFormRequestId, decodeRequestFormOrigin, encodeDenyFormMetadata, encodeRequestFormMetadata } from "../wire/form-metadata.ts";
 import { decodeRequestValue } from "../wire/request-values.ts";
 import { forms } from "./forms.ts";
-import { openForm, pressListener, replyTo, tell, tellFailure, type ButtonArgs, type FormTrigger, type Reply } from "./listener-support.ts";
+import { policyFacts } from "./secret-forms.ts";
+import { openForm, pressListener, triggerOf, replyTo, tell, tellFailure, type ButtonArgs, type FormTrigger, type Reply } from "./listener-support.ts";
 import { answered, invalidForm, submissionListener } from "./submission.ts";
 
-/** The request form for this person; `why`: the line saying why it opened instead of the create form. */
-export async function keyRequestForm(deps: SlackDeps, actor: Actor, timeZone: string, origin: { channelId?: string }, why?: string) {
+/**
+ * The request form for this person, stating the workspace policy like the create form; `why`: the
+ * line saying why it opened instead of the create form; `prefill`: a create refused for four eyes.
+ */
+export async function keyRequestForm(
+  deps: SlackDeps,
+  actor: Actor,
+  timeZone: string,
+  origin: { channelId?: string },
+  why?: string,
+  prefill?: KeyFieldsPrefill,
+) {
   const roles = await deps.services.keyRequests.requestOptions(actor);
+  const facts = await policyFacts(deps, actor, { kinds: ["service", "personal"], timeZone, initialKind: prefill?.kind, suggested: prefill?.expiresOn });
   return keyRequestModal({
     roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
-    defaultDay: dayAfter(deps.clock.now(), timeZone, deps.defaultExpiryDays),
+    defaultDay: facts.defaultDay,
+    expiryLimit: facts.expiryLimit,
+    descriptionRequired: facts.descriptionRequired,
     timeZone,
     privateMetadata: encodeRequestFormMetadata(origin),
     why,
+    prefill,
   });
 }
 
@@ -32,6 +49,11 @@ export async function keyRequestForm(deps: SlackDeps, actor: Actor, timeZone: st
 export async function openKeyRequestForm(deps: SlackDeps, trigger: FormTrigger & { channelId?: string }): Promise<void> {
   await openForm(deps, trigger, "Request an API key", ({ actor, user }) => keyRequestForm(deps, actor, user.tz, { channelId: trigger.channelId }));
 }
+
+/** "Request a key" on the Home tab: the same form; the secret goes to the DM with the app (no channel typed in). */
+export const openRequestKeyButton = pressListener(async (deps, args: ButtonArgs) => {
+  await openKeyRequestForm(deps, { ...triggerOf(args), channelId: args.body.channel?.id });
+});
 
 /** Says where the request went, for the requester. */
 function putToText(request: KeyRequest, put: PutTo): string {
@@ -64,9 +86,28 @@ function tooLateText(error: AlreadyDecided): string {
   return `:information_source: This request was already ${how} by ${actorText(r.decidedBy ?? "")}. Nothing was changed.`;
 }
 
-async function refuse(deps: SlackDeps, reply: Reply, error: unknown): Promise<void> {
+/** Next steps for an approver: the general ones speak to someone making a key for themselves. */
+const approverHints: Partial<Record<ErrorCode, string>> = {
+  role_exceeds_actor: "Leave it to an approver who holds them, or deny it.",
+  permission_denied: "Key requests are decided by people who could create the key themselves.",
+};
+
+/**
+ * Why a decision was refused. One the policy refused (it changed since the request) is no dead
+ * end: the approver is told it cannot be approved as asked and offered Deny, so the requester hears why.
+ */
+async function refuse(deps: SlackDeps, reply: Reply, error: unknown, requestId?: string): Promise<void> {
   if (error instanceof AlreadyDecided) return tell(deps, reply, tooLateText(error), { formatted: true });
-  return tellFailure(deps, reply, error);
+  if (requestId && isDomainError(error) && error.code === "policy_violation" && reply.respond) {
+    const text = `:no_entry: This request cannot be approved as asked: the workspace policy changed since it was made. ${escapeMrkdwn(error.message)} Nothing was created. Deny it with a reason, so the requester can ask again within the policy.`;
+    try {
+      await reply.respond({ response_type: "ephemeral", replace_original: false, ...approvalBlockedMessage({ requestId, text }) });
+    } catch (failure) {
+      deps.logger.warn({ err: failure }, "could not show a notice to the user");
+    }
+    return;
+  }
+  return tellFailure(deps, reply, error, approverHints);
 }
 
 /**
@@ -83,7 +124,7 @@ export const approveRequestButton = pressListener(async (deps, press: ButtonArgs
   try {
     const { actor } = await callerOf(deps, press.client, workspaceId, press.body.user.id);
     const { request, created } = await deps.services.keyRequests.approve(actor, id);
-    const message = secretMessage({ ...created.key, secret: created.secret });
+    const message = secretMessage({ ...created.key, secret: created.secret, approvedBy: actor.userId });
     const outcome = await deliverOrUndo(
       deps,
       press.client,
@@ -127,7 +168,7 @@ export const approveRequestButton = pressListener(async (deps, press: ButtonArgs
       { formatted: true },
     );
   } catch (error) {
-    await refuse(deps, reply, error);
+    await refuse(deps, reply, error, id);
   }
 });
 

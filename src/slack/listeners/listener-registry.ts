@@ -19,8 +19,8 @@ import {
 } from "./integration-listeners.ts";
 import { askDeleteButton, cancelDeleteButton, legacyDeleteButton, rowMenuPick, stopOldKeyButton } from "./key-list-actions.ts";
 import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-listeners.ts";
-import { applyMaxLifetimeButton, policySubmission } from "./policy-listeners.ts";
-import { approveRequestButton, denyRequestButton, denyRequestSubmission, keyRequestSubmission } from "./key-request-flow.ts";
+import { applyMaxLifetimeButton, openPolicyButton, policySubmission } from "./policy-listeners.ts";
+import { approveRequestButton, denyRequestButton, denyRequestSubmission, keyRequestSubmission, openRequestKeyButton } from "./key-request-flow.ts";
 import { rotateFromReminderButton, snoozeReminderButton } from "./reminder-listeners.ts";
 import { assignRoleSubmission, createRoleSubmission, openAssignRoleButton, openCreateRoleButton } from "./role-listeners.ts";
 import { rollKeySubmission } from "./roll-key-flow.ts";
@@ -69,6 +69,7 @@ export const listeners: readonly ListenerEntry[] = [
 
   // Key requests: the form, and Approve / Deny on the approvers' messages.
   { kind: "view", id: form.requestKey, handler: keyRequestSubmission },
+  { kind: "action", id: action.openRequestKey, handler: openRequestKeyButton },
   { kind: "action", id: action.approveRequest, handler: approveRequestButton },
   { kind: "action", id: action.denyRequest, handler: denyRequestButton },
   { kind: "view", id: form.denyRequest, handler: denyRequestSubmission },
@@ -81,6 +82,7 @@ export const listeners: readonly ListenerEntry[] = [
 
   // The workspace policy.
   { kind: "view", id: form.policy, handler: policySubmission },
+  { kind: "action", id: action.openPolicy, handler: openPolicyButton },
   { kind: "action", id: action.applyMaxLifetime, handler: applyMaxLifetimeButton },
 
   // The Home tab, and the people it is for.

@@ -14,7 +14,7 @@ import type {
 } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import { isDomainError } from "../../domain/errors.ts";
+import { isDomainError, type ErrorCode } from "../../domain/errors.ts";
 import type { Actor, ApiKey, Page } from "../../domain/types.ts";
 import { callerOf, workspaceOf, type SlackCaller, type SlackDeps } from "../slack-deps.ts";
 import { slackErrorText } from "../slack-errors.ts";
@@ -97,8 +97,8 @@ export async function tell(deps: SlackDeps, reply: Reply, text: string, style: N
 }
 
 /** Turns a failure into a message for the person; unexpected ones are logged with a reference. */
-export async function tellFailure(deps: SlackDeps, reply: Reply, error: unknown): Promise<void> {
-  if (isDomainError(error)) return tell(deps, reply, slackErrorText(error), { emoji: ":no_entry:" });
+export async function tellFailure(deps: SlackDeps, reply: Reply, error: unknown, hints?: Partial<Record<ErrorCode, string>>): Promise<void> {
+  if (isDomainError(error)) return tell(deps, reply, slackErrorText(error, undefined, hints), { emoji: ":no_entry:" });
   const reference = randomUUID().slice(0, 8);
   deps.logger.error({ err: error, reference }, "Slack listener failed");
   await tell(deps, reply, slackErrorText(error, reference), { emoji: ":warning:" });

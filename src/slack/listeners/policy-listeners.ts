@@ -1,28 +1,40 @@
 import type { WebClient } from "@slack/web-api";
-import { parsePolicyModal, policyModal, policySavedModal } from "../views/policy-modal.ts";
+import { parsePolicyModal, policyModal, policyReadOnlyModal, policySavedModal } from "../views/policy-modal.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { decodePolicyFormVersion, encodePolicyFormMetadata } from "../wire/form-metadata.ts";
 import { forms } from "./forms.ts";
-import { callerOfRequest, openForm, pressListener, tell, tellFailure, type ButtonArgs } from "./listener-support.ts";
+import { callerOfRequest, openForm, pressListener, tell, tellFailure, triggerOf, type ButtonArgs } from "./listener-support.ts";
 import { invalidForm, submissionListener } from "./submission.ts";
 
-/** `/keys policy`: the form, for holders of policy.edit; anyone else reads why not in its place. */
+/**
+ * `/keys policy`: the form for holders of policy.edit, with the offer to shorten keys that outlive
+ * the maximum whenever there are some; anyone else of the workspace reads the limits, read-only.
+ */
 export async function openPolicyForm(deps: SlackDeps, args: { client: WebClient; triggerId: string; workspaceId: string; userId: string }): Promise<void> {
   await openForm(deps, args, "Workspace policy", async ({ actor }) => {
+    const defaultReminderDays = deps.services.policies.defaultReminderDays;
+    if (!actor.permissions.has("policy.edit")) return policyReadOnlyModal({ policy: await deps.services.policies.forReading(actor), defaultReminderDays });
     const policy = await deps.services.policies.forEdit(actor);
     const roles = await deps.services.roles.list(actor);
+    const beyond = await deps.services.policies.previewMaxLifetime(actor);
     return policyModal({
       maxLifetimeDays: policy.maxLifetimeDays,
       requireDescription: policy.requireDescription,
       personalMaxRoleId: policy.personalMaxRole?.id ?? null,
       approvalRoleIds: policy.approvalRoles.map((r) => r.id),
       reminderDays: policy.reminderDays,
-      defaultReminderDays: deps.services.policies.defaultReminderDays,
+      defaultReminderDays,
       roles: roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
       privateMetadata: encodePolicyFormMetadata(policy.updatedAt),
+      beyond: { beyond: beyond.shortened, stoppedNow: beyond.stoppedNow },
     });
   });
 }
+
+/** "Policy" on the Home tab (Admins): the same as `/keys policy`. */
+export const openPolicyButton = pressListener(async (deps, args: ButtonArgs) => {
+  await openPolicyForm(deps, triggerOf(args));
+});
 
 /** The policy form, submitted: saved (checked again: policy.edit), then the offer to shorten existing keys if a maximum became stricter. */
 export const policySubmission = submissionListener(forms.policy, async (deps, args) => {
@@ -31,7 +43,8 @@ export const policySubmission = submissionListener(forms.policy, async (deps, ar
   const { actor } = await callerOfRequest(deps, args);
   // Saved only over the policy the form showed: a change made meanwhile (REST, another Admin) is not silently undone.
   const saved = await deps.services.policies.update(actor, parsed.input, { unchangedSince: decodePolicyFormVersion(args.view.private_metadata) });
-  const beyond = saved.stricterKinds.length > 0 ? saved.beyondMaximum.shortened : 0;
+  // Offered whenever keys outlive the maximum, not only after a save that made it stricter.
+  const beyond = saved.beyondMaximum.shortened;
   const view = policySavedModal({ beyond, stoppedNow: saved.beyondMaximum.stoppedNow });
   const text = beyond > 0 ? `The policy is saved; ${beyond} existing keys outlive the new maximum.` : "The policy is saved.";
   return { response: { response_action: "update", view }, late: { title: "Policy saved", text } };

@@ -9,7 +9,7 @@ import { noticeModal } from "../views/notices.ts";
 import { decodeFormKeyId, decodeSecretFormOrigin, encodeSecretFormMetadata } from "../wire/form-metadata.ts";
 import { createKeyForm, handOverSecret } from "./secret-forms.ts";
 import { dayAfter } from "../../domain/expiry.ts";
-import { expiryLimitText } from "../views/policy-modal.ts";
+import { expiryLimitText } from "../views/policy-limits.ts";
 import { forms } from "./forms.ts";
 import { openForm } from "./listener-support.ts";
 import { invalidForm, submissionListener } from "./submission.ts";

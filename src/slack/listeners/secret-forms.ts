@@ -2,11 +2,12 @@ import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import { dayAfter } from "../../domain/expiry.ts";
 import { defaultReplacementDay } from "../../domain/key-roll.ts";
-import type { Actor, ApiKey } from "../../domain/types.ts";
+import type { WorkspacePolicy } from "../../domain/policy-rules.ts";
+import type { Actor, ApiKey, KeyKind } from "../../domain/types.ts";
 import { deliverOrUndo, type DeliveryMessage } from "../secret-delivery.ts";
 import type { SlackDeps } from "../slack-deps.ts";
 import { createKeyModal } from "../views/create-key-modal.ts";
-import { expiryLimitText } from "../views/policy-modal.ts";
+import { expiryLimitText } from "../views/policy-limits.ts";
 import { deliveryNotice, deliveryStatus, type DeliveryNoticeView } from "../views/delivery-notice.ts";
 import { encodeSecretFormMetadata, type FormOrigin } from "../wire/form-metadata.ts";
 import { refreshHome } from "./home-listener.ts";
@@ -18,25 +19,53 @@ import { noticeView, type Notice, type Submission } from "./submission.ts";
  * form is submitted.
  */
 
+/** What a key form states of the workspace policy: the date's hint and default (capped), whether a description is required, the gated roles. */
+export interface PolicyFacts {
+  expiryLimit: string | null;
+  defaultDay: string;
+  descriptionRequired: boolean;
+  approvalRoleIds: Set<string>;
+}
+
+/**
+ * The policy as a create or request form shows it, for `kinds` (what the form offers): the
+ * suggested day (`suggested`, else the default lifetime) never past the maximum of `initialKind`.
+ */
+export async function policyFacts(
+  deps: SlackDeps,
+  actor: Pick<Actor, "workspaceId">,
+  view: { kinds: readonly KeyKind[]; timeZone: string; initialKind?: KeyKind; suggested?: string; policy?: WorkspacePolicy },
+): Promise<PolicyFacts> {
+  const policy = view.policy ?? (await deps.services.policies.limitsFor(actor));
+  const now = deps.clock.now();
+  const limits = view.kinds.flatMap((kind) => {
+    const days = policy.maxLifetimeDays[kind];
+    return days === null ? [] : [{ kind, days, lastDay: dayAfter(now, view.timeZone, days) }];
+  });
+  const suggested = view.suggested ?? dayAfter(now, view.timeZone, deps.defaultExpiryDays);
+  const cap = limits.find((l) => l.kind === (view.initialKind ?? view.kinds[0]))?.lastDay;
+  return {
+    expiryLimit: expiryLimitText(limits),
+    defaultDay: cap && cap < suggested ? cap : suggested,
+    descriptionRequired: policy.requireDescription,
+    approvalRoleIds: new Set(policy.approvalRoles.map((r) => r.id)),
+  };
+}
+
 /** The create form for this person; `replacing` fills it in from an expired key (its reminder's "Create a replacement"). */
 export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: string, target: FormOrigin, replacing?: ApiKey): Promise<ModalView> {
   const options = await deps.services.keys.createOptions(actor);
   const policy = await deps.services.policies.limitsFor(actor);
   const now = deps.clock.now();
-  const limits = options.kinds.flatMap((kind) => {
-    const days = policy.maxLifetimeDays[kind];
-    return days === null ? [] : [{ kind, days, lastDay: dayAfter(now, timeZone, days) }];
-  });
   // A replacement is suggested its predecessor's lifetime again, as a roll is; never past the first kind's maximum (the form's initial kind).
-  const suggested = replacing ? defaultReplacementDay(replacing, now, timeZone, undefined, policy) : dayAfter(now, timeZone, deps.defaultExpiryDays);
-  const initialKind = replacing?.kind ?? options.kinds[0];
-  const cap = limits.find((l) => l.kind === initialKind)?.lastDay;
+  const suggested = replacing ? defaultReplacementDay(replacing, now, timeZone, undefined, policy) : undefined;
+  const facts = await policyFacts(deps, actor, { kinds: options.kinds, timeZone, initialKind: replacing?.kind, suggested, policy });
   return createKeyModal({
-    roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions })),
+    roles: options.roles.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions, gated: facts.approvalRoleIds.has(r.id) })),
     kinds: options.kinds,
-    defaultDay: cap && cap < suggested ? cap : suggested,
-    expiryLimit: expiryLimitText(limits),
-    descriptionRequired: policy.requireDescription,
+    defaultDay: facts.defaultDay,
+    expiryLimit: facts.expiryLimit,
+    descriptionRequired: facts.descriptionRequired,
     timeZone,
     privateMetadata: encodeSecretFormMetadata(target),
     prefill: replacing && {

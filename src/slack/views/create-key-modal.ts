@@ -8,7 +8,7 @@ import { fieldErrorsToBlocks, readValues, type StateValues } from "./modal-state
 
 interface CreateKeyModalView {
   /** With their permissions, each option says what the role may do. */
-  roles: Array<{ id: string; name: string; permissions?: readonly string[] }>;
+  roles: RoleChoice[];
   kinds: KeyKind[];
   defaultDay: string;
   timeZone: string;
@@ -43,73 +43,124 @@ const option = (text: string, value: string, description?: string) => ({
   ...(description ? { description: plain(description, 75) } : {}),
 });
 
-/** A role as a select option: its name, and what it lets a key do. */
-export const roleOption = (r: { id: string; name: string; permissions?: readonly string[] }) =>
-  option(r.name, r.id, r.permissions ? roleSummary(r.permissions) : undefined);
+/** A role as a select option: its name, and what it lets a key do; `gated`: its keys need an approval (four eyes). */
+export const roleOption = (r: RoleChoice) =>
+  option(
+    r.name,
+    r.id,
+    r.gated ? `Needs approval · ${r.permissions ? roleSummary(r.permissions) : ""}` : r.permissions ? roleSummary(r.permissions) : undefined,
+  );
 
-export function createKeyModal(view: CreateKeyModalView): ModalView {
-  const roleOptions = view.roles.slice(0, 100).map(roleOption);
-  const kindOptions = view.kinds.map((k) => option(kindLabels[k], k));
-  const p = view.prefill;
-  const initialRole = p ? roleOptions.find((o) => o.value === p.roleId) : undefined;
-  const initialKind = (p && kindOptions.find((o) => o.value === p.kind)) ?? kindOptions[0];
-  const blocks: KnownBlock[] = [
-    ...(p ? [replacesBlock(p, initialRole !== undefined)] : []),
-    {
+/** A role to choose in a key form: its permissions (summarised), and whether the policy gates it behind an approval. */
+export interface RoleChoice {
+  id: string;
+  name: string;
+  permissions?: readonly string[];
+  gated?: boolean;
+}
+
+/** What the key fields start with: a replacement's predecessor, or a create refused for four eyes turned into a request. */
+export interface KeyFieldsPrefill {
+  name?: string;
+  description?: string;
+  roleId?: string;
+  kind?: KeyKind;
+  expiresOn?: string;
+}
+
+/** The fields a create and a request form share, in one place so the policy's limits show the same in both. */
+export const keyFields = {
+  name(hint: string, initial?: string): KnownBlock {
+    return {
       type: "input",
       block_id: b.name,
       label: plain("Name"),
-      hint: plain(`What the key is for, unique among live keys; at most ${nameLimits.max} characters. /keys edit, roll and delete take it.`),
+      hint: plain(hint),
       element: {
         type: "plain_text_input",
         action_id: inputActionId,
         max_length: nameLimits.max,
         placeholder: plain("ci-deploy"),
-        ...(p ? { initial_value: p.name.slice(0, nameLimits.max) } : {}),
+        ...(initial ? { initial_value: initial.slice(0, nameLimits.max) } : {}),
       },
-    },
-    {
+    };
+  },
+  /** Optional unless the workspace policy requires a description. */
+  description(required: boolean | undefined, hint: string, initial?: string): KnownBlock {
+    return {
       type: "input",
       block_id: b.description,
-      optional: view.descriptionRequired !== true,
+      optional: required !== true,
       label: plain("Description"),
-      hint: plain("Who uses the key and where it is stored, so whoever rotates it later knows where to look."),
+      hint: plain(required ? `${hint} Required by the workspace policy.` : hint),
       element: {
         type: "plain_text_input",
         action_id: inputActionId,
         multiline: true,
         max_length: descriptionMax,
         placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"),
-        ...(p?.description ? { initial_value: p.description.slice(0, descriptionMax) } : {}),
+        ...(initial ? { initial_value: initial.slice(0, descriptionMax) } : {}),
       },
-    },
-    {
+    };
+  },
+  role(roles: readonly RoleChoice[], hint: string, initialId?: string): KnownBlock {
+    const options = roles.slice(0, 100).map(roleOption);
+    const initial = initialId ? options.find((o) => o.value === initialId) : undefined;
+    return {
       type: "input",
       block_id: b.role,
       label: plain("Role"),
-      hint: plain("What programs using the key may do. Only roles whose permissions you hold yourself are offered."),
+      hint: plain(hint),
       element: {
         type: "static_select",
         action_id: inputActionId,
-        options: roleOptions,
+        options,
         placeholder: plain("Choose a role"),
-        ...(initialRole ? { initial_option: initialRole } : {}),
+        ...(initial ? { initial_option: initial } : {}),
       },
-    },
-    {
+    };
+  },
+  /** The last day, with the policy's maximum lifetimes in words (`limit`) when it sets any. */
+  expiresOn(view: { defaultDay: string; timeZone: string; expiryLimit?: string | null }): KnownBlock {
+    return {
       type: "input",
       block_id: b.expiresOn,
       label: plain("Expires at the end of"),
       hint: plain(`${view.expiryLimit ? `${view.expiryLimit} ` : ""}23:59:59 on that day in your time zone (${view.timeZone}).`),
       element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the key works") },
-    },
-    {
+    };
+  },
+  kind(kinds: readonly KeyKind[], initialKind?: KeyKind): KnownBlock {
+    const options = kinds.map((k) => option(kindLabels[k], k));
+    return {
       type: "input",
       block_id: b.kind,
       label: plain("Kind"),
-      hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
-      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: initialKind },
-    },
+      // Someone who may make personal keys only is told where a service key comes from.
+      hint: plain(
+        `A personal key acts for you: it never does more than you may do yourself, now or later.${kinds.includes("service") ? "" : " For a service key, ask with /keys request."}`,
+      ),
+      element: { type: "radio_buttons", action_id: inputActionId, options, initial_option: options.find((o) => o.value === initialKind) ?? options[0] },
+    };
+  },
+};
+
+export function createKeyModal(view: CreateKeyModalView): ModalView {
+  const p = view.prefill;
+  const roleOffered = p ? view.roles.slice(0, 100).some((r) => r.id === p.roleId) : false;
+  // Roles beyond the person's own, and personal-only creators, are pointed to a request rather than left guessing.
+  const roleHint = `What programs using the key may do. Only roles whose permissions you hold yourself are offered${view.roles.some((r) => r.gated) ? "; those marked “Needs approval” become a request" : ""}. Other roles: /keys request.`;
+  const blocks: KnownBlock[] = [
+    ...(p ? [replacesBlock(p, roleOffered)] : []),
+    keyFields.name(`What the key is for, unique among live keys; at most ${nameLimits.max} characters. /keys edit, roll and delete take it.`, p?.name),
+    keyFields.description(
+      view.descriptionRequired,
+      "Who uses the key and where it is stored, so whoever rotates it later knows where to look.",
+      p?.description,
+    ),
+    keyFields.role(view.roles, roleHint, p?.roleId),
+    keyFields.expiresOn(view),
+    keyFields.kind(view.kinds, p?.kind),
   ];
   return {
     type: "modal",

@@ -50,6 +50,7 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
   }
   if (c.viewAudit) lines.push(`\`${slashCommand} audit [n]\` the latest audit events`);
   if (c.editPolicy) lines.push(`\`${slashCommand} policy\` the workspace policy: maximum lifetimes, required description, roles needing approval, reminders`);
+  else if (c.requestKeys) lines.push(`\`${slashCommand} policy\` read the limits keys here are held to (only Admins change them)`);
   const who = view.roleName ? `Your role here is ${strong(view.roleName)}.` : noRoleLine(view.admins);
   const blocks: KnownBlock[] = [];
   if (view.problem) blocks.push({ type: "section", block_id: "help_problem", text: mrkdwn(`:warning: ${escapeMrkdwn(view.problem)}`) });

@@ -13,6 +13,10 @@ interface HomeTabView {
   keys: KeyListView | null;
   canEditRoles: boolean;
   canCreate: boolean;
+  /** Anyone of the workspace may ask for a key (a stranger from Slack Connect may not). */
+  canRequest?: boolean;
+  /** Holds policy.edit: the Policy button opens its form. */
+  canEditPolicy?: boolean;
   /** The first page of integration configurations; null or absent when the person may not see them. */
   integrations?: IntegrationListView | null;
   /** The outcome of what the person just did on the tab, shown at its top; absent on an ordinary publish. */
@@ -48,6 +52,8 @@ export function homeView(view: HomeTabView): HomeView {
   const buttons = [];
   if (view.canCreate)
     buttons.push({ type: "button" as const, action_id: actionIds.openCreateKey, text: plain("Create key", 75), style: "primary" as const, value: "create" });
+  if (view.canRequest) buttons.push({ type: "button" as const, action_id: actionIds.openRequestKey, text: plain("Request a key", 75), value: "request" });
+  if (view.canEditPolicy) buttons.push({ type: "button" as const, action_id: actionIds.openPolicy, text: plain("Policy", 75), value: "policy" });
   if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openCreateRole, text: plain("Create role", 75), value: "create" });
   if (view.canEditRoles) buttons.push({ type: "button" as const, action_id: actionIds.openAssignRole, text: plain("Assign role", 75), value: "assign" });
   if (buttons.length > 0) blocks.push({ type: "actions", block_id: "home_actions", elements: buttons });

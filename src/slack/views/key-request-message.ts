@@ -67,3 +67,18 @@ export function keyRequestMessage(r: KeyRequestView): { text: string; blocks: Kn
 export function requestNotice(text: string): { text: string; blocks: KnownBlock[] } {
   return { text, blocks: [{ type: "section", block_id: "request_notice", text: mrkdwn(text) }] };
 }
+
+/** An approval the workspace policy refused (it changed since the request): why, and a Deny button so the requester hears it. */
+export function approvalBlockedMessage(view: { requestId: string; text: string }): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: view.text,
+    blocks: [
+      { type: "section", block_id: "request_notice", text: mrkdwn(view.text) },
+      {
+        type: "actions",
+        block_id: "request_actions",
+        elements: [{ type: "button", action_id: actionIds.denyRequest, text: plain("Deny", 75), style: "danger", value: encodeRequestValue(view.requestId) }],
+      },
+    ],
+  };
+}

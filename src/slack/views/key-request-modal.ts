@@ -1,27 +1,32 @@
 import type { KnownBlock, ModalView } from "@slack/types";
-import { denyReasonSchema, descriptionMax, nameLimits, reasonMax, requestReasonSchema, type CreateKeyInput } from "../../domain/schemas.ts";
+import { denyReasonSchema, nameLimits, reasonMax, requestReasonSchema, type CreateKeyInput } from "../../domain/schemas.ts";
+import type { KeyKind } from "../../domain/types.ts";
 import { callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
-import { parseCreateKeyModal, roleOption } from "./create-key-modal.ts";
+import { keyFields, parseCreateKeyModal, type KeyFieldsPrefill, type RoleChoice } from "./create-key-modal.ts";
 import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
 import { readValues, type StateValues } from "./modal-state.ts";
 
 interface KeyRequestModalView {
-  roles: Array<{ id: string; name: string; permissions?: readonly string[] }>;
+  roles: RoleChoice[];
   defaultDay: string;
   timeZone: string;
+  /** The workspace policy's maximum lifetimes, in words (null: none); a request beyond them is refused. */
+  expiryLimit?: string | null;
+  /** The workspace policy requires a description: the field is not optional. */
+  descriptionRequired?: boolean;
   /** Where the request came from: opaque to the builder, never a secret. */
   privateMetadata: string;
-  /** Why the request form opened instead of the create form (`/keys create` by someone who may create no key). */
+  /** Why the request form opened instead of the create form (`/keys create` by someone who may create no key, or a role that needs approval). */
   why?: string;
+  /** The fields as a create form refused for four eyes had them: only the reason is left to give. */
+  prefill?: KeyFieldsPrefill;
 }
 
-const kindOptions = [
-  { text: plain("Service key (stands alone)", 75), value: "service" },
-  { text: plain("Personal key (acts for you, never with more than you hold)", 75), value: "personal" },
-];
+const kinds: KeyKind[] = ["service", "personal"];
 
 /** `/keys request`: what a key is wanted for, and why; an approver decides. */
 export function keyRequestModal(view: KeyRequestModalView): ModalView {
+  const p = view.prefill;
   const blocks: KnownBlock[] = [
     {
       type: "section",
@@ -30,48 +35,11 @@ export function keyRequestModal(view: KeyRequestModalView): ModalView {
         `${view.why ? `${escapeMrkdwn(view.why)} ` : ""}Someone who could create this key themselves decides; once approved, its secret is shown to you once, here or in your DM with the app. A request not decided within 7 days expires.`,
       ),
     },
-    {
-      type: "input",
-      block_id: b.role,
-      label: plain("Role"),
-      hint: plain("What programs using the key may do."),
-      element: { type: "static_select", action_id: inputActionId, options: view.roles.slice(0, 100).map(roleOption), placeholder: plain("Choose a role") },
-    },
-    {
-      type: "input",
-      block_id: b.name,
-      label: plain("Name"),
-      hint: plain(`What the key is for, unique among live keys; at most ${nameLimits.max} characters.`),
-      element: { type: "plain_text_input", action_id: inputActionId, max_length: nameLimits.max, placeholder: plain("ci-deploy") },
-    },
-    {
-      type: "input",
-      block_id: b.description,
-      optional: true,
-      label: plain("Description"),
-      hint: plain("Who uses the key and where it is stored."),
-      element: {
-        type: "plain_text_input",
-        action_id: inputActionId,
-        multiline: true,
-        max_length: descriptionMax,
-        placeholder: plain("Deploys from GitHub Actions; stored as DEPLOY_KEY"),
-      },
-    },
-    {
-      type: "input",
-      block_id: b.kind,
-      label: plain("Kind"),
-      hint: plain("A personal key acts for you: it never does more than you may do yourself, now or later."),
-      element: { type: "radio_buttons", action_id: inputActionId, options: kindOptions, initial_option: kindOptions[0] },
-    },
-    {
-      type: "input",
-      block_id: b.expiresOn,
-      label: plain("Expires at the end of"),
-      hint: plain(`23:59:59 on that day in your time zone (${view.timeZone}).`),
-      element: { type: "datepicker", action_id: inputActionId, initial_date: view.defaultDay, placeholder: plain("The last day the key works") },
-    },
+    keyFields.role(view.roles, "What programs using the key may do.", p?.roleId),
+    keyFields.name(`What the key is for, unique among live keys; at most ${nameLimits.max} characters.`, p?.name),
+    keyFields.description(view.descriptionRequired, "Who uses the key and where it is stored.", p?.description),
+    keyFields.kind(kinds, p?.kind),
+    keyFields.expiresOn({ ...view, defaultDay: p?.expiresOn ?? view.defaultDay }),
     {
       type: "input",
       block_id: b.reason,

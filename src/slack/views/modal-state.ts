@@ -66,7 +66,8 @@ const fieldToBlock: Record<string, string> = {
 /** `overrides` lets a form put a domain field in a block of another name (a role's `name`, say). */
 export function blockForField(field: string, fallback: string, overrides: Record<string, string> = {}): string {
   const top = field.split(".")[0]!;
-  return overrides[top] ?? fieldToBlock[top] ?? fallback;
+  // The whole dotted path first: a form may show parts of one field in blocks of their own.
+  return overrides[field] ?? overrides[top] ?? fieldToBlock[top] ?? fallback;
 }
 
 export function fieldErrorsToBlocks(

@@ -3,7 +3,8 @@ import { maxPolicyLifetimeDays, type UpdatePolicyInput, updatePolicyInputSchema 
 import type { KeyKind } from "../../domain/types.ts";
 import { actionIds, callbackIds, inputActionId, inputBlockIds as b } from "../ids.ts";
 import { roleOption } from "./create-key-modal.ts";
-import { mrkdwn, plain } from "./format.ts";
+import { escapeMrkdwn, mrkdwn, plain, strong } from "./format.ts";
+import type { WorkspacePolicy } from "../../domain/policy-rules.ts";
 import { readValues, type StateValues } from "./modal-state.ts";
 
 type RoleChoice = { id: string; name: string; permissions?: readonly string[] };
@@ -19,6 +20,8 @@ export interface PolicyFormView {
   roles: RoleChoice[];
   /** The policy's version at opening (form-metadata.ts), so a save over a change made meanwhile is refused. */
   privateMetadata?: string;
+  /** Live keys outliving the current maximum: the form offers to shorten them. */
+  beyond?: PolicySavedView;
 }
 
 /** At most 100 options (Slack's limit), the roles the policy names always among them: else a plain Save would drop them. */
@@ -103,6 +106,7 @@ export function policyModal(view: PolicyFormView): ModalView {
           ...(view.reminderDays ? { initial_value: view.reminderDays.join(", ") } : {}),
         },
       },
+      ...beyondBlocks(view.beyond),
     ],
   };
 }
@@ -211,35 +215,78 @@ export function policySavedModal(view: PolicySavedView): ModalView {
           `${keys(view.beyond)} made before outlive the new maximum; they keep working, marked out of policy, unless you shorten them to creation + maximum.${stop}`,
         ),
       },
-      {
-        type: "actions",
-        block_id: "policy_actions",
-        elements: [
-          {
-            type: "button",
-            action_id: actionIds.applyMaxLifetime,
-            text: plain(`Shorten ${keys(view.beyond)}`, 75),
-            style: "danger",
-            value: "apply",
-            confirm: {
-              title: plain("Shorten existing keys?", 100),
-              text: plain(`Shorten ${keys(view.beyond)}? Their expiry becomes creation + maximum.${stop}`, 300),
-              confirm: plain("Shorten", 30),
-              deny: plain("Keep them", 30),
-              style: "danger",
-            },
-          },
-        ],
-      },
+      shortenActions(view.beyond, stop),
     );
   }
   return { type: "modal", callback_id: callbackIds.notice, title: plain("Policy saved", 24), close: plain("Close", 24), blocks };
 }
 
-/** The hint under a create or roll form's date: the maximum lifetime per kind, with the last allowed day. */
-export function expiryLimitText(limits: Array<{ kind: KeyKind; days: number; lastDay: string }>): string | null {
-  if (limits.length === 0) return null;
-  const [first, second] = limits;
-  if (limits.length === 2 && first!.days === second!.days) return `At most ${first!.days} days: by ${first!.lastDay}.`;
-  return limits.map((l) => `At most ${l.days} days for ${l.kind} keys: by ${l.lastDay}.`).join(" ");
+/** "Shorten N keys", with its confirm dialog saying how many stop at once. */
+function shortenActions(beyond: number, stop: string): KnownBlock {
+  return {
+    type: "actions",
+    block_id: "policy_actions",
+    elements: [
+      {
+        type: "button",
+        action_id: actionIds.applyMaxLifetime,
+        text: plain(`Shorten ${keys(beyond)}`, 75),
+        style: "danger",
+        value: "apply",
+        confirm: {
+          title: plain("Shorten existing keys?", 100),
+          text: plain(`Shorten ${keys(beyond)}? Their expiry becomes creation + maximum.${stop}`, 300),
+          confirm: plain("Shorten", 30),
+          deny: plain("Keep them", 30),
+          style: "danger",
+        },
+      },
+    ],
+  };
+}
+
+/** Existing keys outliving the current maximum, offered to be shortened from the form itself (not only right after a stricter save). */
+function beyondBlocks(beyond: PolicySavedView | undefined): KnownBlock[] {
+  if (!beyond || beyond.beyond === 0) return [];
+  const stop = beyond.stoppedNow > 0 ? ` ${keys(beyond.stoppedNow)} would stop working at once (created longer ago than the maximum).` : "";
+  return [
+    {
+      type: "section",
+      block_id: "policy_beyond",
+      text: mrkdwn(`${keys(beyond.beyond)} outlive the current maximum lifetime and are marked out of policy; shorten them to creation + maximum?${stop}`),
+    },
+    shortenActions(beyond.beyond, stop),
+  ];
+}
+
+/** Role names for a line of text: the first 20, then how many more (a section holds 3000 characters). */
+function roleNames(roles: ReadonlyArray<{ name: string }>): string {
+  const shown = roles.slice(0, 20).map((r) => escapeMrkdwn(r.name));
+  return roles.length > shown.length ? `${shown.join(", ")} and ${roles.length - shown.length} more` : shown.join(", ");
+}
+
+/** `/keys policy` for someone who may not change it: the limits their keys are made under, read-only. */
+export function policyReadOnlyModal(view: {
+  policy: Pick<WorkspacePolicy, "maxLifetimeDays" | "requireDescription" | "personalMaxRole" | "approvalRoles" | "reminderDays">;
+  defaultReminderDays: readonly number[];
+}): ModalView {
+  const p = view.policy;
+  const days = (n: number | null) => (n === null ? "no maximum" : `at most ${n} days`);
+  const lines = [
+    `• Service keys: ${days(p.maxLifetimeDays.service)}. Personal keys: ${days(p.maxLifetimeDays.personal)}.`,
+    `• Description: ${p.requireDescription ? "required" : "optional"}.`,
+    `• Most powerful role of a personal key: ${p.personalMaxRole ? strong(p.personalMaxRole.name) : "any role its creator holds"}.`,
+    `• Roles that need an approval (ask with \`/keys request\`): ${p.approvalRoles.length > 0 ? roleNames(p.approvalRoles) : "none"}.`,
+    `• Reminders: ${(p.reminderDays ?? view.defaultReminderDays).join(", ")} days before expiry.`,
+  ];
+  return {
+    type: "modal",
+    callback_id: callbackIds.notice,
+    title: plain("Workspace policy", 24),
+    close: plain("Close", 24),
+    blocks: [
+      { type: "section", block_id: "policy_intro", text: mrkdwn("The limits every new key of this workspace is held to. Only a keyward Admin changes them.") },
+      { type: "section", block_id: "policy_rules", text: mrkdwn(lines.join("\n")) },
+    ],
+  };
 }

@@ -12,6 +12,8 @@ export interface SecretDeliveryView {
   secret: string;
   /** Set for a roll: the key this one replaces, and until when it still works. */
   replaces?: { last4: string; worksUntil: Date };
+  /** Set for the key of an approved request: who approved it (a user id), so the message says where it comes from. */
+  approvedBy?: string;
 }
 
 /**
@@ -22,9 +24,18 @@ export interface SecretDeliveryView {
 export function secretMessage(view: SecretDeliveryView): { text: string; blocks: KnownBlock[] } {
   return {
     // Never the secret: this text is what notifications and previews show.
-    text: `Your new API key ${escapeMrkdwn(view.name)} (${escapeMrkdwn(view.roleName)}, ${view.kind})${view.replaces ? `, replacing …${escapeMrkdwn(view.replaces.last4)}` : ""}. Copy it now: it will not be shown again.`,
+    text: `Your new API key ${escapeMrkdwn(view.name)} (${escapeMrkdwn(view.roleName)}, ${view.kind})${view.replaces ? `, replacing …${escapeMrkdwn(view.replaces.last4)}` : ""}${view.approvedBy ? `, approved by <@${view.approvedBy}>` : ""}. Copy it now: it will not be shown again.`,
     blocks: [
       { type: "header", block_id: "secret_header", text: plain("Your new API key", 150) },
+      ...(view.approvedBy
+        ? [
+            {
+              type: "section" as const,
+              block_id: "secret_approved",
+              text: mrkdwn(`Your request for ${strong(view.name)} was approved by <@${view.approvedBy}>.`),
+            },
+          ]
+        : []),
       {
         type: "section",
         block_id: "secret_facts",
