@@ -27,7 +27,7 @@ interface PendingKey {
  * (two Map look-ups, no allocation once a key has been seen since the last flush), and a flush
  * (on the last-used timer, and at shutdown) adds every pending count to its row in one statement.
  * A failed flush keeps its counts for the next one; a crash loses at most what was counted since
- * the last successful flush. Once per UTC day a flush also deletes the rows older than 90 days.
+ * the last successful flush. Beside each flush, pruneIfDue deletes, once per UTC day, the rows past 90 days.
  */
 export class UsageCounter {
   private pending = new Map<string, PendingKey>();
@@ -53,14 +53,8 @@ export class UsageCounter {
     return this.pending.size;
   }
 
-  /** Writes every pending count (how many rows), then, once a day, deletes what is past keeping. */
+  /** Writes every pending count in one statement; how many (key, day) rows it added to. */
   async flush(): Promise<number> {
-    const written = await this.write();
-    await this.pruneIfDue();
-    return written;
-  }
-
-  private async write(): Promise<number> {
     if (this.pending.size === 0) return 0;
     const batch = this.pending;
     this.pending = new Map();
@@ -76,11 +70,16 @@ export class UsageCounter {
     return rows.length;
   }
 
-  /** Cheap: one indexed DELETE per instance per UTC day; any instance's prune serves all of them. */
-  private async pruneIfDue(): Promise<void> {
+  /**
+   * Deletes the rows older than 90 days, the first time it is called on each UTC day (it runs beside
+   * every flush): one indexed DELETE per instance per day, and any instance's serves all of them.
+   * A failure is retried on the next call.
+   */
+  async pruneIfDue(): Promise<number> {
     const today = utcDay(this.clock.now());
-    if (today <= this.prunedThrough) return;
-    await this.usage.prune(today - usageDaysKept + 1);
+    if (today <= this.prunedThrough) return 0;
+    const deleted = await this.usage.prune(today - usageDaysKept + 1);
     this.prunedThrough = today;
+    return deleted;
   }
 }

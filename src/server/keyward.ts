@@ -192,6 +192,9 @@ async function startOn(
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
     services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record key usage; kept for the next flush"));
+    services.usageCounter
+      .pruneIfDue()
+      .catch((error: unknown) => logger.warn({ err: error }, "could not delete key usage past 90 days; the next flush retries"));
     services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys"));
   }, options.lastUsedFlushMs ?? 10_000);
   flush.unref();

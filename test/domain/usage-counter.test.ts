@@ -9,6 +9,7 @@ function fakeUsage() {
   const calls: KeyUseCount[][] = [];
   const pruned: number[] = [];
   let failing = false;
+  let pruneFailing = false;
   const repo: Pick<KeyUsageRepository, "add" | "prune"> = {
     async add(counts) {
       calls.push([...counts]);
@@ -17,10 +18,11 @@ function fakeUsage() {
     },
     async prune(beforeDay) {
       pruned.push(beforeDay);
+      if (pruneFailing) throw new Error("database unreachable");
       return 0;
     },
   };
-  return { repo, rows, calls, pruned, fail: (on: boolean) => (failing = on) };
+  return { repo, rows, calls, pruned, fail: (on: boolean) => (failing = on), failPrune: (on: boolean) => (pruneFailing = on) };
 }
 
 describe("UsageCounter", () => {
@@ -58,18 +60,22 @@ describe("UsageCounter", () => {
     expect(Object.fromEntries(usage.rows)).toEqual({ "k1|2026-12-02": 6 });
   });
 
-  it("deletes rows past 90 days once per UTC day, from the flush", async () => {
+  it("deletes rows past 90 days once per UTC day, and retries a failed delete on the next call", async () => {
     const clock = new ManualClock(new Date("2026-12-02T10:00:00Z"));
     const usage = fakeUsage();
     const counter = new UsageCounter(usage.repo, clock);
-    await counter.flush();
-    await counter.flush();
+    await counter.pruneIfDue();
+    await counter.pruneIfDue();
     clock.set("2026-12-02T23:59:59Z");
-    await counter.flush();
+    await counter.pruneIfDue();
     expect(usage.pruned.map(dayString)).toEqual(["2026-09-04"]); // today and the 89 days before are kept
     clock.set("2026-12-03T00:00:01Z");
-    await counter.flush();
-    expect(usage.pruned.map(dayString)).toEqual(["2026-09-04", "2026-09-05"]);
+    usage.failPrune(true);
+    await expect(counter.pruneIfDue()).rejects.toThrow("database unreachable");
+    usage.failPrune(false);
+    await counter.pruneIfDue();
+    await counter.pruneIfDue();
+    expect(usage.pruned.map(dayString)).toEqual(["2026-09-04", "2026-09-05", "2026-09-05"]);
   });
 
   it("counts without allocating per use once a key is pending (a Map of Maps)", () => {
