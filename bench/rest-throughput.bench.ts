@@ -9,12 +9,14 @@ import { loadConfig } from "../src/config/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { generateKey } from "../src/domain/key-format.ts";
 import { cryptoRandom } from "../src/domain/runtime.ts";
-import { startKeyward } from "../src/server/keyward.ts";
+import { startKeyward, type Keyward } from "../src/server/keyward.ts";
+import type { Actor } from "../src/domain/types.ts";
 import { round } from "./stats.ts";
 
 const run = promisify(execFile);
 
 interface WrkResult {
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -34,11 +36,18 @@ async function wrk(url: string, options: { seconds: number; connections: number;
     return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
   };
   return {
+    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN),
     requestsPerSecond: round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), 0),
     p50Ms: round(ms("50%")),
     p99Ms: round(ms("99%")),
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
   };
+}
+
+/** The key's uses as its usage counts say, after a flush. */
+async function usageOf(app: Keyward, actor: Actor, keyId: string): Promise<number> {
+  await app.services.usageCounter.flush();
+  return (await app.services.usage.daily(actor, keyId)).reduce((sum, d) => sum + d.count, 0);
 }
 
 /** A wrk script that POSTs /verify with each of `keys` in turn. */
@@ -55,10 +64,11 @@ function verifyScript(keys: string[]): string {
 }
 
 /**
- * REST throughput and p99 of `POST /verify` (a valid key; forged well-formed keys, 1,000 in turn,
- * which the negative cache answers; forged keys never repeated, each a database read) and an
- * authenticated `GET /api-keys`, each beside a bare node:http server answering a constant, on
- * this machine in the same run.
+ * REST throughput and p99 of `POST /verify` (a valid key, its uses counted as in production and the
+ * count reported beside wrk's, which may trail it by the requests in flight when wrk stopped; forged
+ * well-formed keys, 1,000 in turn, which the negative cache answers; forged keys never repeated,
+ * each a database read) and an authenticated `GET /api-keys`, each beside a bare node:http server
+ * answering a constant, on this machine in the same run.
  */
 export async function benchRestThroughput(options: { seconds?: number; connections?: number; databaseUrl?: string } = {}) {
   const seconds = options.seconds ?? 8;
@@ -86,13 +96,16 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
     const app = await startKeyward({ config, logger: createLogger("warn") });
     try {
       const admin = await app.services.access.actorForUser("TBENCH", "UBENCH", { isWorkspaceAdmin: true }, "slack");
-      const { secret } = await app.services.keys.create(admin, { name: "bench", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const { key: benchKey, secret } = await app.services.keys.create(admin, { name: "bench", role: "Admin", expiresOn: "2030-01-01", timeZone: "UTC" });
       for (let i = 0; i < 200; i++) await app.services.keys.create(admin, { name: `listed-${i}`, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
       const script = join(work, "verify.lua");
       await writeFile(script, `wrk.method = "POST"\nwrk.body = '${JSON.stringify({ key: secret })}'\nwrk.headers["Content-Type"] = "application/json"\n`);
       const base = `${app.url}/api/v1`;
       await wrk(`${base}/verify`, { seconds: 2, connections, script });
+      const countedBefore = await usageOf(app, admin, benchKey.id);
       const verify = await wrk(`${base}/verify`, { seconds, connections, script });
+      // Usage counting is on (as in production: counted per verify, flushed every 10 s): every verify of the run was counted.
+      const counted = (await usageOf(app, admin, benchKey.id)) - countedBefore;
       // Anyone can make well-formed keys (the checksum is public): a flood of them must not cost a database read each.
       const forged = join(work, "verify-forged.lua");
       const forgedKeys = Array.from({ length: 1000 }, () => generateKey(cryptoRandom));
@@ -111,7 +124,7 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
         loadGenerator: `wrk -t1 -c${connections} -d${seconds}s`,
         database: app.db.kind,
         bareNodeHttp: baseline,
-        verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3) },
+        verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3), usageCounted: counted },
         verifyUnknownForged1000: {
           ...verifyForged,
           ofBaseline: round(verifyForged.requestsPerSecond / baseline.requestsPerSecond, 3),

@@ -24,6 +24,7 @@ import {
   revealQuerySchema,
   revealedConfigSchema,
   apiKeySchema,
+  keyUsageSchema,
   createdApiKeySchema,
   roleListSchema,
   rolledApiKeySchema,
@@ -164,6 +165,15 @@ export function apiRoutes(services: DomainServices): RouteDef[] {
       async handle(req) {
         const rolled = await services.keys.roll(req.actor, req.params.id, req.body ?? {});
         return { status: 201, body: { ...apiKeyDto(rolled.key), secret: rolled.secret, previous: apiKeyDto(rolled.previous) } };
+      },
+    }),
+    authenticatedRoute({
+      method: "GET",
+      path: "/api-keys/{id}/usage",
+      summary: "A key's daily use counts: the last 90 UTC days, zeros included",
+      responses: { 200: { description: "One entry per day, oldest first", schema: keyUsageSchema } },
+      async handle(req) {
+        return { status: 200, body: { data: await services.usage.daily(req.actor, req.params.id) } };
       },
     }),
     authenticatedRoute({

@@ -30,6 +30,22 @@ export const apiKeyPageSchema = z
   .strict()
   .meta({ id: "ApiKeyPage" });
 
+export const keyUsageSchema = z
+  .object({
+    data: z
+      .array(
+        z
+          .object({
+            day: z.iso.date().describe("A UTC day, YYYY-MM-DD"),
+            count: z.number().int().nonnegative().describe("Successful verifications and REST authentications with the key that day"),
+          })
+          .strict(),
+      )
+      .describe("The last 90 UTC days, oldest first and today last; days without use count 0. Counts arrive within the flush interval (10 s)."),
+  })
+  .strict()
+  .meta({ id: "KeyUsage" });
+
 export const keyRequestSchema = z
   .object({
     id: z.string(),

@@ -5,6 +5,7 @@ import type { Prisma, PrismaClient } from "./generated/client.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
 import { PrismaKeyRequestRepository } from "./prisma-key-request-repository.ts";
+import { PrismaKeyUsageRepository } from "./prisma-key-usage-repository.ts";
 import { PrismaInstallationRepository } from "./prisma-installation-repository.ts";
 import { PrismaIntegrationRepository } from "./prisma-integration-repository.ts";
 import { PrismaMemberRepository } from "./prisma-member-repository.ts";
@@ -27,6 +28,7 @@ function repositoriesOver(db: Db): Repositories {
     slackInstalls: translated(new PrismaSlackInstallRepository(db)),
     policies: translated(new PrismaPolicyRepository(db)),
     keyRequests: translated(new PrismaKeyRequestRepository(db)),
+    keyUsage: translated(new PrismaKeyUsageRepository(db)),
   };
 }
 

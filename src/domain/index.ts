@@ -6,12 +6,14 @@ import { IntegrationService } from "./integration-service.ts";
 import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyRequestService } from "./key-request-service.ts";
 import { KeyService } from "./key-service.ts";
+import { KeyUsageService } from "./key-usage-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
 import { PolicyService } from "./policy-service.ts";
 import { ReminderService } from "./reminder-service.ts";
 import { RoleService } from "./role-service.ts";
 import { SlackInstallService } from "./slack-install-service.ts";
+import { UsageCounter } from "./usage-counter.ts";
 
 /** The domain's services, wired once per process from a context. */
 export interface DomainServices {
@@ -27,6 +29,10 @@ export interface DomainServices {
   /** Names for actor ids, list counts, who the Admins are: what lists and help texts show. */
   directory: DirectoryService;
   lastUsed: LastUsedTracker;
+  /** Daily use counts, in memory until flushed with the last-used times. */
+  usageCounter: UsageCounter;
+  /** Daily use counts as lists (sparklines) and REST show them. */
+  usage: KeyUsageService;
   /** `npm run keys`: an operator on the machine, without Slack. */
   operator: OperatorService;
   /** Reminder passes (SPEC rule 10); null without a reminder notifier (no bot token: reminders go to Slack). */
@@ -39,7 +45,8 @@ export interface DomainServices {
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
   const lastUsed = new LastUsedTracker(ctx.store.apiKeys);
-  const keys = new KeyService(ctx, lastUsed);
+  const usageCounter = new UsageCounter(ctx.store.keyUsage, ctx.clock);
+  const keys = new KeyService(ctx, lastUsed, usageCounter);
   const access = new AccessService(ctx, keys);
   return {
     access,
@@ -51,6 +58,8 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     integrations: new IntegrationService(ctx),
     directory: new DirectoryService(ctx),
     lastUsed,
+    usageCounter,
+    usage: new KeyUsageService(ctx, keys),
     operator: new OperatorService(ctx, access, keys),
     reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
     slackInstalls: new SlackInstallService(ctx),

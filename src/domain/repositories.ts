@@ -411,6 +411,24 @@ export interface KeyRequestRepository {
   findStale(limit: number): Promise<KeyRequest[]>;
 }
 
+/** Uses of one key on one UTC day (`day`: days since 1970-01-01, UTC). */
+export interface KeyUseCount {
+  workspaceId: string;
+  keyId: string;
+  day: number;
+  count: number;
+}
+
+/** Daily use counts per key (KeyUsageDay). */
+export interface KeyUsageRepository {
+  /** Adds every count to its (key, day) row in one statement; counts of keys that no longer exist are dropped. */
+  add(counts: readonly KeyUseCount[]): Promise<void>;
+  /** The non-zero counts of these keys (this workspace's only) from day `fromDay` on: one query for all of them. */
+  daily(workspaceId: string, keyIds: readonly string[], fromDay: number): Promise<KeyUseCount[]>;
+  /** Deletes every row of a day before `beforeDay`, any workspace (retention); how many went. */
+  prune(beforeDay: number): Promise<number>;
+}
+
 export interface Repositories {
   workspaces: WorkspaceRepository;
   roles: RoleRepository;
@@ -422,6 +440,7 @@ export interface Repositories {
   slackInstalls: SlackInstallRepository;
   policies: PolicyRepository;
   keyRequests: KeyRequestRepository;
+  keyUsage: KeyUsageRepository;
 }
 
 /** Repositories plus a way to run several changes atomically. */

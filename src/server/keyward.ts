@@ -183,9 +183,14 @@ async function startOn(
   undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
   const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, secrets.encryptionKeys), logger) : null;
-  // Housekeeping: last-used times in one write, and keys whose delivery never finished.
+  // Housekeeping: last-used times and daily use counts, each in one write (a crash loses at most
+  // this interval's counts), and keys whose delivery never finished.
   const flush = setInterval(() => {
     services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
+    services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record key usage; kept for the next flush"));
+    services.usageCounter
+      .pruneIfDue()
+      .catch((error: unknown) => logger.warn({ err: error }, "could not delete key usage past 90 days; the next flush retries"));
     services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys"));
   }, options.lastUsedFlushMs ?? 10_000);
   flush.unref();
@@ -226,6 +231,7 @@ async function startOn(
         // A refresh under way has spent its single-use refresh token: its new pair must be stored.
         await installs.refreshesSettled();
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
+        await services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "key usage flush at shutdown failed"));
         await db.close();
         await observed.close();
       })()),

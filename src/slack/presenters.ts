@@ -1,5 +1,6 @@
 import { canChangeKey, capabilitiesOf } from "../domain/capabilities.ts";
 import type { ActorName } from "../domain/directory-service.ts";
+import type { RecentUse } from "../domain/key-usage-service.ts";
 import type { Actor, ApiKey, Page } from "../domain/types.ts";
 import type { KeyListView, KeyRowView } from "./views/view-models.ts";
 
@@ -9,10 +10,14 @@ export interface PageExtras {
   total?: number;
   /** Keys out of the workspace policy, with why (PolicyService.outOfPolicy). */
   outOfPolicy?: ReadonlyMap<string, string[]>;
+  /** The page's recent daily use counts (KeyUsageService.recent). */
+  usage?: ReadonlyMap<string, RecentUse>;
 }
 
 /** Domain records → the plain view models the builders take. */
-function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<string, ActorName>, marks?: ReadonlyMap<string, string[]>): KeyRowView {
+function keyRowView(actor: Actor, key: ApiKey, now: Date, extras: PageExtras): KeyRowView {
+  const { names, outOfPolicy: marks } = extras;
+  const usage = extras.usage?.get(key.id);
   const expired = key.expiresAt.getTime() <= now.getTime();
   // A key that no longer works, or is on its way out (rolled), has nothing left to bring into policy.
   const outOfPolicy = !expired && key.replacedBy === null ? marks?.get(key.id) : undefined;
@@ -31,13 +36,14 @@ function keyRowView(actor: Actor, key: ApiKey, now: Date, names?: ReadonlyMap<st
     rolled: key.replacedBy !== null,
     canChange: canChangeKey(actor, key),
     ...(outOfPolicy && outOfPolicy.length > 0 ? { outOfPolicy } : {}),
+    ...(usage ? { usage: { days: usage.days, last7: usage.last7 } } : {}),
   };
 }
 
 /** `cursor`: the one the page was loaded from, if any. */
 export function keyListView(actor: Actor, page: Page<ApiKey>, pageNumber: number, now: Date, cursor?: string, extras: PageExtras = {}): KeyListView {
   return {
-    keys: page.data.map((k) => keyRowView(actor, k, now, extras.names, extras.outOfPolicy)),
+    keys: page.data.map((k) => keyRowView(actor, k, now, extras)),
     page: pageNumber,
     cursor: cursor ?? null,
     nextCursor: page.nextCursor,

@@ -75,6 +75,8 @@ function keyRow(i: number, overrides: Partial<KeyRowView> = {}): KeyRowView {
     canChange: true,
     // Every third row predates a stricter policy, with every reason there is.
     ...(i % 3 === 1 ? { outOfPolicy: ["lives over 3650 days", "no description", `role beyond ${evilRole}`] } : {}),
+    // The longest usage line: 14 days of the largest counts (a row's text must stay inside 3000 characters).
+    usage: { days: Array.from({ length: 14 }, (_, d) => Number.MAX_SAFE_INTEGER - d), last7: Number.MAX_SAFE_INTEGER },
     ...overrides,
   };
 }

@@ -145,3 +145,22 @@ function integrations() {
   });
   return { configs: Array.from({ length: integrationsPerPage }, (_, i) => config(i)), page: 1, nextCursor: cursor, canEdit: true };
 }
+
+describe("key list rows: usage at a glance", () => {
+  const usage = { days: [0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 4, 8, 16], last7: 31 };
+  const textOfRow = (blocks: unknown[], i: number) => (rowOf(blocks, i).text as { text: string }).text;
+
+  it("ends each row with its 14-day sparkline and the uses of the last 7 days, in the list and on the Home tab", () => {
+    const view = list([key(0, { usage }), key(1, { usage: { days: new Array(14).fill(0), last7: 0 } })]);
+    const message = keyListMessage(view);
+    expect(textOfRow(message.blocks, 0).split("\n").at(-1)).toBe("`▁▁▁▁▁▁▁▂▂▁▁▃▅█`  31 uses in 7 days");
+    expect(textOfRow(message.blocks, 1).split("\n").at(-1)).toBe(`\`${"▁".repeat(14)}\`  0 uses in 7 days`);
+    const home = homeView({ roleName: "Admin", keys: view, canEditRoles: true, canCreate: true, integrations: null });
+    expect(textOfRow(home.blocks, 0)).toContain("`▁▁▁▁▁▁▁▂▂▁▁▃▅█`  31 uses in 7 days");
+    expect(blockKitViolations("message", message.blocks)).toEqual([]);
+  });
+
+  it("shows no usage line where the counts were not looked up", () => {
+    expect(textOfRow(keyListMessage(list([key(0)])).blocks, 0)).not.toMatch(/uses? in 7 days/);
+  });
+});

@@ -11,19 +11,21 @@ import { loadKeyPage } from "./listener-support.ts";
 
 /**
  * List pages as the builders show them: the rows, then (side by side) one look-up of who their
- * actor ids are (a key by name and last 4, never its id) and one count for "17 keys, page 1 of 2".
+ * actor ids are (a key by name and last 4, never its id), one count for "17 keys, page 1 of 2"
+ * and one read of the page's daily use counts (the sparklines).
  */
 export async function keyPageView(deps: SlackDeps, actor: Actor, page: number, cursor?: string): Promise<KeyListView> {
   const result = await loadKeyPage(deps, actor, page, cursor);
-  const [names, total, outOfPolicy] = await Promise.all([
+  const [names, total, outOfPolicy, usage] = await Promise.all([
     deps.services.directory.actorNames(
       actor,
       result.data.map((k) => k.createdBy),
     ),
     deps.services.directory.keyCount(actor),
     deps.services.policies.outOfPolicy(actor, result.data),
+    deps.services.usage.recent(actor, result.data),
   ]);
-  return keyListView(actor, result, page, deps.clock.now(), cursor, { names, total, outOfPolicy });
+  return keyListView(actor, result, page, deps.clock.now(), cursor, { names, total, outOfPolicy, usage });
 }
 
 export async function integrationPageView(
@@ -51,16 +53,17 @@ export async function homePages(
   // The Home tab shows the first page of configurations only; the command pages through the rest.
   const configPage = caps.viewIntegrations ? await deps.services.integrations.list(actor, undefined, { limit: integrationsPerPage }) : null;
   const actorIds = [...(keyPage?.data.map((k) => k.createdBy) ?? []), ...integrationActorIds(configPage?.data ?? [])];
-  const [names, total, admins, outOfPolicy] = await Promise.all([
+  const [names, total, admins, outOfPolicy, usage] = await Promise.all([
     deps.services.directory.actorNames(actor, actorIds),
     keyPage ? deps.services.directory.keyCount(actor) : undefined,
     // Someone without a role is told whom to ask for one.
     actor.roleName ? undefined : deps.services.directory.admins(actor),
     keyPage ? deps.services.policies.outOfPolicy(actor, keyPage.data) : undefined,
+    keyPage ? deps.services.usage.recent(actor, keyPage.data) : undefined,
   ]);
   const now = deps.clock.now();
   return {
-    keys: keyPage ? keyListView(actor, keyPage, page, now, cursor, { names, total, outOfPolicy }) : null,
+    keys: keyPage ? keyListView(actor, keyPage, page, now, cursor, { names, total, outOfPolicy, usage }) : null,
     integrations: configPage ? integrationListView(actor, configPage, 1, undefined, now, { names }) : null,
     ...(admins ? { admins } : {}),
   };

@@ -4,6 +4,7 @@ import { encodeRowValue, type RowOp } from "../wire/key-row-values.ts";
 import { encodeKeyPageValue, type ListPosition } from "../wire/paging-values.ts";
 import { actorText, clip, escapeMrkdwn, literal, mrkdwn, plain, slackDate, strong } from "./format.ts";
 import { deleteQuestionBlocks } from "./notices.ts";
+import { sparkline, usesText } from "./sparkline.ts";
 import type { KeyListView, KeyRowView } from "./view-models.ts";
 
 /** Keys per page: one block each (plus two for a row asking "Delete?") keeps a message (50) and the Home tab (100) well inside limits. */
@@ -28,6 +29,8 @@ function keyText(key: KeyRowView): string {
   const expiry = key.rolled ? [] : [`${key.expired ? "Expired" : "Expires"} ${slackDate(key.expiresAt)}`];
   const used = key.lastUsedAt ? `Last used ${slackDate(key.lastUsedAt)}` : "Never used";
   lines.push([`Created by ${actorText(key.creator ?? key.createdBy)}`, ...expiry, used].join("  ·  "));
+  // 14 block characters and a count: a fixed ~50 characters, whatever the numbers.
+  if (key.usage) lines.push(`\`${sparkline(key.usage.days)}\`  ${usesText(key.usage.last7, 7)}`);
   return lines.join("\n");
 }
 

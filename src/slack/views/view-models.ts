@@ -22,6 +22,8 @@ export interface KeyRowView {
   canChange: boolean;
   /** Made before a stricter workspace policy: why it is out of it now (short reasons); absent or empty: within it. */
   outOfPolicy?: string[];
+  /** Uses per UTC day over the last 14 days (today last), and their sum over the last 7; absent: not looked up. */
+  usage?: { days: number[]; last7: number };
 }
 
 export interface KeyListView {
