@@ -158,6 +158,18 @@ describe("the weekly hygiene digest", () => {
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: never.key.id } })).deletedBy).toBe(admin);
     // The digest itself is left as it was.
     expect(textOf(app.fake.getMessage(digestChannel, ts))).toContain("never-used");
+
+    // The ledger forgets that it was sent, as if the process had died right after Slack took it:
+    // the retry finds its post by the delivery id in the message's metadata and does not post again.
+    await prisma.digestDelivery.updateMany({ where: { week: "2026-W49" }, data: { status: "retry", sentAt: null } });
+    clock.advance(60_000);
+    const retried = app.fake.mark();
+    expect(await digests.runPass()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(app.fake.callsSince(retried, "chat.postMessage")).toHaveLength(0);
+    expect(await prisma.digestDelivery.findFirst({ where: { week: "2026-W49" } })).toMatchObject({
+      status: "sent",
+      lastError: expect.stringContaining("earlier attempt"),
+    });
   });
 
   it("turns off for Admins, and an off workspace gets no digest", async () => {
