@@ -615,7 +615,8 @@ const views: ViewCase[] = [
 
 /** Slack's own tokens, which the app writes on purpose: mentions, channel links and dates. */
 // …and Slack's own app_redirect links (built from ids the builder checked, never from user text).
-const slackTokens = /<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^>]*|https:\/\/slack\.com\/app_redirect\?app=A[A-Z0-9]+(?:&team=[TE][A-Z0-9]+)?\|[^<>|]*)>/g;
+const slackTokens =
+  /<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^>]*|https:\/\/slack\.com\/app_redirect\?app=A[A-Z0-9]+(?:&team=[TE][A-Z0-9]+)?\|[^<>|]*)>/g;
 
 /** mrkdwn that lets no user text through as markup: no `<`, `>` or bare `&` outside Slack's tokens. */
 function expectEscaped(where: string, text: string): void {
