@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DigestClaim, DigestFacts, DigestKey } from "../domain/digest-types.ts";
+import type { DigestClaim, DigestFacts, DigestKey, DigestRecord } from "../domain/digest-types.ts";
 import type { DigestRepository } from "../domain/repositories.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import { toDigestSettings } from "./prisma-role-repository.ts";
@@ -135,6 +135,15 @@ export class PrismaDigestRepository implements DigestRepository {
   async databaseNow(): Promise<Date> {
     const [row] = await this.prisma.$queryRawUnsafe<Array<{ now: Date }>>(`SELECT now() AS now`);
     return new Date(row!.now);
+  }
+
+  async latest(workspaceId: string): Promise<DigestRecord | null> {
+    // `2026-W49` < `2027-W01`: ISO week names sort as the weeks do.
+    const [row] = await this.prisma.$queryRawUnsafe<Array<{ week: string; status: DigestRecord["status"]; sentAt: Date | null; lastError: string | null }>>(
+      `SELECT week, status, "sentAt", "lastError" FROM "DigestDelivery" WHERE "workspaceId" = $1 ORDER BY week DESC LIMIT 1`,
+      workspaceId,
+    );
+    return row ? { week: row.week, status: row.status, sentAt: row.sentAt ? new Date(row.sentAt) : null, lastError: row.lastError } : null;
   }
 
   async renew(deliveryId: string, instance: string): Promise<boolean> {

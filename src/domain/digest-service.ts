@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import { latestSlot, nextSlot } from "./digest-schedule.ts";
-import type { DigestClaim, DigestNotifier, DigestOutcome, DigestSettings, DigestView } from "./digest-types.ts";
+import type { DigestClaim, DigestNotifier, DigestOutcome, DigestRecord, DigestSettings, DigestView } from "./digest-types.ts";
 import { DomainError, denied } from "./errors.ts";
 import { digestSettingInputSchema } from "./schemas.ts";
 import type { Actor } from "./types.ts";
@@ -42,10 +42,11 @@ export class DigestService {
 
   constructor(private readonly ctx: DigestContext) {}
 
-  /** `/keys digest`: the setting now (null: no digest). Anyone of the workspace may ask. */
-  async settings(actor: Actor): Promise<DigestSettings | null> {
+  /** `/keys digest`: the setting now (null: no digest), and what came of the latest digest. Anyone of the workspace may ask. */
+  async settings(actor: Actor): Promise<{ settings: DigestSettings | null; last: DigestRecord | null }> {
     if (actor.outsider) throw new DomainError("permission_denied", "Only members of this workspace can see its digest setting.");
-    return this.ctx.store.workspaces.digestSettings(actor.workspaceId);
+    const settings = await this.ctx.store.workspaces.digestSettings(actor.workspaceId);
+    return { settings, last: settings ? await this.ctx.store.digests.latest(actor.workspaceId) : null };
   }
 
   /** `/keys digest #channel monday 9` (or `off`: null): Admins only (policy.edit); audited. Returns when the next one is due. */

@@ -19,6 +19,15 @@ export interface DigestClaim {
   settings: DigestSettings;
 }
 
+/** What came of a week's digest, as the ledger has it. */
+export interface DigestRecord {
+  week: string;
+  status: "pending" | "retry" | "sent" | "undeliverable" | "obsolete";
+  sentAt: Date | null;
+  /** Slack's error code for a digest not (yet) posted. */
+  lastError: string | null;
+}
+
 /** A key the digest names, most urgent first, each with a Delete button. */
 export interface DigestKey {
   id: string;

@@ -13,7 +13,7 @@ import type {
   ReminderSubjectNow,
   ReminderSubjectType,
 } from "./reminder-types.ts";
-import type { DigestClaim, DigestFacts, DigestOutcome, DigestSettings } from "./digest-types.ts";
+import type { DigestClaim, DigestFacts, DigestOutcome, DigestRecord, DigestSettings } from "./digest-types.ts";
 import type { DigestSlot } from "./digest-schedule.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
@@ -460,6 +460,8 @@ export interface DigestRepository {
     latestWeek: (settings: DigestSettings) => string;
   }): Promise<Array<DigestClaim | { deliveryId: string; obsolete: string }>>;
   databaseNow(): Promise<Date>;
+  /** The workspace's latest digest in the ledger (by week), whatever came of it; null: none yet. */
+  latest(workspaceId: string): Promise<DigestRecord | null>;
   /** Extends a claim's lease; false when this instance no longer holds it. */
   renew(deliveryId: string, instance: string): Promise<boolean>;
   finish(deliveryId: string, outcome: DigestOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;

@@ -49,7 +49,7 @@ export function createSlackDigestNotifier(clientOf: (workspaceId: string) => Pro
       } catch (error) {
         const code = errorCode(error);
         if (isPassing(code)) return { status: "retry", error: code };
-        // Not in the channel, archived, …: this week's digest is not posted; the Admins see why in `/keys digest`.
+        // Not in the channel, archived, …: this week's digest is not posted; `/keys digest` tells why.
         logger.warn({ channel, slackError: code, workspaceId: claim.workspaceId }, "Slack refused the weekly digest");
         return { status: "undeliverable", error: code };
       }

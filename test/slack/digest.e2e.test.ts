@@ -20,7 +20,10 @@ describe("the weekly hygiene digest", () => {
       { id: admin, isAdmin: true },
       { id: viewer, role: "Viewer" },
     ],
-    channels: [{ id: digestChannel, name: "key-hygiene", members: [admin, viewer], botIsMember: true }],
+    channels: [
+      { id: digestChannel, name: "key-hygiene", members: [admin, viewer], botIsMember: true },
+      { id: "C0NOBOTDG", name: "closed", members: [admin], botIsMember: false },
+    ],
   });
 
   async function command(userId: string, text: string): Promise<string> {
@@ -172,10 +175,15 @@ describe("the weekly hygiene digest", () => {
     });
   });
 
-  it("turns off for Admins, and an off workspace gets no digest", async () => {
+  it("says what came of the last digest, refused ones with Slack's reason; turns off for Admins, and then posts none", async () => {
+    expect(await command(viewer, "digest")).toContain("The last one (2026-W49) was posted");
+    expect(await command(admin, "digest <#C0NOBOTDG|closed> monday 9")).toContain("<#C0NOBOTDG> on Mondays at 09:00");
+    clock.set("2026-12-07T14:00:00Z");
+    expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 1, undeliverable: 1 });
+    expect(await command(admin, "digest")).toContain("could not be posted: Slack said `not_in_channel`");
     expect(await command(admin, "digest off")).toContain("No weekly digest");
     const since = app.fake.mark();
-    clock.set("2026-12-07T14:00:00Z");
+    clock.set("2026-12-14T14:00:00Z");
     expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 0 });
     expect(app.fake.callsSince(since, "chat.postMessage")).toHaveLength(0);
   });

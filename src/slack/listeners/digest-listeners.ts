@@ -5,11 +5,11 @@ import type { WebClient } from "@slack/web-api";
 import { slackChannelIdPattern } from "../../domain/schemas.ts";
 import { type DigestTarget, weekdayNames } from "../command-parser.ts";
 import { callerOf, type SlackDeps } from "../slack-deps.ts";
-import { slackDate } from "../views/format.ts";
+import { escapeMrkdwn, slackDate } from "../views/format.ts";
 import { deleteConfirmationMessage } from "../views/notices.ts";
 import { decodeRowValue } from "../wire/key-row-values.ts";
 import { callerOfRequest, pressListener, replyTo, tell, tellFailure, type ElementArgs, type Reply } from "./listener-support.ts";
-import type { DigestSettings } from "../../domain/digest-types.ts";
+import type { DigestRecord, DigestSettings } from "../../domain/digest-types.ts";
 
 const hourText = (hour: number) => `${String(hour).padStart(2, "0")}:00`;
 
@@ -18,6 +18,23 @@ function settingText(settings: DigestSettings, nextAt?: Date | null): string {
   const when = `${weekdayNames[settings.weekday - 1]}s at ${hourText(settings.hour)} (${settings.timeZone})`;
   const next = nextAt ? `; the next one ${slackDate(nextAt)}` : "";
   return `The weekly key hygiene digest goes to <#${settings.channel}> on ${when}${next}.`;
+}
+
+/** What came of the latest digest: posted, waiting for a retry, or refused (and why, so an Admin can fix it). */
+function lastText(last: DigestRecord | null): string {
+  if (!last) return "";
+  const error = escapeMrkdwn(last.lastError ?? "unknown");
+  switch (last.status) {
+    case "sent":
+      return last.sentAt ? ` The last one (${last.week}) was posted ${slackDate(last.sentAt)}.` : "";
+    case "pending":
+    case "retry":
+      return ` The digest of ${last.week} is not posted yet (${error}); the next pass tries again.`;
+    case "undeliverable":
+      return ` The digest of ${last.week} could not be posted: Slack said \`${error}\`. Invite the app to the channel (\`/invite @keyward\`) or choose another.`;
+    default:
+      return "";
+  }
 }
 
 /** `/keys digest [#channel|here|off] [weekday] [hour]`: shows, or (Admins) sets, the weekly digest. */
@@ -37,9 +54,9 @@ export async function runDigestCommand(
   const { actor, user } = await callerOf(deps, r.client, r.workspaceId, r.userId);
   const reply: Reply = { client: r.client, respond: r.respond };
   if (!set) {
-    const settings = await deps.services.digests.settings(actor);
+    const { settings, last } = await deps.services.digests.settings(actor);
     const text = settings
-      ? settingText(settings)
+      ? `${settingText(settings)}${lastText(last)}`
       : "There is no weekly digest. An Admin sets one with `/keys digest #channel monday 9` (weekday and hour in their own time zone).";
     return tell(deps, reply, text, { formatted: true });
   }
