@@ -1,3 +1,4 @@
+import type { DigestSettings } from "../domain/digest-types.ts";
 import type { RoleRepository, WorkspaceRepository } from "../domain/repositories.ts";
 import { isPermission, type BuiltInRoleKey } from "../domain/permissions.ts";
 import type { Role } from "../domain/types.ts";
@@ -42,6 +43,40 @@ export class PrismaWorkspaceRepository implements WorkspaceRepository {
   async setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void> {
     await this.db.workspace.updateMany({ where: { id: workspaceId }, data: { approvalsChannel: channel } });
   }
+
+  async digestSettings(workspaceId: string): Promise<DigestSettings | null> {
+    const row = await this.db.workspace.findUnique({
+      where: { id: workspaceId },
+      select: { digestChannel: true, digestWeekday: true, digestHour: true, digestTimeZone: true, digestAppId: true },
+    });
+    return row ? toDigestSettings(row) : null;
+  }
+
+  async setDigestSettings(workspaceId: string, settings: DigestSettings | null, nextAt: Date | null): Promise<void> {
+    await this.db.workspace.updateMany({
+      where: { id: workspaceId },
+      data: {
+        digestChannel: settings?.channel ?? null,
+        digestWeekday: settings?.weekday ?? null,
+        digestHour: settings?.hour ?? null,
+        digestTimeZone: settings?.timeZone ?? null,
+        digestAppId: settings?.appId ?? null,
+        digestNextAt: settings ? nextAt : null,
+      },
+    });
+  }
+}
+
+/** A workspace row's digest columns as a setting; null unless all of them are there. */
+export function toDigestSettings(row: {
+  digestChannel: string | null;
+  digestWeekday: number | null;
+  digestHour: number | null;
+  digestTimeZone: string | null;
+  digestAppId: string | null;
+}): DigestSettings | null {
+  if (!row.digestChannel || row.digestWeekday === null || row.digestHour === null || !row.digestTimeZone) return null;
+  return { channel: row.digestChannel, weekday: row.digestWeekday, hour: row.digestHour, timeZone: row.digestTimeZone, appId: row.digestAppId };
 }
 
 export class PrismaRoleRepository implements RoleRepository {

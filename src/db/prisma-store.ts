@@ -2,6 +2,7 @@ import type { Repositories, Store } from "../domain/repositories.ts";
 import { DomainError } from "../domain/errors.ts";
 import { isDatabaseUnreachable } from "./database-errors.ts";
 import type { Prisma, PrismaClient } from "./generated/client.ts";
+import { PrismaDigestRepository } from "./prisma-digest-repository.ts";
 import { PrismaApiKeyRepository } from "./prisma-api-key-repository.ts";
 import { PrismaAuditRepository } from "./prisma-audit-repository.ts";
 import { PrismaKeyRequestRepository } from "./prisma-key-request-repository.ts";
@@ -74,6 +75,7 @@ export function createPrismaStore(prisma: PrismaClient): Store {
   return {
     ...repositoriesOver(prisma),
     reminders: translated(new PrismaReminderRepository(prisma)),
+    digests: translated(new PrismaDigestRepository(prisma)),
     async transaction(work) {
       try {
         return await prisma.$transaction((tx) => work(repositoriesOver(tx)), { timeout: 15_000, maxWait: 10_000 });

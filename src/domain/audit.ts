@@ -36,6 +36,7 @@ export const auditActions = [
   "key_request.expire",
   "key_request.undelivered",
   "workspace.set_approvals_channel",
+  "workspace.set_digest",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -1,3 +1,4 @@
+import type { DigestNotifier } from "./digest-types.ts";
 import type { KeyHasher } from "./key-hasher.ts";
 import type { ReminderMessages } from "./reminder-messages.ts";
 import type { ReminderNotifier } from "./reminder-types.ts";
@@ -23,6 +24,8 @@ export interface DomainContext {
   reminderLeaseMs?: number;
   /** Posts reminders (to Slack); absent without a bot token, and then there are no reminder passes. */
   reminderNotifier?: ReminderNotifier;
+  /** Posts weekly digests (to Slack); absent without a bot token, and then digest passes post nothing. */
+  digestNotifier?: DigestNotifier;
   /** Updates reminder messages already posted after a rotation, snooze or deletion (absent: nothing to update). */
   reminderMessages?: ReminderMessages;
   /** OAuth installs with token rotation: exchanges a refresh token (absent: tokens are never refreshed). */

@@ -1,6 +1,7 @@
 import { AccessService } from "./access-service.ts";
 import { AuditService } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
+import { DigestService } from "./digest-service.ts";
 import { DirectoryService } from "./directory-service.ts";
 import { IntegrationService } from "./integration-service.ts";
 import { KeyReminderService } from "./key-reminder-service.ts";
@@ -41,6 +42,8 @@ export interface DomainServices {
   slackInstalls: SlackInstallService;
   /** The workspace policy: limits of new keys, four eyes, reminder thresholds. */
   policies: PolicyService;
+  /** The weekly hygiene digest: its setting, and its pass (which posts nothing without a digest notifier). */
+  digests: DigestService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -64,5 +67,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
     slackInstalls: new SlackInstallService(ctx),
     policies: new PolicyService(ctx, (ids) => keys.evictKeys(ids)),
+    digests: new DigestService(ctx),
   };
 }

@@ -13,6 +13,8 @@ import type {
   ReminderSubjectNow,
   ReminderSubjectType,
 } from "./reminder-types.ts";
+import type { DigestClaim, DigestFacts, DigestOutcome, DigestRecord, DigestSettings } from "./digest-types.ts";
+import type { DigestSlot } from "./digest-schedule.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, KeyRequest, KeyRequestStatus, PostedMessage, Role, StoredKey } from "./types.ts";
@@ -26,6 +28,10 @@ export interface WorkspaceRepository {
   /** Where key requests are put to approvers (null: by DM to the Admins). */
   approvalsChannel(workspaceId: string): Promise<string | null>;
   setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void>;
+  /** The weekly digest's setting (null: no digest). */
+  digestSettings(workspaceId: string): Promise<DigestSettings | null>;
+  /** `nextAt`: when the next digest falls due (null with no digest). */
+  setDigestSettings(workspaceId: string, settings: DigestSettings | null, nextAt: Date | null): Promise<void>;
 }
 
 export interface RoleRepository {
@@ -443,9 +449,58 @@ export interface Repositories {
   keyUsage: KeyUsageRepository;
 }
 
+/**
+ * The digest ledger (the reminder ledger's guarantee, for one digest per workspace and week): a
+ * claim is a row inserted before Slack is called, and its unique (workspace, week) refuses a second.
+ */
+export interface DigestRepository {
+  /**
+   * Workspaces whose digest is due (`digestNextAt` ≤ now, not paused), locked and skipped by other
+   * instances; each gets the slot `plan` names claimed (unless that week's is claimed already) and
+   * its next due time. Paged by workspace id.
+   */
+  claimDue(input: {
+    now: Date;
+    after?: string;
+    limit: number;
+    instance: string;
+    plan: (settings: DigestSettings) => { latest: DigestSlot; next: DigestSlot };
+  }): Promise<{ claims: DigestClaim[]; lastId: string | null }>;
+  /**
+   * Claims to post again: retries from before `passStart`, and pending claims whose lease ran out
+   * (their claimant died). One whose week is no longer the latest, or whose workspace turned the
+   * digest off, comes back obsolete.
+   */
+  claimRetries(input: {
+    passStart: Date;
+    leaseMs: number;
+    limit: number;
+    instance: string;
+    latestWeek: (settings: DigestSettings) => string;
+  }): Promise<Array<DigestClaim | { deliveryId: string; obsolete: string }>>;
+  databaseNow(): Promise<Date>;
+  /** The workspace's latest digest in the ledger (by week), whatever came of it; null: none yet. */
+  latest(workspaceId: string): Promise<DigestRecord | null>;
+  /** Extends a claim's lease; false when this instance no longer holds it. */
+  renew(deliveryId: string, instance: string): Promise<boolean>;
+  finish(deliveryId: string, outcome: DigestOutcome | { status: "obsolete"; error: string }, at: Date, instance?: string): Promise<void>;
+  /**
+   * What a digest says: counts by SQL over the workspace's live keys (expiring before
+   * `expiringBefore`; unused since `unusedSince`, or never used and made before `neverUsedBefore`;
+   * out of `policy`), its configurations without a reminder channel and its pending requests; and
+   * the `limit` most urgent keys of the first two kinds.
+   */
+  facts(
+    workspaceId: string,
+    input: { now: Date; expiringBefore: Date; unusedSince: Date; neverUsedBefore: Date; policy: WorkspacePolicy; limit: number },
+  ): Promise<DigestFacts>;
+}
+
 /** Repositories plus a way to run several changes atomically. */
 export interface Store extends Repositories {
   /** The reminder ledger: outside transactions, since its claims open transactions of their own. */
   reminders: ReminderRepository;
+  /** The digest ledger, likewise outside transactions. */
+  digests: DigestRepository;
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
 }

@@ -237,4 +237,19 @@ export const keyRequestPageInputSchema = z
   .strict();
 export type KeyRequestPageInput = z.input<typeof keyRequestPageInputSchema>;
 
+/** `/keys digest #channel monday 9`: where and when the weekly digest is posted (null: none). */
+export const digestSettingInputSchema = z
+  .object({
+    channel: z.string().regex(slackChannelIdPattern, "Name a channel: /keys digest #channel."),
+    weekday: z.number().int().min(1).max(7),
+    hour: z.number().int().min(0).max(23),
+    timeZone: timeZoneSchema,
+    appId: z
+      .string()
+      .regex(/^A[A-Z0-9]{1,30}$/)
+      .nullable(),
+  })
+  .nullable();
+export type DigestSettingInput = z.infer<typeof digestSettingInputSchema>;
+
 export const approvalsChannelSchema = z.string().regex(slackChannelIdPattern, "Name a channel: /keys approvals #channel.").nullable();

@@ -1,7 +1,11 @@
+import type { DigestService } from "../domain/digest-service.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import type { Logger } from "../logger.ts";
 
-/** Runs a reminder pass every interval, never two at once in this process; stop() waits for the one running. */
+/**
+ * Runs a reminder pass every interval, then the weekly digests' pass (`digests`), never two at once
+ * in this process; stop() waits for the one running.
+ */
 export class ReminderScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -10,6 +14,7 @@ export class ReminderScheduler {
     private readonly reminders: ReminderService,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly digests?: DigestService,
   ) {}
 
   start(firstDelayMs = 5_000): void {
@@ -30,10 +35,22 @@ export class ReminderScheduler {
         if (report.claimed > 0) this.logger.info({ report }, "reminder pass");
       })
       .catch((error: unknown) => this.logger.error({ err: error }, "reminder pass failed; the next pass retries"))
+      .then(() => this.runDigests())
       .finally(() => {
         this.running = undefined;
       });
     return this.running;
+  }
+
+  /** A failed reminder pass does not hold the digests up, nor the other way round. */
+  private async runDigests(): Promise<void> {
+    if (!this.digests) return;
+    try {
+      const report = await this.digests.runPass();
+      if (report.claimed > 0) this.logger.info({ report }, "digest pass");
+    } catch (error) {
+      this.logger.error({ err: error }, "digest pass failed; the next pass retries");
+    }
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,7 @@ import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import { PeriodicPass, ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { createSlackDigestNotifier } from "../reminders/slack-digest-notifier.ts";
 import { createReminderClient, reminderClientsByToken, slackReminderPorts } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
 import { keyCommandHandlers } from "./key-commands.ts";
@@ -130,7 +131,12 @@ async function startOn(
       )
     : undefined;
   const reminderPorts = reminderClient ? slackReminderPorts(reminderClient, ctx.store, logger, clientFor) : undefined;
-  const services = { ...createDomainServices({ ...ctx, ...reminderPorts, telemetry: observed.metrics?.telemetry }), slackInstalls: installs };
+  // Digests go out on the reminders' client (OAuth: each workspace's own), from the same periodic pass.
+  const digestNotifier = reminderClient ? createSlackDigestNotifier(clientFor ?? (async () => reminderClient), logger) : undefined;
+  const services = {
+    ...createDomainServices({ ...ctx, ...reminderPorts, digestNotifier, telemetry: observed.metrics?.telemetry }),
+    slackInstalls: installs,
+  };
   const { reminders } = services;
   await upgradeBindings(ctx, logger);
   // Other instances' creations, deletions, rolls and activations reach this one's verify cache and
@@ -144,7 +150,10 @@ async function startOn(
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock, observed);
-  const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
+  const scheduler =
+    reminders && options.reminderScheduler !== false
+      ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger, services.digests)
+      : null;
   // Key requests expire after 7 days, on the reminders' interval and client (OAuth: each workspace's own).
   const requestClientFor = clientFor ?? (async () => reminderClient);
   const keyRequestPass = () => (reminderClient ? runKeyRequestPass({ services, logger }, requestClientFor) : Promise.resolve(0));

@@ -16,7 +16,26 @@ export type KeysCommand =
   | { kind: "request" }
   /** `set` absent: show the approvals channel; a channel id, `here` (where typed) or null (`off`: DMs to Admins). */
   | { kind: "approvals"; set?: ApprovalsTarget }
+  /** `set` absent: show the digest setting. */
+  | { kind: "digest"; set?: DigestTarget }
   | { kind: "usage"; problem: string };
+
+/**
+ * `/keys digest #channel [weekday] [hour]` (weekday and hour in either order; default Monday, 9), or
+ * `off`. The zone is the setting Admin's (Slack's users.info tz), looked up by the listener.
+ */
+export type DigestTarget = { off: true } | { where: Exclude<ApprovalsTarget, { off: true }>; weekday: number; hour: number };
+
+/** ISO weekdays by name (1 Monday … 7 Sunday), full and short. */
+const weekdays = new Map<string, number>(
+  ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].flatMap((name, i) => [
+    [name, i + 1],
+    [name.slice(0, 3), i + 1],
+  ]),
+);
+export const weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export const defaultDigestWeekday = 1;
+export const defaultDigestHour = 9;
 
 /**
  * Where `/keys approvals` puts requests: a channel id (from a channel link or typed), `here` (where
@@ -95,12 +114,45 @@ export function parseKeysCommand(text: string): KeysCommand {
       const set = rest.length === 1 ? parseApprovalsTarget(rest[0]!) : null;
       return set ? { kind: "approvals", set } : { kind: "usage", problem: approvalsUsage };
     }
+    case "digest": {
+      if (rest.length === 0) return { kind: "digest" };
+      const set = parseDigestTarget(rest);
+      return set ? { kind: "digest", set } : { kind: "usage", problem: digestUsage };
+    }
     default:
       return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
   }
 }
 
 const approvalsUsage = "`approvals` takes a channel: `#channel`, a channel id, `here` for this channel, or `off` to ask Admins by DM.";
+
+const digestUsage =
+  "`digest` takes a channel and, if you like, a weekday and an hour (0–23, your time zone): `/keys digest #channel monday 9`, `here` for this channel, or `off`.";
+
+/** An hour 0–23, as `9`, `09`, `9h` or `9:00`. */
+function parseHour(word: string): number | null {
+  const match = /^(\d{1,2})(?::00|h)?$/.exec(word);
+  if (!match) return null;
+  const hour = Number(match[1]);
+  return hour <= 23 ? hour : null;
+}
+
+function parseDigestTarget(words: string[]): DigestTarget | null {
+  const [first = "", ...more] = words;
+  const where = parseApprovalsTarget(first);
+  if (!where) return null;
+  if ("off" in where) return more.length === 0 ? { off: true } : null;
+  let weekday: number | null = null;
+  let hour: number | null = null;
+  for (const word of more) {
+    const day = weekdays.get(word.toLowerCase());
+    const h = parseHour(word);
+    if (day !== undefined && weekday === null) weekday = day;
+    else if (h !== null && hour === null) hour = h;
+    else return null;
+  }
+  return { where, weekday: weekday ?? defaultDigestWeekday, hour: hour ?? defaultDigestHour };
+}
 
 /** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `#name`, `here` or `off`. */
 function parseApprovalsTarget(word: string): ApprovalsTarget | null {

@@ -6,7 +6,7 @@
 // wire/ each, and nowhere else (test/repo/wire-formats.test.ts): renaming a field or a prefix there
 // strands the forms open and the messages posted with the old one.
 //   wire/form-metadata.ts    every form's private_metadata (create, roll and rename a key; the integration forms)
-//   wire/key-row-values.ts   the key list's row menu, Stop old key now, the delete question, old lists' Delete and Rename
+//   wire/key-row-values.ts   the key list's row menu, Stop old key now, the delete question, old lists' Delete and Rename, the digest's Delete
 //   wire/paging-values.ts    First page and Page n → of the key list (message and Home tab) and of the integrations list
 //   wire/reminder-values.ts  the buttons of reminder messages
 //   wire/config-values.ts    the buttons that act on one integration configuration
@@ -62,6 +62,8 @@ export const actionIds = {
   snoozeReminder: "keyward.reminder.snooze",
   /** After a policy save that made a maximum stricter: shorten existing keys (a constant value; a confirm dialog first). */
   applyMaxLifetime: "keyward.policy.apply_max_lifetime",
+  /** A key's Delete on the weekly digest: asks first (the `/keys delete` question); its value is a row value (wire/key-row-values.ts). */
+  digestDeleteKey: "keyward.digest.delete",
   /** On a key request's message; values: wire/request-values.ts. */
   approveRequest: "keyward.request.approve",
   denyRequest: "keyward.request.open_deny",

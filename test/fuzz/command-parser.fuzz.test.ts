@@ -18,6 +18,7 @@ const kinds = new Set<KeysCommand["kind"]>([
   "integrations",
   "request",
   "approvals",
+  "digest",
   "usage",
 ]);
 const subcommands = [
@@ -41,6 +42,7 @@ const subcommands = [
   "request",
   "approvals",
   "approval",
+  "digest",
 ];
 const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
 const maxEcho = 30;
@@ -49,6 +51,7 @@ const maxEcho = 30;
 const staticProblems = [
   "request x",
   "approvals x",
+  "digest x",
   "create x",
   "list x",
   "list 1 2",
@@ -108,6 +111,17 @@ function checkParsed(input: string, parsed: KeysCommand): void {
       const set = parsed.set;
       if (set && "channel" in set) expect(set.channel).toMatch(/^[CG][A-Z0-9]{2,39}$/);
       if (set && "channelName" in set) expect(set.channelName).toMatch(/^[a-z0-9][a-z0-9._-]{0,79}$/);
+      break;
+    }
+    case "digest": {
+      const set = parsed.set;
+      if (set && "where" in set) {
+        const where = set.where;
+        if ("channel" in where) expect(where.channel).toMatch(/^[CG][A-Z0-9]{2,39}$/);
+        if ("channelName" in where) expect(where.channelName).toMatch(/^[a-z0-9][a-z0-9._-]{0,79}$/);
+        expect(Number.isInteger(set.weekday) && set.weekday >= 1 && set.weekday <= 7).toBe(true);
+        expect(Number.isInteger(set.hour) && set.hour >= 0 && set.hour <= 23).toBe(true);
+      }
       break;
     }
     case "usage":
@@ -172,6 +186,7 @@ const token = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 40 }),
   hostileChar,
   fc.constantFrom("<#C0APPROVE|approvals>", "<#C0APPROVE>", "C0APPROVE", "<#D0NOPE>", "#approvals", "here", "off", "<#C0X|a>b>"),
+  fc.constantFrom("monday", "Mon", "sunday", "FRI", "funday", "9", "09", "23", "24", "9:00", "9h", "9:30", "-1", "007"),
 );
 /** Command texts built like a person (or a fuzzer) would type them: words, odd spacing, odd characters. */
 const commandText = fc
@@ -208,6 +223,39 @@ describe("/keys approvals", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), commandText), (rest) => {
         const text = `approvals ${rest}`;
+        checkParsed(text, parseKeysCommand(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("/keys digest", () => {
+  it("takes a channel, then a weekday and an hour in either order (Monday 9 by default), or off", () => {
+    expect(parseKeysCommand("digest")).toEqual({ kind: "digest" });
+    expect(parseKeysCommand("digest <#C0OPS|ops>")).toEqual({ kind: "digest", set: { where: { channel: "C0OPS" }, weekday: 1, hour: 9 } });
+    expect(parseKeysCommand("digest <#C0OPS|ops> friday 17")).toEqual({ kind: "digest", set: { where: { channel: "C0OPS" }, weekday: 5, hour: 17 } });
+    expect(parseKeysCommand("DIGEST here 8:00 Sun")).toEqual({ kind: "digest", set: { where: { here: true }, weekday: 7, hour: 8 } });
+    expect(parseKeysCommand("digest #ops tue 0")).toEqual({ kind: "digest", set: { where: { channelName: "ops" }, weekday: 2, hour: 0 } });
+    expect(parseKeysCommand("digest off")).toEqual({ kind: "digest", set: { off: true } });
+    for (const bad of [
+      "digest monday",
+      "digest #ops 24",
+      "digest #ops 9:30",
+      "digest #ops mon tue",
+      "digest #ops 9 10",
+      "digest off monday",
+      "digest <#D0DM>",
+      "digest #ops funday",
+    ]) {
+      expect(parseKeysCommand(bad).kind).toBe("usage");
+    }
+  });
+
+  it("never yields a channel, weekday or hour out of range for arbitrary text after digest", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), commandText), (rest) => {
+        const text = `digest ${rest}`;
         checkParsed(text, parseKeysCommand(text));
       }),
       { numRuns: 300 },

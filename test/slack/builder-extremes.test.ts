@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { auditActions } from "../../src/domain/audit.ts";
 import { capabilitiesOf } from "../../src/domain/capabilities.ts";
 import type { ActorName } from "../../src/domain/directory-service.ts";
+import type { DigestKey, DigestView } from "../../src/domain/digest-types.ts";
+import { digestMessage } from "../../src/slack/views/digest-message.ts";
 import { permissions, type Permission } from "../../src/domain/permissions.ts";
 import type { Actor } from "../../src/domain/types.ts";
 import { addIntegrationModal } from "../../src/slack/views/add-integration-modal.ts";
@@ -168,7 +170,35 @@ interface MessageCase {
   carriesSecret?: boolean;
 }
 
+/** A digest of a workspace at its busiest: the most urgent keys of each kind, every name as long and hostile as it may be. */
+const digestView = (keys: number, counts: number): DigestView => {
+  const key = (i: number): DigestKey => ({
+    id: uuid(900 + i),
+    name: `${evilName.slice(0, 62)}${String(i).padStart(2, "0")}`,
+    last4: "wxyz",
+    expiresAt: at,
+    lastUsedAt: i % 2 ? null : at,
+    createdBy: i % 2 ? keyIdActor : "U0CREATOR",
+  });
+  return {
+    workspaceId: "T1",
+    week: "2026-W49",
+    appId: "A0KEYWARD",
+    expiringDays: 30,
+    unusedDays: 90,
+    counts: { expiringSoon: counts, unused: counts, outOfPolicy: counts, configsWithoutChannel: counts, pendingRequests: counts },
+    expiring: Array.from({ length: keys }, (_, i) => key(i)),
+    unused: Array.from({ length: keys }, (_, i) => key(i + keys)),
+  };
+};
+
 const messages: MessageCase[] = [
+  {
+    label: "digestMessage: the most urgent keys, a million of each",
+    build: () => digestMessage(digestView(5, 1_000_000)),
+    summary: /^Weekly key hygiene: 1000000 keys expiring/,
+  },
+  { label: "digestMessage: all clear", build: () => digestMessage({ ...digestView(0, 0), appId: null }), summary: /^Weekly key hygiene: 0 keys expiring/ },
   { label: "keyListMessage: full page 7 of 34", build: () => keyListMessage(keyList(15, 7, 500, true)), summary: /^500 keys, page 7 of 34$/ },
   { label: "keyListMessage: one key", build: () => keyListMessage(keyList(1, 1, 1)), summary: /^1 key, page 1 of 1$/ },
   { label: "keyListMessage: no keys", build: () => keyListMessage(keyList(0, 1, 0)), summary: /^No API keys yet\.$/ },
@@ -667,7 +697,9 @@ const views: ViewCase[] = [
 ];
 
 /** Slack's own tokens, which the app writes on purpose: mentions, channel links and dates. */
-const slackTokens = /<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^>]*)>/g;
+// …and Slack's own app_redirect links (built from ids the builder checked, never from user text).
+const slackTokens =
+  /<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^\d+\^[^|>]*\|[^>]*|https:\/\/slack\.com\/app_redirect\?app=A[A-Z0-9]+(?:&team=[TE][A-Z0-9]+)?\|[^<>|]*)>/g;
 
 /** mrkdwn that lets no user text through as markup: no `<`, `>` or bare `&` outside Slack's tokens. */
 function expectEscaped(where: string, text: string): void {

@@ -9,6 +9,7 @@ import { deleteConfirmationMessage } from "../views/notices.ts";
 import { rolesMessage } from "../views/roles-message.ts";
 import { openCreateKeyForm } from "./create-key-flow.ts";
 import { openEditKeyForm } from "./edit-key-flow.ts";
+import { runDigestCommand } from "./digest-listeners.ts";
 import { openKeyRequestForm, runApprovalsCommand } from "./key-request-flow.ts";
 import { showKeyPage } from "./key-listeners.ts";
 import { runIntegrationsCommand } from "./integration-listeners.ts";
@@ -56,6 +57,19 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
       return runApprovalsCommand(
         r.deps,
         { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
+        parsed.set,
+      );
+    case "digest":
+      return runDigestCommand(
+        r.deps,
+        {
+          client: r.client,
+          respond: r.respond,
+          ...caller,
+          channelId: r.command.channel_id,
+          channelName: r.command.channel_name,
+          appId: r.command.api_app_id,
+        },
         parsed.set,
       );
     case "edit":

@@ -17,6 +17,7 @@ import {
   rotateIntegrationSubmission,
   setDefaultIntegrationButton,
 } from "./integration-listeners.ts";
+import { digestDeleteButton } from "./digest-listeners.ts";
 import { askDeleteButton, cancelDeleteButton, legacyDeleteButton, rowMenuPick, stopOldKeyButton } from "./key-list-actions.ts";
 import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-listeners.ts";
 import { applyMaxLifetimeButton, openPolicyButton, policySubmission } from "./policy-listeners.ts";
@@ -66,6 +67,8 @@ export const listeners: readonly ListenerEntry[] = [
   { kind: "action", id: action.askDeleteKey, handler: askDeleteButton },
   { kind: "action", id: action.deleteKey, handler: legacyDeleteButton },
   { kind: "action", id: action.cancelDelete, handler: cancelDeleteButton },
+  // A key's Delete on the weekly digest: asks the delete question above, to the presser alone.
+  { kind: "action", id: action.digestDeleteKey, handler: digestDeleteButton },
 
   // Key requests: the form, and Approve / Deny on the approvers' messages.
   { kind: "view", id: form.requestKey, handler: keyRequestSubmission },

@@ -47,6 +47,7 @@ export const auditVerbs: Record<AuditAction, string> = {
   "key_request.expire": "let expire the request for key",
   "key_request.undelivered": "could not deliver the approved key",
   "workspace.set_approvals_channel": "set the approvals channel of",
+  "workspace.set_digest": "set the weekly digest of",
 };
 
 /** How a name is shown: bold in blocks, plain (escaped) in the top-level text. */
