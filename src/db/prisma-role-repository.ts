@@ -1,4 +1,5 @@
 import type { RoleRepository, WorkspaceRepository } from "../domain/repositories.ts";
+import { isLeakMode, type LeakSettings } from "../domain/leak-settings.ts";
 import { isPermission, type BuiltInRoleKey } from "../domain/permissions.ts";
 import type { Role } from "../domain/types.ts";
 import type { Role as RoleRow } from "./generated/client.ts";
@@ -41,6 +42,15 @@ export class PrismaWorkspaceRepository implements WorkspaceRepository {
 
   async setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void> {
     await this.db.workspace.updateMany({ where: { id: workspaceId }, data: { approvalsChannel: channel } });
+  }
+
+  async leakSettings(workspaceId: string): Promise<LeakSettings> {
+    const row = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { securityChannel: true, leakMode: true } });
+    return { securityChannel: row?.securityChannel ?? null, leakMode: isLeakMode(row?.leakMode) ? row.leakMode : "revoke" };
+  }
+
+  async setLeakSettings(workspaceId: string, changes: Partial<LeakSettings>): Promise<void> {
+    await this.db.workspace.updateMany({ where: { id: workspaceId }, data: changes });
   }
 }
 

@@ -6,6 +6,7 @@ import { IntegrationService } from "./integration-service.ts";
 import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyRequestService } from "./key-request-service.ts";
 import { KeyService } from "./key-service.ts";
+import { LeakService } from "./leak-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
 import { PolicyService } from "./policy-service.ts";
@@ -35,6 +36,8 @@ export interface DomainServices {
   slackInstalls: SlackInstallService;
   /** The workspace policy: limits of new keys, four eyes, reminder thresholds. */
   policies: PolicyService;
+  /** Leaked keys (a Slack message, a scanner's report): revoked unless "alert only", audited, announced by the surfaces. */
+  leaks: LeakService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -55,5 +58,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     reminders: ctx.reminderNotifier ? new ReminderService({ ...ctx, reminderNotifier: ctx.reminderNotifier }) : null,
     slackInstalls: new SlackInstallService(ctx),
     policies: new PolicyService(ctx, (ids) => keys.evictKeys(ids)),
+    leaks: new LeakService(ctx, (id) => keys.evictKeys([id])),
   };
 }

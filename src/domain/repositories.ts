@@ -13,6 +13,7 @@ import type {
   ReminderSubjectNow,
   ReminderSubjectType,
 } from "./reminder-types.ts";
+import type { LeakSettings } from "./leak-settings.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, KeyRequest, KeyRequestStatus, PostedMessage, Role, StoredKey } from "./types.ts";
@@ -26,6 +27,9 @@ export interface WorkspaceRepository {
   /** Where key requests are put to approvers (null: by DM to the Admins). */
   approvalsChannel(workspaceId: string): Promise<string | null>;
   setApprovalsChannel(workspaceId: string, channel: string | null): Promise<void>;
+  /** Where leaks are reported and whether a leaked key is revoked (defaults for a workspace not stored yet). */
+  leakSettings(workspaceId: string): Promise<LeakSettings>;
+  setLeakSettings(workspaceId: string, changes: Partial<LeakSettings>): Promise<void>;
 }
 
 export interface RoleRepository {

@@ -1,4 +1,5 @@
 import { auditListMax } from "../domain/audit.ts";
+import type { LeakMode } from "../domain/leak-settings.ts";
 import { slackChannelIdPattern } from "../domain/schemas.ts";
 
 /** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
@@ -16,6 +17,8 @@ export type KeysCommand =
   | { kind: "request" }
   /** `set` absent: show the approvals channel; a channel id, `here` (where typed) or null (`off`: DMs to Admins). */
   | { kind: "approvals"; set?: ApprovalsTarget }
+  /** `set` absent: show where leaks go and what is done with them; a channel (as approvals takes one), or the leak mode. */
+  | { kind: "security"; set?: ApprovalsTarget | { mode: LeakMode } }
   | { kind: "usage"; problem: string };
 
 /**
@@ -95,12 +98,27 @@ export function parseKeysCommand(text: string): KeysCommand {
       const set = rest.length === 1 ? parseApprovalsTarget(rest[0]!) : null;
       return set ? { kind: "approvals", set } : { kind: "usage", problem: approvalsUsage };
     }
+    case "security": {
+      if (rest.length === 0) return { kind: "security" };
+      const set = rest.length === 1 ? (parseLeakMode(rest[0]!) ?? parseApprovalsTarget(rest[0]!)) : null;
+      return set ? { kind: "security", set } : { kind: "usage", problem: securityUsage };
+    }
     default:
       return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
   }
 }
 
 const approvalsUsage = "`approvals` takes a channel: `#channel`, a channel id, `here` for this channel, or `off` to ask Admins by DM.";
+
+const securityUsage =
+  "`security` takes a channel for leak reports (`#channel`, a channel id, `here`, or `off`), or what to do with a leaked key: `revoke` (the default) or `alert-only`.";
+
+function parseLeakMode(word: string): { mode: LeakMode } | null {
+  const lower = word.toLowerCase();
+  if (lower === "revoke") return { mode: "revoke" };
+  if (lower === "alert-only" || lower === "alert_only" || lower === "alert") return { mode: "alert_only" };
+  return null;
+}
 
 /** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `#name`, `here` or `off`. */
 function parseApprovalsTarget(word: string): ApprovalsTarget | null {

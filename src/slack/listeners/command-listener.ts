@@ -15,6 +15,7 @@ import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure, type CommandArgs } from "./listener-support.ts";
 import { auditPageView } from "./page-views.ts";
 import { openPolicyForm } from "./policy-listeners.ts";
+import { runSecurityCommand } from "./security-command.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 interface CommandRequest {
@@ -54,6 +55,12 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
       return openKeyRequestForm(r.deps, { client: r.client, triggerId: r.command.trigger_id, ...caller, channelId: r.command.channel_id });
     case "approvals":
       return runApprovalsCommand(
+        r.deps,
+        { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
+        parsed.set,
+      );
+    case "security":
+      return runSecurityCommand(
         r.deps,
         { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
         parsed.set,
