@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { LeakReport } from "../domain/leak-service.ts";
 import type { Logger } from "../logger.ts";
-import { leakCreatorMessage, leakSecurityMessage, leakThreadReply, type LeakView } from "./views/leak-messages.ts";
+import { leakCreatorMessage, leakSecurityMessage, leakThreadMessage, type LeakView } from "./views/leak-messages.ts";
 import { isPerson } from "./views/format.ts";
 
 /** Where a leak seen in Slack is answered in its thread: the conversation, and the thread's root. */
@@ -42,7 +42,7 @@ export async function announceLeak(client: WebClient, report: LeakReport, logger
       logger.warn({ keyId: report.key.id, workspaceId: report.workspaceId, code: slackCode(error) }, `could not post the leak's ${what}`);
     }
   };
-  if (thread) await attempt("thread reply", () => client.chat.postMessage({ channel: thread.channel, thread_ts: thread.threadTs, ...leakThreadReply(view) }));
+  if (thread) await attempt("thread reply", () => client.chat.postMessage({ channel: thread.channel, thread_ts: thread.threadTs, ...leakThreadMessage(view) }));
   if (isPerson(report.key.createdBy)) {
     const creator = report.key.createdBy;
     await attempt("DM to the key's creator", async () => {

@@ -28,7 +28,7 @@ export const auditVerbs: Record<AuditAction, string> = {
   "api_key.roll": "rolled key",
   "api_key.roll_reverted": "undid the roll of key",
   "api_key.snooze": "snoozed the reminders of key",
-  "api_key.leak": "found leaked, and handled, key",
+  "api_key.leak": "handled the leak of key",
   "role.create": "created role",
   "role.assign": "assigned a role to",
   "role.unassign": "removed the role of",

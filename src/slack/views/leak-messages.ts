@@ -26,7 +26,8 @@ function whereText(v: LeakView): string {
     const location = v.where.location ? `: ${literal(clip(v.where.location, 500))}` : "";
     return `by GitLab secret detection${location}`;
   }
-  const link = v.where.permalink ? ` (<${v.where.permalink}|the message>)` : "";
+  // A bare URL, which Slack links by itself: no markup built around text that came from outside.
+  const link = v.where.permalink ? ` (${escapeMrkdwn(v.where.permalink)})` : "";
   const by = isPerson(v.where.postedBy) ? `, posted by ${mention(v.where.postedBy)}` : "";
   return `in <#${v.where.channel}>${link}${by}`;
 }
@@ -39,7 +40,7 @@ function outcomeText(v: LeakView): string {
 const single = (blockId: string, text: string): Message => ({ text, blocks: [{ type: "section", block_id: blockId, text: mrkdwn(text) }] });
 
 /** In the message's thread: what happened, and a request to delete the message (the secret is still in it). */
-export function leakThreadReply(v: LeakView): Message {
+export function leakThreadMessage(v: LeakView): Message {
   const done = v.revoked ? "keyward revoked it: it no longer works." : "It still works: tell its creator or an Admin to roll or delete it.";
   return single("leak_thread", `:rotating_light: This message holds the keyward API key ${keyLabel(v)}. ${done} Please delete this message: the key is in it.`);
 }
