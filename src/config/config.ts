@@ -132,6 +132,11 @@ const envSchema = z
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
     TRUST_PROXY: proxyRanges,
+    // GitLab sends it as the bare Authorization header: printable, no spaces, long enough not to be guessed.
+    GITLAB_REVOCATION_TOKEN: optionalText.refine(
+      (v) => v === undefined || /^[\x21-\x7e]{16,512}$/.test(v),
+      "must be 16 to 512 printable characters without spaces (GitLab sends it as the Authorization header)",
+    ),
   })
   .superRefine((env, ctx) => {
     const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET].filter(Boolean).length;
@@ -197,6 +202,8 @@ export interface Config {
   defaultTimeZone: string;
   /** trustProxy: the proxies (TRUST_PROXY) whose X-Forwarded-For is believed; empty by default. */
   api: { authFailuresPerMinute: number; trustProxy: AddressRange[] };
+  /** GITLAB_REVOCATION_TOKEN: GitLab's Token Revocation API under /gitlab/v1 (undefined: off, 404). */
+  gitlab: { revocationToken?: string };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -231,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevelSet: e.LOG_LEVEL !== undefined,
     defaultTimeZone: e.DEFAULT_TIME_ZONE,
     api: { authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE, trustProxy: e.TRUST_PROXY },
+    gitlab: { revocationToken: e.GITLAB_REVOCATION_TOKEN },
   };
 }
 

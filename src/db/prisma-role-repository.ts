@@ -1,5 +1,6 @@
 import type { DigestSettings } from "../domain/digest-types.ts";
 import type { RoleRepository, WorkspaceRepository } from "../domain/repositories.ts";
+import { isLeakMode, type LeakSettings } from "../domain/leak-settings.ts";
 import { isPermission, type BuiltInRoleKey } from "../domain/permissions.ts";
 import type { Role } from "../domain/types.ts";
 import type { Role as RoleRow } from "./generated/client.ts";
@@ -64,6 +65,15 @@ export class PrismaWorkspaceRepository implements WorkspaceRepository {
         digestNextAt: settings ? nextAt : null,
       },
     });
+  }
+
+  async leakSettings(workspaceId: string): Promise<LeakSettings> {
+    const row = await this.db.workspace.findUnique({ where: { id: workspaceId }, select: { securityChannel: true, leakMode: true } });
+    return { securityChannel: row?.securityChannel ?? null, leakMode: isLeakMode(row?.leakMode) ? row.leakMode : "revoke" };
+  }
+
+  async setLeakSettings(workspaceId: string, changes: Partial<LeakSettings>): Promise<void> {
+    await this.db.workspace.updateMany({ where: { id: workspaceId }, data: changes });
   }
 }
 

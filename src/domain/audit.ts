@@ -17,6 +17,7 @@ export const auditActions = [
   "api_key.roll",
   "api_key.roll_reverted",
   "api_key.snooze",
+  "api_key.leak",
   "role.create",
   "role.assign",
   "role.unassign",
@@ -37,6 +38,8 @@ export const auditActions = [
   "key_request.undelivered",
   "workspace.set_approvals_channel",
   "workspace.set_digest",
+  "workspace.set_security_channel",
+  "workspace.set_leak_mode",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -8,6 +8,7 @@ import { KeyReminderService } from "./key-reminder-service.ts";
 import { KeyRequestService } from "./key-request-service.ts";
 import { KeyService } from "./key-service.ts";
 import { KeyUsageService } from "./key-usage-service.ts";
+import { LeakService } from "./leak-service.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 import { OperatorService } from "./operator-service.ts";
 import { PolicyService } from "./policy-service.ts";
@@ -44,6 +45,8 @@ export interface DomainServices {
   policies: PolicyService;
   /** The weekly hygiene digest: its setting, and its pass (which posts nothing without a digest notifier). */
   digests: DigestService;
+  /** Leaked keys (a Slack message, a scanner's report): revoked unless "alert only", audited, announced by the surfaces. */
+  leaks: LeakService;
 }
 
 export function createDomainServices(ctx: DomainContext): DomainServices {
@@ -68,5 +71,6 @@ export function createDomainServices(ctx: DomainContext): DomainServices {
     slackInstalls: new SlackInstallService(ctx),
     policies: new PolicyService(ctx, (ids) => keys.evictKeys(ids)),
     digests: new DigestService(ctx),
+    leaks: new LeakService(ctx, (id) => keys.evictKeys([id])),
   };
 }

@@ -15,6 +15,7 @@ import type {
 } from "./reminder-types.ts";
 import type { DigestClaim, DigestFacts, DigestOutcome, DigestRecord, DigestSettings } from "./digest-types.ts";
 import type { DigestSlot } from "./digest-schedule.ts";
+import type { LeakSettings } from "./leak-settings.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
 import type { Sealed, SecretOwner } from "./secret-cipher.ts";
 import type { ApiKey, AuditEvent, KeyRequest, KeyRequestStatus, PostedMessage, Role, StoredKey } from "./types.ts";
@@ -32,6 +33,9 @@ export interface WorkspaceRepository {
   digestSettings(workspaceId: string): Promise<DigestSettings | null>;
   /** `nextAt`: when the next digest falls due (null with no digest). */
   setDigestSettings(workspaceId: string, settings: DigestSettings | null, nextAt: Date | null): Promise<void>;
+  /** Where leaks are reported and whether a leaked key is revoked (defaults for a workspace not stored yet). */
+  leakSettings(workspaceId: string): Promise<LeakSettings>;
+  setLeakSettings(workspaceId: string, changes: Partial<LeakSettings>): Promise<void>;
 }
 
 export interface RoleRepository {

@@ -1,5 +1,6 @@
 // The domain's input schemas. Surfaces validate once, at their edge, with these; services
 // parse again (cheaply) so that no surface can skip a rule.
+import { leakModes } from "./leak-settings.ts";
 import { z } from "zod";
 import { isCalendarDay, isValidTimeZone } from "./expiry.ts";
 import { permissions } from "./permissions.ts";
@@ -253,3 +254,23 @@ export const digestSettingInputSchema = z
 export type DigestSettingInput = z.infer<typeof digestSettingInputSchema>;
 
 export const approvalsChannelSchema = z.string().regex(slackChannelIdPattern, "Name a channel: /keys approvals #channel.").nullable();
+
+export const securityChannelSchema = z.string().regex(slackChannelIdPattern, "Name a channel: /keys security #channel.").nullable();
+export const leakModeSchema = z.enum(leakModes);
+
+/**
+ * GitLab's Token Revocation API (`POST /gitlab/v1/revoke_tokens`): a list of findings. A type keyward
+ * does not list is refused (400, as GitLab's documentation says), and so is the whole request: nothing
+ * of it is acted on. `maxRevokeBatch` findings at most in one request.
+ */
+export const maxRevokeBatch = 1000;
+export const revokeTokensBodySchema = z
+  .array(
+    z.object({
+      type: z.string().max(200),
+      token: z.string().max(1000),
+      location: z.string().max(4000).optional().nullable(),
+    }),
+  )
+  .max(maxRevokeBatch);
+export type RevokeTokensBody = z.infer<typeof revokeTokensBodySchema>;

@@ -16,6 +16,8 @@ import { SlackInstallService } from "../domain/slack-install-service.ts";
 import { createSlackTokenRefresh } from "../slack/slack-token-refresh.ts";
 import type { Clock, RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
+import { createGitlabHandler, gitlabPrefix } from "../api/gitlab-handler.ts";
+import { announceLeak } from "../slack/leak-announcer.ts";
 import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
@@ -70,7 +72,8 @@ export interface Keyward {
 
 /**
  * The composition root: secrets, database (migrated), domain, Slack, one HTTP server.
- * Routes: POST /slack/events (Bolt, HTTP mode only: Socket Mode takes Slack traffic over its WebSocket), GET /healthz, GET /readyz, /api/v1/… (REST); GET /metrics only on METRICS_PORT.
+ * Routes: POST /slack/events (Bolt, HTTP mode only: Socket Mode takes Slack traffic over its WebSocket), GET /healthz, GET /readyz, /api/v1/… (REST),
+ * /gitlab/v1/… (GitLab's token revocation, with GITLAB_REVOCATION_TOKEN); GET /metrics only on METRICS_PORT.
  */
 export async function startKeyward(options: KeywardOptions): Promise<Keyward> {
   const { config, logger } = options;
@@ -165,7 +168,19 @@ async function startOn(
   requestPasses?.start();
   undo.push(() => requestPasses?.stop());
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
-  const served = observed.serve((req, res) => route(req, res, { slack, api, isReady: () => !observed.readiness.stopped }), api);
+  // GitLab's revocation calls: the creator's DM and the security post go out with the key's workspace's client.
+  const leakClientFor = clientFor ?? (async () => reminderClient);
+  const gitlab = createGitlabHandler({
+    services,
+    clock,
+    logger,
+    token: config.gitlab.revocationToken,
+    announce: async (report) => {
+      const client = await leakClientFor(report.workspaceId);
+      if (client) await announceLeak(client, report, logger);
+    },
+  });
+  const served = observed.serve((req, res) => route(req, res, { slack, api, gitlab, isReady: () => !observed.readiness.stopped }), api);
   const server = createServer((req, res) => {
     // Once stopping, every answer ends its connection, so clients reconnect to another instance; a
     // request already in flight when shutdown began leaves its keep-alive connection idle
@@ -392,6 +407,7 @@ async function openDatabaseWithRetry(config: Config, logger: Logger, retry: { at
 interface RouteDeps {
   slack: SlackApp | null;
   api: (req: IncomingMessage, res: ServerResponse) => void;
+  gitlab: (req: IncomingMessage, res: ServerResponse) => void;
   isReady: () => boolean;
 }
 
@@ -401,6 +417,7 @@ function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): void
     const ready = deps.isReady();
     sendJson(res, ready ? 200 : 503, { status: ready ? "ok" : "stopping" });
   } else if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) deps.api(req, res);
+  else if (path.startsWith(`${gitlabPrefix}/`)) deps.gitlab(req, res);
   else if (path.startsWith("/slack/") && deps.slack?.httpHandler) deps.slack.httpHandler(req, res);
   else sendError(res, new DomainError("not_found", "There is nothing here."));
 }

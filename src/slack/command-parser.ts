@@ -1,4 +1,5 @@
 import { auditListMax } from "../domain/audit.ts";
+import type { LeakMode } from "../domain/leak-settings.ts";
 import { slackChannelIdPattern } from "../domain/schemas.ts";
 
 /** `/keys …` text → a subcommand with checked arguments, or a usage problem to show. */
@@ -18,6 +19,8 @@ export type KeysCommand =
   | { kind: "approvals"; set?: ApprovalsTarget }
   /** `set` absent: show the digest setting. */
   | { kind: "digest"; set?: DigestTarget }
+  /** `set` absent: show where leaks go and what is done with them; a channel (as approvals takes one), or the leak mode. */
+  | { kind: "security"; set?: ApprovalsTarget | { mode: LeakMode } }
   | { kind: "usage"; problem: string };
 
 /**
@@ -119,6 +122,11 @@ export function parseKeysCommand(text: string): KeysCommand {
       const set = parseDigestTarget(rest);
       return set ? { kind: "digest", set } : { kind: "usage", problem: digestUsage };
     }
+    case "security": {
+      if (rest.length === 0) return { kind: "security" };
+      const set = rest.length === 1 ? (parseLeakMode(rest[0]!) ?? parseApprovalsTarget(rest[0]!)) : null;
+      return set ? { kind: "security", set } : { kind: "usage", problem: securityUsage };
+    }
     default:
       return { kind: "usage", problem: `There is no \`${clipWord(word)}\` command.` };
   }
@@ -152,6 +160,16 @@ function parseDigestTarget(words: string[]): DigestTarget | null {
     else return null;
   }
   return { where, weekday: weekday ?? defaultDigestWeekday, hour: hour ?? defaultDigestHour };
+}
+
+const securityUsage =
+  "`security` takes a channel for leak reports (`#channel`, a channel id, `here`, or `off`), or what to do with a leaked key: `revoke` (the default) or `alert-only`.";
+
+function parseLeakMode(word: string): { mode: LeakMode } | null {
+  const lower = word.toLowerCase();
+  if (lower === "revoke") return { mode: "revoke" };
+  if (lower === "alert-only" || lower === "alert_only" || lower === "alert") return { mode: "alert_only" };
+  return null;
 }
 
 /** A channel link (`<#C123|name>`, `<#C123>`), a bare channel id, `#name`, `here` or `off`. */

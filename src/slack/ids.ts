@@ -11,6 +11,7 @@
 //   wire/reminder-values.ts  the buttons of reminder messages
 //   wire/config-values.ts    the buttons that act on one integration configuration
 //   wire/request-values.ts   Approve and Deny on a key request's message
+//   wire/leak-values.ts      Create a replacement on the DM about a leaked key
 // A button whose value is never read carries a constant ("create", "assign", "add", "stored"); a form's inputs
 // come back in its state, read by the form's own parser in views/ against the domain's schemas.
 export const slashCommand = "/keys";
@@ -70,6 +71,8 @@ export const actionIds = {
   /** On the Home tab: the request form, and the policy (form for Admins). Constant values. */
   openRequestKey: "keyward.request.open",
   openPolicy: "keyward.policy.open",
+  /** On the DM telling a key's creator it leaked: the create form, filled in from the key; values: wire/leak-values.ts. */
+  createReplacement: "keyward.leak.create_replacement",
 } as const;
 
 /** Input blocks are named after the domain field they carry; each holds one element, `value`. */

@@ -51,7 +51,10 @@ describe("configuration", () => {
       REMINDER_DAYS: "1, 7,7,0",
       REMINDER_INTERVAL_SECONDS: "60",
       LOG_LEVEL: "warn",
+      GITLAB_REVOCATION_TOKEN: " gitlab-shared-token-0123 ",
     });
+    expect(config.gitlab.revocationToken).toBe("gitlab-shared-token-0123");
+    expect(loadConfig({}).gitlab.revocationToken).toBeUndefined();
     expect(config.slack.apiUrl).toBe("http://127.0.0.1:9999/api/");
     expect(config.port).toBe(0);
     expect([...config.adminUserIds]).toEqual(["U01", "U02"]);
@@ -89,6 +92,8 @@ describe("configuration", () => {
     [{ TRUST_PROXY: "10.0.0.0/33" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "*" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "10.0.0.1\nX-Injected: 1" }, "TRUST_PROXY"],
+    [{ GITLAB_REVOCATION_TOKEN: "short" }, "GITLAB_REVOCATION_TOKEN"],
+    [{ GITLAB_REVOCATION_TOKEN: "has a space in it 0123456789" }, "GITLAB_REVOCATION_TOKEN"],
   ])("stops on %j with one line naming %s", (env, name) => {
     let error: unknown;
     try {
@@ -102,6 +107,7 @@ describe("configuration", () => {
     expect(message).not.toContain("\n");
     // A bad secret is named, never echoed.
     if ("KEYWARD_PEPPER" in env && env.KEYWARD_PEPPER) expect(message).not.toContain(env.KEYWARD_PEPPER);
+    if ("GITLAB_REVOCATION_TOKEN" in env && env.GITLAB_REVOCATION_TOKEN) expect(message).not.toContain(env.GITLAB_REVOCATION_TOKEN);
   });
 });
 

@@ -19,6 +19,7 @@ const kinds = new Set<KeysCommand["kind"]>([
   "request",
   "approvals",
   "digest",
+  "security",
   "usage",
 ]);
 const subcommands = [
@@ -43,6 +44,7 @@ const subcommands = [
   "approvals",
   "approval",
   "digest",
+  "security",
 ];
 const integrationOps = ["list", "ls", "add", "new", "rotate", "default", "delete", "channel"];
 const maxEcho = 30;
@@ -52,6 +54,7 @@ const staticProblems = [
   "request x",
   "approvals x",
   "digest x",
+  "security x",
   "create x",
   "list x",
   "list 1 2",
@@ -124,6 +127,13 @@ function checkParsed(input: string, parsed: KeysCommand): void {
       }
       break;
     }
+    case "security": {
+      const set = parsed.set;
+      if (set && "channel" in set) expect(set.channel).toMatch(/^[CG][A-Z0-9]{2,39}$/);
+      if (set && "channelName" in set) expect(set.channelName).toMatch(/^[a-z0-9][a-z0-9._-]{0,79}$/);
+      if (set && "mode" in set) expect(["revoke", "alert_only"]).toContain(set.mode);
+      break;
+    }
     case "usage":
       expect(parsed.problem.length).toBeGreaterThan(0);
       expect(parsed.problem.length).toBeLessThan(200);
@@ -185,8 +195,8 @@ const token = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   hostileChar,
-  fc.constantFrom("<#C0APPROVE|approvals>", "<#C0APPROVE>", "C0APPROVE", "<#D0NOPE>", "#approvals", "here", "off", "<#C0X|a>b>"),
   fc.constantFrom("monday", "Mon", "sunday", "FRI", "funday", "9", "09", "23", "24", "9:00", "9h", "9:30", "-1", "007"),
+  fc.constantFrom("<#C0APPROVE|approvals>", "<#C0APPROVE>", "C0APPROVE", "<#D0NOPE>", "#approvals", "here", "off", "<#C0X|a>b>", "alert-only", "revoke"),
 );
 /** Command texts built like a person (or a fuzzer) would type them: words, odd spacing, odd characters. */
 const commandText = fc
@@ -202,6 +212,32 @@ const hugeText = fc
     fc.boolean(),
   )
   .map(([sub, chunk, size, spaced]) => `${sub}${spaced ? " " : ""}${chunk.repeat(Math.ceil(size / chunk.length))}`);
+
+describe("/keys security", () => {
+  it("takes a channel as approvals does, or what to do with a leaked key, and nothing else", () => {
+    expect(parseKeysCommand("security")).toEqual({ kind: "security" });
+    expect(parseKeysCommand("security <#C0SECURE|security>")).toEqual({ kind: "security", set: { channel: "C0SECURE" } });
+    expect(parseKeysCommand("SECURITY here")).toEqual({ kind: "security", set: { here: true } });
+    expect(parseKeysCommand("security off")).toEqual({ kind: "security", set: { off: true } });
+    expect(parseKeysCommand("security #sec")).toEqual({ kind: "security", set: { channelName: "sec" } });
+    expect(parseKeysCommand("security alert-only")).toEqual({ kind: "security", set: { mode: "alert_only" } });
+    expect(parseKeysCommand("security Alert_Only")).toEqual({ kind: "security", set: { mode: "alert_only" } });
+    expect(parseKeysCommand("security revoke")).toEqual({ kind: "security", set: { mode: "revoke" } });
+    for (const bad of ["security revoke now", "security <#D0DM>", "security alert only", "security c0secure", "security #"]) {
+      expect(parseKeysCommand(bad).kind).toBe("usage");
+    }
+  });
+
+  it("never yields anything but a channel, here, off or a leak mode for arbitrary text after security", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), commandText), (rest) => {
+        const text = `security ${rest}`;
+        checkParsed(text, parseKeysCommand(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe("/keys approvals", () => {
   it("takes a channel link, a channel id, here or off, and nothing else", () => {

@@ -31,6 +31,7 @@ import * as notices from "../../src/slack/views/integration-notices.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
 import { escapeMrkdwn } from "../../src/slack/views/format.ts";
 import { approvalBlockedMessage, keyRequestMessage, type KeyRequestView } from "../../src/slack/views/key-request-message.ts";
+import { leakCreatorMessage, leakSecurityMessage, leakThreadMessage, type LeakView } from "../../src/slack/views/leak-messages.ts";
 import { denyRequestModal, keyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { deleteConfirmationMessage, loadingModal, noticeMessage, noticeModal, workingModal } from "../../src/slack/views/notices.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
@@ -414,12 +415,30 @@ const messages: MessageCase[] = [
       summary: /Key request from <@U0REQUEST1>: /,
     }),
   ),
+  ...leakCases(),
   {
     label: "keySnoozedMessage: expired",
     build: () => keySnoozedMessage({ id: uuid(9), name: evilName, last4: "wxyz", until: null }),
     summary: /has expired, so no reminder is left to snooze/,
   },
 ];
+
+/** A leak seen in Slack and one GitLab reported, revoked and not, with every user-made text at its worst. */
+function leakCases(): MessageCase[] {
+  const base = { keyId: uuid(11), name: evilName, last4: "wxyz", roleName: evilRole, createdBy: "U0CREATOR1", endedGrace: false };
+  const slack: LeakView["where"] = { kind: "slack", channel: "C0LEAKED1", permalink: "https://x.slack.com/archives/C0LEAKED1/p1", postedBy: "U0POSTER1" };
+  const gitlab: LeakView["where"] = { kind: "scanner", scanner: "gitlab", location: evil.repeat(40) };
+  const leaks: Array<[string, LeakView]> = [
+    ["revoked, in Slack", { ...base, revoked: true, where: slack }],
+    ["rolled key, by GitLab", { ...base, revoked: true, endedGrace: true, where: gitlab }],
+    ["alert only, no permalink", { ...base, revoked: false, where: { ...slack, permalink: null, postedBy: null } }],
+  ];
+  return leaks.flatMap(([what, view]) => [
+    { label: `leakThreadMessage: ${what}`, build: () => leakThreadMessage(view), summary: /This message holds the keyward API key/ },
+    { label: `leakCreatorMessage: ${what}`, build: () => leakCreatorMessage(view), summary: /Your API key .* was seen/ },
+    { label: `leakSecurityMessage: ${what}`, build: () => leakSecurityMessage(view), summary: /^:rotating_light: Leaked API key/ },
+  ]);
+}
 
 interface ViewCase {
   label: string;

@@ -234,6 +234,7 @@ class FakeSlackServer implements FakeSlack {
     "chat.postMessage": (args, call) => this.postMessage(args, call),
     "chat.update": (args, call) => this.chatUpdate(args, call),
     "conversations.history": (args) => this.conversationsHistory(args),
+    "chat.getPermalink": (args) => this.getPermalink(args),
     "views.open": (args, call) => this.viewsOpen(args, call, false),
     "views.push": (args, call) => this.viewsOpen(args, call, true),
     "views.update": (args, call) => this.viewsUpdate(args, call),
@@ -577,6 +578,15 @@ class FakeSlackServer implements FakeSlack {
     const ts = this.nextTs();
     const message = this.storeMessage(channel.id, ts, args);
     return { ok: true, channel: channel.id, ts, message };
+  }
+
+  /** Slack's link to a message: any conversation the fake knows, as `https://<domain>.slack.com/archives/<channel>/p<ts digits>`. */
+  private getPermalink(args: Args): SlackBody {
+    const missing = missingArgs(args, ["channel", "message_ts"]);
+    if (missing) return missing;
+    const channel = String(args.channel);
+    if (!this.channels.has(channel)) return fail("channel_not_found");
+    return { ok: true, channel, permalink: `https://${this.teamDomain}.slack.com/archives/${channel}/p${String(args.message_ts).replace(".", "")}` };
   }
 
   /** Newest first; `metadata` only with include_all_metadata, as Slack does; `latest` (with `inclusive`) bounds it above. */

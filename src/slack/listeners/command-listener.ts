@@ -16,6 +16,7 @@ import { runIntegrationsCommand } from "./integration-listeners.ts";
 import { tellFailure, type CommandArgs } from "./listener-support.ts";
 import { auditPageView } from "./page-views.ts";
 import { openPolicyForm } from "./policy-listeners.ts";
+import { runSecurityCommand } from "./security-command.ts";
 import { openRollKeyForm } from "./roll-key-flow.ts";
 
 interface CommandRequest {
@@ -70,6 +71,12 @@ async function run(r: CommandRequest, parsed: KeysCommand): Promise<void> {
           channelName: r.command.channel_name,
           appId: r.command.api_app_id,
         },
+        parsed.set,
+      );
+    case "security":
+      return runSecurityCommand(
+        r.deps,
+        { client: r.client, respond: r.respond, ...caller, channelId: r.command.channel_id, channelName: r.command.channel_name },
         parsed.set,
       );
     case "edit":

@@ -19,6 +19,7 @@ import {
 } from "./integration-listeners.ts";
 import { digestDeleteButton } from "./digest-listeners.ts";
 import { askDeleteButton, cancelDeleteButton, legacyDeleteButton, rowMenuPick, stopOldKeyButton } from "./key-list-actions.ts";
+import { createReplacementButton, messagePosted } from "./leak-listener.ts";
 import { keyPageButton, openCreateKeyButton, openEditKeyButton } from "./key-listeners.ts";
 import { applyMaxLifetimeButton, openPolicyButton, policySubmission } from "./policy-listeners.ts";
 import { approveRequestButton, denyRequestButton, denyRequestSubmission, keyRequestSubmission, openRequestKeyButton } from "./key-request-flow.ts";
@@ -41,7 +42,7 @@ export type ListenerEntry =
   | { kind: "command"; id: string; handler: ListenerFactory }
   | { kind: "action"; id: string | RegExp; handler: ListenerFactory }
   | { kind: "view"; id: string | ViewConstraints; handler: ListenerFactory }
-  | { kind: "event"; id: "app_home_opened" | "user_change" | "app_uninstalled" | "tokens_revoked"; handler: ListenerFactory };
+  | { kind: "event"; id: "app_home_opened" | "user_change" | "app_uninstalled" | "tokens_revoked" | "message"; handler: ListenerFactory };
 
 /**
  * Every listener keyward registers with Bolt, in order: the manifest test checks this table
@@ -97,6 +98,10 @@ export const listeners: readonly ListenerEntry[] = [
   // OAuth installs: Slack says the app is gone from a workspace (its tokens go, its reminders pause).
   { kind: "event", id: "app_uninstalled", handler: appUninstalled },
   { kind: "event", id: "tokens_revoked", handler: tokensRevoked },
+
+  // Leaks: keys posted in a conversation the app is in (message.channels, .groups, .im), and the creator's DM.
+  { kind: "event", id: "message", handler: messagePosted },
+  { kind: "action", id: action.createReplacement, handler: createReplacementButton },
 
   // Integration keys.
   { kind: "action", id: action.openAddIntegration, handler: openAddIntegrationButton },

@@ -52,8 +52,15 @@ export async function policyFacts(
   };
 }
 
-/** The create form for this person; `replacing` fills it in from an expired key (its reminder's "Create a replacement"). */
-export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: string, target: FormOrigin, replacing?: ApiKey): Promise<ModalView> {
+/** The create form for this person; `replacing` fills it in from an expired key (its reminder's "Create a replacement") or a leaked one (its DM's). */
+export async function createKeyForm(
+  deps: SlackDeps,
+  actor: Actor,
+  timeZone: string,
+  target: FormOrigin,
+  replacing?: ApiKey,
+  why: "expired" | "leaked" = "expired",
+): Promise<ModalView> {
   const options = await deps.services.keys.createOptions(actor);
   const policy = await deps.services.policies.limitsFor(actor);
   const now = deps.clock.now();
@@ -74,7 +81,7 @@ export async function createKeyForm(deps: SlackDeps, actor: Actor, timeZone: str
       roleId: replacing.roleId,
       roleName: replacing.roleName,
       kind: replacing.kind,
-      replaces: { last4: replacing.last4, expiresAt: replacing.expiresAt },
+      replaces: { last4: replacing.last4, expiresAt: replacing.expiresAt, leaked: why === "leaked" },
     },
   });
 }

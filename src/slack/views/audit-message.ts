@@ -28,6 +28,7 @@ export const auditVerbs: Record<AuditAction, string> = {
   "api_key.roll": "rolled key",
   "api_key.roll_reverted": "undid the roll of key",
   "api_key.snooze": "snoozed the reminders of key",
+  "api_key.leak": "handled the leak of key",
   "role.create": "created role",
   "role.assign": "assigned a role to",
   "role.unassign": "removed the role of",
@@ -48,6 +49,8 @@ export const auditVerbs: Record<AuditAction, string> = {
   "key_request.undelivered": "could not deliver the approved key",
   "workspace.set_approvals_channel": "set the approvals channel of",
   "workspace.set_digest": "set the weekly digest of",
+  "workspace.set_security_channel": "set the security channel of",
+  "workspace.set_leak_mode": "changed what happens to leaked keys in",
 };
 
 /** How a name is shown: bold in blocks, plain (escaped) in the top-level text. */

@@ -28,8 +28,8 @@ interface CreateKeyPrefill {
   roleId: string;
   roleName: string;
   kind: KeyKind;
-  /** The expired key, as the form names it. */
-  replaces: { last4: string; expiresAt: Date };
+  /** The expired (or leaked) key, as the form names it. */
+  replaces: { last4: string; expiresAt: Date; leaked?: boolean };
 }
 
 const kindLabels: Record<KeyKind, string> = {
@@ -176,7 +176,10 @@ export function createKeyModal(view: CreateKeyModalView): ModalView {
 /** Says which key the form replaces and why it is not a roll; names the role when the person cannot grant it. */
 function replacesBlock(p: CreateKeyPrefill, roleOffered: boolean): KnownBlock {
   const role = roleOffered ? "" : ` Its role, ${escapeMrkdwn(p.roleName)}, grants more than you hold: choose another, or ask someone who holds it.`;
-  const text = `:information_source: *${escapeMrkdwn(p.name)}* (\`…${escapeMrkdwn(p.replaces.last4)}\`) expired ${slackDate(p.replaces.expiresAt)} and cannot be rolled, so this creates a new key in its place, filled in from it.${role} The expired key stays listed until you delete it.`;
+  const named = `*${escapeMrkdwn(p.name)}* (\`…${escapeMrkdwn(p.replaces.last4)}\`)`;
+  const text = p.replaces.leaked
+    ? `:information_source: ${named} leaked, so this creates a new key in its place, filled in from it.${role}`
+    : `:information_source: ${named} expired ${slackDate(p.replaces.expiresAt)} and cannot be rolled, so this creates a new key in its place, filled in from it.${role} The expired key stays listed until you delete it.`;
   return { type: "section", block_id: "replaces", text: mrkdwn(text) };
 }
 

@@ -38,9 +38,11 @@ export function helpMessage(view: HelpView): { text: string; blocks: KnownBlock[
   }
   if (c.requestKeys) lines.push(`\`${slashCommand} request\` ask for a key you may not create yourself; an approver decides`);
   if (c.setApprovals)
-    lines.push(`\`${slashCommand} approvals [#channel|here|off]\` where key requests are put to approvers (without a channel: DMs to Admins)`);
-  if (c.setApprovals)
-    lines.push(`\`${slashCommand} digest [#channel|here|off] [weekday] [hour]\` the weekly key hygiene digest (default Monday 9:00, your time zone)`);
+    lines.push(
+      `\`${slashCommand} approvals [#channel|here|off]\` where key requests are put to approvers (without a channel: DMs to Admins)`,
+      `\`${slashCommand} digest [#channel|here|off] [weekday] [hour]\` the weekly key hygiene digest (default Monday 9:00, your time zone)`,
+      `\`${slashCommand} security [#channel|here|off|alert-only|revoke]\` where leaked keys are reported, and whether they are revoked`,
+    );
   if (c.viewKeys) lines.push(`\`${slashCommand} roles\` list roles${c.editRoles ? ", create custom roles and assign them" : ""}`);
   if (c.viewIntegrations)
     lines.push(`\`${slashCommand} integrations [list [integration]]\` third-party keys: alias, last 4, default, expiry, reminder channel`);

@@ -1,0 +1,174 @@
+// Leaks (issue 15): a live key seen where it must not be, in a Slack message or in a scanner's
+// report. One response for every surface: find the key by its hash, revoke it unless the workspace
+// chose "alert only", audit the leak with where it was seen (never the key), and say what the
+// surfaces must announce. A key of another workspace, a deleted or expired key, or a well-formed
+// string that is no key gets no answer at all (null), and nothing is written for it.
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
+import { denied, notFound } from "./errors.ts";
+import { checkKeyShape, checksumLength, keyPrefix, legacyRandomLength, randomLength } from "./key-format.ts";
+import type { LeakMode, LeakSettings } from "./leak-settings.ts";
+import { leakModeSchema, securityChannelSchema } from "./schemas.ts";
+import { looksLikeId } from "./runtime.ts";
+import type { Actor, ApiKey, KeyKind, Source } from "./types.ts";
+import { parseInput } from "./validation.ts";
+
+/** Where a leaked key was seen. */
+export type LeakLocation =
+  | { kind: "slack"; channel: string; ts: string; permalink: string | null; postedBy: string | null }
+  | { kind: "scanner"; scanner: "gitlab"; location: string | null };
+
+/** What the surfaces announce about one leak: the thread reply, the creator's DM, the security channel. */
+export interface LeakReport {
+  workspaceId: string;
+  key: { id: string; name: string; description: string; kind: KeyKind; roleId: string; roleName: string; createdBy: string; last4: string };
+  /** False in "alert only" mode: the key still works. */
+  revoked: boolean;
+  /** The key was a rolled one in its grace period: that grace ended now (its replacement keeps working). */
+  endedGrace: boolean;
+  securityChannel: string | null;
+  location: LeakLocation;
+}
+
+/** At most this many candidates of one text are looked up: a text of thousands of forged keys costs no more. */
+export const maxCandidatesPerText = 20;
+
+const body = "[0-9A-Za-z]";
+// Longest first, and never inside a longer run of key characters: `kw_` + 40 (or the legacy 36) characters.
+const candidatePattern = new RegExp(
+  `(?<![0-9A-Za-z_])${keyPrefix}(?:${body}{${randomLength + checksumLength}}|${body}{${legacyRandomLength + checksumLength}})(?![0-9A-Za-z_])`,
+  "g",
+);
+
+/**
+ * The strings of `text` that pass keyward's checksum, each once, in memory only (SPEC rule 15): the
+ * text itself is neither kept nor returned. `ignore`: a text whose candidates were already looked
+ * at (an edited message's previous version), so an edit does not report a key again.
+ */
+export function findKeyCandidates(text: string, ignore = ""): string[] {
+  const seen = new Set<string>();
+  for (const match of text.matchAll(candidatePattern)) {
+    const candidate = match[0];
+    if (seen.has(candidate) || checkKeyShape(candidate) !== "ok" || ignore.includes(candidate)) continue;
+    seen.add(candidate);
+    if (seen.size >= maxCandidatesPerText) break;
+  }
+  return [...seen];
+}
+
+/** Who revokes: keyward itself, on behalf of the surface that saw the leak. */
+const keywardActor = (workspaceId: string, source: Source) => ({ workspaceId, userId: "keyward", source });
+
+export class LeakService {
+  constructor(
+    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "hasher">,
+    /** The verify cache forgets the key (other instances hear announceChange). */
+    private readonly evict: (keyId: string) => void,
+  ) {}
+
+  /**
+   * One candidate secret. `workspaceId`: the workspace it was seen in (Slack); absent, any
+   * workspace's key (a scanner, which knows none). `locate` is asked only once a live key is found,
+   * so a random string costs no call to Slack.
+   */
+  async respond(secret: string, scope: { workspaceId?: string; source: Source }, locate: () => Promise<LeakLocation>): Promise<LeakReport | null> {
+    if (checkKeyShape(secret) !== "ok") return null;
+    const seen = await this.ctx.store.apiKeys.findByHash(this.ctx.hasher.hash(secret));
+    if (!seen || !this.isLive(seen) || (scope.workspaceId !== undefined && seen.workspaceId !== scope.workspaceId)) return null;
+    const location = scrub(await locate(), secret);
+    const report = await this.ctx.store.transaction(async (tx): Promise<LeakReport | null> => {
+      // Under the row lock: a leak reported twice at once (an edit racing its message) is answered once.
+      const fresh = await tx.apiKeys.lockForChange(seen.workspaceId, seen.id);
+      if (!fresh || !this.isLive(fresh)) return null;
+      const settings = await tx.workspaces.leakSettings(seen.workspaceId);
+      const revoked = settings.leakMode === "revoke";
+      const endedGrace = revoked && fresh.replacedBy !== null;
+      if (revoked) {
+        await tx.apiKeys.softDelete(seen.workspaceId, seen.id, "keyward", this.ctx.clock.now());
+        await tx.apiKeys.announceChange(seen.id);
+      }
+      const details = { revoked, seenIn: auditLocation(location), ...(endedGrace ? { endedGrace, replacedBy: fresh.replacedBy } : {}) };
+      await recordAudit(
+        this.ctx,
+        tx,
+        keywardActor(seen.workspaceId, scope.source),
+        "api_key.leak",
+        { type: "api_key", id: seen.id, name: fresh.name },
+        details,
+      );
+      const { id, name, description, kind, roleId, roleName, createdBy, last4 } = fresh;
+      return {
+        workspaceId: seen.workspaceId,
+        key: { id, name, description, kind, roleId, roleName, createdBy, last4 },
+        revoked,
+        endedGrace,
+        securityChannel: settings.securityChannel,
+        location,
+      };
+    });
+    if (report?.revoked) this.evict(report.key.id);
+    return report;
+  }
+
+  /**
+   * **Create a replacement**: the leaked key (revoked or not) whose role, name and description fill
+   * in the create form, for someone who may see it (its creator, or a holder of api_keys.view).
+   */
+  async replacementTemplate(actor: Actor, keyId: string): Promise<ApiKey> {
+    const stored = looksLikeId(keyId) ? await this.ctx.store.apiKeys.findStored(actor.workspaceId, keyId) : null;
+    if (!stored || stored.pendingSince) throw notFound("The API key");
+    if (!actor.permissions.has("api_keys.view") && stored.createdBy !== actor.userId) throw denied("see this key");
+    const { deletedAt: _deleted, pendingSince: _pending, rolePermissions: _permissions, expiresAtBeforeRoll: _beforeRoll, ...key } = stored;
+    return key;
+  }
+
+  /** `/keys security`: anyone of the workspace may see where leaks go. */
+  async settings(actor: Actor): Promise<LeakSettings> {
+    if (actor.outsider) throw denied("see keyward's security settings");
+    return this.ctx.store.workspaces.leakSettings(actor.workspaceId);
+  }
+
+  /** `/keys security #channel|off`: Admins only (policy.edit); audited. */
+  async setSecurityChannel(actor: Actor, rawChannel: string | null): Promise<void> {
+    if (!actor.permissions.has("policy.edit")) throw denied("set the security channel");
+    const channel = parseInput(securityChannelSchema, rawChannel);
+    await this.ctx.store.transaction(async (tx) => {
+      const previous = (await tx.workspaces.leakSettings(actor.workspaceId)).securityChannel;
+      if (previous === channel) return;
+      await tx.workspaces.setLeakSettings(actor.workspaceId, { securityChannel: channel });
+      await recordAudit(this.ctx, tx, actor, "workspace.set_security_channel", { type: "workspace", id: actor.workspaceId }, { channel, previous });
+    });
+  }
+
+  /** `/keys security alert-only|revoke`: Admins only (policy.edit); audited. */
+  async setLeakMode(actor: Actor, rawMode: LeakMode): Promise<void> {
+    if (!actor.permissions.has("policy.edit")) throw denied("change what keyward does with leaked keys");
+    const mode = parseInput(leakModeSchema, rawMode);
+    await this.ctx.store.transaction(async (tx) => {
+      const previous = (await tx.workspaces.leakSettings(actor.workspaceId)).leakMode;
+      if (previous === mode) return;
+      await tx.workspaces.setLeakSettings(actor.workspaceId, { leakMode: mode });
+      await recordAudit(this.ctx, tx, actor, "workspace.set_leak_mode", { type: "workspace", id: actor.workspaceId }, { mode, previous });
+    });
+  }
+
+  /** Works now, or would: not deleted, not expired, not waiting for its delivery. */
+  private isLive(key: { deletedAt: Date | null; pendingSince: Date | null; expiresAt: Date }): boolean {
+    return !key.deletedAt && !key.pendingSince && key.expiresAt.getTime() > this.ctx.clock.now().getTime();
+  }
+}
+
+const maxLocationLength = 2000;
+
+/** A scanner's location is its text: the secret itself never goes further, whatever the scanner sent. */
+function scrub(location: LeakLocation, secret: string): LeakLocation {
+  if (location.kind !== "scanner" || location.location === null) return location;
+  const clean = location.location.split(secret).join("[redacted]").slice(0, maxLocationLength);
+  return { ...location, location: clean };
+}
+
+function auditLocation(location: LeakLocation): Record<string, unknown> {
+  return location.kind === "slack"
+    ? { surface: "slack", conversation: location.channel, messageTs: location.ts, permalink: location.permalink, postedBy: location.postedBy }
+    : { surface: location.scanner, location: location.location };
+}

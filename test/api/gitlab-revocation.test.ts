@@ -1,0 +1,101 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { createGitlabHandler, gitlabLimits } from "../../src/api/gitlab-handler.ts";
+import type { LeakService } from "../../src/domain/leak-service.ts";
+import { maxRevokeBatch } from "../../src/domain/schemas.ts";
+import { createLogger } from "../../src/logger.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
+
+const token = "pre-shared-0123456789abcdef";
+const type = "gitleaks_rule_id_keyward_api_key";
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** The handler alone on a port of its own, with a leak service that records what it was asked and may be held up. */
+async function serve(options: { token?: string; respond?: () => Promise<null> } = {}) {
+  const clock = new ManualClock(new Date("2026-12-02T12:00:00Z"));
+  const asked: string[] = [];
+  const leaks = {
+    respond: async (secret: string) => {
+      asked.push(secret);
+      return options.respond ? options.respond() : null;
+    },
+  } as unknown as LeakService;
+  const handler = createGitlabHandler({ services: { leaks }, clock, logger: createLogger("silent"), token: "token" in options ? options.token : token });
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gitlab/v1`;
+  const revoke = (body: unknown, headers: Record<string, string> = { authorization: token }) =>
+    fetch(`${url}/revoke_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { url, clock, asked, revoke };
+}
+
+describe("GitLab's Token Revocation API", () => {
+  it("is off (404 on every path) without GITLAB_REVOCATION_TOKEN", async () => {
+    const { url, revoke, asked } = await serve({ token: undefined });
+    expect((await fetch(`${url}/revocable_token_types`)).status).toBe(404);
+    expect((await fetch(`${url}/revocable_token_types`, { headers: { authorization: "" } })).status).toBe(404);
+    expect((await revoke([{ type, token: "kw_x" }])).status).toBe(404);
+    expect(asked).toEqual([]);
+  });
+
+  it("answers 204 for findings it takes (unknown tokens included), 400 for bodies GitLab's docs call invalid", async () => {
+    const { revoke, asked } = await serve();
+    expect((await revoke([])).status).toBe(204);
+    expect(
+      (
+        await revoke([
+          { type, token: "kw_unknown", location: "https://x/y" },
+          { type, token: "other" },
+        ])
+      ).status,
+    ).toBe(204);
+    expect(asked).toEqual(["kw_unknown", "other"]);
+    for (const body of ["", "nope", "{}", "null", [{ type }], [{ type, token: 5 }], [{ type: "gitleaks_rule_id_other", token: "t" }]]) {
+      const answer = await revoke(body);
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("malformed_request");
+    }
+    const tooMany = Array.from({ length: maxRevokeBatch + 1 }, () => ({ type, token: "t" }));
+    expect((await revoke(tooMany)).status).toBe(400);
+    expect(asked).toHaveLength(2);
+  });
+
+  it("refuses a missing, wrong or decorated token with 401 before reading anything", async () => {
+    const { url, revoke, asked } = await serve();
+    for (const headers of [{} as Record<string, string>, { authorization: "x" }, { authorization: `Bearer ${token}` }, { authorization: token.slice(0, -1) }]) {
+      expect((await revoke([{ type, token: "t" }], headers)).status).toBe(401);
+      expect((await fetch(`${url}/revocable_token_types`, { headers })).status).toBe(401);
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it("answers 429 with Retry-After past the requests in flight at once, and past the requests a minute", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<null>((resolve) => {
+      release = () => resolve(null);
+    });
+    const { revoke, clock, asked } = await serve({ respond: () => held });
+    const slow = Array.from({ length: gitlabLimits.inFlight }, () => revoke([{ type, token: "t" }]));
+    while (asked.length < gitlabLimits.inFlight) await new Promise((resolve) => setTimeout(resolve, 5));
+    const refused = await revoke([{ type, token: "t" }]);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    release();
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual(Array(gitlabLimits.inFlight).fill(204));
+    for (let i = gitlabLimits.inFlight; i < gitlabLimits.perMinute; i++) expect((await revoke([])).status).toBe(204);
+    const throttled = await revoke([]);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+    clock.advance(60_000);
+    expect((await revoke([])).status).toBe(204);
+  });
+});
