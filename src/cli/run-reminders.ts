@@ -4,12 +4,13 @@ import { createDomainServices } from "../domain/index.ts";
 import { createLogger } from "../logger.ts";
 import { createReminderClient } from "../reminders/reminder-wiring.ts";
 import { createMessageLock } from "../reminders/reminder-message-parts.ts";
+import { createSlackDigestNotifier } from "../reminders/slack-digest-notifier.ts";
 import { createSlackReminderNotifier } from "../reminders/slack-reminder-notifier.ts";
 import { createDomainContext } from "../server/domain-wiring.ts";
 import { CliError, runOnOwnerOrHere } from "./owner-or-here.ts";
 
 /**
- * `npm run reminders`: one reminder pass, for cron; exits 0 when the pass ran. While `npm start`
+ * `npm run reminders`: one reminder pass, then one weekly digest pass, for cron; exits 0 when they ran. While `npm start`
  * runs on the embedded database, the running keyward runs the pass and this prints its report.
  */
 async function main(): Promise<void> {
@@ -31,9 +32,13 @@ async function main(): Promise<void> {
     // A pass hashes and encrypts nothing, so it is wired without the server's secrets (and never creates them).
     const ctx = createDomainContext(config, db, null);
     const lock = createMessageLock(ctx.store.reminders);
-    const reminderNotifier = createSlackReminderNotifier(await createReminderClient(config, logger), logger, lock);
-    const { reminders } = createDomainServices({ ...ctx, reminderNotifier });
-    return reminders!.runPass();
+    const client = await createReminderClient(config, logger);
+    const reminderNotifier = createSlackReminderNotifier(client, logger, lock);
+    // The weekly digests' pass runs after the reminders', on the same client (a digest not yet due posts nothing).
+    const digestNotifier = createSlackDigestNotifier(async () => client, logger);
+    const { reminders, digests } = createDomainServices({ ...ctx, reminderNotifier, digestNotifier });
+    const report = await reminders!.runPass();
+    return { ...report, digests: await digests.runPass() };
   });
   logger.info({ report: result, ranBy }, "reminder pass done");
 }

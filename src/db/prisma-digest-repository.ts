@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DigestClaim, DigestFacts, DigestKey, DigestRecord } from "../domain/digest-types.ts";
+import type { DigestClaim, DigestFacts, DigestFailure, DigestKey, DigestRecord } from "../domain/digest-types.ts";
 import type { DigestRepository } from "../domain/repositories.ts";
 import type { PrismaClient } from "./generated/client.ts";
 import { toDigestSettings } from "./prisma-role-repository.ts";
@@ -50,6 +50,8 @@ const toKey = (row: KeyRow): DigestKey => ({
   createdBy: row.createdBy,
 });
 
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).slice(0, 200);
+
 export class PrismaDigestRepository implements DigestRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -66,28 +68,56 @@ export class PrismaDigestRepository implements DigestRepository {
           input.limit,
         );
         const claims: DigestClaim[] = [];
+        const failed: DigestFailure[] = [];
         for (const row of rows) {
           const settings = toDigestSettings(row);
           if (!settings) {
             await tx.$executeRawUnsafe(`UPDATE "Workspace" SET "digestNextAt" = NULL WHERE id = $1`, row.id);
             continue;
           }
-          const { latest, next } = input.plan(settings);
-          // The ledger row is the claim: the unique (workspace, week) refuses a second for the same week.
-          const [inserted] = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-            `INSERT INTO "DigestDelivery" (id, "workspaceId", week, "dueAt", status, attempts, "claimedBy", "claimedAt")
-             VALUES ($1, $2, $3, $4, 'pending', 1, $5, now())
-             ON CONFLICT ("workspaceId", week) DO NOTHING RETURNING id`,
+          // One workspace whose setting cannot be planned (a zone this runtime no longer knows) is
+          // left as it is and reported; the others of the batch are claimed all the same.
+          let plan: ReturnType<typeof input.plan>;
+          try {
+            plan = input.plan(settings);
+          } catch (error) {
+            failed.push({ workspaceId: row.id, error: errorText(error) });
+            continue;
+          }
+          const { latest, next } = plan;
+          // The ledger row is the claim: the unique (workspace, week) refuses a second for the same week,
+          // except over a row of that week left to retry or given up as obsolete (a setting moved within
+          // the week): that one is taken over, keeping the channel and slot of its first claim. One Slack
+          // refused (undeliverable: nothing was posted) is taken over for the channel set now.
+          const [claimed] = await tx.$queryRawUnsafe<Array<{ id: string; attempts: number; channel: string | null; dueAt: Date }>>(
+            `INSERT INTO "DigestDelivery" (id, "workspaceId", week, "dueAt", status, attempts, "claimedBy", "claimedAt", channel)
+             VALUES ($1, $2, $3, $4, 'pending', 1, $5, now(), $6)
+             ON CONFLICT ("workspaceId", week) DO UPDATE
+               SET status = 'pending', "claimedBy" = EXCLUDED."claimedBy", "claimedAt" = now(), attempts = "DigestDelivery".attempts + 1,
+                   channel = CASE WHEN "DigestDelivery".status = 'undeliverable' THEN EXCLUDED.channel ELSE "DigestDelivery".channel END
+               WHERE "DigestDelivery".status IN ('retry', 'obsolete', 'undeliverable')
+             RETURNING id, attempts, channel, "dueAt"`,
             randomUUID(),
             row.id,
             latest.week,
             latest.dueAt,
             input.instance,
+            settings.channel,
           );
-          if (inserted) claims.push({ deliveryId: inserted.id, workspaceId: row.id, week: latest.week, dueAt: latest.dueAt, attempts: 0, settings });
+          if (claimed)
+            claims.push({
+              deliveryId: claimed.id,
+              workspaceId: row.id,
+              week: latest.week,
+              dueAt: new Date(claimed.dueAt),
+              // attempts before this one: 0 for a new row, so only a taken-over one looks for an earlier post.
+              attempts: claimed.attempts - 1,
+              channel: claimed.channel ?? settings.channel,
+              settings,
+            });
           await tx.$executeRawUnsafe(`UPDATE "Workspace" SET "digestNextAt" = $1 WHERE id = $2`, next.dueAt, row.id);
         }
-        return { claims, lastId: rows.length === input.limit ? rows.at(-1)!.id : null };
+        return { claims, failed, lastId: rows.length === input.limit ? rows.at(-1)!.id : null };
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
@@ -97,8 +127,10 @@ export class PrismaDigestRepository implements DigestRepository {
     return this.prisma.$transaction(
       async (tx) => {
         // The lease is measured with now() on both sides: the database's clock, not this instance's.
-        const rows = await tx.$queryRawUnsafe<Array<WorkspaceDigestRow & { deliveryId: string; week: string; dueAt: Date; attempts: number }>>(
-          `SELECT d.id AS "deliveryId", d.week, d."dueAt", d.attempts, w.id, ${digestColumns("w.")}
+        const rows = await tx.$queryRawUnsafe<
+          Array<WorkspaceDigestRow & { deliveryId: string; week: string; dueAt: Date; attempts: number; claimChannel: string | null }>
+        >(
+          `SELECT d.id AS "deliveryId", d.week, d."dueAt", d.attempts, d.channel AS "claimChannel", w.id, ${digestColumns("w.")}
              FROM "DigestDelivery" d JOIN "Workspace" w ON w.id = d."workspaceId"
             WHERE ((d.status = 'retry' AND d."claimedAt" < $1) OR (d.status = 'pending' AND d."claimedAt" < now() - $2::int * interval '1 millisecond'))
               AND w."slackPausedAt" IS NULL
@@ -107,15 +139,27 @@ export class PrismaDigestRepository implements DigestRepository {
           Math.round(input.leaseMs),
           input.limit,
         );
-        const out: Array<DigestClaim | { deliveryId: string; obsolete: string }> = [];
+        const out: Array<DigestClaim | { deliveryId: string; obsolete: string } | { deliveryId: string; failed: DigestFailure }> = [];
         for (const row of rows) {
           const settings = toDigestSettings(row);
           if (!settings) {
             out.push({ deliveryId: row.deliveryId, obsolete: "the workspace turned its digest off" });
             continue;
           }
-          // After downtime, or a week of refusals, only the latest week's digest is posted: the due phase claims it.
-          if (input.latestWeek(settings) !== row.week) {
+          let latestWeek: string;
+          try {
+            latestWeek = input.latestWeek(settings);
+          } catch (error) {
+            // Left for the next pass (claimedAt moved past this pass's start), not retried in a loop now.
+            await tx.$executeRawUnsafe(`UPDATE "DigestDelivery" SET "claimedAt" = now() WHERE id = $1`, row.deliveryId);
+            out.push({ deliveryId: row.deliveryId, failed: { workspaceId: row.id, error: errorText(error) } });
+            continue;
+          }
+          // After downtime, or a week of refusals, only the latest week's digest is posted: the due phase
+          // claims it. Only a strictly later week makes this one obsolete: an instance whose clock is
+          // behind (its latest slot still last week's), or a weekday moved later within the week, must
+          // not give up the week's digest another instance already moved the workspace past.
+          if (latestWeek > row.week) {
             out.push({ deliveryId: row.deliveryId, obsolete: "a later week's digest is due instead" });
             continue;
           }
@@ -124,7 +168,16 @@ export class PrismaDigestRepository implements DigestRepository {
             input.instance,
             row.deliveryId,
           );
-          out.push({ deliveryId: row.deliveryId, workspaceId: row.id, week: row.week, dueAt: new Date(row.dueAt), attempts: row.attempts, settings });
+          out.push({
+            deliveryId: row.deliveryId,
+            workspaceId: row.id,
+            week: row.week,
+            dueAt: new Date(row.dueAt),
+            attempts: row.attempts,
+            // The week's digest goes where it was first claimed for: a retry looks there for its earlier post, and posts there.
+            channel: row.claimChannel ?? settings.channel,
+            settings,
+          });
         }
         return out;
       },

@@ -27,6 +27,18 @@ export interface DigestPassReport {
   undeliverable: number;
   obsolete: number;
   takenOver: number;
+  /** Workspaces this pass could not plan (an unknown zone, …): left for the next pass, the others served. */
+  failed: number;
+  /** Claims left to the next pass because the pass was stopped (shutdown) or ran out of its time budget. */
+  deferred: number;
+}
+
+export interface DigestPassOptions {
+  batchSize?: number;
+  /** Shutdown: no more digests are posted; claims not yet posted are left to retry (at once, by the next pass). */
+  signal?: AbortSignal;
+  /** Once this much time has gone, no more digests are posted in this pass (the rest wait for the next). */
+  budgetMs?: number;
 }
 
 const defaultLeaseMs = 2 * 60_000;
@@ -53,8 +65,15 @@ export class DigestService {
   async setSettings(actor: Actor, raw: unknown): Promise<{ settings: DigestSettings | null; nextAt: Date | null }> {
     if (!actor.permissions.has("policy.edit")) throw denied("set the weekly digest");
     const settings = parseInput(digestSettingInputSchema, raw);
+    const now = this.ctx.clock.now();
     // The first digest is the next slot from now: setting it on a Wednesday for Mondays posts nothing until Monday.
-    const nextAt = settings ? nextSlot(settings, this.ctx.clock.now()).dueAt : null;
+    let nextAt = settings ? nextSlot(settings, now).dueAt : null;
+    // Unless this week's was refused (the app not in the channel, …) and its slot has passed: setting
+    // it again (after inviting the app) posts this week's at once, instead of skipping to next week.
+    if (settings) {
+      const last = await this.ctx.store.digests.latest(actor.workspaceId);
+      if (last?.status === "undeliverable" && last.week === latestSlot(settings, now).week) nextAt = now;
+    }
     await this.ctx.store.transaction(async (tx) => {
       const previous = await tx.workspaces.digestSettings(actor.workspaceId);
       await tx.workspaces.setDigestSettings(actor.workspaceId, settings, nextAt);
@@ -86,14 +105,27 @@ export class DigestService {
     return { ...facts, week: claim.week, appId: claim.settings.appId, expiringDays: digestExpiringDays, unusedDays: digestUnusedDays };
   }
 
-  async runPass(batchSize = 100): Promise<DigestPassReport> {
-    const report: DigestPassReport = { claimed: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, takenOver: 0 };
+  async runPass(options: DigestPassOptions = {}): Promise<DigestPassReport> {
+    const report: DigestPassReport = { claimed: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, takenOver: 0, failed: 0, deferred: 0 };
     const notifier = this.ctx.digestNotifier;
     if (!notifier) return report;
+    const batchSize = options.batchSize ?? 100;
     const repo = this.ctx.store.digests;
     const now = this.ctx.clock.now();
     const passStart = await repo.databaseNow();
+    const started = Date.now();
+    // Wall time, not ctx.clock: a budget bounds how long this process spends, whatever the domain's time says.
+    const over = () => options.signal?.aborted === true || (options.budgetMs !== undefined && Date.now() - started >= options.budgetMs);
+    const deliverAll = async (claims: DigestClaim[]) => {
+      for (const claim of claims) {
+        if (over()) {
+          await repo.finish(claim.deliveryId, { status: "retry", error: "the pass stopped before posting it" }, this.ctx.clock.now(), this.instance);
+          report.deferred++;
+        } else await this.deliver(notifier, claim, report);
+      }
+    };
     for (;;) {
+      if (over()) return report;
       const retries = await repo.claimRetries({
         passStart,
         leaseMs: this.ctx.reminderLeaseMs ?? defaultLeaseMs,
@@ -102,15 +134,20 @@ export class DigestService {
         latestWeek: (s) => latestSlot(s, now).week,
       });
       if (retries.length === 0) break;
+      const claims: DigestClaim[] = [];
       for (const claim of retries) {
         if ("obsolete" in claim) {
           await repo.finish(claim.deliveryId, { status: "obsolete", error: claim.obsolete }, this.ctx.clock.now());
           report.obsolete++;
-        } else await this.deliver(notifier, claim, report);
+        } else if ("failed" in claim) report.failed++;
+        else claims.push(claim);
       }
+      // Failures do not come back in this pass: claimRetries moved them past passStart.
+      await deliverAll(claims);
     }
     let after: string | undefined;
     for (;;) {
+      if (over()) return report;
       const batch = await repo.claimDue({
         now,
         after,
@@ -118,7 +155,8 @@ export class DigestService {
         instance: this.instance,
         plan: (s) => ({ latest: latestSlot(s, now), next: nextSlot(s, now) }),
       });
-      for (const claim of batch.claims) await this.deliver(notifier, claim, report);
+      report.failed += batch.failed.length;
+      await deliverAll(batch.claims);
       if (!batch.lastId) break;
       after = batch.lastId;
     }

@@ -16,7 +16,15 @@ export interface DigestClaim {
   dueAt: Date;
   /** 0 on the first try: a retry may find the earlier attempt's post (by its delivery id) instead of posting again. */
   attempts: number;
+  /** Where this week's digest goes: the channel set when the week was first claimed (a retry checks and posts there). */
+  channel: string;
   settings: DigestSettings;
+}
+
+/** A workspace a pass could not plan or claim (its setting names a zone this runtime does not know, …); the others go on. */
+export interface DigestFailure {
+  workspaceId: string;
+  error: string;
 }
 
 /** What came of a week's digest, as the ledger has it. */

@@ -13,7 +13,7 @@ import type {
   ReminderSubjectNow,
   ReminderSubjectType,
 } from "./reminder-types.ts";
-import type { DigestClaim, DigestFacts, DigestOutcome, DigestRecord, DigestSettings } from "./digest-types.ts";
+import type { DigestClaim, DigestFacts, DigestFailure, DigestOutcome, DigestRecord, DigestSettings } from "./digest-types.ts";
 import type { DigestSlot } from "./digest-schedule.ts";
 import type { LeakSettings } from "./leak-settings.ts";
 import type { WorkspacePolicy } from "./policy-rules.ts";
@@ -460,8 +460,9 @@ export interface Repositories {
 export interface DigestRepository {
   /**
    * Workspaces whose digest is due (`digestNextAt` ≤ now, not paused), locked and skipped by other
-   * instances; each gets the slot `plan` names claimed (unless that week's is claimed already) and
-   * its next due time. Paged by workspace id.
+   * instances; each gets the slot `plan` names claimed (unless that week's is claimed already and
+   * not left to retry or obsolete: those are taken over) and its next due time. One whose setting
+   * `plan` throws on is left untouched and reported in `failed`. Paged by workspace id.
    */
   claimDue(input: {
     now: Date;
@@ -469,11 +470,12 @@ export interface DigestRepository {
     limit: number;
     instance: string;
     plan: (settings: DigestSettings) => { latest: DigestSlot; next: DigestSlot };
-  }): Promise<{ claims: DigestClaim[]; lastId: string | null }>;
+  }): Promise<{ claims: DigestClaim[]; failed: DigestFailure[]; lastId: string | null }>;
   /**
    * Claims to post again: retries from before `passStart`, and pending claims whose lease ran out
-   * (their claimant died). One whose week is no longer the latest, or whose workspace turned the
-   * digest off, comes back obsolete.
+   * (their claimant died). One whose week is older than the latest, or whose workspace turned the
+   * digest off, comes back obsolete; one whose setting cannot be planned comes back failed (left for
+   * the next pass).
    */
   claimRetries(input: {
     passStart: Date;
@@ -481,7 +483,7 @@ export interface DigestRepository {
     limit: number;
     instance: string;
     latestWeek: (settings: DigestSettings) => string;
-  }): Promise<Array<DigestClaim | { deliveryId: string; obsolete: string }>>;
+  }): Promise<Array<DigestClaim | { deliveryId: string; obsolete: string } | { deliveryId: string; failed: DigestFailure }>>;
   databaseNow(): Promise<Date>;
   /** The workspace's latest digest in the ledger (by week), whatever came of it; null: none yet. */
   latest(workspaceId: string): Promise<DigestRecord | null>;

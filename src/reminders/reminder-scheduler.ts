@@ -1,10 +1,11 @@
-import type { DigestService } from "../domain/digest-service.ts";
+import type { DigestPassReport, DigestService } from "../domain/digest-service.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
 import type { Logger } from "../logger.ts";
 
 /**
- * Runs a reminder pass every interval, then the weekly digests' pass (`digests`), never two at once
- * in this process; stop() waits for the one running.
+ * Runs a reminder pass every interval, never two at once in this process; stop() waits for the one
+ * running. The weekly digests have a pass of their own (digestPass), so a slow one never holds
+ * reminders up.
  */
 export class ReminderScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -14,7 +15,6 @@ export class ReminderScheduler {
     private readonly reminders: ReminderService,
     private readonly intervalMs: number,
     private readonly logger: Logger,
-    private readonly digests?: DigestService,
   ) {}
 
   start(firstDelayMs = 5_000): void {
@@ -35,22 +35,10 @@ export class ReminderScheduler {
         if (report.claimed > 0) this.logger.info({ report }, "reminder pass");
       })
       .catch((error: unknown) => this.logger.error({ err: error }, "reminder pass failed; the next pass retries"))
-      .then(() => this.runDigests())
       .finally(() => {
         this.running = undefined;
       });
     return this.running;
-  }
-
-  /** A failed reminder pass does not hold the digests up, nor the other way round. */
-  private async runDigests(): Promise<void> {
-    if (!this.digests) return;
-    try {
-      const report = await this.digests.runPass();
-      if (report.claimed > 0) this.logger.info({ report }, "digest pass");
-    } catch (error) {
-      this.logger.error({ err: error }, "digest pass failed; the next pass retries");
-    }
   }
 
   async stop(): Promise<void> {
@@ -60,17 +48,19 @@ export class ReminderScheduler {
 }
 
 /**
- * Any other periodic pass (the key-request pass): like the reminder pass, every interval, never two
- * at once in this process (a slow pass is not overtaken by the next tick), and stop() waits for the one running.
+ * Any other periodic pass (the key-request pass, the digests'): like the reminder pass, every
+ * interval, never two at once in this process (a slow pass is not overtaken by the next tick), and
+ * stop() waits for the one running, after aborting the signal it was handed (a pass may end early on it).
  */
 export class PeriodicPass {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly name: string,
-    private readonly pass: () => Promise<unknown>,
+    private readonly pass: (signal: AbortSignal) => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}
@@ -88,7 +78,7 @@ export class PeriodicPass {
 
   /** Runs the pass, or joins the one already running. */
   runOnce(): Promise<void> {
-    this.running ??= this.pass()
+    this.running ??= this.pass(this.stopping.signal)
       .then(() => undefined)
       .catch((error: unknown) => this.logger.warn({ err: error }, `${this.name} failed; the next one retries`))
       .finally(() => {
@@ -99,7 +89,25 @@ export class PeriodicPass {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     clearTimeout(this.timer);
     await this.running;
   }
+}
+
+/**
+ * The weekly digests' pass, beside the reminder pass on the same interval: each pass stops posting
+ * after `budgetMs` (the rest wait for the next one), and stop() ends the running one at its next
+ * digest instead of waiting for a whole pass over every workspace.
+ */
+export function digestPass(digests: Pick<DigestService, "runPass">, intervalMs: number, logger: Logger, budgetMs = intervalMs): PeriodicPass {
+  return new PeriodicPass(
+    "digest pass",
+    async (signal) => {
+      const report: DigestPassReport = await digests.runPass({ signal, budgetMs });
+      if (report.claimed > 0 || report.failed > 0 || report.deferred > 0) logger.info({ report }, "digest pass");
+    },
+    intervalMs,
+    logger,
+  );
 }

@@ -8,6 +8,8 @@ import { digestMessage } from "../slack/views/digest-message.ts";
 import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
 
 const digestEventType = "keyward_digest";
+/** How far before the slot the history check reaches back (instances' and Slack's clocks disagree a little). */
+const historyMarginMs = 10 * 60_000;
 
 /** The digest delivery a message says it is, or null. */
 export function digestDeliveryIdOf(message: unknown): string | null {
@@ -21,10 +23,13 @@ export function createSlackDigestNotifier(clientOf: (workspaceId: string) => Pro
   /** The earlier attempt's post in the channel's recent history; "unchecked" when it could not be read. */
   async function earlierPost(client: WebClient, claim: DigestClaim): Promise<string | null | "unchecked"> {
     try {
-      const history = await client.conversations.history({ channel: claim.settings.channel, limit: 200, include_all_metadata: true });
+      // No attempt was made before the week's slot: history from then on (less a margin for clocks
+      // that disagree) holds the earlier post however busy the channel, where the last 200 messages may not.
+      const oldest = ((claim.dueAt.getTime() - historyMarginMs) / 1000).toFixed(6);
+      const history = await client.conversations.history({ channel: claim.channel, oldest, limit: 200, include_all_metadata: true });
       return history.messages?.find((m) => digestDeliveryIdOf(m) === claim.deliveryId)?.ts ?? null;
     } catch (error) {
-      logger.warn({ channel: claim.settings.channel, slackError: errorCode(error) }, "could not check for an earlier digest post");
+      logger.warn({ channel: claim.channel, slackError: errorCode(error) }, "could not check for an earlier digest post");
       return "unchecked";
     }
   }
@@ -33,7 +38,8 @@ export function createSlackDigestNotifier(clientOf: (workspaceId: string) => Pro
     async deliver(claim: DigestClaim, view: DigestView): Promise<DigestOutcome> {
       const client = await clientOf(claim.workspaceId);
       if (!client) return { status: "retry", error: "not_installed" };
-      const channel = claim.settings.channel;
+      // The channel of the week's first claim, not the one set now: a retry after a change posts where it checked.
+      const channel = claim.channel;
       if (claim.attempts > 0) {
         const found = await earlierPost(client, claim);
         if (found === "unchecked") return { status: "retry", error: "could not check for an earlier post of this retry" };

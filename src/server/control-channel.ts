@@ -20,6 +20,7 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import path from "node:path";
 import { z } from "zod";
 import { errorCodes, isDomainError, type ErrorCode } from "../domain/errors.ts";
+import type { DigestPassReport } from "../domain/digest-service.ts";
 import type { PassReport } from "../domain/reminder-service.ts";
 import { isOperatorName } from "../domain/directory-service.ts";
 import type { KeyCommandResults } from "./key-commands.ts";
@@ -55,7 +56,8 @@ export type ControlCommand = ControlRequest["command"];
 export type ControlRequestOf<C extends ControlCommand> = Extract<ControlRequest, { command: C }>;
 
 export interface ControlResults extends KeyCommandResults {
-  "reminders.run": PassReport;
+  /** The reminder pass's report, and the weekly digests' pass run after it. */
+  "reminders.run": PassReport & { digests?: DigestPassReport };
   rekey: { reencrypted: number; skipped: number; keyVersion: number };
 }
 

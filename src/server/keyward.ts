@@ -22,7 +22,7 @@ import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
 import type { ReminderService } from "../domain/reminder-service.ts";
-import { PeriodicPass, ReminderScheduler } from "../reminders/reminder-scheduler.ts";
+import { digestPass, PeriodicPass, ReminderScheduler } from "../reminders/reminder-scheduler.ts";
 import { createSlackDigestNotifier } from "../reminders/slack-digest-notifier.ts";
 import { createReminderClient, reminderClientsByToken, slackReminderPorts } from "../reminders/reminder-wiring.ts";
 import { startControlChannel, type ControlHandlers } from "./control-channel.ts";
@@ -153,10 +153,10 @@ async function startOn(
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
   const slack = await startSlack(options, services, clock, observed);
-  const scheduler =
-    reminders && options.reminderScheduler !== false
-      ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger, services.digests)
-      : null;
+  const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
+  // The digests' own pass (a slow Slack over many workspaces must not hold reminders up), when digests can be posted.
+  const digestPasses =
+    reminders && digestNotifier && options.reminderScheduler !== false ? digestPass(services.digests, config.reminders.intervalSeconds * 1000, logger) : null;
   // Key requests expire after 7 days, on the reminders' interval and client (OAuth: each workspace's own).
   const requestClientFor = clientFor ?? (async () => reminderClient);
   const keyRequestPass = () => (reminderClient ? runKeyRequestPass({ services, logger }, requestClientFor) : Promise.resolve(0));
@@ -202,7 +202,9 @@ async function startOn(
   await slack?.start();
   undo.push(() => slack?.stop());
   scheduler?.start();
+  digestPasses?.start(5_000);
   undo.push(() => scheduler?.stop());
+  undo.push(() => digestPasses?.stop());
   const metricsUrl = await observed.listen();
   undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
@@ -240,6 +242,7 @@ async function startOn(
         clearInterval(filterReload);
         await control?.close();
         await scheduler?.stop();
+        await digestPasses?.stop();
         await requestPasses?.stop();
         // Stop accepting, drop idle keep-alive sockets, let requests in flight finish.
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -272,7 +275,9 @@ function controlHandlers(ctx: DomainContext, services: DomainServices, ring: Key
           "unavailable",
           `The running keyward (pid ${process.pid}) has no SLACK_BOT_TOKEN, so it posts no reminders: set it and restart it.`,
         );
-      return services.reminders.runPass();
+      // The digests' pass too, as npm run reminders does on a server database: one command for cron runs both.
+      const report = await services.reminders.runPass();
+      return { ...report, digests: await services.digests.runPass() };
     },
     rekey: async ({ keyVersion, keyFingerprint: theirs }) => {
       const current = ctx.cipher.currentVersion;

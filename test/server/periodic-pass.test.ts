@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/logger.ts";
-import { PeriodicPass } from "../../src/reminders/reminder-scheduler.ts";
+import type { DigestPassReport } from "../../src/domain/digest-service.ts";
+import type { ReminderService } from "../../src/domain/reminder-service.ts";
+import { digestPass, PeriodicPass, ReminderScheduler } from "../../src/reminders/reminder-scheduler.ts";
 
 /** The key-request pass's timer: one pass at a time, however slow; stop() waits for it. */
 describe("PeriodicPass", () => {
@@ -53,5 +55,52 @@ describe("PeriodicPass", () => {
     await passes.runOnce();
     await passes.runOnce();
     expect(pass).toHaveBeenCalledTimes(2);
+  });
+});
+
+/** The weekly digests' pass: beside the reminder pass, never in its way; stopped at its next digest. */
+describe("digestPass", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const emptyDigestReport = { claimed: 0, sent: 0, retryLater: 0, undeliverable: 0, obsolete: 0, takenOver: 0, failed: 0, deferred: 0 };
+
+  it("reminder passes keep their interval while a digest pass takes long (Slack at 4 s a digest × 1000 workspaces)", async () => {
+    vi.useFakeTimers();
+    let reminderPasses = 0;
+    const reminders = {
+      async runPass() {
+        reminderPasses++;
+        return { claimed: 0 };
+      },
+    } as unknown as ReminderService;
+    const digests = { runPass: () => new Promise<DigestPassReport>((r) => setTimeout(() => r(emptyDigestReport), 4_000_000)) };
+    const scheduler = new ReminderScheduler(reminders, 300_000, createLogger("silent"));
+    const digestPasses = digestPass(digests, 300_000, createLogger("silent"));
+    scheduler.start(0);
+    digestPasses.start(0);
+    await vi.advanceTimersByTimeAsync(30 * 60_000); // half an hour: six reminder intervals
+    expect(reminderPasses).toBeGreaterThanOrEqual(6);
+    const stopping = Promise.all([scheduler.stop(), digestPasses.stop()]);
+    await vi.advanceTimersByTimeAsync(4_000_000);
+    await stopping;
+  });
+
+  it("hands the pass a time budget, and stop() aborts the running pass's signal instead of waiting for all of it", async () => {
+    const seen: Array<{ budgetMs?: number; signal?: AbortSignal }> = [];
+    const digests = {
+      runPass: (options: { budgetMs?: number; signal?: AbortSignal } = {}) =>
+        new Promise<DigestPassReport>((resolve) => {
+          seen.push(options);
+          options.signal?.addEventListener("abort", () => resolve(emptyDigestReport));
+        }),
+    };
+    const digestPasses = digestPass(digests, 60_000, createLogger("silent"));
+    void digestPasses.runOnce();
+    expect(seen[0]?.budgetMs).toBe(60_000);
+    expect(seen[0]?.signal?.aborted).toBe(false);
+    await digestPasses.stop();
+    expect(seen[0]?.signal?.aborted).toBe(true);
   });
 });

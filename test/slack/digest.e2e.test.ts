@@ -181,6 +181,15 @@ describe("the weekly hygiene digest", () => {
     clock.set("2026-12-07T14:00:00Z");
     expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 1, undeliverable: 1 });
     expect(await command(admin, "digest")).toContain("could not be posted: Slack said `not_in_channel`");
+    // The Admin invites the app and sets the digest again: this week's is posted at once, not next week's only.
+    app.fake.addChannel({ id: "C0NOBOTDG", name: "closed", members: [admin], botIsMember: true });
+    await command(admin, "digest <#C0NOBOTDG|closed> monday 9");
+    const invited = app.fake.mark();
+    clock.advance(60_000);
+    expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(app.fake.callsSince(invited, "chat.postMessage").map((c) => c.args.channel)).toEqual(["C0NOBOTDG"]);
+    expect(await app.keyward.db.prisma.digestDelivery.findFirst({ where: { week: "2026-W50" } })).toMatchObject({ status: "sent", channel: "C0NOBOTDG" });
+    expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 0 });
     expect(await command(admin, "digest off")).toContain("No weekly digest");
     const since = app.fake.mark();
     clock.set("2026-12-14T14:00:00Z");
