@@ -133,8 +133,13 @@ export async function keyRequestPass(deps: Deps, clientFor: RequestClientFor): P
   }
   await tellUndelivered(deps, clientFor);
   for (const request of await deps.services.keyRequests.staleMessages()) {
-    const client = await clientFor(request.workspaceId);
-    if (client) await updateRequestMessages(deps, client, request);
+    // One workspace's failure (a token refresh that fails, say) must not hold up the others'.
+    try {
+      const client = await clientFor(request.workspaceId);
+      if (client) await updateRequestMessages(deps, client, request);
+    } catch (error) {
+      deps.logger.warn({ err: error }, "could not rewrite a key request's stale messages; the next pass tries again");
+    }
   }
   return expired.length;
 }
@@ -147,26 +152,35 @@ export async function keyRequestPass(deps: Deps, clientFor: RequestClientFor): P
  */
 async function tellUndelivered(deps: Deps, clientFor: RequestClientFor): Promise<void> {
   for (const request of await deps.services.keyRequests.takeUndeliveredNotices()) {
-    const client = await clientFor(request.workspaceId);
-    if (!client) {
-      deps.logger.warn("no Slack client for a workspace with an undelivered key request; its requester and approver are not told");
-      continue;
+    // Claimed already: a failure here is logged and not retried (at most once), and never stops the rest of the batch.
+    try {
+      await tellOneUndelivered(deps, clientFor, request);
+    } catch (error) {
+      deps.logger.warn({ err: error }, "could not tell the requester and approver of an undelivered key request");
     }
-    const approver = request.decidedBy ? mention(request.decidedBy) : "an approver";
+  }
+}
+
+async function tellOneUndelivered(deps: Deps, clientFor: RequestClientFor, request: KeyRequest): Promise<void> {
+  const client = await clientFor(request.workspaceId);
+  if (!client) {
+    deps.logger.warn("no Slack client for a workspace with an undelivered key request; its requester and approver are not told");
+    return;
+  }
+  const approver = request.decidedBy ? mention(request.decidedBy) : "an approver";
+  await tellRequester(
+    deps,
+    client,
+    request,
+    `Your request for the key ${strong(request.name)} was approved by ${approver}, but the key's delivery to you was never confirmed, so it was removed again: nothing is live. Ask again with \`/keys request\` if you still need it.`,
+  );
+  if (request.decidedBy && request.decidedBy !== "keyward") {
     await tellRequester(
       deps,
       client,
-      request,
-      `Your request for the key ${strong(request.name)} was approved by ${approver}, but the key's delivery to you was never confirmed, so it was removed again: nothing is live. Ask again with \`/keys request\` if you still need it.`,
+      { requestedBy: request.decidedBy },
+      `The key ${strong(request.name)} you approved for ${mention(request.requestedBy)} was removed again: its delivery was never confirmed, so nothing is live. They were told and can ask again.`,
     );
-    if (request.decidedBy && request.decidedBy !== "keyward") {
-      await tellRequester(
-        deps,
-        client,
-        { requestedBy: request.decidedBy },
-        `The key ${strong(request.name)} you approved for ${mention(request.requestedBy)} was removed again: its delivery was never confirmed, so nothing is live. They were told and can ask again.`,
-      );
-    }
-    await updateRequestMessages(deps, client, request);
   }
+  await updateRequestMessages(deps, client, request);
 }
