@@ -5,6 +5,7 @@
 // string that is no key gets no answer at all (null), and nothing is written for it.
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
+import type { Repositories } from "./repositories.ts";
 import { denied, notFound } from "./errors.ts";
 import { checkKeyShape, checksumLength, keyPrefix, legacyRandomLength, randomLength } from "./key-format.ts";
 import type { LeakMode, LeakSettings } from "./leak-settings.ts";
@@ -28,8 +29,16 @@ export interface LeakReport {
   /** The key was a rolled one in its grace period: that grace ended now (its replacement keeps working). */
   endedGrace: boolean;
   securityChannel: string | null;
+  /**
+   * Without a security channel: the Admins keyward knows of (at most maxAdminsTold), told by DM when
+   * the key's creator is no person (a service key, the CLI), so that someone hears of the leak.
+   */
+  admins: string[];
   location: LeakLocation;
 }
+
+/** How many Admins a leak nobody else hears of is told about, by DM. */
+export const maxAdminsTold = 10;
 
 /**
  * At most this many distinct candidates of one text (or one scanner request) are looked up, all in
@@ -66,7 +75,7 @@ const keywardActor = (workspaceId: string, source: Source) => ({ workspaceId, us
 
 export class LeakService {
   constructor(
-    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "hasher">,
+    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "hasher" | "adminUserIds">,
     /** The verify cache forgets the key (other instances hear announceChange). */
     private readonly evict: (keyId: string) => void,
   ) {}
@@ -126,6 +135,7 @@ export class LeakService {
         revoked,
         endedGrace,
         securityChannel: settings.securityChannel,
+        admins: settings.securityChannel ? [] : await this.adminsOf(tx, seen.workspaceId),
         location,
       };
     });
@@ -173,6 +183,14 @@ export class LeakService {
       await tx.workspaces.setLeakSettings(actor.workspaceId, { leakMode: mode });
       await recordAudit(this.ctx, tx, actor, "workspace.set_leak_mode", { type: "workspace", id: actor.workspaceId }, { mode, previous });
     });
+  }
+
+  /** The Admins keyward knows of: KEYWARD_ADMINS, those assigned Admin, Slack owners and admins seen. */
+  private async adminsOf(store: Repositories, workspaceId: string): Promise<string[]> {
+    const admin = await store.roles.findBuiltIn(workspaceId, "admin");
+    const assigned = admin ? await store.roles.holdersOf(workspaceId, admin.id, maxAdminsTold) : [];
+    const seen = await store.members.workspaceAdmins(workspaceId, maxAdminsTold);
+    return [...new Set([...[...this.ctx.adminUserIds].sort(), ...assigned, ...seen])].slice(0, maxAdminsTold);
   }
 
   /** Works now, or would: not deleted, not expired, not waiting for its delivery. */

@@ -258,6 +258,25 @@ describe("leaked keys through the real receiver", () => {
       }
     });
 
+    it("revokes another workspace's key it reports, but posts its location nowhere (this bot token serves one workspace)", async () => {
+      const otherAdmin = await app.keyward.services.access.actorForUser("T0OTHERWS", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
+      const other = await app.keyward.services.keys.create(otherAdmin, { name: "other-tenant", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const mine = await createKey("same-report");
+      forbidden.push(other.secret, mine.secret);
+      const location = "https://gitlab.example.com/other-tenant/secret-repo/-/blob/1/.env";
+      const body = JSON.stringify([
+        { type: "gitleaks_rule_id_keyward_api_key", token: other.secret, location },
+        { type: "gitleaks_rule_id_keyward_api_key", token: mine.secret, location: "https://gitlab.example.com/mine" },
+      ]);
+      const mark = app.fake.mark();
+      expect((await call("revoke_tokens", { method: "POST", headers: authorised, body })).status).toBe(204);
+      expect((await app.keyward.services.keys.verify(other.secret)).valid).toBe(false);
+      await app.fake.waitForCall("chat.postMessage", (c) => c.args.channel === security, { since: mark });
+      await app.idle();
+      expect(app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users)).toEqual([creator]);
+      expect(JSON.stringify(app.fake.callsSince(mark).map((c) => c.args))).not.toContain("other-tenant");
+    });
+
     it("refuses bad bodies and types it does not list with 400, acting on none of the request", async () => {
       const { secret } = await createKey("bad-body-neighbour");
       forbidden.push(secret);
@@ -418,6 +437,30 @@ describe("leaked keys through the real receiver", () => {
       expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
       expect(app.fake.callsSince(mark)).toEqual([]);
       expect(await app.dump()).toBe(before);
+    });
+
+    it("tells the Admins by DM of a leaked key no person made when there is no security channel", async () => {
+      await answerTo(app, app.driver.command({ userId: admin, text: "security off", channelId }));
+      try {
+        const service = { ...creatorActor, userId: "key:01SERVICEKEY0000000000000", source: "api" as const };
+        const { secret } = await app.keyward.services.keys.create(service, {
+          name: "made-by-a-service",
+          role: "Viewer",
+          expiresOn: "2030-01-01",
+          timeZone: "UTC",
+        });
+        forbidden.push(secret);
+        const mark = app.fake.mark();
+        await app.driver.event(message(`from a service ${secret}`));
+        const opened = await app.fake.waitForCall("conversations.open", (c) => c.args.users === admin, { since: mark });
+        const dm = await app.fake.waitForCall("chat.postMessage", (c) => String(c.args.channel).startsWith("D"), { since: mark });
+        await app.idle();
+        expect(opened.args.users).toBe(admin);
+        expect(textOf(dm.args.text)).toMatch(/Leaked API key \*made-by-a-service\*.*revoked/s);
+        expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: `security <#${security}|security>`, channelId }));
+      }
     });
 
     it("finds a key a bot posted in an attachment (CI logs) or in blocks, not only in the message's text", async () => {
