@@ -18,9 +18,11 @@ export const gitlabPrefix = "/gitlab/v1";
 /**
  * GitLab's docs ask for a rate-limited service: past these, 429 (GitLab retries later). At most this
  * many revoke_tokens requests at once, and this many a minute, per instance; a request holds at most
- * maxRevokeBatch findings (schemas.ts) in at most this many bytes (larger: 400, not worth a retry).
+ * maxRevokeBatch findings (schemas.ts) in at most this many bytes (larger: 400, not worth a retry),
+ * read within bodyTimeoutMs (a body dribbled in slowly would hold one of the few slots; 400 and the
+ * connection closed).
  */
-export const gitlabLimits = { inFlight: 4, perMinute: 120, maxBodyBytes: 1024 * 1024 } as const;
+export const gitlabLimits = { inFlight: 4, perMinute: 120, maxBodyBytes: 1024 * 1024, bodyTimeoutMs: 5_000 } as const;
 
 interface GitlabDeps {
   services: Pick<DomainServices, "leaks">;
@@ -30,6 +32,8 @@ interface GitlabDeps {
   token: string | undefined;
   /** The creator's DM and the security channel's post, after the answer (absent: no Slack). */
   announce?: (report: LeakReport) => Promise<void>;
+  /** Tests: a shorter wait for the body than gitlabLimits.bodyTimeoutMs. */
+  bodyTimeoutMs?: number;
 }
 
 const types = new Set(revocableTokenTypes);
@@ -60,23 +64,23 @@ export function createGitlabHandler(deps: GitlabDeps): (req: IncomingMessage, re
       return sendError(res, new DomainError("rate_limited", `Too many revocation requests; try again in ${wait} s.`));
     }
     inFlight++;
-    const reports: LeakReport[] = [];
     try {
-      const findings = parseFindings(await readBody(req));
+      const findings = uniqueTokens(parseFindings(await readBody(req, deps.bodyTimeoutMs ?? gitlabLimits.bodyTimeoutMs)));
       // Every finding is looked at before the answer: a 204 means each key that was live is revoked now.
       for (const finding of findings) {
         const location = finding.location ?? null;
-        const report = await deps.services.leaks.respond(finding.token, { source: "api" }, async () => ({ kind: "scanner", scanner: "gitlab", location }));
-        if (report) reports.push(report);
+        const report = await deps.services.leaks.respond(finding.token, { source: "api" }, { kind: "scanner", scanner: "gitlab", location });
+        // Announced as soon as it is committed: a later finding that fails (a 500, which GitLab retries) must not leave this one untold.
+        if (report) announce(report);
       }
       res.writeHead(204).end();
     } finally {
       inFlight--;
     }
-    for (const report of reports)
-      void deps
-        .announce?.(report)
-        .catch((error: unknown) => deps.logger.warn({ err: error, keyId: report.key.id }, "could not announce a leak GitLab reported"));
+  }
+
+  function announce(report: LeakReport): void {
+    void deps.announce?.(report).catch((error: unknown) => deps.logger.warn({ err: error, keyId: report.key.id }, "could not announce a leak GitLab reported"));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -124,16 +128,40 @@ function parseFindings(body: string): Array<{ type: string; token: string; locat
   return parsed.data;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > gitlabLimits.maxBodyBytes) {
+/** One finding per token, the first one's location kept: a token repeated a thousand times is looked up once. */
+function uniqueTokens<T extends { token: string }>(findings: T[]): T[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => !seen.has(f.token) && Boolean(seen.add(f.token)));
+}
+
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onError);
+    };
+    const fail = (error: unknown) => {
+      stop();
       req.pause();
-      throw new DomainError("malformed_request", `The body is larger than ${gitlabLimits.maxBodyBytes / 1024} KiB.`, { closeConnection: true });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > gitlabLimits.maxBodyBytes)
+        return fail(new DomainError("malformed_request", `The body is larger than ${gitlabLimits.maxBodyBytes / 1024} KiB.`, { closeConnection: true }));
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (error: unknown) => fail(error);
+    const timer = setTimeout(
+      () => fail(new DomainError("malformed_request", `The body did not arrive within ${timeoutMs / 1000} s.`, { closeConnection: true })),
+      timeoutMs,
+    );
+    req.on("data", onData).on("end", onEnd).on("error", onError);
+  });
 }

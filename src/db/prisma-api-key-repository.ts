@@ -83,6 +83,21 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
     return row ? toStoredKey(row) : null;
   }
 
+  async findByHashes(hashes: string[]): Promise<Array<{ hash: string; key: StoredKey }>> {
+    if (hashes.length === 0) return [];
+    const rows = await this.db.apiKey.findMany({ where: { hash: { in: hashes } }, include: withRole });
+    return rows.map((row) => ({ hash: row.hash, key: toStoredKey(row) }));
+  }
+
+  async recordLeakSighting(workspaceId: string, keyId: string, place: string, at: Date): Promise<boolean> {
+    // Through the key's own row, so a key of another workspace records nothing.
+    const inserted = await this.db.$executeRaw`
+      INSERT INTO "LeakSighting" ("keyId", place, "seenAt")
+      SELECT id, ${place}, ${at} FROM "ApiKey" WHERE "workspaceId" = ${workspaceId} AND id = ${keyId}
+      ON CONFLICT ("keyId", place) DO NOTHING`;
+    return inserted === 1;
+  }
+
   async listHashPrefixes(): Promise<string[]> {
     const rows = await this.db.$queryRaw<Array<{ p: string }>>`SELECT left(hash, 16) AS p FROM "ApiKey"`;
     return rows.map((r) => r.p);

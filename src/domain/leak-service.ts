@@ -5,16 +5,18 @@
 // string that is no key gets no answer at all (null), and nothing is written for it.
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
+import type { Repositories } from "./repositories.ts";
 import { denied, notFound } from "./errors.ts";
 import { checkKeyShape, checksumLength, keyPrefix, legacyRandomLength, randomLength } from "./key-format.ts";
 import type { LeakMode, LeakSettings } from "./leak-settings.ts";
 import { leakModeSchema, securityChannelSchema } from "./schemas.ts";
 import { looksLikeId } from "./runtime.ts";
-import type { Actor, ApiKey, KeyKind, Source } from "./types.ts";
+import type { Actor, ApiKey, KeyKind, Source, StoredKey } from "./types.ts";
 import { parseInput } from "./validation.ts";
 
 /** Where a leaked key was seen. */
 export type LeakLocation =
+  /** `permalink`: null while the key is revoked and audited (no Slack call before that); the surface adds it for its announcements. */
   | { kind: "slack"; channel: string; ts: string; permalink: string | null; postedBy: string | null }
   | { kind: "scanner"; scanner: "gitlab"; location: string | null };
 
@@ -27,11 +29,23 @@ export interface LeakReport {
   /** The key was a rolled one in its grace period: that grace ended now (its replacement keeps working). */
   endedGrace: boolean;
   securityChannel: string | null;
+  /**
+   * Without a security channel: the Admins keyward knows of (at most maxAdminsTold), told by DM when
+   * the key's creator is no person (a service key, the CLI), so that someone hears of the leak.
+   */
+  admins: string[];
   location: LeakLocation;
 }
 
-/** At most this many candidates of one text are looked up: a text of thousands of forged keys costs no more. */
-export const maxCandidatesPerText = 20;
+/** How many Admins a leak nobody else hears of is told about, by DM. */
+export const maxAdminsTold = 10;
+
+/**
+ * At most this many distinct candidates of one text (or one scanner request) are looked up, all in
+ * one query: a text of thousands of forged keys costs one bounded query, and a live key after many
+ * well-formed decoys is still found.
+ */
+export const maxCandidatesPerText = 1000;
 
 const body = "[0-9A-Za-z]";
 // Longest first, and never inside a longer run of key characters: `kw_` + 40 (or the legacy 36) characters.
@@ -41,18 +55,18 @@ const candidatePattern = new RegExp(
 );
 
 /**
- * The strings of `text` that pass keyward's checksum, each once, in memory only (SPEC rule 15): the
- * text itself is neither kept nor returned. `ignore`: a text whose candidates were already looked
- * at (an edited message's previous version), so an edit does not report a key again.
+ * The strings of `texts` that pass keyward's checksum, each once, in memory only (SPEC rule 15):
+ * the texts themselves are neither kept nor returned.
  */
-export function findKeyCandidates(text: string, ignore = ""): string[] {
+export function findKeyCandidates(...texts: string[]): string[] {
   const seen = new Set<string>();
-  for (const match of text.matchAll(candidatePattern)) {
-    const candidate = match[0];
-    if (seen.has(candidate) || checkKeyShape(candidate) !== "ok" || ignore.includes(candidate)) continue;
-    seen.add(candidate);
-    if (seen.size >= maxCandidatesPerText) break;
-  }
+  for (const text of texts)
+    for (const match of text.matchAll(candidatePattern)) {
+      const candidate = match[0];
+      if (seen.has(candidate) || checkKeyShape(candidate) !== "ok") continue;
+      seen.add(candidate);
+      if (seen.size >= maxCandidatesPerText) return [...seen];
+    }
   return [...seen];
 }
 
@@ -61,25 +75,50 @@ const keywardActor = (workspaceId: string, source: Source) => ({ workspaceId, us
 
 export class LeakService {
   constructor(
-    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "hasher">,
+    private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "hasher" | "adminUserIds">,
     /** The verify cache forgets the key (other instances hear announceChange). */
     private readonly evict: (keyId: string) => void,
   ) {}
 
+  /** One candidate secret: respondAll of one. */
+  async respond(secret: string, scope: { workspaceId?: string; source: Source }, location: LeakLocation): Promise<LeakReport | null> {
+    return (await this.respondAll([secret], scope, location))[0] ?? null;
+  }
+
   /**
-   * One candidate secret. `workspaceId`: the workspace it was seen in (Slack); absent, any
-   * workspace's key (a scanner, which knows none). `locate` is asked only once a live key is found,
-   * so a random string costs no call to Slack.
+   * The candidate secrets of one place. `workspaceId`: the workspace they were seen in (Slack);
+   * absent, any workspace's key (a scanner, which knows none). All are looked up in one query; each
+   * live key is answered in its own transaction, committed before the next, and handed to
+   * `onAnswered` as soon as it commits, so a later failure does not hide a key already revoked.
+   * Nothing calls Slack before the revoke: the surface looks the message's link up afterwards.
    */
-  async respond(secret: string, scope: { workspaceId?: string; source: Source }, locate: () => Promise<LeakLocation>): Promise<LeakReport | null> {
-    if (checkKeyShape(secret) !== "ok") return null;
-    const seen = await this.ctx.store.apiKeys.findByHash(this.ctx.hasher.hash(secret));
-    if (!seen || !this.isLive(seen) || (scope.workspaceId !== undefined && seen.workspaceId !== scope.workspaceId)) return null;
-    const location = scrub(await locate(), secret);
+  async respondAll(
+    secrets: string[],
+    scope: { workspaceId?: string; source: Source },
+    location: LeakLocation,
+    onAnswered?: (report: LeakReport) => void,
+  ): Promise<LeakReport[]> {
+    const wellFormed = [...new Set(secrets)].filter((s) => checkKeyShape(s) === "ok").slice(0, maxCandidatesPerText);
+    if (wellFormed.length === 0) return [];
+    const found = await this.ctx.store.apiKeys.findByHashes(wellFormed.map((s) => this.ctx.hasher.hash(s)));
+    const inScope = found.filter(({ key }) => this.isLive(key) && (scope.workspaceId === undefined || key.workspaceId === scope.workspaceId));
+    const reports: LeakReport[] = [];
+    for (const { key } of inScope) {
+      const report = await this.answer(key, scope.source, scrub(location, wellFormed));
+      if (!report) continue;
+      reports.push(report);
+      onAnswered?.(report);
+    }
+    return reports;
+  }
+
+  private async answer(seen: StoredKey, source: Source, location: LeakLocation): Promise<LeakReport | null> {
     const report = await this.ctx.store.transaction(async (tx): Promise<LeakReport | null> => {
       // Under the row lock: a leak reported twice at once (an edit racing its message) is answered once.
       const fresh = await tx.apiKeys.lockForChange(seen.workspaceId, seen.id);
       if (!fresh || !this.isLive(fresh)) return null;
+      // Alert only leaves the key live: the same place reported again (a redelivered event, an edit, a scanner's retry) is not answered again.
+      if (!(await tx.apiKeys.recordLeakSighting(seen.workspaceId, seen.id, placeOf(location), this.ctx.clock.now()))) return null;
       const settings = await tx.workspaces.leakSettings(seen.workspaceId);
       const revoked = settings.leakMode === "revoke";
       const endedGrace = revoked && fresh.replacedBy !== null;
@@ -88,14 +127,7 @@ export class LeakService {
         await tx.apiKeys.announceChange(seen.id);
       }
       const details = { revoked, seenIn: auditLocation(location), ...(endedGrace ? { endedGrace, replacedBy: fresh.replacedBy } : {}) };
-      await recordAudit(
-        this.ctx,
-        tx,
-        keywardActor(seen.workspaceId, scope.source),
-        "api_key.leak",
-        { type: "api_key", id: seen.id, name: fresh.name },
-        details,
-      );
+      await recordAudit(this.ctx, tx, keywardActor(seen.workspaceId, source), "api_key.leak", { type: "api_key", id: seen.id, name: fresh.name }, details);
       const { id, name, description, kind, roleId, roleName, createdBy, last4 } = fresh;
       return {
         workspaceId: seen.workspaceId,
@@ -103,6 +135,7 @@ export class LeakService {
         revoked,
         endedGrace,
         securityChannel: settings.securityChannel,
+        admins: settings.securityChannel ? [] : await this.adminsOf(tx, seen.workspaceId),
         location,
       };
     });
@@ -152,6 +185,14 @@ export class LeakService {
     });
   }
 
+  /** The Admins keyward knows of: KEYWARD_ADMINS, those assigned Admin, Slack owners and admins seen. */
+  private async adminsOf(store: Repositories, workspaceId: string): Promise<string[]> {
+    const admin = await store.roles.findBuiltIn(workspaceId, "admin");
+    const assigned = admin ? await store.roles.holdersOf(workspaceId, admin.id, maxAdminsTold) : [];
+    const seen = await store.members.workspaceAdmins(workspaceId, maxAdminsTold);
+    return [...new Set([...[...this.ctx.adminUserIds].sort(), ...assigned, ...seen])].slice(0, maxAdminsTold);
+  }
+
   /** Works now, or would: not deleted, not expired, not waiting for its delivery. */
   private isLive(key: { deletedAt: Date | null; pendingSince: Date | null; expiresAt: Date }): boolean {
     return !key.deletedAt && !key.pendingSince && key.expiresAt.getTime() > this.ctx.clock.now().getTime();
@@ -160,15 +201,20 @@ export class LeakService {
 
 const maxLocationLength = 2000;
 
-/** A scanner's location is its text: the secret itself never goes further, whatever the scanner sent. */
-function scrub(location: LeakLocation, secret: string): LeakLocation {
+/** A scanner's location is its text: the secrets themselves never go further, whatever the scanner sent. */
+function scrub(location: LeakLocation, secrets: string[]): LeakLocation {
   if (location.kind !== "scanner" || location.location === null) return location;
-  const clean = location.location.split(secret).join("[redacted]").slice(0, maxLocationLength);
+  const clean = secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), location.location).slice(0, maxLocationLength);
   return { ...location, location: clean };
+}
+
+/** The place a leak was seen, as the sightings ledger keys it: a message, or a scanner's location (never text of a message). */
+function placeOf(location: LeakLocation): string {
+  return location.kind === "slack" ? `slack:${location.channel}:${location.ts}` : `${location.scanner}:${location.location ?? ""}`;
 }
 
 function auditLocation(location: LeakLocation): Record<string, unknown> {
   return location.kind === "slack"
-    ? { surface: "slack", conversation: location.channel, messageTs: location.ts, permalink: location.permalink, postedBy: location.postedBy }
+    ? { surface: "slack", conversation: location.channel, messageTs: location.ts, postedBy: location.postedBy }
     : { surface: location.scanner, location: location.location };
 }

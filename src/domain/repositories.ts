@@ -69,6 +69,13 @@ export interface ApiKeyRepository {
   findByName(workspaceId: string, name: string): Promise<ApiKey[]>;
   /** The one look-up not scoped by workspace: the secret itself says which workspace it belongs to. */
   findByHash(hash: string): Promise<StoredKey | null>;
+  /** findByHash for many at once (a message's candidates, in one query): the rows found, each with its hash. */
+  findByHashes(hashes: string[]): Promise<Array<{ hash: string; key: StoredKey }>>;
+  /**
+   * Inside a transaction, under the key's row lock: records that the leak of this key at `place` was
+   * answered; false when it already was (nothing written).
+   */
+  recordLeakSighting(workspaceId: string, keyId: string, place: string, at: Date): Promise<boolean>;
   /** The first 16 hex characters of every key row's hash, in any state and workspace (verify's filter). */
   listHashPrefixes(): Promise<string[]>;
   /** One key row's hash prefix, any state; not scoped either: a change notice names only the id. */

@@ -30,6 +30,8 @@ import { keyCommandHandlers } from "./key-commands.ts";
 import { responseUrlPolicy } from "../slack/secret-delivery.ts";
 import type { SlackApp } from "../slack/slack-app.ts";
 import { servedWorkspaceOf } from "../slack/served-workspace.ts";
+import { workspaceOf } from "../slack/slack-deps.ts";
+import type { WebClient } from "@slack/web-api";
 import { keyRequestPass as runKeyRequestPass } from "../slack/key-request-messages.ts";
 import { SlackUserDirectory } from "../slack/user-directory.ts";
 import { createDomainContext } from "./domain-wiring.ts";
@@ -169,7 +171,9 @@ async function startOn(
   undo.push(() => requestPasses?.stop());
   const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
   // GitLab's revocation calls: the creator's DM and the security post go out with the key's workspace's client.
-  const leakClientFor = clientFor ?? (async () => reminderClient);
+  // With one bot token, only for the bot token's own workspace: a key of another workspace in the
+  // database (GitLab reports any) is revoked, but its location is never posted with this token.
+  const leakClientFor = clientFor ?? singleWorkspaceClient(reminderClient);
   const gitlab = createGitlabHandler({
     services,
     clock,
@@ -291,6 +295,20 @@ function controlHandlers(ctx: DomainContext, services: DomainServices, ring: Key
       return { ...(await reencryptSecrets(ctx)), keyVersion: current };
     },
   };
+}
+
+/** The bot token's client for its own workspace (asked once, by auth.test), none for any other. */
+function singleWorkspaceClient(client: WebClient | null): (workspaceId: string) => Promise<WebClient | null> {
+  let served: Promise<string | null> | undefined;
+  const servedId = () => {
+    served ??= client ? servedWorkspaceOf(client).then(workspaceOf) : Promise.resolve(null);
+    // A failed auth.test is asked again next time.
+    served.catch(() => {
+      served = undefined;
+    });
+    return served;
+  };
+  return async (workspaceId) => (client && (await servedId()) === workspaceId ? client : null);
 }
 
 async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp | null> {

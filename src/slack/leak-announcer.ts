@@ -53,6 +53,14 @@ export async function announceLeak(client: WebClient, report: LeakReport, logger
   }
   const security = report.securityChannel;
   if (security) await attempt("security channel post", () => client.chat.postMessage({ channel: security, ...leakSecurityMessage(view) }));
+  // Neither a person who made the key nor a security channel: the Admins hear of it, each by DM.
+  if (!isPerson(report.key.createdBy) && !security)
+    for (const admin of report.admins.filter(isPerson))
+      await attempt("DM to an Admin", async () => {
+        const opened = await client.conversations.open({ users: admin });
+        const channel = opened.channel?.id;
+        if (channel) await client.chat.postMessage({ channel, ...leakSecurityMessage(view) });
+      });
 }
 
 function slackCode(error: unknown): string {

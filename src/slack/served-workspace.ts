@@ -72,9 +72,23 @@ export function isAdminHere(served: ServedWorkspace, user: SlackUserOrigin): boo
 export function teamsNamedBy(body: unknown, context: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }): NamedTeams {
   const b = record(body);
   const authorizations = Array.isArray(b.authorizations) ? b.authorizations.map(record) : [];
+  if (isDeliveredMessage(b, authorizations)) {
+    // Slack Connect (bolt-js#687): a message in a channel shared with another organisation carries
+    // the channel's host in the envelope's team_id (and enterprise_id); the installation it was
+    // delivered for, this one, is named by its authorizations only. Messages only: a command or an
+    // action of another team is still refused (rule 13), and a message is only scanned for leaks.
+    const teamIds = [context.teamId, ...authorizations.map((a) => a.team_id)];
+    const enterpriseIds = [context.enterpriseId, ...authorizations.map((a) => a.enterprise_id)];
+    return { teamIds: ids(teamIds), enterpriseIds: ids(enterpriseIds), isEnterpriseInstall: Boolean(context.isEnterpriseInstall) };
+  }
   const teamIds = [context.teamId, b.team_id, record(b.team).id, record(b.view).app_installed_team_id, ...authorizations.map((a) => a.team_id)];
   const enterpriseIds = [context.enterpriseId, b.enterprise_id, record(b.enterprise).id, ...authorizations.map((a) => a.enterprise_id)];
   return { teamIds: ids(teamIds), enterpriseIds: ids(enterpriseIds), isEnterpriseInstall: Boolean(context.isEnterpriseInstall) };
+}
+
+/** A message event that names the installation it was delivered for (the Events API's authorizations). */
+function isDeliveredMessage(body: Record<string, unknown>, authorizations: Array<Record<string, unknown>>): boolean {
+  return body.type === "event_callback" && record(body.event).type === "message" && authorizations.length > 0;
 }
 
 function record(value: unknown): Record<string, unknown> {

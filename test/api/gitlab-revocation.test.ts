@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGitlabHandler, gitlabLimits } from "../../src/api/gitlab-handler.ts";
-import type { LeakService } from "../../src/domain/leak-service.ts";
+import type { LeakReport, LeakService } from "../../src/domain/leak-service.ts";
 import { maxRevokeBatch } from "../../src/domain/schemas.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
@@ -97,5 +97,73 @@ describe("GitLab's Token Revocation API", () => {
     expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
     clock.advance(60_000);
     expect((await revoke([])).status).toBe(204);
+  });
+});
+
+/** Review 4 of issue 15: the handler against a leak service that answers as each test says. */
+describe("GitLab revocation after review 4", () => {
+  const report = { workspaceId: "T1", key: { id: "k1" }, revoked: true } as unknown as LeakReport;
+
+  async function serveWith(respond: (secret: string, n: number) => Promise<LeakReport | null>, bodyTimeoutMs?: number) {
+    const asked: string[] = [];
+    const announced: LeakReport[] = [];
+    const leaks = {
+      respond: async (secret: string) => {
+        asked.push(secret);
+        return respond(secret, asked.length);
+      },
+    } as unknown as LeakService;
+    const handler = createGitlabHandler({
+      services: { leaks },
+      clock: new ManualClock(new Date("2026-12-02T12:00:00Z")),
+      logger: createLogger("silent"),
+      token,
+      announce: async (r) => void announced.push(r),
+      ...(bodyTimeoutMs ? { bodyTimeoutMs } : {}),
+    });
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/gitlab/v1/revoke_tokens`;
+    const revoke = (body: unknown) =>
+      fetch(url, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { asked, announced, revoke, port };
+  }
+
+  it("still tells the creator about a key it revoked when a later finding of the same request fails", async () => {
+    const { announced, revoke } = await serveWith(async (_s, n) => {
+      if (n === 1) return report; // revoked and committed
+      throw new Error("connection terminated"); // a database hiccup on the next finding
+    });
+    const answer = await revoke([
+      { type, token: "kw_first", location: "a" },
+      { type, token: "kw_second", location: "b" },
+    ]);
+    expect(answer.status).toBe(500); // GitLab retries; the first key is already revoked, so the retry finds nothing to announce
+    await new Promise((r) => setTimeout(r, 50));
+    expect(announced).toEqual([report]);
+  });
+
+  it("looks a token repeated in one request up once (1000 copies cost one look-up, not 1000)", async () => {
+    const { asked, revoke } = await serveWith(async () => null);
+    const answer = await revoke(Array.from({ length: 1000 }, () => ({ type, token: "kw_same", location: "x" })));
+    expect(answer.status).toBe(204);
+    expect(asked).toHaveLength(1);
+  });
+
+  it("answers a body dribbled in slower than its timeout with 400, closes the connection, and frees the slot", async () => {
+    const { asked, port, revoke } = await serveWith(async () => null, 200);
+    const socket = connect(port, "127.0.0.1");
+    const received: Buffer[] = [];
+    socket.on("data", (chunk) => received.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write(
+      `POST /gitlab/v1/revoke_tokens HTTP/1.1\r\nhost: x\r\nauthorization: ${token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[`,
+    );
+    await closed;
+    expect(Buffer.concat(received).toString("latin1")).toMatch(/^HTTP\/1\.1 400/);
+    expect(asked).toEqual([]);
+    for (let i = 0; i < gitlabLimits.inFlight + 1; i++) expect((await revoke([])).status).toBe(204);
   });
 });

@@ -47,11 +47,13 @@ describe("findKeyCandidates", () => {
     expect(findKeyCandidates("no keys here kw_ kw_123")).toEqual([]);
   });
 
-  it("leaves out what the message held before an edit, and looks at no more than a bounded number", () => {
+  it("reads every text of a message (its text, attachments, blocks), each candidate once, up to a bound of distinct candidates", () => {
     const a = generateKey(cryptoRandom);
     const b = generateKey(cryptoRandom);
-    expect(findKeyCandidates(`${a} ${b}`, `was: ${a}`)).toEqual([b]);
+    expect(findKeyCandidates(`text ${a}`, `attachment ${b}`, `block ${a}`)).toEqual([a, b]);
     const many = Array.from({ length: maxCandidatesPerText + 5 }, () => generateKey(cryptoRandom));
+    // Repeats do not use the bound up: a key after many copies of one decoy is still found.
+    expect(findKeyCandidates(Array(5000).fill(a).join(" "), b)).toEqual([a, b]);
     expect(findKeyCandidates(many.join(" "))).toEqual(many.slice(0, maxCandidatesPerText));
   });
 });

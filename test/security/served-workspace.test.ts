@@ -34,6 +34,24 @@ describe("which requests are served", () => {
   });
 });
 
+describe("Slack Connect messages (bolt-js#687): the installation the event was delivered for", () => {
+  const mine = [{ team_id: "T0HOME0001", enterprise_id: null, is_enterprise_install: false }];
+  const hostedElsewhere = { type: "event_callback", team_id: "T0PARTNER1", enterprise_id: "E0PARTNER1", authorizations: mine };
+
+  it("serves a message in a channel another org hosts when its authorizations name this install", () => {
+    expect(served(team, { ...hostedElsewhere, event: { type: "message", team: "T0PARTNER1" } }, { teamId: "T0HOME0001" })).toBe(true);
+    expect(served(team, { ...hostedElsewhere, event: { type: "message" }, authorizations: [{ team_id: "T0OTHER001" }] })).toBe(false);
+    expect(served(team, { ...hostedElsewhere, event: { type: "message" }, authorizations: [...mine, { team_id: "T0OTHER001" }] })).toBe(false);
+    expect(served(team, { ...hostedElsewhere, event: { type: "message" }, authorizations: [] })).toBe(false);
+  });
+
+  it("still refuses every other request naming another team: other events, commands, actions", () => {
+    expect(served(team, { ...hostedElsewhere, event: { type: "app_home_opened" } })).toBe(false);
+    expect(served(team, { type: "block_actions", team: { id: "T0PARTNER1" }, authorizations: mine })).toBe(false);
+    expect(served(team, { command: "/keys", team_id: "T0PARTNER1", authorizations: mine })).toBe(false);
+  });
+});
+
 describe("who belongs", () => {
   it("the served team's people; on Grid, the org's; never a stranger", () => {
     expect(isMemberOf(team, { team_id: "T0HOME0001" })).toBe(true);

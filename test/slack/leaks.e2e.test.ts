@@ -98,7 +98,7 @@ describe("leaked keys through the real receiver", () => {
     expect(event).toMatchObject({ action: "api_key.leak", targetId: key.id, actorId: "keyward", source: "slack" });
     expect(event.details).toMatchObject({
       revoked: true,
-      seenIn: { surface: "slack", conversation: channelId, messageTs: ts, postedBy: poster, permalink: expect.stringContaining(`/archives/${channelId}/p`) },
+      seenIn: { surface: "slack", conversation: channelId, messageTs: ts, postedBy: poster },
     });
 
     // Create a replacement: the create form, filled in from the leaked key.
@@ -172,7 +172,9 @@ describe("leaked keys through the real receiver", () => {
     await post(secret);
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
     const thread = posts(mark).find((c) => c.args.channel === channelId);
-    expect(textOf(thread?.args.text)).toContain("still works");
+    // The thread is the whole conversation's: it does not advertise that the key still works.
+    expect(textOf(thread?.args.text)).toContain("keyward has reported it");
+    expect(textOf(thread?.args.text)).not.toContain("still works");
     expect(posts(mark)).toHaveLength(3);
     expect(await latestAudit()).toMatchObject({ action: "api_key.leak", targetId: key.id, details: { revoked: false } });
     await answerTo(app, app.driver.command({ userId: admin, text: "security revoke", channelId }));
@@ -232,6 +234,49 @@ describe("leaked keys through the real receiver", () => {
       expect(app.fake.callsSince(again)).toEqual([]);
     });
 
+    it("alert only: the same report again (GitLab's retry) audits and announces the leak once", async () => {
+      await answerTo(app, app.driver.command({ userId: admin, text: "security alert-only", channelId }));
+      try {
+        const { key, secret } = await createKey("reported-twice");
+        forbidden.push(secret);
+        const body = JSON.stringify([{ type: "gitleaks_rule_id_keyward_api_key", token: secret, location: "https://gitlab.example.com/r/-/blob/1/a.env" }]);
+        const mark = app.fake.mark();
+        expect((await call("revoke_tokens", { method: "POST", headers: authorised, body })).status).toBe(204);
+        await app.fake.waitForCall("chat.postMessage", (c) => c.args.channel === security, { since: mark });
+        await app.idle();
+        const before = await app.dump();
+        const again = app.fake.mark();
+        expect((await call("revoke_tokens", { method: "POST", headers: authorised, body })).status).toBe(204);
+        await app.idle();
+        expect(await app.dump()).toBe(before);
+        expect(app.fake.callsSince(again)).toEqual([]);
+        const events = (await app.keyward.services.audit.latest(adminActor, 50)).filter((e) => e.action === "api_key.leak" && e.targetId === key.id);
+        expect(events).toHaveLength(1);
+        expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: "security revoke", channelId }));
+      }
+    });
+
+    it("revokes another workspace's key it reports, but posts its location nowhere (this bot token serves one workspace)", async () => {
+      const otherAdmin = await app.keyward.services.access.actorForUser("T0OTHERWS", "UOTHERADM", { isWorkspaceAdmin: true }, "slack");
+      const other = await app.keyward.services.keys.create(otherAdmin, { name: "other-tenant", role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      const mine = await createKey("same-report");
+      forbidden.push(other.secret, mine.secret);
+      const location = "https://gitlab.example.com/other-tenant/secret-repo/-/blob/1/.env";
+      const body = JSON.stringify([
+        { type: "gitleaks_rule_id_keyward_api_key", token: other.secret, location },
+        { type: "gitleaks_rule_id_keyward_api_key", token: mine.secret, location: "https://gitlab.example.com/mine" },
+      ]);
+      const mark = app.fake.mark();
+      expect((await call("revoke_tokens", { method: "POST", headers: authorised, body })).status).toBe(204);
+      expect((await app.keyward.services.keys.verify(other.secret)).valid).toBe(false);
+      await app.fake.waitForCall("chat.postMessage", (c) => c.args.channel === security, { since: mark });
+      await app.idle();
+      expect(app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users)).toEqual([creator]);
+      expect(JSON.stringify(app.fake.callsSince(mark).map((c) => c.args))).not.toContain("other-tenant");
+    });
+
     it("refuses bad bodies and types it does not list with 400, acting on none of the request", async () => {
       const { secret } = await createKey("bad-body-neighbour");
       forbidden.push(secret);
@@ -251,6 +296,197 @@ describe("leaked keys through the real receiver", () => {
       }
       expect(await app.dump()).toBe(before);
       expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+    });
+  });
+
+  describe("after review 4", () => {
+    const message = (text: string, ts = nextTs()) => {
+      forbidden.push(text);
+      return { type: "message", channel: channelId, channel_type: "channel", user: poster, text, ts };
+    };
+    const leakEventsOf = async (keyId: string) =>
+      (await app.keyward.services.audit.latest(adminActor, 100)).filter((e) => e.action === "api_key.leak" && e.targetId === keyId);
+
+    it("revokes the key before (and whatever) Slack answers chat.getPermalink; the link still reaches the announcements", async () => {
+      const { secret } = await createKey("slow-permalink");
+      forbidden.push(secret);
+      // A slow Slack (or a 429 with Retry-After, which the client waits out) must not keep a leaked key working.
+      app.fake.failNext("chat.getPermalink", { delayMs: 4000 });
+      const mark = app.fake.mark();
+      const response = await app.driver.event(message(`here ${secret}`));
+      expect(response.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+      await app.idle();
+      const dm = posts(mark).find((c) => String(c.args.channel).startsWith("D"));
+      expect(textOf(dm?.args.text)).toContain(`/archives/${channelId}/p`);
+    });
+
+    it("checks a live key that follows 20 other well-formed strings in one message", async () => {
+      const { secret } = await createKey("after-twenty");
+      forbidden.push(secret);
+      const filler = Array.from({ length: 20 }, () => generateKey(cryptoRandom)).join("\n");
+      await app.driver.event(message(`dump of the fixtures file:\n${filler}\n${secret}`));
+      await app.idle();
+      expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+    });
+
+    it("alert only: Slack redelivering the same event (x-slack-retry-num), and an edit keeping the key, announce and audit the leak once", async () => {
+      await answerTo(app, app.driver.command({ userId: admin, text: "security alert-only", channelId }));
+      try {
+        const { key, secret } = await createKey("retried-event");
+        forbidden.push(secret);
+        const text = `leak-${randomBytes(4).toString("hex")} ${secret}`;
+        const ts = nextTs();
+        const mark = app.fake.mark();
+        await app.driver.event(message(text, ts));
+        await app.idle();
+        await app.driver.event(message(text, ts), { retryNum: 1, retryReason: "http_timeout" });
+        await app.idle();
+        const edited = `${text} (edited)`;
+        forbidden.push(edited);
+        await app.driver.event({
+          type: "message",
+          subtype: "message_changed",
+          channel: channelId,
+          ts: nextTs(),
+          message: { type: "message", user: poster, text: edited, ts, edited: { user: poster, ts: nextTs() } },
+          previous_message: { type: "message", user: poster, text, ts },
+        });
+        await app.idle();
+        expect(await leakEventsOf(key.id)).toHaveLength(1);
+        expect(app.fake.callsSince(mark, "chat.postMessage")).toHaveLength(3);
+        // The same key in another message is another leak.
+        await app.driver.event(message(text));
+        await app.idle();
+        expect(await leakEventsOf(key.id)).toHaveLength(2);
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: "security revoke", channelId }));
+      }
+    });
+
+    it("revokes a key an edit keeps from the previous text when that text's key was never answered", async () => {
+      const { secret } = await createKey("kept-by-edit");
+      const text = `leak-${randomBytes(4).toString("hex")} ${secret}`;
+      forbidden.push(secret, text);
+      const ts = nextTs();
+      await app.driver.event({
+        type: "message",
+        subtype: "message_changed",
+        channel: channelId,
+        ts: nextTs(),
+        message: { type: "message", user: poster, text: `${text}!`, ts, edited: { user: poster, ts: nextTs() } },
+        previous_message: { type: "message", user: poster, text, ts },
+      });
+      await app.idle();
+      expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+    });
+
+    it("Slack Connect: a key of this workspace pasted in a shared channel hosted by another org is revoked", async () => {
+      // bolt-js#687: in a shared channel the envelope's team_id is the channel's originating workspace;
+      // authorizations[0] is this installation.
+      const { secret } = await createKey("in-shared-channel");
+      forbidden.push(secret);
+      const now = Math.floor(Date.now() / 1000);
+      const response = await app.driver.send(
+        {
+          token: "verification",
+          team_id: "T0PARTNER",
+          api_app_id: "A0KEYWARD",
+          type: "event_callback",
+          event_id: `Ev${randomBytes(5).toString("hex").toUpperCase()}`,
+          event_time: now,
+          is_ext_shared_channel: true,
+          authorizations: [{ enterprise_id: null, team_id: app.fake.teamId, user_id: app.fake.botUserId, is_bot: true, is_enterprise_install: false }],
+          event: {
+            ...message(`pasted by a partner ${secret}`),
+            user: "UPARTNER1",
+            team: "T0PARTNER",
+            user_team: "T0PARTNER",
+            source_team: "T0PARTNER",
+            event_ts: `${now}.000100`,
+          },
+        },
+        { contentType: "application/json" },
+      );
+      expect(response.status).toBe(200);
+      await app.idle();
+      expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+    });
+
+    it("still refuses a message event whose authorizations name another installation", async () => {
+      const { secret } = await createKey("foreign-install");
+      forbidden.push(secret);
+      const before = await app.dump();
+      const mark = app.fake.mark();
+      const now = Math.floor(Date.now() / 1000);
+      await app.driver.send(
+        {
+          token: "verification",
+          team_id: app.fake.teamId,
+          api_app_id: "A0KEYWARD",
+          type: "event_callback",
+          event_id: `Ev${randomBytes(5).toString("hex").toUpperCase()}`,
+          event_time: now,
+          authorizations: [{ enterprise_id: null, team_id: "T0PARTNER", user_id: "UBOTELSE", is_bot: true, is_enterprise_install: false }],
+          event: { ...message(`elsewhere ${secret}`), event_ts: `${now}.000100` },
+        },
+        { contentType: "application/json" },
+      );
+      await app.idle();
+      expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
+      expect(app.fake.callsSince(mark)).toEqual([]);
+      expect(await app.dump()).toBe(before);
+    });
+
+    it("tells the Admins by DM of a leaked key no person made when there is no security channel", async () => {
+      await answerTo(app, app.driver.command({ userId: admin, text: "security off", channelId }));
+      try {
+        const service = { ...creatorActor, userId: "key:01SERVICEKEY0000000000000", source: "api" as const };
+        const { secret } = await app.keyward.services.keys.create(service, {
+          name: "made-by-a-service",
+          role: "Viewer",
+          expiresOn: "2030-01-01",
+          timeZone: "UTC",
+        });
+        forbidden.push(secret);
+        const mark = app.fake.mark();
+        await app.driver.event(message(`from a service ${secret}`));
+        const opened = await app.fake.waitForCall("conversations.open", (c) => c.args.users === admin, { since: mark });
+        const dm = await app.fake.waitForCall("chat.postMessage", (c) => String(c.args.channel).startsWith("D"), { since: mark });
+        await app.idle();
+        expect(opened.args.users).toBe(admin);
+        expect(textOf(dm.args.text)).toMatch(/Leaked API key \*made-by-a-service\*.*revoked/s);
+        expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: `security <#${security}|security>`, channelId }));
+      }
+    });
+
+    it("finds a key a bot posted in an attachment (CI logs) or in blocks, not only in the message's text", async () => {
+      const inAttachment = await createKey("in-attachment");
+      const inField = await createKey("in-attachment-field");
+      const inBlocks = await createKey("in-rich-text");
+      forbidden.push(inAttachment.secret, inField.secret, inBlocks.secret);
+      await app.driver.event({
+        type: "message",
+        subtype: "bot_message",
+        bot_id: "B0CIBOT01",
+        channel: channelId,
+        text: "Job #42 failed",
+        attachments: [{ fallback: "log", text: `export KEYWARD_KEY=${inAttachment.secret}`, fields: [{ title: "env", value: inField.secret }] }],
+        ts: nextTs(),
+      });
+      await app.driver.event({
+        type: "message",
+        channel: channelId,
+        user: poster,
+        text: "see below",
+        blocks: [{ type: "rich_text", elements: [{ type: "rich_text_preformatted", elements: [{ type: "text", text: `KEY=${inBlocks.secret}` }] }] }],
+        ts: nextTs(),
+      });
+      await app.idle();
+      for (const { secret } of [inAttachment, inField, inBlocks]) expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
     });
   });
 

@@ -1,6 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { notFound } from "../../domain/errors.ts";
-import { findKeyCandidates, type LeakLocation } from "../../domain/leak-service.ts";
+import { findKeyCandidates, type LeakLocation, type LeakReport } from "../../domain/leak-service.ts";
 import { announceLeak } from "../leak-announcer.ts";
 import { workspaceOf, type SlackDeps } from "../slack-deps.ts";
 import { decodeReplacementValue } from "../wire/leak-values.ts";
@@ -15,10 +15,11 @@ interface MessageEvent {
   user?: string;
   bot_id?: string;
   text?: string;
+  attachments?: unknown;
+  blocks?: unknown;
   ts?: string;
   thread_ts?: string;
-  message?: { user?: string; bot_id?: string; text?: string; ts?: string; thread_ts?: string };
-  previous_message?: { text?: string };
+  message?: { user?: string; bot_id?: string; text?: string; attachments?: unknown; blocks?: unknown; ts?: string; thread_ts?: string };
 }
 
 interface MessageContext {
@@ -29,14 +30,13 @@ interface MessageContext {
   botUserId?: string;
 }
 
-/** What is read of one message: where it is, who wrote it, its text (in memory only) and, edited, its text before. */
+/** What is read of one message: where it is, who wrote it, and its texts (in memory only). */
 interface SeenMessage {
   channel: string;
   ts: string;
   threadTs: string;
   user: string | null;
-  text: string;
-  previous: string;
+  texts: string[];
 }
 
 /** Subtypes whose text is a person's (or another app's) new message. Deletions, joins, topics and the rest carry none worth reading. */
@@ -46,7 +46,7 @@ function seenMessage(event: MessageEvent, context: MessageContext): SeenMessage 
   const edited = event.subtype === "message_changed";
   if (!edited && !postedSubtypes.has(event.subtype)) return null;
   const message = edited ? event.message : event;
-  if (!message || !event.channel || !message.ts || typeof message.text !== "string") return null;
+  if (!message || !event.channel || !message.ts) return null;
   // keyward's own posts (Bolt's ignoreSelf drops most; an edit of one comes as message_changed from no bot).
   if ((message.bot_id && message.bot_id === context.botId) || (message.user && message.user === context.botUserId)) return null;
   return {
@@ -54,9 +54,48 @@ function seenMessage(event: MessageEvent, context: MessageContext): SeenMessage 
     ts: message.ts,
     threadTs: message.thread_ts ?? message.ts,
     user: message.user ?? null,
-    text: message.text,
-    previous: edited ? (event.previous_message?.text ?? "") : "",
+    // An edit is read whole: a key already answered for this message is not answered again (the leak ledger), whatever the previous text held.
+    texts: textsOf(message),
   };
+}
+
+/** At most this many strings of one message are read (a payload is bounded by Slack, this bounds the walk). */
+const maxTexts = 2000;
+
+/**
+ * Every text a message shows: its text, its attachments' (text, fallback, pretext, title, footer,
+ * fields) and any `text` of its blocks at any depth (section text and fields, rich_text elements,
+ * context). In memory only, handed straight to the candidate search.
+ */
+function textsOf(message: { text?: unknown; attachments?: unknown; blocks?: unknown }): string[] {
+  const texts: string[] = [];
+  const add = (value: unknown) => {
+    if (typeof value === "string" && value !== "" && texts.length < maxTexts) texts.push(value);
+  };
+  add(message.text);
+  for (const attachment of Array.isArray(message.attachments) ? message.attachments : []) {
+    const a = attachment as Record<string, unknown>;
+    for (const field of ["text", "fallback", "pretext", "title", "footer", "author_name"]) add(a[field]);
+    for (const f of Array.isArray(a.fields) ? a.fields : []) add((f as Record<string, unknown>)?.value);
+    collectBlockTexts(a.blocks, add);
+  }
+  collectBlockTexts(message.blocks, add);
+  return texts;
+}
+
+/** Walks blocks (and their elements, fields, nested blocks) for `text` strings, and text objects' `text`. */
+function collectBlockTexts(value: unknown, add: (text: unknown) => void, depth = 0): void {
+  if (depth > 12 || value === null || typeof value !== "object") return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectBlockTexts(item, add, depth + 1);
+    return;
+  }
+  const node = value as Record<string, unknown>;
+  if (typeof node.text === "string") add(node.text);
+  else collectBlockTexts(node.text, add, depth + 1);
+  // rich_text links carry the address in `url`; a key pasted as a link's target is still pasted.
+  if (typeof node.url === "string") add(node.url);
+  for (const child of ["elements", "fields", "blocks"]) collectBlockTexts(node[child], add, depth + 1);
 }
 
 /**
@@ -70,28 +109,26 @@ export const messagePosted =
   async ({ event, client, context }: { event: MessageEvent; client: WebClient; context: MessageContext }): Promise<void> => {
     const seen = seenMessage(event, context);
     if (!seen) return;
-    const candidates = findKeyCandidates(seen.text, seen.previous);
+    const candidates = findKeyCandidates(...seen.texts);
     if (candidates.length === 0) return;
     const workspaceId = workspaceOf(context);
-    const locate = async (): Promise<LeakLocation> => ({
-      kind: "slack",
-      channel: seen.channel,
-      ts: seen.ts,
-      permalink: await permalinkOf(client, seen.channel, seen.ts),
-      postedBy: seen.user,
-    });
-    for (const candidate of candidates) {
-      try {
-        const report = await deps.services.leaks.respond(candidate, { workspaceId, source: "slack" }, locate);
-        if (report) await announceLeak(client, report, deps.logger, { channel: seen.channel, threadTs: seen.threadTs });
-      } catch (error) {
-        // Never the error's own text: a database error could quote what it was given.
-        deps.logger.error({ workspaceId, channel: seen.channel, code: (error as { code?: unknown }).code }, "could not handle a leaked key");
-      }
+    const location: LeakLocation = { kind: "slack", channel: seen.channel, ts: seen.ts, permalink: null, postedBy: seen.user };
+    const answered: LeakReport[] = [];
+    try {
+      // Revoked and audited first; nothing waits for Slack before the key stops working.
+      await deps.services.leaks.respondAll(candidates, { workspaceId, source: "slack" }, location, (report) => answered.push(report));
+    } catch (error) {
+      // Never the error's own text: a database error could quote what it was given.
+      deps.logger.error({ workspaceId, channel: seen.channel, code: (error as { code?: unknown }).code }, "could not handle a leaked key");
     }
+    if (answered.length === 0) return;
+    // Every key answered is announced, even when a later one failed.
+    const permalink = await permalinkOf(client, seen.channel, seen.ts);
+    for (const report of answered)
+      await announceLeak(client, { ...report, location: { ...location, permalink } }, deps.logger, { channel: seen.channel, threadTs: seen.threadTs });
   };
 
-/** The message's link for the audit event and the creator; null when Slack will not give one. */
+/** The message's link for the announcements (after the revoke); null when Slack will not give one. */
 async function permalinkOf(client: WebClient, channel: string, ts: string): Promise<string | null> {
   try {
     const answer = await client.chat.getPermalink({ channel, message_ts: ts });

@@ -41,7 +41,8 @@ const single = (blockId: string, text: string): Message => ({ text, blocks: [{ t
 
 /** In the message's thread: what happened, and a request to delete the message (the secret is still in it). */
 export function leakThreadMessage(v: LeakView): Message {
-  const done = v.revoked ? "keyward revoked it: it no longer works." : "It still works: tell its creator or an Admin to roll or delete it.";
+  // Alert only: the thread is read by everyone in the conversation, so it does not say the key still works.
+  const done = v.revoked ? "keyward revoked it: it no longer works." : "keyward has reported it.";
   return single("leak_thread", `:rotating_light: This message holds the keyward API key ${keyLabel(v)}. ${done} Please delete this message: the key is in it.`);
 }
 
