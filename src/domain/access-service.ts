@@ -5,6 +5,7 @@ import { newId } from "./runtime.ts";
 import { operatorActorId } from "./directory-service.ts";
 import type { KeyService, VerifyFailure } from "./key-service.ts";
 import type { KeyUse } from "./telemetry.ts";
+import type { UsageCounter } from "./usage-counter.ts";
 import type { Actor, Role, Source, StoredKey } from "./types.ts";
 
 /** What Slack says about a user that bears on their role (users.info is_owner / is_admin). */
@@ -45,6 +46,7 @@ export class AccessService {
   constructor(
     private readonly ctx: Pick<DomainContext, "store" | "clock" | "random" | "adminUserIds" | "telemetry">,
     private readonly keys: Pick<KeyService, "verify">,
+    private readonly usage: Pick<UsageCounter, "count">,
   ) {}
 
   /** Creates the workspace and its built-in roles on first contact; cheap afterwards. */
@@ -133,6 +135,8 @@ export class AccessService {
       source: "api",
       keyId: key.id,
     };
+    // A use is a presentation that authenticated: a departed owner's key refused above is not one.
+    this.usage.count(key.workspaceId, key.id, this.ctx.clock.now());
     return { ok: true, actor, key };
   }
 

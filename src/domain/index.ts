@@ -52,8 +52,8 @@ export interface DomainServices {
 export function createDomainServices(ctx: DomainContext): DomainServices {
   const lastUsed = new LastUsedTracker(ctx.store.apiKeys);
   const usageCounter = new UsageCounter(ctx.store.keyUsage, ctx.clock);
-  const keys = new KeyService(ctx, lastUsed, usageCounter);
-  const access = new AccessService(ctx, keys);
+  const keys = new KeyService(ctx, lastUsed);
+  const access = new AccessService(ctx, keys, usageCounter);
   return {
     access,
     keys,

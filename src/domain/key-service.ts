@@ -4,7 +4,6 @@ import type { DomainContext } from "./context.ts";
 import { denied, DomainError, notFound } from "./errors.ts";
 import { checkKeyShape } from "./key-format.ts";
 import type { LastUsedTracker } from "./last-used-tracker.ts";
-import type { UsageCounter } from "./usage-counter.ts";
 import { HashFilter } from "./hash-filter.ts";
 import { createKey, requireUniqueName, type CreatedKey, type KeyChangeSupport, type NewKeyContext } from "./new-key.ts";
 import { VerifyCache } from "./verify-cache.ts";
@@ -36,7 +35,6 @@ export class KeyService {
   constructor(
     private readonly ctx: NewKeyContext & Pick<DomainContext, "telemetry">,
     private readonly lastUsed: LastUsedTracker,
-    private readonly usage: Pick<UsageCounter, "count">,
     private readonly cache: VerifyCache = new VerifyCache(ctx.clock),
     // Untrusted (every miss asks the database) until loadHashFilter() first succeeds.
     private readonly filter: HashFilter = new HashFilter(() => ctx.store.apiKeys.listHashPrefixes()),
@@ -172,7 +170,6 @@ export class KeyService {
     const now = this.ctx.clock.now();
     if (key.expiresAt.getTime() <= now.getTime()) return { valid: false, reason: "expired", key };
     this.lastUsed.touch(key.id, now);
-    this.usage.count(key.workspaceId, key.id, now);
     return { valid: true, key, permissions: key.rolePermissions };
   }
 

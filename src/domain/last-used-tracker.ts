@@ -1,3 +1,4 @@
+import { oneAtATime } from "./one-at-a-time.ts";
 import type { ApiKeyRepository } from "./repositories.ts";
 
 /**
@@ -19,7 +20,10 @@ export class LastUsedTracker {
     return this.pending.size;
   }
 
-  async flush(): Promise<number> {
+  /** One flush at a time: shutdown's waits for the timer's in flight, so the database is not closed under it. */
+  readonly flush: () => Promise<number> = oneAtATime(() => this.write());
+
+  private async write(): Promise<number> {
     if (this.pending.size === 0) return 0;
     const batch = this.pending;
     this.pending = new Map();

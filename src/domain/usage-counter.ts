@@ -1,7 +1,11 @@
 import type { KeyUsageRepository, KeyUseCount } from "./repositories.ts";
+import { oneAtATime } from "./one-at-a-time.ts";
 import type { Clock } from "./runtime.ts";
 
 const dayMs = 86_400_000;
+
+/** Rows per statement: a flush after a long database outage (many keys, many days) stays a few modest statements. */
+export const usageRowsPerStatement = 1000;
 
 /** Days kept: today (UTC) and the 89 before it. */
 export const usageDaysKept = 90;
@@ -53,19 +57,26 @@ export class UsageCounter {
     return this.pending.size;
   }
 
-  /** Writes every pending count in one statement; how many (key, day) rows it added to. */
-  async flush(): Promise<number> {
+  /**
+   * Writes every pending count, in one statement per usageRowsPerStatement rows; how many (key, day)
+   * rows it added to. One flush at a time: a call during another waits for it (shutdown's, say).
+   */
+  readonly flush: () => Promise<number> = oneAtATime(() => this.write());
+
+  private async write(): Promise<number> {
     if (this.pending.size === 0) return 0;
     const batch = this.pending;
     this.pending = new Map();
     const rows: KeyUseCount[] = [];
     for (const [keyId, { workspaceId, days }] of batch) for (const [day, count] of days) rows.push({ workspaceId, keyId, day, count });
-    try {
-      await this.usage.add(rows);
-    } catch (error) {
-      // Keep the counts for the next flush (added to whatever was counted meanwhile) rather than lose them.
-      for (const r of rows) this.count(r.workspaceId, r.keyId, new Date(r.day * dayMs), r.count);
-      throw error;
+    for (let start = 0; start < rows.length; start += usageRowsPerStatement) {
+      try {
+        await this.usage.add(rows.slice(start, start + usageRowsPerStatement));
+      } catch (error) {
+        // Keep the counts not written for the next flush (added to whatever was counted meanwhile) rather than lose them.
+        for (const r of rows.slice(start)) this.count(r.workspaceId, r.keyId, new Date(r.day * dayMs), r.count);
+        throw error;
+      }
     }
     return rows.length;
   }
@@ -73,13 +84,13 @@ export class UsageCounter {
   /**
    * Deletes the rows older than 90 days, the first time it is called on each UTC day (it runs beside
    * every flush): one indexed DELETE per instance per day, and any instance's serves all of them.
-   * A failure is retried on the next call.
+   * A failure is retried on the next call; a call while one runs waits for it (then finds the day done).
    */
-  async pruneIfDue(): Promise<number> {
+  readonly pruneIfDue: () => Promise<number> = oneAtATime(async () => {
     const today = utcDay(this.clock.now());
     if (today <= this.prunedThrough) return 0;
     const deleted = await this.usage.prune(today - usageDaysKept + 1);
     this.prunedThrough = today;
     return deleted;
-  }
+  });
 }

@@ -80,7 +80,7 @@ describe.each(databaseKinds())("verify's hash filter in KeyService on %s", (kind
 
   async function loadedService() {
     const inst = instrumentedStore(f.ctx.store);
-    const service = new KeyService({ ...f.ctx, store: inst.store }, new LastUsedTracker(inst.store.apiKeys), { count: () => {} });
+    const service = new KeyService({ ...f.ctx, store: inst.store }, new LastUsedTracker(inst.store.apiKeys));
     await service.loadHashFilter();
     return { service, ...inst };
   }
@@ -129,7 +129,7 @@ describe.each(databaseKinds())("verify's hash filter in KeyService on %s", (kind
 
   it("without a load (or after notifications were missed) every miss still asks the database", async () => {
     const inst = instrumentedStore(f.ctx.store);
-    const service = new KeyService({ ...f.ctx, store: inst.store }, new LastUsedTracker(inst.store.apiKeys), { count: () => {} });
+    const service = new KeyService({ ...f.ctx, store: inst.store }, new LastUsedTracker(inst.store.apiKeys));
     const forger = seededRandom(`unloaded-${kind}-${Date.now()}`);
     await service.verify(generateKey(forger));
     expect(inst.hooks.lookups).toBe(1);

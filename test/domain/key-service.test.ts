@@ -238,7 +238,7 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
         return Reflect.get(target, prop);
       },
     }) as Store;
-    const service = new KeyService({ ...f.ctx, store }, new LastUsedTracker(store.apiKeys), { count: () => {} });
+    const service = new KeyService({ ...f.ctx, store }, new LastUsedTracker(store.apiKeys));
     const ws = f.workspace();
     const admin = await f.actor(ws, "admin");
     const { secret } = await f.services.keys.create(admin, base);
@@ -302,7 +302,7 @@ describe.each(databaseKinds())("KeyService on %s", (kind) => {
       transaction: (work) =>
         f.ctx.store.transaction((tx) => work({ ...tx, audit: { ...tx.audit, append: async () => Promise.reject(new Error("audit storage down")) } })),
     };
-    const service = new KeyService({ ...f.ctx, store: failingStore }, new LastUsedTracker(failingStore.apiKeys), { count: () => {} });
+    const service = new KeyService({ ...f.ctx, store: failingStore }, new LastUsedTracker(failingStore.apiKeys));
     await expect(service.create(admin, base)).rejects.toThrow("audit storage down");
     expect(await rowsOf(ws)).toEqual({ keys: 0, audit: 0 });
     const { key } = await f.services.keys.create(admin, base);

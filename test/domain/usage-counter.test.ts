@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KeyUsageRepository, KeyUseCount } from "../../src/domain/repositories.ts";
-import { dayString, UsageCounter, utcDay } from "../../src/domain/usage-counter.ts";
+import { dayString, UsageCounter, usageRowsPerStatement, utcDay } from "../../src/domain/usage-counter.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
 
 /** A repository that remembers what it was asked to write, and fails when told to. */
@@ -87,5 +87,76 @@ describe("UsageCounter", () => {
     for (let i = 0; i < 10_000; i++) counter.count("T1", "k1", at);
     expect(pending.get("k1")!.days).toBe(days);
     expect([...days]).toEqual([[utcDay(at), 10_001]]);
+  });
+  it("writes a large backlog in statements of usageRowsPerStatement rows, and keeps only the rows not written when one fails", async () => {
+    const clock = new ManualClock(new Date("2026-12-02T10:00:00Z"));
+    const usage = fakeUsage();
+    const counter = new UsageCounter(usage.repo, clock);
+    const keys = usageRowsPerStatement * 2 + 500;
+    for (let i = 0; i < keys; i++) counter.count("T1", `k${i}`, clock.now());
+    const add = usage.repo.add;
+    let calls = 0;
+    usage.repo.add = async (counts) => {
+      if (++calls === 2) throw new Error("connection reset");
+      return add(counts);
+    };
+    await expect(counter.flush()).rejects.toThrow("connection reset");
+    expect(usage.calls.map((c) => c.length)).toEqual([usageRowsPerStatement]);
+    expect(usage.rows.size).toBe(usageRowsPerStatement);
+    expect(counter.size).toBe(keys - usageRowsPerStatement); // the first statement's rows are not kept twice
+    expect(await counter.flush()).toBe(keys - usageRowsPerStatement);
+    expect(usage.calls.slice(1).map((c) => c.length)).toEqual([usageRowsPerStatement, 500]);
+    expect(usage.rows.size).toBe(keys);
+    expect([...usage.rows.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("runs one flush at a time: a flush asked for while one is in flight (shutdown's) waits for it and then writes what came since", async () => {
+    const clock = new ManualClock(new Date("2026-12-02T10:00:00Z"));
+    const usage = fakeUsage();
+    const counter = new UsageCounter(usage.repo, clock);
+    const add = usage.repo.add;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((r) => (started = r));
+    const events: string[] = [];
+    usage.repo.add = async (counts) => {
+      events.push(`start ${counts[0]!.keyId}`);
+      if (counts[0]!.keyId === "k1") {
+        started();
+        await held;
+      }
+      await add(counts);
+      events.push(`end ${counts[0]!.keyId}`);
+    };
+    counter.count("T1", "k1", clock.now());
+    const timer = counter.flush();
+    await firstStarted; // the timer's write is in flight
+    counter.count("T1", "k2", clock.now());
+    const shutdown = counter.flush();
+    await Promise.resolve();
+    expect(events).toEqual(["start k1"]);
+    release();
+    expect(await timer).toBe(1);
+    expect(await shutdown).toBe(1);
+    expect(events).toEqual(["start k1", "end k1", "start k2", "end k2"]);
+  });
+
+  it("runs one prune at a time: a call while one is in flight waits for it and finds the day done", async () => {
+    const clock = new ManualClock(new Date("2026-12-02T10:00:00Z"));
+    const usage = fakeUsage();
+    const counter = new UsageCounter(usage.repo, clock);
+    const prune = usage.repo.prune;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    usage.repo.prune = async (day) => {
+      await held;
+      return prune(day);
+    };
+    const first = counter.pruneIfDue();
+    const second = counter.pruneIfDue();
+    release();
+    await Promise.all([first, second]);
+    expect(usage.pruned).toHaveLength(1);
   });
 });

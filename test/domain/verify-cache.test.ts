@@ -53,7 +53,7 @@ describe.each(databaseKinds())("verify cache in KeyService on %s", (kind) => {
   function serviceWith(options: { seed?: string } = {}) {
     const inst = instrumentedStore(f.ctx.store);
     const ctx = { ...f.ctx, store: inst.store, ...(options.seed ? { random: seededRandom(options.seed) } : {}) };
-    return { service: new KeyService(ctx, new LastUsedTracker(inst.store.apiKeys), { count: () => {} }), ...inst };
+    return { service: new KeyService(ctx, new LastUsedTracker(inst.store.apiKeys)), ...inst };
   }
 
   it("answers a repeated forged well-formed key from memory after one database read", async () => {

@@ -46,7 +46,7 @@ describe("a departed person's personal key", () => {
     const memberId = app.addUser({ id: "UDEMOTED1" });
     await app.keyward.services.roles.assign(admin, memberId, "Member");
     const member = await app.keyward.services.access.actorForUser(app.fake.teamId, memberId, { isWorkspaceAdmin: false }, "slack");
-    const { secret } = await app.keyward.services.keys.create(member, { name: "demoted-own", role: "Member", kind: "personal", ...later });
+    const { key, secret } = await app.keyward.services.keys.create(member, { name: "demoted-own", role: "Member", kind: "personal", ...later });
     expect(await verifyOn(url, secret)).toMatchObject({ valid: true });
     expect(await rolesStatus(url, secret)).toBe(200);
     await app.keyward.services.roles.unassign(admin, memberId);
@@ -54,6 +54,10 @@ describe("a departed person's personal key", () => {
     const res = await fetch(`${url}/api/v1/roles`, { headers: { authorization: `Bearer ${secret}` } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: "unauthenticated" } });
+    // Its usage counts the two presentations that authenticated, not the two refused ones.
+    await app.keyward.services.usageCounter.flush();
+    const days = await app.keyward.services.usage.daily(admin, key.id);
+    expect(days.reduce((sum, d) => sum + d.count, 0)).toBe(2);
   });
 
   it("a creator demoted to a smaller role keeps a valid key with what they still hold", async () => {

@@ -56,7 +56,7 @@ describe.runIf(databaseKinds().includes("postgres"))("verify's hash filter acros
     a = createDomainServices(contextOver(db, `a-${randomUUID()}`));
     const ctxB = contextOver(other, `b-${randomUUID()}`);
     bStore = instrumentedStore(ctxB.store);
-    b = new KeyService({ ...ctxB, store: bStore.store }, new LastUsedTracker(ctxB.store.apiKeys), { count: () => {} });
+    b = new KeyService({ ...ctxB, store: bStore.store }, new LastUsedTracker(ctxB.store.apiKeys));
     // What src/server/keyward.ts does, with ways to wait for each step.
     await other.listen(
       keyChangedChannel,

@@ -40,7 +40,7 @@ describe.runIf(databaseKinds().includes("postgres"))("verify races on PostgreSQL
     a = createDomainServices(contextOver(db, seedA));
     const ctxB = contextOver(other, `b-${randomUUID()}`);
     bStore = instrumentedStore(ctxB.store);
-    b = new KeyService({ ...ctxB, store: bStore.store }, new LastUsedTracker(ctxB.store.apiKeys), { count: () => {} });
+    b = new KeyService({ ...ctxB, store: bStore.store }, new LastUsedTracker(ctxB.store.apiKeys));
     // What src/server/keyward.ts does, with a way to wait for a given key's notification.
     await other.listen(keyChangedChannel, (keyId) => {
       void b.forget(keyId);

@@ -181,6 +181,14 @@ describe("the weekly hygiene digest", () => {
     clock.set("2026-12-07T14:00:00Z");
     expect(await app.keyward.services.digests.runPass()).toMatchObject({ claimed: 1, undeliverable: 1 });
     expect(await command(admin, "digest")).toContain("could not be posted: Slack said `not_in_channel`");
+    // Anyone may read this: an error that is no Slack code (a database's, naming its host) is not shown.
+    const week50 = { week: "2026-W50" };
+    const internal = 'connect ECONNREFUSED 10.1.2.3:5432 (relation "ApiKey")';
+    await app.keyward.db.prisma.digestDelivery.updateMany({ where: week50, data: { status: "retry", lastError: internal } });
+    const shown = await command(viewer, "digest");
+    expect(shown).toContain("is not posted yet (an internal error)");
+    expect(shown).not.toContain("10.1.2.3");
+    await app.keyward.db.prisma.digestDelivery.updateMany({ where: week50, data: { status: "undeliverable", lastError: "not_in_channel" } });
     // The Admin invites the app and sets the digest again: this week's is posted at once, not next week's only.
     app.fake.addChannel({ id: "C0NOBOTDG", name: "closed", members: [admin], botIsMember: true });
     await command(admin, "digest <#C0NOBOTDG|closed> monday 9");

@@ -20,10 +20,14 @@ function settingText(settings: DigestSettings, nextAt?: Date | null): string {
   return `The weekly key hygiene digest goes to <#${settings.channel}> on ${when}${next}.`;
 }
 
+const slackErrorCode = /^[a-z][a-z0-9_]{0,79}$/;
+
 /** What came of the latest digest: posted, waiting for a retry, or refused (and why, so an Admin can fix it). */
 function lastText(last: DigestRecord | null): string {
   if (!last) return "";
-  const error = escapeMrkdwn(last.lastError ?? "unknown");
+  // Everyone in the workspace may read this: Slack's error codes are shown, anything else (a database
+  // or network error's message, which may name hosts or tables) only as what kind of failure it was.
+  const error = slackErrorCode.test(last.lastError ?? "") ? escapeMrkdwn(last.lastError!) : "an internal error";
   switch (last.status) {
     case "sent":
       return last.sentAt ? ` The last one (${last.week}) was posted ${slackDate(last.sentAt)}.` : "";
