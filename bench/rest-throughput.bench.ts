@@ -11,6 +11,7 @@ import { generateKey } from "../src/domain/key-format.ts";
 import { cryptoRandom } from "../src/domain/runtime.ts";
 import { startKeyward, type Keyward } from "../src/server/keyward.ts";
 import type { Actor } from "../src/domain/types.ts";
+import type { UsageCounter } from "../src/domain/usage-counter.ts";
 import { round } from "./stats.ts";
 
 const run = promisify(execFile);
@@ -21,6 +22,11 @@ interface WrkResult {
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
+  /**
+   * CPU time this process (the server: wrk is another process) spent per request, user + system, in
+   * microseconds. Steadier than req/s on a shared 2-core machine, where wrk and the server compete.
+   */
+  cpuUsPerRequest: number;
 }
 
 /** Runs wrk (Debian's package: compiled, so the client is not the bottleneck) and reads its summary. */
@@ -28,19 +34,23 @@ async function wrk(url: string, options: { seconds: number; connections: number;
   const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency"];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
   if (options.script) args.push("-s", options.script);
+  const cpuBefore = process.cpuUsage();
   const { stdout } = await run("wrk", [...args, url], { maxBuffer: 1 << 20 });
+  const cpu = process.cpuUsage(cpuBefore);
   const ms = (label: string) => {
     const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
     if (!m) return NaN;
     const v = Number(m[1]);
     return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
   };
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
   return {
-    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN),
+    requests,
     requestsPerSecond: round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), 0),
     p50Ms: round(ms("50%")),
     p99Ms: round(ms("99%")),
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
+    cpuUsPerRequest: round((cpu.user + cpu.system) / requests, 1),
   };
 }
 
@@ -82,8 +92,7 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
     await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
     await wrk(bareUrl, { seconds: 2, connections }); // warm-up
-    const baseline = await wrk(bareUrl, { seconds, connections });
-    await new Promise<void>((r) => bare.close(() => r()));
+    const bareBefore = await wrk(bareUrl, { seconds, connections });
 
     const config = loadConfig({
       PORT: "0",
@@ -106,6 +115,7 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
       const verify = await wrk(`${base}/verify`, { seconds, connections, script });
       // Usage counting is on (as in production: counted per verify, flushed every 10 s): every verify of the run was counted.
       const counted = (await usageOf(app, admin, benchKey.id)) - countedBefore;
+      const usageCounting = await countingOnAndOff(app, () => wrk(`${base}/verify`, { seconds: Math.max(2, seconds / 2), connections, script }));
       // Anyone can make well-formed keys (the checksum is public): a flood of them must not cost a database read each.
       const forged = join(work, "verify-forged.lua");
       const forgedKeys = Array.from({ length: 1000 }, () => generateKey(cryptoRandom));
@@ -120,11 +130,25 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
       const auth = { authorization: `Bearer ${secret}` };
       await wrk(`${base}/api-keys?limit=50`, { seconds: 2, connections, headers: auth });
       const list = await wrk(`${base}/api-keys?limit=50`, { seconds, connections, headers: auth });
+      // The bare server again, last: this machine's figure drifts over a run, so ratios use the mean of both.
+      const bareAfter = await wrk(bareUrl, { seconds, connections });
+      const baseline = {
+        ...bareAfter,
+        requestsPerSecond: round((bareBefore.requestsPerSecond + bareAfter.requestsPerSecond) / 2, 0),
+        before: bareBefore,
+        after: bareAfter,
+      };
       return {
         loadGenerator: `wrk -t1 -c${connections} -d${seconds}s`,
         database: app.db.kind,
         bareNodeHttp: baseline,
-        verify: { ...verify, ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3), usageCounted: counted },
+        verify: {
+          ...verify,
+          ofBaseline: round(verify.requestsPerSecond / baseline.requestsPerSecond, 3),
+          cpuOfBaseline: round(verify.cpuUsPerRequest / baseline.cpuUsPerRequest, 2),
+          usageCounted: counted,
+        },
+        usageCounting,
         verifyUnknownForged1000: {
           ...verifyForged,
           ofBaseline: round(verifyForged.requestsPerSecond / baseline.requestsPerSecond, 3),
@@ -139,8 +163,35 @@ export async function benchRestThroughput(options: { seconds?: number; connectio
       };
     } finally {
       await app.close();
+      await new Promise<void>((r) => bare.close(() => r()));
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * What counting uses costs, in the same run: `POST /verify` of a valid key with the counter's
+ * count() replaced by a no-op on this instance (off) and as in production (on), alternated three
+ * times so the machine's drift falls on both; medians of each.
+ */
+async function countingOnAndOff(app: Keyward, measure: () => Promise<WrkResult>) {
+  const counter = app.services.usageCounter as { count: UsageCounter["count"] };
+  const runs: Record<"on" | "off", WrkResult[]> = { on: [], off: [] };
+  for (let i = 0; i < 3; i++) {
+    counter.count = () => {};
+    runs.off.push(await measure());
+    delete (counter as { count?: unknown }).count; // the class's own count() again
+    runs.on.push(await measure());
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const off = { requestsPerSecond: median(runs.off.map((r) => r.requestsPerSecond)), cpuUsPerRequest: median(runs.off.map((r) => r.cpuUsPerRequest)) };
+  const on = { requestsPerSecond: median(runs.on.map((r) => r.requestsPerSecond)), cpuUsPerRequest: median(runs.on.map((r) => r.cpuUsPerRequest)) };
+  return {
+    off,
+    on,
+    onOverOff: round(on.requestsPerSecond / off.requestsPerSecond, 3),
+    cpuOnOverOff: round(on.cpuUsPerRequest / off.cpuUsPerRequest, 3),
+    runs: { off: runs.off.map((r) => r.requestsPerSecond), on: runs.on.map((r) => r.requestsPerSecond) },
+  };
 }
