@@ -30,8 +30,9 @@ export interface LeakReport {
   endedGrace: boolean;
   securityChannel: string | null;
   /**
-   * Without a security channel: the Admins keyward knows of (at most maxAdminsTold), told by DM when
-   * the key's creator is no person (a service key, the CLI), so that someone hears of the leak.
+   * The Admins keyward knows of (at most maxAdminsTold), told by DM when no one else would hear of
+   * the leak: the key's creator is no person (a service key, the CLI) and there is no security
+   * channel, or the security channel refused the post for good.
    */
   admins: string[];
   location: LeakLocation;
@@ -135,7 +136,7 @@ export class LeakService {
         revoked,
         endedGrace,
         securityChannel: settings.securityChannel,
-        admins: settings.securityChannel ? [] : await this.adminsOf(tx, seen.workspaceId),
+        admins: await this.adminsOf(tx, seen.workspaceId),
         location,
       };
     });

@@ -1,13 +1,24 @@
 import type { WebClient } from "@slack/web-api";
 import type { LeakReport } from "../domain/leak-service.ts";
 import type { Logger } from "../logger.ts";
-import { leakCreatorMessage, leakSecurityMessage, leakThreadMessage, type LeakView } from "./views/leak-messages.ts";
+import { isPassing } from "../reminders/slack-reminder-notifier.ts";
+import {
+  type LeakAudience,
+  leakCreatorMessage,
+  leakPosterMessage,
+  leakSecurityMessage,
+  leakSecurityRefusedMessage,
+  leakThreadMessage,
+  type LeakView,
+} from "./views/leak-messages.ts";
 import { isPerson } from "./views/format.ts";
 
-/** Where a leak seen in Slack is answered in its thread: the conversation, and the thread's root. */
+/** Where a leak seen in Slack is answered: the conversation, the thread's root, and the message itself. */
 export interface LeakThread {
   channel: string;
   threadTs: string;
+  /** The message's own ts: equal to threadTs when the message is no reply. */
+  messageTs: string;
 }
 
 export function leakView(report: LeakReport): LeakView {
@@ -28,39 +39,81 @@ export function leakView(report: LeakReport): LeakView {
   };
 }
 
+type Attempt = (what: string, post: () => Promise<unknown>) => Promise<string | null>;
+
 /**
- * What a leak's surfaces post, each on its own (one refused post does not stop the others): the
- * reply in the message's thread (Slack only), the creator's DM with **Create a replacement**, and
- * the security channel's post if one is set. Failures are logged by Slack's error code only.
+ * What a leak's surfaces post, each on its own (one refused post does not stop the others): in
+ * Slack, the reply in the message's thread (revoke mode) or a note to the poster alone (alert only,
+ * where the key still works and nothing public may say it is one); the creator's DM with **Create
+ * a replacement**; the security channel's post if one is set. The Admins are told by DM when no one
+ * else would hear of it: neither a person who made the key nor a security channel, or a security
+ * channel that refused for good. Failures are logged by Slack's error code only.
  */
 export async function announceLeak(client: WebClient, report: LeakReport, logger: Logger, thread?: LeakThread): Promise<void> {
   const view = leakView(report);
-  const attempt = async (what: string, post: () => Promise<unknown>) => {
+  /** The post's error code when it failed, null when it went out. */
+  const attempt: Attempt = async (what, post) => {
     try {
       await post();
+      return null;
     } catch (error) {
-      logger.warn({ keyId: report.key.id, workspaceId: report.workspaceId, code: slackCode(error) }, `could not post the leak's ${what}`);
+      const code = slackCode(error);
+      logger.warn({ keyId: report.key.id, workspaceId: report.workspaceId, code }, `could not post the leak's ${what}`);
+      return code;
     }
   };
-  if (thread) await attempt("thread reply", () => client.chat.postMessage({ channel: thread.channel, thread_ts: thread.threadTs, ...leakThreadMessage(view) }));
-  if (isPerson(report.key.createdBy)) {
-    const creator = report.key.createdBy;
-    await attempt("DM to the key's creator", async () => {
-      const opened = await client.conversations.open({ users: creator });
-      const channel = opened.channel?.id;
-      if (channel) await client.chat.postMessage({ channel, ...leakCreatorMessage(view) });
-    });
-  }
+  if (thread && report.revoked)
+    await attempt("thread reply", () => client.chat.postMessage({ channel: thread.channel, thread_ts: thread.threadTs, ...leakThreadMessage(view) }));
+  const told: LeakAudience[] = [];
+  if (isPerson(report.key.createdBy) && (await tellCreator(client, view, report.key.createdBy, attempt))) told.push("creator");
   const security = report.securityChannel;
-  if (security) await attempt("security channel post", () => client.chat.postMessage({ channel: security, ...leakSecurityMessage(view) }));
-  // Neither a person who made the key nor a security channel: the Admins hear of it, each by DM.
-  if (!isPerson(report.key.createdBy) && !security)
-    for (const admin of report.admins.filter(isPerson))
-      await attempt("DM to an Admin", async () => {
-        const opened = await client.conversations.open({ users: admin });
-        const channel = opened.channel?.id;
-        if (channel) await client.chat.postMessage({ channel, ...leakSecurityMessage(view) });
-      });
+  const refused = security ? await attempt("security channel post", () => client.chat.postMessage({ channel: security, ...leakSecurityMessage(view) })) : null;
+  if (security && !refused) told.push("security");
+  // A passing refusal (rate limit, Slack down) is not the channel's fault; anything else will refuse every leak until an Admin fixes it.
+  const refusedForGood = security && refused && !isPassing(refused) ? { channel: security, code: refused } : null;
+  const nobodyElse = !isPerson(report.key.createdBy) && !security;
+  if ((nobodyElse || refusedForGood) && (await tellAdmins(client, report, view, attempt, refusedForGood))) told.push("admins");
+  const poster = report.location.kind === "slack" ? report.location.postedBy : null;
+  // Alert only: the poster alone hears of it, where they posted; a bot (or no one) hears nothing.
+  if (thread && !report.revoked && isPerson(poster)) {
+    // "Ephemeral messages in threads are only shown if there is already an active thread" (chat.postEphemeral): a reply's note goes in its thread, a top-level message's in the channel.
+    const inThread = thread.threadTs !== thread.messageTs ? { thread_ts: thread.threadTs } : {};
+    await attempt("note to the poster", () =>
+      client.chat.postEphemeral({ channel: thread.channel, user: poster, ...inThread, ...leakPosterMessage(view, told) }),
+    );
+  }
+}
+
+async function tellCreator(client: WebClient, view: LeakView, creator: string, attempt: Attempt): Promise<boolean> {
+  const failed = await attempt("DM to the key's creator", async () => {
+    const opened = await client.conversations.open({ users: creator });
+    const channel = opened.channel?.id;
+    if (!channel) throw Object.assign(new Error("no DM"), { code: "no_dm_channel" });
+    await client.chat.postMessage({ channel, ...leakCreatorMessage(view) });
+  });
+  return failed === null;
+}
+
+/** Each Admin by DM; true when at least one was told. */
+async function tellAdmins(
+  client: WebClient,
+  report: LeakReport,
+  view: LeakView,
+  attempt: Attempt,
+  refused: { channel: string; code: string } | null,
+): Promise<boolean> {
+  const message = refused ? leakSecurityRefusedMessage(view, refused.channel, refused.code) : leakSecurityMessage(view);
+  let told = false;
+  for (const admin of report.admins.filter(isPerson)) {
+    const failed = await attempt("DM to an Admin", async () => {
+      const opened = await client.conversations.open({ users: admin });
+      const channel = opened.channel?.id;
+      if (!channel) throw Object.assign(new Error("no DM"), { code: "no_dm_channel" });
+      await client.chat.postMessage({ channel, ...message });
+    });
+    told ||= failed === null;
+  }
+  return told;
 }
 
 function slackCode(error: unknown): string {

@@ -80,6 +80,8 @@ describe.each(databaseKinds())("the leak response, on %s", (kind) => {
     const { secret } = await f.services.keys.create(admin, input);
     const report = await f.services.leaks.respond(secret, { workspaceId: ws, source: "slack" }, where);
     expect(report).toMatchObject({ revoked: false, securityChannel: "C0SEC" });
+    // With a security channel too: the surface falls back to them when that channel refuses for good.
+    expect(report?.admins).toContain(admin.userId);
     expect((await f.services.keys.verify(secret)).valid).toBe(true);
     expect((await leakEvents(ws))[0]?.details).toMatchObject({ revoked: false });
   });

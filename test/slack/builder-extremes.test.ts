@@ -31,7 +31,14 @@ import * as notices from "../../src/slack/views/integration-notices.ts";
 import { keyListMessage } from "../../src/slack/views/key-list-blocks.ts";
 import { escapeMrkdwn } from "../../src/slack/views/format.ts";
 import { approvalBlockedMessage, keyRequestMessage, type KeyRequestView } from "../../src/slack/views/key-request-message.ts";
-import { leakCreatorMessage, leakSecurityMessage, leakThreadMessage, type LeakView } from "../../src/slack/views/leak-messages.ts";
+import {
+  leakCreatorMessage,
+  leakPosterMessage,
+  leakSecurityMessage,
+  leakSecurityRefusedMessage,
+  leakThreadMessage,
+  type LeakView,
+} from "../../src/slack/views/leak-messages.ts";
 import { denyRequestModal, keyRequestModal } from "../../src/slack/views/key-request-modal.ts";
 import { deleteConfirmationMessage, loadingModal, noticeMessage, noticeModal, workingModal } from "../../src/slack/views/notices.ts";
 import { keySnoozedMessage } from "../../src/slack/views/key-reminder-notices.ts";
@@ -434,7 +441,21 @@ function leakCases(): MessageCase[] {
     ["alert only, no permalink", { ...base, revoked: false, where: { ...slack, permalink: null, postedBy: null } }],
   ];
   return leaks.flatMap(([what, view]) => [
-    { label: `leakThreadMessage: ${what}`, build: () => leakThreadMessage(view), summary: /This message holds the keyward API key/ },
+    {
+      label: `leakThreadMessage: ${what}`,
+      build: () => leakThreadMessage(view),
+      summary: /^:rotating_light: The keyward API key ending …wxyz in this message was revoked/,
+    },
+    {
+      label: `leakPosterMessage: ${what}`,
+      build: () => leakPosterMessage(view, ["creator", "security", "admins"]),
+      summary: /^:rotating_light: Your message holds a keyward API key/,
+    },
+    {
+      label: `leakSecurityRefusedMessage: ${what}`,
+      build: () => leakSecurityRefusedMessage(view, "C0GONESEC1", "x".repeat(500)),
+      summary: /^:rotating_light: Leaked API key .*\n:warning: keyward could not post this/s,
+    },
     { label: `leakCreatorMessage: ${what}`, build: () => leakCreatorMessage(view), summary: /Your API key .* was seen/ },
     { label: `leakSecurityMessage: ${what}`, build: () => leakSecurityMessage(view), summary: /^:rotating_light: Leaked API key/ },
   ]);

@@ -72,6 +72,17 @@ describe("leaked keys through the real receiver", () => {
   }
 
   const posts = (since: ReturnType<TestApp["fake"]["mark"]>) => app.fake.callsSince(since, "chat.postMessage");
+  /** What the conversation itself got since the mark: every post or edit there (not DMs, not the security channel). */
+  const publicPosts = (since: ReturnType<TestApp["fake"]["mark"]>) =>
+    app.fake.callsSince(since).filter((c) => ["chat.postMessage", "chat.update"].includes(c.method) && c.args.channel === channelId);
+  /** The key's name and role shown nowhere the whole conversation reads. */
+  const expectUnnamedInPublic = (since: ReturnType<TestApp["fake"]["mark"]>, name: string) => {
+    const seen = JSON.stringify(publicPosts(since).map((c) => c.args));
+    expect(seen).not.toContain(name);
+    expect(seen).not.toContain("Viewer");
+  };
+  const leakEventsOf = async (keyId: string) =>
+    (await app.keyward.services.audit.latest(adminActor, 100)).filter((e) => e.action === "api_key.leak" && e.targetId === keyId);
   const latestAudit = async () => (await app.keyward.services.audit.latest(adminActor, 1))[0]!;
 
   it("revokes a live key pasted in a channel before the next verify, and tells the thread, the creator and the security channel", async () => {
@@ -84,7 +95,9 @@ describe("leaked keys through the real receiver", () => {
     const sent = posts(mark);
     const thread = sent.find((c) => c.args.channel === channelId);
     expect(thread?.args.thread_ts).toBe(ts);
-    expect(textOf(thread?.args.text)).toMatch(/pasted-in-slack.*revoked.*delete this message/s);
+    // The thread is read by everyone in the conversation: the key's last 4 (already in the message), never its name or role.
+    expect(textOf(thread?.args.text)).toMatch(new RegExp(`ending …${key.last4} in this message was revoked.*delete this message`, "s"));
+    expectUnnamedInPublic(mark, "pasted-in-slack");
     const dm = sent.find((c) => String(c.args.channel).startsWith("D"));
     expect(app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users)).toEqual([creator]);
     expect(textOf(dm?.args.text)).toContain("revoked");
@@ -171,11 +184,14 @@ describe("leaked keys through the real receiver", () => {
     const mark = app.fake.mark();
     await post(secret);
     expect((await app.keyward.services.keys.verify(secret)).valid).toBe(true);
-    const thread = posts(mark).find((c) => c.args.channel === channelId);
-    // The thread is the whole conversation's: it does not advertise that the key still works.
-    expect(textOf(thread?.args.text)).toContain("keyward has reported it");
-    expect(textOf(thread?.args.text)).not.toContain("still works");
-    expect(posts(mark)).toHaveLength(3);
+    // The key still works: nothing the conversation reads says the message holds one. The poster alone is told, in the channel.
+    expect(publicPosts(mark)).toEqual([]);
+    expectUnnamedInPublic(mark, "alert-only-key");
+    const notes = app.fake.callsSince(mark, "chat.postEphemeral");
+    expect(notes.map((c) => [c.args.channel, c.args.user, c.args.thread_ts, c.response.ok])).toEqual([[channelId, poster, undefined, true]]);
+    expect(textOf(notes[0]!.args.text)).toMatch(new RegExp(`ending …${key.last4}.*Please delete the message.*the key's creator and the security channel`, "s"));
+    expect(textOf(notes[0]!.args)).not.toMatch(/alert-only-key|Viewer|still works/);
+    expect(posts(mark).map((c) => (String(c.args.channel).startsWith("D") ? "dm" : c.args.channel))).toEqual(["dm", security]);
     expect(await latestAudit()).toMatchObject({ action: "api_key.leak", targetId: key.id, details: { revoked: false } });
     await answerTo(app, app.driver.command({ userId: admin, text: "security revoke", channelId }));
     expect((await app.keyward.services.leaks.settings(adminActor)).leakMode).toBe("revoke");
@@ -304,8 +320,6 @@ describe("leaked keys through the real receiver", () => {
       forbidden.push(text);
       return { type: "message", channel: channelId, channel_type: "channel", user: poster, text, ts };
     };
-    const leakEventsOf = async (keyId: string) =>
-      (await app.keyward.services.audit.latest(adminActor, 100)).filter((e) => e.action === "api_key.leak" && e.targetId === keyId);
 
     it("revokes the key before (and whatever) Slack answers chat.getPermalink; the link still reaches the announcements", async () => {
       const { secret } = await createKey("slow-permalink");
@@ -355,7 +369,9 @@ describe("leaked keys through the real receiver", () => {
         });
         await app.idle();
         expect(await leakEventsOf(key.id)).toHaveLength(1);
-        expect(app.fake.callsSince(mark, "chat.postMessage")).toHaveLength(3);
+        // The creator's DM and the security channel; the poster's note, once.
+        expect(app.fake.callsSince(mark, "chat.postMessage")).toHaveLength(2);
+        expect(app.fake.callsSince(mark, "chat.postEphemeral")).toHaveLength(1);
         // The same key in another message is another leak.
         await app.driver.event(message(text));
         await app.idle();
@@ -487,6 +503,102 @@ describe("leaked keys through the real receiver", () => {
       });
       await app.idle();
       for (const { secret } of [inAttachment, inField, inBlocks]) expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+    });
+  });
+
+  describe("after review 5: what the conversation reads, and a security channel that refuses", () => {
+    const serviceKey = async (name: string) => {
+      const service = { ...creatorActor, userId: "key:01SERVICEKEY0000000000000", source: "api" as const };
+      const made = await app.keyward.services.keys.create(service, { name, role: "Viewer", expiresOn: "2030-01-01", timeZone: "UTC" });
+      forbidden.push(made.secret);
+      return made;
+    };
+    const inAlertOnly = async (run: () => Promise<void>) => {
+      await answerTo(app, app.driver.command({ userId: admin, text: "security alert-only", channelId }));
+      try {
+        await run();
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: "security revoke", channelId }));
+      }
+    };
+
+    it("alert only: a reply's note goes to its poster in its thread; a bot's message and a refused note post nothing public", async () => {
+      await inAlertOnly(async () => {
+        const root = nextTs();
+        const inThread = await createKey("alert-in-thread");
+        const mark = app.fake.mark();
+        await post(inThread.secret, { thread_ts: root });
+        const [note] = app.fake.callsSince(mark, "chat.postEphemeral");
+        expect(note?.args).toMatchObject({ channel: channelId, user: poster, thread_ts: root });
+        expect(publicPosts(mark)).toEqual([]);
+        expectUnnamedInPublic(mark, "alert-in-thread");
+
+        // A bot posted it (CI logs): no one to tell privately, so the conversation hears nothing.
+        const byBot = await createKey("alert-by-bot");
+        const botMark = app.fake.mark();
+        const text = `leak-${randomBytes(4).toString("hex")} ${byBot.secret}`;
+        forbidden.push(text);
+        await app.driver.event({ type: "message", subtype: "bot_message", bot_id: "B0CIBOT01", channel: channelId, text, ts: nextTs() });
+        await app.idle();
+        expect(await leakEventsOf(byBot.key.id)).toHaveLength(1);
+        expect(app.fake.callsSince(botMark, "chat.postEphemeral")).toEqual([]);
+        expect(publicPosts(botMark)).toEqual([]);
+        expect(posts(botMark).map((c) => c.args.channel)).toContain(security);
+
+        // Slack refuses the note: still nothing public in its place.
+        const refused = await createKey("alert-note-refused");
+        app.fake.failNext("chat.postEphemeral", { error: "user_not_in_channel" });
+        const refusedMark = app.fake.mark();
+        await post(refused.secret);
+        expect(app.fake.callsSince(refusedMark, "chat.postEphemeral").map((c) => c.response.error)).toEqual(["user_not_in_channel"]);
+        expect(publicPosts(refusedMark)).toEqual([]);
+        expectUnnamedInPublic(refusedMark, "alert-note-refused");
+      });
+    });
+
+    it("tells the Admins by DM, with Slack's reason and the fix, when the security channel refuses for good", async () => {
+      const gone = "C0LEFTSEC1";
+      app.fake.addChannel({ id: gone, name: "old-security", members: [admin], botIsMember: false });
+      await answerTo(app, app.driver.command({ userId: admin, text: `security <#${gone}|old-security>`, channelId }));
+      try {
+        const { secret } = await serviceKey("made-by-the-cli");
+        const mark = app.fake.mark();
+        await post(secret);
+        expect((await app.keyward.services.keys.verify(secret)).valid).toBe(false);
+        expect(app.fake.callsSince(mark, "chat.postMessage").find((c) => c.args.channel === gone)?.response.error).toBe("not_in_channel");
+        expect(app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users)).toEqual([admin]);
+        const dm = posts(mark).find((c) => String(c.args.channel).startsWith("D"));
+        expect(textOf(dm?.args.text)).toMatch(/Leaked API key \*made-by-the-cli\*.*revoked/s);
+        expect(textOf(dm?.args.text)).toContain(`<#${gone}>`);
+        expect(textOf(dm?.args.text)).toContain("not_in_channel");
+        expect(textOf(dm?.args.text)).toContain("/invite @keyward");
+        expect(textOf(dm?.args.text)).toContain("/keys security #channel");
+        expectUnnamedInPublic(mark, "made-by-the-cli");
+
+        // A person's key too: its creator hears of it, and the Admins learn their security channel is broken.
+        const byPerson = await createKey("made-by-a-person");
+        forbidden.push(byPerson.secret);
+        const personMark = app.fake.mark();
+        await post(byPerson.secret);
+        expect(app.fake.callsSince(personMark, "conversations.open").map((c) => c.args.users)).toEqual([creator, admin]);
+        const dms = posts(personMark).filter((c) => String(c.args.channel).startsWith("D"));
+        expect(dms.map((c) => textOf(c.args.text).includes("not_in_channel"))).toEqual([false, true]);
+      } finally {
+        await answerTo(app, app.driver.command({ userId: admin, text: `security <#${security}|security>`, channelId }));
+      }
+    });
+
+    it("does not DM the Admins when the security channel's refusal is a passing one", async () => {
+      const { secret } = await serviceKey("security-slack-hiccup");
+      // The thread reply and the security post, both refused for a passing reason.
+      app.fake.failNext("chat.postMessage", { error: "internal_error", times: 2 });
+      const mark = app.fake.mark();
+      await post(secret);
+      expect(app.fake.callsSince(mark, "chat.postMessage").map((c) => [c.args.channel, c.response.error])).toEqual([
+        [channelId, "internal_error"],
+        [security, "internal_error"],
+      ]);
+      expect(app.fake.callsSince(mark, "conversations.open")).toEqual([]);
     });
   });
 

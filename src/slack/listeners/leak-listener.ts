@@ -125,7 +125,11 @@ export const messagePosted =
     // Every key answered is announced, even when a later one failed.
     const permalink = await permalinkOf(client, seen.channel, seen.ts);
     for (const report of answered)
-      await announceLeak(client, { ...report, location: { ...location, permalink } }, deps.logger, { channel: seen.channel, threadTs: seen.threadTs });
+      await announceLeak(client, { ...report, location: { ...location, permalink } }, deps.logger, {
+        channel: seen.channel,
+        threadTs: seen.threadTs,
+        messageTs: seen.ts,
+      });
   };
 
 /** The message's link for the announcements (after the revoke); null when Slack will not give one. */

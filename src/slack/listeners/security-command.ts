@@ -10,7 +10,8 @@ const modeText = (mode: LeakMode) =>
 
 /**
  * `/keys security [#channel|here|off|alert-only|revoke]`: shows, or (Admins) sets, where leaked keys
- * are reported and whether they are revoked. The thread reply and the creator's DM go out either way.
+ * are reported and whether they are revoked. The creator's DM goes out either way; the thread reply in
+ * revoke mode only (alert only tells the poster alone).
  */
 export async function runSecurityCommand(
   deps: SlackDeps,

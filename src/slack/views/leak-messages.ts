@@ -39,11 +39,32 @@ function outcomeText(v: LeakView): string {
 
 const single = (blockId: string, text: string): Message => ({ text, blocks: [{ type: "section", block_id: blockId, text: mrkdwn(text) }] });
 
-/** In the message's thread: what happened, and a request to delete the message (the secret is still in it). */
-export function leakThreadMessage(v: LeakView): Message {
-  // Alert only: the thread is read by everyone in the conversation, so it does not say the key still works.
-  const done = v.revoked ? "keyward revoked it: it no longer works." : "keyward has reported it.";
-  return single("leak_thread", `:rotating_light: This message holds the keyward API key ${keyLabel(v)}. ${done} Please delete this message: the key is in it.`);
+/**
+ * Revoke mode, in the message's thread: everyone in the conversation reads it (in Slack Connect,
+ * the other organisation too), so it names the key only by its last 4, already in the message:
+ * never its name or role.
+ */
+export function leakThreadMessage(v: Pick<LeakView, "last4">): Message {
+  return single(
+    "leak_thread",
+    `:rotating_light: The keyward API key ending …${escapeMrkdwn(v.last4)} in this message was revoked. Please delete this message.`,
+  );
+}
+
+/** Who else keyward told of a leak, for the poster's note. */
+export type LeakAudience = "creator" | "security" | "admins";
+
+const audienceText: Record<LeakAudience, string> = { creator: "the key's creator", security: "the security channel", admins: "keyward's Admins" };
+
+/**
+ * Alert only, to the poster alone (ephemeral): the key still works, so nothing public says it is
+ * one; the poster already holds it. Neither its name, its role nor that it still works: the
+ * poster may be anyone in the conversation, another organisation's member too.
+ */
+export function leakPosterMessage(v: Pick<LeakView, "last4">, told: readonly LeakAudience[]): Message {
+  const names = [...new Set(told)].map((a) => audienceText[a]);
+  const who = names.length === 0 ? "" : ` keyward told ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`}.`;
+  return single("leak_poster", `:rotating_light: Your message holds a keyward API key (ending …${escapeMrkdwn(v.last4)}). Please delete the message.${who}`);
 }
 
 /** The key's creator, by DM: what happened, where, and **Create a replacement** (the create form, filled in from the key). */
@@ -70,8 +91,27 @@ export function leakCreatorMessage(v: LeakView): Message {
   };
 }
 
-/** The security channel (`/keys security #channel`). */
+/** The security channel (`/keys security #channel`), and the Admins' DM when no one else would hear of the leak. */
 export function leakSecurityMessage(v: LeakView): Message {
+  return single("leak_security", securityText(v));
+}
+
+const securityText = (v: LeakView) => {
   const creator = isPerson(v.createdBy) ? ` of ${mention(v.createdBy)}` : "";
-  return single("leak_security", `:rotating_light: Leaked API key ${keyLabel(v)}${creator}, seen ${whereText(v)}. ${outcomeText(v)}`);
+  return `:rotating_light: Leaked API key ${keyLabel(v)}${creator}, seen ${whereText(v)}. ${outcomeText(v)}`;
+};
+
+/**
+ * An Admin's DM when the security channel refused the leak's post for good (the app was removed,
+ * the channel archived or deleted): the leak, why the channel refused (Slack's error code) and how to fix it.
+ */
+export function leakSecurityRefusedMessage(v: LeakView, channel: string, code: string): Message {
+  const why = `:warning: keyward could not post this in the security channel <#${channel}> (Slack answered ${literal(clip(code, 60))}): invite the app there (\`/invite @keyward\`) or choose another channel (\`/keys security #channel\`).`;
+  return {
+    text: `${securityText(v)}\n${why}`,
+    blocks: [
+      { type: "section", block_id: "leak_security", text: mrkdwn(securityText(v)) },
+      { type: "context", block_id: "leak_security_refused", elements: [mrkdwn(why)] },
+    ],
+  };
 }
