@@ -5,8 +5,7 @@ import type { Clock } from "../domain/runtime.ts";
 import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { apiRoutes } from "./api-routes.ts";
-import { AuthFailureLimiter } from "./auth-failure-limiter.ts";
-import { clientAddress, limiterKey, TrustedProxies, type AddressRange } from "./client-address.ts";
+import type { FailedAuthentications } from "./failed-authentications.ts";
 import { errorResponse, sendError as sendHttpError } from "./http-errors.ts";
 import { sendJson, sendJsonText } from "./http-json.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -19,9 +18,8 @@ interface ApiDeps {
   services: DomainServices;
   clock: Clock;
   logger: Logger;
-  authFailuresPerMinute: number;
-  /** TRUST_PROXY: peers whose X-Forwarded-For names the client (default none). */
-  trustProxy: readonly AddressRange[];
+  /** Failed authentications per client (API_AUTH_FAILURES_PER_MINUTE, TRUST_PROXY), shared with /gitlab/v1. */
+  failedAuth: FailedAuthentications;
 }
 
 interface CompiledRoute<D extends RouteDef = RouteDef> {
@@ -44,8 +42,6 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   const openRoutes = routes.filter((r): r is CompiledRoute<OpenRoute> => !r.def.authenticated);
   const authenticatedRoutes = routes.filter((r): r is CompiledRoute<AuthenticatedRoute> => r.def.authenticated);
   const openapi = JSON.stringify(openApiDocument(routes.map((r) => r.def)));
-  const limiter = new AuthFailureLimiter(deps.clock, deps.authFailuresPerMinute);
-  const trustedProxies = new TrustedProxies(deps.trustProxy);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       // Authentication runs outside the route's own try: a database outage there is a 503 too.
@@ -73,8 +69,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     // Authenticate first: a valid key is served whatever other callers from its address did.
     const auth = await authenticate(req);
     if (!auth.ok) {
-      const client = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies) ?? "unknown";
-      const wait = limiter.recordFailure(limiterKey(client));
+      const wait = deps.failedAuth.record(req);
       if (wait > 0) {
         res.setHeader("retry-after", String(wait));
         return sendError(res, new DomainError("rate_limited", `Too many failed authentications; try again in ${wait} s.`));

@@ -10,7 +10,8 @@ import type { Clock } from "../domain/runtime.ts";
 import { revokeTokensBodySchema } from "../domain/schemas.ts";
 import { revocableTokenTypes } from "../domain/secret-scanning.ts";
 import type { Logger } from "../logger.ts";
-import { sendError } from "./http-errors.ts";
+import type { FailedAuthentications } from "./failed-authentications.ts";
+import { errorResponse, sendError } from "./http-errors.ts";
 import { sendJson } from "./http-json.ts";
 
 export const gitlabPrefix = "/gitlab/v1";
@@ -30,6 +31,8 @@ interface GitlabDeps {
   logger: Logger;
   /** GITLAB_REVOCATION_TOKEN; undefined: the API is off and every path under /gitlab/v1 is a 404. */
   token: string | undefined;
+  /** Wrong tokens per client, counted with the REST API's failed authentications: past the limit, 429. */
+  failedAuth: FailedAuthentications;
   /** The creator's DM and the security channel's post, after the answer (absent: no Slack). */
   announce?: (report: LeakReport) => Promise<void>;
   /** Tests: a shorter wait for the body than gitlabLimits.bodyTimeoutMs. */
@@ -67,15 +70,36 @@ export function createGitlabHandler(deps: GitlabDeps): (req: IncomingMessage, re
     try {
       const findings = uniqueTokens(parseFindings(await readBody(req, deps.bodyTimeoutMs ?? gitlabLimits.bodyTimeoutMs)));
       // Every finding is looked at before the answer: a 204 means each key that was live is revoked now.
-      for (const finding of findings) {
-        const location = finding.location ?? null;
-        const report = await deps.services.leaks.respond(finding.token, { source: "api" }, { kind: "scanner", scanner: "gitlab", location });
-        // Announced as soon as it is committed: a later finding that fails (a 500, which GitLab retries) must not leave this one untold.
-        if (report) announce(report);
-      }
-      res.writeHead(204).end();
+      let failed = 0;
+      for (const [index, finding] of findings.entries()) if (!(await answer(finding, index))) failed++;
+      if (failed === 0) return void res.writeHead(204).end();
+      // GitLab retries the whole request; a key revoked this time is no longer live then, so the retry is a no-op for it.
+      const failure = errorResponse(new Error("some findings failed")); // a 500 with a reference, as for any unexpected failure
+      deps.logger.error({ reference: failure.reference, failed, findings: findings.length }, "GitLab revocation request: some findings failed");
+      failure.body.error.message = `${failed} of ${findings.length} findings could not be answered; the others were. Reference ${failure.reference}.`;
+      sendJson(res, failure.status, failure.body);
     } finally {
       inFlight--;
+    }
+  }
+
+  /**
+   * One finding, on its own: a failure (a database hiccup, a location the database refused) must
+   * not stop the findings after it, or one bad finding would keep every later key of the batch live
+   * on every retry. False when it failed.
+   */
+  async function answer(finding: { token: string; location?: string | null }, index: number): Promise<boolean> {
+    try {
+      const location = finding.location ?? null;
+      const report = await deps.services.leaks.respond(finding.token, { source: "api" }, { kind: "scanner", scanner: "gitlab", location });
+      // Announced as soon as it is committed: a later finding that fails must not leave this one untold.
+      if (report) announce(report);
+      return true;
+    } catch (error) {
+      // Its name and code only: a driver's or Prisma's message may quote the values it was given (the location).
+      const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+      deps.logger.error({ finding: index, error: { name: String(name), code: code === undefined ? undefined : String(code) } }, "a GitLab finding failed");
+      return false;
     }
   }
 
@@ -89,8 +113,14 @@ export function createGitlabHandler(deps: GitlabDeps): (req: IncomingMessage, re
     const method = (req.method ?? "GET").toUpperCase();
     const route = routes[path];
     if (!route) return sendError(res, new DomainError("not_found", "There is no such endpoint."));
-    if (!authorised(req.headers.authorization))
+    if (!authorised(req.headers.authorization)) {
+      const wait = deps.failedAuth.record(req);
+      if (wait > 0) {
+        res.setHeader("retry-after", String(wait));
+        return sendError(res, new DomainError("rate_limited", `Too many failed authentications; try again in ${wait} s.`));
+      }
       return sendError(res, new DomainError("unauthenticated", "Send the pre-shared token as the Authorization header."));
+    }
     if (method !== route) {
       res.setHeader("allow", route);
       return sendError(res, new DomainError("method_not_allowed", `${method} is not allowed here.`));

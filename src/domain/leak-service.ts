@@ -3,6 +3,7 @@
 // chose "alert only", audit the leak with where it was seen (never the key), and say what the
 // surfaces must announce. A key of another workspace, a deleted or expired key, or a well-formed
 // string that is no key gets no answer at all (null), and nothing is written for it.
+import { createHash } from "node:crypto";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
 import type { Repositories } from "./repositories.ts";
@@ -119,7 +120,7 @@ export class LeakService {
       const fresh = await tx.apiKeys.lockForChange(seen.workspaceId, seen.id);
       if (!fresh || !this.isLive(fresh)) return null;
       // Alert only leaves the key live: the same place reported again (a redelivered event, an edit, a scanner's retry) is not answered again.
-      if (!(await tx.apiKeys.recordLeakSighting(seen.workspaceId, seen.id, placeOf(location), this.ctx.clock.now()))) return null;
+      if (!(await tx.apiKeys.recordLeakSighting(seen.workspaceId, seen.id, sightingPlace(location), this.ctx.clock.now()))) return null;
       const settings = await tx.workspaces.leakSettings(seen.workspaceId);
       const revoked = settings.leakMode === "revoke";
       const endedGrace = revoked && fresh.replacedBy !== null;
@@ -200,18 +201,47 @@ export class LeakService {
   }
 }
 
-const maxLocationLength = 2000;
+/** A scanner's location is kept (audit, announcements) to at most this many UTF-8 bytes. */
+export const maxLocationBytes = 1000;
 
-/** A scanner's location is its text: the secrets themselves never go further, whatever the scanner sent. */
+/**
+ * Characters a location never keeps: controls (a NUL cannot be stored at all), format characters
+ * (bidi overrides and zero-width characters that make an announced link read as another) and lone
+ * surrogates (JSON with them is refused by jsonb). A scanner sends any text it found.
+ */
+const unprintable = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+/**
+ * A scanner's location is its text, cleaned: unprintable characters dropped first (so a secret split
+ * by a zero-width space is whole again before it is redacted), the secrets redacted, and cut to
+ * maxLocationBytes, never inside a character. The secrets themselves never go further.
+ */
 function scrub(location: LeakLocation, secrets: string[]): LeakLocation {
   if (location.kind !== "scanner" || location.location === null) return location;
-  const clean = secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), location.location).slice(0, maxLocationLength);
-  return { ...location, location: clean };
+  const visible = location.location.replace(unprintable, "");
+  const redacted = secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), visible);
+  return { ...location, location: cutToBytes(redacted, maxLocationBytes) };
 }
 
-/** The place a leak was seen, as the sightings ledger keys it: a message, or a scanner's location (never text of a message). */
-function placeOf(location: LeakLocation): string {
-  return location.kind === "slack" ? `slack:${location.channel}:${location.ts}` : `${location.scanner}:${location.location ?? ""}`;
+/** The longest start of `text` of at most `max` UTF-8 bytes that ends on a character boundary. */
+export function cutToBytes(text: string, max: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= max) return text;
+  let end = max;
+  // Back off continuation bytes (10xxxxxx): the cut falls before the character they belong to.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/**
+ * The place a leak was seen, as the sightings ledger keys it: the SHA-256 (hex) of a message's
+ * "slack:<conversation>:<ts>", or of a scanner's "gitlab:<cleaned location>", never text of a
+ * message. A digest, so that whatever a scanner sends is one short key the index always takes;
+ * migration 20261202024000 turned the places stored before into the same digest, in SQL.
+ */
+export function sightingPlace(location: LeakLocation): string {
+  const place = location.kind === "slack" ? `slack:${location.channel}:${location.ts}` : `${location.scanner}:${location.location ?? ""}`;
+  return createHash("sha256").update(place, "utf8").digest("hex");
 }
 
 function auditLocation(location: LeakLocation): Record<string, unknown> {

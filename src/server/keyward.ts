@@ -16,6 +16,7 @@ import { SlackInstallService } from "../domain/slack-install-service.ts";
 import { createSlackTokenRefresh } from "../slack/slack-token-refresh.ts";
 import type { Clock, RandomSource } from "../domain/runtime.ts";
 import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
+import { FailedAuthentications } from "../api/failed-authentications.ts";
 import { createGitlabHandler, gitlabPrefix } from "../api/gitlab-handler.ts";
 import { announceLeak } from "../slack/leak-announcer.ts";
 import { sendError } from "../api/http-errors.ts";
@@ -169,7 +170,9 @@ async function startOn(
       : null;
   requestPasses?.start();
   undo.push(() => requestPasses?.stop());
-  const api = createApiHandler({ services, clock, logger, authFailuresPerMinute: config.api.authFailuresPerMinute, trustProxy: config.api.trustProxy });
+  // One count of failed authentications for both endpoints that take a credential.
+  const failedAuth = new FailedAuthentications(clock, config.api.authFailuresPerMinute, config.api.trustProxy);
+  const api = createApiHandler({ services, clock, logger, failedAuth });
   // GitLab's revocation calls: the creator's DM and the security post go out with the key's workspace's client.
   // With one bot token, only for the bot token's own workspace: a key of another workspace in the
   // database (GitLab reports any) is revoked, but its location is never posted with this token.
@@ -179,6 +182,7 @@ async function startOn(
     clock,
     logger,
     token: config.gitlab.revocationToken,
+    failedAuth,
     announce: async (report) => {
       const client = await leakClientFor(report.workspaceId);
       if (client) await announceLeak(client, report, logger);

@@ -1,9 +1,14 @@
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
+import { parseAddressRange } from "../../src/api/client-address.ts";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApiHandler } from "../../src/api/api-handler.ts";
+import { FailedAuthentications } from "../../src/api/failed-authentications.ts";
 import { createGitlabHandler, gitlabLimits } from "../../src/api/gitlab-handler.ts";
+import type { DomainServices } from "../../src/domain/index.ts";
 import type { LeakReport, LeakService } from "../../src/domain/leak-service.ts";
 import { maxRevokeBatch } from "../../src/domain/schemas.ts";
+import { systemClock } from "../../src/domain/runtime.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ManualClock } from "../support/fixed-runtime.ts";
 
@@ -15,8 +20,9 @@ afterEach(async () => {
 });
 
 /** The handler alone on a port of its own, with a leak service that records what it was asked and may be held up. */
-async function serve(options: { token?: string; respond?: () => Promise<null> } = {}) {
-  const clock = new ManualClock(new Date("2026-12-02T12:00:00Z"));
+async function serve(options: { token?: string; respond?: () => Promise<null>; clock?: ManualClock; failedAuth?: FailedAuthentications } = {}) {
+  const clock = options.clock ?? new ManualClock(new Date("2026-12-02T12:00:00Z"));
+  const failedAuth = options.failedAuth ?? new FailedAuthentications(clock, 20, []);
   const asked: string[] = [];
   const leaks = {
     respond: async (secret: string) => {
@@ -24,7 +30,13 @@ async function serve(options: { token?: string; respond?: () => Promise<null> } 
       return options.respond ? options.respond() : null;
     },
   } as unknown as LeakService;
-  const handler = createGitlabHandler({ services: { leaks }, clock, logger: createLogger("silent"), token: "token" in options ? options.token : token });
+  const handler = createGitlabHandler({
+    services: { leaks },
+    clock,
+    logger: createLogger("silent"),
+    token: "token" in options ? options.token : token,
+    failedAuth,
+  });
   const server = createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -78,6 +90,41 @@ describe("GitLab's Token Revocation API", () => {
     expect(asked).toEqual([]);
   });
 
+  it("answers 429 with Retry-After past the failed authentications a client may make, and still serves the right token", async () => {
+    // Behind a trusted proxy (loopback here), X-Forwarded-For names the client.
+    const clock = new ManualClock(new Date("2026-12-02T12:00:00Z"));
+    const { url, revoke, asked } = await serve({ clock, failedAuth: new FailedAuthentications(clock, 3, [parseAddressRange("127.0.0.1")!]) });
+    const from = (client: string, authorization: string) => ({ authorization, "x-forwarded-for": client });
+    const attacker = "198.51.100.7";
+    for (let i = 0; i < 3; i++) expect((await revoke([{ type, token: "t" }], from(attacker, "wrong"))).status).toBe(401);
+    const refused = await revoke([{ type, token: "t" }], from(attacker, "wrong"));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
+    expect((await fetch(`${url}/revocable_token_types`, { headers: from(attacker, "") })).status).toBe(429);
+    expect(asked).toEqual([]);
+    // Only failures are refused: GitLab with the right token is served, from another address or the same one.
+    expect((await revoke([{ type, token: "kw_a" }], from("203.0.113.9", token))).status).toBe(204);
+    expect((await revoke([{ type, token: "kw_b" }], from(attacker, token))).status).toBe(204);
+    expect(asked).toEqual(["kw_a", "kw_b"]);
+    // Another client's failures are its own; the attacker's count ends with its minute.
+    expect((await revoke([], from("203.0.113.9", "wrong"))).status).toBe(401);
+    clock.advance(60_000);
+    expect((await revoke([], from(attacker, "wrong"))).status).toBe(401);
+  });
+
+  it("counts wrong tokens together with the REST API's failed authentications (one budget a client)", async () => {
+    const clock = new ManualClock(new Date("2026-12-02T12:00:00Z"));
+    const failedAuth = new FailedAuthentications(clock, 2, []);
+    const { revoke } = await serve({ clock, failedAuth });
+    const api = createServer(createApiHandler({ services: {} as DomainServices, clock, logger: createLogger("silent"), failedAuth }));
+    servers.push(api);
+    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+    const roles = () => fetch(`http://127.0.0.1:${(api.address() as AddressInfo).port}/api/v1/roles`).then((r) => r.status);
+    expect([await roles(), await roles()]).toEqual([401, 401]);
+    expect((await revoke([], { authorization: "wrong" })).status).toBe(429);
+    expect((await revoke([], { authorization: token })).status).toBe(204);
+  });
+
   it("answers 429 with Retry-After past the requests in flight at once, and past the requests a minute", async () => {
     let release: () => void = () => {};
     const held = new Promise<null>((resolve) => {
@@ -118,6 +165,7 @@ describe("GitLab revocation after review 4", () => {
       clock: new ManualClock(new Date("2026-12-02T12:00:00Z")),
       logger: createLogger("silent"),
       token,
+      failedAuth: new FailedAuthentications(systemClock, 20, []),
       announce: async (r) => void announced.push(r),
       ...(bodyTimeoutMs ? { bodyTimeoutMs } : {}),
     });
@@ -143,6 +191,21 @@ describe("GitLab revocation after review 4", () => {
     expect(answer.status).toBe(500); // GitLab retries; the first key is already revoked, so the retry finds nothing to announce
     await new Promise((r) => setTimeout(r, 50));
     expect(announced).toEqual([report]);
+  });
+
+  it("answers every finding even when an earlier one fails, then 500 (GitLab retries the batch)", async () => {
+    const { asked, announced, revoke } = await serveWith(async (secret) => {
+      if (secret === "kw_first") throw new Error("invalid byte sequence for encoding");
+      return report;
+    });
+    const answer = await revoke([
+      { type, token: "kw_first", location: "a" },
+      { type, token: "kw_second", location: "b" },
+    ]);
+    expect(answer.status).toBe(500);
+    expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "internal", message: /^1 of 2 findings/ });
+    expect(asked).toEqual(["kw_first", "kw_second"]);
+    expect(announced).toEqual([report]); // announce() is called before the answer is sent
   });
 
   it("looks a token repeated in one request up once (1000 copies cost one look-up, not 1000)", async () => {

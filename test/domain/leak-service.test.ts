@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LeakLocation } from "../../src/domain/leak-service.ts";
+import { cutToBytes, type LeakLocation } from "../../src/domain/leak-service.ts";
 import { createDomainFixture, type DomainFixture } from "../support/domain-fixture.ts";
 import { databaseKinds } from "../support/test-database.ts";
 
@@ -84,5 +84,16 @@ describe.each(databaseKinds())("the leak response, on %s", (kind) => {
     expect(report?.admins).toContain(admin.userId);
     expect((await f.services.keys.verify(secret)).valid).toBe(true);
     expect((await leakEvents(ws))[0]?.details).toMatchObject({ revoked: false });
+  });
+});
+
+describe("cutToBytes", () => {
+  it("keeps at most the bytes asked for and never cuts inside a character", () => {
+    expect(cutToBytes("abc", 3)).toBe("abc");
+    expect(cutToBytes("abcd", 3)).toBe("abc");
+    expect(cutToBytes("a😀", 4)).toBe("a"); // the emoji's 4 bytes do not fit after "a"
+    expect(cutToBytes("a😀", 5)).toBe("a😀");
+    expect(cutToBytes("文件", 5)).toBe("文");
+    expect(cutToBytes("é", 1)).toBe("");
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiHandler } from "../../src/api/api-handler.ts";
+import { FailedAuthentications } from "../../src/api/failed-authentications.ts";
 import type { DomainServices } from "../../src/domain/index.ts";
 import { systemClock } from "../../src/domain/runtime.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -21,8 +22,7 @@ const api = createApiHandler({
   services: {} as DomainServices, // routes only: nothing is handled here
   clock: systemClock,
   logger: createLogger("silent"),
-  authFailuresPerMinute: 20,
-  trustProxy: [],
+  failedAuth: new FailedAuthentications(systemClock, 20, []),
 });
 const request = (url: string, method = "GET") => ({ url, method }) as IncomingMessage;
 
