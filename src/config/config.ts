@@ -132,10 +132,12 @@ const envSchema = z
     DEFAULT_TIME_ZONE: optionalText.refine((v) => v === undefined || isValidTimeZone(v), "must be an IANA time zone").default("UTC"),
     API_AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000, 20),
     TRUST_PROXY: proxyRanges,
-    // GitLab sends it as the bare Authorization header: printable, no spaces, long enough not to be guessed.
+    // GitLab sends it as the bare Authorization header: printable, no spaces. At least 32 characters,
+    // because guessing is what stops it: the failed-authentication limit only answers 429 to wrong
+    // tokens, never refusing the right one (which would let anyone sharing GitLab's address lock it out).
     GITLAB_REVOCATION_TOKEN: optionalText.refine(
-      (v) => v === undefined || /^[\x21-\x7e]{16,512}$/.test(v),
-      "must be 16 to 512 printable characters without spaces (GitLab sends it as the Authorization header)",
+      (v) => v === undefined || /^[\x21-\x7e]{32,512}$/.test(v),
+      "must be 32 to 512 printable characters without spaces, e.g. `openssl rand -hex 32` (GitLab sends it as the Authorization header)",
     ),
   })
   .superRefine((env, ctx) => {

@@ -51,9 +51,9 @@ describe("configuration", () => {
       REMINDER_DAYS: "1, 7,7,0",
       REMINDER_INTERVAL_SECONDS: "60",
       LOG_LEVEL: "warn",
-      GITLAB_REVOCATION_TOKEN: " gitlab-shared-token-0123 ",
+      GITLAB_REVOCATION_TOKEN: " gitlab-shared-token-0123456789abcdef ",
     });
-    expect(config.gitlab.revocationToken).toBe("gitlab-shared-token-0123");
+    expect(config.gitlab.revocationToken).toBe("gitlab-shared-token-0123456789abcdef");
     expect(loadConfig({}).gitlab.revocationToken).toBeUndefined();
     expect(config.slack.apiUrl).toBe("http://127.0.0.1:9999/api/");
     expect(config.port).toBe(0);
@@ -93,6 +93,7 @@ describe("configuration", () => {
     [{ TRUST_PROXY: "*" }, "TRUST_PROXY"],
     [{ TRUST_PROXY: "10.0.0.1\nX-Injected: 1" }, "TRUST_PROXY"],
     [{ GITLAB_REVOCATION_TOKEN: "short" }, "GITLAB_REVOCATION_TOKEN"],
+    [{ GITLAB_REVOCATION_TOKEN: "a".repeat(31) }, "GITLAB_REVOCATION_TOKEN"],
     [{ GITLAB_REVOCATION_TOKEN: "has a space in it 0123456789" }, "GITLAB_REVOCATION_TOKEN"],
   ])("stops on %j with one line naming %s", (env, name) => {
     let error: unknown;
