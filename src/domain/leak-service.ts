@@ -206,20 +206,35 @@ export const maxLocationBytes = 1000;
 
 /**
  * Characters a location never keeps: controls (a NUL cannot be stored at all), format characters
- * (bidi overrides and zero-width characters that make an announced link read as another) and lone
- * surrogates (JSON with them is refused by jsonb). A scanner sends any text it found.
+ * (bidi overrides and zero-width characters that make an announced link read as another), lone
+ * surrogates (JSON with them is refused by jsonb) and whatever else Unicode says shows nothing
+ * (Default_Ignorable_Code_Point: variation selectors, U+034F, the Hangul fillers such as U+3164),
+ * which would otherwise split a key so that it matches nothing yet reads whole. A scanner sends any
+ * text it found.
  */
-const unprintable = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
+const unprintable = /[\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]/gu;
+
+/** How many key characters after `kw_` make a run key-shaped: well below any key's 36 or 40, well above a word. */
+export const keyShapedMinimum = 20;
+
+/**
+ * Anything key-shaped: `kw_` (marks allowed between its characters) and a run of key characters
+ * with marks or ignorables between them, at least keyShapedMinimum of them. Whether or not it
+ * passes the checksum, and whoever's it is: a location may quote any key, not only the one reported.
+ */
+const between = "[\\p{M}\\p{Default_Ignorable_Code_Point}]*";
+const keyShaped = new RegExp(`k${between}w${between}_(?:${between}[0-9A-Za-z]){${keyShapedMinimum},}${between}`, "gu");
 
 /**
  * A scanner's location is its text, cleaned: unprintable characters dropped first (so a secret split
- * by a zero-width space is whole again before it is redacted), the secrets redacted, and cut to
+ * by a zero-width space is whole again before it is redacted), the secrets redacted, then anything
+ * else key-shaped (another key; a key split by a combining mark, which shows), and last cut to
  * maxLocationBytes, never inside a character. The secrets themselves never go further.
  */
 function scrub(location: LeakLocation, secrets: string[]): LeakLocation {
   if (location.kind !== "scanner" || location.location === null) return location;
   const visible = location.location.replace(unprintable, "");
-  const redacted = secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), visible);
+  const redacted = secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), visible).replace(keyShaped, "[redacted]");
   return { ...location, location: cutToBytes(redacted, maxLocationBytes) };
 }
 

@@ -5,6 +5,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FailedAuthentications } from "../../src/api/failed-authentications.ts";
 import { createGitlabHandler } from "../../src/api/gitlab-handler.ts";
+import { generateKey } from "../../src/domain/key-format.ts";
+import { cryptoRandom } from "../../src/domain/runtime.ts";
 import { defaultMigrationsDir } from "../../src/db/migrator.ts";
 import { type LeakLocation, type LeakReport, type LeakService, maxLocationBytes } from "../../src/domain/leak-service.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -92,6 +94,70 @@ describe.each(databaseKinds())("GitLab findings with hostile locations, on %s", 
       expect(await f.db.dump()).not.toContain(secret);
     });
   }
+
+  // Second review: the location was redacted for the finding's own exact token only.
+  describe("a location holding another key, or the finding's own key split by an invisible character", () => {
+    /** A key-shaped string that fails keyward's checksum: still a secret to someone, never kept. */
+    const forged = () => `kw_${generateKey(cryptoRandom).slice(3, 40)}ZZZ`;
+    for (const [label, other] of [
+      ["another live key", async (ws: string) => (await liveKey(ws, "bystander")).secret],
+      ["a key of another workspace", async () => (await liveKey(f.workspace(), "elsewhere")).secret],
+      ["a key-shaped string that fails the checksum", async () => forged()],
+      ["a legacy-length key-shaped string", async () => `kw_${"A1b2C3d4E5".repeat(3)}QQQQQQ`],
+      [
+        "another key split by a combining mark (U+0301, which cleaning keeps)",
+        async (ws: string) => {
+          const b = (await liveKey(ws, "accented")).secret;
+          return `${b.slice(0, 12)}\u0301${b.slice(12)}`;
+        },
+      ],
+    ] as const) {
+      it(`keeps ${label} out of the database, the audit and the announcement`, async () => {
+        const ws = f.workspace();
+        const { key, secret } = await liveKey(ws, "reported");
+        const b = await other(ws);
+        const { revoke, announced } = await serve();
+        expect((await revoke([{ token: secret, location: `https://gitlab.example/${b}/x.ts#L3` }])).status).toBe(204);
+        const cleaned = "https://gitlab.example/[redacted]/x.ts#L3";
+        const events = await leakEvents(ws);
+        expect(events.map((e) => e.details)).toEqual([expect.objectContaining({ seenIn: { surface: "gitlab", location: cleaned } })]);
+        expect(announced.map((r) => [r.key.id, r.location])).toEqual([[key.id, { kind: "scanner", scanner: "gitlab", location: cleaned }]]);
+        const dump = await f.db.dump();
+        // Nor its random part alone: what a reader needs to rebuild it.
+        for (const part of [b, b.normalize("NFC"), b.slice(3, 20), secret]) expect(dump).not.toContain(part);
+      });
+    }
+
+    for (const [label, mark] of [
+      ["U+FE0F (a variation selector, Mn)", "\ufe0f"],
+      ["U+034F (the combining grapheme joiner, Mn)", "\u034f"],
+      ["U+3164 (the Hangul filler, Lo but default-ignorable)", "\u3164"],
+      ["U+0301 (a combining acute accent, which shows)", "\u0301"],
+      ["several of them at once", "\ufe0f\u034f\u3164\u200b"],
+    ] as const) {
+      it(`redacts the finding's own key split by ${label}`, async () => {
+        const ws = f.workspace();
+        const { key, secret } = await liveKey(ws, "split");
+        const split = `${secret.slice(0, 3)}${mark}${secret.slice(3, 17)}${mark}${secret.slice(17)}`;
+        const { revoke, announced } = await serve();
+        expect((await revoke([{ token: secret, location: `src/deploy.ts: token = "${split}"` }])).status).toBe(204);
+        const cleaned = 'src/deploy.ts: token = "[redacted]"';
+        expect((await leakEvents(ws)).map((e) => e.details)).toEqual([expect.objectContaining({ seenIn: { surface: "gitlab", location: cleaned } })]);
+        expect(announced.map((r) => [r.key.id, r.location])).toEqual([[key.id, { kind: "scanner", scanner: "gitlab", location: cleaned }]]);
+        const dump = await f.db.dump();
+        for (const part of [secret, secret.slice(3, 17), secret.slice(17)]) expect(dump).not.toContain(part);
+      });
+    }
+
+    it("keeps what is no key: short kw_ runs and text around a redacted key", async () => {
+      const ws = f.workspace();
+      const { secret } = await liveKey(ws, "near-miss");
+      const { revoke, announced } = await serve();
+      const location = `kw_short kw_1234567890123456789 ${forged()} tail`;
+      expect((await revoke([{ token: secret, location }])).status).toBe(204);
+      expect(announced.map((r) => r.location)).toEqual([{ kind: "scanner", scanner: "gitlab", location: "kw_short kw_1234567890123456789 [redacted] tail" }]);
+    });
+  });
 
   it("still revokes the later keys of a batch when an earlier finding fails, and answers 500 so that GitLab retries", async () => {
     const ws = f.workspace();
