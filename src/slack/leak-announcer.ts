@@ -19,6 +19,8 @@ export interface LeakThread {
   threadTs: string;
   /** The message's own ts: equal to threadTs when the message is no reply. */
   messageTs: string;
+  /** The person who posted it, told privately in alert only; null for a bot's message (or no one's). */
+  poster: string | null;
 }
 
 export function leakView(report: LeakReport): LeakView {
@@ -73,7 +75,7 @@ export async function announceLeak(client: WebClient, report: LeakReport, logger
   const refusedForGood = security && refused && !isPassing(refused) ? { channel: security, code: refused } : null;
   const nobodyElse = !isPerson(report.key.createdBy) && !security;
   if ((nobodyElse || refusedForGood) && (await tellAdmins(client, report, view, attempt, refusedForGood))) told.push("admins");
-  const poster = report.location.kind === "slack" ? report.location.postedBy : null;
+  const poster = thread?.poster ?? null;
   // Alert only: the poster alone hears of it, where they posted; a bot (or no one) hears nothing.
   if (thread && !report.revoked && isPerson(poster)) {
     // "Ephemeral messages in threads are only shown if there is already an active thread" (chat.postEphemeral): a reply's note goes in its thread, a top-level message's in the channel.

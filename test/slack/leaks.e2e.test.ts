@@ -545,6 +545,30 @@ describe("leaked keys through the real receiver", () => {
         expect(publicPosts(botMark)).toEqual([]);
         expect(posts(botMark).map((c) => c.args.channel)).toContain(security);
 
+        // Second review: an app's bot posting through chat.postMessage sends its bot user's id as `user` too,
+        // with or without subtype bot_message, and an edit of its message carries both in the inner message.
+        const edited = nextTs();
+        for (const [index, [label, fields]] of (
+          [
+            ["user and bot_id", { user: "UAPPBOT01", bot_id: "B0APPBOT1" }],
+            ["user, bot_id and subtype bot_message", { user: "UAPPBOT01", bot_id: "B0APPBOT1", subtype: "bot_message" }],
+            ["user and subtype bot_message", { user: "UAPPBOT01", subtype: "bot_message" }],
+            ["an edit whose message has user and bot_id", { subtype: "message_changed", message: { user: "UAPPBOT01", bot_id: "B0APPBOT1", ts: edited } }],
+          ] as const
+        ).entries()) {
+          const appBot = await createKey(`alert-by-app-bot-${index}`);
+          const appBotMark = app.fake.mark();
+          const appText = `leak-${randomBytes(4).toString("hex")} ${appBot.secret}`;
+          forbidden.push(appText);
+          const inner = "message" in fields ? { message: { ...fields.message, text: appText } } : { text: appText };
+          const ts = "message" in fields ? edited : nextTs();
+          await app.driver.event({ type: "message", channel: channelId, ts, ...fields, ...inner });
+          await app.idle();
+          expect(await leakEventsOf(appBot.key.id), label).toHaveLength(1);
+          expect(app.fake.callsSince(appBotMark, "chat.postEphemeral"), label).toEqual([]);
+          expect(publicPosts(appBotMark), label).toEqual([]);
+        }
+
         // Slack refuses the note: still nothing public in its place.
         const refused = await createKey("alert-note-refused");
         app.fake.failNext("chat.postEphemeral", { error: "user_not_in_channel" });

@@ -19,7 +19,7 @@ interface MessageEvent {
   blocks?: unknown;
   ts?: string;
   thread_ts?: string;
-  message?: { user?: string; bot_id?: string; text?: string; attachments?: unknown; blocks?: unknown; ts?: string; thread_ts?: string };
+  message?: { subtype?: string; user?: string; bot_id?: string; text?: string; attachments?: unknown; blocks?: unknown; ts?: string; thread_ts?: string };
 }
 
 interface MessageContext {
@@ -36,6 +36,8 @@ interface SeenMessage {
   ts: string;
   threadTs: string;
   user: string | null;
+  /** A bot posted it (an app's bot sends its bot user's id as `user` too): no person to note privately. */
+  byBot: boolean;
   texts: string[];
 }
 
@@ -54,6 +56,7 @@ function seenMessage(event: MessageEvent, context: MessageContext): SeenMessage 
     ts: message.ts,
     threadTs: message.thread_ts ?? message.ts,
     user: message.user ?? null,
+    byBot: Boolean(message.bot_id) || message.subtype === "bot_message" || event.subtype === "bot_message",
     // An edit is read whole: a key already answered for this message is not answered again (the leak ledger), whatever the previous text held.
     texts: textsOf(message),
   };
@@ -129,6 +132,7 @@ export const messagePosted =
         channel: seen.channel,
         threadTs: seen.threadTs,
         messageTs: seen.ts,
+        poster: seen.byBot ? null : seen.user,
       });
   };
 
