@@ -33,7 +33,8 @@ export interface LeakReport {
   /**
    * The Admins keyward knows of (at most maxAdminsTold), told by DM when no one else would hear of
    * the leak: the key's creator is no person (a service key, the CLI) and there is no security
-   * channel, or the security channel refused the post for good.
+   * channel, or the security channel itself refused the post (the surface tells them of that at
+   * most once an hour).
    */
   admins: string[];
   location: LeakLocation;

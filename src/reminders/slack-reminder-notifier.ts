@@ -26,8 +26,11 @@ const rateLimited = new Set(["ratelimited", "rate_limited", "slack_webapi_rate_l
 const retryOf = (code: string): ReminderOutcome => ({ status: "retry", error: code, ...(rateLimited.has(code) ? { rateLimited: true } : {}) });
 /** A claim beforePost gave up (taken over, or settled as obsolete): the pass ignores this outcome. */
 const notOurs: ReminderOutcome = { status: "retry", error: "no longer this pass's claim; not posted" };
-/** Errors that mean "not this channel": the owner is told in their DM instead of silence. */
-const wrongChannel = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
+/**
+ * Errors that mean "not this channel": the owner is told in their DM instead of silence (and a
+ * leak's Admins, when it is the security channel: leak-announcer.ts).
+ */
+export const wrongChannel: ReadonlySet<string> = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
 
 /** Slack's error code (`message_not_found`, `ratelimited`, …) or the WebClient's, for logs and decisions. */
 export function errorCode(error: unknown): string {

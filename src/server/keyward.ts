@@ -19,6 +19,7 @@ import { apiPrefix, createApiHandler } from "../api/api-handler.ts";
 import { FailedAuthentications } from "../api/failed-authentications.ts";
 import { createGitlabHandler, gitlabPrefix } from "../api/gitlab-handler.ts";
 import { announceLeak } from "../slack/leak-announcer.ts";
+import { SecurityRefusalNotices } from "../slack/security-refusal-notices.ts";
 import { sendError } from "../api/http-errors.ts";
 import { sendJson } from "../api/http-json.ts";
 import { boltLogger, type Logger } from "../logger.ts";
@@ -155,7 +156,9 @@ async function startOn(
     onListening: (listening) => void services.keys.notificationsHeard(listening).catch(reloadFilter("after reconnecting")),
   });
   await services.keys.loadHashFilter().catch(reloadFilter("at start"));
-  const slack = await startSlack(options, services, clock, observed);
+  // One memory for both surfaces that announce leaks: the Admins hear of a refusing security channel once an hour, whichever saw the leak.
+  const refusalNotices = new SecurityRefusalNotices(clock);
+  const slack = await startSlack(options, services, clock, observed, refusalNotices);
   const scheduler = reminders && options.reminderScheduler !== false ? new ReminderScheduler(reminders, config.reminders.intervalSeconds * 1000, logger) : null;
   // The digests' own pass (a slow Slack over many workspaces must not hold reminders up), when digests can be posted.
   const digestPasses =
@@ -185,7 +188,7 @@ async function startOn(
     failedAuth,
     announce: async (report) => {
       const client = await leakClientFor(report.workspaceId);
-      if (client) await announceLeak(client, report, logger);
+      if (client) await announceLeak(client, report, { logger, refusalNotices });
     },
   });
   const served = observed.serve((req, res) => route(req, res, { slack, api, gitlab, isReady: () => !observed.readiness.stopped }), api);
@@ -315,9 +318,15 @@ function singleWorkspaceClient(client: WebClient | null): (workspaceId: string) 
   return async (workspaceId) => (client && (await servedId()) === workspaceId ? client : null);
 }
 
-async function startSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp | null> {
+async function startSlack(
+  options: KeywardOptions,
+  services: DomainServices,
+  clock: Clock,
+  observed: Observability,
+  refusalNotices: SecurityRefusalNotices,
+): Promise<SlackApp | null> {
   const { slack } = options.config;
-  if (slack.oauth && slack.signingSecret) return startOAuthSlack(options, services, clock, observed);
+  if (slack.oauth && slack.signingSecret) return startOAuthSlack(options, services, clock, observed, refusalNotices);
   if (!slack.botToken || !(slack.signingSecret || slack.appToken)) return null;
   // Bolt and the Web API client load only when Slack is configured (about 25 MB and 120 ms of a start).
   const [{ WebClient }, { createSlackApp }] = await Promise.all([import("@slack/web-api"), import("../slack/slack-app.ts")]);
@@ -354,6 +363,7 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
       isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
       defaultExpiryDays: 90,
       ackBudgetMs: options.ackBudgetMs,
+      refusalNotices,
     },
   );
 }
@@ -363,7 +373,13 @@ async function startSlack(options: KeywardOptions, services: DomainServices, clo
  * installed through GET /slack/install is served, each with its own token; which workspace a request
  * is served as comes from its installation (slack-app.ts), not from a start-up auth.test.
  */
-async function startOAuthSlack(options: KeywardOptions, services: DomainServices, clock: Clock, observed: Observability): Promise<SlackApp> {
+async function startOAuthSlack(
+  options: KeywardOptions,
+  services: DomainServices,
+  clock: Clock,
+  observed: Observability,
+  refusalNotices: SecurityRefusalNotices,
+): Promise<SlackApp> {
   const { slack } = options.config;
   const [{ createSlackApp }, { servedByInstall }, { botScopes }] = await Promise.all([
     import("../slack/slack-app.ts"),
@@ -392,6 +408,7 @@ async function startOAuthSlack(options: KeywardOptions, services: DomainServices
       isAllowedResponseUrl: responseUrlPolicy(slack.apiUrl),
       defaultExpiryDays: 90,
       ackBudgetMs: options.ackBudgetMs,
+      refusalNotices,
       installs,
     },
   );

@@ -1,7 +1,8 @@
 import type { WebClient } from "@slack/web-api";
 import type { LeakReport } from "../domain/leak-service.ts";
 import type { Logger } from "../logger.ts";
-import { isPassing } from "../reminders/slack-reminder-notifier.ts";
+import { wrongChannel } from "../reminders/slack-reminder-notifier.ts";
+import type { SecurityRefusalNotices } from "./security-refusal-notices.ts";
 import {
   type LeakAudience,
   leakCreatorMessage,
@@ -43,15 +44,23 @@ export function leakView(report: LeakReport): LeakView {
 
 type Attempt = (what: string, post: () => Promise<unknown>) => Promise<string | null>;
 
+/** What announcing needs besides the client: the log, and this instance's memory of Admins told of a refusing security channel. */
+export interface LeakAnnouncerDeps {
+  logger: Logger;
+  refusalNotices: SecurityRefusalNotices;
+}
+
 /**
  * What a leak's surfaces post, each on its own (one refused post does not stop the others): in
  * Slack, the reply in the message's thread (revoke mode) or a note to the poster alone (alert only,
  * where the key still works and nothing public may say it is one); the creator's DM with **Create
  * a replacement**; the security channel's post if one is set. The Admins are told by DM when no one
- * else would hear of it: neither a person who made the key nor a security channel, or a security
- * channel that refused for good. Failures are logged by Slack's error code only.
+ * else would hear of it (neither a person who made the key nor a security channel), and when the
+ * security channel refused the post itself (wrongChannel), at most once an hour per workspace.
+ * Failures are logged by Slack's error code only.
  */
-export async function announceLeak(client: WebClient, report: LeakReport, logger: Logger, thread?: LeakThread): Promise<void> {
+export async function announceLeak(client: WebClient, report: LeakReport, deps: LeakAnnouncerDeps, thread?: LeakThread): Promise<void> {
+  const { logger } = deps;
   const view = leakView(report);
   /** The post's error code when it failed, null when it went out. */
   const attempt: Attempt = async (what, post) => {
@@ -71,10 +80,13 @@ export async function announceLeak(client: WebClient, report: LeakReport, logger
   const security = report.securityChannel;
   const refused = security ? await attempt("security channel post", () => client.chat.postMessage({ channel: security, ...leakSecurityMessage(view) })) : null;
   if (security && !refused) told.push("security");
-  // A passing refusal (rate limit, Slack down) is not the channel's fault; anything else will refuse every leak until an Admin fixes it.
-  const refusedForGood = security && refused && !isPassing(refused) ? { channel: security, code: refused } : null;
+  // Only the channel's own refusal is the Admins' to fix there (invite the app, choose another). Anything
+  // else (a passing hiccup, a revoked token, a missing scope, a bad message) no change of channel cures: logged only.
+  const channelRefused = security && refused && wrongChannel.has(refused) ? { channel: security, code: refused } : null;
+  // Told once an hour, not once a leak: a broken channel would cost up to maxAdminsTold DMs every leak.
+  const tellRefusal = channelRefused && deps.refusalNotices.claim(report.workspaceId) ? channelRefused : null;
   const nobodyElse = !isPerson(report.key.createdBy) && !security;
-  if ((nobodyElse || refusedForGood) && (await tellAdmins(client, report, view, attempt, refusedForGood))) told.push("admins");
+  if ((nobodyElse || tellRefusal) && (await tellAdmins(client, report, view, attempt, tellRefusal))) told.push("admins");
   const poster = thread?.poster ?? null;
   // Alert only: the poster alone hears of it, where they posted; a bot (or no one) hears nothing.
   if (thread && !report.revoked && isPerson(poster)) {

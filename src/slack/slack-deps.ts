@@ -4,6 +4,7 @@ import type { Clock } from "../domain/runtime.ts";
 import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SlackInstalls } from "./oauth-installs.ts";
+import type { SecurityRefusalNotices } from "./security-refusal-notices.ts";
 import type { SlackUserDirectory, SlackUserFacts } from "./user-directory.ts";
 
 /** What Slack listeners are built from. */
@@ -17,6 +18,8 @@ export interface SlackDeps {
   defaultExpiryDays: number;
   /** How long a form submission may take before it is acknowledged with a "working on it" view (default 2000 ms; Slack allows 3 s). */
   ackBudgetMs?: number;
+  /** This instance's memory of Admins told that their security channel refuses (shared with GitLab's announcements). */
+  refusalNotices: SecurityRefusalNotices;
   /** OAuth installs only: app_uninstalled and tokens_revoked delete the workspace's tokens (single-token mode: absent). */
   installs?: Pick<SlackInstalls, "find" | "remove">;
 }

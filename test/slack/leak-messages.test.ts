@@ -40,4 +40,20 @@ describe("leak messages the conversation or the poster read", () => {
     expect(message.text).toContain("`/keys security #channel`");
     expect(message.blocks.map((b) => b.block_id)).toEqual(["leak_security", "leak_security_refused"]);
   });
+
+  // Second review: the advice fits the refusal; inviting the app does not help where posting is restricted or the channel is archived.
+  it.each([
+    ["restricted_action", /posting is restricted in that channel: choose another channel \(`\/keys security #channel`\)/],
+    ["is_archived", /archived: unarchive it or choose another channel \(`\/keys security #channel`\)/],
+    ["channel_not_found", /gone, or private without the app: invite the app there \(`\/invite @keyward`\) or choose another/],
+  ])("an Admin's DM after %s gives the fix that fits it", (code, advice) => {
+    const message = leakSecurityRefusedMessage(view(), "C0GONESEC1", code);
+    expect(message.text).toContain(`(Slack answered ${code})`);
+    expect(message.text).toMatch(advice);
+    if (code !== "channel_not_found") expect(message.text).not.toContain("/invite");
+  });
+
+  it("an Admin's DM after a refusal says it is not sent for every leak, and where later leaks are", () => {
+    expect(leakSecurityRefusedMessage(view(), "C0GONESEC1", "not_in_channel").text).toMatch(/does not repeat this for every leak.*`\/keys audit`/s);
+  });
 });

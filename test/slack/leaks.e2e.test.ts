@@ -7,6 +7,7 @@ import { actionIds } from "../../src/slack/ids.ts";
 import { encodeReplacementValue } from "../../src/slack/wire/leak-values.ts";
 import { channelId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import type { RecordedCall } from "../support/fake-slack.ts";
+import { ManualClock } from "../support/fixed-runtime.ts";
 import { answerTo, findBlock, modalFor, textOf } from "./slack-flow-helpers.ts";
 
 type Json = Record<string, unknown>;
@@ -28,11 +29,14 @@ describe("leaked keys through the real receiver", () => {
   let adminActor: Actor;
   let creatorActor: Actor;
   let tsCounter = 0;
+  /** Real time until a test moves it: the Admins hear of a refusing security channel at most once an hour. */
+  const clock = new ManualClock(new Date());
+  const anHour = 3600_000;
   /** Every message text and secret a test posted: none may show up anywhere the app writes. */
   const forbidden: string[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp({ env: { GITLAB_REVOCATION_TOKEN: gitlabToken } });
+    app = await startTestApp({ clock, env: { GITLAB_REVOCATION_TOKEN: gitlabToken } });
     app.addUser({ id: admin, isOwner: true });
     app.addUser({ id: creator });
     app.addUser({ id: poster });
@@ -580,11 +584,12 @@ describe("leaked keys through the real receiver", () => {
       });
     });
 
-    it("tells the Admins by DM, with Slack's reason and the fix, when the security channel refuses for good", async () => {
+    it("tells the Admins by DM, with Slack's reason and the fix, when the app is not in the security channel; once an hour", async () => {
       const gone = "C0LEFTSEC1";
       app.fake.addChannel({ id: gone, name: "old-security", members: [admin], botIsMember: false });
       await answerTo(app, app.driver.command({ userId: admin, text: `security <#${gone}|old-security>`, channelId }));
       try {
+        clock.advance(anHour); // whatever an earlier test told the Admins
         const { secret } = await serviceKey("made-by-the-cli");
         const mark = app.fake.mark();
         await post(secret);
@@ -599,7 +604,19 @@ describe("leaked keys through the real receiver", () => {
         expect(textOf(dm?.args.text)).toContain("/keys security #channel");
         expectUnnamedInPublic(mark, "made-by-the-cli");
 
-        // A person's key too: its creator hears of it, and the Admins learn their security channel is broken.
+        // Second review: another leak within the hour, the channel still refusing. Audited, its creator
+        // told, the channel tried again; the Admins, told already, get no more DMs (up to 10 a leak before).
+        clock.advance(anHour - 1000);
+        const again = await createKey("made-by-a-person-soon-after");
+        forbidden.push(again.secret);
+        const againMark = app.fake.mark();
+        await post(again.secret);
+        expect(await leakEventsOf(again.key.id)).toHaveLength(1);
+        expect(app.fake.callsSince(againMark, "chat.postMessage").find((c) => c.args.channel === gone)?.response.error).toBe("not_in_channel");
+        expect(app.fake.callsSince(againMark, "conversations.open").map((c) => c.args.users)).toEqual([creator]);
+
+        // After the hour, the Admins are told again: the creator hears of it, and the Admins learn their security channel is still broken.
+        clock.advance(1000);
         const byPerson = await createKey("made-by-a-person");
         forbidden.push(byPerson.secret);
         const personMark = app.fake.mark();
@@ -612,7 +629,34 @@ describe("leaked keys through the real receiver", () => {
       }
     });
 
+    it("does not DM the Admins when the security post fails for a reason the channel cannot fix (invalid_auth, missing_scope, …)", async () => {
+      for (const code of ["invalid_auth", "token_revoked", "missing_scope", "invalid_blocks"]) {
+        clock.advance(anHour); // no earlier notice stands in the way: nothing is sent because of the code alone
+        const { secret } = await serviceKey(`security-post-${code}`);
+        // The thread reply goes out; the security post is refused.
+        app.fake.failNext("chat.postMessage", {});
+        app.fake.failNext("chat.postMessage", { error: code });
+        const mark = app.fake.mark();
+        await post(secret);
+        expect(
+          app.fake.callsSince(mark, "chat.postMessage").map((c) => [c.args.channel, c.response.error]),
+          code,
+        ).toEqual([
+          [channelId, undefined],
+          [security, code],
+        ]);
+        expect((await app.keyward.services.keys.verify(secret)).valid, code).toBe(false);
+        expect(app.fake.callsSince(mark, "conversations.open"), code).toEqual([]);
+        // Only logged, by its code.
+        expect(
+          app.logs.some((line) => line.includes(code) && line.includes("security channel post")),
+          code,
+        ).toBe(true);
+      }
+    });
+
     it("does not DM the Admins when the security channel's refusal is a passing one", async () => {
+      clock.advance(anHour);
       const { secret } = await serviceKey("security-slack-hiccup");
       // The thread reply and the security post, both refused for a passing reason.
       app.fake.failNext("chat.postMessage", { error: "internal_error", times: 2 });

@@ -128,7 +128,7 @@ export const messagePosted =
     // Every key answered is announced, even when a later one failed.
     const permalink = await permalinkOf(client, seen.channel, seen.ts);
     for (const report of answered)
-      await announceLeak(client, { ...report, location: { ...location, permalink } }, deps.logger, {
+      await announceLeak(client, { ...report, location: { ...location, permalink } }, deps, {
         channel: seen.channel,
         threadTs: seen.threadTs,
         messageTs: seen.ts,

@@ -101,12 +101,24 @@ const securityText = (v: LeakView) => {
   return `:rotating_light: Leaked API key ${keyLabel(v)}${creator}, seen ${whereText(v)}. ${outcomeText(v)}`;
 };
 
+/** What an Admin can do about each way a channel refuses (wrongChannel); another code (none reaches here today) gets the invitation. */
+const choose = "choose another channel (`/keys security #channel`)";
+const inviteOrChoose = `invite the app there (\`/invite @keyward\`) or ${choose}`;
+const refusalFixes = new Map([
+  ["not_in_channel", inviteOrChoose],
+  ["channel_not_found", `the channel is gone, or private without the app: ${inviteOrChoose}`],
+  ["is_archived", `the channel is archived: unarchive it or ${choose}`],
+  ["restricted_action", `posting is restricted in that channel: ${choose}`],
+]);
+
 /**
- * An Admin's DM when the security channel refused the leak's post for good (the app was removed,
- * the channel archived or deleted): the leak, why the channel refused (Slack's error code) and how to fix it.
+ * An Admin's DM when the security channel refused the leak's post (the app was removed, the channel
+ * archived, deleted or restricted): the leak, why the channel refused (Slack's error code) and the
+ * fix that fits it. Not sent for every leak (at most once an hour per instance, leak-announcer.ts): it says so, and where later leaks are.
  */
 export function leakSecurityRefusedMessage(v: LeakView, channel: string, code: string): Message {
-  const why = `:warning: keyward could not post this in the security channel <#${channel}> (Slack answered ${literal(clip(code, 60))}): invite the app there (\`/invite @keyward\`) or choose another channel (\`/keys security #channel\`).`;
+  const fix = refusalFixes.get(code) ?? inviteOrChoose;
+  const why = `:warning: keyward could not post this in the security channel <#${channel}> (Slack answered ${literal(clip(code, 60))}): ${fix}. keyward does not repeat this for every leak while the channel refuses: later leaks are in the audit log (\`/keys audit\`).`;
   return {
     text: `${securityText(v)}\n${why}`,
     blocks: [
