@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DomainServices } from "../domain/index.ts";
 import { DomainError } from "../domain/errors.ts";
-import type { Clock } from "../domain/runtime.ts";
 import type { Actor } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { apiRoutes } from "./api-routes.ts";
@@ -16,7 +15,6 @@ const maxBodyBytes = 64 * 1024;
 
 interface ApiDeps {
   services: DomainServices;
-  clock: Clock;
   logger: Logger;
   /** Failed authentications per client (API_AUTH_FAILURES_PER_MINUTE, TRUST_PROXY), shared with /gitlab/v1. */
   failedAuth: FailedAuthentications;

@@ -71,8 +71,23 @@ export function createGitlabHandler(deps: GitlabDeps): (req: IncomingMessage, re
       const findings = uniqueTokens(parseFindings(await readBody(req, deps.bodyTimeoutMs ?? gitlabLimits.bodyTimeoutMs)));
       // Every finding is looked at before the answer: a 204 means each key that was live is revoked now.
       let failed = 0;
-      for (const [index, finding] of findings.entries()) if (!(await answer(finding, index))) failed++;
-      if (failed === 0) return void res.writeHead(204).end();
+      let unavailable = 0;
+      for (const [index, finding] of findings.entries()) {
+        const outcome = await answer(finding, index);
+        if (outcome === "failed") failed++;
+        else if (outcome === "unavailable") unavailable++;
+      }
+      if (failed === 0 && unavailable === 0) return void res.writeHead(204).end();
+      if (failed === 0) {
+        // The database is away (as REST answers it): 503, one log line, and GitLab's retry finishes the batch.
+        deps.logger.warn({ unavailable, findings: findings.length }, "GitLab revocation request: the database is unavailable");
+        res.setHeader("retry-after", "30");
+        return sendError(
+          res,
+          new DomainError("unavailable", `${unavailable} of ${findings.length} findings could not be answered: the database is unavailable. Try again later.`),
+        );
+      }
+      failed += unavailable;
       // GitLab retries the whole request; a key revoked this time is no longer live then, so the retry is a no-op for it.
       const failure = errorResponse(new Error("some findings failed")); // a 500 with a reference, as for any unexpected failure
       deps.logger.error({ reference: failure.reference, failed, findings: findings.length }, "GitLab revocation request: some findings failed");
@@ -86,20 +101,21 @@ export function createGitlabHandler(deps: GitlabDeps): (req: IncomingMessage, re
   /**
    * One finding, on its own: a failure (a database hiccup, a location the database refused) must
    * not stop the findings after it, or one bad finding would keep every later key of the batch live
-   * on every retry. False when it failed.
+   * on every retry. "unavailable": the database is away (logged once by the caller).
    */
-  async function answer(finding: { token: string; location?: string | null }, index: number): Promise<boolean> {
+  async function answer(finding: { token: string; location?: string | null }, index: number): Promise<"answered" | "unavailable" | "failed"> {
     try {
       const location = finding.location ?? null;
       const report = await deps.services.leaks.respond(finding.token, { source: "api" }, { kind: "scanner", scanner: "gitlab", location });
       // Announced as soon as it is committed: a later finding that fails must not leave this one untold.
       if (report) announce(report);
-      return true;
+      return "answered";
     } catch (error) {
+      if (error instanceof DomainError && error.code === "unavailable") return "unavailable";
       // Its name and code only: a driver's or Prisma's message may quote the values it was given (the location).
       const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
       deps.logger.error({ finding: index, error: { name: String(name), code: code === undefined ? undefined : String(code) } }, "a GitLab finding failed");
-      return false;
+      return "failed";
     }
   }
 

@@ -224,7 +224,8 @@ export const keyShapedMinimum = 20;
  * passes the checksum, and whoever's it is: a location may quote any key, not only the one reported.
  */
 const between = "[\\p{M}\\p{Default_Ignorable_Code_Point}]*";
-const keyShaped = new RegExp(`k${between}w${between}_(?:${between}[0-9A-Za-z]){${keyShapedMinimum},}${between}`, "gu");
+// Built from the key format's prefix (its characters are letters and `_`: nothing to escape).
+const keyShaped = new RegExp(`${[...keyPrefix].join(between)}(?:${between}[0-9A-Za-z]){${keyShapedMinimum},}${between}`, "gu");
 
 /**
  * A scanner's location is its text, cleaned: unprintable characters dropped first (so a secret split

@@ -27,9 +27,10 @@ interface PendingKey {
 }
 
 /**
- * Daily use counts without a write per request, like LastUsedTracker: verify adds one in memory
- * (two Map look-ups, no allocation once a key has been seen since the last flush), and a flush
- * (on the last-used timer, and at shutdown) adds every pending count to its row in one statement.
+ * Daily use counts without a write per request, like LastUsedTracker: each presentation that
+ * authenticates (AccessService) adds one in memory (two Map look-ups, no allocation once a key has
+ * been seen since the last flush), and a flush (on the last-used timer, and at shutdown) adds every
+ * pending count to its row, usageRowsPerStatement rows per statement.
  * A failed flush keeps its counts for the next one; a crash loses at most what was counted since
  * the last successful flush. Beside each flush, pruneIfDue deletes, once per UTC day, the rows past 90 days.
  */

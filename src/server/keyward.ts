@@ -175,7 +175,7 @@ async function startOn(
   undo.push(() => requestPasses?.stop());
   // One count of failed authentications for both endpoints that take a credential.
   const failedAuth = new FailedAuthentications(clock, config.api.authFailuresPerMinute, config.api.trustProxy);
-  const api = createApiHandler({ services, clock, logger, failedAuth });
+  const api = createApiHandler({ services, logger, failedAuth });
   // GitLab's revocation calls: the creator's DM and the security post go out with the key's workspace's client.
   // With one bot token, only for the bot token's own workspace: a key of another workspace in the
   // database (GitLab reports any) is revoked, but its location is never posted with this token.
@@ -220,15 +220,19 @@ async function startOn(
   undo.push(() => observed.close());
   // The embedded database is this process's alone: the CLIs ask it, over DATA_DIR/keyward.sock, to do their work.
   const control = db.kind === "pglite" ? await startControlChannel(config.dataDir, controlHandlers(ctx, services, secrets.encryptionKeys), logger) : null;
-  // Housekeeping: last-used times and daily use counts, each in one write (a crash loses at most
-  // this interval's counts), and keys whose delivery never finished.
+  // Housekeeping: last-used times and daily use counts, each in a few batched writes (a crash loses
+  // at most this interval's counts), and keys whose delivery never finished. The latest tick's work
+  // is kept so that shutdown waits for it before closing the database under it.
+  let housekeeping: Promise<unknown> = Promise.resolve();
   const flush = setInterval(() => {
-    services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times"));
-    services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record key usage; kept for the next flush"));
-    services.usageCounter
-      .pruneIfDue()
-      .catch((error: unknown) => logger.warn({ err: error }, "could not delete key usage past 90 days; the next flush retries"));
-    services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys"));
+    housekeeping = Promise.allSettled([
+      services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record last-used times")),
+      services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "could not record key usage; kept for the next flush")),
+      services.usageCounter
+        .pruneIfDue()
+        .catch((error: unknown) => logger.warn({ err: error }, "could not delete key usage past 90 days; the next flush retries")),
+      services.keys.sweepUndelivered().catch((error: unknown) => logger.warn({ err: error }, "could not sweep undelivered keys")),
+    ]);
   }, options.lastUsedFlushMs ?? 10_000);
   flush.unref();
   // A backstop for anything the notifications could not tell (a connection silently half-open).
@@ -268,6 +272,8 @@ async function startOn(
         await reminderPorts?.reminderMessages.drain();
         // A refresh under way has spent its single-use refresh token: its new pair must be stored.
         await installs.refreshesSettled();
+        // The last tick's writes first (bounded like the flushes: a hung one is not waited for past 5 s).
+        await Promise.race([housekeeping, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
         await services.lastUsed.flush().catch((error: unknown) => logger.warn({ err: error }, "last-used flush at shutdown failed"));
         await services.usageCounter.flush().catch((error: unknown) => logger.warn({ err: error }, "key usage flush at shutdown failed"));
         await db.close();

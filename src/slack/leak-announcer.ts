@@ -55,8 +55,8 @@ export interface LeakAnnouncerDeps {
  * Slack, the reply in the message's thread (revoke mode) or a note to the poster alone (alert only,
  * where the key still works and nothing public may say it is one); the creator's DM with **Create
  * a replacement**; the security channel's post if one is set. The Admins are told by DM when no one
- * else would hear of it (neither a person who made the key nor a security channel), and when the
- * security channel refused the post itself (wrongChannel), at most once an hour per workspace.
+ * else heard of it (no creator's DM and no security post went out), and when the security channel
+ * refused the post itself (wrongChannel), that refusal at most once an hour per workspace.
  * Failures are logged by Slack's error code only.
  */
 export async function announceLeak(client: WebClient, report: LeakReport, deps: LeakAnnouncerDeps, thread?: LeakThread): Promise<void> {
@@ -85,7 +85,9 @@ export async function announceLeak(client: WebClient, report: LeakReport, deps: 
   const channelRefused = security && refused && wrongChannel.has(refused) ? { channel: security, code: refused } : null;
   // Told once an hour, not once a leak: a broken channel would cost up to maxAdminsTold DMs every leak.
   const tellRefusal = channelRefused && deps.refusalNotices.claim(report.workspaceId) ? channelRefused : null;
-  const nobodyElse = !isPerson(report.key.createdBy) && !security;
+  // Nobody heard of it so far (no person made the key or their DM failed, and there is no security
+  // channel or its post failed): the Admins are, every time, whatever the hourly limit on the refusal notice.
+  const nobodyElse = told.length === 0;
   if ((nobodyElse || tellRefusal) && (await tellAdmins(client, report, view, attempt, tellRefusal))) told.push("admins");
   const poster = thread?.poster ?? null;
   // Alert only: the poster alone hears of it, where they posted; a bot (or no one) hears nothing.

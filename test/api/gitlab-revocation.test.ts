@@ -4,6 +4,7 @@ import { parseAddressRange } from "../../src/api/client-address.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiHandler } from "../../src/api/api-handler.ts";
 import { FailedAuthentications } from "../../src/api/failed-authentications.ts";
+import { DomainError } from "../../src/domain/errors.ts";
 import { createGitlabHandler, gitlabLimits } from "../../src/api/gitlab-handler.ts";
 import type { DomainServices } from "../../src/domain/index.ts";
 import type { LeakReport, LeakService } from "../../src/domain/leak-service.ts";
@@ -116,7 +117,7 @@ describe("GitLab's Token Revocation API", () => {
     const clock = new ManualClock(new Date("2026-12-02T12:00:00Z"));
     const failedAuth = new FailedAuthentications(clock, 2, []);
     const { revoke } = await serve({ clock, failedAuth });
-    const api = createServer(createApiHandler({ services: {} as DomainServices, clock, logger: createLogger("silent"), failedAuth }));
+    const api = createServer(createApiHandler({ services: {} as DomainServices, logger: createLogger("silent"), failedAuth }));
     servers.push(api);
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
     const roles = () => fetch(`http://127.0.0.1:${(api.address() as AddressInfo).port}/api/v1/roles`).then((r) => r.status);
@@ -206,6 +207,22 @@ describe("GitLab revocation after review 4", () => {
     expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "internal", message: /^1 of 2 findings/ });
     expect(asked).toEqual(["kw_first", "kw_second"]);
     expect(announced).toEqual([report]); // announce() is called before the answer is sent
+  });
+
+  it("answers 503 with Retry-After when the database is away for every finding that failed (as REST does), not 500", async () => {
+    const { asked, revoke } = await serveWith(async (secret) => {
+      if (secret === "kw_second") return null;
+      throw new DomainError("unavailable", "The database is unavailable.");
+    });
+    const answer = await revoke([
+      { type, token: "kw_first", location: "a" },
+      { type, token: "kw_second", location: "b" },
+      { type, token: "kw_third", location: "c" },
+    ]);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("30");
+    expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "unavailable", message: /^2 of 3 findings/ });
+    expect(asked).toEqual(["kw_first", "kw_second", "kw_third"]);
   });
 
   it("looks a token repeated in one request up once (1000 copies cost one look-up, not 1000)", async () => {

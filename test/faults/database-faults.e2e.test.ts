@@ -125,7 +125,7 @@ describe.runIf(databaseKinds().includes("postgres"))("the database going away", 
       }
       expect(flushed).toBe(true);
       const rows = await db.prisma.keyUsageDay.findMany({ where: { keyId: key.id } });
-      // Every use counted, whichever flush (this test's or the timer's) wrote them; the cached verifies while the database was away are among them.
+      // Every use that was answered valid is counted, whichever flush (this test's or the timer's) wrote it, those the cache answered while the database was away included.
       expect(rows.reduce((sum, r) => sum + Number(r.count), 0)).toBe(valid);
     } finally {
       proxy.resume();

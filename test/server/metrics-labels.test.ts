@@ -20,7 +20,6 @@ const hostile = [keyId, "U0SECRETUSER", "T0SECRETTEAM", "C0SECRETCHAN", "xoxb-se
 
 const api = createApiHandler({
   services: {} as DomainServices, // routes only: nothing is handled here
-  clock: systemClock,
   logger: createLogger("silent"),
   failedAuth: new FailedAuthentications(systemClock, 20, []),
 });

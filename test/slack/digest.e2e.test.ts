@@ -188,6 +188,13 @@ describe("the weekly hygiene digest", () => {
     const shown = await command(viewer, "digest");
     expect(shown).toContain("is not posted yet (an internal error)");
     expect(shown).not.toContain("10.1.2.3");
+    await app.keyward.db.prisma.digestDelivery.updateMany({ where: week50, data: { status: "pending", lastError: null } });
+    expect(await command(viewer, "digest")).toContain("is not posted yet; the next pass tries again");
+    await app.keyward.db.prisma.digestDelivery.updateMany({
+      where: week50,
+      data: { status: "retry", lastError: "could not check for an earlier post of this retry" },
+    });
+    expect(await command(viewer, "digest")).toContain("(could not check for an earlier post of this retry)");
     await app.keyward.db.prisma.digestDelivery.updateMany({ where: week50, data: { status: "undeliverable", lastError: "not_in_channel" } });
     // The Admin invites the app and sets the digest again: this week's is posted at once, not next week's only.
     app.fake.addChannel({ id: "C0NOBOTDG", name: "closed", members: [admin], botIsMember: true });

@@ -629,7 +629,7 @@ describe("leaked keys through the real receiver", () => {
       }
     });
 
-    it("does not DM the Admins when the security post fails for a reason the channel cannot fix (invalid_auth, missing_scope, …)", async () => {
+    it("tells the Admins of a service key's leak, without the channel advice, when the security post fails for a reason the channel cannot fix (invalid_auth, missing_scope, …)", async () => {
       for (const code of ["invalid_auth", "token_revoked", "missing_scope", "invalid_blocks"]) {
         clock.advance(anHour); // no earlier notice stands in the way: nothing is sent because of the code alone
         const { secret } = await serviceKey(`security-post-${code}`);
@@ -639,14 +639,25 @@ describe("leaked keys through the real receiver", () => {
         const mark = app.fake.mark();
         await post(secret);
         expect(
-          app.fake.callsSince(mark, "chat.postMessage").map((c) => [c.args.channel, c.response.error]),
+          app.fake
+            .callsSince(mark, "chat.postMessage")
+            .filter((c) => !String(c.args.channel).startsWith("D"))
+            .map((c) => [c.args.channel, c.response.error]),
           code,
         ).toEqual([
           [channelId, undefined],
           [security, code],
         ]);
         expect((await app.keyward.services.keys.verify(secret)).valid, code).toBe(false);
-        expect(app.fake.callsSince(mark, "conversations.open"), code).toEqual([]);
+        // No person made the key and the security post failed: nobody else heard of it, so the Admins do,
+        // with the leak only (inviting the app or changing the channel would not cure this code).
+        expect(
+          app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users),
+          code,
+        ).toEqual([admin]);
+        const dm = posts(mark).find((c) => String(c.args.channel).startsWith("D"));
+        expect(textOf(dm?.args.text), code).toContain(`security-post-${code}`);
+        expect(textOf(dm?.args.text), code).not.toContain("/invite @keyward");
         // Only logged, by its code.
         expect(
           app.logs.some((line) => line.includes(code) && line.includes("security channel post")),
@@ -655,18 +666,24 @@ describe("leaked keys through the real receiver", () => {
       }
     });
 
-    it("does not DM the Admins when the security channel's refusal is a passing one", async () => {
+    it("tells the Admins of a service key's leak, without the channel advice, when the security channel's refusal is a passing one", async () => {
       clock.advance(anHour);
       const { secret } = await serviceKey("security-slack-hiccup");
       // The thread reply and the security post, both refused for a passing reason.
       app.fake.failNext("chat.postMessage", { error: "internal_error", times: 2 });
       const mark = app.fake.mark();
       await post(secret);
-      expect(app.fake.callsSince(mark, "chat.postMessage").map((c) => [c.args.channel, c.response.error])).toEqual([
+      expect(
+        app.fake
+          .callsSince(mark, "chat.postMessage")
+          .filter((c) => !String(c.args.channel).startsWith("D"))
+          .map((c) => [c.args.channel, c.response.error]),
+      ).toEqual([
         [channelId, "internal_error"],
         [security, "internal_error"],
       ]);
-      expect(app.fake.callsSince(mark, "conversations.open")).toEqual([]);
+      expect(app.fake.callsSince(mark, "conversations.open").map((c) => c.args.users)).toEqual([admin]);
+      expect(textOf(posts(mark).find((c) => String(c.args.channel).startsWith("D"))?.args.text)).not.toContain("/invite @keyward");
     });
   });
 

@@ -20,22 +20,25 @@ function settingText(settings: DigestSettings, nextAt?: Date | null): string {
   return `The weekly key hygiene digest goes to <#${settings.channel}> on ${when}${next}.`;
 }
 
-const slackErrorCode = /^[a-z][a-z0-9_]{0,79}$/;
+// Slack's codes (not_in_channel) and keyward's own fixed reasons (lower case words): no dots, colons,
+// quotes or capitals, which every database or network message carries (hosts, tables, ECONNREFUSED).
+const safeReason = /^[a-z][a-z0-9_ ]{0,79}$/;
 
 /** What came of the latest digest: posted, waiting for a retry, or refused (and why, so an Admin can fix it). */
 function lastText(last: DigestRecord | null): string {
   if (!last) return "";
   // Everyone in the workspace may read this: Slack's error codes are shown, anything else (a database
   // or network error's message, which may name hosts or tables) only as what kind of failure it was.
-  const error = slackErrorCode.test(last.lastError ?? "") ? escapeMrkdwn(last.lastError!) : "an internal error";
+  const shown = last.lastError !== null && safeReason.test(last.lastError) ? escapeMrkdwn(last.lastError) : null;
+  const reason = last.lastError === null ? "" : ` (${shown ?? "an internal error"})`;
   switch (last.status) {
     case "sent":
       return last.sentAt ? ` The last one (${last.week}) was posted ${slackDate(last.sentAt)}.` : "";
     case "pending":
     case "retry":
-      return ` The digest of ${last.week} is not posted yet (${error}); the next pass tries again.`;
+      return ` The digest of ${last.week} is not posted yet${reason}; the next pass tries again.`;
     case "undeliverable":
-      return ` The digest of ${last.week} could not be posted: Slack said \`${error}\`. Invite the app to the channel (\`/invite @keyward\`) or choose another.`;
+      return ` The digest of ${last.week} could not be posted${shown ? `: Slack said \`${shown}\`` : reason}. Invite the app to the channel (\`/invite @keyward\`) or choose another.`;
     default:
       return "";
   }
