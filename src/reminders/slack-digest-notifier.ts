@@ -5,7 +5,7 @@ import type { WebClient } from "@slack/web-api";
 import type { DigestClaim, DigestNotifier, DigestOutcome, DigestView } from "../domain/digest-types.ts";
 import type { Logger } from "../logger.ts";
 import { digestMessage } from "../slack/views/digest-message.ts";
-import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
+import { errorCode, isPassing } from "../slack/slack-api-errors.ts";
 
 const digestEventType = "keyward_digest";
 /** How far before the slot the history check reaches back (instances' and Slack's clocks disagree a little). */

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { ReminderChangedBy } from "../slack/views/reminder-outcome.ts";
 import { reminderMessage, reminderPart, type ReminderMessageView } from "../slack/views/reminder-message.ts";
 import { createMessageLock, type MessageLock, updateReminderPart } from "./reminder-message-parts.ts";
-import { errorCode, isPassing } from "./slack-reminder-notifier.ts";
+import { errorCode, isPassing } from "../slack/slack-api-errors.ts";
 
 /** The change's outcome alone: what the message says happened. */
 function outcomeOf(change: ReminderMessageChange): Exclude<ReminderChangeOutcome, { what: "superseded" }> {

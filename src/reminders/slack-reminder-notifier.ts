@@ -3,40 +3,15 @@ import type { BeforePost, PaceFn, ReminderClaim, ReminderNotifier, ReminderOutco
 import type { Logger } from "../logger.ts";
 import { combinedReminderMessage, reminderMessage, reminderMessageGroups, reminderPart, remindersPerMessage } from "../slack/views/reminder-message.ts";
 import { slackUserIdPattern } from "../domain/schemas.ts";
+import { errorCode, isPassing, wrongChannel } from "../slack/slack-api-errors.ts";
 import { createMessageLock, type MessageLock, updateReminderPart } from "./reminder-message-parts.ts";
 
-/** Errors after which the same call may well succeed later: the pass leaves the claim for a retry. */
-const passing = new Set([
-  "ratelimited",
-  "rate_limited",
-  "service_unavailable",
-  "fatal_error",
-  "internal_error",
-  "request_timeout",
-  "slack_webapi_rate_limited_error",
-  "slack_webapi_http_error",
-  "slack_webapi_request_error",
-  // Not Slack's: another instance is rewriting the same combined message (reminder-message-parts.ts).
-  "message_busy",
-]);
-export const isPassing = (code: string): boolean => passing.has(code);
 /** Slack asked this channel to slow down: the rest of it waits for the next pass. */
 const rateLimited = new Set(["ratelimited", "rate_limited", "slack_webapi_rate_limited_error"]);
 /** A refusal of a passing reason, marked when it was a 429. */
 const retryOf = (code: string): ReminderOutcome => ({ status: "retry", error: code, ...(rateLimited.has(code) ? { rateLimited: true } : {}) });
 /** A claim beforePost gave up (taken over, or settled as obsolete): the pass ignores this outcome. */
 const notOurs: ReminderOutcome = { status: "retry", error: "no longer this pass's claim; not posted" };
-/**
- * Errors that mean "not this channel": the owner is told in their DM instead of silence (and a
- * leak's Admins, when it is the security channel: leak-announcer.ts).
- */
-export const wrongChannel: ReadonlySet<string> = new Set(["channel_not_found", "not_in_channel", "is_archived", "restricted_action"]);
-
-/** Slack's error code (`message_not_found`, `ratelimited`, …) or the WebClient's, for logs and decisions. */
-export function errorCode(error: unknown): string {
-  const e = error as { data?: { error?: string }; code?: string };
-  return e.data?.error ?? e.code ?? "unknown";
-}
 
 /** The metadata event type every reminder message carries. */
 const reminderEventType = "keyward_reminder";
@@ -145,7 +120,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return { status: "sent", channel, ts: await post(channel, message, [claim]) };
     } catch (error) {
       const code = errorCode(error);
-      return passing.has(code) ? retryOf(code) : { status: "undeliverable", error: code };
+      return isPassing(code) ? retryOf(code) : { status: "undeliverable", error: code };
     }
   }
 
@@ -169,7 +144,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return { status: "sent", channel, ts: await pace(() => post(channel, reminderMessage(viewOf(claim)), [claim])) };
     } catch (error) {
       const code = errorCode(error);
-      if (passing.has(code)) return retryOf(code);
+      if (isPassing(code)) return retryOf(code);
       if (!wrongChannel.has(code)) return { status: "undeliverable", error: code };
       return tellOwner(claim, channel, code);
     }
@@ -212,7 +187,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
       return out;
     } catch (error) {
       const code = errorCode(error);
-      if (passing.has(code)) {
+      if (isPassing(code)) {
         for (const claim of claims) out.set(claim, retryOf(code));
         return out;
       }
@@ -249,7 +224,7 @@ export function createSlackReminderNotifier(client: WebClient, logger: Logger, l
         return undefined;
       } catch (error) {
         const code = errorCode(error);
-        const later = passing.has(code);
+        const later = isPassing(code);
         logger.warn(
           { slackError: code, configId: claim.subject.id, channel: posted.channel, ts: posted.ts },
           later

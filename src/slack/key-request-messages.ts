@@ -6,14 +6,12 @@ import type { KeyRequest, PostedMessage } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { mention, strong } from "./views/format.ts";
 import { keyRequestMessage, requestNotice } from "./views/key-request-message.ts";
+import { errorCode } from "./slack-api-errors.ts";
 
 /** Where a request's message went: the channel, the Admins' DMs, or nowhere. */
 export type PutTo = { route: "channel"; channel: string } | { route: "dm"; admins: string[] } | { route: "nobody" };
 
 type Deps = { services: Pick<DomainServices, "keyRequests">; logger: Logger };
-
-const slackError = (error: unknown): string =>
-  (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as { code?: string }).code ?? "unknown";
 
 /**
  * Posts the request where approvers decide: the approvals channel; where Slack refuses that (the
@@ -31,7 +29,7 @@ export async function putToApprovers(deps: Deps, client: WebClient, request: Key
         return { route: "channel", channel: route.channel };
       }
     } catch (error) {
-      deps.logger.warn({ slackError: slackError(error) }, "could not post a key request in the approvals channel; asking the Admins by DM");
+      deps.logger.warn({ slackError: errorCode(error) }, "could not post a key request in the approvals channel; asking the Admins by DM");
     }
   }
   const asked = "admins" in route ? route.admins : await deps.services.keyRequests.adminsFor(request);
@@ -48,7 +46,7 @@ export async function putToApprovers(deps: Deps, client: WebClient, request: Key
         reached.push(admin);
       }
     } catch (error) {
-      deps.logger.warn({ slackError: slackError(error) }, "could not put a key request to an Admin by DM");
+      deps.logger.warn({ slackError: errorCode(error) }, "could not put a key request to an Admin by DM");
     }
   }
   if (posted.length > 0) await recorded(deps, client, request, posted);
@@ -87,7 +85,7 @@ export async function updateRequestMessages(deps: Deps, client: WebClient, which
     try {
       await client.chat.update({ channel: posted.channel, ts: posted.ts, ...message });
     } catch (error) {
-      const code = slackError(error);
+      const code = errorCode(error);
       const status = (error as { statusCode?: number }).statusCode;
       if (passing.has(code) || (status !== undefined && status >= 500) || code.startsWith("slack_webapi_")) stale = true;
       deps.logger.warn({ slackError: code }, "could not update a key request's message");
@@ -105,7 +103,7 @@ export async function tellRequester(deps: Deps, client: WebClient, request: Pick
     await client.chat.postMessage({ channel: request.requestedBy, ...requestNotice(text) });
     return true;
   } catch (error) {
-    deps.logger.warn({ slackError: slackError(error) }, "could not tell a requester about their key request");
+    deps.logger.warn({ slackError: errorCode(error) }, "could not tell a requester about their key request");
     return false;
   }
 }

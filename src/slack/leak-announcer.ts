@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { LeakReport } from "../domain/leak-service.ts";
 import type { Logger } from "../logger.ts";
-import { wrongChannel } from "../reminders/slack-reminder-notifier.ts";
+import { errorCode, wrongChannel } from "./slack-api-errors.ts";
 import type { SecurityRefusalNotices } from "./security-refusal-notices.ts";
 import {
   type LeakAudience,
@@ -68,7 +68,7 @@ export async function announceLeak(client: WebClient, report: LeakReport, deps: 
       await post();
       return null;
     } catch (error) {
-      const code = slackCode(error);
+      const code = String(errorCode(error)).slice(0, 60);
       logger.warn({ keyId: report.key.id, workspaceId: report.workspaceId, code }, `could not post the leak's ${what}`);
       return code;
     }
@@ -130,9 +130,4 @@ async function tellAdmins(
     told ||= failed === null;
   }
   return told;
-}
-
-function slackCode(error: unknown): string {
-  const data = (error as { data?: { error?: unknown } }).data;
-  return typeof data?.error === "string" ? data.error : String((error as { code?: unknown }).code ?? "unknown").slice(0, 60);
 }

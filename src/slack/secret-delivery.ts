@@ -4,6 +4,7 @@ import type { Actor, ApiKey } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import type { SlackDeps } from "./slack-deps.ts";
 import { escapeMrkdwn, slackDate } from "./views/format.ts";
+import { errorCode } from "./slack-api-errors.ts";
 
 export type DeliveryRoute = "channel" | "dm" | "response_url";
 
@@ -75,7 +76,7 @@ async function attempt(logger: Logger, route: DeliveryRoute, send: () => Promise
     await send();
     return true;
   } catch (error) {
-    const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as { code?: string }).code ?? "unknown";
+    const code = errorCode(error);
     logger.warn({ route, slackError: code }, "ephemeral delivery failed on this route");
     return false;
   }

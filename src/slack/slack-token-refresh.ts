@@ -3,6 +3,7 @@
 import type { FetchFunction } from "@slack/web-api";
 import { type SlackTokenRefresh, TokenRefreshError } from "../domain/slack-install-service.ts";
 import { boltLogger, type Logger } from "../logger.ts";
+import { errorCode } from "./slack-api-errors.ts";
 
 /**
  * oauth.v2.access with grant_type refresh_token, on a client that never retries: the refresh token
@@ -28,7 +29,7 @@ export async function createSlackTokenRefresh(
       return { botToken: answer.access_token, refreshToken: answer.refresh_token, expiresInSeconds: answer.expires_in ?? null };
     } catch (error) {
       // The error's code only: never the request, which carries the refresh token and client secret.
-      const code = (error as { code?: string; data?: { error?: string } }).data?.error ?? (error as { code?: string }).code ?? "unknown";
+      const code = errorCode(error);
       logger.warn({ code }, "could not refresh a Slack bot token");
       throw new TokenRefreshError(code);
     }
