@@ -1,8 +1,9 @@
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultMigrationsDir, migrate } from "../../src/db/migrator.ts";
+import { migrateBefore } from "../support/migrate-before.ts";
 import { createBlankDatabase, databaseKinds, type BlankDatabase } from "../support/test-database.ts";
 
 const migration = "20261201184000_api_key_expiry_before_roll";
@@ -25,14 +26,7 @@ describe.each(databaseKinds())("migration %s on %s", (kind) => {
   });
 
   it("fills expiresAtBeforeRoll in from the replacement of each key rolled before it, and only for those", async () => {
-    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-    expect(names).toContain(migration);
-    await cp(path.join(defaultMigrationsDir, "migration_lock.toml"), path.join(dir, "migration_lock.toml"));
-    for (const name of names.filter((n) => n < migration)) await cp(path.join(defaultMigrationsDir, name), path.join(dir, name), { recursive: true });
-    await migrate(blank.sql, { migrationsDir: dir });
+    await migrateBefore(blank.sql, migration, dir);
 
     await blank.sql.query(`INSERT INTO "Workspace" (id) VALUES ('T1'), ('T2')`);
     await blank.sql.query(
