@@ -1,6 +1,6 @@
 // When a weekly digest falls due: a weekday and an hour on the wall clock of a zone, so the hour
 // stays local across daylight-saving changes (a week that crosses one is 167 or 169 hours long).
-import { dayIn } from "./expiry.ts";
+import { dayIn, wallClockAt } from "./expiry.ts";
 
 export interface DigestSlotRule {
   /** ISO weekday: 1 Monday … 7 Sunday. */
@@ -32,27 +32,11 @@ export function isoWeekOf(day: string): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
-const wallFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** `YYYY-MM-DD HH:MM` on `timeZone`'s wall clock at `instant`. */
 function wallReading(instant: number, timeZone: string): string {
-  let format = wallFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      calendar: "iso8601",
-      numberingSystem: "latn",
-    });
-    wallFormats.set(timeZone, format);
-  }
-  const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
-  return `${p.year!.padStart(4, "0")}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  const p = wallClockAt(instant, timeZone);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${String(p.year).padStart(4, "0")}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
 
 /**

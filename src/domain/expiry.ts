@@ -39,8 +39,8 @@ export function dayIn(instant: Date, timeZone: string): string {
 
 const wallFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
-function offsetAt(instant: number, timeZone: string): number {
+/** `timeZone`'s wall clock at `instant`, as numbers (month 1–12, hour 0–23). One cached format per zone. */
+export function wallClockAt(instant: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
   let format = wallFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-US", {
@@ -58,7 +58,13 @@ function offsetAt(instant: number, timeZone: string): number {
     wallFormats.set(timeZone, format);
   }
   const p = Object.fromEntries(format.formatToParts(new Date(instant)).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  const p = wallClockAt(instant, timeZone);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
