@@ -50,8 +50,8 @@ function run(npmScript: string, dataDir: string, env: Record<string, string>): P
 
 /** `npm start` as its own process, healthy. */
 async function startServer(dataDir: string, env: Record<string, string>): Promise<Proc> {
-  const port = 45_000 + Math.floor(Math.random() * 5000);
-  const app = run("start", dataDir, { PORT: String(port), ...env });
+  // Port 0: the system picks a free one (a random fixed one could be an ephemeral port another process holds: EADDRINUSE).
+  const app = run("start", dataDir, { PORT: "0", ...env });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (app.child.exitCode !== null) throw new Error(`exited early: ${app.output()}`);

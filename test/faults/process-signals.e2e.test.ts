@@ -21,23 +21,31 @@ interface Started {
 
 /** `npm start`'s command as its own process, on the embedded database in `dataDir`. */
 async function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
-  const port = 40_000 + Math.floor(Math.random() * 5000);
   let output = "";
+  // Port 0: the system picks a free one (a random fixed one could be an ephemeral port another process holds: EADDRINUSE).
   const child = spawn(appCommand[0], [...appCommand[1]], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "info", ...env },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += String(d)));
   child.stderr!.on("data", (d) => (output += String(d)));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
+  let url = "";
   for (;;) {
     if (child.exitCode !== null) throw new Error(`exited early: ${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) break;
-    } catch {
-      // not yet
+    // Whole lines only (the last may still be arriving).
+    const listening = output
+      .split("\n")
+      .slice(0, -1)
+      .find((l) => l.includes('"msg":"keyward is listening"'));
+    if (listening) {
+      url = `http://127.0.0.1:${(JSON.parse(listening) as { port: number }).port}`;
+      try {
+        if ((await fetch(`${url}/healthz`)).status === 200) break;
+      } catch {
+        // not yet
+      }
     }
     if (Date.now() > deadline) throw new Error(`never healthy: ${output}`);
     await new Promise((r) => setTimeout(r, 50));
